@@ -1,0 +1,180 @@
+// The ONE contract between the renderer and the host (VS Code `ProxyChannel` style).
+// Both transports, Electron IPC (preload + ipcMain) and the browser host (HTTP), are generated
+// from `hostApiArgs` below: there are no hand-written channel strings anywhere else.
+// This module is "common": it may import zod and dashboards/, nothing from Node, DOM or Electron.
+import { z } from 'zod';
+import { Source } from '../../dashboards/schema';
+
+/** Keys the user typed for a source. They go to the host once and are never kept in the renderer. */
+export const AccessKeys = z
+  .object({
+    accessKeyId: z.string().min(1).max(256),
+    secretAccessKey: z.string().min(1).max(1024),
+    sessionToken: z.string().min(1).max(8192).optional(),
+  })
+  .strict();
+export type AccessKeys = z.infer<typeof AccessKeys>;
+
+export interface AppInfo {
+  appVersion: string;
+  host: 'electron' | 'browser';
+  /** Origin of the data gateway, e.g. http://127.0.0.1:41234 (allowed by the CSP's connect-src). */
+  gatewayOrigin: string;
+}
+
+export interface OpenedDashboard {
+  /** Absolute path of the file on the host. */
+  path: string;
+  /** The file's text, exactly as on disk. Parsing and validation happen in dashboards/. */
+  text: string;
+}
+
+export interface ConnectedSource {
+  name: string;
+  /** Plain gateway URL, http://127.0.0.1:PORT/TOKEN/..., the only thing DuckDB ever sees. */
+  url: string;
+  /** Size of the object in bytes, from a HEAD through the gateway. */
+  sizeBytes: number | null;
+  /** Human description of where the data is, e.g. "s3://bucket/key at http://127.0.0.1:9000". */
+  location: string;
+}
+
+/** Argument schemas of every host method; the main process and the browser host validate with these. */
+export const hostApiArgs = {
+  getAppInfo: z.tuple([]),
+  /** Open a dashboard file; without a path, the bundled demo dashboard. */
+  openDashboard: z.tuple([z.object({ path: z.string().min(1).max(4096).optional() }).strict()]),
+  /** Write a dashboard file (atomically). */
+  saveDashboard: z.tuple([z.object({ path: z.string().min(1).max(4096), text: z.string().max(20 * 1024 * 1024) }).strict()]),
+  /**
+   * Make a source declared by the open dashboard readable through the data gateway and check it
+   * can be read (HEAD). Local paths resolve against the dashboard file's folder.
+   */
+  connectSource: z.tuple([
+    z
+      .object({
+        dashboardPath: z.string().min(1).max(4096),
+        source: Source,
+        keys: AccessKeys.optional(),
+      })
+      .strict(),
+  ]),
+} as const;
+
+export type HostMethod = keyof typeof hostApiArgs;
+export const hostMethods = Object.keys(hostApiArgs) as HostMethod[];
+
+/** The typed host API. Every method returns a Promise; errors arrive as `HostError`. */
+export interface HostApi {
+  getAppInfo(): Promise<AppInfo>;
+  openDashboard(req: z.infer<(typeof hostApiArgs)['openDashboard']>[0]): Promise<OpenedDashboard>;
+  saveDashboard(req: z.infer<(typeof hostApiArgs)['saveDashboard']>[0]): Promise<{ path: string }>;
+  connectSource(req: z.infer<(typeof hostApiArgs)['connectSource']>[0]): Promise<ConnectedSource>;
+}
+
+// Compile-time check that the interface and the argument table list the same methods.
+type _SameMethods = [Exclude<keyof HostApi, HostMethod>, Exclude<HostMethod, keyof HostApi>] extends [never, never]
+  ? true
+  : never;
+const _sameMethods: _SameMethods = true;
+void _sameMethods;
+
+/** Error codes a host method may fail with; the UI switches on these. */
+export type HostErrorCode =
+  | 'badRequest'
+  | 'notFound'
+  | 'accessDenied'
+  | 'noSuchBucket'
+  | 'credentials'
+  | 'network'
+  | 'tooLarge'
+  | 'internal';
+
+/** How an error crosses the boundary: plain data, never a stack. */
+export interface SerializedHostError {
+  name: 'HostError';
+  code: HostErrorCode;
+  message: string;
+}
+
+/** A typed error raised by host services and re-created on the renderer side. */
+export class HostError extends Error {
+  override readonly name = 'HostError';
+  constructor(
+    readonly code: HostErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toJSON(): SerializedHostError {
+    return { name: 'HostError', code: this.code, message: this.message };
+  }
+
+  static from(value: unknown): HostError {
+    if (value instanceof HostError) return value;
+    if (isSerializedHostError(value)) return new HostError(value.code, value.message);
+    return new HostError('internal', value instanceof Error ? value.message : String(value));
+  }
+}
+
+export function isSerializedHostError(value: unknown): value is SerializedHostError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { name?: unknown }).name === 'HostError' &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Validate raw arguments from a transport; throws HostError('badRequest') naming the method. */
+export function parseHostArgs<M extends HostMethod>(method: M, args: unknown): z.infer<(typeof hostApiArgs)[M]> {
+  const schema = hostApiArgs[method];
+  const result = schema.safeParse(args);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const where = first?.path.length ? ` at ${first.path.join('.')}` : '';
+    throw new HostError('badRequest', `Bad arguments to ${method}${where}: ${first?.message ?? 'invalid'}`);
+  }
+  return result.data as z.infer<(typeof hostApiArgs)[M]>;
+}
+
+/** The envelope every transport returns: a value or a serialized error. */
+export type HostReply = { ok: true; value: unknown } | { ok: false; error: SerializedHostError };
+
+/** Call a service method on behalf of a transport: validate, run, wrap the result. */
+export async function dispatchHostCall(api: HostApi, method: string, args: unknown): Promise<HostReply> {
+  try {
+    if (!(hostMethods as string[]).includes(method)) {
+      throw new HostError('badRequest', `Unknown host method: ${method.slice(0, 64)}`);
+    }
+    const m = method as HostMethod;
+    const parsed = parseHostArgs(m, args) as unknown[];
+    const fn = api[m] as (...a: unknown[]) => Promise<unknown>;
+    const value = await fn.apply(api, parsed);
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, error: HostError.from(err).toJSON() };
+  }
+}
+
+/** Build a HostApi client from a function that carries one call over some transport. */
+export function createHostClient(send: (method: HostMethod, args: unknown[]) => Promise<HostReply>): HostApi {
+  const client = {} as Record<HostMethod, (...args: unknown[]) => Promise<unknown>>;
+  for (const method of hostMethods) {
+    client[method] = async (...args: unknown[]) => {
+      const reply = await send(method, args);
+      if (!reply.ok) throw HostError.from(reply.error);
+      return reply.value;
+    };
+  }
+  return client as unknown as HostApi;
+}
+
+/** The name under which the Electron preload exposes the host API on `window`. */
+export const HOST_API_GLOBAL = 'northstarHost';
+/** Prefix of the IPC channels; the channel of a method is `${IPC_PREFIX}${method}`. */
+export const IPC_PREFIX = 'northstar:';
+/** The header that carries the browser host's per-launch token. */
+export const BROWSER_HOST_TOKEN_HEADER = 'x-northstar-token';

@@ -1,0 +1,102 @@
+// The ONE place where SQL text meets user- or file-provided values. Identifiers are quoted (with
+// `"` doubled) and checked against the dataset's real columns; values become typed literals.
+// Every other module composes SQL only from the fragments this module returns.
+
+/** A fragment of SQL text that is safe by construction: only this module creates them. */
+export class Sql {
+  private constructor(readonly text: string) {}
+
+  /** For fragments with no outside values in them (keywords, operators). Never pass user text. */
+  static raw(text: TemplateStringsArray): Sql {
+    if (text.length !== 1) throw new Error('Sql.raw takes no interpolations');
+    return new Sql(text[0] ?? '');
+  }
+
+  /** Internal: join fragments. */
+  static join(parts: readonly Sql[], separator = ', '): Sql {
+    return new Sql(parts.map((p) => p.text).join(separator));
+  }
+
+  /** Internal: concatenate fragments with literal glue (the glue is code, never data). */
+  static concat(...parts: (Sql | string)[]): Sql {
+    return new Sql(parts.map((p) => (typeof p === 'string' ? p : p.text)).join(''));
+  }
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** An identifier did not name a real column, or a value could not be made a literal. */
+export class SqlBuildError extends Error {
+  override readonly name = 'SqlBuildError';
+}
+
+/** Quote an identifier: `my "col"` → `"my ""col"""`. */
+export function ident(name: string): Sql {
+  if (name.length === 0) throw new SqlBuildError('an empty name cannot be a SQL identifier');
+  if (name.includes('\u0000')) throw new SqlBuildError('a SQL identifier cannot contain a NUL character');
+  return Sql.concat('"', name.replaceAll('"', '""'), '"');
+}
+
+/** Quote a column after checking that the dataset really has it. */
+export function column(name: string, columns: ReadonlySet<string>, where: string): Sql {
+  if (!columns.has(name)) {
+    throw new SqlBuildError(`${where}: the data has no column "${name}"`);
+  }
+  return ident(name);
+}
+
+/** A string literal: `it's` → `'it''s'`. */
+export function str(value: string): Sql {
+  if (value.includes('\u0000')) throw new SqlBuildError('a SQL string cannot contain a NUL character');
+  return Sql.concat("'", value.replaceAll("'", "''"), "'");
+}
+
+/** A numeric literal; refuses NaN and infinities rather than producing invalid SQL. */
+export function num(value: number): Sql {
+  if (!Number.isFinite(value)) throw new SqlBuildError(`${value} is not a finite number`);
+  return Sql.concat(Number.isInteger(value) ? value.toFixed(0) : String(value));
+}
+
+/** A whole number literal in a fixed range (limits, day counts). */
+export function int(value: number, min: number, max: number): Sql {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SqlBuildError(`${value} is not a whole number between ${min} and ${max}`);
+  }
+  return Sql.concat(value.toFixed(0));
+}
+
+/** A TIMESTAMP literal from epoch milliseconds, read as a wall-clock (time zone free) time. */
+export function timestamp(epochMs: number): Sql {
+  if (!Number.isFinite(epochMs)) throw new SqlBuildError('invalid timestamp');
+  const iso = new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '');
+  return Sql.concat('TIMESTAMP ', str(iso));
+}
+
+/** Any scalar as a typed literal. */
+export function literal(value: string | number | boolean | null): Sql {
+  if (value === null) return Sql.concat('NULL');
+  if (typeof value === 'boolean') return Sql.concat(value ? 'TRUE' : 'FALSE');
+  if (typeof value === 'number') return num(value);
+  return str(value);
+}
+
+/** A time grain keyword for date_trunc. */
+export function grain(value: 'day' | 'week' | 'month' | 'quarter' | 'year'): Sql {
+  const allowed = ['day', 'week', 'month', 'quarter', 'year'];
+  if (!allowed.includes(value)) throw new SqlBuildError(`unknown time grain "${String(value)}"`);
+  return str(value);
+}
+
+/** A table function call that reads a data file at a URL or path. */
+export function readFile(url: string, format: 'parquet' | 'csv' | 'json'): Sql {
+  switch (format) {
+    case 'parquet':
+      return Sql.concat('read_parquet(', str(url), ')');
+    case 'csv':
+      return Sql.concat('read_csv_auto(', str(url), ')');
+    case 'json':
+      return Sql.concat('read_json_auto(', str(url), ')');
+  }
+}
