@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const DASHBOARD_FILE_TYPE = 'northstar.dashboard';
 
 /** The newest schema version this build of Northstar reads and writes. */
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 // Names are referenced from SQL and from other parts of the file; keep them simple and stable.
 const Name = z
@@ -97,21 +97,42 @@ export const Dimension = z
   .strict()
   .describe('A column to group and filter by.');
 
-export const Dataset = z
+const SemanticLayer = {
+  label: z.string().max(200).optional(),
+  timeColumn: ColumnName.optional().describe('The column that places a row in time.'),
+  measures: z.array(Measure).default([]),
+  dimensions: z.array(Dimension).default([]),
+  hierarchies: z
+    .array(z.object({ name: Name, levels: z.array(Name).min(1) }).strict())
+    .default([])
+    .describe('Drill paths, from coarse to fine, as dimension names.'),
+};
+
+export const TableDataset = z
   .object({
     name: Name,
-    label: z.string().max(200).optional(),
+    kind: z.literal('table'),
     source: Name.describe('The source the rows come from.'),
-    timeColumn: ColumnName.optional().describe('The column that places a row in time.'),
-    measures: z.array(Measure).default([]),
-    dimensions: z.array(Dimension).default([]),
-    hierarchies: z
-      .array(z.object({ name: Name, levels: z.array(Name).min(1) }).strict())
-      .default([])
-      .describe('Drill paths, from coarse to fine, as dimension names.'),
+    ...SemanticLayer,
   })
   .strict()
-  .describe('A table of rows with declared measures and dimensions.');
+  .describe('The rows of one source, with declared measures, dimensions and drill hierarchies.');
+
+export const SqlDataset = z
+  .object({
+    name: Name,
+    kind: z.literal('sql'),
+    sql: z
+      .string()
+      .min(1)
+      .max(100_000)
+      .describe('A SELECT over the dashboard\'s sources, each visible as a view named after the source. Runs only once the reader trusts the file.'),
+    ...SemanticLayer,
+  })
+  .strict()
+  .describe('An "advanced" dataset written in SQL.');
+
+export const Dataset = z.discriminatedUnion('kind', [TableDataset, SqlDataset]);
 
 export const TimeRange = z
   .object({
@@ -127,24 +148,28 @@ export const TimeRange = z
 const PanelBase = {
   id: Name,
   title: z.string().max(300).describe('Shown as plain text, never as HTML.'),
-  dataset: Name,
+  followFilters: z.boolean().default(true).describe('Whether the dashboard filters apply to this panel.'),
 };
 
 export const KpiPanel = z
   .object({
     ...PanelBase,
     kind: z.literal('kpi'),
+    dataset: Name,
     measure: Name,
     comparison: z.enum(['previous_period', 'none']).default('previous_period'),
     goodDirection: z.enum(['up', 'down']).default('up'),
   })
   .strict();
 
+export const CHART_TYPES = ['line', 'area', 'bar', 'stacked_bar', 'horizontal_bar', 'pie', 'scatter'] as const;
+
 export const ChartPanel = z
   .object({
     ...PanelBase,
     kind: z.literal('chart'),
-    chart: z.enum(['line', 'bar']),
+    dataset: Name,
+    chart: z.enum(CHART_TYPES),
     x: z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('time'), grain: z.enum(['day', 'week', 'month']) }).strict(),
@@ -161,13 +186,84 @@ export const TablePanel = z
   .object({
     ...PanelBase,
     kind: z.literal('table'),
+    dataset: Name,
     columns: z.array(ColumnName).min(1).max(64),
     orderBy: z.object({ column: ColumnName, direction: z.enum(['asc', 'desc']) }).strict().optional(),
     limit: z.number().int().min(1).max(10000).default(50),
   })
   .strict();
 
-export const Panel = z.discriminatedUnion('kind', [KpiPanel, ChartPanel, TablePanel]);
+export const TextPanel = z
+  .object({
+    ...PanelBase,
+    kind: z.literal('text'),
+    markdown: z.string().max(20_000).describe('Markdown, rendered as sanitized text: never raw HTML.'),
+  })
+  .strict();
+
+export const AnomalyPanel = z
+  .object({
+    ...PanelBase,
+    kind: z.literal('anomaly'),
+    checks: z.array(Name).max(200).default([]).describe('The checks listed; empty means all checks of the dashboard.'),
+  })
+  .strict();
+
+export const Panel = z.discriminatedUnion('kind', [KpiPanel, ChartPanel, TablePanel, TextPanel, AnomalyPanel]);
+
+/** Panel kinds that read a dataset. */
+export type DataPanel = z.infer<typeof KpiPanel> | z.infer<typeof ChartPanel> | z.infer<typeof TablePanel>;
+
+export const Filter = z
+  .object({
+    id: Name,
+    kind: z.literal('dimension'),
+    dataset: Name,
+    dimension: Name,
+    values: z.array(z.string().max(1000)).max(1000).default([]).describe('Members kept; empty keeps all.'),
+  })
+  .strict()
+  .describe('A dashboard-wide filter on a dimension.');
+
+export const Check = z
+  .object({
+    id: Name,
+    title: z.string().max(300),
+    dataset: Name,
+    rule: z.string().min(1).max(64).describe('The rule, e.g. duplicate_key, near_duplicate_values, null_rate, total_jump, range, freshness.'),
+    params: z.record(z.string(), z.unknown()).default({}),
+    severity: z.enum(['warn', 'error']).default('warn'),
+    owner: z.string().max(200).optional().describe('Who to contact about this data.'),
+    guards: z.array(Name).max(200).default([]).describe('Panels whose numbers this check protects.'),
+  })
+  .strict()
+  .describe('A data-quality check that travels with the dashboard.');
+
+export const Correction = z
+  .object({
+    id: Name,
+    kind: z.enum(['map_value', 'exclude_rows', 'override']),
+    dataset: Name,
+    params: z.record(z.string(), z.unknown()).default({}),
+    reason: z.string().max(2000),
+    author: z.string().max(200),
+  })
+  .strict()
+  .describe('A correction applied in the corrected view every panel reads.');
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
+
+export const Revision = z
+  .object({
+    number: z.number().int().min(1),
+    savedAt: z.string().datetime({ offset: true }).describe('When this revision was saved (ISO 8601).'),
+    savedBy: z.string().max(200).describe('Who saved it (the OS user name unless edited).'),
+    message: z.string().max(2000).optional(),
+    parentHash: Sha256.nullable().describe('Content hash of the revision this one was made from; null for the first.'),
+    contentHash: Sha256.describe('SHA-256 of this file\'s canonical content, without the revision block.'),
+  })
+  .strict()
+  .describe('Where this file sits in its history. Written by Northstar on every save.');
 
 export const LayoutItem = z
   .object({
@@ -182,17 +278,22 @@ export const LayoutItem = z
 
 export const DashboardFile = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z.string().max(500).optional(),
     type: z.literal(DASHBOARD_FILE_TYPE),
     schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
     id: z.string().uuid(),
     title: z.string().min(1).max(300),
     description: z.string().max(5000).default(''),
+    owner: z.string().max(200).default('').describe('Who answers questions about this dashboard.'),
+    revision: Revision.optional(),
     timeRange: TimeRange,
     sources: z.array(Source).max(100),
     datasets: z.array(Dataset).max(100),
-    panels: z.array(Panel).max(500),
-    layout: z.array(LayoutItem).max(500),
+    filters: z.array(Filter).max(100).default([]),
+    panels: z.array(Panel).max(10_000),
+    layout: z.array(LayoutItem).max(10_000),
+    checks: z.array(Check).max(1000).default([]),
+    corrections: z.array(Correction).max(10_000).default([]),
   })
   .strict()
   .describe('A Northstar dashboard file.');
@@ -201,6 +302,8 @@ export type DashboardFile = z.infer<typeof DashboardFile>;
 export type Source = z.infer<typeof Source>;
 export type S3Source = z.infer<typeof S3Source>;
 export type Dataset = z.infer<typeof Dataset>;
+export type TableDataset = z.infer<typeof TableDataset>;
+export type SqlDataset = z.infer<typeof SqlDataset>;
 export type Measure = z.infer<typeof Measure>;
 export type Dimension = z.infer<typeof Dimension>;
 export type Panel = z.infer<typeof Panel>;
@@ -209,3 +312,9 @@ export type ChartPanel = z.infer<typeof ChartPanel>;
 export type TablePanel = z.infer<typeof TablePanel>;
 export type LayoutItem = z.infer<typeof LayoutItem>;
 export type TimeRange = z.infer<typeof TimeRange>;
+export type TextPanel = z.infer<typeof TextPanel>;
+export type AnomalyPanel = z.infer<typeof AnomalyPanel>;
+export type Filter = z.infer<typeof Filter>;
+export type Check = z.infer<typeof Check>;
+export type Correction = z.infer<typeof Correction>;
+export type Revision = z.infer<typeof Revision>;

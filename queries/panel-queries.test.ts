@@ -7,6 +7,7 @@ import { SqlBuildError } from './sql';
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
 const dataset: Dataset = {
   name: 'sales',
+  kind: 'table',
   source: 'src',
   timeColumn: 'order ts',
   measures: [
@@ -76,7 +77,7 @@ describe('measures', () => {
 
 describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   it('kpi: current and previous period from one scan', async () => {
-    const panel: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
+    const panel: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
     const out = Object.fromEntries((await rows(kpiQuery(panel, ctx))).map((r) => [r.period, r.value]));
     expect(out).toEqual({ current: 75, previous: 30 });
     const aov: KpiPanel = { ...panel, measure: 'aov' };
@@ -85,12 +86,12 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('kpi without comparison returns only the current period', async () => {
-    const panel: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', dataset: 'sales', measure: 'orders', comparison: 'none', goodDirection: 'up' };
+    const panel: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'orders', comparison: 'none', goodDirection: 'up' };
     expect(await rows(kpiQuery(panel, ctx))).toEqual([{ period: 'current', value: 2 }]);
   });
 
   it('time chart buckets by day in epoch ms', async () => {
-    const panel: ChartPanel = { id: 'c', kind: 'chart', chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'day' }, measures: ['revenue'], sort: 'label', limit: 100 };
+    const panel: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'day' }, measures: ['revenue'], sort: 'label', limit: 100 };
     expect(await rows(chartQuery(panel, ctx))).toEqual([
       { x: Date.UTC(2025, 0, 3), revenue: 35 },
       { x: Date.UTC(2025, 0, 4), revenue: 40 },
@@ -98,7 +99,7 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('dimension chart sorts by value with hostile member names intact', async () => {
-    const panel: ChartPanel = { id: 'c', kind: 'chart', chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue', 'orders'], sort: 'value_desc', limit: 2 };
+    const panel: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue', 'orders'], sort: 'value_desc', limit: 2 };
     expect(await rows(chartQuery(panel, ctx))).toEqual([
       { x: 'APAC', revenue: 40, orders: 1 },
       { x: 'O\'Brien\'s "land"', revenue: 30, orders: 1 },
@@ -106,7 +107,7 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('table returns the chosen columns, ordered and limited', async () => {
-    const panel: TablePanel = { id: 't', kind: 'table', title: 'Rows', dataset: 'sales', columns: ['select', 'the "amount"'], orderBy: { column: 'the "amount"', direction: 'asc' }, limit: 2 };
+    const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['select', 'the "amount"'], orderBy: { column: 'the "amount"', direction: 'asc' }, limit: 2 };
     const sql = tableQuery(panel, ctx);
     expect(sql.text).toContain('"the ""amount"""');
     const out = await rows(sql);
@@ -115,7 +116,7 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('names a missing column in the error', () => {
-    const panel: TablePanel = { id: 't', kind: 'table', title: 'Rows', dataset: 'sales', columns: ['gone'], limit: 2 };
+    const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['gone'], limit: 2 };
     expect(() => tableQuery(panel, ctx)).toThrow('panel "t": the data has no column "gone"');
   });
 });

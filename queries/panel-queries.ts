@@ -1,5 +1,5 @@
 // SQL for each panel kind, built from the typed panel spec. All quoting goes through ./sql.
-import type { ChartPanel, Dataset, KpiPanel, Measure, Panel, TablePanel, TimeRange } from '../dashboards/schema';
+import type { ChartPanel, DataPanel, Dataset, KpiPanel, Measure, TablePanel, TimeRange } from '../dashboards/schema';
 import { Sql, SqlBuildError, column, grain, ident, int, timestamp } from './sql';
 
 const DAY_MS = 86_400_000;
@@ -145,7 +145,7 @@ export function tableQuery(panel: TablePanel, ctx: DatasetContext): Sql {
 }
 
 /** The SQL that feeds a panel. */
-export function panelQuery(panel: Panel, ctx: DatasetContext): Sql {
+export function panelQuery(panel: DataPanel, ctx: DatasetContext): Sql {
   switch (panel.kind) {
     case 'kpi':
       return kpiQuery(panel, ctx);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Sql, SqlBuildError, column, ident, int, literal, num, readFile, str, timestamp } from './sql';
+import { Sql, SqlBuildError, column, createSourceView, createTableAs, ident, int, literal, num, readFile, selectAll, str, timestamp, userSelect } from './sql';
 
 async function one(sql: Sql): Promise<unknown> {
   const db = await DuckDBInstance.create(':memory:');
@@ -51,5 +51,24 @@ describe('quoting', () => {
 
   it('allows raw fragments only without interpolation', () => {
     expect(Sql.raw`TRUE`.text).toBe('TRUE');
+  });
+});
+
+describe('user SQL of advanced datasets', () => {
+  it('wraps one query as a subquery, dropping trailing semicolons', () => {
+    expect(userSelect('select 1 as a;  \n').text).toBe('SELECT * FROM (\nselect 1 as a\n)');
+  });
+
+  it('refuses a second statement but not a ; inside quotes or comments', async () => {
+    expect(() => userSelect('select 1; drop table x')).toThrow('single query');
+    expect(() => userSelect("select 1 -- fine;\n; select 2")).toThrow('single query');
+    expect(await one(Sql.concat('(', userSelect("select 'a;b' as v -- c;\n /* d; */"), ')'))).toBe('a;b');
+    expect(await one(Sql.concat('(', userSelect(`select 'it''s;' as v`), ')'))).toBe("it's;");
+    expect(() => userSelect('  ;  ')).toThrow('empty');
+  });
+
+  it('builds views and tables with quoted names', () => {
+    expect(createSourceView('my "src"', 'http://h/x.parquet', 'parquet').text).toBe(`CREATE OR REPLACE VIEW "my ""src""" AS SELECT * FROM read_parquet('http://h/x.parquet')`);
+    expect(createTableAs('ds_a', selectAll('orders')).text).toBe('CREATE OR REPLACE TABLE "ds_a" AS SELECT * FROM "orders"');
   });
 });

@@ -100,3 +100,65 @@ export function readFile(url: string, format: 'parquet' | 'csv' | 'json'): Sql {
       return Sql.concat('read_json_auto(', str(url), ')');
   }
 }
+
+/** A view named after a data source, so SQL datasets can say `FROM orders`. */
+export function createSourceView(name: string, url: string, format: 'parquet' | 'csv' | 'json'): Sql {
+  return Sql.concat('CREATE OR REPLACE VIEW ', ident(name), ' AS SELECT * FROM ', readFile(url, format));
+}
+
+/** Materialize a query into an in-memory table (replacing an earlier load). */
+export function createTableAs(table: string, select: Sql): Sql {
+  return Sql.concat('CREATE OR REPLACE TABLE ', ident(table), ' AS ', select);
+}
+
+/** Everything from a table or view. */
+export function selectAll(from: string): Sql {
+  return Sql.concat('SELECT * FROM ', ident(from));
+}
+
+/**
+ * The SQL of an "advanced" dataset, as one query. It is the author's code, not a value: it runs
+ * only after the reader trusts the file. Here we only make sure it is a single statement, so it
+ * can be wrapped as a subquery and cannot smuggle a second statement after a `;`.
+ */
+export function userSelect(text: string): Sql {
+  const body = stripTrailingSemicolons(text);
+  if (body.trim() === '') throw new SqlBuildError('the SQL is empty');
+  const extra = findStatementBreak(body);
+  if (extra !== null) throw new SqlBuildError(`the SQL must be a single query: found ";" at character ${extra + 1}`);
+  return Sql.concat('SELECT * FROM (\n', body, '\n)');
+}
+
+function stripTrailingSemicolons(text: string): string {
+  return text.replace(/[\s;]+$/u, '');
+}
+
+/** Position of a `;` outside quotes and comments, or null. */
+function findStatementBreak(sql: string): number | null {
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    const next = sql[i + 1];
+    if (c === "'" || c === '"') {
+      const close = sql.indexOf(c, i + 1);
+      // A doubled quote is an escaped quote: keep scanning after it.
+      let j = close;
+      while (j !== -1 && sql[j + 1] === c) j = sql.indexOf(c, j + 2);
+      if (j === -1) return null; // unterminated: DuckDB will report it
+      i = j + 1;
+    } else if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      if (end === -1) return null;
+      i = end + 1;
+    } else if (c === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) return null;
+      i = end + 2;
+    } else if (c === ';') {
+      return i;
+    } else {
+      i += 1;
+    }
+  }
+  return null;
+}

@@ -73,4 +73,49 @@ export class DashboardPage {
   sourceErrors(): Locator {
     return this.page.getByTestId('source-error');
   }
+
+  panelTitle(id: string): Locator {
+    return this.panel(id).locator('.panel-title .title-text');
+  }
+
+  /** Rename a panel the way a user does: its rename button, type, Enter. */
+  async renamePanel(id: string, title: string): Promise<void> {
+    await this.panel(id).locator('.panel-title').hover();
+    await this.panel(id).getByRole('button', { name: /^Rename / }).click();
+    const input = this.panel(id).getByRole('textbox', { name: 'Title' });
+    await input.fill(title);
+    await input.press('Enter');
+  }
+
+  /** Ctrl+S, then wait for the "Saved revision N" notice. */
+  async save(): Promise<void> {
+    await this.page.keyboard.press('Control+s');
+    await expect(this.page.getByTestId('notice')).toContainText('Saved revision');
+  }
+
+  async saveWithMessage(message: string): Promise<void> {
+    await this.page.getByRole('button', { name: 'Save with a message' }).click();
+    await this.page.getByLabel('Message for this revision').fill(message);
+    await this.page.getByRole('button', { name: 'Save revision' }).click();
+    await expect(this.page.getByTestId('notice')).toContainText('Saved revision');
+  }
+
+  async openHistory(): Promise<Locator> {
+    await this.page.getByRole('button', { name: 'History' }).click();
+    const drawer = this.page.getByRole('dialog', { name: 'History' });
+    await expect(drawer).toBeVisible();
+    return drawer;
+  }
+
+  revisionRow(n: number): Locator {
+    return this.page.locator(`[data-revision="${n}"]`);
+  }
+
+  conflictDialog(): Locator {
+    return this.page.getByRole('alertdialog');
+  }
+
+  reviewDialog(): Locator {
+    return this.page.getByRole('dialog', { name: "Review this dashboard's SQL" });
+  }
 }

@@ -27,6 +27,41 @@ export interface OpenedDashboard {
   path: string;
   /** The file's text, exactly as on disk. Parsing and validation happen in dashboards/. */
   text: string;
+  /** SHA-256 of the file's bytes as read: the base a later save checks the disk against. */
+  diskHash: string;
+  /** SHA-256 of the canonical content (without the revision block); what trust is keyed by. Null when the text is not a loadable dashboard. */
+  contentHash: string | null;
+  /** This content was last saved on this machine, or the user trusted it here: its SQL may run. */
+  trusted: boolean;
+}
+
+export interface SavedDashboard {
+  path: string;
+  /** The text written, with the new revision block stamped in. */
+  text: string;
+  diskHash: string;
+  contentHash: string;
+  revisionNumber: number;
+}
+
+/** One entry of a dashboard's history, newest first in lists. */
+export interface RevisionInfo {
+  number: number;
+  savedAt: string;
+  savedBy: string;
+  message: string | null;
+  contentHash: string;
+  parentHash: string | null;
+  /** One-line semantic diff against the revision before it, e.g. "+1 panel, title changed". */
+  summary: string;
+}
+
+/** Why a save was refused because the file changed on disk since it was opened. */
+export interface SaveConflict {
+  /** The revision now on disk, if the file there is a readable dashboard. */
+  disk: { number: number; savedAt: string; savedBy: string; contentHash: string; parentHash: string | null } | null;
+  /** Both the disk version and the one being saved were made from the same parent revision. */
+  diverged: boolean;
 }
 
 export interface ConnectedSource {
@@ -44,8 +79,29 @@ export const hostApiArgs = {
   getAppInfo: z.tuple([]),
   /** Open a dashboard file; without a path, the bundled demo dashboard. */
   openDashboard: z.tuple([z.object({ path: z.string().min(1).max(4096).optional() }).strict()]),
-  /** Write a dashboard file (atomically). */
-  saveDashboard: z.tuple([z.object({ path: z.string().min(1).max(4096), text: z.string().max(20 * 1024 * 1024) }).strict()]),
+  /**
+   * Save a dashboard as a new revision: refuse with a `conflict` error when the file on disk is
+   * not the one the editor started from (`baseDiskHash`; null = the file must not exist yet),
+   * unless `force`. Stamps the revision block, writes atomically, records history, trusts it.
+   */
+  saveDashboard: z.tuple([
+    z
+      .object({
+        path: z.string().min(1).max(4096),
+        text: z.string().max(20 * 1024 * 1024),
+        baseDiskHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+        message: z.string().max(2000).optional(),
+        savedBy: z.string().min(1).max(200).optional(),
+        force: z.boolean().optional(),
+      })
+      .strict(),
+  ]),
+  /** The history of a dashboard file, newest first. */
+  listRevisions: z.tuple([z.object({ path: z.string().min(1).max(4096) }).strict()]),
+  /** The full text of one revision from the history. */
+  readRevision: z.tuple([z.object({ path: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{64}$/) }).strict()]),
+  /** Remember on this machine that the user reviewed and trusts this content (its SQL may run). */
+  trustDashboard: z.tuple([z.object({ contentHash: z.string().regex(/^[0-9a-f]{64}$/) }).strict()]),
   /**
    * Make a source declared by the open dashboard readable through the data gateway and check it
    * can be read (HEAD). Local paths resolve against the dashboard file's folder.
@@ -68,7 +124,10 @@ export const hostMethods = Object.keys(hostApiArgs) as HostMethod[];
 export interface HostApi {
   getAppInfo(): Promise<AppInfo>;
   openDashboard(req: z.infer<(typeof hostApiArgs)['openDashboard']>[0]): Promise<OpenedDashboard>;
-  saveDashboard(req: z.infer<(typeof hostApiArgs)['saveDashboard']>[0]): Promise<{ path: string }>;
+  saveDashboard(req: z.infer<(typeof hostApiArgs)['saveDashboard']>[0]): Promise<SavedDashboard>;
+  listRevisions(req: z.infer<(typeof hostApiArgs)['listRevisions']>[0]): Promise<RevisionInfo[]>;
+  readRevision(req: z.infer<(typeof hostApiArgs)['readRevision']>[0]): Promise<{ text: string }>;
+  trustDashboard(req: z.infer<(typeof hostApiArgs)['trustDashboard']>[0]): Promise<void>;
   connectSource(req: z.infer<(typeof hostApiArgs)['connectSource']>[0]): Promise<ConnectedSource>;
 }
 
@@ -88,6 +147,7 @@ export type HostErrorCode =
   | 'credentials'
   | 'network'
   | 'tooLarge'
+  | 'conflict'
   | 'internal';
 
 /** How an error crosses the boundary: plain data, never a stack. */
@@ -95,6 +155,8 @@ export interface SerializedHostError {
   name: 'HostError';
   code: HostErrorCode;
   message: string;
+  /** For `conflict`: what is on disk now. */
+  conflict?: SaveConflict;
 }
 
 /** A typed error raised by host services and re-created on the renderer side. */
@@ -103,17 +165,18 @@ export class HostError extends Error {
   constructor(
     readonly code: HostErrorCode,
     message: string,
+    readonly conflict?: SaveConflict,
   ) {
     super(message);
   }
 
   toJSON(): SerializedHostError {
-    return { name: 'HostError', code: this.code, message: this.message };
+    return { name: 'HostError', code: this.code, message: this.message, ...(this.conflict ? { conflict: this.conflict } : {}) };
   }
 
   static from(value: unknown): HostError {
     if (value instanceof HostError) return value;
-    if (isSerializedHostError(value)) return new HostError(value.code, value.message);
+    if (isSerializedHostError(value)) return new HostError(value.code, value.message, value.conflict);
     return new HostError('internal', value instanceof Error ? value.message : String(value));
   }
 }

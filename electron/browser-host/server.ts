@@ -17,6 +17,8 @@ export interface BrowserHostOptions {
   /** Dashboard opened at start instead of the demo. */
   dashboardPath?: string;
   appVersion?: string;
+  /** Where this machine's Northstar state lives (trusted dashboards); default ~/.northstar. */
+  homeDir?: string;
 }
 
 export interface BrowserHost {
@@ -59,6 +61,7 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     appVersion: opts.appVersion ?? '0.0.0',
     gateway,
     defaultDashboardPath: opts.dashboardPath,
+    homeDir: opts.homeDir,
   });
   const csp = buildCsp(gateway.origin);
 

@@ -4,13 +4,15 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startS3Fixture, type S3Fixture } from '../../e2e/fixtures/s3-fixture';
 import { HostError } from '../api/host-api';
 import { DataGateway, type S3ObjectRef } from './data-gateway';
 import { destroyS3Clients } from './s3-access';
 
-const PARQUET = '/work/shared/data/parquet-testing/data/alltypes_plain.parquet';
+// The Apache parquet-testing corpus lives in shared/ beside the repository (as in CI).
+const PARQUET = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/parquet-testing/data/alltypes_plain.parquet');
 const APP_ORIGIN = 'http://127.0.0.1:5555';
 const BUCKET = 'northstar-data';
 const EXPOSED = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified';

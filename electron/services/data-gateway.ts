@@ -86,6 +86,7 @@ const STATUS_BY_CODE: Record<HostErrorCode, number> = {
   notFound: 404,
   noSuchBucket: 404,
   tooLarge: 413,
+  conflict: 409,
   internal: 500,
   network: 502,
 };

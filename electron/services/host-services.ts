@@ -1,13 +1,27 @@
 // The host side of the typed host API, as plain Node: both the Electron main process and the
 // browser host serve exactly this object. It never imports electron.
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostError, type AccessKeys, type AppInfo, type ConnectedSource, type HostApi, type OpenedDashboard } from '../api/host-api';
-import type { S3Source, Source } from '../../dashboards/schema';
-import { MAX_DASHBOARD_BYTES } from '../../dashboards/document';
+import {
+  HostError,
+  type AccessKeys,
+  type AppInfo,
+  type ConnectedSource,
+  type HostApi,
+  type OpenedDashboard,
+  type SaveConflict,
+  type SavedDashboard,
+} from '../api/host-api';
+import type { DashboardFile, Revision, S3Source, Source } from '../../dashboards/schema';
+import { loadDashboard, MAX_DASHBOARD_BYTES, serializeDashboard } from '../../dashboards/document';
+import { canonicalContent, withRevision } from '../../dashboards/revision';
 import type { DataGateway } from './data-gateway';
-import { writeFileAtomic } from './atomic-write';
+import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
+import { hasRevision, historyFolder, listRevisionInfos, readDashboardId, readHistory, readRevisionBlock, recordRevision } from './history-store';
+import { TrustStore } from './trust-store';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -23,16 +37,35 @@ export interface HostServicesOptions {
   gateway: DataGateway;
   /** Dashboard opened when the renderer asks without a path. */
   defaultDashboardPath?: string;
+  /** Where this machine's Northstar state lives (the trust store). Default: $NORTHSTAR_HOME, else ~/.northstar. */
+  homeDir?: string;
+}
+
+/** The folder of this machine's Northstar state: $NORTHSTAR_HOME, else ~/.northstar. */
+export function defaultHomeDir(): string {
+  return process.env.NORTHSTAR_HOME || path.join(os.homedir(), '.northstar');
 }
 
 /** Create the host API implementation over a running data gateway. */
 export function createHostServices(opts: HostServicesOptions): HostApi {
   const defaultPath = opts.defaultDashboardPath ?? DEMO_DASHBOARD_PATH;
+  const trust = new TrustStore(opts.homeDir ?? defaultHomeDir());
   // Dashboards the renderer has opened or saved in this session; sources resolve relative to them.
   const knownDashboards = new Set<string>();
   // Keys the user typed, remembered for this session only (in memory), per source location, so a
   // refresh does not ask again. The renderer never gets them back.
   const typedKeys = new Map<string, AccessKeys>();
+  // Saves of one file run one after another, so two saves in flight cannot both pass the conflict check.
+  const fileLocks = new Map<string, Promise<unknown>>();
+  const withFileLock = <T>(file: string, work: () => Promise<T>): Promise<T> => {
+    const run = (fileLocks.get(file) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    fileLocks.set(file, settled);
+    void settled.then(() => {
+      if (fileLocks.get(file) === settled) fileLocks.delete(file);
+    });
+    return run;
+  };
 
   return {
     async getAppInfo() {
@@ -41,17 +74,94 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
 
     async openDashboard({ path: requested }): Promise<OpenedDashboard> {
       const file = path.resolve(requested ?? defaultPath);
-      const text = await readDashboardText(file);
+      const bytes = await readDashboardBytes(file);
+      const text = bytes.toString('utf8');
+      const loaded = loadDashboard(text);
+      const contentHash = loaded.ok ? contentHashOf(loaded.dashboard) : null;
+      const trusted = contentHash !== null && (await trust.has(contentHash));
       knownDashboards.add(file);
-      return { path: file, text };
+      // Housekeeping never stands between the user and the file (the folder may be read-only).
+      await cleanStaleTempFiles(path.dirname(file));
+      if (loaded.ok) await importCurrentRevision(file, loaded.dashboard, contentHash, text);
+      return { path: file, text, diskHash: sha256(bytes), contentHash, trusted };
     },
 
-    async saveDashboard({ path: target, text }) {
-      const file = path.resolve(target);
+    async saveDashboard(req): Promise<SavedDashboard> {
+      const file = path.resolve(req.path);
       if (!file.endsWith('.json')) throw new HostError('badRequest', `Dashboards are saved as .json files, not ${path.basename(file)}.`);
-      await writeFileAtomic(file, text);
-      knownDashboards.add(file);
-      return { path: file };
+      return withFileLock(file, async () => {
+        const loaded = loadDashboard(req.text);
+        const disk = await readDisk(file);
+        if ((disk?.hash ?? null) !== req.baseDiskHash && !req.force) {
+          throw await conflictError(file, disk, loaded.ok ? loaded.dashboard : null);
+        }
+        if (!loaded.ok) throw new HostError('badRequest', `Not saved: the dashboard is not valid. ${loaded.error.message}`);
+        // The loader repairs what it can (drops a broken panel, say); saving the repaired copy would
+        // silently lose that part, so a text that needs repairs is refused like an invalid one.
+        const repair = loaded.warnings[0];
+        if (repair) {
+          const more = loaded.warnings.length > 1 ? ` (and ${loaded.warnings.length - 1} more)` : '';
+          throw new HostError('badRequest', `Not saved: the dashboard is not valid. ${repair.path}: ${repair.message}${more}`);
+        }
+        const doc = loaded.dashboard;
+        const current = doc.revision ?? null;
+        const contentHash = contentHashOf(doc);
+
+        let revision: Revision;
+        let text: string;
+        if (current && current.contentHash === contentHash) {
+          // Same content as the revision it carries: that revision still describes it. A new one
+          // would have itself as parent. Rewrite only if the disk differs (formatting, or an
+          // overwrite/copy), so saving an unchanged dashboard leaves the file byte-identical.
+          revision = current;
+          text = serializeDashboard(doc);
+        } else {
+          const diskRevision = disk ? readRevisionBlock(disk.text) : null;
+          const message = req.message?.trim() ? req.message : undefined;
+          revision = {
+            number: Math.max(current?.number ?? 0, diskRevision?.number ?? 0) + 1,
+            savedAt: new Date().toISOString(),
+            savedBy: (req.savedBy ?? osUserName()).slice(0, 200),
+            ...(message !== undefined ? { message } : {}),
+            parentHash: current?.contentHash ?? null,
+            contentHash,
+          };
+          text = serializeDashboard(withRevision(doc, revision));
+        }
+        // Never write what we could not open again.
+        const check = loadDashboard(text);
+        if (!check.ok) throw new HostError('internal', `Not saved: the stamped dashboard does not load (${check.error.message}).`);
+
+        const diskHash = sha256(Buffer.from(text, 'utf8'));
+        // Compared as bytes: a file with invalid UTF-8 can decode to the same string and still differ.
+        if (disk?.hash !== diskHash) await writeFileAtomic(file, text);
+        knownDashboards.add(file);
+        await bestEffort('record the revision in history', () => recordRevision(file, doc.id, revision, text));
+        await bestEffort('trust the saved dashboard', () => trust.add(contentHash));
+        return { path: file, text, diskHash, contentHash, revisionNumber: revision.number };
+      });
+    },
+
+    async listRevisions({ path: requested }) {
+      const file = path.resolve(requested);
+      const text = (await readDashboardBytes(file)).toString('utf8');
+      const id = readDashboardId(text);
+      if (!id) return [];
+      const loaded = loadDashboard(text);
+      if (loaded.ok) await importCurrentRevision(file, loaded.dashboard, contentHashOf(loaded.dashboard), text);
+      return listRevisionInfos(file, id);
+    },
+
+    async readRevision({ path: requested, contentHash }) {
+      const file = path.resolve(requested);
+      const id = readDashboardId((await readDashboardBytes(file)).toString('utf8'));
+      const found = id ? (await readHistory(file, id, { contentHash }))[0] : undefined;
+      if (!found) throw new HostError('notFound', `The history of ${path.basename(file)} has no revision ${contentHash.slice(0, 12)}.`);
+      return { text: found.text };
+    },
+
+    async trustDashboard({ contentHash }) {
+      await trust.add(contentHash);
     },
 
     async connectSource({ dashboardPath, source, keys }): Promise<ConnectedSource> {
@@ -74,11 +184,145 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
   };
 }
 
+/** SHA-256 hex of the canonical content (without the revision block): what trust and history key on. */
+function contentHashOf(doc: DashboardFile): string {
+  return sha256(Buffer.from(canonicalContent(doc), 'utf8'));
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function osUserName(): string {
+  try {
+    return os.userInfo().username || 'unknown';
+  } catch {
+    // No passwd entry (some containers): still save, just without a name.
+    return 'unknown';
+  }
+}
+
+async function bestEffort(what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    // The dashboard itself is saved (or open); failing the call now would only invite a retry that conflicts.
+    console.warn(`Northstar: could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * History always holds the revision a file is at, also when the file arrived from elsewhere (by
+ * email, a copied folder). Only a truthful block is imported: one whose contentHash is the content.
+ */
+async function importCurrentRevision(file: string, doc: DashboardFile, contentHash: string | null, text: string): Promise<void> {
+  const revision = doc.revision;
+  if (!revision || revision.contentHash !== contentHash) return;
+  await bestEffort('import the current revision into history', async () => {
+    if (!(await hasRevision(file, doc.id, revision))) await recordRevision(file, doc.id, revision, text);
+    const folder = historyFolder(file, doc.id);
+    if (folder) await cleanStaleTempFiles(folder);
+  });
+}
+
+interface DiskState {
+  text: string;
+  hash: string;
+  mtime: Date;
+}
+
+async function readDisk(file: string): Promise<DiskState | null> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (!stat.isFile()) throw new HostError('badRequest', `${file} is not a file.`);
+  const bytes = await fs.readFile(file);
+  return { text: bytes.toString('utf8'), hash: sha256(bytes), mtime: stat.mtime };
+}
+
+/** The conflict error for a save whose base is not what is on disk: who changed it, when, and whether the copies diverged. */
+async function conflictError(file: string, disk: DiskState | null, saving: DashboardFile | null): Promise<HostError> {
+  const name = `"${path.basename(file)}"`;
+  if (!disk) {
+    return new HostError('conflict', `${name} is no longer on disk: it was moved or deleted since you opened it. Overwrite to write it there again, or save as a copy.`, {
+      disk: null,
+      diverged: false,
+    });
+  }
+  const diskLoaded = loadDashboard(disk.text);
+  const diskDoc = diskLoaded.ok ? diskLoaded.dashboard : null;
+  const r = diskDoc?.revision ?? null;
+  const conflict: SaveConflict = {
+    disk: r ? { number: r.number, savedAt: r.savedAt, savedBy: r.savedBy, contentHash: r.contentHash, parentHash: r.parentHash } : null,
+    diverged: false,
+  };
+  const who = r ? `revision ${r.number} by ${r.savedBy} at ${formatTime(r.savedAt)}` : `modified ${formatTime(disk.mtime.toISOString())}`;
+  let message = `${name} changed on disk since you opened it (${who}). Reload, overwrite, or save as a copy.`;
+  if (diskDoc && saving) {
+    const lineage = await compareLineage(file, diskDoc, saving);
+    conflict.diverged = lineage.diverged;
+    if (lineage.diverged) {
+      message +=
+        lineage.commonNumber !== null
+          ? ` Both copies were made from revision ${lineage.commonNumber}: they diverged.`
+          : ' The two copies have no revision in common: they diverged.';
+    }
+  }
+  return new HostError('conflict', message, conflict);
+}
+
+/**
+ * Whether the copy on disk and the copy being saved diverged: neither is an ancestor of the
+ * other, following parentHash links through the revision blocks and the history folder.
+ */
+async function compareLineage(file: string, diskDoc: DashboardFile, saving: DashboardFile): Promise<{ diverged: boolean; commonNumber: number | null }> {
+  const known = new Map<string, { parentHash: string | null; number: number }>();
+  const learn = (r: Revision) => {
+    if (!known.has(r.contentHash)) known.set(r.contentHash, { parentHash: r.parentHash, number: r.number });
+  };
+  for (const id of new Set([saving.id, diskDoc.id])) {
+    for (const entry of await readHistory(file, id)) learn(entry.revision);
+  }
+  if (diskDoc.revision) learn(diskDoc.revision);
+  if (saving.revision) learn(saving.revision);
+
+  // Each side's tip is what it really contains; its block (possibly stale after an outside edit) is where it came from.
+  const chain = (doc: DashboardFile): string[] => {
+    const out = [contentHashOf(doc)];
+    const seen = new Set(out);
+    const visited = new Set<string>();
+    for (let next = doc.revision?.contentHash ?? null; next !== null && !visited.has(next); next = known.get(next)?.parentHash ?? null) {
+      visited.add(next);
+      if (!seen.has(next)) out.push(next);
+      seen.add(next);
+    }
+    return out;
+  };
+  const diskChain = chain(diskDoc);
+  const savingChain = chain(saving);
+  const diskSet = new Set(diskChain);
+  const savingSet = new Set(savingChain);
+  const diverged = !savingSet.has(diskChain[0] as string) && !diskSet.has(savingChain[0] as string);
+  const common = savingChain.find((h) => diskSet.has(h));
+  return { diverged, commonNumber: common !== undefined ? (known.get(common)?.number ?? null) : null };
+}
+
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 function sourceIdentity(source: S3Source): string {
   return JSON.stringify([source.uri, source.endpoint ?? '', source.region ?? '', source.profile ?? '']);
 }
 
-async function readDashboardText(file: string): Promise<string> {
+async function readDashboardBytes(file: string): Promise<Buffer> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -89,7 +333,7 @@ async function readDashboardText(file: string): Promise<string> {
   if (stat.size > MAX_DASHBOARD_BYTES) {
     throw new HostError('tooLarge', `${path.basename(file)} is ${(stat.size / 1024 / 1024).toFixed(1)} MB; dashboards may be at most ${MAX_DASHBOARD_BYTES / 1024 / 1024} MB.`);
   }
-  return fs.readFile(file, 'utf8');
+  return fs.readFile(file);
 }
 
 function mountSource(gateway: DataGateway, source: Source, dashboardFile: string, keys: Parameters<DataGateway['addS3Object']>[0]['keys']) {

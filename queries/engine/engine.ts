@@ -2,7 +2,7 @@
 // Arrow results once, terminate on teardown. The engine settings live here and nowhere else.
 import * as duckdb from '@duckdb/duckdb-wasm';
 import type { Sql } from '../sql';
-import { ident, readFile, Sql as SqlFragment } from '../sql';
+import { ident, Sql as SqlFragment } from '../sql';
 
 /** A plain value in a result row. Timestamps arrive as epoch milliseconds. */
 export type Scalar = string | number | boolean | null;
@@ -86,17 +86,17 @@ export class Engine {
     return arrowToRows(table);
   }
 
-  /**
-   * Load a data file into an in-memory table (replacing any previous load), so every panel reads
-   * memory rather than the file. Returns the table's columns.
-   */
-  async loadTable(table: string, url: string, format: 'parquet' | 'csv' | 'json'): Promise<{ name: string; type: string }[]> {
-    const create = SqlFragment.concat('CREATE OR REPLACE TABLE ', ident(table), ' AS SELECT * FROM ', readFile(url, format));
+  /** Run a statement whose result is not needed (CREATE VIEW / TABLE ...). */
+  async exec(sql: Sql): Promise<void> {
     try {
-      await this.conn.query(create.text);
+      await this.conn.query(sql.text);
     } catch (err) {
       throw toEngineError(err);
     }
+  }
+
+  /** The columns of a table or view. */
+  async describe(table: string): Promise<{ name: string; type: string }[]> {
     const described = await this.query(SqlFragment.concat('DESCRIBE ', ident(table)));
     return described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   }

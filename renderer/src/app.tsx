@@ -1,113 +1,201 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { HostApi } from '../../electron/api/host-api';
+import type { DashboardFile } from '../../dashboards/schema';
 import type { OpenError } from './store';
-import { useStore } from './store';
-import { PanelFrame } from './components/panels';
+import { selectDirty, useStore } from './store';
+import { EditableTitle, PanelFrame } from './components/panels';
 import { SourcesDialog } from './components/sources-dialog';
-import { changeSource, openDashboard, saveDashboard, type ActionDeps } from './actions/dashboard-actions';
+import { HistoryDrawer } from './components/history-drawer';
+import { ConflictDialog, ReviewSqlDialog } from './components/dialogs';
+import {
+  changeSource,
+  hasSql,
+  moveInHistory,
+  openDashboard,
+  renameDashboard,
+  renamePanel,
+  saveDashboard,
+  stopViewing,
+  type ActionDeps,
+} from './actions/dashboard-actions';
 import { getEngine } from './engine';
 import { formatTimestamp } from './format';
-
 
 export function App({ host }: { host: HostApi }) {
   const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, store: useStore }), [host]);
   const dashboard = useStore((s) => s.dashboard);
+  const viewing = useStore((s) => s.viewing);
   const openError = useStore((s) => s.openError);
-  const sourcesOpen = useStore((s) => s.sourcesOpen);
+  const drawer = useStore((s) => s.drawer);
+  const conflict = useStore((s) => s.conflict);
 
   useEffect(() => {
     void openDashboard(deps);
   }, [deps]);
 
   useAllPanelsDrawnMark();
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
-        e.preventDefault();
-        void saveDashboard(deps);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [deps]);
+  useShortcuts(deps);
 
   if (openError) return <OpenErrorView error={openError} />;
   if (!dashboard) return <div className="splash">Opening dashboard…</div>;
+  const shown = viewing?.dashboard ?? dashboard;
 
   return (
     <div className="app">
-      <TopBar onSave={() => void saveDashboard(deps)} />
-      <Notice />
-      <main className="grid" aria-label={dashboard.title}>
-        {dashboard.layout.map((item) => {
-          const panel = dashboard.panels.find((p) => p.id === item.panel);
-          if (!panel) return null;
-          return (
-            <div
-              key={item.panel}
-              className="grid-cell"
-              style={{ gridColumn: `${item.x + 1} / span ${item.w}`, gridRow: `${item.y + 1} / span ${item.h}` }}
-            >
-              <PanelFrame panel={panel} dataset={dashboard.datasets.find((d) => d.name === panel.dataset)} />
-            </div>
-          );
-        })}
-      </main>
-      {sourcesOpen && <SourcesDialog onApply={(name, source, keys) => void changeSource(deps, name, source, keys)} />}
+      <TopBar deps={deps} />
+      <Banners deps={deps} />
+      <DashboardGrid dashboard={shown} editable={!viewing} deps={deps} />
+      {drawer === 'sources' && !viewing && <SourcesDialog onApply={(name, source, keys) => void changeSource(deps, name, source, keys)} />}
+      {drawer === 'history' && <HistoryDrawer deps={deps} />}
+      {drawer === 'review' && <ReviewSqlDialog deps={deps} />}
+      {conflict && <ConflictDialog deps={deps} />}
     </div>
   );
 }
 
-function TopBar({ onSave }: { onSave: () => void }) {
+function DashboardGrid({ dashboard, editable, deps }: { dashboard: DashboardFile; editable: boolean; deps: ActionDeps }) {
+  return (
+    <main className="grid" aria-label={dashboard.title}>
+      {dashboard.layout.map((item) => {
+        const panel = dashboard.panels.find((p) => p.id === item.panel);
+        if (!panel) return null;
+        const dataset = 'dataset' in panel ? dashboard.datasets.find((d) => d.name === panel.dataset) : undefined;
+        return (
+          <div key={item.panel} className="grid-cell" style={{ gridColumn: `${item.x + 1} / span ${item.w}`, gridRow: `${item.y + 1} / span ${item.h}` }}>
+            <PanelFrame panel={panel} dataset={dataset} onRename={editable ? (title) => renamePanel(deps, panel.id, title) : undefined} />
+          </div>
+        );
+      })}
+    </main>
+  );
+}
+
+function TopBar({ deps }: { deps: ActionDeps }) {
   const dashboard = useStore((s) => s.dashboard);
-  const dirty = useStore((s) => s.dirty);
-  const setSourcesOpen = useStore((s) => s.setSourcesOpen);
+  const viewing = useStore((s) => s.viewing);
+  const dirty = useStore(selectDirty);
+  const canUndo = useStore((s) => s.past.length > 0);
+  const canRedo = useStore((s) => s.future.length > 0);
+  const setDrawer = useStore((s) => s.setDrawer);
+  const [message, setMessage] = useState('');
+  const [saveOpen, setSaveOpen] = useState(false);
   const period = useStore((s) => {
     for (const d of Object.values(s.datasets)) if (d.status === 'ready' && d.period) return d.period;
     return null;
   });
   const sourceTrouble = useStore((s) => Object.values(s.datasets).some((d) => d.status === 'error'));
   if (!dashboard) return null;
+  const shown = viewing?.dashboard ?? dashboard;
+  const revision = shown.revision;
   return (
     <header className="topbar">
       <div className="brand" aria-hidden="true">
         ✦ Northstar
       </div>
       <div className="title-block">
-        <h1>{dashboard.title}</h1>
-        {period && (
-          <div className="period" data-testid="period">
-            {formatTimestamp(period.start, false)} – {formatTimestamp(period.end - 1, false)} · last {period.days} days vs the {period.days} before
-          </div>
-        )}
+        <EditableTitle as="h1" title={shown.title} onRename={viewing ? undefined : (t) => renameDashboard(deps, t)} />
+        <div className="period" data-testid="period">
+          {period && `${formatTimestamp(period.start, false)} – ${formatTimestamp(period.end - 1, false)} · last ${period.days} days vs the ${period.days} before`}
+          {revision && (
+            <span className="revision" data-testid="revision">
+              {period ? ' · ' : ''}revision {revision.number} by {revision.savedBy}
+            </span>
+          )}
+        </div>
       </div>
       <div className="actions">
-        <button type="button" className={sourceTrouble ? 'warn' : undefined} onClick={() => setSourcesOpen(true)}>
+        <button type="button" onClick={() => void moveInHistory(deps, 'undo')} disabled={!canUndo || !!viewing} title="Undo (Ctrl+Z)" aria-label="Undo">
+          ↶
+        </button>
+        <button type="button" onClick={() => void moveInHistory(deps, 'redo')} disabled={!canRedo || !!viewing} title="Redo (Shift+Ctrl+Z)" aria-label="Redo">
+          ↷
+        </button>
+        <button type="button" className={sourceTrouble ? 'warn' : undefined} onClick={() => setDrawer('sources')} disabled={!!viewing}>
           Data sources{sourceTrouble ? ' ⚠' : ''}
         </button>
-        <button type="button" onClick={onSave} title="Save (Ctrl+S)">
-          Save{dirty ? ' •' : ''}
+        <button type="button" onClick={() => setDrawer('history')}>
+          History
         </button>
+        <div className="save-group">
+          <button type="button" className={dirty ? 'primary' : undefined} onClick={() => void saveDashboard(deps)} disabled={!!viewing} title="Save (Ctrl+S)">
+            Save{dirty ? ' •' : ''}
+          </button>
+          <button type="button" aria-label="Save with a message" onClick={() => setSaveOpen(!saveOpen)} disabled={!!viewing}>
+            ▾
+          </button>
+          {saveOpen && (
+            <form
+              className="popover"
+              aria-label="Save with a message"
+              onSubmit={(e) => {
+                e.preventDefault();
+                setSaveOpen(false);
+                void saveDashboard(deps, { message: message.trim() || undefined }).then((ok) => ok && setMessage(''));
+              }}
+            >
+              <label>
+                Message for this revision
+                <input value={message} maxLength={2000} autoFocus onChange={(e) => setMessage(e.target.value)} placeholder="What changed?" />
+              </label>
+              <button type="submit" className="primary">
+                Save revision
+              </button>
+            </form>
+          )}
+        </div>
       </div>
     </header>
   );
 }
 
-function Notice() {
+function Banners({ deps }: { deps: ActionDeps }) {
   const notice = useStore((s) => s.notice);
   const setNotice = useStore((s) => s.setNotice);
   const datasets = useStore((s) => s.datasets);
+  const warnings = useStore((s) => s.warnings);
+  const viewing = useStore((s) => s.viewing);
+  const needsReview = useStore((s) => !s.trusted && s.dashboard !== null && hasSql(s.dashboard));
+  const setDrawer = useStore((s) => s.setDrawer);
   const sourceErrors = [...new Set(Object.values(datasets).flatMap((d) => (d.status === 'error' ? [d.message] : [])))];
   return (
     <>
+      {viewing && (
+        <div className="banner info" role="status" data-testid="viewing">
+          Viewing revision {viewing.number}, read-only.
+          <button type="button" onClick={() => void stopViewing(deps)}>
+            Back to the current version
+          </button>
+        </div>
+      )}
+      {needsReview && !viewing && (
+        <div className="banner warn" role="status" data-testid="review-banner">
+          This dashboard contains SQL and was not last saved on this machine. Its SQL datasets run only after you review them.
+          <button type="button" onClick={() => setDrawer('review')}>
+            Review SQL…
+          </button>
+        </div>
+      )}
+      {warnings.length > 0 && (
+        <details className="banner warn" data-testid="load-warnings">
+          <summary>
+            {warnings.length} part{warnings.length === 1 ? '' : 's'} of this file could not be shown and {warnings.length === 1 ? 'was' : 'were'} skipped
+          </summary>
+          <ul>
+            {warnings.slice(0, 50).map((w, i) => (
+              <li key={i}>
+                <code>{w.path}</code>: {w.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {sourceErrors.map((m) => (
         <div key={m} className="banner error" role="alert" data-testid="source-error">
           {m}
         </div>
       ))}
       {notice && (
-        <div className={`banner ${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'}>
+        <div className={`banner ${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid="notice">
           {notice.text}
           <button type="button" className="ghost" onClick={() => setNotice(null)} aria-label="Dismiss">
             ✕
@@ -124,14 +212,26 @@ function OpenErrorView({ error }: { error: OpenError }) {
     case 'host':
       heading = 'The dashboard could not be opened';
       break;
+    case 'tooLarge':
+      heading = 'This file is too large to be a dashboard';
+      break;
     case 'notJson':
       heading = 'This file is not valid JSON';
       break;
     case 'notADashboard':
       heading = 'This is not a Northstar dashboard';
       break;
+    case 'tooDeep':
+      heading = 'This file is nested too deeply to be a dashboard';
+      break;
     case 'tooNew':
       heading = 'Made with a newer Northstar';
+      break;
+    case 'secret':
+      heading = 'This file contains what looks like a credential';
+      break;
+    case 'migrationFailed':
+      heading = 'This dashboard could not be upgraded';
       break;
     case 'invalid':
       heading = 'This dashboard file has problems';
@@ -154,10 +254,34 @@ function OpenErrorView({ error }: { error: OpenError }) {
   );
 }
 
+function useShortcuts(deps: ActionDeps) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (!mod) return;
+      const key = e.key.toLowerCase();
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (key === 's') {
+        e.preventDefault();
+        void saveDashboard(deps);
+      } else if (key === 'z' && !typing) {
+        e.preventDefault();
+        void moveInHistory(deps, e.shiftKey ? 'redo' : 'undo');
+      } else if (key === 'y' && !typing) {
+        e.preventDefault();
+        void moveInHistory(deps, 'redo');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [deps]);
+}
+
 /** Record when every panel of the current run is on screen: the "dashboard open" time. */
 function useAllPanelsDrawnMark() {
   const done = useStore((s) => {
-    const ids = s.dashboard?.layout.map((l) => l.panel) ?? [];
+    const d = s.viewing?.dashboard ?? s.dashboard;
+    const ids = d?.layout.map((l) => l.panel) ?? [];
     return ids.length > 0 && ids.every((id) => s.drawn[id]) ? s.runId : 0;
   });
   useEffect(() => {

@@ -1,34 +1,52 @@
 // One bound zustand store built from typed slices (zustand's slices pattern). Components read it
 // through selectors; the logic that changes it lives in ./actions as plain functions.
 import { create, type StateCreator } from 'zustand';
-import type { DashboardFile, Source } from '../../dashboards/schema';
-import type { LoadError } from '../../dashboards/document';
+import type { DashboardFile } from '../../dashboards/schema';
+import type { LoadError, LoadWarning } from '../../dashboards/document';
 import type { Period } from '../../queries/panel-queries';
 import type { QueryResult } from '../../queries/engine/engine';
+import type { SaveConflict } from '../../electron/api/host-api';
 
 /** Why the dashboard could not be shown at all. */
 export type OpenError = { kind: 'host'; message: string } | LoadError;
 
+/** How many edits undo remembers. */
+const UNDO_LIMIT = 200;
+
 export interface DashboardSlice {
   path: string | null;
   dashboard: DashboardFile | null;
+  /** The document as last opened or saved: `dirty` is derived by comparing with it. */
+  saved: DashboardFile | null;
+  /** SHA-256 of the file on disk this editor started from (for conflict detection). */
+  diskHash: string | null;
+  contentHash: string | null;
+  /** Its SQL may run: saved on this machine, or trusted by the user here. */
+  trusted: boolean;
+  warnings: LoadWarning[];
   openError: OpenError | null;
-  /** The file on disk differs from what is shown. */
-  dirty: boolean;
-  setOpened(path: string, dashboard: DashboardFile): void;
+  past: DashboardFile[];
+  future: DashboardFile[];
+  setOpened(opened: { path: string; dashboard: DashboardFile; diskHash: string; contentHash: string | null; trusted: boolean; warnings: LoadWarning[] }): void;
   setOpenError(error: OpenError): void;
-  replaceSource(name: string, source: Source): void;
-  markSaved(path: string): void;
+  /** Apply one undoable edit. */
+  edit(change: (d: DashboardFile) => DashboardFile): void;
+  undo(): void;
+  redo(): void;
+  markSaved(saved: { path: string; dashboard: DashboardFile; diskHash: string; contentHash: string }): void;
+  setTrusted(trusted: boolean): void;
 }
 
 export type DatasetState =
   | { status: 'loading'; location?: string }
   | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null }
+  | { status: 'needsTrust' }
   | { status: 'error'; message: string; location?: string };
 
 export type PanelState =
   | { status: 'loading' }
   | { status: 'ready'; result: QueryResult; sql: string }
+  | { status: 'waiting'; message: string }
   | { status: 'error'; message: string };
 
 export interface RunSlice {
@@ -44,11 +62,18 @@ export interface RunSlice {
   markDrawn(id: string): void;
 }
 
+export type Drawer = 'sources' | 'history' | 'review' | null;
+
 export interface UiSlice {
-  sourcesOpen: boolean;
+  drawer: Drawer;
   notice: { tone: 'info' | 'error'; text: string } | null;
-  setSourcesOpen(open: boolean): void;
+  conflict: (SaveConflict & { message: string }) | null;
+  /** A revision shown read-only instead of the working copy. */
+  viewing: { number: number; dashboard: DashboardFile } | null;
+  setDrawer(drawer: Drawer): void;
   setNotice(notice: UiSlice['notice']): void;
+  setConflict(conflict: UiSlice['conflict']): void;
+  setViewing(viewing: UiSlice['viewing']): void;
 }
 
 export type Store = DashboardSlice & RunSlice & UiSlice;
@@ -56,21 +81,71 @@ export type Store = DashboardSlice & RunSlice & UiSlice;
 const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
   path: null,
   dashboard: null,
+  saved: null,
+  diskHash: null,
+  contentHash: null,
+  trusted: false,
+  warnings: [],
   openError: null,
-  dirty: false,
-  setOpened: (path, dashboard) => set({ path, dashboard, openError: null, dirty: false }),
-  setOpenError: (openError) => set({ openError, dashboard: null }),
-  replaceSource: (name, source) =>
-    set((s) =>
-      s.dashboard
-        ? {
-            dirty: true,
-            dashboard: { ...s.dashboard, sources: s.dashboard.sources.map((x) => (x.name === name ? source : x)) },
-          }
-        : {},
-    ),
-  markSaved: (path) => set({ path, dirty: false }),
+  past: [],
+  future: [],
+  setOpened: (o) =>
+    set({
+      path: o.path,
+      dashboard: o.dashboard,
+      saved: o.dashboard,
+      diskHash: o.diskHash,
+      contentHash: o.contentHash,
+      trusted: o.trusted,
+      warnings: o.warnings,
+      openError: null,
+      past: [],
+      future: [],
+      viewing: null,
+      conflict: null,
+    }),
+  setOpenError: (openError) => set({ openError, dashboard: null, saved: null }),
+  edit: (change) =>
+    set((s) => {
+      if (!s.dashboard) return {};
+      const next = change(s.dashboard);
+      if (next === s.dashboard) return {};
+      return { dashboard: next, past: [...s.past, s.dashboard].slice(-UNDO_LIMIT), future: [] };
+    }),
+  undo: () =>
+    set((s) => {
+      const previous = s.past[s.past.length - 1];
+      if (!previous || !s.dashboard) return {};
+      // The revision block belongs to the file, not to the edit: keep the current one.
+      return { dashboard: { ...previous, revision: s.dashboard.revision }, past: s.past.slice(0, -1), future: [s.dashboard, ...s.future] };
+    }),
+  redo: () =>
+    set((s) => {
+      const next = s.future[0];
+      if (!next || !s.dashboard) return {};
+      return { dashboard: { ...next, revision: s.dashboard.revision }, past: [...s.past, s.dashboard], future: s.future.slice(1) };
+    }),
+  markSaved: ({ path, dashboard, diskHash, contentHash }) =>
+    // The saved file carries a new revision block; edits before it stay undoable.
+    set((s) => ({
+      path,
+      diskHash,
+      contentHash,
+      trusted: true,
+      saved: dashboard,
+      dashboard: !s.dashboard || sameContent(s.dashboard, dashboard) ? dashboard : { ...s.dashboard, revision: dashboard.revision },
+    })),
+  setTrusted: (trusted) => set({ trusted }),
 });
+
+function sameContent(a: DashboardFile, b: DashboardFile): boolean {
+  return JSON.stringify({ ...a, revision: undefined }) === JSON.stringify({ ...b, revision: undefined });
+}
+
+/** Whether the working copy differs from the file as last opened or saved. */
+export function selectDirty(s: Store): boolean {
+  return s.dashboard !== null && s.saved !== null && s.dashboard !== s.saved && !sameContent(s.dashboard, s.saved);
+}
 
 const runSlice: StateCreator<Store, [], [], RunSlice> = (set, get) => ({
   runId: 0,
@@ -99,10 +174,14 @@ const runSlice: StateCreator<Store, [], [], RunSlice> = (set, get) => ({
 });
 
 const uiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
-  sourcesOpen: false,
+  drawer: null,
   notice: null,
-  setSourcesOpen: (sourcesOpen) => set({ sourcesOpen }),
+  conflict: null,
+  viewing: null,
+  setDrawer: (drawer) => set({ drawer }),
   setNotice: (notice) => set({ notice }),
+  setConflict: (conflict) => set({ conflict }),
+  setViewing: (viewing) => set({ viewing }),
 });
 
 /** The app's store. */

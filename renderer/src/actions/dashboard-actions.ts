@@ -1,12 +1,12 @@
-// Opening, running and saving a dashboard, as plain functions over the store, the host and the
-// engine, so they can be tested without React.
-import type { AccessKeys, HostApi, HostErrorCode } from '../../../electron/api/host-api';
+// Opening, running, saving and restoring a dashboard, as plain functions over the store, the host
+// and the engine, so they can be tested without React.
+import type { AccessKeys, HostApi, HostErrorCode, RevisionInfo } from '../../../electron/api/host-api';
 import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
-import type { Dataset, DashboardFile, Source } from '../../../dashboards/schema';
+import type { DataPanel, Dataset, DashboardFile, Panel, Source } from '../../../dashboards/schema';
 import { EngineError, type Engine } from '../../../queries/engine/engine';
 import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext } from '../../../queries/panel-queries';
-import { Sql, ident } from '../../../queries/sql';
+import { Sql, createSourceView, createTableAs, ident, selectAll, userSelect } from '../../../queries/sql';
 import type { Store } from '../store';
 
 export interface ActionDeps {
@@ -14,6 +14,16 @@ export interface ActionDeps {
   engine: () => Promise<Engine>;
   store: { getState(): Store };
   now?: () => number;
+}
+
+/** Panels that read a dataset (text and anomaly panels do not). */
+export function isDataPanel(panel: Panel): panel is DataPanel {
+  return panel.kind === 'kpi' || panel.kind === 'chart' || panel.kind === 'table';
+}
+
+/** Whether a dashboard has SQL written by its author, which runs only once trusted. */
+export function hasSql(dashboard: DashboardFile): boolean {
+  return dashboard.datasets.some((d) => d.kind === 'sql');
 }
 
 /** Open a dashboard file (the demo when no path is given) and run it. */
@@ -32,7 +42,15 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
     store.getState().setOpenError(loaded.error);
     return;
   }
-  store.getState().setOpened(opened.path, loaded.dashboard);
+  store.getState().setOpened({
+    path: opened.path,
+    dashboard: loaded.dashboard,
+    diskHash: opened.diskHash,
+    contentHash: opened.contentHash,
+    trusted: opened.trusted,
+    warnings: loaded.warnings,
+  });
+  if (!opened.trusted && hasSql(loaded.dashboard)) store.getState().setDrawer('review');
   await runDashboard(deps);
 }
 
@@ -41,21 +59,25 @@ export function datasetTable(dataset: Dataset): string {
   return `ds_${dataset.name}`;
 }
 
+type SourceLink = { ok: true; location: string } | { ok: false; error: string; reason: string };
+
 /**
- * Load every dataset (through the host's data gateway, into memory) and run every panel's query.
- * A failing source or panel shows its error in place; the others keep working.
+ * Make every source a view (through the host's data gateway), load every dataset into memory,
+ * and run every panel's query. A failing source, dataset or panel shows its error in place; the
+ * others keep working. SQL datasets wait until the file is trusted.
  */
 export async function runDashboard(deps: ActionDeps, keys?: { source: string; keys: AccessKeys }): Promise<void> {
   const state = deps.store.getState();
-  const { dashboard, path } = state;
+  const dashboard = state.viewing?.dashboard ?? state.dashboard;
+  const { path, trusted } = state;
   if (!dashboard || !path) return;
+  const dataPanels = dashboard.panels.filter(isDataPanel);
   const runId = state.startRun(
     dashboard.datasets.map((d) => d.name),
-    dashboard.panels.map((p) => p.id),
+    dataPanels.map((p) => p.id),
   );
-  const fail = (message: string, panelIds: string[]) => {
-    for (const id of panelIds) deps.store.getState().setPanel(runId, id, { status: 'error', message });
-  };
+  const setPanel = (id: string, s: Parameters<Store['setPanel']>[2]) => deps.store.getState().setPanel(runId, id, s);
+  const fail = (message: string, ids: string[]) => ids.forEach((id) => setPanel(id, { status: 'error', message }));
 
   let engine: Engine;
   try {
@@ -63,16 +85,45 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
   } catch (err) {
     const message = `The query engine could not start: ${(err as Error).message}`;
     deps.store.getState().setNotice({ tone: 'error', text: message });
-    fail(message, dashboard.panels.map((p) => p.id));
+    fail(message, dataPanels.map((p) => p.id));
     return;
   }
 
+  const links = new Map<string, SourceLink>();
+  const link = async (source: Source): Promise<SourceLink> => {
+    const known = links.get(source.name);
+    if (known) return known;
+    let result: SourceLink;
+    try {
+      const connected = await deps.host.connectSource({
+        dashboardPath: path,
+        source,
+        ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
+      });
+      await engine.exec(createSourceView(source.name, connected.url, source.format));
+      result = { ok: true, location: connected.location };
+    } catch (err) {
+      result =
+        err instanceof HostError
+          ? { ok: false, error: err.message, reason: SHORT_REASONS[err.code] }
+          : { ok: false, error: describeEngineError(err, source.name), reason: 'could not be read' };
+    }
+    links.set(source.name, result);
+    return result;
+  };
+
   for (const dataset of dashboard.datasets) {
-    const panels = dashboard.panels.filter((p) => p.dataset === dataset.name);
-    const ctx = await loadDataset(deps, runId, engine, dashboard, path, dataset, keys);
+    const panels = dataPanels.filter((p) => p.dataset === dataset.name);
+    if (dataset.kind === 'sql' && !trusted) {
+      deps.store.getState().setDataset(runId, dataset.name, { status: 'needsTrust' });
+      for (const p of panels) setPanel(p.id, { status: 'waiting', message: 'Waiting for you to review this dashboard\'s SQL.' });
+      continue;
+    }
+    const ctx = await loadDataset(deps, runId, engine, dashboard, dataset, link);
     if ('error' in ctx) {
       // The full message is shown once, above the grid; each panel says briefly why it is empty.
-      fail(`No data: source "${dataset.source}" is unavailable (${ctx.reason}).`, panels.map((p) => p.id));
+      const what = dataset.kind === 'table' ? `source "${dataset.source}"` : `dataset "${dataset.name}"`;
+      fail(`No data: ${what} is unavailable (${ctx.reason}).`, panels.map((p) => p.id));
       continue;
     }
     for (const panel of panels) {
@@ -85,9 +136,9 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       }
       try {
         const result = await engine.query(sql);
-        deps.store.getState().setPanel(runId, panel.id, { status: 'ready', result, sql: sql.text });
+        setPanel(panel.id, { status: 'ready', result, sql: sql.text });
       } catch (err) {
-        fail(describeEngineError(err, dataset.source), [panel.id]);
+        fail(describeEngineError(err, dataset.name), [panel.id]);
       }
     }
   }
@@ -98,45 +149,47 @@ async function loadDataset(
   runId: number,
   engine: Engine,
   dashboard: DashboardFile,
-  dashboardPath: string,
   dataset: Dataset,
-  keys: { source: string; keys: AccessKeys } | undefined,
+  link: (s: Source) => Promise<SourceLink>,
 ): Promise<DatasetContext | { error: string; reason: string }> {
   const set = (s: Parameters<Store['setDataset']>[2]) => deps.store.getState().setDataset(runId, dataset.name, s);
-  const source = dashboard.sources.find((s) => s.name === dataset.source);
-  if (!source) {
-    const error = `Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`;
-    set({ status: 'error', message: error });
-    return { error, reason: 'not declared' };
+  const failed = (error: string, reason: string, location?: string) => {
+    set({ status: 'error', message: error, ...(location ? { location } : {}) });
+    return { error, reason };
+  };
+  // A table dataset reads its source; a SQL dataset may read any of them.
+  const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
+  if (dataset.kind === 'table' && needed.length === 0) {
+    return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
   }
-  let connected;
-  try {
-    connected = await deps.host.connectSource({
-      dashboardPath,
-      source,
-      ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
-    });
-  } catch (err) {
-    const hostError = HostError.from(err);
-    set({ status: 'error', message: hostError.message });
-    return { error: hostError.message, reason: SHORT_REASONS[hostError.code] };
+  const locations: string[] = [];
+  for (const source of needed) {
+    const linked = await link(source);
+    if (!linked.ok) {
+      // A SQL dataset may not need every source: let DuckDB say if it does.
+      if (dataset.kind === 'table') return failed(linked.error, linked.reason);
+      continue;
+    }
+    locations.push(linked.location);
   }
-  set({ status: 'loading', location: connected.location });
+  const location = locations.join(', ') || 'SQL';
+  set({ status: 'loading', location });
   const table = datasetTable(dataset);
   try {
-    const columns = await engine.loadTable(table, connected.url, source.format);
+    const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
+    await engine.exec(createTableAs(table, select));
+    const columns = await engine.describe(table);
     const names = new Set(columns.map((c) => c.name));
     const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)));
     const base = { dataset, table, columns: names };
     const newestSql = newestTimestampQuery(base);
     const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
     const period = resolvePeriod(dashboard.timeRange, typeof newest === 'number' ? newest : null, (deps.now ?? Date.now)());
-    set({ status: 'ready', location: connected.location, rowCount: Number(count.rows[0]?.n ?? 0), columns, period });
+    set({ status: 'ready', location, rowCount: Number(count.rows[0]?.n ?? 0), columns, period });
     return { ...base, period };
   } catch (err) {
-    const error = describeEngineError(err, source.name, connected.location);
-    set({ status: 'error', message: error, location: connected.location });
-    return { error, reason: 'could not be read' };
+    const name = dataset.kind === 'table' ? dataset.source : dataset.name;
+    return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
   }
 }
 
@@ -148,31 +201,184 @@ const SHORT_REASONS: Record<HostErrorCode, string> = {
   network: 'unreachable',
   badRequest: 'invalid source',
   tooLarge: 'too large',
+  conflict: 'conflict',
   internal: 'host error',
 };
 
-function describeEngineError(err: unknown, sourceName: string, location?: string): string {
+function describeEngineError(err: unknown, name: string, location?: string): string {
   if (err instanceof EngineError && err.code === 'sourceUnreadable') {
-    return `Data source "${sourceName}" could not be read${location ? ` (${location})` : ''}: the data was refused, went missing or is not a valid file. ${err.message.includes('WebAssembly') ? '' : err.message}`.trim();
+    const detail = err.message.includes('WebAssembly') ? '' : ` ${err.message}`;
+    return `Data source "${name}" could not be read${location ? ` (${location})` : ''}: the data was refused, went missing or is not a valid file.${detail}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  return `${name}: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 /** Point a source somewhere else (e.g. at S3) and run the dashboard again. Keys go to the host only. */
 export async function changeSource(deps: ActionDeps, name: string, source: Source, keys?: AccessKeys): Promise<void> {
-  deps.store.getState().replaceSource(name, source);
+  deps.store.getState().edit((d) => ({ ...d, sources: d.sources.map((s) => (s.name === name ? source : s)) }));
   await runDashboard(deps, keys ? { source: source.name, keys } : undefined);
 }
 
-/** Save the dashboard to its file, deterministically serialized. */
-export async function saveDashboard(deps: ActionDeps): Promise<void> {
-  const { dashboard, path } = deps.store.getState();
-  if (!dashboard || !path) return;
-  try {
-    const saved = await deps.host.saveDashboard({ path, text: serializeDashboard(dashboard) });
-    deps.store.getState().markSaved(saved.path);
-    deps.store.getState().setNotice({ tone: 'info', text: `Saved ${saved.path}` });
-  } catch (err) {
-    deps.store.getState().setNotice({ tone: 'error', text: `Could not save: ${HostError.from(err).message}` });
+/** Undo or redo one edit; run the queries again when the edit touched what they read. */
+export async function moveInHistory(deps: ActionDeps, direction: 'undo' | 'redo'): Promise<void> {
+  const before = deps.store.getState().dashboard;
+  if (direction === 'undo') deps.store.getState().undo();
+  else deps.store.getState().redo();
+  const after = deps.store.getState().dashboard;
+  if (before && after && before !== after && queryShape(before) !== queryShape(after)) await runDashboard(deps);
+}
+
+/** Everything that decides what the panels query; titles and layout do not. */
+function queryShape(d: DashboardFile): string {
+  return JSON.stringify([d.sources, d.datasets, d.timeRange, d.filters, d.panels.map((p) => ({ ...p, title: '' }))]);
+}
+
+/** Rename a panel. */
+export function renamePanel(deps: Pick<ActionDeps, 'store'>, id: string, title: string): void {
+  const clean = title.trim();
+  if (!clean) return;
+  deps.store.getState().edit((d) => ({ ...d, panels: d.panels.map((p) => (p.id === id && p.title !== clean ? { ...p, title: clean } : p)) }));
+}
+
+/** Rename the dashboard. */
+export function renameDashboard(deps: Pick<ActionDeps, 'store'>, title: string): void {
+  const clean = title.trim();
+  if (!clean) return;
+  deps.store.getState().edit((d) => (d.title === clean ? d : { ...d, title: clean }));
+}
+
+/**
+ * Save the working copy as a new revision. When the file changed on disk since it was opened,
+ * nothing is written: the conflict is put in the store for the user to resolve.
+ */
+export async function saveDashboard(
+  deps: ActionDeps,
+  opts: { message?: string; force?: boolean; asCopy?: boolean } = {},
+): Promise<boolean> {
+  const s = deps.store.getState();
+  const { dashboard, path } = s;
+  if (!dashboard || !path || s.viewing) return false;
+  let target = path;
+  let base = s.diskHash;
+  for (let attempt = 1; attempt <= 50; attempt += 1) {
+    if (opts.asCopy) {
+      target = copyPath(path, attempt);
+      base = null;
+    }
+    try {
+      const saved = await deps.host.saveDashboard({
+        path: target,
+        text: serializeDashboard(dashboard),
+        baseDiskHash: base,
+        ...(opts.message ? { message: opts.message } : {}),
+        ...(opts.force ? { force: true } : {}),
+      });
+      const reloaded = loadDashboard(saved.text);
+      if (!reloaded.ok) throw new HostError('internal', `The saved file does not load back: ${reloaded.error.message}`);
+      deps.store.getState().markSaved({ path: saved.path, dashboard: reloaded.dashboard, diskHash: saved.diskHash, contentHash: saved.contentHash });
+      deps.store.getState().setConflict(null);
+      deps.store.getState().setNotice({ tone: 'info', text: `Saved revision ${saved.revisionNumber} to ${saved.path}` });
+      return true;
+    } catch (err) {
+      const e = HostError.from(err);
+      if (e.code === 'conflict' && opts.asCopy) continue; // that copy name is taken: try the next
+      if (e.code === 'conflict' && e.conflict) {
+        deps.store.getState().setConflict({ ...e.conflict, message: e.message });
+        return false;
+      }
+      deps.store.getState().setNotice({ tone: 'error', text: `Could not save: ${e.message}` });
+      return false;
+    }
   }
+  deps.store.getState().setNotice({ tone: 'error', text: 'Could not find a free name for the copy.' });
+  return false;
+}
+
+/** "orders.dashboard.json" → "orders (copy).dashboard.json", then "(copy 2)", ... */
+export function copyPath(path: string, attempt: number): string {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const dir = path.slice(0, slash + 1);
+  const file = path.slice(slash + 1);
+  const dot = file.search(/(\.dashboard)?\.json$/i);
+  const stem = dot === -1 ? file : file.slice(0, dot);
+  const ext = dot === -1 ? '.dashboard.json' : file.slice(dot);
+  return `${dir}${stem} (copy${attempt > 1 ? ` ${attempt}` : ''})${ext}`;
+}
+
+/** Throw away the working copy and open the file as it is on disk now. */
+export async function reloadFromDisk(deps: ActionDeps): Promise<void> {
+  const { path } = deps.store.getState();
+  deps.store.getState().setConflict(null);
+  await openDashboard(deps, path ?? undefined);
+}
+
+/** The user reviewed the SQL: remember the trust on this machine and run it. */
+export async function trustAndRun(deps: ActionDeps): Promise<void> {
+  const { contentHash } = deps.store.getState();
+  if (contentHash) {
+    try {
+      await deps.host.trustDashboard({ contentHash });
+    } catch (err) {
+      deps.store.getState().setNotice({ tone: 'error', text: `Could not remember the trust: ${HostError.from(err).message}` });
+    }
+  }
+  deps.store.getState().setTrusted(true);
+  deps.store.getState().setDrawer(null);
+  await runDashboard(deps);
+}
+
+/** The history of the open file, newest first. */
+export async function listHistory(deps: ActionDeps): Promise<RevisionInfo[]> {
+  const { path } = deps.store.getState();
+  if (!path) return [];
+  return deps.host.listRevisions({ path });
+}
+
+async function readRevisionDoc(deps: ActionDeps, contentHash: string): Promise<DashboardFile> {
+  const { path } = deps.store.getState();
+  if (!path) throw new HostError('badRequest', 'No dashboard is open.');
+  const { text } = await deps.host.readRevision({ path, contentHash });
+  const loaded = loadDashboard(text);
+  if (!loaded.ok) throw new HostError('internal', `That revision does not load: ${loaded.error.message}`);
+  return loaded.dashboard;
+}
+
+/** Show a revision read-only instead of the working copy. */
+export async function viewRevision(deps: ActionDeps, revision: RevisionInfo): Promise<void> {
+  try {
+    const doc = await readRevisionDoc(deps, revision.contentHash);
+    deps.store.getState().setViewing({ number: revision.number, dashboard: doc });
+    deps.store.getState().setDrawer(null);
+    await runDashboard(deps);
+  } catch (err) {
+    deps.store.getState().setNotice({ tone: 'error', text: HostError.from(err).message });
+  }
+}
+
+/** Back from a read-only revision to the working copy. */
+export async function stopViewing(deps: ActionDeps): Promise<void> {
+  deps.store.getState().setViewing(null);
+  await runDashboard(deps);
+}
+
+/** Make a revision's content the working copy and save it as a new revision (undoable). */
+export async function restoreRevision(deps: ActionDeps, revision: RevisionInfo): Promise<void> {
+  try {
+    const doc = await readRevisionDoc(deps, revision.contentHash);
+    const wasViewing = deps.store.getState().viewing !== null;
+    const before = deps.store.getState().dashboard;
+    deps.store.getState().setViewing(null);
+    deps.store.getState().edit((current) => ({ ...doc, revision: current.revision }));
+    deps.store.getState().setDrawer(null);
+    await saveDashboard(deps, { message: `Restored revision ${revision.number}` });
+    const after = deps.store.getState().dashboard;
+    if (wasViewing || !before || !after || queryShape(before) !== queryShape(after)) await runDashboard(deps);
+  } catch (err) {
+    deps.store.getState().setNotice({ tone: 'error', text: HostError.from(err).message });
+  }
+}
+
+/** A revision's document, for comparing with the working copy. */
+export async function loadRevisionForCompare(deps: ActionDeps, revision: RevisionInfo): Promise<DashboardFile> {
+  return readRevisionDoc(deps, revision.contentHash);
 }

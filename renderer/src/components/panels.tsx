@@ -1,37 +1,99 @@
-import { useEffect, useMemo } from 'react';
-import type { ChartPanel, Dataset, KpiPanel, Panel, TablePanel } from '../../../dashboards/schema';
+import { useEffect, useMemo, useState } from 'react';
+import type { ChartPanel, DataPanel, Dataset, KpiPanel, Panel, TablePanel } from '../../../dashboards/schema';
+import { isDataPanel } from '../actions/dashboard-actions';
 import type { QueryResult } from '../../../queries/engine/engine';
 import { buildChartOption } from '../charts/chart-options';
 import { EChart } from '../charts/echart';
 import { formatCell, formatChange, formatMeasure } from '../format';
 import { useStore, type PanelState } from '../store';
 
-/** The frame every panel sits in: title, body, and its own loading or error state. */
-export function PanelFrame({ panel, dataset }: { panel: Panel; dataset: Dataset | undefined }) {
-  const state: PanelState = useStore((s) => s.panels[panel.id]) ?? { status: 'loading' };
+/** The frame every panel sits in: title (renamable), body, and its own loading or error state. */
+export function PanelFrame({ panel, dataset, onRename }: { panel: Panel; dataset: Dataset | undefined; onRename?: (title: string) => void }) {
+  const state: PanelState | undefined = useStore((s) => s.panels[panel.id]);
   const markDrawn = useStore((s) => s.markDrawn);
-  // KPIs and tables are drawn once React has committed them; charts report from ECharts.
+  const status = panel.kind === 'text' || panel.kind === 'anomaly' ? 'ready' : (state?.status ?? 'loading');
+  // KPIs, tables and messages are drawn once React has committed them; charts report from ECharts.
   useEffect(() => {
-    if (state.status === 'error' || (state.status === 'ready' && panel.kind !== 'chart')) markDrawn(panel.id);
-  }, [state, panel.kind, panel.id, markDrawn]);
+    if (status !== 'loading' && !(status === 'ready' && panel.kind === 'chart')) markDrawn(panel.id);
+  }, [status, panel.kind, panel.id, markDrawn]);
 
   return (
-    <section className={`panel panel-${panel.kind}`} data-panel-id={panel.id} data-state={state.status} aria-busy={state.status === 'loading'}>
-      <header className="panel-title">{panel.title}</header>
+    <section className={`panel panel-${panel.kind}`} data-panel-id={panel.id} data-state={status} aria-busy={status === 'loading'} aria-label={panel.title}>
+      <EditableTitle title={panel.title} onRename={onRename} />
       <div className="panel-body">
-        {state.status === 'loading' && <div className="panel-loading" aria-label="Loading">Loading…</div>}
-        {state.status === 'error' && (
+        {panel.kind === 'text' && <TextBody markdown={panel.markdown} />}
+        {panel.kind === 'anomaly' && <div className="panel-empty">No data checks run on this dashboard yet.</div>}
+        {state?.status === 'loading' && <div className="panel-loading" aria-label="Loading">Loading…</div>}
+        {state?.status === 'waiting' && <div className="panel-waiting">{state.message}</div>}
+        {state?.status === 'error' && (
           <div className="panel-error" role="alert">
             {state.message}
           </div>
         )}
-        {state.status === 'ready' && dataset && <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} />}
+        {state?.status === 'ready' && dataset && isDataPanel(panel) && (
+          <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} />
+        )}
       </div>
     </section>
   );
 }
 
-function PanelBody({ panel, dataset, result, onDrawn }: { panel: Panel; dataset: Dataset; result: QueryResult; onDrawn: () => void }) {
+/** A title that becomes an input on double-click or on its rename button; Enter keeps, Esc cancels. */
+export function EditableTitle({ title, onRename, as = 'header' }: { title: string; onRename?: (title: string) => void; as?: 'header' | 'h1' }) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(title);
+  const Tag = as;
+  if (editing && onRename) {
+    const commit = () => {
+      setEditing(false);
+      if (draft.trim() && draft !== title) onRename(draft);
+    };
+    return (
+      <input
+        className={as === 'h1' ? 'title-input h1' : 'title-input'}
+        aria-label="Title"
+        value={draft}
+        autoFocus
+        maxLength={300}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            setEditing(false);
+            setDraft(title);
+          }
+        }}
+      />
+    );
+  }
+  return (
+    <Tag className={as === 'h1' ? 'dashboard-title' : 'panel-title'} onDoubleClick={() => onRename && (setDraft(title), setEditing(true))}>
+      <span className="title-text">{title}</span>
+      {onRename && (
+        <button type="button" className="ghost rename" aria-label={`Rename ${title}`} onClick={() => (setDraft(title), setEditing(true))}>
+          ✎
+        </button>
+      )}
+    </Tag>
+  );
+}
+
+/** Markdown as plain text: paragraphs and headings, never HTML. */
+function TextBody({ markdown }: { markdown: string }) {
+  const blocks = markdown.split(/\n{2,}/).filter((b) => b.trim());
+  return (
+    <div className="text-body">
+      {blocks.map((b, i) => {
+        const heading = /^(#{1,6})\s+(.*)$/s.exec(b.trim());
+        return heading ? <h3 key={i}>{heading[2]}</h3> : <p key={i}>{b.trim()}</p>;
+      })}
+    </div>
+  );
+}
+
+function PanelBody({ panel, dataset, result, onDrawn }: { panel: DataPanel; dataset: Dataset; result: QueryResult; onDrawn: () => void }) {
   switch (panel.kind) {
     case 'kpi':
       return <KpiTile panel={panel} dataset={dataset} result={result} />;

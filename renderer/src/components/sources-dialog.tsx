@@ -9,7 +9,8 @@ import { useStore } from '../store';
 export function SourcesDialog({ onApply }: { onApply: (name: string, source: Source, keys?: AccessKeys) => void }) {
   const dashboard = useStore((s) => s.dashboard);
   const datasets = useStore((s) => s.datasets);
-  const setOpen = useStore((s) => s.setSourcesOpen);
+  const setDrawer = useStore((s) => s.setDrawer);
+  const setOpen = (open: boolean) => setDrawer(open ? 'sources' : null);
   const [editing, setEditing] = useState<string | null>(null);
   if (!dashboard) return null;
   return (
@@ -22,7 +23,7 @@ export function SourcesDialog({ onApply }: { onApply: (name: string, source: Sou
           </button>
         </header>
         {dashboard.sources.map((source) => {
-          const used = dashboard.datasets.filter((d) => d.source === source.name);
+          const used = dashboard.datasets.filter((d) => d.kind === 'sql' || d.source === source.name);
           return (
             <div className="source-row" key={source.name} data-source={source.name}>
               <div className="source-head">

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `northstar` bin: a shim so the CLI runs straight from TypeScript. All logic lives in northstar.ts.
+import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+// Our tsconfig, not whatever tsconfig.json sits in the caller's working directory.
+register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
+
+try {
+  await import('./northstar.ts');
+} catch (err) {
+  // Only a broken install or a syntax error in our own sources ends up here: still no stack trace.
+  process.stderr.write(`northstar: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.NORTHSTAR_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+}

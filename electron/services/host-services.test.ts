@@ -1,0 +1,447 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostError, type HostApi } from '../api/host-api';
+import { loadDashboard } from '../../dashboards/document';
+import { DataGateway } from './data-gateway';
+import { createHostServices, defaultHomeDir, DEMO_DASHBOARD_PATH } from './host-services';
+import { historyFolder } from './history-store';
+import { TRUST_FILE_NAME } from './trust-store';
+import { SAMPLE_ID, sampleText } from './testdata/sample-dashboards';
+
+let tmp: string;
+let gateway: DataGateway;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'northstar-host-'));
+  gateway = await DataGateway.start();
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Host services with their own home (trust store), as one user on one machine. */
+async function services(name = 'me'): Promise<{ api: HostApi; home: string }> {
+  const home = await mkdtemp(path.join(tmp, `home-${name}-`));
+  return { api: createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway, homeDir: home }), home };
+}
+
+async function workDir(): Promise<string> {
+  return mkdtemp(path.join(tmp, 'work-'));
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function hostErrorOf(p: Promise<unknown>): Promise<HostError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(HostError);
+    return err as HostError;
+  }
+  throw new Error('expected a HostError, but the call succeeded');
+}
+
+/** The text with one top-level field changed, as an editor would produce it. */
+function edit(text: string, change: Record<string, unknown>): string {
+  return JSON.stringify({ ...(JSON.parse(text) as Record<string, unknown>), ...change }, null, 2);
+}
+
+function revisionOf(text: string) {
+  const loaded = loadDashboard(text);
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  if (!loaded.dashboard.revision) throw new Error('no revision block');
+  return loaded.dashboard.revision;
+}
+
+async function historyNames(file: string): Promise<string[]> {
+  return (await readdir(historyFolder(file, SAMPLE_ID) as string)).sort();
+}
+
+describe('saveDashboard: revisions', () => {
+  it('stamps revision 1, then revision 2 on top of it; history lists both; readRevision returns revision 1', async () => {
+    const { api } = await services();
+    const file = path.join(await workDir(), 'customer-kpis.dashboard.json');
+
+    const first = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null, savedBy: 'me', message: 'Initial version' });
+    const r1 = revisionOf(first.text);
+    expect(first.revisionNumber).toBe(1);
+    expect(r1).toMatchObject({ number: 1, savedBy: 'me', message: 'Initial version', parentHash: null, contentHash: first.contentHash });
+    expect(Date.now() - Date.parse(r1.savedAt)).toBeLessThan(60_000);
+    expect(await readFile(file, 'utf8')).toBe(first.text);
+    expect(first.diskHash).toBe(sha256(await readFile(file)));
+
+    const second = await api.saveDashboard({ path: file, text: edit(first.text, { title: 'Customer KPIs (EU)' }), baseDiskHash: first.diskHash, savedBy: 'me' });
+    const r2 = revisionOf(second.text);
+    expect(second.revisionNumber).toBe(2);
+    expect(r2.parentHash).toBe(first.contentHash);
+    expect(r2.contentHash).toBe(second.contentHash);
+    expect(r2.message).toBeUndefined();
+    expect(second.contentHash).not.toBe(first.contentHash);
+
+    const list = await api.listRevisions({ path: file });
+    expect(list.map((r) => ({ number: r.number, summary: r.summary, parentHash: r.parentHash, message: r.message }))).toEqual([
+      { number: 2, summary: 'title changed', parentHash: first.contentHash, message: null },
+      { number: 1, summary: 'first revision', parentHash: null, message: 'Initial version' },
+    ]);
+    expect((await api.readRevision({ path: file, contentHash: first.contentHash })).text).toBe(first.text);
+    const missing = await hostErrorOf(api.readRevision({ path: file, contentHash: 'f'.repeat(64) }));
+    expect(missing.code).toBe('notFound');
+  });
+
+  it('saves an unchanged dashboard byte-identically, without a new revision', async () => {
+    const { api } = await services();
+    const file = path.join(await workDir(), 'same.dashboard.json');
+    const saved = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
+    const before = await readFile(file);
+    const mtime = (await stat(file)).mtimeMs;
+    const opened = await api.openDashboard({ path: file });
+    const again = await api.saveDashboard({ path: file, text: opened.text, baseDiskHash: opened.diskHash, message: 'nothing changed' });
+    expect(again).toEqual(saved);
+    expect((await readFile(file)).equals(before)).toBe(true);
+    expect((await stat(file)).mtimeMs).toBe(mtime);
+    expect(await historyNames(file)).toHaveLength(1);
+    expect(await api.listRevisions({ path: file })).toHaveLength(1);
+  });
+
+  it('takes the OS user name when no savedBy is given', async () => {
+    const { api } = await services();
+    const file = path.join(await workDir(), 'who.dashboard.json');
+    const saved = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
+    let expected = 'unknown';
+    try {
+      expected = os.userInfo().username || 'unknown';
+    } catch {
+      // no passwd entry
+    }
+    expect(revisionOf(saved.text).savedBy).toBe(expected);
+  });
+
+  it('migrates an older file on save and writes it in the current schema as revision 1', async () => {
+    const { api } = await services();
+    const file = path.join(await workDir(), 'demo.dashboard.json');
+    await copyFile(DEMO_DASHBOARD_PATH, file);
+    const opened = await api.openDashboard({ path: file });
+    expect(opened.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(opened.trusted).toBe(false);
+    const saved = await api.saveDashboard({ path: file, text: opened.text, baseDiskHash: opened.diskHash });
+    expect(saved.revisionNumber).toBe(1);
+    expect(saved.contentHash).toBe(opened.contentHash);
+    expect((JSON.parse(saved.text) as { schemaVersion: number }).schemaVersion).toBeGreaterThan(1);
+  });
+});
+
+describe('saveDashboard: conflicts', () => {
+  /** One file, saved twice by "me" (revisions 1 and 2), with the text and disk hash I have open. */
+  async function sharedFile() {
+    const me = await services('me');
+    const alice = await services('alice');
+    const file = path.join(await workDir(), 'customer-kpis.dashboard.json');
+    const r1 = await me.api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null, savedBy: 'me' });
+    const r2 = await me.api.saveDashboard({ path: file, text: edit(r1.text, { title: 'v2' }), baseDiskHash: r1.diskHash, savedBy: 'me' });
+    return { me: me.api, alice: alice.api, file, r1, r2 };
+  }
+
+  it('refuses a save when the file changed on disk, says who changed it, and leaves the disk alone', async () => {
+    const { me, alice, file, r2 } = await sharedFile();
+    const aliceOpened = await alice.openDashboard({ path: file });
+    const aliceSaved = await alice.saveDashboard({ path: file, text: edit(aliceOpened.text, { owner: 'alice' }), baseDiskHash: aliceOpened.diskHash, savedBy: 'alice' });
+    expect(aliceSaved.revisionNumber).toBe(3);
+
+    // I still have revision 2 open and change the description.
+    const err = await hostErrorOf(me.saveDashboard({ path: file, text: edit(r2.text, { description: 'mine' }), baseDiskHash: r2.diskHash, savedBy: 'me' }));
+    expect(err.code).toBe('conflict');
+    const aliceRevision = revisionOf(aliceSaved.text);
+    expect(err.conflict).toEqual({
+      disk: { number: 3, savedAt: aliceRevision.savedAt, savedBy: 'alice', contentHash: aliceSaved.contentHash, parentHash: r2.contentHash },
+      diverged: true,
+    });
+    expect(err.message).toMatch(
+      /^"customer-kpis\.dashboard\.json" changed on disk since you opened it \(revision 3 by alice at \d{4}-\d\d-\d\d \d\d:\d\d\)\. Reload, overwrite, or save as a copy\. Both copies were made from revision 2: they diverged\.$/,
+    );
+    expect(await readFile(file, 'utf8')).toBe(aliceSaved.text);
+    // The error crosses the boundary with its conflict.
+    expect(HostError.from(JSON.parse(JSON.stringify(err)) as unknown).conflict).toEqual(err.conflict);
+  });
+
+  it('does not call it diverged when the disk simply moved ahead of an unchanged copy', async () => {
+    const { me, alice, file, r2 } = await sharedFile();
+    const aliceOpened = await alice.openDashboard({ path: file });
+    await alice.saveDashboard({ path: file, text: edit(aliceOpened.text, { owner: 'alice' }), baseDiskHash: aliceOpened.diskHash, savedBy: 'alice' });
+    const err = await hostErrorOf(me.saveDashboard({ path: file, text: r2.text, baseDiskHash: r2.diskHash }));
+    expect(err.code).toBe('conflict');
+    expect(err.conflict?.diverged).toBe(false);
+    expect(err.message).not.toMatch(/diverged/);
+    // Overwriting with unchanged content puts revision 2 back as it was: same content, same revision.
+    const reverted = await me.saveDashboard({ path: file, text: r2.text, baseDiskHash: r2.diskHash, force: true });
+    expect(reverted).toEqual(r2);
+    expect(await readFile(file, 'utf8')).toBe(r2.text);
+  });
+
+  it('saves an unchanged copy byte-identically, carrying the same revision', async () => {
+    const { me, file, r2 } = await sharedFile();
+    const copy = path.join(await workDir(), 'copy.dashboard.json');
+    const saved = await me.saveDashboard({ path: copy, text: r2.text, baseDiskHash: null });
+    expect(saved).toEqual({ ...r2, path: copy });
+    expect((await readFile(copy)).equals(await readFile(file))).toBe(true);
+  });
+
+  it('sees divergence through history: both copies descend from revision 1 along different lines', async () => {
+    const { me, alice, file, r1, r2 } = await sharedFile();
+    // Alice restores revision 1 (from history) and builds on it; I keep building on revision 2.
+    const aliceBase = await alice.openDashboard({ path: file });
+    const alice3 = await alice.saveDashboard({ path: file, text: edit(r1.text, { owner: 'alice' }), baseDiskHash: aliceBase.diskHash, savedBy: 'alice' });
+    expect(revisionOf(alice3.text).parentHash).toBe(r1.contentHash);
+    const err = await hostErrorOf(me.saveDashboard({ path: file, text: edit(r2.text, { description: 'mine' }), baseDiskHash: r2.diskHash }));
+    expect(err.conflict?.diverged).toBe(true);
+    expect(err.message).toMatch(/Both copies were made from revision 1: they diverged\.$/);
+  });
+
+  it('describes a file changed outside Northstar without a revision', async () => {
+    const { me, file, r2 } = await sharedFile();
+    await writeFile(file, '{ "hand": "edited" }\n');
+    const err = await hostErrorOf(me.saveDashboard({ path: file, text: edit(r2.text, { title: 'x' }), baseDiskHash: r2.diskHash }));
+    expect(err.conflict).toEqual({ disk: null, diverged: false });
+    expect(err.message).toMatch(/^"customer-kpis\.dashboard\.json" changed on disk since you opened it \(modified \d{4}-\d\d-\d\d \d\d:\d\d\)\./);
+  });
+
+  it('reports a file deleted since it was opened as a conflict', async () => {
+    const { me, file, r2 } = await sharedFile();
+    await rm(file);
+    const err = await hostErrorOf(me.saveDashboard({ path: file, text: r2.text, baseDiskHash: r2.diskHash }));
+    expect(err.code).toBe('conflict');
+    expect(err.conflict).toEqual({ disk: null, diverged: false });
+    expect(err.message).toMatch(/no longer on disk/);
+  });
+
+  it('overwrites with force, numbering after the larger of the two revisions', async () => {
+    const { me, alice, file, r2 } = await sharedFile();
+    const aliceOpened = await alice.openDashboard({ path: file });
+    const alice3 = await alice.saveDashboard({ path: file, text: edit(aliceOpened.text, { owner: 'alice' }), baseDiskHash: aliceOpened.diskHash, savedBy: 'alice' });
+    const forced = await me.saveDashboard({ path: file, text: edit(r2.text, { description: 'mine wins' }), baseDiskHash: r2.diskHash, force: true, savedBy: 'me' });
+    const r = revisionOf(forced.text);
+    expect(r).toMatchObject({ number: 4, parentHash: r2.contentHash, savedBy: 'me' });
+    expect(await readFile(file, 'utf8')).toBe(forced.text);
+    // Both lines are in the history.
+    const list = await me.listRevisions({ path: file });
+    expect(list.map((x) => x.number)).toEqual([4, 3, 2, 1]);
+    expect(list.map((x) => x.contentHash)).toContain(alice3.contentHash);
+    expect(list[0]?.summary).toBe('description changed');
+  });
+
+  it('saves a copy to a new path with baseDiskHash null, and refuses one onto an existing file', async () => {
+    const { me, file, r2 } = await sharedFile();
+    const copy = path.join(path.dirname(file), 'copy.dashboard.json');
+    const saved = await me.saveDashboard({ path: copy, text: edit(r2.text, { title: 'Copy' }), baseDiskHash: null });
+    expect(saved.revisionNumber).toBe(3);
+    expect(await readFile(copy, 'utf8')).toBe(saved.text);
+
+    const other = path.join(path.dirname(file), 'other.dashboard.json');
+    await writeFile(other, sampleText({ title: 'Someone else' }));
+    const err = await hostErrorOf(me.saveDashboard({ path: other, text: r2.text, baseDiskHash: null }));
+    expect(err.code).toBe('conflict');
+    expect(err.conflict).toEqual({ disk: null, diverged: true });
+    expect(await readFile(other, 'utf8')).toBe(sampleText({ title: 'Someone else' }));
+    const onto = await hostErrorOf(me.saveDashboard({ path: file, text: r2.text, baseDiskHash: null }));
+    expect(onto.code).toBe('conflict');
+    expect(onto.conflict?.disk?.number).toBe(2);
+  });
+});
+
+describe('saveDashboard: validation', () => {
+  it('refuses an invalid document, naming the problem, and leaves the file on disk untouched', async () => {
+    const { api } = await services();
+    const dir = await workDir();
+    const file = path.join(dir, 'kpis.dashboard.json');
+    const saved = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
+    const before = await readFile(file);
+    const broken = [
+      edit(saved.text, { title: '' }),
+      edit(saved.text, { layout: [{ panel: 'nope', x: 0, y: 0, w: 3, h: 2 }] }),
+      '{ not json',
+      '{"type":"something else"}',
+    ];
+    for (const text of broken) {
+      const err = await hostErrorOf(api.saveDashboard({ path: file, text, baseDiskHash: saved.diskHash }));
+      expect(err.code).toBe('badRequest');
+      expect(err.message).toMatch(/^Not saved: the dashboard is not valid\. /);
+    }
+    const titleErr = await hostErrorOf(api.saveDashboard({ path: file, text: broken[0] as string, baseDiskHash: saved.diskHash }));
+    expect(titleErr.message).toMatch(/\$\.title/);
+    expect((await readFile(file)).equals(before)).toBe(true);
+    expect((await readdir(dir)).filter((n) => n !== '.northstar')).toEqual(['kpis.dashboard.json']);
+    expect(await historyNames(file)).toHaveLength(1);
+  });
+
+  it('refuses a text the loader would have to repair, instead of silently dropping part of it', async () => {
+    const { api } = await services();
+    const file = path.join(await workDir(), 'kpis.dashboard.json');
+    // The loader drops a "constructor" key with a warning (it could pollute prototypes later on).
+    const text = edit(sampleText(), { constructor: 'x' });
+    const repaired = loadDashboard(text);
+    expect(repaired.ok && repaired.warnings.length > 0).toBe(true);
+    const err = await hostErrorOf(api.saveDashboard({ path: file, text, baseDiskHash: null }));
+    expect(err.code).toBe('badRequest');
+    expect(err.message).toMatch(/constructor/);
+    await expect(stat(file)).rejects.toThrow();
+  });
+
+  it('only saves .json files', async () => {
+    const { api } = await services();
+    const err = await hostErrorOf(api.saveDashboard({ path: path.join(await workDir(), 'x.txt'), text: sampleText(), baseDiskHash: null }));
+    expect(err.code).toBe('badRequest');
+  });
+
+  it('runs two saves of one file one after the other: the second sees the first and conflicts', async () => {
+    const { api } = await services();
+    const file = path.join(await workDir(), 'race.dashboard.json');
+    const results = await Promise.allSettled([
+      api.saveDashboard({ path: file, text: sampleText({ title: 'A' }), baseDiskHash: null }),
+      api.saveDashboard({ path: file, text: sampleText({ title: 'B' }), baseDiskHash: null }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('openDashboard', () => {
+  it('returns the text, the hash of its bytes, the content hash, and whether it is trusted', async () => {
+    const { api } = await services();
+    const dir = await workDir();
+    const file = path.join(dir, 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    const opened = await api.openDashboard({ path: file });
+    expect(opened).toMatchObject({ path: file, text: sampleText(), diskHash: sha256(sampleText()), trusted: false });
+    expect(opened.contentHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const notADashboard = path.join(dir, 'notes.json');
+    await writeFile(notADashboard, '{"hello": 1}');
+    expect(await api.openDashboard({ path: notADashboard })).toMatchObject({ contentHash: null, trusted: false, diskHash: sha256('{"hello": 1}') });
+    expect((await hostErrorOf(api.openDashboard({ path: path.join(dir, 'missing.json') }))).code).toBe('notFound');
+  });
+
+  it('imports a revision received from elsewhere into history, so history always holds the current revision', async () => {
+    const { api } = await services('sender');
+    const saved = await api.saveDashboard({ path: path.join(await workDir(), 'kpis.dashboard.json'), text: sampleText(), baseDiskHash: null });
+    // "Received by email": the file alone, in a folder with no history.
+    const received = path.join(await workDir(), 'kpis.dashboard.json');
+    await writeFile(received, saved.text);
+    const { api: receiver } = await services('receiver');
+    const opened = await receiver.openDashboard({ path: received });
+    expect(opened.trusted).toBe(false);
+    expect(opened.contentHash).toBe(saved.contentHash);
+    expect(await historyNames(received)).toEqual([`000001-${saved.contentHash.slice(0, 12)}.json`]);
+    expect((await receiver.readRevision({ path: received, contentHash: saved.contentHash })).text).toBe(saved.text);
+  });
+
+  it('does not trust or import a file edited by hand after its last save (its revision block is stale)', async () => {
+    const me = await services();
+    const file = path.join(await workDir(), 'kpis.dashboard.json');
+    const saved = await me.api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
+    const handEdited = saved.text.replace('"title": "Customer KPIs"', '"title": "Tampered"');
+    expect(handEdited).not.toBe(saved.text);
+    const elsewhere = path.join(await workDir(), 'kpis.dashboard.json');
+    await writeFile(elsewhere, handEdited);
+    const opened = await me.api.openDashboard({ path: elsewhere });
+    expect(opened.contentHash).not.toBe(saved.contentHash);
+    expect(opened.trusted).toBe(false);
+    await expect(readdir(historyFolder(elsewhere, SAMPLE_ID) as string)).rejects.toThrow();
+    // Saving it makes a new revision on top of the one it claims to come from.
+    const resaved = await me.api.saveDashboard({ path: elsewhere, text: opened.text, baseDiskHash: opened.diskHash });
+    expect(revisionOf(resaved.text)).toMatchObject({ number: 2, parentHash: saved.contentHash, contentHash: opened.contentHash });
+  });
+
+  it('removes stale temp files of interrupted saves from the folder, and only those', async () => {
+    const { api } = await services();
+    const dir = await workDir();
+    const file = path.join(dir, 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    const stale = path.join(dir, '.kpis.dashboard.json.0123456789ab.northstar-tmp');
+    const fresh = path.join(dir, '.kpis.dashboard.json.ba9876543210.northstar-tmp');
+    await writeFile(stale, '{ "partial');
+    await writeFile(fresh, '{ "partial');
+    const old = new Date(Date.now() - 24 * 60 * 60 * 1000);
+    await utimes(stale, old, old);
+    await api.openDashboard({ path: file });
+    expect((await readdir(dir)).sort()).toEqual(['.kpis.dashboard.json.ba9876543210.northstar-tmp', 'kpis.dashboard.json']);
+  });
+
+  it('opens the bundled demo (an older schema version, no revision yet)', async () => {
+    const { api } = await services();
+    const opened = await api.openDashboard({});
+    expect(opened.path).toBe(DEMO_DASHBOARD_PATH);
+    expect(opened.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(opened.trusted).toBe(false);
+  });
+});
+
+describe('trust', () => {
+  it('trusts what this machine saved, and what the user trusted, across restarts', async () => {
+    const { api, home } = await services();
+    const dir = await workDir();
+    const file = path.join(dir, 'kpis.dashboard.json');
+    const saved = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
+    expect((await api.openDashboard({ path: file })).trusted).toBe(true);
+
+    const received = path.join(dir, 'received.dashboard.json');
+    await writeFile(received, sampleText({ title: 'From someone' }));
+    const opened = await api.openDashboard({ path: received });
+    expect(opened.trusted).toBe(false);
+    await api.trustDashboard({ contentHash: opened.contentHash as string });
+
+    const restarted = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway, homeDir: home });
+    expect((await restarted.openDashboard({ path: received })).trusted).toBe(true);
+    expect((await restarted.openDashboard({ path: file })).trusted).toBe(true);
+    expect(saved.contentHash).toBe((await restarted.openDashboard({ path: file })).contentHash);
+  });
+
+  it('treats a corrupt trust store as empty and keeps working', async () => {
+    const { api, home } = await services();
+    await writeFile(path.join(home, TRUST_FILE_NAME), '{"type": "northstar.trusted-dash');
+    const file = path.join(await workDir(), 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    const opened = await api.openDashboard({ path: file });
+    expect(opened.trusted).toBe(false);
+    await api.trustDashboard({ contentHash: opened.contentHash as string });
+    expect((await api.openDashboard({ path: file })).trusted).toBe(true);
+  });
+
+  it('defaults its home to $NORTHSTAR_HOME, else ~/.northstar', () => {
+    const saved = process.env.NORTHSTAR_HOME;
+    try {
+      process.env.NORTHSTAR_HOME = '/some/where';
+      expect(defaultHomeDir()).toBe('/some/where');
+      delete process.env.NORTHSTAR_HOME;
+      expect(defaultHomeDir()).toBe(path.join(os.homedir(), '.northstar'));
+    } finally {
+      if (saved === undefined) delete process.env.NORTHSTAR_HOME;
+      else process.env.NORTHSTAR_HOME = saved;
+    }
+  });
+});
+
+describe('connectSource (unchanged behaviour)', () => {
+  it('mounts a local source relative to an opened dashboard and HEADs it; refuses for a dashboard not opened', async () => {
+    const { api } = await services();
+    const dir = await workDir();
+    await mkdir(path.join(dir, 'data'));
+    await writeFile(path.join(dir, 'data', 'orders.parquet'), Buffer.alloc(1234, 7));
+    const file = path.join(dir, 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    const source = { name: 'orders', kind: 'file' as const, path: 'data/orders.parquet', format: 'parquet' as const };
+
+    const refused = await hostErrorOf(api.connectSource({ dashboardPath: file, source }));
+    expect(refused.code).toBe('badRequest');
+
+    await api.openDashboard({ path: file });
+    const connected = await api.connectSource({ dashboardPath: file, source });
+    expect(connected).toMatchObject({ name: 'orders', sizeBytes: 1234, location: path.join(dir, 'data', 'orders.parquet') });
+    expect(connected.url.startsWith(gateway.origin)).toBe(true);
+  });
+});
