@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAX_DASHBOARD_BYTES, loadDashboard, serializeDashboard, type LoadError, type LoadResult } from './document';
+import { MAX_DASHBOARD_BYTES, MAX_DASHBOARD_VALUES, loadDashboard, serializeDashboard, type LoadError, type LoadResult } from './document';
 import { CURRENT_SCHEMA_VERSION } from './schema';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -73,6 +73,19 @@ describe('loadDashboard', () => {
     const chars = Math.floor(MAX_DASHBOARD_BYTES / 2);
     failure(loadDashboard(`"${'é'.repeat(chars)}"`), 'tooLarge'); // 2 bytes each
     failure(loadDashboard(`"${'e'.repeat(chars)}"`), 'notADashboard');
+  });
+
+  it('refuses a file of millions of tiny values before parsing it', () => {
+    const e = failure(loadDashboard(`[${'0,'.repeat(MAX_DASHBOARD_VALUES)}0]`), 'tooLarge');
+    expect(e.message).toContain('1,000,000 values');
+  });
+
+  it('refuses a list longer than the schema allows anywhere, before validating its items', () => {
+    const doc = example();
+    items(doc, 'datasets')[0]!.measures = Array.from({ length: 10_001 }, () => ({}));
+    expect(failure(loadDashboard(JSON.stringify(doc)), 'invalid').problems).toEqual([
+      { path: '$.datasets[0].measures', message: 'too many items: 10001, at most 10000' },
+    ]);
   });
 
   it('refuses a file nested 100 levels deep', () => {
@@ -215,6 +228,17 @@ describe('loadDashboard', () => {
     expect(r.warnings[4]!.message).toBe('check "dupes" no longer guards panel "gone": there is no such panel');
     expect(r.dashboard.checks).toEqual([expect.objectContaining({ id: 'dupes', guards: ['kpi_orders'] })]);
     expect(r.dashboard.corrections).toEqual([]);
+  });
+
+  it('drops a filter on a dimension that is gone, with a warning', () => {
+    const doc = example();
+    doc.filters = [
+      { id: 'by_region', kind: 'dimension', dataset: 'orders', dimension: 'region', values: ['EMEA'] },
+      { id: 'by_planet', kind: 'dimension', dataset: 'orders', dimension: 'planet' },
+    ];
+    const r = loaded(loadDashboard(JSON.stringify(doc)));
+    expect(r.warnings).toEqual([{ path: '$.filters[1]', message: 'filter "by_planet" was dropped: dataset "orders" has no dimension "planet"' }]);
+    expect(r.dashboard.filters.map((f) => f.id)).toEqual(['by_region']);
   });
 
   it('narrows a layout item that runs past the 12th column and drops a second one for the same panel', () => {

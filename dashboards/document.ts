@@ -1,6 +1,6 @@
 // Reading and writing dashboard files. Loading is a pipeline (tldraw style) that returns a Result:
-// size → nesting depth → JSON → envelope → too new? → secrets? → migrate → validate → tolerant
-// restore → references. Each stage either passes the document on or stops with one typed error.
+// size → nesting depth and value count → JSON → envelope → too new? → secrets? → migrate →
+// validate → tolerant restore → references. Each stage either passes the document on or stops with one typed error.
 import type { z } from 'zod';
 import { migrate, MigrationError } from './migrations';
 import { CURRENT_SCHEMA_VERSION, DASHBOARD_FILE_TYPE, DashboardFile, Panel } from './schema';
@@ -45,9 +45,9 @@ export type LoadResult =
 export const MAX_DASHBOARD_BYTES = 20 * 1024 * 1024;
 
 /**
- * Most JSON values (objects, arrays, strings, numbers…) we validate. A full dashboard (10,000 panels
- * and layout items) holds well under half of this; the cap keeps validation of a 20 MB file of tiny
- * values under a second.
+ * Most JSON values we read, counted on the text before parsing (commas plus brackets, so roughly).
+ * A full dashboard (10,000 panels and layout items) holds well under half of this; without the cap,
+ * 20 MB of `{},{},…` takes JSON.parse alone several seconds.
  */
 export const MAX_DASHBOARD_VALUES = 1_000_000;
 
@@ -168,14 +168,10 @@ function runPipeline(text: string): LoadResult {
     try {
       current = migrate(raw, version, CURRENT_SCHEMA_VERSION);
     } catch (err) {
+      // MigrationError messages name the step; anything else is a bug in migrate itself.
       const step = err instanceof MigrationError ? err.step : version + 1;
       const reason = err instanceof Error ? err.message : String(err);
-      return fail({
-        kind: 'migrationFailed',
-        fromVersion: version,
-        step,
-        message: `This file (schema version ${version}) could not be upgraded at the step to version ${step}: ${reason}.`,
-      });
+      return fail({ kind: 'migrationFailed', fromVersion: version, step, message: `This file (schema version ${version}) could not be upgraded: ${reason}.` });
     }
   }
   if (!isObject(current)) {
@@ -355,7 +351,7 @@ function validateAndRestore(doc: JsonObject, warnings: Warnings): Restored {
       }
     }
   }
-  // Not push(...list): a list of 200,000 duplicates would overflow the argument stack.
+  // Not push(...list): spreading tens of thousands of duplicates can overflow the argument stack.
   for (const problem of duplicateProblems(doc)) blocking.push(problem);
   if (blocking.length > 0) return { ok: false, problems: blocking };
 

@@ -383,9 +383,9 @@ describe('main process: IPC', () => {
       const file = path.join(dir, 'sales.northstar.json');
       await writeFile(file, '{"type":"northstar.dashboard"}\n');
       const win = await startMain({ argv: ['/usr/bin/electron', APP_ROOT, '--some-flag', file] });
-      await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toEqual({
+      await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toMatchObject({
         ok: true,
-        value: { path: file, text: '{"type":"northstar.dashboard"}\n' },
+        value: { path: file, text: '{"type":"northstar.dashboard"}\n', contentHash: null, trusted: false },
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -42,6 +42,8 @@ export interface SavedDashboard {
   diskHash: string;
   contentHash: string;
   revisionNumber: number;
+  /** Whether the saved content may run its SQL here (saving alone never trusts unreviewed SQL). */
+  trusted: boolean;
 }
 
 /** One entry of a dashboard's history, newest first in lists. */

@@ -9,7 +9,7 @@ import { DataGateway } from './data-gateway';
 import { createHostServices, defaultHomeDir, DEMO_DASHBOARD_PATH } from './host-services';
 import { historyFolder } from './history-store';
 import { TRUST_FILE_NAME } from './trust-store';
-import { SAMPLE_ID, sampleText } from './testdata/sample-dashboards';
+import { SAMPLE_ID, sampleDashboard, sampleText } from './testdata/sample-dashboards';
 
 let tmp: string;
 let gateway: DataGateway;
@@ -443,5 +443,41 @@ describe('connectSource (unchanged behaviour)', () => {
     const connected = await api.connectSource({ dashboardPath: file, source });
     expect(connected).toMatchObject({ name: 'orders', sizeBytes: 1234, location: path.join(dir, 'data', 'orders.parquet') });
     expect(connected.url.startsWith(gateway.origin)).toBe(true);
+  });
+});
+
+describe('trust of SQL on save', () => {
+  const withSql = () =>
+    sampleText({
+      datasets: [
+        ...(sampleDashboard().datasets as unknown[]),
+        { name: 'custom', kind: 'sql', sql: 'SELECT 1 AS x', measures: [], dimensions: [], hierarchies: [] },
+      ],
+    });
+
+  it('saving a file with unreviewed SQL does not trust it; trusting it first does', async () => {
+    const dir = await workDir();
+    const file = path.join(dir, 'shared.dashboard.json');
+    await writeFile(file, withSql());
+    const { api } = await services('reader');
+
+    const opened = await api.openDashboard({ path: file });
+    expect(opened.trusted).toBe(false);
+    const saved = await api.saveDashboard({ path: file, text: edit(opened.text, { title: 'Renamed' }), baseDiskHash: opened.diskHash });
+    expect(saved.trusted).toBe(false);
+    expect((await api.openDashboard({ path: file })).trusted).toBe(false);
+
+    const again = await api.openDashboard({ path: file });
+    await api.trustDashboard({ contentHash: again.contentHash as string });
+    const saved2 = await api.saveDashboard({ path: file, text: edit(again.text, { title: 'Renamed again' }), baseDiskHash: again.diskHash });
+    expect(saved2.trusted).toBe(true);
+    expect((await api.openDashboard({ path: file })).trusted).toBe(true);
+  });
+
+  it('a dashboard without SQL is trusted when saved', async () => {
+    const file = path.join(await workDir(), 'plain.dashboard.json');
+    const { api } = await services('author');
+    const saved = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
+    expect(saved.trusted).toBe(true);
   });
 });

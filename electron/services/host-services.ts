@@ -50,6 +50,8 @@ export function defaultHomeDir(): string {
 export function createHostServices(opts: HostServicesOptions): HostApi {
   const defaultPath = opts.defaultDashboardPath ?? DEMO_DASHBOARD_PATH;
   const trust = new TrustStore(opts.homeDir ?? defaultHomeDir());
+  // Content hashes this process has seen trusted (by real content, not by a file's own claim).
+  const verifiedTrusted = new Set<string>();
   // Dashboards the renderer has opened or saved in this session; sources resolve relative to them.
   const knownDashboards = new Set<string>();
   // Keys the user typed, remembered for this session only (in memory), per source location, so a
@@ -79,6 +81,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       const loaded = loadDashboard(text);
       const contentHash = loaded.ok ? contentHashOf(loaded.dashboard) : null;
       const trusted = contentHash !== null && (await trust.has(contentHash));
+      if (trusted && contentHash) verifiedTrusted.add(contentHash);
       knownDashboards.add(file);
       // Housekeeping never stands between the user and the file (the folder may be read-only).
       await cleanStaleTempFiles(path.dirname(file));
@@ -137,8 +140,14 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         if (disk?.hash !== diskHash) await writeFileAtomic(file, text);
         knownDashboards.add(file);
         await bestEffort('record the revision in history', () => recordRevision(file, doc.id, revision, text));
-        await bestEffort('trust the saved dashboard', () => trust.add(contentHash));
-        return { path: file, text, diskHash, contentHash, revisionNumber: revision.number };
+        // Saving is not reviewing: content with SQL becomes trusted only when it was made from
+        // content this session saw trusted (opened trusted, trusted by the user, or saved so).
+        const trusted = !hasSqlDatasets(doc) || verifiedTrusted.has(contentHash) || (current !== null && verifiedTrusted.has(current.contentHash));
+        if (trusted) {
+          verifiedTrusted.add(contentHash);
+          await bestEffort('trust the saved dashboard', () => trust.add(contentHash));
+        }
+        return { path: file, text, diskHash, contentHash, revisionNumber: revision.number, trusted };
       });
     },
 
@@ -162,6 +171,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
 
     async trustDashboard({ contentHash }) {
       await trust.add(contentHash);
+      verifiedTrusted.add(contentHash);
     },
 
     async connectSource({ dashboardPath, source, keys }): Promise<ConnectedSource> {
@@ -360,4 +370,8 @@ function mountSource(gateway: DataGateway, source: Source, dashboardFile: string
     case 'url':
       throw new HostError('badRequest', `Data source "${source.name}": plain URL sources are not supported yet; use a local file or S3.`);
   }
+}
+
+function hasSqlDatasets(doc: { datasets: { kind: string }[] }): boolean {
+  return doc.datasets.some((d) => d.kind === 'sql');
 }

@@ -52,7 +52,7 @@ describe('editing with undo and redo', () => {
   it('keeps the newest revision block when undoing past a save', async () => {
     renameDashboard(deps, 'Before save');
     const saved = { ...doc('Before save'), revision: { ...doc().revision!, number: 4, parentHash: HASH, contentHash: 'b'.repeat(64) } };
-    useStore.getState().markSaved({ path: '/x.dashboard.json', dashboard: saved, diskHash: 'c'.repeat(64), contentHash: 'b'.repeat(64) });
+    useStore.getState().markSaved({ path: '/x.dashboard.json', dashboard: saved, diskHash: 'c'.repeat(64), contentHash: 'b'.repeat(64), trusted: true });
     await moveInHistory(deps as never, 'undo');
     const now = useStore.getState().dashboard;
     expect(now?.title).toBe('T');

@@ -33,7 +33,7 @@ export interface DashboardSlice {
   edit(change: (d: DashboardFile) => DashboardFile): void;
   undo(): void;
   redo(): void;
-  markSaved(saved: { path: string; dashboard: DashboardFile; diskHash: string; contentHash: string }): void;
+  markSaved(saved: { path: string; dashboard: DashboardFile; diskHash: string; contentHash: string; trusted: boolean }): void;
   setTrusted(trusted: boolean): void;
 }
 
@@ -125,13 +125,13 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
       if (!next || !s.dashboard) return {};
       return { dashboard: { ...next, revision: s.dashboard.revision }, past: [...s.past, s.dashboard], future: s.future.slice(1) };
     }),
-  markSaved: ({ path, dashboard, diskHash, contentHash }) =>
+  markSaved: ({ path, dashboard, diskHash, contentHash, trusted }) =>
     // The saved file carries a new revision block; edits before it stay undoable.
     set((s) => ({
       path,
       diskHash,
       contentHash,
-      trusted: true,
+      trusted,
       saved: dashboard,
       dashboard: !s.dashboard || sameContent(s.dashboard, dashboard) ? dashboard : { ...s.dashboard, revision: dashboard.revision },
     })),

@@ -275,7 +275,7 @@ export async function saveDashboard(
       });
       const reloaded = loadDashboard(saved.text);
       if (!reloaded.ok) throw new HostError('internal', `The saved file does not load back: ${reloaded.error.message}`);
-      deps.store.getState().markSaved({ path: saved.path, dashboard: reloaded.dashboard, diskHash: saved.diskHash, contentHash: saved.contentHash });
+      deps.store.getState().markSaved({ path: saved.path, dashboard: reloaded.dashboard, diskHash: saved.diskHash, contentHash: saved.contentHash, trusted: saved.trusted });
       deps.store.getState().setConflict(null);
       deps.store.getState().setNotice({ tone: 'info', text: `Saved revision ${saved.revisionNumber} to ${saved.path}` });
       return true;
