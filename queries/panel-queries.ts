@@ -1,6 +1,6 @@
 // SQL for each panel kind, built from the typed panel spec. All quoting goes through ./sql.
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, Measure, TablePanel, TimeRange } from '../dashboards/schema';
-import { Sql, SqlBuildError, column, grain, ident, int, timestamp } from './sql';
+import { Sql, SqlBuildError, column, grain, ident, int, memberIn, timestamp } from './sql';
 
 const DAY_MS = 86_400_000;
 
@@ -77,48 +77,83 @@ function timeColumn(ctx: DatasetContext, where: string): Sql {
   return column(t, ctx.columns, `dataset "${ctx.dataset.name}" timeColumn`);
 }
 
-function periodWhere(ctx: DatasetContext, from: 'current' | 'withPrevious', where: string): Sql {
-  if (!ctx.period || !ctx.dataset.timeColumn) return Sql.raw`TRUE`;
-  const t = timeColumn(ctx, where);
-  const start = from === 'current' ? ctx.period.start : ctx.period.previousStart;
-  return Sql.concat(t, ' >= ', timestamp(start), ' AND ', t, ' < ', timestamp(ctx.period.end));
+/**
+ * How a panel is narrowed beyond the dashboard's period: global and cross filters, and where a
+ * drill-down has taken it.
+ */
+export interface PanelRefinement {
+  /** Keep rows whose dimension (by dimension name) is one of the values; null matches NULL. */
+  members?: { dimension: string; values: (string | null)[] }[];
+  /** For a dimension chart: draw this dimension instead of the panel's own (the next drill level). */
+  xDimension?: string;
+  /** For a time chart: this grain instead of the panel's own. */
+  grain?: 'day' | 'week' | 'month';
+  /** A narrower time window [start, end) in epoch ms, e.g. the month drilled into. */
+  window?: { start: number; end: number };
+}
+
+/** The period a panel shows: the dashboard's, or a drilled-into window with the same-length window before it. */
+function effectivePeriod(ctx: DatasetContext, refine: PanelRefinement | undefined): Period | null {
+  const w = refine?.window;
+  if (!w) return ctx.period;
+  const length = w.end - w.start;
+  if (!(length > 0)) throw new SqlBuildError('an empty time window');
+  return { start: w.start, end: w.end, previousStart: w.start - length, days: Math.round(length / DAY_MS) };
+}
+
+function rowFilter(ctx: DatasetContext, refine: PanelRefinement | undefined, from: 'current' | 'withPrevious', where: string): Sql {
+  const parts: Sql[] = [];
+  const period = effectivePeriod(ctx, refine);
+  if (period && ctx.dataset.timeColumn) {
+    const t = timeColumn(ctx, where);
+    const start = from === 'current' ? period.start : period.previousStart;
+    parts.push(Sql.concat(t, ' >= ', timestamp(start), ' AND ', t, ' < ', timestamp(period.end)));
+  }
+  for (const m of refine?.members ?? []) {
+    parts.push(memberIn(dimensionColumn(ctx, m.dimension, where), m.values));
+  }
+  return parts.length ? Sql.join(parts, ' AND ') : Sql.raw`TRUE`;
+}
+
+function dimensionColumn(ctx: Pick<DatasetContext, 'dataset' | 'columns'>, name: string, where: string): Sql {
+  const dim = ctx.dataset.dimensions.find((d) => d.name === name);
+  if (!dim) throw new SqlBuildError(`${where}: dataset "${ctx.dataset.name}" has no dimension "${name}"`);
+  return column(dim.column, ctx.columns, `dimension "${dim.name}"`);
 }
 
 /**
  * KPI: one row per period ("current", "previous") with the measure's value. Both periods come
  * from one scan so they can never disagree on filters.
  */
-export function kpiQuery(panel: KpiPanel, ctx: DatasetContext): Sql {
+export function kpiQuery(panel: KpiPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
   const value = measureExpr(ctx, panel.measure);
   const where = `panel "${panel.id}"`;
-  if (!ctx.period || panel.comparison === 'none' || !ctx.dataset.timeColumn) {
-    return Sql.concat(`SELECT 'current' AS "period", `, value, ' AS "value" FROM ', ident(ctx.table), ' WHERE ', periodWhere(ctx, 'current', where));
+  const period = effectivePeriod(ctx, refine);
+  if (!period || panel.comparison === 'none' || !ctx.dataset.timeColumn) {
+    return Sql.concat(`SELECT 'current' AS "period", `, value, ' AS "value" FROM ', ident(ctx.table), ' WHERE ', rowFilter(ctx, refine, 'current', where));
   }
   const t = timeColumn(ctx, where);
   return Sql.concat(
-    'SELECT CASE WHEN ', t, ' >= ', timestamp(ctx.period.start), ` THEN 'current' ELSE 'previous' END AS "period", `,
+    'SELECT CASE WHEN ', t, ' >= ', timestamp(period.start), ` THEN 'current' ELSE 'previous' END AS "period", `,
     value, ' AS "value" FROM ', ident(ctx.table),
-    ' WHERE ', periodWhere(ctx, 'withPrevious', where),
+    ' WHERE ', rowFilter(ctx, refine, 'withPrevious', where),
     ' GROUP BY 1',
   );
 }
 
 /** Chart: column "x" (a time bucket in epoch ms, or a dimension member) and one column per measure. */
-export function chartQuery(panel: ChartPanel, ctx: DatasetContext): Sql {
+export function chartQuery(panel: ChartPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
   const where = `panel "${panel.id}"`;
   const measures = panel.measures.map((m) => Sql.concat(measureExpr(ctx, m), ' AS ', ident(m)));
-  const filter = periodWhere(ctx, 'current', where);
+  const filter = rowFilter(ctx, refine, 'current', where);
   if (panel.x.type === 'time') {
-    const bucket = Sql.concat('date_trunc(', grain(panel.x.grain), ', ', timeColumn(ctx, where), ')');
+    const bucket = Sql.concat('date_trunc(', grain(refine?.grain ?? panel.x.grain), ', ', timeColumn(ctx, where), ')');
     return Sql.concat(
       'SELECT CAST(epoch_ms(', bucket, ') AS DOUBLE) AS "x", ', Sql.join(measures),
       ' FROM ', ident(ctx.table), ' WHERE ', filter, ' GROUP BY 1 ORDER BY 1',
     );
   }
-  const dimName = panel.x.dimension;
-  const dim = ctx.dataset.dimensions.find((d) => d.name === dimName);
-  if (!dim) throw new SqlBuildError(`${where}: dataset "${ctx.dataset.name}" has no dimension "${dimName}"`);
-  const dimCol = column(dim.column, ctx.columns, `dimension "${dim.name}"`);
+  const dimCol = dimensionColumn(ctx, refine?.xDimension ?? panel.x.dimension, where);
   const first = panel.measures[0];
   if (first === undefined) throw new SqlBuildError(`${where}: a chart needs a measure`);
   const order =
@@ -132,26 +167,26 @@ export function chartQuery(panel: ChartPanel, ctx: DatasetContext): Sql {
 }
 
 /** Table: the chosen columns of the rows in the period. */
-export function tableQuery(panel: TablePanel, ctx: DatasetContext): Sql {
+export function tableQuery(panel: TablePanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
   const where = `panel "${panel.id}"`;
   const cols = panel.columns.map((c) => column(c, ctx.columns, where));
   const order = panel.orderBy
     ? Sql.concat(' ORDER BY ', column(panel.orderBy.column, ctx.columns, where), panel.orderBy.direction === 'asc' ? ' ASC' : ' DESC', ' NULLS LAST')
     : Sql.raw``;
   return Sql.concat(
-    'SELECT ', Sql.join(cols), ' FROM ', ident(ctx.table), ' WHERE ', periodWhere(ctx, 'current', where), order,
+    'SELECT ', Sql.join(cols), ' FROM ', ident(ctx.table), ' WHERE ', rowFilter(ctx, refine, 'current', where), order,
     ' LIMIT ', int(panel.limit, 1, 10000),
   );
 }
 
-/** The SQL that feeds a panel. */
-export function panelQuery(panel: DataPanel, ctx: DatasetContext): Sql {
+/** The SQL that feeds a panel, narrowed by filters and drill-down when given. */
+export function panelQuery(panel: DataPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
   switch (panel.kind) {
     case 'kpi':
-      return kpiQuery(panel, ctx);
+      return kpiQuery(panel, ctx, refine);
     case 'chart':
-      return chartQuery(panel, ctx);
+      return chartQuery(panel, ctx, refine);
     case 'table':
-      return tableQuery(panel, ctx);
+      return tableQuery(panel, ctx, refine);
   }
 }

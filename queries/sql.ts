@@ -89,21 +89,34 @@ export function grain(value: 'day' | 'week' | 'month' | 'quarter' | 'year'): Sql
   return str(value);
 }
 
-/** A table function call that reads a data file at a URL or path. */
-export function readFile(url: string, format: 'parquet' | 'csv' | 'json'): Sql {
+/** A table function call that reads one data file, or several as one table, at URLs or paths. */
+export function readFile(urls: string | readonly string[], format: 'parquet' | 'csv' | 'json'): Sql {
+  const list = typeof urls === 'string' ? [urls] : urls;
+  if (list.length === 0) throw new SqlBuildError('no files to read');
+  const arg = list.length === 1 ? str(list[0] as string) : Sql.concat('[', Sql.join(list.map(str)), ']');
   switch (format) {
     case 'parquet':
-      return Sql.concat('read_parquet(', str(url), ')');
+      return Sql.concat('read_parquet(', arg, list.length > 1 ? ', union_by_name = true)' : ')');
     case 'csv':
-      return Sql.concat('read_csv_auto(', str(url), ')');
+      return Sql.concat('read_csv_auto(', arg, list.length > 1 ? ', union_by_name = true)' : ')');
     case 'json':
-      return Sql.concat('read_json_auto(', str(url), ')');
+      return Sql.concat('read_json_auto(', arg, ')');
   }
 }
 
+/** Keep rows whose column (compared as text) is one of the values; null matches NULL. */
+export function memberIn(col: Sql, values: readonly (string | null)[]): Sql {
+  const strings = values.filter((v): v is string => v !== null);
+  const parts: Sql[] = [];
+  if (strings.length > 0) parts.push(Sql.concat('CAST(', col, ' AS VARCHAR) IN (', Sql.join(strings.map(str)), ')'));
+  if (strings.length !== values.length) parts.push(Sql.concat(col, ' IS NULL'));
+  if (parts.length === 0) return Sql.concat('FALSE');
+  return parts.length === 1 ? (parts[0] as Sql) : Sql.concat('(', Sql.join(parts, ' OR '), ')');
+}
+
 /** A view named after a data source, so SQL datasets can say `FROM orders`. */
-export function createSourceView(name: string, url: string, format: 'parquet' | 'csv' | 'json'): Sql {
-  return Sql.concat('CREATE OR REPLACE VIEW ', ident(name), ' AS SELECT * FROM ', readFile(url, format));
+export function createSourceView(name: string, urls: string | readonly string[], format: 'parquet' | 'csv' | 'json'): Sql {
+  return Sql.concat('CREATE OR REPLACE VIEW ', ident(name), ' AS SELECT * FROM ', readFile(urls, format));
 }
 
 /** Materialize a query into an in-memory table (replacing an earlier load). */

@@ -70,6 +70,8 @@ export interface ConnectedSource {
   name: string;
   /** Plain gateway URL, http://127.0.0.1:PORT/TOKEN/..., the only thing DuckDB ever sees. */
   url: string;
+  /** Every file of the source (a prefix or glob expands to many), read as one table; urls[0] === url. */
+  urls: string[];
   /** Size of the object in bytes, from a HEAD through the gateway. */
   sizeBytes: number | null;
   /** Human description of where the data is, e.g. "s3://bucket/key at http://127.0.0.1:9000". */

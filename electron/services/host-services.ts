@@ -185,7 +185,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       const { url, location } = mountSource(opts.gateway, source, dashboardFile, useKeys);
       try {
         const info = await opts.gateway.head(url);
-        return { name: source.name, url, sizeBytes: info.sizeBytes, location };
+        return { name: source.name, url, urls: [url], sizeBytes: info.sizeBytes, location };
       } catch (err) {
         const e = HostError.from(err);
         throw new HostError(e.code, `Data source "${source.name}": ${e.message}`);

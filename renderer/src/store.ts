@@ -3,8 +3,7 @@
 import { create, type StateCreator } from 'zustand';
 import type { DashboardFile } from '../../dashboards/schema';
 import type { LoadError, LoadWarning } from '../../dashboards/document';
-import type { Period } from '../../queries/panel-queries';
-import type { QueryResult } from '../../queries/engine/engine';
+import type { DatasetRunState, PanelRunState } from '../../queries/dashboard-runner';
 import type { SaveConflict } from '../../electron/api/host-api';
 
 /** Why the dashboard could not be shown at all. */
@@ -37,17 +36,8 @@ export interface DashboardSlice {
   setTrusted(trusted: boolean): void;
 }
 
-export type DatasetState =
-  | { status: 'loading'; location?: string }
-  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null }
-  | { status: 'needsTrust' }
-  | { status: 'error'; message: string; location?: string };
-
-export type PanelState =
-  | { status: 'loading' }
-  | { status: 'ready'; result: QueryResult; sql: string }
-  | { status: 'waiting'; message: string }
-  | { status: 'error'; message: string };
+export type DatasetState = DatasetRunState;
+export type PanelState = PanelRunState;
 
 export interface RunSlice {
   /** Increases with every run; results of an older run are dropped. */

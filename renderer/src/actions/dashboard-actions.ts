@@ -3,22 +3,18 @@
 import type { AccessKeys, HostApi, HostErrorCode, RevisionInfo } from '../../../electron/api/host-api';
 import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
-import type { DataPanel, Dataset, DashboardFile, Panel, Source } from '../../../dashboards/schema';
-import { EngineError, type Engine } from '../../../queries/engine/engine';
-import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext } from '../../../queries/panel-queries';
-import { Sql, createSourceView, createTableAs, ident, selectAll, userSelect } from '../../../queries/sql';
+import type { DashboardFile, Source } from '../../../dashboards/schema';
+import type { Engine } from '../../../queries/engine/engine';
+import { isDataPanel, runDashboardQueries, SourceUnavailable } from '../../../queries/dashboard-runner';
 import type { Store } from '../store';
+
+export { isDataPanel };
 
 export interface ActionDeps {
   host: HostApi;
   engine: () => Promise<Engine>;
   store: { getState(): Store };
   now?: () => number;
-}
-
-/** Panels that read a dataset (text and anomaly panels do not). */
-export function isDataPanel(panel: Panel): panel is DataPanel {
-  return panel.kind === 'kpi' || panel.kind === 'chart' || panel.kind === 'table';
 }
 
 /** Whether a dashboard has SQL written by its author, which runs only once trusted. */
@@ -54,13 +50,6 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
   await runDashboard(deps);
 }
 
-/** The in-memory table a dataset is loaded into. */
-export function datasetTable(dataset: Dataset): string {
-  return `ds_${dataset.name}`;
-}
-
-type SourceLink = { ok: true; location: string } | { ok: false; error: string; reason: string };
-
 /**
  * Make every source a view (through the host's data gateway), load every dataset into memory,
  * and run every panel's query. A failing source, dataset or panel shows its error in place; the
@@ -76,121 +65,40 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
     dashboard.datasets.map((d) => d.name),
     dataPanels.map((p) => p.id),
   );
-  const setPanel = (id: string, s: Parameters<Store['setPanel']>[2]) => deps.store.getState().setPanel(runId, id, s);
-  const fail = (message: string, ids: string[]) => ids.forEach((id) => setPanel(id, { status: 'error', message }));
+  const store = () => deps.store.getState();
 
   let engine: Engine;
   try {
     engine = await deps.engine();
   } catch (err) {
     const message = `The query engine could not start: ${(err as Error).message}`;
-    deps.store.getState().setNotice({ tone: 'error', text: message });
-    fail(message, dataPanels.map((p) => p.id));
+    store().setNotice({ tone: 'error', text: message });
+    for (const p of dataPanels) store().setPanel(runId, p.id, { status: 'error', message });
     return;
   }
 
-  const links = new Map<string, SourceLink>();
-  const link = async (source: Source): Promise<SourceLink> => {
-    const known = links.get(source.name);
-    if (known) return known;
-    let result: SourceLink;
-    try {
-      const connected = await deps.host.connectSource({
-        dashboardPath: path,
-        source,
-        ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
-      });
-      await engine.exec(createSourceView(source.name, connected.url, source.format));
-      result = { ok: true, location: connected.location };
-    } catch (err) {
-      result =
-        err instanceof HostError
-          ? { ok: false, error: err.message, reason: SHORT_REASONS[err.code] }
-          : { ok: false, error: describeEngineError(err, source.name), reason: 'could not be read' };
-    }
-    links.set(source.name, result);
-    return result;
-  };
-
-  for (const dataset of dashboard.datasets) {
-    const panels = dataPanels.filter((p) => p.dataset === dataset.name);
-    if (dataset.kind === 'sql' && !trusted) {
-      deps.store.getState().setDataset(runId, dataset.name, { status: 'needsTrust' });
-      for (const p of panels) setPanel(p.id, { status: 'waiting', message: 'Waiting for you to review this dashboard\'s SQL.' });
-      continue;
-    }
-    const ctx = await loadDataset(deps, runId, engine, dashboard, dataset, link);
-    if ('error' in ctx) {
-      // The full message is shown once, above the grid; each panel says briefly why it is empty.
-      const what = dataset.kind === 'table' ? `source "${dataset.source}"` : `dataset "${dataset.name}"`;
-      fail(`No data: ${what} is unavailable (${ctx.reason}).`, panels.map((p) => p.id));
-      continue;
-    }
-    for (const panel of panels) {
-      let sql: Sql;
-      try {
-        sql = panelQuery(panel, ctx);
-      } catch (err) {
-        fail((err as Error).message, [panel.id]);
-        continue;
-      }
-      try {
-        const result = await engine.query(sql);
-        setPanel(panel.id, { status: 'ready', result, sql: sql.text });
-      } catch (err) {
-        fail(describeEngineError(err, dataset.name), [panel.id]);
-      }
-    }
-  }
-}
-
-async function loadDataset(
-  deps: ActionDeps,
-  runId: number,
-  engine: Engine,
-  dashboard: DashboardFile,
-  dataset: Dataset,
-  link: (s: Source) => Promise<SourceLink>,
-): Promise<DatasetContext | { error: string; reason: string }> {
-  const set = (s: Parameters<Store['setDataset']>[2]) => deps.store.getState().setDataset(runId, dataset.name, s);
-  const failed = (error: string, reason: string, location?: string) => {
-    set({ status: 'error', message: error, ...(location ? { location } : {}) });
-    return { error, reason };
-  };
-  // A table dataset reads its source; a SQL dataset may read any of them.
-  const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
-  if (dataset.kind === 'table' && needed.length === 0) {
-    return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
-  }
-  const locations: string[] = [];
-  for (const source of needed) {
-    const linked = await link(source);
-    if (!linked.ok) {
-      // A SQL dataset may not need every source: let DuckDB say if it does.
-      if (dataset.kind === 'table') return failed(linked.error, linked.reason);
-      continue;
-    }
-    locations.push(linked.location);
-  }
-  const location = locations.join(', ') || 'SQL';
-  set({ status: 'loading', location });
-  const table = datasetTable(dataset);
-  try {
-    const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
-    await engine.exec(createTableAs(table, select));
-    const columns = await engine.describe(table);
-    const names = new Set(columns.map((c) => c.name));
-    const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)));
-    const base = { dataset, table, columns: names };
-    const newestSql = newestTimestampQuery(base);
-    const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
-    const period = resolvePeriod(dashboard.timeRange, typeof newest === 'number' ? newest : null, (deps.now ?? Date.now)());
-    set({ status: 'ready', location, rowCount: Number(count.rows[0]?.n ?? 0), columns, period });
-    return { ...base, period };
-  } catch (err) {
-    const name = dataset.kind === 'table' ? dataset.source : dataset.name;
-    return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
-  }
+  await runDashboardQueries(
+    engine,
+    dashboard,
+    {
+      async linkSource(source) {
+        try {
+          const connected = await deps.host.connectSource({
+            dashboardPath: path,
+            source,
+            ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
+          });
+          return { urls: connected.urls, location: connected.location };
+        } catch (err) {
+          const e = HostError.from(err);
+          throw new SourceUnavailable(e.message, SHORT_REASONS[e.code]);
+        }
+      },
+      onDataset: (name, s) => store().setDataset(runId, name, s),
+      onPanel: (id, s) => store().setPanel(runId, id, s),
+    },
+    { trusted, now: (deps.now ?? Date.now)(), isStale: () => store().runId !== runId },
+  );
 }
 
 const SHORT_REASONS: Record<HostErrorCode, string> = {
@@ -204,14 +112,6 @@ const SHORT_REASONS: Record<HostErrorCode, string> = {
   conflict: 'conflict',
   internal: 'host error',
 };
-
-function describeEngineError(err: unknown, name: string, location?: string): string {
-  if (err instanceof EngineError && err.code === 'sourceUnreadable') {
-    const detail = err.message.includes('WebAssembly') ? '' : ` ${err.message}`;
-    return `Data source "${name}" could not be read${location ? ` (${location})` : ''}: the data was refused, went missing or is not a valid file.${detail}`;
-  }
-  return `${name}: ${err instanceof Error ? err.message : String(err)}`;
-}
 
 /** Point a source somewhere else (e.g. at S3) and run the dashboard again. Keys go to the host only. */
 export async function changeSource(deps: ActionDeps, name: string, source: Source, keys?: AccessKeys): Promise<void> {

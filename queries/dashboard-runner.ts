@@ -1,0 +1,187 @@
+// Running a dashboard: sources become views, datasets load into memory, every panel's SQL runs.
+// The app and the headless CLI share this, so both show exactly the same numbers.
+import type { DashboardFile, DataPanel, Dataset, Panel, Source } from '../dashboards/schema';
+import type { QueryResult } from './engine/engine';
+import { EngineError } from './engine/engine';
+import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { Sql, createSourceView, createTableAs, ident, selectAll, userSelect } from './sql';
+
+/** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
+export interface QueryEngine {
+  exec(sql: Sql): Promise<void>;
+  query(sql: Sql): Promise<QueryResult>;
+  describe(table: string): Promise<{ name: string; type: string }[]>;
+}
+
+/** Where a source's data can be read: one or more URLs or paths the engine can open. */
+export interface LinkedSource {
+  urls: string[];
+  location: string;
+}
+
+/** A source that could not be reached, with a short reason for the panels ("access denied"). */
+export class SourceUnavailable extends Error {
+  override readonly name = 'SourceUnavailable';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+export type DatasetRunState =
+  | { status: 'loading'; location?: string }
+  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null }
+  | { status: 'needsTrust' }
+  | { status: 'error'; message: string; location?: string };
+
+export type PanelRunState =
+  | { status: 'loading' }
+  | { status: 'ready'; result: QueryResult; sql: string }
+  | { status: 'waiting'; message: string }
+  | { status: 'error'; message: string };
+
+export interface RunCallbacks {
+  /** Make a source readable (through the data gateway in the app, a local path in the CLI). */
+  linkSource(source: Source): Promise<LinkedSource>;
+  onDataset(name: string, state: DatasetRunState): void;
+  onPanel(id: string, state: PanelRunState): void;
+}
+
+export interface RunOptions {
+  /** SQL datasets run only when the file is trusted. */
+  trusted: boolean;
+  /** "Now", for periods anchored on the current time. */
+  now: number;
+  /** Per-panel refinements (filters, drill path), by panel id. */
+  refine?: (panel: DataPanel) => PanelRefinement | undefined;
+  /** True once a newer run has started: stop early, report nothing more. */
+  isStale?: () => boolean;
+}
+
+/** Panels that read a dataset (text and anomaly panels do not). */
+export function isDataPanel(panel: Panel): panel is DataPanel {
+  return panel.kind === 'kpi' || panel.kind === 'chart' || panel.kind === 'table';
+}
+
+/** The in-memory table a dataset is loaded into. */
+export function datasetTable(dataset: Dataset): string {
+  return `ds_${dataset.name}`;
+}
+
+/** Run a dashboard: every dataset and data panel reports its state through the callbacks. */
+export async function runDashboardQueries(engine: QueryEngine, dashboard: DashboardFile, cb: RunCallbacks, opts: RunOptions): Promise<void> {
+  const stale = opts.isStale ?? (() => false);
+  const dataPanels = dashboard.panels.filter(isDataPanel);
+  const fail = (message: string, ids: string[]) => ids.forEach((id) => cb.onPanel(id, { status: 'error', message }));
+
+  const links = new Map<string, Promise<LinkedSource>>();
+  const link = (source: Source): Promise<LinkedSource> => {
+    let linked = links.get(source.name);
+    if (!linked) {
+      linked = (async () => {
+        const found = await cb.linkSource(source);
+        try {
+          await engine.exec(createSourceView(source.name, found.urls, source.format));
+        } catch (err) {
+          throw new SourceUnavailable(describeEngineError(err, source.name, found.location), 'could not be read');
+        }
+        return found;
+      })();
+      links.set(source.name, linked);
+    }
+    return linked;
+  };
+
+  for (const dataset of dashboard.datasets) {
+    if (stale()) return;
+    const panels = dataPanels.filter((p) => p.dataset === dataset.name);
+    if (dataset.kind === 'sql' && !opts.trusted) {
+      cb.onDataset(dataset.name, { status: 'needsTrust' });
+      for (const p of panels) cb.onPanel(p.id, { status: 'waiting', message: "Waiting for you to review this dashboard's SQL." });
+      continue;
+    }
+    const ctx = await loadDataset(engine, dashboard, dataset, link, cb, opts.now);
+    if (stale()) return;
+    if ('error' in ctx) {
+      // The full message is shown once for the dataset; each panel says briefly why it is empty.
+      const what = dataset.kind === 'table' ? `source "${dataset.source}"` : `dataset "${dataset.name}"`;
+      fail(`No data: ${what} is unavailable (${ctx.reason}).`, panels.map((p) => p.id));
+      continue;
+    }
+    for (const panel of panels) {
+      if (stale()) return;
+      let sql: Sql;
+      try {
+        sql = panelQuery(panel, ctx, opts.refine?.(panel));
+      } catch (err) {
+        fail((err as Error).message, [panel.id]);
+        continue;
+      }
+      try {
+        const result = await engine.query(sql);
+        if (!stale()) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text });
+      } catch (err) {
+        fail(describeEngineError(err, dataset.name), [panel.id]);
+      }
+    }
+  }
+}
+
+async function loadDataset(
+  engine: QueryEngine,
+  dashboard: DashboardFile,
+  dataset: Dataset,
+  link: (s: Source) => Promise<LinkedSource>,
+  cb: RunCallbacks,
+  now: number,
+): Promise<DatasetContext | { error: string; reason: string }> {
+  const failed = (error: string, reason: string, location?: string) => {
+    cb.onDataset(dataset.name, { status: 'error', message: error, ...(location ? { location } : {}) });
+    return { error, reason };
+  };
+  // A table dataset reads its source; a SQL dataset may read any of them.
+  const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
+  if (dataset.kind === 'table' && needed.length === 0) {
+    return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
+  }
+  const locations: string[] = [];
+  for (const source of needed) {
+    try {
+      locations.push((await link(source)).location);
+    } catch (err) {
+      // A SQL dataset may not need every source: DuckDB says so if it does.
+      if (dataset.kind === 'sql') continue;
+      return err instanceof SourceUnavailable ? failed(err.message, err.reason) : failed(String((err as Error).message ?? err), 'unavailable');
+    }
+  }
+  const location = locations.join(', ') || 'SQL';
+  cb.onDataset(dataset.name, { status: 'loading', location });
+  const table = datasetTable(dataset);
+  try {
+    const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
+    await engine.exec(createTableAs(table, select));
+    const columns = await engine.describe(table);
+    const names = new Set(columns.map((c) => c.name));
+    const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)));
+    const base = { dataset, table, columns: names };
+    const newestSql = newestTimestampQuery(base);
+    const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
+    const period = resolvePeriod(dashboard.timeRange, typeof newest === 'number' ? newest : null, now);
+    cb.onDataset(dataset.name, { status: 'ready', location, rowCount: Number(count.rows[0]?.n ?? 0), columns, period });
+    return { ...base, period };
+  } catch (err) {
+    const name = dataset.kind === 'table' ? dataset.source : dataset.name;
+    return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
+  }
+}
+
+/** An engine failure in the user's words. */
+export function describeEngineError(err: unknown, name: string, location?: string): string {
+  if (err instanceof EngineError && err.code === 'sourceUnreadable') {
+    const detail = err.message.includes('WebAssembly') ? '' : ` ${err.message}`;
+    return `Data source "${name}" could not be read${location ? ` (${location})` : ''}: the data was refused, went missing or is not a valid file.${detail}`;
+  }
+  return `${name}: ${err instanceof Error ? err.message : String(err)}`;
+}
