@@ -35,7 +35,7 @@ describe('loadDashboard', () => {
     const r = loaded(loadDashboard(exampleText));
     expect(r.dashboard.title).toBe('Customer KPIs');
     expect(r.dashboard.schemaVersion).toBe(CURRENT_SCHEMA_VERSION);
-    expect(r.dashboard.panels.map((p) => p.kind)).toEqual(['kpi', 'kpi', 'kpi', 'kpi', 'chart', 'chart', 'table']);
+    expect(r.dashboard.panels.map((p) => p.kind)).toEqual(['kpi', 'kpi', 'kpi', 'kpi', 'chart', 'chart', 'chart', 'table']);
     expect(r.warnings).toEqual([]);
     expect(r.migratedFrom).toBeNull();
   });
@@ -46,7 +46,8 @@ describe('loadDashboard', () => {
     expect(r.warnings).toEqual([]);
     expect(r.dashboard.datasets.map((d) => d.kind)).toEqual(['table']);
     expect(r.dashboard.panels.every((p) => p.followFilters)).toBe(true);
-    expect(serializeDashboard(r.dashboard)).toBe(exampleText);
+    const golden = readFileSync(path.join(here, 'testdata', 'migrations', 'v2', 'customer-kpis.output.json'), 'utf8');
+    expect(JSON.parse(serializeDashboard(r.dashboard))).toEqual(JSON.parse(golden));
   });
 
   it('says when the text is not JSON', () => {
@@ -184,33 +185,33 @@ describe('loadDashboard', () => {
     const r = loaded(loadDashboard(JSON.stringify(doc)));
     expect(r.warnings).toEqual([{ path: '$.panels[3]', message: 'panel "kpi_active_customers" was dropped: unknown kind "hologram"' }]);
     expect(r.dashboard.panels.map((p) => p.id)).not.toContain('kpi_active_customers');
-    expect(r.dashboard.panels).toHaveLength(6);
+    expect(r.dashboard.panels).toHaveLength(7);
     expect(r.dashboard.layout.map((l) => l.panel)).not.toContain('kpi_active_customers');
-    expect(r.dashboard.layout).toHaveLength(6);
+    expect(r.dashboard.layout).toHaveLength(7);
   });
 
   it('drops a panel with a broken field, pointing at the field', () => {
     const doc = example();
-    items(doc, 'panels')[5]!.limit = -3;
+    items(doc, 'panels')[6]!.limit = -3;
     const r = loaded(loadDashboard(JSON.stringify(doc)));
     expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]!.path).toBe('$.panels[5]');
-    expect(r.warnings[0]!.message).toMatch(/^panel "revenue_by_campaign" was dropped: .* \(at \$\.panels\[5\]\.limit\)$/);
+    expect(r.warnings[0]!.path).toBe('$.panels[6]');
+    expect(r.warnings[0]!.message).toMatch(/^panel "revenue_by_campaign" was dropped: .* \(at \$\.panels\[6\]\.limit\)$/);
   });
 
   it('drops panels whose references break, and layout items of missing panels, with warnings', () => {
     const doc = example();
     items(doc, 'panels')[0]!.measure = 'profit';
-    items(doc, 'panels')[5]!.x = { type: 'dimension', dimension: 'planet' };
+    items(doc, 'panels')[6]!.x = { type: 'dimension', dimension: 'planet' };
     items(doc, 'layout')[1]!.panel = 'ghost';
     const r = loaded(loadDashboard(JSON.stringify(doc)));
     expect(r.warnings).toEqual([
       { path: '$.panels[0]', message: 'panel "kpi_revenue" was dropped: dataset "orders" has no measure "profit"' },
-      { path: '$.panels[5]', message: 'panel "revenue_by_campaign" was dropped: dataset "orders" has no dimension "planet"' },
+      { path: '$.panels[6]', message: 'panel "revenue_by_campaign" was dropped: dataset "orders" has no dimension "planet"' },
       { path: '$.layout[1]', message: 'the layout item of panel "ghost" was dropped: no panel has that id' },
     ]);
-    expect(r.dashboard.panels.map((p) => p.id)).toEqual(['kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'recent_orders']);
-    expect(r.dashboard.layout.map((l) => l.panel)).toEqual(['kpi_aov', 'kpi_active_customers', 'daily_revenue', 'recent_orders']);
+    expect(r.dashboard.panels.map((p) => p.id)).toEqual(['kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'recent_orders']);
+    expect(r.dashboard.layout.map((l) => l.panel)).toEqual(['kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'recent_orders']);
   });
 
   it('drops broken checks and corrections, and panels and guards that pointed at them', () => {
@@ -223,7 +224,7 @@ describe('loadDashboard', () => {
     doc.corrections = [{ id: 'fix', kind: 'teleport', dataset: 'orders', reason: 'r', author: 'a' }];
     items(doc, 'panels').push({ id: 'alerts', title: 'Alerts', kind: 'anomaly', checks: ['future'] });
     const r = loaded(loadDashboard(JSON.stringify(doc)));
-    expect(r.warnings.map((w) => w.path)).toEqual(['$.checks[1]', '$.corrections[0]', '$.checks[2]', '$.panels[7]', '$.checks[0].guards[1]']);
+    expect(r.warnings.map((w) => w.path)).toEqual(['$.checks[1]', '$.corrections[0]', '$.checks[2]', '$.panels[8]', '$.checks[0].guards[1]']);
     expect(r.warnings[3]!.message).toBe('panel "alerts" was dropped: no check named "future"');
     expect(r.warnings[4]!.message).toBe('check "dupes" no longer guards panel "gone": there is no such panel');
     expect(r.dashboard.checks).toEqual([expect.objectContaining({ id: 'dupes', guards: ['kpi_orders'] })]);

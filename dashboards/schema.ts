@@ -134,16 +134,20 @@ export const SqlDataset = z
 
 export const Dataset = z.discriminatedUnion('kind', [TableDataset, SqlDataset]);
 
+const Anchor = z
+  .enum(['data', 'now'])
+  .default('data')
+  .describe('"data": the period ends on the newest day in the data; "now": it ends today.');
+
+const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+
 export const TimeRange = z
-  .object({
-    lastDays: z.number().int().min(1).max(3660).describe('Length of the current period in days.'),
-    anchor: z
-      .enum(['data', 'now'])
-      .default('data')
-      .describe('"data": the period ends on the newest day in the data; "now": it ends today.'),
-  })
-  .strict()
-  .describe('The period every panel shows; KPIs compare it with the period of the same length before it.');
+  .union([
+    z.object({ lastDays: z.number().int().min(1).max(3660).describe('Length of the current period in days.'), anchor: Anchor }).strict(),
+    z.object({ toDate: z.enum(['month', 'quarter', 'year']).describe('Month, quarter or year to date.'), anchor: Anchor }).strict(),
+    z.object({ from: IsoDay.describe('First day, inclusive.'), to: IsoDay.describe('Last day, inclusive.') }).strict(),
+  ])
+  .describe('The period every panel shows; KPIs compare it with the period of the same length just before it.');
 
 const PanelBase = {
   id: Name,

@@ -54,8 +54,9 @@ export async function queryNative(parquetPath: string, sql: string): Promise<Rec
  *   end   = date_trunc('day', max(order_ts)) + 1 day   (exclusive)
  *   start = end - lastDays days                         (inclusive)
  *   previous = [start - lastDays days, start)
+ * `where` is a SQL condition on the orders (test code, never user input), e.g. `region = 'EMEA'`.
  */
-export async function computeKpisNative(parquetPath: string, lastDays: number): Promise<{ current: Kpis; previous: Kpis }> {
+export async function computeKpisNative(parquetPath: string, lastDays: number, where = 'TRUE'): Promise<{ current: Kpis; previous: Kpis }> {
   if (!Number.isInteger(lastDays) || lastDays < 1) throw new Error(`lastDays must be a positive integer, got ${lastDays}`);
   const sql = `
     WITH bounds AS (
@@ -72,7 +73,7 @@ export async function computeKpisNative(parquetPath: string, lastDays: number): 
       count(DISTINCT o.order_id) AS orders,
       count(DISTINCT o.customer_id) AS active_customers
     FROM periods p
-    LEFT JOIN orders o ON o.order_ts >= p.start_ts AND o.order_ts < p.end_ts
+    LEFT JOIN orders o ON o.order_ts >= p.start_ts AND o.order_ts < p.end_ts AND (${where})
     GROUP BY p.period`;
   const rows = await queryNative(parquetPath, sql);
   const pick = (period: string): Kpis => {

@@ -58,6 +58,19 @@ export interface RunOptions {
   refine?: (panel: DataPanel) => PanelRefinement | undefined;
   /** True once a newer run has started: stop early, report nothing more. */
   isStale?: () => boolean;
+  /**
+   * Datasets already in memory, reused while their definition and sources are unchanged, so a
+   * filter or drill click re-runs only the panel queries. The caller owns it (clear to reload).
+   */
+  cache?: Map<string, LoadedDataset>;
+}
+
+/** A dataset loaded into memory by an earlier run. */
+export interface LoadedDataset {
+  columns: { name: string; type: string }[];
+  rowCount: number;
+  location: string;
+  newest: number | null;
 }
 
 /** Panels that read a dataset (text and anomaly panels do not). */
@@ -102,7 +115,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       for (const p of panels) cb.onPanel(p.id, { status: 'waiting', message: "Waiting for you to review this dashboard's SQL." });
       continue;
     }
-    const ctx = await loadDataset(engine, dashboard, dataset, link, cb, opts.now);
+    const ctx = await loadDataset(engine, dashboard, dataset, link, cb, opts);
     if (stale()) return;
     if ('error' in ctx) {
       // The full message is shown once for the dataset; each panel says briefly why it is empty.
@@ -135,7 +148,7 @@ async function loadDataset(
   dataset: Dataset,
   link: (s: Source) => Promise<LinkedSource>,
   cb: RunCallbacks,
-  now: number,
+  opts: RunOptions,
 ): Promise<DatasetContext | { error: string; reason: string }> {
   const failed = (error: string, reason: string, location?: string) => {
     cb.onDataset(dataset.name, { status: 'error', message: error, ...(location ? { location } : {}) });
@@ -143,6 +156,14 @@ async function loadDataset(
   };
   // A table dataset reads its source; a SQL dataset may read any of them.
   const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
+  const table = datasetTable(dataset);
+  const cacheKey = JSON.stringify([dataset, needed]);
+  const cached = opts.cache?.get(cacheKey);
+  if (cached) {
+    const period = resolvePeriod(dashboard.timeRange, cached.newest, opts.now);
+    cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: cached.rowCount, columns: cached.columns, period });
+    return { dataset, table, columns: new Set(cached.columns.map((c) => c.name)), period };
+  }
   if (dataset.kind === 'table' && needed.length === 0) {
     return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
   }
@@ -158,7 +179,6 @@ async function loadDataset(
   }
   const location = locations.join(', ') || 'SQL';
   cb.onDataset(dataset.name, { status: 'loading', location });
-  const table = datasetTable(dataset);
   try {
     const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
     await engine.exec(createTableAs(table, select));
@@ -168,8 +188,11 @@ async function loadDataset(
     const base = { dataset, table, columns: names };
     const newestSql = newestTimestampQuery(base);
     const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
-    const period = resolvePeriod(dashboard.timeRange, typeof newest === 'number' ? newest : null, now);
-    cb.onDataset(dataset.name, { status: 'ready', location, rowCount: Number(count.rows[0]?.n ?? 0), columns, period });
+    const newestMs = typeof newest === 'number' ? newest : null;
+    const period = resolvePeriod(dashboard.timeRange, newestMs, opts.now);
+    const rowCount = Number(count.rows[0]?.n ?? 0);
+    opts.cache?.set(cacheKey, { columns, rowCount, location, newest: newestMs });
+    cb.onDataset(dataset.name, { status: 'ready', location, rowCount, columns, period });
     return { ...base, period };
   } catch (err) {
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ChartPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
-import { chartQuery, kpiQuery, measureExpr, resolvePeriod, tableQuery, type DatasetContext } from './panel-queries';
+import { chartQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, tableQuery, type DatasetContext } from './panel-queries';
 import { SqlBuildError } from './sql';
 
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
@@ -118,5 +118,58 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   it('names a missing column in the error', () => {
     const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['gone'], limit: 2 };
     expect(() => tableQuery(panel, ctx)).toThrow('panel "t": the data has no column "gone"');
+  });
+});
+
+describe('time ranges', () => {
+  const newest = Date.UTC(2025, 11, 10, 15, 0); // Wed 2025-12-10
+  it('month, quarter and year to date end on the newest day and compare with the same length before', () => {
+    expect(resolvePeriod({ toDate: 'month', anchor: 'data' }, newest, 0)).toEqual({ start: Date.UTC(2025, 11, 1), end: Date.UTC(2025, 11, 11), previousStart: Date.UTC(2025, 10, 21), days: 10 });
+    expect(resolvePeriod({ toDate: 'quarter', anchor: 'data' }, newest, 0)?.start).toBe(Date.UTC(2025, 9, 1));
+    expect(resolvePeriod({ toDate: 'year', anchor: 'data' }, newest, 0)?.start).toBe(Date.UTC(2025, 0, 1));
+  });
+
+  it('a custom range includes both days', () => {
+    expect(resolvePeriod({ from: '2025-01-01', to: '2025-01-31' }, null, 0)).toEqual({ start: Date.UTC(2025, 0, 1), end: Date.UTC(2025, 1, 1), previousStart: Date.UTC(2024, 11, 1), days: 31 });
+    expect(resolvePeriod({ from: '2025-02-01', to: '2025-01-01' }, null, 0)).toBeNull();
+  });
+});
+
+describe('refinements: filters, drill level, time window', () => {
+  it('filters members (hostile values and NULL) and draws the next drill level', async () => {
+    const panel: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue'], sort: 'value_desc', limit: 10 };
+    const sql = chartQuery(panel, ctx, { members: [{ dimension: 'region', values: ['O\'Brien\'s "land"', null] }] });
+    expect(sql.text).toContain(`CAST("region name" AS VARCHAR) IN ('O''Brien''s "land"') OR "region name" IS NULL`);
+    expect(await rows(sql)).toEqual([{ x: 'O\'Brien\'s "land"', revenue: 30 }]);
+    const kpi: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
+    const out = Object.fromEntries((await rows(kpiQuery(kpi, ctx, { members: [{ dimension: 'region', values: ['EMEA'] }] }))).map((r) => [r.period, r.value]));
+    expect(out).toEqual({ current: 5, previous: 30 });
+  });
+
+  it('a time window replaces the period, with the same length before it for comparison', async () => {
+    const kpi: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
+    const window = { start: Date.UTC(2025, 0, 2), end: Date.UTC(2025, 0, 3) };
+    const out = Object.fromEntries((await rows(kpiQuery(kpi, ctx, { window }))).map((r) => [r.period, r.value]));
+    expect(out).toEqual({ current: 20, previous: 10 });
+    const chart: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'month' }, measures: ['revenue'], sort: 'label', limit: 100 };
+    expect(await rows(chartQuery(chart, ctx, { grain: 'day', window: { start: Date.UTC(2025, 0, 1), end: Date.UTC(2025, 0, 3) } }))).toEqual([
+      { x: Date.UTC(2025, 0, 1), revenue: 10 },
+      { x: Date.UTC(2025, 0, 2), revenue: 20 },
+    ]);
+  });
+
+  it('refuses a filter on a dimension the dataset does not have', () => {
+    const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['select'], limit: 2 };
+    expect(() => tableQuery(panel, ctx, { members: [{ dimension: 'nope', values: ['x'] }] })).toThrow('has no dimension "nope"');
+  });
+});
+
+describe('member counts for filter pickers', () => {
+  it('counts members in the period, most frequent first', async () => {
+    expect(await rows(memberCountsQuery(ctx, 'region'))).toEqual([
+      { member: 'APAC', rows: 1 },
+      { member: 'EMEA', rows: 1 },
+      { member: 'O\'Brien\'s "land"', rows: 1 },
+    ]);
   });
 });

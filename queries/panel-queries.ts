@@ -24,11 +24,24 @@ export interface DatasetContext {
 
 /** Work out the dashboard period from its time range and the newest timestamp in the data. */
 export function resolvePeriod(range: TimeRange, newestMs: number | null, nowMs: number): Period | null {
+  if ('from' in range) {
+    const start = Date.parse(`${range.from}T00:00:00Z`);
+    const end = Date.parse(`${range.to}T00:00:00Z`) + DAY_MS;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return null;
+    return { start, end, previousStart: start - (end - start), days: Math.round((end - start) / DAY_MS) };
+  }
   const anchor = range.anchor === 'now' ? nowMs : newestMs;
   if (anchor === null || !Number.isFinite(anchor)) return null;
   const end = Math.floor(anchor / DAY_MS) * DAY_MS + DAY_MS;
-  const start = end - range.lastDays * DAY_MS;
-  return { start, end, previousStart: start - range.lastDays * DAY_MS, days: range.lastDays };
+  let start: number;
+  if ('lastDays' in range) {
+    start = end - range.lastDays * DAY_MS;
+  } else {
+    const d = new Date(end - DAY_MS);
+    const month = range.toDate === 'month' ? d.getUTCMonth() : range.toDate === 'quarter' ? d.getUTCMonth() - (d.getUTCMonth() % 3) : 0;
+    start = Date.UTC(d.getUTCFullYear(), month, 1);
+  }
+  return { start, end, previousStart: start - (end - start), days: Math.round((end - start) / DAY_MS) };
 }
 
 /** SQL for the newest timestamp of a dataset, in epoch ms, to anchor the period on. */
@@ -189,4 +202,13 @@ export function panelQuery(panel: DataPanel, ctx: DatasetContext, refine?: Panel
     case 'table':
       return tableQuery(panel, ctx, refine);
   }
+}
+
+/** The members of a dimension with their row counts in the period, most frequent first (for filter pickers). */
+export function memberCountsQuery(ctx: DatasetContext, dimension: string, limit = 500): Sql {
+  const where = `filter on "${dimension}"`;
+  return Sql.concat(
+    'SELECT CAST(', dimensionColumn(ctx, dimension, where), ' AS VARCHAR) AS "member", CAST(count(*) AS DOUBLE) AS "rows" FROM ', ident(ctx.table),
+    ' WHERE ', rowFilter(ctx, undefined, 'current', where), ' GROUP BY 1 ORDER BY 2 DESC, 1 ASC NULLS LAST LIMIT ', int(limit, 1, 10000),
+  );
 }

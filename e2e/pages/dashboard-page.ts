@@ -118,4 +118,32 @@ export class DashboardPage {
   reviewDialog(): Locator {
     return this.page.getByRole('dialog', { name: "Review this dashboard's SQL" });
   }
+
+  /** Click the n-th category (0 = first) of a bar chart; returns the menu that opens. */
+  async clickBar(panelId: string, index: number, count: number): Promise<Locator> {
+    const canvas = this.panel(panelId).locator('canvas');
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error(`panel ${panelId} has no chart`);
+    // Horizontal bars: categories are evenly spaced bands over the plot, first on top.
+    const plotTop = box.y + box.height * 0.03;
+    const plotHeight = box.height * 0.88;
+    await this.page.mouse.click(box.x + box.width * 0.6, plotTop + (plotHeight * (index + 0.5)) / count);
+    const menu = this.panel(panelId).getByRole('menu');
+    await expect(menu).toBeVisible();
+    return menu;
+  }
+
+  async chooseMenuAction(menu: Locator, label: RegExp): Promise<void> {
+    const before = await this.runId();
+    await menu.getByRole('menuitem', { name: label }).click();
+    await this.waitUntilDrawn(before + 1);
+  }
+
+  breadcrumbs(panelId: string): Locator {
+    return this.panel(panelId).getByRole('navigation');
+  }
+
+  async menuTitle(menu: Locator): Promise<string> {
+    return (await menu.getAttribute('aria-label')) ?? '';
+  }
 }

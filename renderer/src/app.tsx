@@ -20,6 +20,8 @@ import {
 } from './actions/dashboard-actions';
 import { getEngine } from './engine';
 import { formatTimestamp } from './format';
+import { effectivePanels } from './explore';
+import { FilterBar } from './components/filter-bar';
 
 export function App({ host }: { host: HostApi }) {
   const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, store: useStore }), [host]);
@@ -43,6 +45,7 @@ export function App({ host }: { host: HostApi }) {
   return (
     <div className="app">
       <TopBar deps={deps} />
+      <FilterBar deps={deps} />
       <Banners deps={deps} />
       <DashboardGrid dashboard={shown} editable={!viewing} deps={deps} />
       {drawer === 'sources' && !viewing && <SourcesDialog onApply={(name, source, keys) => void changeSource(deps, name, source, keys)} />}
@@ -54,15 +57,19 @@ export function App({ host }: { host: HostApi }) {
 }
 
 function DashboardGrid({ dashboard, editable, deps }: { dashboard: DashboardFile; editable: boolean; deps: ActionDeps }) {
+  const exploreState = useStore((s) => s.explore);
+  const drawn = useMemo(() => effectivePanels(dashboard, exploreState), [dashboard, exploreState]);
   return (
     <main className="grid" aria-label={dashboard.title}>
       {dashboard.layout.map((item) => {
-        const panel = dashboard.panels.find((p) => p.id === item.panel);
-        if (!panel) return null;
-        const dataset = 'dataset' in panel ? dashboard.datasets.find((d) => d.name === panel.dataset) : undefined;
+        const index = dashboard.panels.findIndex((p) => p.id === item.panel);
+        const source = dashboard.panels[index];
+        const panel = drawn[index];
+        if (!source || !panel) return null;
+        const dataset = 'dataset' in source ? dashboard.datasets.find((d) => d.name === source.dataset) : undefined;
         return (
           <div key={item.panel} className="grid-cell" style={{ gridColumn: `${item.x + 1} / span ${item.w}`, gridRow: `${item.y + 1} / span ${item.h}` }}>
-            <PanelFrame panel={panel} dataset={dataset} onRename={editable ? (title) => renamePanel(deps, panel.id, title) : undefined} />
+            <PanelFrame panel={panel} source={source} dataset={dataset} deps={deps} onRename={editable ? (title) => renamePanel(deps, source.id, title) : undefined} />
           </div>
         );
       })}

@@ -24,6 +24,16 @@ export function formatMeasure(value: number | null, format: Measure['format'], c
   }
 }
 
+const axisCurrency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const axisNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+/** An axis tick: short at every magnitude ($8K, $10K, 1.5M). */
+export function formatAxis(value: number, format: Measure['format']): string {
+  if (!Number.isFinite(value)) return '';
+  if (format === 'percent') return percent.format(value);
+  return format === 'currency' ? axisCurrency.format(value) : axisNumber.format(value);
+}
+
 /** A relative change such as +12.3% (or – when there is nothing to compare with). */
 export function formatChange(current: number | null, previous: number | null): { text: string; ratio: number | null } {
   if (current === null || previous === null || previous === 0 || !Number.isFinite(current) || !Number.isFinite(previous)) {

@@ -4,6 +4,7 @@ import { create, type StateCreator } from 'zustand';
 import type { DashboardFile } from '../../dashboards/schema';
 import type { LoadError, LoadWarning } from '../../dashboards/document';
 import type { DatasetRunState, PanelRunState } from '../../queries/dashboard-runner';
+import { NO_EXPLORATION, type Exploration } from './explore';
 import type { SaveConflict } from '../../electron/api/host-api';
 
 /** Why the dashboard could not be shown at all. */
@@ -66,7 +67,13 @@ export interface UiSlice {
   setViewing(viewing: UiSlice['viewing']): void;
 }
 
-export type Store = DashboardSlice & RunSlice & UiSlice;
+export interface ExploreSlice {
+  explore: Exploration;
+  /** Replace the exploration state (filters by click, drill paths, grain). */
+  setExplore(change: (e: Exploration) => Exploration): void;
+}
+
+export type Store = DashboardSlice & RunSlice & UiSlice & ExploreSlice;
 
 const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
   path: null,
@@ -93,6 +100,7 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
       future: [],
       viewing: null,
       conflict: null,
+      explore: NO_EXPLORATION,
     }),
   setOpenError: (openError) => set({ openError, dashboard: null, saved: null }),
   edit: (change) =>
@@ -174,9 +182,15 @@ const uiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   setViewing: (viewing) => set({ viewing }),
 });
 
+const exploreSlice: StateCreator<Store, [], [], ExploreSlice> = (set) => ({
+  explore: NO_EXPLORATION,
+  setExplore: (change) => set((s) => ({ explore: change(s.explore) })),
+});
+
 /** The app's store. */
 export const useStore = create<Store>()((...a) => ({
   ...dashboardSlice(...a),
   ...runSlice(...a),
   ...uiSlice(...a),
+  ...exploreSlice(...a),
 }));

@@ -5,7 +5,8 @@ import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
 import type { DashboardFile, Source } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
-import { isDataPanel, runDashboardQueries, SourceUnavailable } from '../../../queries/dashboard-runner';
+import { isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
+import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import type { Store } from '../store';
 
 export { isDataPanel };
@@ -38,6 +39,7 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
     store.getState().setOpenError(loaded.error);
     return;
   }
+  clearDatasetCache();
   store.getState().setOpened({
     path: opened.path,
     dashboard: loaded.dashboard,
@@ -57,9 +59,11 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
  */
 export async function runDashboard(deps: ActionDeps, keys?: { source: string; keys: AccessKeys }): Promise<void> {
   const state = deps.store.getState();
-  const dashboard = state.viewing?.dashboard ?? state.dashboard;
-  const { path, trusted } = state;
-  if (!dashboard || !path) return;
+  const file = state.viewing?.dashboard ?? state.dashboard;
+  const { path, trusted, explore } = state;
+  if (!file || !path) return;
+  // Charts drilled to "show rows" run as tables of their rows.
+  const dashboard = { ...file, panels: effectivePanels(file, explore) };
   const dataPanels = dashboard.panels.filter(isDataPanel);
   const runId = state.startRun(
     dashboard.datasets.map((d) => d.name),
@@ -97,8 +101,22 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       onDataset: (name, s) => store().setDataset(runId, name, s),
       onPanel: (id, s) => store().setPanel(runId, id, s),
     },
-    { trusted, now: (deps.now ?? Date.now)(), isStale: () => store().runId !== runId },
+    {
+      trusted,
+      now: (deps.now ?? Date.now)(),
+      isStale: () => store().runId !== runId,
+      refine: (panel) => refinementFor(panel, dashboard, explore),
+      cache: datasetCache,
+    },
   );
+}
+
+// Datasets in memory for the open file: a filter or drill click re-runs only panel queries.
+const datasetCache = new Map<string, LoadedDataset>();
+
+/** Forget what is in memory, so the next run reads the data again (Refresh, opening a file). */
+export function clearDatasetCache(): void {
+  datasetCache.clear();
 }
 
 const SHORT_REASONS: Record<HostErrorCode, string> = {
@@ -281,4 +299,16 @@ export async function restoreRevision(deps: ActionDeps, revision: RevisionInfo):
 /** A revision's document, for comparing with the working copy. */
 export async function loadRevisionForCompare(deps: ActionDeps, revision: RevisionInfo): Promise<DashboardFile> {
   return readRevisionDoc(deps, revision.contentHash);
+}
+
+/** Change the exploration (click filter, drill path, grain) and re-run the panel queries. */
+export async function explore(deps: ActionDeps, change: (e: Exploration) => Exploration): Promise<void> {
+  deps.store.getState().setExplore(change);
+  await runDashboard(deps);
+}
+
+/** Change the dashboard's saved filters or time range (undoable) and re-run. */
+export async function editFilters(deps: ActionDeps, change: (d: DashboardFile) => DashboardFile): Promise<void> {
+  deps.store.getState().edit(change);
+  await runDashboard(deps);
 }

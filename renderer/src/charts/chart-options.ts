@@ -3,7 +3,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { ChartPanel, Dataset } from '../../../dashboards/schema';
 import type { QueryResult } from '../../../queries/engine/engine';
-import { formatMeasure, formatTimestamp } from '../format';
+import { formatAxis, formatMeasure, formatTimestamp } from '../format';
 
 const PALETTE = ['#3b6fd8', '#e07b39', '#3aa57a', '#b5487b', '#7a5cc8', '#c9a227', '#2f9bb3', '#8a8f99'];
 const GRID_LINE = { lineStyle: { color: '#eceef2' } };
@@ -12,7 +12,7 @@ const GRID_LINE = { lineStyle: { color: '#eceef2' } };
 export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: QueryResult): EChartsCoreOption {
   const measures = panel.measures.map((name) => dataset.measures.find((m) => m.name === name)).filter((m) => m !== undefined);
   const format = measures[0]?.format ?? 'number';
-  const axisValue = (v: number) => formatMeasure(v, format);
+  const axisValue = (v: number) => formatAxis(v, format);
   const isTime = panel.x.type === 'time';
   const labels = result.rows.map((r) => (typeof r.x === 'number' && isTime ? formatTimestamp(r.x, false) : r.x === null ? '(null)' : String(r.x)));
   const values = (name: string) => result.rows.map((r) => (typeof r[name] === 'number' ? (r[name] as number) : null));
@@ -54,7 +54,7 @@ export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: Qu
   }));
   const tooltip = { trigger: 'axis', axisPointer: { type: isTime && !horizontal ? 'line' : 'shadow' }, valueFormatter: tooltipValue };
   const category = { type: 'category', data: labels, boundaryGap: seriesType !== 'line', axisLabel: { hideOverlap: true } };
-  const value = { type: 'value', axisLabel: { formatter: axisValue }, splitLine: GRID_LINE };
+  const value = { type: 'value', axisLabel: { formatter: axisValue, hideOverlap: true }, splitLine: GRID_LINE };
   if (horizontal) {
     // Long category names stay readable on the vertical axis, biggest first.
     return {

@@ -9,11 +9,35 @@ import type { EChartsCoreOption } from 'echarts/core';
 
 echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
 
-export function EChart({ option, onDrawn, label }: { option: EChartsCoreOption; onDrawn?: () => void; label: string }) {
+/** A clicked data point: its row in the result, and where on the chart it was clicked. */
+export interface ChartPoint {
+  dataIndex: number;
+  x: number;
+  y: number;
+}
+
+export function EChart({
+  option,
+  onDrawn,
+  onPointClick,
+  onInstance,
+  label,
+}: {
+  option: EChartsCoreOption;
+  onDrawn?: () => void;
+  onPointClick?: (point: ChartPoint) => void;
+  /** Receives the instance after init and null on dispose (for exports). */
+  onInstance?: (chart: echarts.ECharts | null) => void;
+  label: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const drawnCallback = useRef(onDrawn);
   drawnCallback.current = onDrawn;
+  const clickCallback = useRef(onPointClick);
+  clickCallback.current = onPointClick;
+  const instanceCallback = useRef(onInstance);
+  instanceCallback.current = onInstance;
 
   useEffect(() => {
     const el = box.current;
@@ -22,6 +46,24 @@ export function EChart({ option, onDrawn, label }: { option: EChartsCoreOption; 
     chart.current = instance;
     const onFinished = () => drawnCallback.current?.();
     instance.on('finished', onFinished);
+    // Pies report the clicked slice; axis charts take the category under the pointer anywhere in
+    // the plot, so thin lines and small bars are as easy to click as big ones.
+    const isAxisChart = () => Array.isArray((instance.getOption() as { xAxis?: unknown[] }).xAxis);
+    const onClick = (params: { dataIndex?: number; event?: { offsetX?: number; offsetY?: number } }) => {
+      if (isAxisChart() || typeof params.dataIndex !== 'number') return;
+      clickCallback.current?.({ dataIndex: params.dataIndex, x: params.event?.offsetX ?? 0, y: params.event?.offsetY ?? 0 });
+    };
+    instance.on('click', onClick);
+    const onPlotClick = (e: { offsetX: number; offsetY: number }) => {
+      if (instance.isDisposed() || !isAxisChart() || !instance.containPixel('grid', [e.offsetX, e.offsetY])) return;
+      const yAxes = (instance.getOption() as { yAxis?: { type?: string }[] }).yAxis;
+      const horizontal = yAxes?.[0]?.type === 'category';
+      const v: unknown = horizontal ? instance.convertFromPixel({ yAxisIndex: 0 }, e.offsetY) : instance.convertFromPixel({ xAxisIndex: 0 }, e.offsetX);
+      const index = Math.round(Number(Array.isArray(v) ? v[0] : v));
+      if (Number.isFinite(index) && index >= 0) clickCallback.current?.({ dataIndex: index, x: e.offsetX, y: e.offsetY });
+    };
+    instance.getZr().on('click', onPlotClick);
+    instanceCallback.current?.(instance);
     const observer = new ResizeObserver(() => {
       if (!instance.isDisposed()) instance.resize();
     });
@@ -29,6 +71,9 @@ export function EChart({ option, onDrawn, label }: { option: EChartsCoreOption; 
     return () => {
       observer.disconnect();
       instance.off('finished', onFinished);
+      instance.off('click', onClick);
+      instance.getZr().off('click', onPlotClick);
+      instanceCallback.current?.(null);
       instance.dispose();
       chart.current = null;
     };

@@ -1,25 +1,46 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, Panel, TablePanel } from '../../../dashboards/schema';
-import { isDataPanel } from '../actions/dashboard-actions';
+import { isDataPanel, type ActionDeps } from '../actions/dashboard-actions';
+import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import type { QueryResult } from '../../../queries/engine/engine';
 import { buildChartOption } from '../charts/chart-options';
 import { EChart } from '../charts/echart';
 import { formatCell, formatChange, formatMeasure } from '../format';
 import { useStore, type PanelState } from '../store';
 
-/** The frame every panel sits in: title (renamable), body, and its own loading or error state. */
-export function PanelFrame({ panel, dataset, onRename }: { panel: Panel; dataset: Dataset | undefined; onRename?: (title: string) => void }) {
+/**
+ * The frame every panel sits in: title (renamable), drill breadcrumbs, body, and its own loading
+ * or error state. `panel` is what is drawn now; `source` is the panel as in the file (a chart
+ * drilled to its rows is drawn as a table).
+ */
+export function PanelFrame({
+  panel,
+  source = panel,
+  dataset,
+  deps,
+  onRename,
+}: {
+  panel: Panel;
+  source?: Panel;
+  dataset: Dataset | undefined;
+  deps?: ActionDeps;
+  onRename?: (title: string) => void;
+}) {
   const state: PanelState | undefined = useStore((s) => s.panels[panel.id]);
   const markDrawn = useStore((s) => s.markDrawn);
+  const [point, setPoint] = useState<ClickedPoint | null>(null);
   const status = panel.kind === 'text' || panel.kind === 'anomaly' ? 'ready' : (state?.status ?? 'loading');
   // KPIs, tables and messages are drawn once React has committed them; charts report from ECharts.
   useEffect(() => {
     if (status !== 'loading' && !(status === 'ready' && panel.kind === 'chart')) markDrawn(panel.id);
   }, [status, panel.kind, panel.id, markDrawn]);
+  const closeMenu = useCallback(() => setPoint(null), []);
+  const drillable = deps && source.kind === 'chart' && panel.kind === 'chart';
 
   return (
     <section className={`panel panel-${panel.kind}`} data-panel-id={panel.id} data-state={status} aria-busy={status === 'loading'} aria-label={panel.title}>
       <EditableTitle title={panel.title} onRename={onRename} />
+      {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
       <div className="panel-body">
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} />}
         {panel.kind === 'anomaly' && <div className="panel-empty">No data checks run on this dashboard yet.</div>}
@@ -31,7 +52,10 @@ export function PanelFrame({ panel, dataset, onRename }: { panel: Panel; dataset
           </div>
         )}
         {state?.status === 'ready' && dataset && isDataPanel(panel) && (
-          <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} />
+          <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} onPointClick={drillable ? setPoint : undefined} />
+        )}
+        {drillable && point && state?.status === 'ready' && dataset && panel.kind === 'chart' && (
+          <ChartActionsMenu deps={deps} panel={panel} dataset={dataset} result={state.result} point={point} onClose={closeMenu} />
         )}
       </div>
     </section>
@@ -93,12 +117,24 @@ function TextBody({ markdown }: { markdown: string }) {
   );
 }
 
-function PanelBody({ panel, dataset, result, onDrawn }: { panel: DataPanel; dataset: Dataset; result: QueryResult; onDrawn: () => void }) {
+function PanelBody({
+  panel,
+  dataset,
+  result,
+  onDrawn,
+  onPointClick,
+}: {
+  panel: DataPanel;
+  dataset: Dataset;
+  result: QueryResult;
+  onDrawn: () => void;
+  onPointClick?: (p: ClickedPoint) => void;
+}) {
   switch (panel.kind) {
     case 'kpi':
       return <KpiTile panel={panel} dataset={dataset} result={result} />;
     case 'chart':
-      return <ChartBody panel={panel} dataset={dataset} result={result} onDrawn={onDrawn} />;
+      return <ChartBody panel={panel} dataset={dataset} result={result} onDrawn={onDrawn} onPointClick={onPointClick} />;
     case 'table':
       return <TableBody panel={panel} result={result} />;
   }
@@ -135,12 +171,24 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
   );
 }
 
-function ChartBody({ panel, dataset, result, onDrawn }: { panel: ChartPanel; dataset: Dataset; result: QueryResult; onDrawn: () => void }) {
+function ChartBody({
+  panel,
+  dataset,
+  result,
+  onDrawn,
+  onPointClick,
+}: {
+  panel: ChartPanel;
+  dataset: Dataset;
+  result: QueryResult;
+  onDrawn: () => void;
+  onPointClick?: (p: ClickedPoint) => void;
+}) {
   const option = useMemo(() => buildChartOption(panel, dataset, result), [panel, dataset, result]);
   if (result.rows.length === 0) {
     return <EmptyResult onShown={onDrawn} />;
   }
-  return <EChart option={option} onDrawn={onDrawn} label={panel.title} />;
+  return <EChart option={option} onDrawn={onDrawn} onPointClick={onPointClick} label={panel.title} />;
 }
 
 function EmptyResult({ onShown }: { onShown: () => void }) {

@@ -1,0 +1,160 @@
+// Exploration: how filters, the click filter and drill-downs narrow each panel. Pure functions of
+// the dashboard and the exploration state, so they are testable without React or an engine.
+import type { ChartPanel, DashboardFile, Dataset, DataPanel, Panel, TablePanel } from '../../dashboards/schema';
+import type { PanelRefinement } from '../../queries/panel-queries';
+
+const DAY_MS = 86_400_000;
+
+/** One step down a drill path. */
+export type DrillStep =
+  | { kind: 'member'; dimension: string; value: string | null }
+  | { kind: 'time'; start: number; end: number; label: string };
+
+export interface PanelDrill {
+  steps: DrillStep[];
+  /** The last level: the underlying rows instead of the chart. */
+  showRows: boolean;
+}
+
+/** A member clicked in one panel that filters the others. */
+export interface ClickFilter {
+  panelId: string;
+  dimension: string;
+  value: string | null;
+}
+
+export interface Exploration {
+  crossFilter: boolean;
+  clickFilter: ClickFilter | null;
+  drills: Record<string, PanelDrill>;
+  grain: 'day' | 'week' | 'month' | null;
+}
+
+export const NO_EXPLORATION: Exploration = { crossFilter: true, clickFilter: null, drills: {}, grain: null };
+
+function hasDimension(dataset: Dataset | undefined, dimension: string): boolean {
+  return dataset?.dimensions.some((d) => d.name === dimension) ?? false;
+}
+
+/** Where a dimension chart stands in its dataset's drill hierarchy after some member steps. */
+export function drillLevel(panel: ChartPanel, dataset: Dataset | undefined, drill: PanelDrill | undefined) {
+  if (panel.x.type !== 'dimension') return null;
+  const start = panel.x.dimension;
+  const memberSteps = (drill?.steps ?? []).filter((s) => s.kind === 'member').length;
+  const hierarchy = dataset?.hierarchies.find((h) => h.levels.includes(start));
+  if (!hierarchy) return { dimension: start, next: null as string | null, hierarchy: null as null | { name: string; levels: string[] } };
+  const index = hierarchy.levels.indexOf(start) + memberSteps;
+  const dimension = hierarchy.levels[Math.min(index, hierarchy.levels.length - 1)] ?? start;
+  const next = hierarchy.levels[index + 1] ?? null;
+  return { dimension, next, hierarchy };
+}
+
+/** The finer grain a time chart drills to, or null at the finest. */
+export function finerGrain(grain: 'day' | 'week' | 'month'): 'day' | null {
+  return grain === 'day' ? null : 'day';
+}
+
+/** The end of a time bucket that starts at `start` (epoch ms, UTC-naive). */
+export function bucketEnd(start: number, grain: 'day' | 'week' | 'month'): number {
+  if (grain === 'day') return start + DAY_MS;
+  if (grain === 'week') return start + 7 * DAY_MS;
+  const d = new Date(start);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** The grain a time chart currently draws. */
+export function currentGrain(panel: ChartPanel, explore: Exploration): 'day' | 'week' | 'month' {
+  if (panel.x.type !== 'time') return 'day';
+  const timeSteps = (explore.drills[panel.id]?.steps ?? []).filter((s) => s.kind === 'time').length;
+  if (timeSteps > 0) return 'day';
+  return explore.grain ?? panel.x.grain;
+}
+
+/** The filters, click filter and drill path that narrow one panel. */
+export function refinementFor(panel: DataPanel, dashboard: DashboardFile, explore: Exploration): PanelRefinement {
+  const dataset = dashboard.datasets.find((d) => d.name === panel.dataset);
+  const members: NonNullable<PanelRefinement['members']> = [];
+  const refine: PanelRefinement = { members };
+  if (panel.followFilters) {
+    for (const f of dashboard.filters) {
+      if (f.dataset === panel.dataset && f.values.length > 0) members.push({ dimension: f.dimension, values: f.values });
+    }
+    if (explore.crossFilter) {
+      // Other panels' clicks and drill paths are the context every other panel follows.
+      const click = explore.clickFilter;
+      if (click && click.panelId !== panel.id && hasDimension(dataset, click.dimension)) members.push({ dimension: click.dimension, values: [click.value] });
+      for (const [id, drill] of Object.entries(explore.drills)) {
+        if (id === panel.id) continue;
+        for (const step of drill.steps) {
+          if (step.kind === 'member' && hasDimension(dataset, step.dimension)) members.push({ dimension: step.dimension, values: [step.value] });
+          if (step.kind === 'time') refine.window = { start: step.start, end: step.end };
+        }
+      }
+    }
+  }
+  const own = explore.drills[panel.id];
+  for (const step of own?.steps ?? []) {
+    if (step.kind === 'member') members.push({ dimension: step.dimension, values: [step.value] });
+    else refine.window = { start: step.start, end: step.end };
+  }
+  if (panel.kind === 'chart') {
+    const level = drillLevel(panel, dataset, own);
+    if (level && level.dimension !== (panel.x.type === 'dimension' ? panel.x.dimension : '')) refine.xDimension = level.dimension;
+    if (panel.x.type === 'time') {
+      const grain = currentGrain(panel, explore);
+      if (grain !== panel.x.grain) refine.grain = grain;
+    }
+  }
+  return refine;
+}
+
+/** The rows behind a chart: the time column, every dimension and every measured column. */
+export function rowsPanel(panel: DataPanel, dataset: Dataset): TablePanel {
+  const columns = [
+    ...(dataset.timeColumn ? [dataset.timeColumn] : []),
+    ...dataset.dimensions.map((d) => d.column),
+    ...dataset.measures.flatMap((m) => (m.column ? [m.column] : [])),
+  ];
+  const unique = [...new Set(columns)].slice(0, 64);
+  return {
+    id: panel.id,
+    kind: 'table',
+    title: panel.title,
+    dataset: dataset.name,
+    followFilters: panel.followFilters,
+    columns: unique,
+    ...(dataset.timeColumn ? { orderBy: { column: dataset.timeColumn, direction: 'desc' as const } } : {}),
+    limit: 500,
+  };
+}
+
+/** The panels as drawn right now: a chart drilled to "show rows" becomes a table of its rows. */
+export function effectivePanels(dashboard: DashboardFile, explore: Exploration): Panel[] {
+  return dashboard.panels.map((p) => {
+    if (p.kind !== 'chart' || !explore.drills[p.id]?.showRows) return p;
+    const dataset = dashboard.datasets.find((d) => d.name === p.dataset);
+    return dataset ? rowsPanel(p, dataset) : p;
+  });
+}
+
+/** "All regions", "EMEA", "Germany": the breadcrumb labels of a drilled panel. */
+export function breadcrumbs(panel: ChartPanel, dataset: Dataset | undefined, drill: PanelDrill | undefined): string[] {
+  if (!drill || (drill.steps.length === 0 && !drill.showRows)) return [];
+  let root: string;
+  if (panel.x.type === 'dimension') {
+    const dimName = panel.x.dimension;
+    const dim = dataset?.dimensions.find((d) => d.name === dimName);
+    root = `All ${pluralize((dim?.label ?? dim?.name ?? 'members').toLowerCase())}`;
+  } else {
+    root = 'All time';
+  }
+  const crumbs = [root, ...drill.steps.map((s) => (s.kind === 'member' ? (s.value ?? '(null)') : s.label))];
+  if (drill.showRows) crumbs.push('Rows');
+  return crumbs;
+}
+
+function pluralize(word: string): string {
+  if (/(s|x|ch|sh)$/.test(word)) return `${word}es`;
+  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
+  return `${word}s`;
+}
