@@ -1,26 +1,26 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { HostApi } from '../../electron/api/host-api';
-import type { DashboardFile } from '../../dashboards/schema';
 import type { OpenError } from './store';
 import { selectDirty, useStore } from './store';
-import { EditableTitle, PanelFrame } from './components/panels';
+import { EditableTitle } from './components/panels';
+import { DashboardGrid } from './components/dashboard-grid';
+import { PanelEditor } from './components/panel-editor';
+import { addPanel, type NewPanelKind } from './actions/panel-actions';
 import { SourcesDialog } from './components/sources-dialog';
 import { HistoryDrawer } from './components/history-drawer';
 import { ConflictDialog, ReviewSqlDialog } from './components/dialogs';
 import {
-  changeSource,
   hasSql,
   moveInHistory,
   openDashboard,
+  editFilters,
   renameDashboard,
-  renamePanel,
   saveDashboard,
   stopViewing,
   type ActionDeps,
 } from './actions/dashboard-actions';
 import { getEngine } from './engine';
 import { formatTimestamp } from './format';
-import { effectivePanels } from './explore';
 import { FilterBar } from './components/filter-bar';
 
 export function App({ host }: { host: HostApi }) {
@@ -30,6 +30,8 @@ export function App({ host }: { host: HostApi }) {
   const openError = useStore((s) => s.openError);
   const drawer = useStore((s) => s.drawer);
   const conflict = useStore((s) => s.conflict);
+  const editorPanel = useStore((s) => s.editorPanel);
+  const setEditorPanel = useStore((s) => s.setEditorPanel);
 
   useEffect(() => {
     void openDashboard(deps);
@@ -48,32 +50,12 @@ export function App({ host }: { host: HostApi }) {
       <FilterBar deps={deps} />
       <Banners deps={deps} />
       <DashboardGrid dashboard={shown} editable={!viewing} deps={deps} />
-      {drawer === 'sources' && !viewing && <SourcesDialog onApply={(name, source, keys) => void changeSource(deps, name, source, keys)} />}
+      {drawer === 'sources' && !viewing && <SourcesDialog deps={deps} />}
       {drawer === 'history' && <HistoryDrawer deps={deps} />}
       {drawer === 'review' && <ReviewSqlDialog deps={deps} />}
       {conflict && <ConflictDialog deps={deps} />}
+      {editorPanel && !viewing && <PanelEditor deps={deps} panelId={editorPanel} onClose={() => setEditorPanel(null)} />}
     </div>
-  );
-}
-
-function DashboardGrid({ dashboard, editable, deps }: { dashboard: DashboardFile; editable: boolean; deps: ActionDeps }) {
-  const exploreState = useStore((s) => s.explore);
-  const drawn = useMemo(() => effectivePanels(dashboard, exploreState), [dashboard, exploreState]);
-  return (
-    <main className="grid" aria-label={dashboard.title}>
-      {dashboard.layout.map((item) => {
-        const index = dashboard.panels.findIndex((p) => p.id === item.panel);
-        const source = dashboard.panels[index];
-        const panel = drawn[index];
-        if (!source || !panel) return null;
-        const dataset = 'dataset' in source ? dashboard.datasets.find((d) => d.name === source.dataset) : undefined;
-        return (
-          <div key={item.panel} className="grid-cell" style={{ gridColumn: `${item.x + 1} / span ${item.w}`, gridRow: `${item.y + 1} / span ${item.h}` }}>
-            <PanelFrame panel={panel} source={source} dataset={dataset} deps={deps} onRename={editable ? (title) => renamePanel(deps, source.id, title) : undefined} />
-          </div>
-        );
-      })}
-    </main>
   );
 }
 
@@ -84,6 +66,8 @@ function TopBar({ deps }: { deps: ActionDeps }) {
   const canUndo = useStore((s) => s.past.length > 0);
   const canRedo = useStore((s) => s.future.length > 0);
   const setDrawer = useStore((s) => s.setDrawer);
+  const editing = useStore((s) => s.editing);
+  const setEditing = useStore((s) => s.setEditing);
   const [message, setMessage] = useState('');
   const [saveOpen, setSaveOpen] = useState(false);
   const period = useStore((s) => {
@@ -123,6 +107,10 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         <button type="button" onClick={() => setDrawer('history')}>
           History
         </button>
+        <button type="button" aria-pressed={editing} className={editing ? 'active' : undefined} onClick={() => setEditing(!editing)} disabled={!!viewing}>
+          {editing ? 'Done editing' : 'Edit layout'}
+        </button>
+        {editing && <AddPanelMenu deps={deps} />}
         <div className="save-group">
           <button type="button" className={dirty ? 'primary' : undefined} onClick={() => void saveDashboard(deps)} disabled={!!viewing} title="Save (Ctrl+S)">
             Save{dirty ? ' •' : ''}
@@ -152,6 +140,48 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         </div>
       </div>
     </header>
+  );
+}
+
+function AddPanelMenu({ deps }: { deps: ActionDeps }) {
+  const [open, setOpen] = useState(false);
+  const datasets = useStore((s) => s.datasets);
+  const add = (kind: NewPanelKind) => {
+    setOpen(false);
+    let created = '';
+    void editFilters(deps, (d) => {
+      const first = d.datasets[0];
+      const state = first ? datasets[first.name] : undefined;
+      const columns = state?.status === 'ready' ? state.columns.map((c) => c.name) : [];
+      const r = addPanel(d, kind, columns);
+      created = r.id;
+      return r.dashboard;
+    });
+    // The edit is applied synchronously; the queries run in the background.
+    if (created) deps.store.getState().setEditorPanel(created);
+  };
+  return (
+    <div className="save-group">
+      <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        + Add panel
+      </button>
+      {open && (
+        <div className="popover menu" role="menu" aria-label="Add panel">
+          {(
+            [
+              ['kpi', 'KPI tile'],
+              ['chart', 'Chart'],
+              ['table', 'Table'],
+              ['text', 'Text'],
+            ] as const
+          ).map(([kind, label]) => (
+            <button key={kind} type="button" role="menuitem" onClick={() => add(kind)}>
+              {label}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
   );
 }
 

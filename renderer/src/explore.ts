@@ -125,6 +125,8 @@ export function rowsPanel(panel: DataPanel, dataset: Dataset): TablePanel {
     columns: unique,
     ...(dataset.timeColumn ? { orderBy: { column: dataset.timeColumn, direction: 'desc' as const } } : {}),
     limit: 500,
+    pageSize: 50,
+    rules: [],
   };
 }
 

@@ -61,6 +61,12 @@ export interface UiSlice {
   conflict: (SaveConflict & { message: string }) | null;
   /** A revision shown read-only instead of the working copy. */
   viewing: { number: number; dashboard: DashboardFile } | null;
+  /** Layout editing: panels can be moved, resized, added, duplicated and deleted. */
+  editing: boolean;
+  /** The panel open in the panel editor. */
+  editorPanel: string | null;
+  setEditing(editing: boolean): void;
+  setEditorPanel(id: string | null): void;
   setDrawer(drawer: Drawer): void;
   setNotice(notice: UiSlice['notice']): void;
   setConflict(conflict: UiSlice['conflict']): void;
@@ -180,6 +186,10 @@ const uiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   setNotice: (notice) => set({ notice }),
   setConflict: (conflict) => set({ conflict }),
   setViewing: (viewing) => set({ viewing }),
+  editing: false,
+  editorPanel: null,
+  setEditing: (editing) => set({ editing }),
+  setEditorPanel: (editorPanel) => set({ editorPanel }),
 });
 
 const exploreSlice: StateCreator<Store, [], [], ExploreSlice> = (set) => ({

@@ -18,7 +18,7 @@ const PRESETS: { id: string; label: string; range: TimeRange }[] = [
 
 function presetOf(range: TimeRange): string {
   if ('from' in range) return 'custom';
-  const found = PRESETS.find((p) => JSON.stringify({ anchor: 'data', ...p.range }) === JSON.stringify({ anchor: 'data', ...range }));
+  const found = PRESETS.find((p) => JSON.stringify(p.range) === JSON.stringify({ ...range, anchor: range.anchor ?? 'data' }));
   return found?.id ?? ('lastDays' in range ? `days:${range.lastDays}` : 'custom');
 }
 

@@ -1,11 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ChartPanel, DataPanel, Dataset, KpiPanel, Panel, TablePanel } from '../../../dashboards/schema';
+import { useCallback, useEffect, useState } from 'react';
+import type { Dataset, Panel } from '../../../dashboards/schema';
 import { isDataPanel, type ActionDeps } from '../actions/dashboard-actions';
 import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
-import type { QueryResult } from '../../../queries/engine/engine';
-import { buildChartOption } from '../charts/chart-options';
-import { EChart } from '../charts/echart';
-import { formatCell, formatChange, formatMeasure } from '../format';
+import { PanelBody, TextBody } from './panel-bodies';
 import { useStore, type PanelState } from '../store';
 
 /**
@@ -101,130 +98,5 @@ export function EditableTitle({ title, onRename, as = 'header' }: { title: strin
         </button>
       )}
     </Tag>
-  );
-}
-
-/** Markdown as plain text: paragraphs and headings, never HTML. */
-function TextBody({ markdown }: { markdown: string }) {
-  const blocks = markdown.split(/\n{2,}/).filter((b) => b.trim());
-  return (
-    <div className="text-body">
-      {blocks.map((b, i) => {
-        const heading = /^(#{1,6})\s+(.*)$/s.exec(b.trim());
-        return heading ? <h3 key={i}>{heading[2]}</h3> : <p key={i}>{b.trim()}</p>;
-      })}
-    </div>
-  );
-}
-
-function PanelBody({
-  panel,
-  dataset,
-  result,
-  onDrawn,
-  onPointClick,
-}: {
-  panel: DataPanel;
-  dataset: Dataset;
-  result: QueryResult;
-  onDrawn: () => void;
-  onPointClick?: (p: ClickedPoint) => void;
-}) {
-  switch (panel.kind) {
-    case 'kpi':
-      return <KpiTile panel={panel} dataset={dataset} result={result} />;
-    case 'chart':
-      return <ChartBody panel={panel} dataset={dataset} result={result} onDrawn={onDrawn} onPointClick={onPointClick} />;
-    case 'table':
-      return <TableBody panel={panel} result={result} />;
-  }
-}
-
-function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset; result: QueryResult }) {
-  const measure = dataset.measures.find((m) => m.name === panel.measure);
-  const pick = (period: string) => {
-    const v = result.rows.find((r) => r.period === period)?.value;
-    return typeof v === 'number' ? v : null;
-  };
-  const current = pick('current');
-  const previous = pick('previous');
-  const change = formatChange(current, previous);
-  const good = change.ratio === null || change.ratio === 0 ? 'neutral' : (change.ratio > 0) === (panel.goodDirection === 'up') ? 'good' : 'bad';
-  const days = useStore((s) => {
-    const ds = s.datasets[dataset.name];
-    return ds?.status === 'ready' ? (ds.period?.days ?? null) : null;
-  });
-  return (
-    <div className="kpi">
-      <div className="kpi-value" data-value={current ?? ''} title={current === null ? '' : formatMeasure(current, measure?.format ?? 'number', false)}>
-        {formatMeasure(current, measure?.format ?? 'number')}
-      </div>
-      {panel.comparison === 'previous_period' && (
-        <div className={`kpi-change ${good}`} data-previous={previous ?? ''}>
-          <span className="kpi-delta">{change.text}</span>
-          <span className="kpi-vs">
-            vs previous {days ?? ''} days ({formatMeasure(previous, measure?.format ?? 'number')})
-          </span>
-        </div>
-      )}
-    </div>
-  );
-}
-
-function ChartBody({
-  panel,
-  dataset,
-  result,
-  onDrawn,
-  onPointClick,
-}: {
-  panel: ChartPanel;
-  dataset: Dataset;
-  result: QueryResult;
-  onDrawn: () => void;
-  onPointClick?: (p: ClickedPoint) => void;
-}) {
-  const option = useMemo(() => buildChartOption(panel, dataset, result), [panel, dataset, result]);
-  if (result.rows.length === 0) {
-    return <EmptyResult onShown={onDrawn} />;
-  }
-  return <EChart option={option} onDrawn={onDrawn} onPointClick={onPointClick} label={panel.title} />;
-}
-
-function EmptyResult({ onShown }: { onShown: () => void }) {
-  useEffect(onShown, [onShown]);
-  return <div className="panel-empty">No rows in this period.</div>;
-}
-
-function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }) {
-  if (result.rows.length === 0) return <div className="panel-empty">No rows in this period.</div>;
-  return (
-    <div className="table-scroll">
-      <table className="data-table">
-        <thead>
-          <tr>
-            {result.columns.map((c) => (
-              <th key={c.name} className={/Float|Int|Decimal/.test(c.type) ? 'num' : undefined}>
-                {c.name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {result.rows.map((row, i) => (
-            <tr key={i}>
-              {result.columns.map((c) => (
-                <td key={c.name} className={/Float|Int|Decimal/.test(c.type) ? 'num' : undefined}>
-                  {formatCell(row[c.name] ?? null, c.type)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="table-footer">
-        {result.rows.length} rows{result.rows.length === panel.limit ? ` (first ${panel.limit})` : ''}
-      </div>
-    </div>
   );
 }
