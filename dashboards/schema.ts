@@ -161,8 +161,23 @@ export const KpiPanel = z
     kind: z.literal('kpi'),
     dataset: Name,
     measure: Name,
-    comparison: z.enum(['previous_period', 'none']).default('previous_period'),
+    comparison: z
+      .enum(['previous_period', 'previous_year', 'target', 'none'])
+      .default('previous_period')
+      .describe('What the value is compared with: the period of the same length before, the same period a year earlier, or a target.'),
+    target: z.number().finite().optional().describe('The target, for comparison "target".'),
     goodDirection: z.enum(['up', 'down']).default('up'),
+    sparkline: z.boolean().default(false).describe('Draw the daily trend of the current period under the value.'),
+    format: z.enum(['auto', 'number', 'currency', 'percent', 'integer', 'compact']).default('auto').describe('"auto" uses the measure\'s format.'),
+    decimals: z.number().int().min(0).max(6).optional(),
+    thresholds: z
+      .object({
+        warnAt: z.number().finite().optional(),
+        badAt: z.number().finite().optional(),
+      })
+      .strict()
+      .optional()
+      .describe('Colour the value amber or red once it crosses these, in the bad direction (see goodDirection).'),
   })
   .strict();
 
@@ -181,8 +196,11 @@ export const ChartPanel = z
       ])
       .describe('What the horizontal axis (or the bars) show.'),
     measures: z.array(Name).min(1).max(8),
+    series: Name.optional().describe('A dimension that splits each measure into one series per member.'),
     sort: z.enum(['value_desc', 'value_asc', 'label']).default('value_desc'),
-    limit: z.number().int().min(1).max(1000).default(20),
+    limit: z.number().int().min(1).max(1000).default(20).describe('Top N members (or series) shown.'),
+    otherBucket: z.boolean().default(false).describe('Add the members beyond the top N up as one "Other".'),
+    axisFormat: z.enum(['auto', 'number', 'currency', 'percent', 'compact']).default('auto'),
   })
   .strict();
 
@@ -194,6 +212,21 @@ export const TablePanel = z
     columns: z.array(ColumnName).min(1).max(64),
     orderBy: z.object({ column: ColumnName, direction: z.enum(['asc', 'desc']) }).strict().optional(),
     limit: z.number().int().min(1).max(10000).default(50),
+    pageSize: z.number().int().min(5).max(1000).default(25).describe('Rows per page.'),
+    rules: z
+      .array(
+        z
+          .object({
+            column: ColumnName,
+            op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']),
+            value: z.union([z.number().finite(), z.string().max(1000)]),
+            tone: z.enum(['good', 'warn', 'bad']),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([])
+      .describe('Conditional formatting: colour a cell when its value matches.'),
   })
   .strict();
 
@@ -228,6 +261,35 @@ export const Filter = z
   })
   .strict()
   .describe('A dashboard-wide filter on a dimension.');
+
+export const DrillStep = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('member'), dimension: Name, value: z.string().max(1000).nullable() }).strict(),
+  z
+    .object({
+      kind: z.literal('time'),
+      start: z.number().int().describe('Epoch ms, inclusive.'),
+      end: z.number().int().describe('Epoch ms, exclusive.'),
+      label: z.string().max(100),
+    })
+    .strict(),
+]);
+
+export const View = z
+  .object({
+    id: Name,
+    name: z.string().min(1).max(200),
+    timeRange: TimeRange.optional().describe('The period of the view; absent keeps the dashboard\'s.'),
+    filters: z.array(Filter).max(100).optional().describe('The dashboard filters of the view; absent keeps the dashboard\'s.'),
+    grain: z.enum(['day', 'week', 'month']).nullable().default(null),
+    crossFilter: z.boolean().default(true),
+    clickFilter: z.object({ panelId: Name, dimension: Name, value: z.string().max(1000).nullable() }).strict().nullable().default(null),
+    drills: z
+      .record(Name, z.object({ steps: z.array(DrillStep).max(20), showRows: z.boolean() }).strict())
+      .default({})
+      .describe('Drill paths by panel id.'),
+  })
+  .strict()
+  .describe('A named exploration: period, filters, click filter and drill paths.');
 
 export const Check = z
   .object({
@@ -296,6 +358,7 @@ export const DashboardFile = z
     filters: z.array(Filter).max(100).default([]),
     panels: z.array(Panel).max(10_000),
     layout: z.array(LayoutItem).max(10_000),
+    views: z.array(View).max(100).default([]).describe('Saved explorations of this dashboard.'),
     checks: z.array(Check).max(1000).default([]),
     corrections: z.array(Correction).max(10_000).default([]),
   })
@@ -322,3 +385,5 @@ export type Filter = z.infer<typeof Filter>;
 export type Check = z.infer<typeof Check>;
 export type Correction = z.infer<typeof Correction>;
 export type Revision = z.infer<typeof Revision>;
+export type View = z.infer<typeof View>;
+export type DrillStepSpec = z.infer<typeof DrillStep>;

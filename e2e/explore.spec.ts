@@ -2,6 +2,7 @@
 // cross-filter from a click and clear it with Esc; a dashboard filter and a period preset.
 // Every number is checked against native DuckDB computing the same thing independently.
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test, expect } from './fixtures/app';
 import { computeKpisNative, queryNative } from './oracle';
@@ -136,4 +137,44 @@ test('a dashboard filter with counts, and period presets, change every KPI', asy
   await page.getByRole('button', { name: 'Remove filter Channel' }).click();
   await dashboard.waitUntilDrawn(before + 1);
   await expectRevenue(dashboard, 30, 'TRUE');
+});
+
+test('an exploration saved as a named view comes back, and a copied link opens it', async ({ dashboard, page, context, workspace }) => {
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const regions = await nativeMembers('region', 'TRUE');
+  const menu = await dashboard.clickBar('revenue_by_region', 0, regions.length);
+  await dashboard.chooseMenuAction(menu, /^Drill into .* by country$/);
+  await expect(dashboard.breadcrumbs('revenue_by_region')).toHaveText(`All regions›${regions[0]}`);
+
+  await page.getByRole('button', { name: /^Views/ }).click();
+  const views = page.getByRole('dialog', { name: 'Views' });
+  await views.getByLabel('Save the current view as').fill('Top region');
+  await views.getByRole('button', { name: 'Save view' }).click();
+  await views.getByRole('button', { name: 'Copy link' }).click();
+  const link = await views.getByLabel('Link to this view').inputValue();
+  expect(link).toMatch(/#token=[^&]+&view=/);
+
+  // Back to everything, then the saved view restores the drill path and its KPIs.
+  let before = await dashboard.runId();
+  await dashboard.breadcrumbs('revenue_by_region').getByRole('button', { name: 'All regions' }).click();
+  await dashboard.waitUntilDrawn(before + 1);
+  before = await dashboard.runId();
+  await page.getByRole('button', { name: /^Views/ }).click();
+  await views.getByRole('button', { name: 'Top region', exact: true }).click();
+  await dashboard.waitUntilDrawn(before + 1);
+  await expect(dashboard.breadcrumbs('revenue_by_region')).toHaveText(`All regions›${regions[0]}`);
+  await expectRevenue(dashboard, 30, `region = ${sqlText(regions[0]!)}`);
+
+  // The view is part of the file once saved.
+  await dashboard.save();
+  expect(JSON.parse(readFileSync(workspace.file(), 'utf8')).views).toEqual([
+    expect.objectContaining({ name: 'Top region', drills: { revenue_by_region: { steps: [{ kind: 'member', dimension: 'region', value: regions[0] }], showRows: false } } }),
+  ]);
+
+  // The link opens the same exploration in another tab.
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.locator('[data-panel-id="revenue_by_region"]').getByRole('navigation')).toHaveText(`All regions›${regions[0]}`, { timeout: 60_000 });
+  await other.close();
 });

@@ -50,8 +50,17 @@ function takeToken(): string | null {
   const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(window.location.hash);
   if (match?.[1]) {
     sessionStorage.setItem(TOKEN_KEY, match[1]);
-    history.replaceState(null, '', window.location.pathname + window.location.search);
+    // Keep the rest of the fragment (a shared view, say).
+    const rest = window.location.hash.slice(1).split('&').filter((p) => !p.startsWith('token=')).join('&');
+    history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? `#${rest}` : ''));
     return match[1];
   }
   return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** A link that opens this app on a given fragment: in the browser host it carries the session token. */
+export function linkWithFragment(fragment: string): string | null {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token || !window.location.protocol.startsWith('http')) return null;
+  return `${window.location.origin}${window.location.pathname}#token=${token}&${fragment}`;
 }

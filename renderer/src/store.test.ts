@@ -20,6 +20,7 @@ function doc(title = 'T'): DashboardFile {
     filters: [],
     panels: [{ id: 'p', kind: 'text', title: 'Notes', markdown: 'hi', followFilters: true }],
     layout: [{ panel: 'p', x: 0, y: 0, w: 4, h: 2 }],
+    views: [],
     checks: [],
     corrections: [],
   };

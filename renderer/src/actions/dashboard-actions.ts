@@ -3,10 +3,11 @@
 import type { AccessKeys, HostApi, HostErrorCode, RevisionInfo } from '../../../electron/api/host-api';
 import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
-import type { DashboardFile, Source } from '../../../dashboards/schema';
+import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
 import { isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
+import { applyView, decodeViewParam } from '../views';
 import type { Store } from '../store';
 
 export { isDataPanel };
@@ -49,6 +50,14 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
     warnings: loaded.warnings,
   });
   if (!opened.trusted && hasSql(loaded.dashboard)) store.getState().setDrawer('review');
+  // A shared link may carry a view of this dashboard in its fragment.
+  const linked = typeof window === 'undefined' ? null : decodeViewParam(window.location.hash);
+  if (linked) {
+    const applied = applyView(linked, loaded.dashboard);
+    store.getState().edit(() => applied.dashboard);
+    store.getState().setExplore(() => applied.explore);
+    store.getState().setNotice({ tone: 'info', text: `Showing the shared view "${linked.name}".` });
+  }
   await runDashboard(deps);
 }
 
@@ -310,5 +319,15 @@ export async function explore(deps: ActionDeps, change: (e: Exploration) => Expl
 /** Change the dashboard's saved filters or time range (undoable) and re-run. */
 export async function editFilters(deps: ActionDeps, change: (d: DashboardFile) => DashboardFile): Promise<void> {
   deps.store.getState().edit(change);
+  await runDashboard(deps);
+}
+
+/** Switch to a saved or shared view: its period and filters (undoable) and its exploration. */
+export async function showView(deps: ActionDeps, view: View): Promise<void> {
+  const { dashboard } = deps.store.getState();
+  if (!dashboard) return;
+  const applied = applyView(view, dashboard);
+  deps.store.getState().edit(() => applied.dashboard);
+  deps.store.getState().setExplore(() => applied.explore);
   await runDashboard(deps);
 }

@@ -6,6 +6,7 @@ import { datasetTable } from '../../../queries/dashboard-runner';
 import { memberCountsQuery } from '../../../queries/panel-queries';
 import { editFilters, explore, type ActionDeps } from '../actions/dashboard-actions';
 import { useStore } from '../store';
+import { ViewsMenu } from './views-menu';
 
 const PRESETS: { id: string; label: string; range: TimeRange }[] = [
   { id: 'last7', label: 'Last 7 days', range: { lastDays: 7, anchor: 'data' } },
@@ -84,6 +85,7 @@ export function FilterBar({ deps }: { deps: ActionDeps }) {
           {adding && <FilterEditor deps={deps} dashboard={doc} onDone={() => setAdding(false)} />}
         </div>
       )}
+      {!readOnly && <ViewsMenu deps={deps} />}
       <label className="inline cross-toggle">
         <input
           type="checkbox"
