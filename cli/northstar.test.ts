@@ -96,7 +96,7 @@ describe('northstar (top level)', () => {
   it('exits 2 with the usage on stderr for no command, an unknown command or an unknown option', () => {
     const cases: [string[], string][] = [
       [[], 'northstar: no command given'],
-      [['run', 'x.json'], 'northstar: unknown command "run"'],
+      [['frobnicate', 'x.json'], 'northstar: unknown command "frobnicate"'],
       [['inspect'], 'northstar: unknown command "inspect"'],
       [['--verbose'], 'northstar: unknown option "--verbose"'],
       [['help', 'nope'], 'northstar: unknown command "nope"'],

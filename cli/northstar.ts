@@ -5,10 +5,11 @@ import { readFileSync } from 'node:fs';
 import { UsageError, type Command, type CommandIo } from './commands/command';
 import { diffCommand } from './commands/diff';
 import { migrateCommand } from './commands/migrate';
+import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
 
 // New commands (run, check, scan, inspect) are a file each under commands/, added here.
-const COMMANDS: readonly Command[] = [validateCommand, diffCommand, migrateCommand];
+const COMMANDS: readonly Command[] = [validateCommand, diffCommand, migrateCommand, runCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.synopsis.length), 'help [COMMAND]'.length) + 2;
@@ -24,7 +25,7 @@ function usage(): string {
     row('-h, --help', 'Show help.'),
     row('-V, --version', 'Print the version.'),
     '',
-    'Exit codes: 0 success, 1 a file is invalid or cannot be loaded, 2 usage error.',
+    'Exit codes: 0 success, 1 a file is invalid or cannot be loaded (for run: or a panel fails), 2 usage error.',
     '',
   ].join('\n');
 }

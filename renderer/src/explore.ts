@@ -2,6 +2,7 @@
 // the dashboard and the exploration state, so they are testable without React or an engine.
 import type { ChartPanel, DashboardFile, Dataset, DataPanel, Panel, TablePanel } from '../../dashboards/schema';
 import type { PanelRefinement } from '../../queries/panel-queries';
+import { savedFilterMembers } from '../../queries/filters';
 
 const DAY_MS = 86_400_000;
 
@@ -75,10 +76,8 @@ export function refinementFor(panel: DataPanel, dashboard: DashboardFile, explor
   const dataset = dashboard.datasets.find((d) => d.name === panel.dataset);
   const members: NonNullable<PanelRefinement['members']> = [];
   const refine: PanelRefinement = { members };
+  members.push(...savedFilterMembers(panel, dashboard));
   if (panel.followFilters) {
-    for (const f of dashboard.filters) {
-      if (f.dataset === panel.dataset && f.values.length > 0) members.push({ dimension: f.dimension, values: f.values });
-    }
     if (explore.crossFilter) {
       // Other panels' clicks and drill paths are the context every other panel follows.
       const click = explore.clickFilter;
