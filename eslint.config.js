@@ -73,7 +73,7 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**'],
-    ignores: ['renderer/vite.config.ts'],
+    ignores: ['renderer/vite.config.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -8,6 +8,7 @@ import { PanelEditor } from './components/panel-editor';
 import { addPanel, type NewPanelKind } from './actions/panel-actions';
 import { SourcesDialog } from './components/sources-dialog';
 import { HistoryDrawer } from './components/history-drawer';
+import { DatasetsDrawer } from './components/datasets-drawer';
 import { ConflictDialog, ReviewSqlDialog } from './components/dialogs';
 import {
   hasSql,
@@ -52,6 +53,7 @@ export function App({ host }: { host: HostApi }) {
       <DashboardGrid dashboard={shown} editable={!viewing} deps={deps} />
       {drawer === 'sources' && !viewing && <SourcesDialog deps={deps} />}
       {drawer === 'history' && <HistoryDrawer deps={deps} />}
+      {drawer === 'datasets' && !viewing && <DatasetsDrawer deps={deps} onClose={() => useStore.getState().setDrawer(null)} />}
       {drawer === 'review' && <ReviewSqlDialog deps={deps} />}
       {conflict && <ConflictDialog deps={deps} />}
       {editorPanel && !viewing && <PanelEditor deps={deps} panelId={editorPanel} onClose={() => setEditorPanel(null)} />}
@@ -103,6 +105,9 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         </button>
         <button type="button" className={sourceTrouble ? 'warn' : undefined} onClick={() => setDrawer('sources')} disabled={!!viewing}>
           Data sources{sourceTrouble ? ' ⚠' : ''}
+        </button>
+        <button type="button" onClick={() => setDrawer('datasets')} disabled={!!viewing}>
+          Datasets
         </button>
         <button type="button" onClick={() => setDrawer('history')}>
           History

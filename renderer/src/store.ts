@@ -53,7 +53,7 @@ export interface RunSlice {
   markDrawn(id: string): void;
 }
 
-export type Drawer = 'sources' | 'history' | 'review' | null;
+export type Drawer = 'sources' | 'history' | 'review' | 'datasets' | null;
 
 export interface UiSlice {
   drawer: Drawer;
