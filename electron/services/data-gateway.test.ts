@@ -25,6 +25,7 @@ let gw: DataGateway;
 let tmp: string;
 let parquet: Buffer;
 let keys: { accessKeyId: string; secretAccessKey: string };
+let web: TestWebServer;
 
 interface Reply {
   status: number;
@@ -85,9 +86,11 @@ beforeAll(async () => {
   await fx.putObject(BUCKET, 'nested/dir/sample.bin', SAMPLE);
   await fx.putFile(BUCKET, 'alltypes_plain.parquet', PARQUET);
   gw = await DataGateway.start({ allowedOrigins: [APP_ORIGIN] });
+  web = await startWebServer({ '/files/sample.bin': SAMPLE, '/files/alltypes_plain.parquet': parquet });
 });
 
 afterAll(async () => {
+  await web?.close();
   await gw?.close();
   destroyS3Clients();
   await fx?.stop();
@@ -99,6 +102,9 @@ const cases = [
   { name: 'local Parquet file', data: () => parquet, url: () => gw.addLocalFile(PARQUET), basename: 'alltypes_plain.parquet' },
   { name: 'S3 binary object', data: () => SAMPLE, url: () => gw.addS3Object(s3Ref('nested/dir/sample.bin')), basename: 'sample.bin' },
   { name: 'S3 Parquet object', data: () => parquet, url: () => gw.addS3Object(s3Ref('alltypes_plain.parquet')), basename: 'alltypes_plain.parquet' },
+  { name: 'URL on a server with ranges', data: () => SAMPLE, url: () => gw.addRemoteUrl(`${web.origin}/files/sample.bin`), basename: 'sample.bin' },
+  { name: 'URL of Parquet on a server with ranges', data: () => parquet, url: () => gw.addRemoteUrl(`${web.origin}/files/alltypes_plain.parquet`), basename: 'alltypes_plain.parquet' },
+  { name: 'URL on a server that ignores Range', data: () => SAMPLE, url: () => gw.addRemoteUrl(`${web.origin}/no-ranges/sample.bin`), basename: 'sample.bin' },
 ];
 
 describe.each(cases)('reads of a $name', ({ data, url, basename }) => {
@@ -497,5 +503,197 @@ describe('CORS', () => {
     const res = await request(url, { method: 'OPTIONS', headers: { Origin: APP_ORIGIN, 'Access-Control-Request-Method': 'PUT' } });
     expect(res.status).toBe(403);
     expect(res.headers['access-control-allow-methods']).toBeUndefined();
+  });
+});
+
+// --- plain URL sources --------------------------------------------------------------------------
+
+interface SeenRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+interface TestWebServer {
+  origin: string;
+  seen: SeenRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * A small web server for URL sources: `/files/*` serves single byte ranges like a real server,
+ * `/no-ranges/*` always sends everything, `/no-head/*` refuses HEAD, and a few paths answer errors,
+ * redirects or gzip. It records every request it gets.
+ */
+async function startWebServer(files: Record<string, Buffer>): Promise<TestWebServer> {
+  const seen: SeenRequest[] = [];
+  const lastModified = new Date('2025-03-01T12:00:00Z').toUTCString();
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    const [, area = '', ...rest] = pathname.split('/');
+    const name = rest.join('/');
+    if (area === 'status') {
+      res.statusCode = Number(name);
+      res.end('nope');
+      return;
+    }
+    if (area === 'to-metadata') {
+      res.statusCode = 302;
+      res.setHeader('Location', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/');
+      res.end();
+      return;
+    }
+    if (area === 'redirect') {
+      const hops = Number(name);
+      res.statusCode = 302;
+      res.setHeader('Location', hops > 0 ? `/redirect/${hops - 1}` : '/files/sample.bin');
+      res.end();
+      return;
+    }
+    const data = files[`/files/${name}`];
+    if (!data) {
+      res.statusCode = 404;
+      res.end('not here');
+      return;
+    }
+    if (area === 'no-head' && req.method === 'HEAD') {
+      res.statusCode = 405;
+      res.end();
+      return;
+    }
+    res.setHeader('ETag', `"${createHash('md5').update(data).digest('hex')}"`);
+    res.setHeader('Last-Modified', lastModified);
+    if (area === 'gzip') res.setHeader('Content-Encoding', 'gzip');
+    const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (area !== 'no-ranges' && m && (m[1] || m[2])) {
+      const size = data.length;
+      let start = m[1] ? Number(m[1]) : Math.max(0, size - Number(m[2]));
+      let end = m[1] ? (m[2] ? Math.min(Number(m[2]), size - 1) : size - 1) : size - 1;
+      if (!m[1] && Number(m[2]) === 0) start = size;
+      if (start >= size || end < start) {
+        res.statusCode = 416;
+        res.setHeader('Content-Range', `bytes */${size}`);
+        res.end();
+        return;
+      }
+      end = Math.min(end, size - 1);
+      res.statusCode = 206;
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+      res.setHeader('Content-Length', String(end - start + 1));
+      res.end(req.method === 'HEAD' ? undefined : data.subarray(start, end + 1));
+      return;
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Length', String(data.length));
+    res.end(req.method === 'HEAD' ? undefined : data);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('URL sources', () => {
+  it('requests exactly the declared URL, sending only Range: no cookies, credentials or caller headers', async () => {
+    const url = gw.addRemoteUrl(`${web.origin}/files/sample.bin?v=1#part`);
+    const before = web.seen.length;
+    const res = await request(`${url}?url=http://evil.example/x`, {
+      headers: { Range: 'bytes=0-9', Cookie: 'session=abc', Authorization: 'Bearer t0ken', 'X-Extra': 'yes', Origin: APP_ORIGIN },
+    });
+    expect(res.status).toBe(206);
+    expect(res.body.equals(SAMPLE.subarray(0, 10))).toBe(true);
+    const upstream = web.seen.slice(before);
+    expect(upstream).toHaveLength(1);
+    expect(upstream[0]?.url).toBe('/files/sample.bin?v=1');
+    const headers = upstream[0]?.headers ?? {};
+    expect(headers.range).toBe('bytes=0-9');
+    expect(headers['accept-encoding']).toBe('identity');
+    for (const name of ['cookie', 'authorization', 'x-extra', 'origin', 'referer']) expect(headers[name], name).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a path other than the mount\'s own is 404, never fetched', async () => {
+    const url = gw.addRemoteUrl(`${web.origin}/files/sample.bin`);
+    const before = web.seen.length;
+    expect((await request(`${url}x`)).status).toBe(404);
+    expect((await request(`${url.slice(0, url.lastIndexOf('/'))}/other.bin`)).status).toBe(404);
+    expect(web.seen.length).toBe(before);
+  });
+
+  it('follows redirects, up to five', async () => {
+    const url = gw.addRemoteUrl(`${web.origin}/redirect/2`);
+    const res = await request(url, { headers: { Range: 'bytes=10-19' } });
+    expect(res.status).toBe(206);
+    expect(res.body.equals(SAMPLE.subarray(10, 20))).toBe(true);
+    const loop = gw.addRemoteUrl(`${web.origin}/redirect/9`);
+    const err = await hostErrorOf(gw.head(loop));
+    expect(err.code).toBe('network');
+    expect(err.message).toContain('more than 5 redirects');
+  });
+
+  it('learns the size from a one-byte GET when the server refuses HEAD', async () => {
+    const url = gw.addRemoteUrl(`${web.origin}/no-head/sample.bin`);
+    expect((await gw.head(url)).sizeBytes).toBe(SAMPLE.length);
+    const res = await request(url, { method: 'HEAD', headers: { Range: 'bytes=0-' } });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-range']).toBe(`bytes 0-${SAMPLE.length - 1}/${SAMPLE.length}`);
+  });
+
+  it.each([
+    { status: 404, code: 'notFound', http: 404, text: /Nothing at http:\/\/127\.0\.0\.1:\d+\/status\/404\?… \(404\)/ },
+    { status: 410, code: 'notFound', http: 404, text: /\(410\)/ },
+    { status: 403, code: 'accessDenied', http: 403, text: /refused to serve .* \(403\)\. Northstar sends no credentials/ },
+    { status: 401, code: 'accessDenied', http: 403, text: /\(401\)/ },
+    { status: 503, code: 'network', http: 502, text: /failed to serve .* \(503\)/ },
+  ])('maps an upstream $status to $code (HTTP $http)', async ({ status, code, http: httpStatus, text }) => {
+    const url = gw.addRemoteUrl(`${web.origin}/status/${status}?token=s3cr3t`);
+    const err = await hostErrorOf(gw.head(url));
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(text);
+    // The query may hold a token: messages leave it out.
+    expect(err.message).not.toContain('s3cr3t');
+    const res = await request(url, { headers: { Range: 'bytes=0-9' } });
+    expect(res.status).toBe(httpStatus);
+    expect(gw.lastError(url)?.code).toBe(code);
+  });
+
+  it('an unreachable server gives network and HTTP 502', async () => {
+    const url = gw.addRemoteUrl(`http://127.0.0.1:${await closedPort()}/x.parquet`);
+    expect((await request(url)).status).toBe(502);
+    const err = await hostErrorOf(gw.head(url));
+    expect(err.code).toBe('network');
+    expect(err.message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses a compressed body: byte ranges would not be file bytes', async () => {
+    const url = gw.addRemoteUrl(`${web.origin}/gzip/sample.bin`);
+    expect((await request(url, { headers: { Range: 'bytes=0-9' } })).status).toBe(502);
+    expect((await hostErrorOf(gw.head(url))).message).toContain('compressed');
+  });
+
+  it('never contacts a link-local address (cloud instance metadata), named or redirected to', async () => {
+    for (const bad of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/x.csv', 'http://[::ffff:169.254.169.254]/x.csv']) {
+      expect(() => gw.addRemoteUrl(bad), bad).toThrow(/link-local/);
+    }
+    const url = gw.addRemoteUrl(`${web.origin}/to-metadata/x`);
+    const err = await hostErrorOf(gw.head(url));
+    expect(err.code).toBe('accessDenied');
+    expect(err.message).toContain('link-local');
+    expect((await request(url)).status).toBe(403);
+  });
+
+  it('refuses other schemes, credentials in the URL and the gateway itself at registration', () => {
+    for (const bad of ['ftp://example.com/x.parquet', 'file:///etc/passwd', 'https://user:pw@example.com/x.parquet', `${gw.origin}/${gw.token}/o/x/y`, 'not a url']) {
+      expect(() => gw.addRemoteUrl(bad), bad).toThrow(HostError);
+    }
+    expect(() => gw.addRemoteUrl('https://user:pw@example.com/x.parquet')).toThrow(/no credentials/);
   });
 });

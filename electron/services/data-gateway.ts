@@ -8,13 +8,24 @@
 // malformed `bytes=` header is answered 416, not with the whole object: DuckDB never sends them, and
 // answering 200 could stream gigabytes nobody asked for. Ranges in other units are ignored (200).
 // HEAD ignores Range.
+//
+// Plain URL sources (`kind: 'url'`) are proxied to exactly the URL the dashboard declares, fixed at
+// registration: nothing in a request can choose or change the upstream URL. Only GET/HEAD and the
+// Range header go upstream; no cookies, no credentials, no headers of the caller. Redirects are
+// followed (at most 5, never from https down to http), because public data is often served so.
+// Link-local addresses (169.254.0.0/16, fe80::/10: cloud instance metadata lives there) are never
+// contacted, whether named directly, through DNS or by a redirect; a dashboard file from elsewhere
+// must not be able to read the machine's cloud credentials into a table.
+// An upstream that ignores Range is answered 206 anyway, by cutting the bytes out of its 200.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import dns from 'node:dns';
+import net, { type AddressInfo, type LookupFunction } from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { HostError, type AccessKeys, type HostErrorCode } from '../api/host-api';
 import { createS3Client, describeEndpoint, fingerprintKeys } from './s3-access';
@@ -50,7 +61,15 @@ interface S3Mount {
   ref: S3ObjectRef;
 }
 
-type Mount = FileMount | S3Mount;
+interface UrlMount {
+  kind: 'url';
+  id: string;
+  url: string;
+  /** The declared http(s) URL, without fragment; the only place this mount ever reads from. */
+  target: URL;
+}
+
+type Mount = FileMount | S3Mount | UrlMount;
 
 /** A failed read: the HTTP status for DuckDB and the typed error for the app. */
 interface ReadFailure {
@@ -77,6 +96,11 @@ const NETWORK_CODES = new Set([
   'ECONNABORTED',
 ]);
 const CREDENTIAL_ERROR_NAMES = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError']);
+const MAX_REDIRECTS = 5;
+const UPSTREAM_CONNECT_TIMEOUT_MS = 5_000;
+// Socket idle time, not total time: a long streamed GET keeps the socket busy.
+const UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
+const UPSTREAM_USER_AGENT = 'Northstar-data-gateway';
 
 const STATUS_BY_CODE: Record<HostErrorCode, number> = {
   badRequest: 400,
@@ -104,6 +128,9 @@ export class DataGateway {
   // Keys the mount ids: ids are stable within this gateway and reveal nothing about the keys.
   private readonly idKey = randomBytes(32);
   private readonly tokenBytes: Buffer;
+  // Keep-alive: DuckDB reads a file as many small sequential ranges.
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
 
   private constructor(server: http.Server, token: string) {
     this.server = server;
@@ -141,18 +168,23 @@ export class DataGateway {
     this.allowedOrigins.add(origin);
   }
 
-  /** Serve a file on this machine; returns its gateway URL. */
-  addLocalFile(absPath: string): string {
+  /** Serve a file on this machine; returns its gateway URL. `name`: the URL's tail, as for addS3Object. */
+  addLocalFile(absPath: string, name?: string): string {
     if (!path.isAbsolute(absPath)) {
       throw new HostError('badRequest', `Not an absolute path: ${absPath}`);
     }
     const resolved = path.resolve(absPath);
     const id = this.mountId(['file', resolved]);
-    return this.register({ kind: 'file', id, url: '', absPath: resolved }, path.basename(resolved));
+    return this.register({ kind: 'file', id, url: '', absPath: resolved }, name ?? path.basename(resolved));
   }
 
-  /** Serve an S3 object, signed with the ref's keys or profile; returns its gateway URL. */
-  addS3Object(ref: S3ObjectRef): string {
+  /**
+   * Serve an S3 object, signed with the ref's keys or profile; returns its gateway URL. `name` is
+   * the tail of the URL (default: the key's last segment); objects listed from a pattern pass
+   * their key below the pattern's prefix, so `year=2025/part-0.parquet` stays readable (and usable
+   * by DuckDB's hive partitioning).
+   */
+  addS3Object(ref: S3ObjectRef, name?: string): string {
     if (!ref.bucket || !ref.key) {
       throw new HostError('badRequest', 'An S3 object needs a bucket and a key.');
     }
@@ -167,7 +199,37 @@ export class DataGateway {
       fingerprintKeys(ref.keys),
     ]);
     const basename = ref.key.split('/').filter(Boolean).pop() ?? '';
-    return this.register({ kind: 's3', id, url: '', ref: { ...ref } }, basename);
+    return this.register({ kind: 's3', id, url: '', ref: { ...ref } }, name ?? basename);
+  }
+
+  /**
+   * Serve the bytes of a public http(s) URL; returns its gateway URL. The URL is fixed here and is
+   * the only one this mount ever requests. URLs with a user name or password are refused: Northstar
+   * sends no credentials to plain URLs.
+   */
+  addRemoteUrl(target: string): string {
+    let parsed: URL;
+    try {
+      parsed = new URL(target);
+    } catch {
+      throw new HostError('badRequest', `Not a URL: ${JSON.stringify(target.slice(0, 200))}.`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new HostError('badRequest', `Only http and https URLs can be read, not ${parsed.protocol.replace(/:$/, '')}.`);
+    }
+    if (parsed.username || parsed.password) {
+      throw new HostError('badRequest', `${displayUrl(parsed)} carries a user name or password; Northstar sends no credentials to plain URLs. Use S3 or a local file for private data.`);
+    }
+    if (isLinkLocal(parsed.hostname)) {
+      throw new HostError('badRequest', `${displayUrl(parsed)} is a link-local address (such as cloud instance metadata); Northstar does not read data from there.`);
+    }
+    if (isLoopbackHost(parsed.hostname) && (parsed.port || defaultPort(parsed)) === String(this.port)) {
+      throw new HostError('badRequest', 'A data source cannot read from the data gateway itself.');
+    }
+    parsed.hash = '';
+    const id = this.mountId(['url', parsed.href]);
+    const basename = parsed.pathname.split('/').filter(Boolean).pop() ?? '';
+    return this.register({ kind: 'url', id, url: '', target: parsed }, safeDecodeSegment(basename));
   }
 
   /** Probe a registered URL without HTTP: size, ETag and date, or a HostError saying why not. */
@@ -177,7 +239,7 @@ export class DataGateway {
       throw new HostError('badRequest', 'Not a URL of this data gateway.');
     }
     try {
-      const info = mount.kind === 'file' ? await this.fileInfo(mount) : await this.s3Info(mount);
+      const info = mount.kind === 'file' ? await this.fileInfo(mount) : mount.kind === 's3' ? await this.s3Info(mount) : await this.urlInfo(mount);
       this.lastErrors.delete(mount.id);
       return info;
     } catch (err) {
@@ -195,6 +257,8 @@ export class DataGateway {
 
   /** Stop listening and drop open connections (in-flight S3 reads are aborted with them). */
   async close(): Promise<void> {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -208,8 +272,11 @@ export class DataGateway {
     return createHmac('sha256', this.idKey).update(JSON.stringify(identity)).digest('base64url').slice(0, 16);
   }
 
-  private register(mount: Mount, basename: string): string {
-    const pathname = `/${this.token}/o/${mount.id}/${safeBasename(basename)}`;
+  private register(mount: Mount, name: string): string {
+    // Each segment is reduced to characters that need no escaping; there is always at least one.
+    const segments = name.split('/').filter((seg) => seg !== '').map(safeBasename);
+    const tail = segments.length > 0 ? segments.slice(-8).join('/') : safeBasename('');
+    const pathname = `/${this.token}/o/${mount.id}/${tail}`;
     mount.url = `${this.origin}${pathname}`;
     this.mountsByPath.set(pathname, mount);
     this.mountsByUrl.set(mount.url, mount);
@@ -292,7 +359,8 @@ export class DataGateway {
     // reads only when that answers 206 (as S3 itself does).
     const range = parseRange(req.headers.range);
     if (mount.kind === 'file') await this.serveFile(req, res, mount, range);
-    else await this.serveS3(req, res, mount, range);
+    else if (mount.kind === 's3') await this.serveS3(req, res, mount, range);
+    else await this.serveUrl(req, res, mount, range);
   }
 
   private tokenMatches(candidate: string): boolean {
@@ -475,65 +543,250 @@ export class DataGateway {
     this.fail(req, res, mount, unsatisfiable(displayS3(mount.ref), size, req.headers.range));
   }
 
-  /**
-   * Turn an SDK error into a typed failure. HEAD errors carry no body (only the status), so a 403
-   * is re-asked with a one-byte GET to learn whether the key or the secret was refused, and a 404
-   * with a HeadBucket to tell a missing bucket from a missing key. Both happen only on failure.
-   */
+  /** Turn a failed read into the HTTP status for DuckDB and the typed error for the app. */
   private async explainError(mount: Mount, err: unknown, op: 'head' | 'get'): Promise<ReadFailure> {
     if (mount.kind === 'file') return fileFailure(mount, err);
-    const { ref } = mount;
-    const where = describeEndpoint(ref);
-    const what = displayS3(ref);
-
-    if (CREDENTIAL_ERROR_NAMES.has(errorName(err)) || (statusOf(err) === undefined && /credential/i.test(errorMessage(err)))) {
-      const profile = ref.profile ? `profile "${ref.profile}"` : 'the default profile';
-      return s3Failure(mount, 'credentials', `No AWS credentials could be resolved for ${profile} to read ${what}: ${errorMessage(err)}`);
-    }
-    const code = errorCode(err);
-    if ((code && NETWORK_CODES.has(code)) || ['TimeoutError', 'RequestTimeout'].includes(errorName(err))) {
-      return s3Failure(mount, 'network', `Cannot reach ${where} to read ${what}: ${code ?? errorMessage(err)}.`);
-    }
-
-    const status = statusOf(err);
-    let name = errorName(err);
-    if (status === 403) {
-      if (op === 'head' && !KNOWN_403.has(name)) name = (await this.getErrorName(ref)) ?? name;
-      if (name === 'AccessDenied') {
-        return s3Failure(mount, 'accessDenied', `Access denied to ${what} at ${where}: the credentials were accepted but may not read this object (403, AccessDenied).`);
-      }
-      const detail = name === 'SignatureDoesNotMatch' || name === 'InvalidAccessKeyId' ? `403, ${name}` : '403';
-      return s3Failure(mount, 'accessDenied', `Access denied to ${what} at ${where}: the access key or secret was refused (${detail}).`);
-    }
-    if (status === 404 || name === 'NoSuchBucket' || name === 'NoSuchKey' || name === 'NotFound') {
-      const bucketMissing = name === 'NoSuchBucket' || (name !== 'NoSuchKey' && (await this.bucketMissing(ref)));
-      if (bucketMissing) {
-        return s3Failure(mount, 'noSuchBucket', `Bucket "${ref.bucket}" does not exist at ${where} (reading ${what}).`);
-      }
-      return s3Failure(mount, 'notFound', `Object ${what} does not exist at ${where}.`);
-    }
-    if (status !== undefined && status >= 500) {
-      return s3Failure(mount, 'network', `${where} failed to serve ${what}: ${name} (${status}).`);
-    }
-    return s3Failure(mount, 'internal', `Reading ${what} at ${where} failed: ${name}${status ? ` (${status})` : ''}: ${errorMessage(err)}`);
+    if (mount.kind === 'url') return urlFailure(mount.target, err);
+    const error = await explainS3Error(mount.ref, err, op);
+    return { status: STATUS_BY_CODE[error.code], error };
   }
 
-  private async getErrorName(ref: S3ObjectRef): Promise<string | null> {
-    try {
-      await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: 'bytes=0-0' }));
-      return null;
-    } catch (err) {
-      return statusOf(err) === 403 ? errorName(err) : null;
-    }
+  // --- plain URLs -----------------------------------------------------------------------------
+
+  /**
+   * One request to the mount's declared URL, following redirects. Sends only the method, Range,
+   * `Accept-Encoding: identity` (so byte ranges mean file bytes) and a user agent.
+   */
+  private requestUpstream(mount: UrlMount, method: 'GET' | 'HEAD', range: string | undefined, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const attempt = (target: URL, redirects: number): Promise<http.IncomingMessage> =>
+      new Promise((resolve, reject) => {
+        const secure = target.protocol === 'https:';
+        const headers: http.OutgoingHttpHeaders = { 'accept-encoding': 'identity', 'user-agent': UPSTREAM_USER_AGENT, ...(range ? { range } : {}) };
+        if (isLinkLocal(target.hostname)) {
+          reject(Object.assign(new Error(`${target.host} is a link-local address`), { code: 'ELINKLOCAL' }));
+          return;
+        }
+        const options = { method, headers, agent: secure ? this.httpsAgent : this.httpAgent, signal, lookup: refuseLinkLocal };
+        const req = (secure ? https : http).request(target, options, (res) => {
+          const status = res.statusCode ?? 0;
+          const location = res.headers.location;
+          if ([301, 302, 303, 307, 308].includes(status) && location) {
+            res.resume();
+            let next: URL;
+            try {
+              next = new URL(location, target);
+            } catch {
+              reject(upstreamError(status, `a redirect to an invalid URL`));
+              return;
+            }
+            if (redirects >= MAX_REDIRECTS) reject(upstreamError(status, `more than ${MAX_REDIRECTS} redirects`));
+            else if (next.protocol !== 'http:' && next.protocol !== 'https:') reject(upstreamError(status, `a redirect to a ${next.protocol} URL`));
+            else if (secure && next.protocol === 'http:') reject(upstreamError(status, 'a redirect from https down to http'));
+            else if (next.username || next.password) reject(upstreamError(status, 'a redirect to a URL with credentials'));
+            else attempt(next, redirects + 1).then(resolve, reject);
+            return;
+          }
+          resolve(res);
+        });
+        // Connecting gets a short timeout; once connected, the socket may idle for longer.
+        req.setTimeout(UPSTREAM_CONNECT_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+        req.once('socket', (socket) => {
+          const connected = () => req.setTimeout(UPSTREAM_IDLE_TIMEOUT_MS);
+          if (socket.connecting) socket.once('connect', connected);
+          else connected();
+        });
+        req.once('error', reject);
+        req.end();
+      });
+    return attempt(mount.target, 0);
   }
 
-  private async bucketMissing(ref: S3ObjectRef): Promise<boolean> {
-    try {
-      await createS3Client(ref).send(new HeadBucketCommand({ Bucket: ref.bucket }));
-      return false;
-    } catch (err) {
-      return statusOf(err) === 404;
+  private async urlInfo(mount: UrlMount): Promise<GatewayObjectInfo> {
+    let res = await this.requestUpstream(mount, 'HEAD', undefined);
+    res.resume();
+    // Some servers refuse HEAD; a one-byte GET tells the size just as well.
+    if (res.statusCode === 405 || res.statusCode === 501) {
+      res = await this.requestUpstream(mount, 'GET', 'bytes=0-0');
+      res.destroy();
+      if (res.statusCode === 206) {
+        const total = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
+        return { sizeBytes: total ? Number(total[1]) : null, etag: headerText(res, 'etag'), lastModified: httpDate(headerText(res, 'last-modified')) };
+      }
     }
+    const status = res.statusCode ?? 0;
+    if (status !== 200 && status !== 206) throw urlFailure(mount.target, upstreamError(status));
+    if (isEncoded(res)) throw urlFailure(mount.target, upstreamError(status, 'a compressed (Content-Encoding) body'));
+    const length = Number(res.headers['content-length']);
+    return {
+      sizeBytes: status === 200 && Number.isSafeInteger(length) && length >= 0 ? length : null,
+      etag: headerText(res, 'etag'),
+      lastModified: httpDate(headerText(res, 'last-modified')),
+    };
+  }
+
+  private async serveUrl(req: http.IncomingMessage, res: http.ServerResponse, mount: UrlMount, range: RangeRequest): Promise<void> {
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+
+    const wanted = range.kind === 'range' ? toS3Range(range) : undefined;
+    // A range that can never be served is answered from a HEAD: 416 needs the size.
+    const hopeless = range.kind === 'invalid' || (range.kind === 'range' && wanted === undefined);
+    if (req.method === 'HEAD' || hopeless) {
+      let info: GatewayObjectInfo;
+      try {
+        info = await this.urlInfo(mount);
+      } catch (err) {
+        if (!abort.signal.aborted) this.fail(req, res, mount, await this.explainError(mount, err, 'head'));
+        return;
+      }
+      const size = info.sizeBytes;
+      if (hopeless) {
+        this.fail(req, res, mount, unsatisfiable(displayUrl(mount.target), size ?? undefined, req.headers.range));
+        return;
+      }
+      this.lastErrors.delete(mount.id);
+      setObjectHeaders(res, info.etag, info.lastModified ? new Date(info.lastModified) : undefined);
+      if (range.kind === 'range' && size !== null) {
+        const resolved = resolveRange(range, size);
+        if (!resolved) {
+          this.fail(req, res, mount, unsatisfiable(displayUrl(mount.target), size, req.headers.range));
+          return;
+        }
+        res.statusCode = 206;
+        res.setHeader('Content-Range', `bytes ${resolved.start}-${resolved.end}/${size}`);
+        res.setHeader('Content-Length', String(resolved.end - resolved.start + 1));
+      } else {
+        res.statusCode = 200;
+        if (size !== null) res.setHeader('Content-Length', String(size));
+      }
+      res.end();
+      return;
+    }
+
+    let upstream: http.IncomingMessage;
+    try {
+      upstream = await this.requestUpstream(mount, 'GET', wanted, abort.signal);
+    } catch (err) {
+      if (!abort.signal.aborted) this.fail(req, res, mount, await this.explainError(mount, err, 'get'));
+      return;
+    }
+    const status = upstream.statusCode ?? 0;
+    const fromUpstream = (failure: ReadFailure) => {
+      upstream.resume();
+      this.fail(req, res, mount, failure);
+    };
+    if (status === 416) {
+      const total = /\/(\d+)$/.exec(String(upstream.headers['content-range'] ?? ''));
+      fromUpstream(unsatisfiable(displayUrl(mount.target), total ? Number(total[1]) : undefined, req.headers.range));
+      return;
+    }
+    if (status !== 200 && status !== 206) {
+      fromUpstream(urlFailure(mount.target, upstreamError(status)));
+      return;
+    }
+    if (isEncoded(upstream)) {
+      fromUpstream(urlFailure(mount.target, upstreamError(status, 'a compressed (Content-Encoding) body')));
+      return;
+    }
+
+    setObjectHeaders(res, headerText(upstream, 'etag'), dateOrUndefined(headerText(upstream, 'last-modified')));
+    const length = Number(upstream.headers['content-length']);
+    const knownLength = Number.isSafeInteger(length) && length >= 0 ? length : null;
+    let body: Readable = upstream;
+    if (status === 206 || range.kind === 'none') {
+      res.statusCode = status;
+      const contentRange = headerText(upstream, 'content-range');
+      if (status === 206 && contentRange) res.setHeader('Content-Range', contentRange);
+      if (knownLength !== null) res.setHeader('Content-Length', String(knownLength));
+    } else {
+      // The server ignored Range and sent everything: cut the asked-for bytes out of it.
+      const resolved = knownLength === null ? null : resolveRange(range, knownLength);
+      if (knownLength === null) {
+        fromUpstream(urlFailure(mount.target, upstreamError(status, 'no size and no support for byte ranges')));
+        return;
+      }
+      if (!resolved) {
+        fromUpstream(unsatisfiable(displayUrl(mount.target), knownLength, req.headers.range));
+        return;
+      }
+      res.statusCode = 206;
+      res.setHeader('Content-Range', `bytes ${resolved.start}-${resolved.end}/${knownLength}`);
+      res.setHeader('Content-Length', String(resolved.end - resolved.start + 1));
+      const slice = new ByteSlice(resolved.start, resolved.end);
+      upstream.once('error', (err) => slice.destroy(err));
+      body = upstream.pipe(slice);
+    }
+    this.lastErrors.delete(mount.id);
+    pipeline(body, res, (err) => {
+      // A sliced or aborted read stops the download; a finished one leaves the socket to keep-alive.
+      if (!upstream.complete) upstream.destroy();
+      if (err && !abort.signal.aborted && !isClientAbort(err) && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.lastErrors.set(mount.id, new HostError('network', `The connection to ${mount.target.host} broke while reading ${displayUrl(mount.target)}: ${err.message}`));
+      }
+    });
+  }
+}
+
+/**
+ * Turn an S3 SDK error into a typed HostError. HEAD errors carry no body (only the status), so a
+ * 403 is re-asked with a one-byte GET to learn whether the key or the secret was refused, and a
+ * 404 with a HeadBucket to tell a missing bucket from a missing key. Both happen only on failure.
+ * For `list`, `ref.key` is the prefix or pattern listed.
+ */
+export async function explainS3Error(ref: S3ObjectRef, err: unknown, op: 'head' | 'get' | 'list'): Promise<HostError> {
+  const fail = (code: HostErrorCode, message: string) => new HostError(code, redactSecret(message, ref.keys));
+  const where = describeEndpoint(ref);
+  const what = displayS3(ref);
+  const verb = op === 'list' ? 'list' : 'read';
+
+  if (CREDENTIAL_ERROR_NAMES.has(errorName(err)) || (statusOf(err) === undefined && /credential/i.test(errorMessage(err)))) {
+    const profile = ref.profile ? `profile "${ref.profile}"` : 'the default profile';
+    return fail('credentials', `No AWS credentials could be resolved for ${profile} to ${verb} ${what}: ${errorMessage(err)}`);
+  }
+  const code = errorCode(err);
+  if ((code && NETWORK_CODES.has(code)) || ['TimeoutError', 'RequestTimeout'].includes(errorName(err))) {
+    return fail('network', `Cannot reach ${where} to ${verb} ${what}: ${code ?? errorMessage(err)}.`);
+  }
+
+  const status = statusOf(err);
+  let name = errorName(err);
+  if (status === 403) {
+    if (op === 'head' && !KNOWN_403.has(name)) name = (await getErrorName(ref)) ?? name;
+    if (name === 'AccessDenied') {
+      const may = op === 'list' ? 'may not list this bucket (403, AccessDenied; listing needs s3:ListBucket)' : 'may not read this object (403, AccessDenied)';
+      return fail('accessDenied', `Access denied to ${what} at ${where}: the credentials were accepted but ${may}.`);
+    }
+    const detail = name === 'SignatureDoesNotMatch' || name === 'InvalidAccessKeyId' ? `403, ${name}` : '403';
+    return fail('accessDenied', `Access denied to ${what} at ${where}: the access key or secret was refused (${detail}).`);
+  }
+  if (status === 404 || name === 'NoSuchBucket' || name === 'NoSuchKey' || name === 'NotFound') {
+    const missing = name === 'NoSuchBucket' || op === 'list' || (name !== 'NoSuchKey' && (await bucketMissing(ref)));
+    if (missing) return fail('noSuchBucket', `Bucket "${ref.bucket}" does not exist at ${where} (${op === 'list' ? 'listing' : 'reading'} ${what}).`);
+    return fail('notFound', `Object ${what} does not exist at ${where}.`);
+  }
+  if (status !== undefined && status >= 500) {
+    return fail('network', `${where} failed to ${op === 'list' ? 'list' : 'serve'} ${what}: ${name} (${status}).`);
+  }
+  return fail('internal', `${op === 'list' ? 'Listing' : 'Reading'} ${what} at ${where} failed: ${name}${status ? ` (${status})` : ''}: ${errorMessage(err)}`);
+}
+
+async function getErrorName(ref: S3ObjectRef): Promise<string | null> {
+  try {
+    await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: 'bytes=0-0' }));
+    return null;
+  } catch (err) {
+    return statusOf(err) === 403 ? errorName(err) : null;
+  }
+}
+
+async function bucketMissing(ref: S3ObjectRef): Promise<boolean> {
+  try {
+    await createS3Client(ref).send(new HeadBucketCommand({ Bucket: ref.bucket }));
+    return false;
+  } catch (err) {
+    return statusOf(err) === 404;
   }
 }
 
@@ -599,7 +852,7 @@ function isTraversal(pathname: string): boolean {
 /** The last path segment, reduced to characters that need no escaping, so DuckDB sees the extension. */
 function safeBasename(name: string): string {
   const cleaned = name
-    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/[^A-Za-z0-9._=-]/g, '_')
     .replace(/\.{2,}/g, '.')
     .slice(-120);
   return cleaned === '' || cleaned === '.' ? 'object' : cleaned;
@@ -631,6 +884,141 @@ function displayFile(mount: FileMount): string {
 
 function displayS3(ref: S3ObjectRef): string {
   return `s3://${ref.bucket}/${ref.key}`;
+}
+
+/** A URL for messages: scheme, host and path. The query is left out, as it may hold a token. */
+export function displayUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+}
+
+/** Whether a host name or address is a link-local IP (169.254.0.0/16 or fe80::/10). */
+function isLinkLocal(host: string): boolean {
+  const address = host.replace(/^\[|\]$/g, '');
+  if (net.isIPv4(address)) return address.startsWith('169.254.');
+  if (net.isIPv6(address)) {
+    const lower = address.toLowerCase();
+    // IPv4-mapped, as written (::ffff:169.254.1.1) or as the URL parser normalises it (::ffff:a9fe:101).
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+    if (dotted) return isLinkLocal(dotted[1] as string);
+    const hex = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(lower);
+    if (hex) return parseInt(hex[1] as string, 16) === 0xa9fe;
+    return /^fe[89ab]/.test(lower);
+  }
+  return false;
+}
+
+/** DNS lookup for upstream requests that fails when a name resolves to a link-local address. */
+const refuseLinkLocal: LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) {
+      callback(err, '', undefined);
+      return;
+    }
+    const usable = addresses.filter((a) => !isLinkLocal(a.address));
+    if (usable.length === 0) {
+      callback(Object.assign(new Error(`${hostname} resolves to a link-local address`), { code: 'ELINKLOCAL' }), '', undefined);
+      return;
+    }
+    if (options.all) callback(null, usable);
+    else callback(null, (usable[0] as dns.LookupAddress).address, (usable[0] as dns.LookupAddress).family);
+  });
+};
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+}
+
+function defaultPort(url: URL): string {
+  return url.protocol === 'https:' ? '443' : '80';
+}
+
+function safeDecodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** An upstream HTTP answer that is not the data, as an error `urlFailure` can explain. */
+class UpstreamError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail?: string,
+  ) {
+    super(detail ?? `HTTP ${status}`);
+  }
+}
+
+function upstreamError(status: number, detail?: string): UpstreamError {
+  return new UpstreamError(status, detail);
+}
+
+function urlFailure(target: URL, err: unknown): ReadFailure {
+  if (isReadFailure(err)) return err;
+  const what = displayUrl(target);
+  if (err instanceof UpstreamError) {
+    const { status, detail } = err;
+    if (detail) return failure('network', `${target.host} answered ${what} with ${detail} (${status}).`);
+    if (status === 404 || status === 410) return failure('notFound', `Nothing at ${what} (${status}).`);
+    if (status === 401 || status === 403 || status === 407) {
+      return failure('accessDenied', `${target.host} refused to serve ${what} (${status}). Northstar sends no credentials to plain URLs; use S3 or a local file for private data.`);
+    }
+    if (status >= 500) return failure('network', `${target.host} failed to serve ${what} (${status}).`);
+    return failure('internal', `${target.host} answered ${what} with HTTP ${status}.`);
+  }
+  const code = errorCode(err);
+  if (code === 'ELINKLOCAL') {
+    return failure('accessDenied', `Not reading ${what}: ${errorMessage(err)} (such as cloud instance metadata); Northstar does not read data from there.`);
+  }
+  if (code && (NETWORK_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT'))) {
+    return failure('network', `Cannot reach ${target.host} to read ${what}: ${code}.`);
+  }
+  return failure('internal', `Reading ${what} failed: ${errorMessage(err)}`);
+}
+
+function headerText(res: http.IncomingMessage, name: string): string | null {
+  const value = res.headers[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function dateOrUndefined(value: string | null): Date | undefined {
+  const ms = value === null ? NaN : Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+function httpDate(value: string | null): string | null {
+  return dateOrUndefined(value)?.toISOString() ?? null;
+}
+
+function isEncoded(res: http.IncomingMessage): boolean {
+  const encoding = headerText(res, 'content-encoding');
+  return encoding !== null && encoding.toLowerCase() !== 'identity';
+}
+
+/** Passes on bytes start..end (inclusive) of what flows through it, then ends. */
+class ByteSlice extends Transform {
+  private position = 0;
+  constructor(
+    private readonly first: number,
+    private readonly last: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const from = this.position;
+    this.position += chunk.length;
+    if (from > this.last) {
+      done();
+      return;
+    }
+    const lo = Math.max(0, this.first - from);
+    const hi = Math.min(chunk.length, this.last - from + 1);
+    if (hi > lo) this.push(chunk.subarray(lo, hi));
+    if (this.position > this.last) this.push(null);
+    done();
+  }
 }
 
 function failure(code: HostErrorCode, message: string): ReadFailure {
