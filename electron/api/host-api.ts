@@ -72,10 +72,51 @@ export interface ConnectedSource {
   url: string;
   /** Every file of the source (a prefix or glob expands to many), read as one table; urls[0] === url. */
   urls: string[];
-  /** Size of the object in bytes, from a HEAD through the gateway. */
+  /** Size in bytes: of the one object (a HEAD through the gateway), or the sum over a listed prefix or glob. */
   sizeBytes: number | null;
   /** Human description of where the data is, e.g. "s3://bucket/key at http://127.0.0.1:9000". */
   location: string;
+}
+
+/** One file of a source, as listed by `listSourceObjects`. */
+export interface SourceObjectInfo {
+  /** Where it is, for people: a path, s3://bucket/key or URL (never a gateway URL). */
+  location: string;
+  sizeBytes: number | null;
+}
+
+/** The files a source reads, without reading them. */
+export interface SourceListing {
+  /** The first files, sorted (at most 1,000; see `truncated`). */
+  objects: SourceObjectInfo[];
+  /** More files exist than `objects` holds. */
+  truncated: boolean;
+  /** How many files the source reads in all. */
+  count: number;
+  /** Their total size; null when any size is unknown. */
+  totalBytes: number | null;
+  /** Where the data is, as in `ConnectedSource.location`. */
+  location: string;
+}
+
+/** One file a share wrote, relative to the share folder. */
+export interface SharedFile {
+  /** Relative path with "/" separators, e.g. `data/orders.parquet`. */
+  path: string;
+  bytes: number;
+  kind: 'dashboard' | 'data' | 'history';
+}
+
+/** What `shareDashboard` wrote. */
+export interface SharedDashboard {
+  /** The absolute folder the share is in. */
+  folder: string;
+  /** The dashboard first, then data files, then history; files already there and identical count too. */
+  files: SharedFile[];
+  /** Sources of the shared copy that now read the copied files under data/ instead of their original place. */
+  rewrittenSources: string[];
+  /** Things the person sharing should know, e.g. a history file that was left out and why. */
+  notes: string[];
 }
 
 /** Argument schemas of every host method; the main process and the browser host validate with these. */
@@ -108,7 +149,9 @@ export const hostApiArgs = {
   trustDashboard: z.tuple([z.object({ contentHash: z.string().regex(/^[0-9a-f]{64}$/) }).strict()]),
   /**
    * Make a source declared by the open dashboard readable through the data gateway and check it
-   * can be read (HEAD). Local paths resolve against the dashboard file's folder.
+   * can be read (HEAD). Local paths resolve against the dashboard file's folder. A prefix, folder or
+   * glob (an `s3` URI or local path ending in "/" or holding `*`, `?`, `[...]`) is listed and every
+   * match mounted (at most 10,000); `urls` then lists them all.
    */
   connectSource: z.tuple([
     z
@@ -116,6 +159,40 @@ export const hostApiArgs = {
         dashboardPath: z.string().min(1).max(4096),
         source: Source,
         keys: AccessKeys.optional(),
+      })
+      .strict(),
+  ]),
+  /**
+   * The files a source reads, without loading them: a prefix, folder or glob is listed, a single
+   * file, object or URL is checked with a HEAD. `typedByUser`: the user entered this source in the
+   * Data sources dialog, so a local pattern outside the dashboard's folder may be read in this session.
+   */
+  listSourceObjects: z.tuple([
+    z
+      .object({
+        dashboardPath: z.string().min(1).max(4096),
+        source: Source,
+        keys: AccessKeys.optional(),
+        typedByUser: z.boolean().optional(),
+      })
+      .strict(),
+  ]),
+  /**
+   * Copy the dashboard as saved on disk into `targetDir` (created if missing) for a colleague.
+   * `withData`: also copy every file its sources read (local files, S3 objects, URLs) under data/
+   * and point the copy's sources at them. `withHistory`: also copy its history. Never writes
+   * outside `targetDir`, never copies credentials, and refuses (`conflict`) to replace an existing
+   * file that differs. `keys`, per source name, sign S3 reads; without them, keys typed for that
+   * source in this session, else the AWS profile and environment, as for connectSource.
+   */
+  shareDashboard: z.tuple([
+    z
+      .object({
+        dashboardPath: z.string().min(1).max(4096),
+        targetDir: z.string().min(1).max(4096),
+        withData: z.boolean(),
+        withHistory: z.boolean(),
+        keys: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(64), AccessKeys).optional(),
       })
       .strict(),
   ]),
@@ -133,6 +210,8 @@ export interface HostApi {
   readRevision(req: z.infer<(typeof hostApiArgs)['readRevision']>[0]): Promise<{ text: string }>;
   trustDashboard(req: z.infer<(typeof hostApiArgs)['trustDashboard']>[0]): Promise<void>;
   connectSource(req: z.infer<(typeof hostApiArgs)['connectSource']>[0]): Promise<ConnectedSource>;
+  listSourceObjects(req: z.infer<(typeof hostApiArgs)['listSourceObjects']>[0]): Promise<SourceListing>;
+  shareDashboard(req: z.infer<(typeof hostApiArgs)['shareDashboard']>[0]): Promise<SharedDashboard>;
 }
 
 // Compile-time check that the interface and the argument table list the same methods.

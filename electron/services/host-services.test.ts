@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Fixture, type S3Fixture } from '../../e2e/fixtures/s3-fixture';
 import { HostError, type HostApi } from '../api/host-api';
 import { loadDashboard } from '../../dashboards/document';
 import { DataGateway } from './data-gateway';
 import { createHostServices, defaultHomeDir, DEMO_DASHBOARD_PATH } from './host-services';
 import { historyFolder } from './history-store';
+import { destroyS3Clients } from './s3-access';
 import { TRUST_FILE_NAME } from './trust-store';
 import { SAMPLE_ID, sampleDashboard, sampleText } from './testdata/sample-dashboards';
 
@@ -443,6 +447,138 @@ describe('connectSource (unchanged behaviour)', () => {
     const connected = await api.connectSource({ dashboardPath: file, source });
     expect(connected).toMatchObject({ name: 'orders', sizeBytes: 1234, location: path.join(dir, 'data', 'orders.parquet') });
     expect(connected.url.startsWith(gateway.origin)).toBe(true);
+    expect(connected.urls).toEqual([connected.url]);
+  });
+});
+
+describe('connectSource and listSourceObjects: many files, URLs', () => {
+  let s3: S3Fixture;
+  let web: http.Server;
+  let webOrigin: string;
+  const BODY = Buffer.alloc(321, 5);
+
+  beforeAll(async () => {
+    s3 = await startS3Fixture();
+    await s3.createBucket('lake');
+    await s3.putObject('lake', 'orders/year=2024/part-0.parquet', Buffer.alloc(100, 1));
+    await s3.putObject('lake', 'orders/year=2025/part-0.parquet', Buffer.alloc(200, 2));
+    await s3.putObject('lake', 'orders/year=2025/part-1.parquet', Buffer.alloc(300, 3));
+    await s3.putObject('lake', 'orders/year=2025/_SUCCESS', '');
+    web = http.createServer((req, res) => {
+      if (req.url !== '/data/orders.parquet') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      res.setHeader('Content-Length', String(BODY.length));
+      res.end(req.method === 'HEAD' ? undefined : BODY);
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    webOrigin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    destroyS3Clients();
+    await s3?.stop();
+    await new Promise<void>((resolve) => web?.close(() => resolve()));
+  });
+
+  async function opened(): Promise<{ api: HostApi; dir: string; file: string }> {
+    const { api } = await services();
+    const dir = await workDir();
+    const file = path.join(dir, 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    await api.openDashboard({ path: file });
+    return { api, dir, file };
+  }
+
+  const s3Source = (uri: string) => ({ name: 'orders', kind: 's3' as const, uri, endpoint: s3.endpoint, region: s3.region, pathStyle: true, format: 'parquet' as const });
+  const s3Keys = () => ({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+
+  it('mounts every object of an S3 glob: urls in key order, url = urls[0], size = the sum', async () => {
+    const { api, file } = await opened();
+    const connected = await api.connectSource({ dashboardPath: file, source: s3Source('s3://lake/orders/*/*.parquet'), keys: s3Keys() });
+    expect(connected.urls).toHaveLength(3);
+    expect(connected.url).toBe(connected.urls[0]);
+    expect(connected.sizeBytes).toBe(600);
+    expect(connected.location).toBe(`s3://lake/orders/*/*.parquet at ${s3.endpoint}`);
+    // Partition folders stay in the URL, so DuckDB's hive_partitioning could read them.
+    expect(connected.urls.map((u) => u.split('/').slice(-2).join('/'))).toEqual(['year=2024/part-0.parquet', 'year=2025/part-0.parquet', 'year=2025/part-1.parquet']);
+    const bytes = await Promise.all(connected.urls.map(async (u) => (await fetch(u)).arrayBuffer()));
+    expect(bytes.map((b) => b.byteLength)).toEqual([100, 200, 300]);
+  });
+
+  it('reads a prefix as every object of the format under it, and remembers typed keys for the listing', async () => {
+    const { api, file } = await opened();
+    const source = s3Source('s3://lake/orders/');
+    const connected = await api.connectSource({ dashboardPath: file, source, keys: s3Keys() });
+    expect(connected.urls).toHaveLength(3);
+    // No keys this time: the ones typed for this source are remembered for the session.
+    const listing = await api.listSourceObjects({ dashboardPath: file, source });
+    expect(listing).toEqual({
+      objects: [
+        { location: 's3://lake/orders/year=2024/part-0.parquet', sizeBytes: 100 },
+        { location: 's3://lake/orders/year=2025/part-0.parquet', sizeBytes: 200 },
+        { location: 's3://lake/orders/year=2025/part-1.parquet', sizeBytes: 300 },
+      ],
+      truncated: false,
+      count: 3,
+      totalBytes: 600,
+      location: `s3://lake/orders/ at ${s3.endpoint}`,
+    });
+  });
+
+  it('names the source and the pattern when nothing matches', async () => {
+    const { api, file } = await opened();
+    const err = await hostErrorOf(api.connectSource({ dashboardPath: file, source: s3Source('s3://lake/orders/*/*.csv'), keys: s3Keys() }));
+    expect(err.code).toBe('notFound');
+    expect(err.message).toBe(`Data source "orders": No object matches s3://lake/orders/*/*.csv at ${s3.endpoint}.`);
+  });
+
+  it('mounts a local glob inside the dashboard folder; outside it only once the user typed it', async () => {
+    const { api, dir, file } = await opened();
+    await mkdir(path.join(dir, 'data', 'y=1'), { recursive: true });
+    await writeFile(path.join(dir, 'data', 'y=1', 'a.parquet'), Buffer.alloc(10));
+    await writeFile(path.join(dir, 'data', 'y=1', 'b.parquet'), Buffer.alloc(20));
+    const local = { name: 'orders', kind: 'file' as const, path: 'data/*/*.parquet', format: 'parquet' as const };
+    const connected = await api.connectSource({ dashboardPath: file, source: local });
+    expect(connected).toMatchObject({ sizeBytes: 30, location: path.join(dir, 'data', '*', '*.parquet') });
+    expect(connected.urls.map((u) => u.split('/').slice(-2).join('/'))).toEqual(['y=1/a.parquet', 'y=1/b.parquet']);
+
+    const elsewhere = await workDir();
+    await writeFile(path.join(elsewhere, 'c.parquet'), Buffer.alloc(5));
+    const away = { ...local, path: path.join(elsewhere, '*.parquet') };
+    const refused = await hostErrorOf(api.connectSource({ dashboardPath: file, source: away }));
+    expect(refused.code).toBe('accessDenied');
+    expect(refused.message).toContain("outside the dashboard's folder");
+    const listing = await api.listSourceObjects({ dashboardPath: file, source: away, typedByUser: true });
+    expect(listing).toMatchObject({ count: 1, totalBytes: 5 });
+    expect((await api.connectSource({ dashboardPath: file, source: away })).sizeBytes).toBe(5);
+  });
+
+  it('proxies a URL source and lists it as one object', async () => {
+    const { api, file } = await opened();
+    const source = { name: 'orders', kind: 'url' as const, url: `${webOrigin}/data/orders.parquet`, format: 'parquet' as const };
+    const connected = await api.connectSource({ dashboardPath: file, source });
+    expect(connected).toMatchObject({ sizeBytes: 321, location: `${webOrigin}/data/orders.parquet` });
+    expect(connected.url.startsWith(`${gateway.origin}/`)).toBe(true);
+    expect(Buffer.from(await (await fetch(connected.url)).arrayBuffer()).equals(BODY)).toBe(true);
+    expect(await api.listSourceObjects({ dashboardPath: file, source })).toEqual({
+      objects: [{ location: `${webOrigin}/data/orders.parquet`, sizeBytes: 321 }],
+      truncated: false,
+      count: 1,
+      totalBytes: 321,
+      location: `${webOrigin}/data/orders.parquet`,
+    });
+    const missing = await hostErrorOf(api.connectSource({ dashboardPath: file, source: { ...source, url: `${webOrigin}/nope.parquet` } }));
+    expect(missing.code).toBe('notFound');
+    expect(missing.message).toMatch(/^Data source "orders": Nothing at http/);
+  });
+
+  it('refuses both for a dashboard not opened in this session', async () => {
+    const { api } = await services();
+    const source = s3Source('s3://lake/orders/');
+    expect((await hostErrorOf(api.listSourceObjects({ dashboardPath: '/nowhere/x.dashboard.json', source }))).code).toBe('badRequest');
   });
 });
 

@@ -14,14 +14,17 @@ import {
   type OpenedDashboard,
   type SaveConflict,
   type SavedDashboard,
+  type SourceListing,
 } from '../api/host-api';
 import type { DashboardFile, Revision, S3Source, Source } from '../../dashboards/schema';
 import { loadDashboard, MAX_DASHBOARD_BYTES, serializeDashboard } from '../../dashboards/document';
 import { canonicalContent, withRevision } from '../../dashboards/revision';
-import type { DataGateway } from './data-gateway';
+import { displayUrl, type DataGateway } from './data-gateway';
+import { expandSource, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
 import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
 import { hasRevision, historyFolder, listRevisionInfos, readDashboardId, readHistory, readRevisionBlock, recordRevision } from './history-store';
 import { TrustStore } from './trust-store';
+import { shareDashboard } from './share';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -67,6 +70,23 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       if (fileLocks.get(file) === settled) fileLocks.delete(file);
     });
     return run;
+  };
+  // Local patterns (globs, folders) the user typed in the Data sources dialog this session: they
+  // may reach outside the dashboard's folder. Patterns from a file may not (see source-listing.ts).
+  const typedLocalPatterns = new Set<string>();
+
+  const knownDashboard = (dashboardPath: string): string => {
+    const file = path.resolve(dashboardPath);
+    if (!knownDashboards.has(file)) {
+      throw new HostError('badRequest', 'Sources can only be connected for a dashboard opened in this session.');
+    }
+    return file;
+  };
+  const expandContext = (dashboardFile: string, source: Source, keys: AccessKeys | undefined): ExpandContext => {
+    const remembered = source.kind === 's3' ? sourceIdentity(source) : null;
+    if (remembered && keys) typedKeys.set(remembered, keys);
+    const useKeys = keys ?? (remembered ? typedKeys.get(remembered) : undefined);
+    return { dashboardFile, ...(useKeys ? { keys: useKeys } : {}), allowLocalPattern: (abs) => typedLocalPatterns.has(abs) };
   };
 
   return {
@@ -175,22 +195,40 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     },
 
     async connectSource({ dashboardPath, source, keys }): Promise<ConnectedSource> {
-      const dashboardFile = path.resolve(dashboardPath);
-      if (!knownDashboards.has(dashboardFile)) {
-        throw new HostError('badRequest', 'Sources can only be connected for a dashboard opened in this session.');
-      }
-      const remembered = source.kind === 's3' ? sourceIdentity(source) : null;
-      if (remembered && keys) typedKeys.set(remembered, keys);
-      const useKeys = keys ?? (remembered ? typedKeys.get(remembered) : undefined);
-      const { url, location } = mountSource(opts.gateway, source, dashboardFile, useKeys);
-      try {
-        const info = await opts.gateway.head(url);
-        return { name: source.name, url, urls: [url], sizeBytes: info.sizeBytes, location };
-      } catch (err) {
-        const e = HostError.from(err);
-        throw new HostError(e.code, `Data source "${source.name}": ${e.message}`);
-      }
+      const dashboardFile = knownDashboard(dashboardPath);
+      return namingSource(source.name, async () => {
+        const expanded = await expandSource(source, expandContext(dashboardFile, source, keys));
+        const urls = expanded.objects.map((o) => mountObject(opts.gateway, o));
+        const first = urls[0] as string;
+        // One HEAD proves the objects can be read (listing rights are not read rights); a listing
+        // already knows every size, and HEADing thousands of objects would only cost time.
+        const info = await opts.gateway.head(first);
+        const sizeBytes = expanded.multiFile ? sumSizes(expanded.objects) : info.sizeBytes;
+        return { name: source.name, url: first, urls, sizeBytes, location: expanded.location };
+      });
     },
+
+    async listSourceObjects({ dashboardPath, source, keys, typedByUser }): Promise<SourceListing> {
+      const dashboardFile = knownDashboard(dashboardPath);
+      if (typedByUser && source.kind === 'file') typedLocalPatterns.add(resolveLocalPath(dashboardFile, source.path));
+      return namingSource(source.name, async () => {
+        const expanded = await expandSource(source, expandContext(dashboardFile, source, keys));
+        let objects = expanded.objects;
+        if (!expanded.multiFile) {
+          const info = await opts.gateway.head(mountObject(opts.gateway, objects[0] as SourceObject));
+          objects = objects.map((o) => ({ ...o, sizeBytes: info.sizeBytes }) as SourceObject);
+        }
+        return {
+          objects: objects.slice(0, LISTING_REPLY_LIMIT).map((o) => ({ location: describeObject(o), sizeBytes: o.sizeBytes })),
+          truncated: objects.length > LISTING_REPLY_LIMIT,
+          count: objects.length,
+          totalBytes: sumSizes(objects),
+          location: expanded.location,
+        };
+      });
+    },
+
+    shareDashboard: (req) => shareDashboard(req, { isOpenDashboard: (file) => knownDashboards.has(file), expandContext }),
   };
 }
 
@@ -346,30 +384,48 @@ async function readDashboardBytes(file: string): Promise<Buffer> {
   return fs.readFile(file);
 }
 
-function mountSource(gateway: DataGateway, source: Source, dashboardFile: string, keys: Parameters<DataGateway['addS3Object']>[0]['keys']) {
-  switch (source.kind) {
-    case 'file': {
-      const abs = path.resolve(path.dirname(dashboardFile), source.path);
-      return { url: gateway.addLocalFile(abs), location: abs };
-    }
-    case 's3': {
-      const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.uri);
-      if (!match) throw new HostError('badRequest', `Data source "${source.name}": ${source.uri} is not an s3://bucket/key URI.`);
-      const [, bucket, key] = match as unknown as [string, string, string];
-      const url = gateway.addS3Object({
-        bucket,
-        key,
-        endpoint: source.endpoint,
-        region: source.region,
-        profile: source.profile,
-        pathStyle: source.pathStyle,
-        keys,
-      });
-      return { url, location: source.endpoint ? `${source.uri} at ${source.endpoint}` : source.uri };
-    }
-    case 'url':
-      throw new HostError('badRequest', `Data source "${source.name}": plain URL sources are not supported yet; use a local file or S3.`);
+/** Replies of listSourceObjects list at most this many files (the count covers them all). */
+const LISTING_REPLY_LIMIT = 1000;
+
+/** Run a source operation; its errors name the source, so the UI can show them as they are. */
+async function namingSource<T>(name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const e = HostError.from(err);
+    throw new HostError(e.code, `Data source "${name}": ${e.message}`);
   }
+}
+
+function mountObject(gateway: DataGateway, object: SourceObject): string {
+  switch (object.kind) {
+    case 'file':
+      return gateway.addLocalFile(object.absPath, object.name);
+    case 's3':
+      return gateway.addS3Object(object.ref, object.name);
+    case 'url':
+      return gateway.addRemoteUrl(object.url);
+  }
+}
+
+function describeObject(object: SourceObject): string {
+  switch (object.kind) {
+    case 'file':
+      return object.absPath;
+    case 's3':
+      return `s3://${object.ref.bucket}/${object.ref.key}`;
+    case 'url':
+      return displayUrl(new URL(object.url));
+  }
+}
+
+function sumSizes(objects: readonly { sizeBytes: number | null }[]): number | null {
+  let total = 0;
+  for (const o of objects) {
+    if (o.sizeBytes === null) return null;
+    total += o.sizeBytes;
+  }
+  return total;
 }
 
 function hasSqlDatasets(doc: { datasets: { kind: string }[] }): boolean {

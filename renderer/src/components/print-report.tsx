@@ -1,0 +1,55 @@
+// "Print / Save as PDF…": the whole dashboard as a report, through the browser's (or Electron's)
+// own print dialog, which also saves PDFs. print.css turns the screen into the report; this adds
+// the print time and names the PDF after the dashboard.
+//
+// No "Save report as PNG": doing it honestly needs Electron's webContents.capturePage behind a host
+// method (the browser host has no way to capture its page), which this component does not have.
+import { useEffect, useState } from 'react';
+import { createPortal, flushSync } from 'react-dom';
+import { formatTimestamp } from '../format';
+import { useStore } from '../store';
+import '../print.css';
+
+export function PrintReportButton() {
+  const title = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.title ?? null);
+  const [printedAt, setPrintedAt] = useState(() => Date.now());
+
+  useEffect(() => {
+    let screenTitle: string | null = null;
+    // Also for Ctrl+P and for prints the app did not start: the stamp is always the print's time.
+    const before = () => {
+      flushSync(() => setPrintedAt(Date.now()));
+      if (title) {
+        screenTitle = document.title;
+        // "Save as PDF" proposes the document's title as the file name.
+        document.title = title;
+      }
+    };
+    const after = () => {
+      if (screenTitle !== null) document.title = screenTitle;
+      screenTitle = null;
+    };
+    window.addEventListener('beforeprint', before);
+    window.addEventListener('afterprint', after);
+    return () => {
+      window.removeEventListener('beforeprint', before);
+      window.removeEventListener('afterprint', after);
+      after();
+    };
+  }, [title]);
+
+  return (
+    <>
+      <button type="button" onClick={() => window.print()} title="Print the dashboard, or save it as a PDF from the print dialog">
+        Print / Save as PDF…
+      </button>
+      {/* Outside the top bar (hidden in print), placed at the top right of the first page by print.css. */}
+      {createPortal(
+        <div className="print-only print-stamp" data-testid="print-stamp">
+          Printed {formatTimestamp(printedAt, true)} UTC
+        </div>,
+        document.body,
+      )}
+    </>
+  );
+}
