@@ -202,7 +202,7 @@ describe('diffDashboards', () => {
     expect(diff.changes).toHaveLength(1);
     expect(diff.changes[0]).toMatchObject({ kind: 'panelChanged', id: 'kpi_revenue' });
     const paths = diff.changes[0]?.kind === 'panelChanged' ? diff.changes[0].fields.map((f) => f.path) : [];
-    expect(paths).toEqual(['comparison', 'dataset', 'goodDirection', 'kind', 'markdown', 'measure']);
+    expect(paths).toEqual(['comparison', 'dataset', 'format', 'goodDirection', 'kind', 'markdown', 'measure', 'sparkline']);
   });
 
   it('reports moves and resizes separately from panel changes', () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ChartPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
-import { chartQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, tableQuery, type DatasetContext } from './panel-queries';
+import { MAX_SERIES, chartQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, type DatasetContext } from './panel-queries';
 import { SqlBuildError } from './sql';
 
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
@@ -77,7 +77,7 @@ describe('measures', () => {
 
 describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   it('kpi: current and previous period from one scan', async () => {
-    const panel: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
+    const panel: KpiPanel = { id: 'k', kind: 'kpi', sparkline: false, format: 'auto', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
     const out = Object.fromEntries((await rows(kpiQuery(panel, ctx))).map((r) => [r.period, r.value]));
     expect(out).toEqual({ current: 75, previous: 30 });
     const aov: KpiPanel = { ...panel, measure: 'aov' };
@@ -86,12 +86,12 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('kpi without comparison returns only the current period', async () => {
-    const panel: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'orders', comparison: 'none', goodDirection: 'up' };
+    const panel: KpiPanel = { id: 'k', kind: 'kpi', sparkline: false, format: 'auto', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'orders', comparison: 'none', goodDirection: 'up' };
     expect(await rows(kpiQuery(panel, ctx))).toEqual([{ period: 'current', value: 2 }]);
   });
 
   it('time chart buckets by day in epoch ms', async () => {
-    const panel: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'day' }, measures: ['revenue'], sort: 'label', limit: 100 };
+    const panel: ChartPanel = { id: 'c', kind: 'chart', otherBucket: false, axisFormat: 'auto', followFilters: true, chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'day' }, measures: ['revenue'], sort: 'label', limit: 100 };
     expect(await rows(chartQuery(panel, ctx))).toEqual([
       { x: Date.UTC(2025, 0, 3), revenue: 35 },
       { x: Date.UTC(2025, 0, 4), revenue: 40 },
@@ -99,7 +99,7 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('dimension chart sorts by value with hostile member names intact', async () => {
-    const panel: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue', 'orders'], sort: 'value_desc', limit: 2 };
+    const panel: ChartPanel = { id: 'c', kind: 'chart', otherBucket: false, axisFormat: 'auto', followFilters: true, chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue', 'orders'], sort: 'value_desc', limit: 2 };
     expect(await rows(chartQuery(panel, ctx))).toEqual([
       { x: 'APAC', revenue: 40, orders: 1 },
       { x: 'O\'Brien\'s "land"', revenue: 30, orders: 1 },
@@ -107,7 +107,7 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('table returns the chosen columns, ordered and limited', async () => {
-    const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['select', 'the "amount"'], orderBy: { column: 'the "amount"', direction: 'asc' }, limit: 2 };
+    const panel: TablePanel = { id: 't', kind: 'table', pageSize: 25, rules: [], followFilters: true, title: 'Rows', dataset: 'sales', columns: ['select', 'the "amount"'], orderBy: { column: 'the "amount"', direction: 'asc' }, limit: 2 };
     const sql = tableQuery(panel, ctx);
     expect(sql.text).toContain('"the ""amount"""');
     const out = await rows(sql);
@@ -116,7 +116,7 @@ describe('panel SQL runs on DuckDB and gives the right numbers', () => {
   });
 
   it('names a missing column in the error', () => {
-    const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['gone'], limit: 2 };
+    const panel: TablePanel = { id: 't', kind: 'table', pageSize: 25, rules: [], followFilters: true, title: 'Rows', dataset: 'sales', columns: ['gone'], limit: 2 };
     expect(() => tableQuery(panel, ctx)).toThrow('panel "t": the data has no column "gone"');
   });
 });
@@ -137,21 +137,21 @@ describe('time ranges', () => {
 
 describe('refinements: filters, drill level, time window', () => {
   it('filters members (hostile values and NULL) and draws the next drill level', async () => {
-    const panel: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue'], sort: 'value_desc', limit: 10 };
+    const panel: ChartPanel = { id: 'c', kind: 'chart', otherBucket: false, axisFormat: 'auto', followFilters: true, chart: 'bar', title: 'By region', dataset: 'sales', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue'], sort: 'value_desc', limit: 10 };
     const sql = chartQuery(panel, ctx, { members: [{ dimension: 'region', values: ['O\'Brien\'s "land"', null] }] });
     expect(sql.text).toContain(`CAST("region name" AS VARCHAR) IN ('O''Brien''s "land"') OR "region name" IS NULL`);
     expect(await rows(sql)).toEqual([{ x: 'O\'Brien\'s "land"', revenue: 30 }]);
-    const kpi: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
+    const kpi: KpiPanel = { id: 'k', kind: 'kpi', sparkline: false, format: 'auto', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
     const out = Object.fromEntries((await rows(kpiQuery(kpi, ctx, { members: [{ dimension: 'region', values: ['EMEA'] }] }))).map((r) => [r.period, r.value]));
     expect(out).toEqual({ current: 5, previous: 30 });
   });
 
   it('a time window replaces the period, with the same length before it for comparison', async () => {
-    const kpi: KpiPanel = { id: 'k', kind: 'kpi', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
+    const kpi: KpiPanel = { id: 'k', kind: 'kpi', sparkline: false, format: 'auto', title: 'Rev', followFilters: true, dataset: 'sales', measure: 'revenue', comparison: 'previous_period', goodDirection: 'up' };
     const window = { start: Date.UTC(2025, 0, 2), end: Date.UTC(2025, 0, 3) };
     const out = Object.fromEntries((await rows(kpiQuery(kpi, ctx, { window }))).map((r) => [r.period, r.value]));
     expect(out).toEqual({ current: 20, previous: 10 });
-    const chart: ChartPanel = { id: 'c', kind: 'chart', followFilters: true, chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'month' }, measures: ['revenue'], sort: 'label', limit: 100 };
+    const chart: ChartPanel = { id: 'c', kind: 'chart', otherBucket: false, axisFormat: 'auto', followFilters: true, chart: 'line', title: 'Daily', dataset: 'sales', x: { type: 'time', grain: 'month' }, measures: ['revenue'], sort: 'label', limit: 100 };
     expect(await rows(chartQuery(chart, ctx, { grain: 'day', window: { start: Date.UTC(2025, 0, 1), end: Date.UTC(2025, 0, 3) } }))).toEqual([
       { x: Date.UTC(2025, 0, 1), revenue: 10 },
       { x: Date.UTC(2025, 0, 2), revenue: 20 },
@@ -159,7 +159,7 @@ describe('refinements: filters, drill level, time window', () => {
   });
 
   it('refuses a filter on a dimension the dataset does not have', () => {
-    const panel: TablePanel = { id: 't', kind: 'table', followFilters: true, title: 'Rows', dataset: 'sales', columns: ['select'], limit: 2 };
+    const panel: TablePanel = { id: 't', kind: 'table', pageSize: 25, rules: [], followFilters: true, title: 'Rows', dataset: 'sales', columns: ['select'], limit: 2 };
     expect(() => tableQuery(panel, ctx, { members: [{ dimension: 'nope', values: ['x'] }] })).toThrow('has no dimension "nope"');
   });
 });
@@ -171,5 +171,190 @@ describe('member counts for filter pickers', () => {
       { member: 'EMEA', rows: 1 },
       { member: 'O\'Brien\'s "land"', rows: 1 },
     ]);
+  });
+});
+
+// ---- Comparisons, sparklines, series and "Other" ------------------------------------------------
+
+// Names that collide with the query's own CTE columns ("k", "r", "v") and aliases ("g"), on purpose.
+const facts: Dataset = {
+  name: 'facts',
+  kind: 'table',
+  source: 'src',
+  timeColumn: 'day',
+  measures: [
+    { name: 'revenue', agg: 'sum', column: 'amount "$"', format: 'currency' },
+    { name: 'orders', agg: 'count_distinct', column: 'g', format: 'integer' },
+    { name: 'aov', agg: 'ratio', numerator: 'revenue', denominator: 'orders', format: 'currency' },
+    { name: 'rows', agg: 'count', format: 'integer' },
+  ],
+  dimensions: [
+    { name: 'region', column: 'r' },
+    { name: 'product', column: 'k' },
+  ],
+  hierarchies: [],
+};
+const FACTS = 'facts "y"';
+const HOSTILE = `O'Brien "<b>&amp;</b>"; DROP TABLE x; --`;
+let factsCtx: DatasetContext;
+
+const kpiPanel = (over: Partial<KpiPanel>): KpiPanel => ({
+  id: 'k', kind: 'kpi', title: 'K', followFilters: true, dataset: 'facts', measure: 'revenue',
+  comparison: 'previous_period', goodDirection: 'up', sparkline: false, format: 'auto', ...over,
+});
+const chartPanel = (over: Partial<ChartPanel>): ChartPanel => ({
+  id: 'c', kind: 'chart', title: 'C', followFilters: true, dataset: 'facts', chart: 'bar',
+  x: { type: 'dimension', dimension: 'region' }, measures: ['revenue'], sort: 'value_desc', limit: 2,
+  otherBucket: false, axisFormat: 'auto', ...over,
+});
+
+describe('comparisons, sparklines, series and Other', () => {
+  beforeAll(async () => {
+    await conn.run(`CREATE TABLE "facts ""y""" ("day" TIMESTAMP, "r" VARCHAR, "k" VARCHAR, "amount ""$""" DOUBLE, "g" INTEGER)`);
+    // Revenue by region: A 180, B 90, C 60, hostile 40, NULL 40, D 5, 'Other' 1.
+    // By product: p1 250, p2 150, p3 16.
+    await conn.run(`INSERT INTO "facts ""y""" VALUES
+      ('2025-03-01 10:00', 'A', 'p1', 100, 1), ('2025-03-01 11:00', 'A', 'p2', 50, 2), ('2025-03-01 12:00', 'A', 'p1', 30, 2),
+      ('2025-03-01 13:00', 'B', 'p1', 80, 3), ('2025-03-01 14:00', 'B', 'p3', 10, 4),
+      ('2025-03-02 10:00', 'C', 'p2', 60, 5), ('2025-03-02 11:00', 'D', 'p3', 5, 6), ('2025-03-02 12:00', NULL, 'p1', 40, 7),
+      ('2025-03-02 13:00', ${"'" + HOSTILE.replaceAll("'", "''") + "'"}, 'p2', 20, 8), ('2025-03-02 14:00', ${"'" + HOSTILE.replaceAll("'", "''") + "'"}, 'p2', 20, 9),
+      ('2025-03-02 15:00', 'Other', 'p3', 1, 10),
+      ('2024-02-28 09:00', 'A', 'p1', 50000, 11), ('2024-02-29 12:00', 'A', 'p1', 300, 12), ('2024-03-01 09:00', 'A', 'p1', 4000, 13),
+      ('2024-03-03 09:00', 'A', 'p1', 700000, 14)`);
+    factsCtx = {
+      dataset: facts,
+      table: FACTS,
+      columns: new Set(['day', 'r', 'k', 'amount "$"', 'g']),
+      period: resolvePeriod({ from: '2025-02-28', to: '2025-03-02' }, null, 0),
+    };
+  });
+
+  it('shifts dates by calendar years, Feb 29 to Feb 28', () => {
+    expect(shiftYears(Date.UTC(2024, 1, 29, 12), -1)).toBe(Date.UTC(2023, 1, 28, 12));
+    expect(shiftYears(Date.UTC(2025, 2, 1), -1)).toBe(Date.UTC(2024, 2, 1));
+    expect(shiftYears(Date.UTC(2025, 0, 1), -1)).toBe(Date.UTC(2024, 0, 1));
+  });
+
+  it('kpi previous_year compares with the same dates a year earlier', async () => {
+    // Current: 2025-02-28 .. 2025-03-02; a year earlier: [2024-02-28, 2024-03-03), leap day included.
+    const sql = kpiQuery(kpiPanel({ comparison: 'previous_year' }), factsCtx);
+    expect(sql.text).toContain(`TIMESTAMP '2024-02-28 00:00:00.000'`);
+    expect(sql.text).toContain(`TIMESTAMP '2024-03-03 00:00:00.000'`);
+    expect(await rows(sql)).toEqual([
+      { period: 'current', value: 416 },
+      { period: 'previous', value: 54300 },
+    ]);
+    // A period longer than a year overlaps its previous year: the rows of 2024-02-29 and 03-01 count in both.
+    const long = { ...factsCtx, period: resolvePeriod({ from: '2024-02-29', to: '2025-03-02' }, null, 0) };
+    const out = Object.fromEntries((await rows(kpiQuery(kpiPanel({ comparison: 'previous_year' }), long))).map((r) => [r.period, r.value]));
+    expect(out).toEqual({ current: 416 + 300 + 4000 + 700000, previous: 50000 + 300 + 4000 });
+  });
+
+  it('kpi with a target or no earlier rows: only the current period, or an empty previous one', async () => {
+    expect(await rows(kpiQuery(kpiPanel({ comparison: 'target', target: 500 }), factsCtx))).toEqual([{ period: 'current', value: 416 }]);
+    const early = { ...factsCtx, period: resolvePeriod({ from: '2024-03-03', to: '2024-03-03' }, null, 0) };
+    expect(await rows(kpiQuery(kpiPanel({ measure: 'rows' }), early))).toEqual([
+      { period: 'current', value: 1 },
+      { period: 'previous', value: 0 },
+    ]);
+    expect(await rows(kpiQuery(kpiPanel({}), early))).toEqual([
+      { period: 'current', value: 700000 },
+      { period: 'previous', value: null },
+    ]);
+  });
+
+  it('kpi sparkline: one "spark" row per day of the current period, in the same query', async () => {
+    const sql = kpiQuery(kpiPanel({ sparkline: true, measure: 'aov' }), factsCtx);
+    expect(sql.text.match(/SELECT/g)?.length).toBe(3);
+    expect(await rows(sql)).toEqual([
+      { period: 'current', x: null, value: 416 / 10 },
+      { period: 'previous', x: null, value: null },
+      { period: 'spark', x: Date.UTC(2025, 2, 1), value: 270 / 4 },
+      { period: 'spark', x: Date.UTC(2025, 2, 2), value: 146 / 6 },
+    ]);
+    const target = await rows(kpiQuery(kpiPanel({ sparkline: true, comparison: 'target', target: 1 }), factsCtx));
+    expect(target.map((r) => r.period)).toEqual(['current', 'spark', 'spark']);
+  });
+
+  it('dimension chart with Other: top N by the first measure, the rest re-aggregated exactly', async () => {
+    const sql = chartQuery(chartPanel({ measures: ['revenue', 'orders', 'aov'], otherBucket: true }), factsCtx);
+    expect(await rows(sql)).toEqual([
+      { x: 'A', revenue: 180, orders: 2, aov: 90, x_other: false },
+      { x: 'B', revenue: 90, orders: 2, aov: 45, x_other: false },
+      // Not 60 + 5 + 40 + 20 + 1 summed AOVs: the ratio of the remaining rows' revenue and orders.
+      { x: 'Other', revenue: 146, orders: 6, aov: 146 / 6, x_other: true },
+    ]);
+  });
+
+  it('a member named "Other" stays apart from the Other bucket; NULL and hostile members stay intact', async () => {
+    const asc = await rows(chartQuery(chartPanel({ sort: 'value_asc', otherBucket: true }), factsCtx));
+    expect(asc).toEqual([
+      { x: 'Other', revenue: 1, x_other: false },
+      { x: 'D', revenue: 5, x_other: false },
+      { x: 'Other', revenue: 410, x_other: true },
+    ]);
+    const top5 = await rows(chartQuery(chartPanel({ limit: 5, series: 'product' }), factsCtx));
+    expect(top5.map((r) => [r.x, r.series, r.revenue])).toEqual([
+      ['A', 'p1', 130], ['A', 'p2', 50],
+      ['B', 'p1', 80], ['B', 'p3', 10],
+      ['C', 'p2', 60],
+      [HOSTILE, 'p2', 40],
+      [null, 'p1', 40],
+    ]);
+  });
+
+  it('series split: top N series by total, Other for the rest, per x member and for x Other', async () => {
+    const out = await rows(chartQuery(chartPanel({ series: 'product', otherBucket: true }), factsCtx));
+    expect(out).toEqual([
+      { x: 'A', series: 'p1', series_rank: 1, revenue: 130, x_other: false, series_other: false },
+      { x: 'A', series: 'p2', series_rank: 2, revenue: 50, x_other: false, series_other: false },
+      { x: 'B', series: 'p1', series_rank: 1, revenue: 80, x_other: false, series_other: false },
+      { x: 'B', series: 'Other', series_rank: 3, revenue: 10, x_other: false, series_other: true },
+      { x: 'Other', series: 'p1', series_rank: 1, revenue: 40, x_other: true, series_other: false },
+      { x: 'Other', series: 'p2', series_rank: 2, revenue: 100, x_other: true, series_other: false },
+      { x: 'Other', series: 'Other', series_rank: 3, revenue: 6, x_other: true, series_other: true },
+    ]);
+    // Every row is in exactly one bucket: the total is the dataset's.
+    expect(out.reduce((s, r) => s + Number(r.revenue), 0)).toBe(416);
+  });
+
+  it('time chart split into series: buckets are never cut, series are', async () => {
+    const panel = chartPanel({ chart: 'line', x: { type: 'time', grain: 'day' }, series: 'product', limit: 1, otherBucket: true, measures: ['revenue', 'aov'] });
+    expect(await rows(chartQuery(panel, factsCtx))).toEqual([
+      { x: Date.UTC(2025, 2, 1), series: 'p1', series_rank: 1, revenue: 210, aov: 70, series_other: false },
+      { x: Date.UTC(2025, 2, 1), series: 'Other', series_rank: 2, revenue: 60, aov: 30, series_other: true },
+      { x: Date.UTC(2025, 2, 2), series: 'p1', series_rank: 1, revenue: 40, aov: 40, series_other: false },
+      { x: Date.UTC(2025, 2, 2), series: 'Other', series_rank: 2, revenue: 106, aov: 106 / 5, series_other: true },
+    ]);
+    // Without Other, the series beyond the top N are left out.
+    const top = await rows(chartQuery({ ...panel, otherBucket: false }, factsCtx));
+    expect(top.map((r) => [r.series, r.revenue])).toEqual([['p1', 210], ['p1', 40]]);
+  });
+
+  it('pies ignore the series split; series are capped at MAX_SERIES', () => {
+    expect(chartQuery(chartPanel({ chart: 'pie', series: 'product' }), factsCtx).text).not.toContain('"series"');
+    expect(chartQuery(chartPanel({ series: 'product', limit: 500 }), factsCtx).text).toContain(`"r" <= ${MAX_SERIES})`);
+  });
+
+  it('refuses measures named like the chart columns', () => {
+    const ds: Dataset = { ...facts, measures: [...facts.measures, { name: 'x', agg: 'count', format: 'integer' }] };
+    expect(() => chartQuery(chartPanel({ measures: ['x'] }), { ...factsCtx, dataset: ds })).toThrow('a chart cannot show a measure named "x"');
+  });
+
+  it('10,000 members: the query ships only the top N and an exact Other', async () => {
+    await conn.run(`CREATE TABLE "many" AS SELECT TIMESTAMP '2025-03-01' + to_seconds(i % 86400) AS "day", 'member ' || (i % 10000) AS "r",
+      'p' || (i % 7) AS "k", CAST((i * 7919) % 1000 AS DOUBLE) - 100 AS "amount ""$""", CAST(i % 4321 AS INTEGER) AS "g" FROM range(50000) t(i)`);
+    const ctxMany: DatasetContext = { ...factsCtx, table: 'many' };
+    const out = await rows(chartQuery(chartPanel({ limit: 20, otherBucket: true, measures: ['revenue', 'orders', 'aov'] }), ctxMany));
+    expect(out).toHaveLength(21);
+    const native = (await rows({ text: `WITH m AS (SELECT "r", sum("amount ""$""") AS v FROM "many" GROUP BY 1 ORDER BY v DESC, "r" LIMIT 20)
+      SELECT sum("amount ""$""") AS revenue, count(DISTINCT "g") AS orders FROM "many" WHERE "r" NOT IN (SELECT "r" FROM m)` }))[0];
+    const other = out[20];
+    expect(other?.x_other).toBe(true);
+    expect(other?.revenue).toBe(native?.revenue);
+    expect(other?.orders).toBe(Number(native?.orders));
+    expect(other?.aov).toBeCloseTo(Number(native?.revenue) / Number(native?.orders), 9);
+    const total = (await rows({ text: `SELECT sum("amount ""$""") AS t FROM "many"` }))[0]?.t;
+    expect(out.reduce((s, r) => s + Number(r.revenue), 0)).toBe(total);
   });
 });

@@ -1,6 +1,6 @@
 // SQL for each panel kind, built from the typed panel spec. All quoting goes through ./sql.
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, Measure, TablePanel, TimeRange } from '../dashboards/schema';
-import { Sql, SqlBuildError, column, grain, ident, int, memberIn, timestamp } from './sql';
+import { Sql, SqlBuildError, column, grain, ident, int, memberIn, str, timestamp } from './sql';
 
 const DAY_MS = 86_400_000;
 
@@ -114,18 +114,29 @@ function effectivePeriod(ctx: DatasetContext, refine: PanelRefinement | undefine
   return { start: w.start, end: w.end, previousStart: w.start - length, days: Math.round(length / DAY_MS) };
 }
 
-function rowFilter(ctx: DatasetContext, refine: PanelRefinement | undefined, from: 'current' | 'withPrevious', where: string): Sql {
+/** A span of time [start, end) in epoch ms. */
+export interface TimeWindow {
+  start: number;
+  end: number;
+}
+
+/** Rows of the time window (when the dataset has time) that pass the panel's filters. */
+function rowFilter(ctx: DatasetContext, refine: PanelRefinement | undefined, window: TimeWindow | null, where: string): Sql {
   const parts: Sql[] = [];
-  const period = effectivePeriod(ctx, refine);
-  if (period && ctx.dataset.timeColumn) {
+  if (window && ctx.dataset.timeColumn) {
     const t = timeColumn(ctx, where);
-    const start = from === 'current' ? period.start : period.previousStart;
-    parts.push(Sql.concat(t, ' >= ', timestamp(start), ' AND ', t, ' < ', timestamp(period.end)));
+    parts.push(Sql.concat(t, ' >= ', timestamp(window.start), ' AND ', t, ' < ', timestamp(window.end)));
   }
   for (const m of refine?.members ?? []) {
     parts.push(memberIn(dimensionColumn(ctx, m.dimension, where), m.values));
   }
   return parts.length ? Sql.join(parts, ' AND ') : Sql.raw`TRUE`;
+}
+
+/** The WHERE condition of the rows a panel shows: its period (or drilled window) and its filters. */
+export function panelRowFilter(ctx: DatasetContext, refine: PanelRefinement | undefined, where: string): Sql {
+  const period = effectivePeriod(ctx, refine);
+  return rowFilter(ctx, refine, period && { start: period.start, end: period.end }, where);
 }
 
 function dimensionColumn(ctx: Pick<DatasetContext, 'dataset' | 'columns'>, name: string, where: string): Sql {
@@ -134,48 +145,175 @@ function dimensionColumn(ctx: Pick<DatasetContext, 'dataset' | 'columns'>, name:
   return column(dim.column, ctx.columns, `dimension "${dim.name}"`);
 }
 
+/** The same instant `years` calendar years away (UTC); Feb 29 becomes Feb 28 in a common year, as in SQL. */
+export function shiftYears(epochMs: number, years: number): number {
+  const d = new Date(epochMs);
+  const year = d.getUTCFullYear() + years;
+  const month = d.getUTCMonth();
+  // setUTCFullYear (unlike Date.UTC) keeps years below 100 as they are; day 0 is the month's last day.
+  const monthEnd = new Date(0);
+  monthEnd.setUTCFullYear(year, month + 1, 0);
+  const shifted = new Date(0);
+  shifted.setUTCFullYear(year, month, Math.min(d.getUTCDate(), monthEnd.getUTCDate()));
+  shifted.setUTCHours(d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  return shifted.getTime();
+}
+
 /**
- * KPI: one row per period ("current", "previous") with the measure's value. Both periods come
- * from one scan so they can never disagree on filters.
+ * The window a KPI compares with: the same length just before ("previous_period"), or the same
+ * dates one calendar year earlier ("previous_year"). Null for a target or no comparison.
+ */
+export function comparisonWindow(comparison: KpiPanel['comparison'], period: Period): TimeWindow | null {
+  switch (comparison) {
+    case 'previous_period':
+      return { start: period.previousStart, end: period.start };
+    case 'previous_year':
+      return { start: shiftYears(period.start, -1), end: shiftYears(period.end, -1) };
+    case 'target':
+    case 'none':
+      return null;
+  }
+}
+
+/**
+ * KPI: rows with columns "period" and "value": "current", and "previous" when the panel compares
+ * with an earlier window. With a sparkline, a column "x" too, and one "spark" row per day of the
+ * current period (x = the day in epoch ms; x is NULL on the other rows).
+ *
+ * Each period is its own aggregate over the same filter, in one query, so they can never disagree
+ * on filters, and windows may overlap (a previous year of a period longer than a year). A period
+ * without rows still has its row: NULL, or 0 for counts.
  */
 export function kpiQuery(panel: KpiPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
   const value = measureExpr(ctx, panel.measure);
   const where = `panel "${panel.id}"`;
   const period = effectivePeriod(ctx, refine);
-  if (!period || panel.comparison === 'none' || !ctx.dataset.timeColumn) {
-    return Sql.concat(`SELECT 'current' AS "period", `, value, ' AS "value" FROM ', ident(ctx.table), ' WHERE ', rowFilter(ctx, refine, 'current', where));
+  const timed = period !== null && ctx.dataset.timeColumn !== undefined;
+  const current: TimeWindow | null = period && { start: period.start, end: period.end };
+  const spark = panel.sparkline && timed;
+  const from = Sql.concat(' FROM ', ident(ctx.table), ' WHERE ');
+  const aggregate = (name: 'current' | 'previous', window: TimeWindow | null) =>
+    Sql.concat('SELECT ', str(name), ' AS "period", ', spark ? 'CAST(NULL AS DOUBLE) AS "x", ' : '', value, ' AS "value"', from, rowFilter(ctx, refine, window, where));
+  const parts = [aggregate('current', current)];
+  const compare = timed && period ? comparisonWindow(panel.comparison, period) : null;
+  if (compare) parts.push(aggregate('previous', compare));
+  if (spark) {
+    const day = Sql.concat('CAST(epoch_ms(date_trunc(', grain('day'), ', ', timeColumn(ctx, where), ')) AS DOUBLE)');
+    parts.push(Sql.concat('SELECT ', str('spark'), ' AS "period", ', day, ' AS "x", ', value, ' AS "value"', from, rowFilter(ctx, refine, current, where), ' GROUP BY 2'));
   }
-  const t = timeColumn(ctx, where);
-  return Sql.concat(
-    'SELECT CASE WHEN ', t, ' >= ', timestamp(period.start), ` THEN 'current' ELSE 'previous' END AS "period", `,
-    value, ' AS "value" FROM ', ident(ctx.table),
-    ' WHERE ', rowFilter(ctx, refine, 'withPrevious', where),
-    ' GROUP BY 1',
-  );
+  const ordered = spark ? Sql.raw` ORDER BY "x" NULLS FIRST, "period"` : parts.length > 1 ? Sql.raw` ORDER BY "period"` : Sql.raw``;
+  return Sql.concat(Sql.join(parts, ' UNION ALL '), ordered);
 }
 
-/** Chart: column "x" (a time bucket in epoch ms, or a dimension member) and one column per measure. */
+/** The label of the bucket that holds the members beyond a chart's top N. */
+export const OTHER_MEMBER = 'Other';
+/** At most this many series per measure, whatever the limit: more lines or bar segments cannot be told apart. */
+export const MAX_SERIES = 20;
+/** Column names of chart results; a measure with one of these names would be ambiguous. */
+const CHART_COLUMNS = ['x', 'series', 'series_rank', 'x_other', 'series_other'];
+
+/**
+ * Chart rows. Column "x" is a time bucket (epoch ms) or a dimension member (text, NULL for NULL),
+ * then one column per measure. When the panel splits by a series dimension, each row is one x and
+ * one series member: columns "x", "series", "series_rank" (1 = biggest; the "Other" bucket ranks
+ * after the top N) and the measures. When members beyond the top N go to "Other", boolean columns
+ * "x_other" (dimension x) and "series_other" (series) tell the bucket from a member named "Other".
+ *
+ * Members are ranked by the first measure. "Other" is the measure re-aggregated over the rows of
+ * the remaining members, never a sum of their values, so ratios and distinct counts stay exact.
+ * Time buckets are never cut; pies have no series.
+ */
 export function chartQuery(panel: ChartPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
   const where = `panel "${panel.id}"`;
-  const measures = panel.measures.map((m) => Sql.concat(measureExpr(ctx, m), ' AS ', ident(m)));
-  const filter = rowFilter(ctx, refine, 'current', where);
-  if (panel.x.type === 'time') {
-    const bucket = Sql.concat('date_trunc(', grain(refine?.grain ?? panel.x.grain), ', ', timeColumn(ctx, where), ')');
-    return Sql.concat(
-      'SELECT CAST(epoch_ms(', bucket, ') AS DOUBLE) AS "x", ', Sql.join(measures),
-      ' FROM ', ident(ctx.table), ' WHERE ', filter, ' GROUP BY 1 ORDER BY 1',
-    );
+  for (const m of panel.measures) {
+    if (CHART_COLUMNS.includes(m)) throw new SqlBuildError(`${where}: a chart cannot show a measure named "${m}" (the name is taken by the chart's own columns)`);
   }
-  const dimCol = dimensionColumn(ctx, refine?.xDimension ?? panel.x.dimension, where);
   const first = panel.measures[0];
   if (first === undefined) throw new SqlBuildError(`${where}: a chart needs a measure`);
-  const order =
-    panel.sort === 'label'
-      ? Sql.raw`ORDER BY 1 ASC NULLS LAST`
-      : Sql.concat('ORDER BY ', ident(first), panel.sort === 'value_asc' ? ' ASC' : ' DESC', ' NULLS LAST, 1 ASC');
+  const measures = panel.measures.map((m) => Sql.concat(measureExpr(ctx, m), ' AS ', ident(m)));
+  const filter = panelRowFilter(ctx, refine, where);
+  const table = ident(ctx.table);
+  const limit = int(panel.limit, 1, 1000);
+  const seriesName = panel.chart === 'pie' ? undefined : panel.series;
+  const xDim = panel.x.type === 'dimension' ? dimensionColumn(ctx, refine?.xDimension ?? panel.x.dimension, where) : null;
+  const xBucket = panel.x.type === 'time' ? Sql.concat('CAST(epoch_ms(date_trunc(', grain(refine?.grain ?? panel.x.grain), ', ', timeColumn(ctx, where), ')) AS DOUBLE)') : null;
+
+  if (!seriesName && (xBucket || !panel.otherBucket)) {
+    if (xBucket) {
+      return Sql.concat('SELECT ', xBucket, ' AS "x", ', Sql.join(measures), ' FROM ', table, ' WHERE ', filter, ' GROUP BY 1 ORDER BY 1');
+    }
+    const order =
+      panel.sort === 'label'
+        ? Sql.raw`ORDER BY 1 ASC NULLS LAST`
+        : Sql.concat('ORDER BY ', ident(first), panel.sort === 'value_asc' ? ' ASC' : ' DESC', ' NULLS LAST, 1 ASC');
+    return Sql.concat('SELECT CAST(', xDim as Sql, ' AS VARCHAR) AS "x", ', Sql.join(measures), ' FROM ', table, ' WHERE ', filter, ' GROUP BY 1 ', order, ' LIMIT ', limit);
+  }
+
+  // The general case: rank the members of x and of the series once (CTEs "ns_x", "ns_s"), then
+  // aggregate the rows again with every member beyond the top N mapped to "Other" (or dropped).
+  const rankBy = measureExpr(ctx, first);
+  const other = panel.otherBucket;
+  const ctes: Sql[] = [];
+  const keys: Sql[] = [];
+  const keep: Sql[] = [];
+  const outKeys: Sql[] = [];
+  const outFlags: Sql[] = [];
+  const joins: Sql[] = [];
+  const order: Sql[] = [];
+  const ranked = (name: string, member: Sql, rankOrder: Sql, n: Sql) =>
+    Sql.concat(
+      ident(name), ' AS (SELECT "k", "r" FROM (SELECT "k", row_number() OVER (ORDER BY ', rankOrder, ') AS "r" FROM (SELECT CAST(', member,
+      ' AS VARCHAR) AS "k", ', rankBy, ' AS "v" FROM ', table, ' WHERE ', filter, ' GROUP BY 1)) WHERE "r" <= ', n, ')',
+    );
+  // TRUE when the row's member is one of the ranked top N (NULL is a member like any other).
+  const inTop = (member: Sql, cte: string) =>
+    Sql.concat(
+      'coalesce(CAST(', member, ' AS VARCHAR) IN (SELECT "k" FROM ', ident(cte), ' WHERE "k" IS NOT NULL) OR (', member,
+      ' IS NULL AND EXISTS (SELECT 1 FROM ', ident(cte), ' WHERE "k" IS NULL)), FALSE)',
+    );
+  const bucket = (member: Sql, cte: string, name: string, flag: string) => {
+    if (other) {
+      keys.push(Sql.concat('CASE WHEN ', inTop(member, cte), ' THEN CAST(', member, ' AS VARCHAR) ELSE ', str(OTHER_MEMBER), ' END AS ', ident(name)));
+      keys.push(Sql.concat('NOT ', inTop(member, cte), ' AS ', ident(flag)));
+    } else {
+      keys.push(Sql.concat('CAST(', member, ' AS VARCHAR) AS ', ident(name)));
+      keys.push(Sql.concat('FALSE AS ', ident(flag)));
+      keep.push(inTop(member, cte));
+    }
+  };
+
+  if (xDim) {
+    const byValue = Sql.concat('"v" ', panel.sort === 'value_asc' ? 'ASC' : 'DESC', ' NULLS LAST, "k" ASC NULLS LAST');
+    ctes.push(ranked('ns_x', xDim, panel.sort === 'label' ? Sql.raw`"k" ASC NULLS LAST` : byValue, limit));
+    bucket(xDim, 'ns_x', 'x', 'x_other');
+    outKeys.push(Sql.raw`"g"."x"`);
+    outFlags.push(Sql.raw`"g"."x_other"`);
+    joins.push(Sql.raw` LEFT JOIN "ns_x" AS "rx" ON NOT "g"."x_other" AND "rx"."k" IS NOT DISTINCT FROM "g"."x"`);
+    order.push(Sql.raw`"g"."x_other"`, Sql.raw`"rx"."r"`);
+  } else {
+    keys.push(Sql.concat(xBucket as Sql, ' AS "x"'));
+    outKeys.push(Sql.raw`"g"."x"`);
+    order.push(Sql.raw`"g"."x"`);
+  }
+  if (seriesName) {
+    const seriesCol = dimensionColumn(ctx, seriesName, where);
+    const n = Math.min(panel.limit, MAX_SERIES);
+    ctes.push(ranked('ns_s', seriesCol, Sql.raw`"v" DESC NULLS LAST, "k" ASC NULLS LAST`, int(n, 1, MAX_SERIES)));
+    bucket(seriesCol, 'ns_s', 'series', 'series_other');
+    outKeys.push(Sql.raw`"g"."series"`, Sql.concat('CAST(coalesce("rs"."r", ', int(n + 1, 2, MAX_SERIES + 1), ') AS INTEGER) AS "series_rank"'));
+    outFlags.push(Sql.raw`"g"."series_other"`);
+    joins.push(Sql.raw` LEFT JOIN "ns_s" AS "rs" ON NOT "g"."series_other" AND "rs"."k" IS NOT DISTINCT FROM "g"."series"`);
+    order.push(Sql.raw`"g"."series_other"`, Sql.raw`"rs"."r"`);
+  }
+  const groupBy = keys.map((_, i) => String(i + 1)).join(', ');
+  const rows = Sql.concat(
+    '"ns_g" AS (SELECT ', Sql.join(keys), ', ', Sql.join(measures), ' FROM ', table, ' WHERE ', filter,
+    keep.length ? Sql.concat(' AND ', Sql.join(keep, ' AND ')) : '', ' GROUP BY ', groupBy, ')',
+  );
+  const shown = panel.measures.map((m) => Sql.concat('"g".', ident(m)));
   return Sql.concat(
-    'SELECT CAST(', dimCol, ' AS VARCHAR) AS "x", ', Sql.join(measures),
-    ' FROM ', ident(ctx.table), ' WHERE ', filter, ' GROUP BY 1 ', order, ' LIMIT ', int(panel.limit, 1, 1000),
+    'WITH ', Sql.join([...ctes, rows]), ' SELECT ', Sql.join([...outKeys, ...shown, ...outFlags]),
+    ' FROM "ns_g" AS "g"', ...joins, ' ORDER BY ', Sql.join(order),
   );
 }
 
@@ -187,7 +325,7 @@ export function tableQuery(panel: TablePanel, ctx: DatasetContext, refine?: Pane
     ? Sql.concat(' ORDER BY ', column(panel.orderBy.column, ctx.columns, where), panel.orderBy.direction === 'asc' ? ' ASC' : ' DESC', ' NULLS LAST')
     : Sql.raw``;
   return Sql.concat(
-    'SELECT ', Sql.join(cols), ' FROM ', ident(ctx.table), ' WHERE ', rowFilter(ctx, refine, 'current', where), order,
+    'SELECT ', Sql.join(cols), ' FROM ', ident(ctx.table), ' WHERE ', panelRowFilter(ctx, refine, where), order,
     ' LIMIT ', int(panel.limit, 1, 10000),
   );
 }
@@ -209,6 +347,6 @@ export function memberCountsQuery(ctx: DatasetContext, dimension: string, limit 
   const where = `filter on "${dimension}"`;
   return Sql.concat(
     'SELECT CAST(', dimensionColumn(ctx, dimension, where), ' AS VARCHAR) AS "member", CAST(count(*) AS DOUBLE) AS "rows" FROM ', ident(ctx.table),
-    ' WHERE ', rowFilter(ctx, undefined, 'current', where), ' GROUP BY 1 ORDER BY 2 DESC, 1 ASC NULLS LAST LIMIT ', int(limit, 1, 10000),
+    ' WHERE ', panelRowFilter(ctx, undefined, where), ' GROUP BY 1 ORDER BY 2 DESC, 1 ASC NULLS LAST LIMIT ', int(limit, 1, 10000),
   );
 }

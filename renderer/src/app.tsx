@@ -23,6 +23,8 @@ import {
 import { getEngine } from './engine';
 import { formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
+import { ShareDialog } from './components/share-dialog';
+import { PrintReportButton } from './components/print-report';
 
 export function App({ host }: { host: HostApi }) {
   const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, store: useStore }), [host]);
@@ -72,6 +74,7 @@ function TopBar({ deps }: { deps: ActionDeps }) {
   const setEditing = useStore((s) => s.setEditing);
   const [message, setMessage] = useState('');
   const [saveOpen, setSaveOpen] = useState(false);
+  const [shareOpen, setShareOpen] = useState(false);
   const period = useStore((s) => {
     for (const d of Object.values(s.datasets)) if (d.status === 'ready' && d.period) return d.period;
     return null;
@@ -112,6 +115,10 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         <button type="button" onClick={() => setDrawer('history')}>
           History
         </button>
+        <button type="button" onClick={() => setShareOpen(true)}>
+          Share…
+        </button>
+        <PrintReportButton />
         <button type="button" aria-pressed={editing} className={editing ? 'active' : undefined} onClick={() => setEditing(!editing)} disabled={!!viewing}>
           {editing ? 'Done editing' : 'Edit layout'}
         </button>
@@ -144,6 +151,7 @@ function TopBar({ deps }: { deps: ActionDeps }) {
           )}
         </div>
       </div>
+      {shareOpen && <ShareDialog deps={deps} onClose={() => setShareOpen(false)} />}
     </header>
   );
 }

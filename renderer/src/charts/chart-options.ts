@@ -1,41 +1,184 @@
-// ECharts options built from our own typed panel spec. Never from raw option JSON in a file, and
-// no HTML formatters: labels are formatted as plain text here.
+// ECharts options built from our own typed panel spec. Never from raw option JSON in a file.
+// Axis and label formatters return plain text (ECharts draws it on the canvas). The tooltip is the
+// one place ECharts reads a formatter's string as HTML: every piece of data in it is escaped here.
 import type { EChartsCoreOption } from 'echarts/core';
-import type { ChartPanel, Dataset } from '../../../dashboards/schema';
-import type { QueryResult } from '../../../queries/engine/engine';
-import { formatAxis, formatMeasure, formatTimestamp } from '../format';
+import type { ChartPanel, Dataset, Measure } from '../../../dashboards/schema';
+import type { QueryResult, Row, Scalar } from '../../../queries/engine/engine';
+import { formatAxisAs, formatMeasure, formatShare, formatTimestamp } from '../format';
 
 const PALETTE = ['#3b6fd8', '#e07b39', '#3aa57a', '#b5487b', '#7a5cc8', '#c9a227', '#2f9bb3', '#8a8f99'];
+const OTHER_COLOR = '#a3a9b5';
 const GRID_LINE = { lineStyle: { color: '#eceef2' } };
+/** Above this many points, lines are down-sampled (LTTB) and scatters and bars draw in large mode. */
+export const LARGE_SERIES = 2000;
+/** What NULL members are called on a chart. */
+export const NULL_LABEL = '(null)';
+
+/** Escape text for the tooltip, which ECharts renders as HTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** One position on the category axis (or one slice): a member or time bucket, or the "Other" bucket. */
+export interface ChartCategory {
+  key: Scalar;
+  label: string;
+  other: boolean;
+  /** The first result row of this category, for drill-down (which reads `rows[i].x`). */
+  row: number;
+}
+
+interface SeriesMember {
+  key: Scalar;
+  label: string;
+  other: boolean;
+  rank: number;
+}
+
+const isOther = (row: Row, flag: 'x_other' | 'series_other') => row[flag] === true;
+const memberLabel = (v: Scalar) => (v === null ? NULL_LABEL : String(v));
+const identity = (v: Scalar, other: boolean) => `${other ? 'o' : 'm'}${v === null ? 'n' : typeof v === 'number' ? `#${v}` : `s${String(v)}`}`;
+
+/** The categories of a chart result, in the query's order (one per x, whatever the series). */
+export function chartCategories(panel: ChartPanel, result: QueryResult): ChartCategory[] {
+  const label = (key: Scalar) => (panel.x.type === 'time' && typeof key === 'number' ? formatTimestamp(key, false) : memberLabel(key));
+  // Without series each row is its own category (the query groups by x): no lookups for 100k points.
+  if (!hasSeriesSplit(result)) return result.rows.map((row, i) => ({ key: row.x ?? null, label: label(row.x ?? null), other: isOther(row, 'x_other'), row: i }));
+  const seen = new Map<string, ChartCategory>();
+  result.rows.forEach((row, i) => {
+    const key = row.x ?? null;
+    const other = isOther(row, 'x_other');
+    const id = identity(key, other);
+    if (!seen.has(id)) seen.set(id, { key, label: label(key), other, row: i });
+  });
+  return [...seen.values()];
+}
+
+/** Whether the result is split into series (it has a "series" column). */
+export function hasSeriesSplit(result: QueryResult): boolean {
+  return result.columns.some((c) => c.name === 'series');
+}
+
+function seriesMembers(result: QueryResult): SeriesMember[] {
+  const seen = new Map<string, SeriesMember>();
+  for (const row of result.rows) {
+    const key = row.series ?? null;
+    const other = isOther(row, 'series_other');
+    const id = identity(key, other);
+    if (!seen.has(id)) seen.set(id, { key, label: memberLabel(key), other, rank: Number(row.series_rank ?? Number.MAX_SAFE_INTEGER) });
+  }
+  return [...seen.values()].sort((a, b) => a.rank - b.rank);
+}
+
+const additive = (m: Measure) => m.agg === 'sum' || m.agg === 'count';
+
+interface BuiltSeries {
+  name: string;
+  measure: Measure;
+  other: boolean;
+  values: (number | null)[];
+}
 
 /** Build the option for a chart panel from its query result. */
 export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: QueryResult): EChartsCoreOption {
   const measures = panel.measures.map((name) => dataset.measures.find((m) => m.name === name)).filter((m) => m !== undefined);
-  const format = measures[0]?.format ?? 'number';
-  const axisValue = (v: number) => formatAxis(v, format);
-  const isTime = panel.x.type === 'time';
-  const labels = result.rows.map((r) => (typeof r.x === 'number' && isTime ? formatTimestamp(r.x, false) : r.x === null ? '(null)' : String(r.x)));
-  const values = (name: string) => result.rows.map((r) => (typeof r[name] === 'number' ? (r[name] as number) : null));
-  const tooltipValue = (v: unknown) => (typeof v === 'number' ? formatMeasure(v, format, false) : '–');
+  const firstFormat = measures[0]?.format ?? 'number';
+  const axisValue = (v: number) => formatAxisAs(v, panel.axisFormat, firstFormat);
+  const categories = chartCategories(panel, result);
+  const labels = categories.map((c) => c.label);
+  const measureLabel = (m: Measure) => m.label ?? m.name;
+
+  const built: BuiltSeries[] = [];
+  const split = hasSeriesSplit(result) && panel.chart !== 'pie';
+  if (split) {
+    const members = seriesMembers(result);
+    const position = new Map(members.map((s, i) => [identity(s.key, s.other), i]));
+    const index = new Map(categories.map((c, i) => [identity(c.key, c.other), i]));
+    const categoryOf = (row: Row) => index.get(identity(row.x ?? null, isOther(row, 'x_other'))) ?? -1;
+    for (const m of measures) {
+      // No rows is zero for counts and sums, but unknown for averages and ratios.
+      const grid = members.map(() => categories.map(() => (additive(m) || m.agg === 'count_distinct' ? 0 : null) as number | null));
+      for (const row of result.rows) {
+        const s = position.get(identity(row.series ?? null, isOther(row, 'series_other')));
+        const c = categoryOf(row);
+        const v = row[m.name];
+        if (s !== undefined && c >= 0) (grid[s] as (number | null)[])[c] = typeof v === 'number' ? v : null;
+      }
+      members.forEach((s, i) =>
+        built.push({ name: measures.length > 1 ? `${measureLabel(m)}: ${s.label}` : s.label, measure: m, other: s.other, values: grid[i] ?? [] }),
+      );
+    }
+  } else {
+    // One row per category (see chartCategories).
+    for (const m of measures) {
+      const values = result.rows.map((row) => {
+        const v = row[m.name];
+        return typeof v === 'number' ? v : null;
+      });
+      built.push({ name: measureLabel(m), measure: m, other: false, values });
+    }
+  }
+
+  // A share is "of total" only when nothing was left out of the chart.
+  const complete = panel.otherBucket || panel.x.type === 'time' || result.rows.length < panel.limit;
+  const showShare = panel.chart === 'bar' || panel.chart === 'stacked_bar' || panel.chart === 'horizontal_bar' || panel.chart === 'pie';
+  const shareOf = (s: BuiltSeries, category: number): number | null => {
+    if (!showShare || !additive(s.measure)) return null;
+    const value = s.values[category];
+    if (typeof value !== 'number' || value < 0) return null;
+    // Split charts: the share of this x across its series; otherwise the share among all categories.
+    const parts = split ? built.filter((b) => b.measure === s.measure).map((b) => b.values[category]) : s.values;
+    let total = 0;
+    for (const p of parts) {
+      if (typeof p !== 'number') continue;
+      if (p < 0) return null;
+      total += p;
+    }
+    return total > 0 ? value / total : null;
+  };
+  const shareText = (share: number | null) => (share === null ? '' : ` (${formatShare(share)} of ${complete ? 'total' : 'shown'})`);
+  const tooltipBox = { confine: true, extraCssText: 'max-width: 360px; white-space: normal; overflow-wrap: anywhere;' };
+  const legendNames = built.map((s) => s.name);
   const common = {
     animation: false,
     color: PALETTE,
-    grid: { left: 12, right: 16, top: measures.length > 1 ? 28 : 12, bottom: 8, containLabel: true },
-    legend: measures.length > 1 ? { top: 0, data: measures.map((m) => m.label ?? m.name) } : undefined,
+    grid: { left: 12, right: 16, top: built.length > 1 ? 32 : 12, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    legend:
+      built.length > 1
+        ? { type: 'scroll', top: 0, data: legendNames, textStyle: { width: 140, overflow: 'truncate' } }
+        : undefined,
   };
 
   if (panel.chart === 'pie') {
-    const m = measures[0];
+    const s = built[0];
+    const format = s?.measure.format ?? 'number';
     return {
       ...common,
-      tooltip: { trigger: 'item', valueFormatter: tooltipValue },
+      legend: undefined,
+      tooltip: {
+        ...tooltipBox,
+        trigger: 'item',
+        formatter: (p: { dataIndex: number; percent?: number; marker?: string }) => {
+          const c = categories[p.dataIndex];
+          const value = s?.values[p.dataIndex];
+          const percent = typeof p.percent === 'number' ? ` (${formatShare(p.percent / 100)})` : '';
+          return `${escapeHtml(c?.label ?? '')}<br/>${p.marker ?? ''}${escapeHtml(`${s?.name ?? ''}: ${tooltipNumber(value, format)}${percent}`)}`;
+        },
+      },
       series: [
         {
-          name: m?.label ?? m?.name ?? '',
+          name: s?.name ?? '',
           type: 'pie',
-          radius: ['40%', '72%'],
-          data: labels.map((name, i) => ({ name, value: m ? values(m.name)[i] : null })),
-          label: { overflow: 'truncate', width: 110 },
+          radius: ['36%', '64%'],
+          avoidLabelOverlap: true,
+          data: categories.map((c, i) => ({
+            name: c.label,
+            value: s?.values[i] ?? null,
+            ...(c.other ? { itemStyle: { color: OTHER_COLOR } } : {}),
+          })),
+          // Labels line up at the chart's edges, truncated to fit: never cut by the canvas.
+          label: { alignTo: 'edge', edgeDistance: 6, overflow: 'truncate', width: 100, formatter: (p: { name: string; percent?: number }) => `${p.name} ${formatShare((p.percent ?? 0) / 100)}` },
+          labelLine: { length: 8, length2: 6 },
         },
       ],
     };
@@ -43,27 +186,61 @@ export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: Qu
 
   const horizontal = panel.chart === 'horizontal_bar';
   const seriesType = panel.chart === 'line' || panel.chart === 'area' ? 'line' : panel.chart === 'scatter' ? 'scatter' : 'bar';
-  const series = measures.map((m) => ({
-    name: m.label ?? m.name,
+  const large = categories.length > LARGE_SERIES;
+  const series = built.map((s, i) => ({
+    name: s.name,
     type: seriesType,
-    data: values(m.name),
-    showSymbol: false,
+    data: s.values.map((v, c) => (categories[c]?.other && !split && seriesType === 'bar' ? { value: v, itemStyle: { color: OTHER_COLOR } } : v)),
+    ...(s.other ? { color: OTHER_COLOR } : { color: PALETTE[i % PALETTE.length] }),
+    showSymbol: seriesType === 'scatter' || categories.length === 1,
     barMaxWidth: 28,
-    ...(panel.chart === 'stacked_bar' ? { stack: 'total' } : {}),
-    ...(panel.chart === 'area' ? { areaStyle: { opacity: 0.25 } } : panel.chart === 'line' ? { areaStyle: { opacity: 0.06 } } : {}),
+    ...(panel.chart === 'stacked_bar' ? { stack: split ? s.measure.name : 'total' } : {}),
+    ...(panel.chart === 'area' ? { areaStyle: { opacity: 0.25 } } : panel.chart === 'line' && built.length === 1 ? { areaStyle: { opacity: 0.06 } } : {}),
+    ...(split && seriesType === 'line' && !additive(s.measure) ? { connectNulls: true } : {}),
+    ...(large && seriesType === 'line' ? { sampling: 'lttb' } : {}),
+    ...(large && seriesType === 'scatter' ? { large: true, largeThreshold: LARGE_SERIES, symbolSize: 3 } : {}),
+    ...(large && seriesType === 'bar' && panel.chart !== 'stacked_bar' ? { large: true, largeThreshold: LARGE_SERIES } : {}),
   }));
-  const tooltip = { trigger: 'axis', axisPointer: { type: isTime && !horizontal ? 'line' : 'shadow' }, valueFormatter: tooltipValue };
-  const category = { type: 'category', data: labels, boundaryGap: seriesType !== 'line', axisLabel: { hideOverlap: true } };
+
+  const tooltip = {
+    ...tooltipBox,
+    trigger: 'axis',
+    axisPointer: { type: panel.x.type === 'time' && !horizontal ? 'line' : 'shadow' },
+    formatter: (params: unknown) => {
+      const list = (Array.isArray(params) ? params : [params]) as { dataIndex: number; seriesIndex: number; marker?: string }[];
+      const c = list[0]?.dataIndex ?? -1;
+      const lines = list.map((p) => {
+        const s = built[p.seriesIndex];
+        if (!s) return '';
+        const text = `${s.name}: ${tooltipNumber(s.values[c], s.measure.format)}${shareText(shareOf(s, c))}`;
+        return `${p.marker ?? ''}${escapeHtml(text)}`;
+      });
+      return [escapeHtml(categories[c]?.label ?? ''), ...lines].join('<br/>');
+    },
+  };
+  // Long member names on a horizontal axis lean, so neighbours do not hide each other.
+  const leaning = !horizontal && panel.x.type === 'dimension' && categories.length > 1 && labels.some((l) => l.length > 10);
+  const category = {
+    type: 'category',
+    data: labels,
+    boundaryGap: seriesType !== 'line',
+    axisLabel: {
+      hideOverlap: true,
+      width: horizontal ? 130 : leaning ? 90 : 110,
+      overflow: 'truncate',
+      ...(leaning ? { rotate: 30 } : {}),
+    },
+  };
   const value = { type: 'value', axisLabel: { formatter: axisValue, hideOverlap: true }, splitLine: GRID_LINE };
   if (horizontal) {
     // Long category names stay readable on the vertical axis, biggest first.
-    return {
-      ...common,
-      tooltip,
-      xAxis: value,
-      yAxis: { ...category, inverse: true, axisLabel: { width: 130, overflow: 'truncate' } },
-      series,
-    };
+    return { ...common, tooltip, xAxis: value, yAxis: { ...category, inverse: true }, series };
   }
-  return { ...common, tooltip, xAxis: category, yAxis: value, series };
+  // A line's last label is centred on the plot's right edge: leave it room rather than cut it.
+  const grid = seriesType === 'line' ? { ...common.grid, right: 36 } : common.grid;
+  return { ...common, grid, tooltip, xAxis: category, yAxis: value, series };
+}
+
+function tooltipNumber(v: number | null | undefined, format: Measure['format']): string {
+  return typeof v === 'number' ? formatMeasure(v, format, false) : '–';
 }

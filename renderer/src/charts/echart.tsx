@@ -68,7 +68,17 @@ export function EChart({
       if (!instance.isDisposed()) instance.resize();
     });
     observer.observe(el);
+    // Printing lays the page out again at the paper's width without a resize event (and a
+    // ResizeObserver only runs after the print): redraw at the printed size now, and back after.
+    const printing = window.matchMedia('print');
+    const onPrintChange = () => {
+      if (instance.isDisposed()) return;
+      instance.resize();
+      instance.getZr().flush();
+    };
+    printing.addEventListener('change', onPrintChange);
     return () => {
+      printing.removeEventListener('change', onPrintChange);
       observer.disconnect();
       instance.off('finished', onFinished);
       instance.off('click', onClick);

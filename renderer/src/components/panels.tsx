@@ -1,8 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type * as echarts from 'echarts/core';
 import type { Dataset, Panel } from '../../../dashboards/schema';
 import { isDataPanel, type ActionDeps } from '../actions/dashboard-actions';
 import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import { PanelBody, TextBody } from './panel-bodies';
+import { PanelMenu } from './panel-menu';
+import { refinementFor } from '../explore';
 import { useStore, type PanelState } from '../store';
 
 /**
@@ -32,11 +35,24 @@ export function PanelFrame({
     if (status !== 'loading' && !(status === 'ready' && panel.kind === 'chart')) markDrawn(panel.id);
   }, [status, panel.kind, panel.id, markDrawn]);
   const closeMenu = useCallback(() => setPoint(null), []);
+  // The chart instance on screen, for PNG export (EChart reports it, and null on dispose).
+  const chart = useRef<echarts.ECharts | null>(null);
+  const getChart = useCallback(() => chart.current, []);
+  const onInstance = useCallback((c: echarts.ECharts | null) => {
+    chart.current = c;
+  }, []);
+  // The refinement the runner used for this panel, so "all rows" are the rows the panel shows.
+  const file = useStore((s) => s.viewing?.dashboard ?? s.dashboard);
+  const explore = useStore((s) => s.explore);
+  const refine = useMemo(() => (file && isDataPanel(panel) ? refinementFor(panel, file, explore) : undefined), [file, panel, explore]);
   const drillable = deps && source.kind === 'chart' && panel.kind === 'chart';
 
   return (
     <section className={`panel panel-${panel.kind}`} data-panel-id={panel.id} data-state={status} aria-busy={status === 'loading'} aria-label={panel.title}>
-      <EditableTitle title={panel.title} onRename={onRename} />
+      <div className="panel-head">
+        <EditableTitle title={panel.title} onRename={onRename} />
+        <PanelMenu panel={panel} dataset={dataset} state={state} getChart={getChart} refine={refine} />
+      </div>
       {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
       <div className="panel-body">
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} />}
@@ -49,7 +65,7 @@ export function PanelFrame({
           </div>
         )}
         {state?.status === 'ready' && dataset && isDataPanel(panel) && (
-          <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} onPointClick={drillable ? setPoint : undefined} />
+          <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} onPointClick={drillable ? setPoint : undefined} onInstance={onInstance} />
         )}
         {drillable && point && state?.status === 'ready' && dataset && panel.kind === 'chart' && (
           <ChartActionsMenu deps={deps} panel={panel} dataset={dataset} result={state.result} point={point} onClose={closeMenu} />

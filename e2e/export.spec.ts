@@ -1,0 +1,169 @@
+// Panel exports, end to end: each panel's "⋯" menu downloads PNG, SVG and CSV files, checked
+// byte by byte and against native DuckDB.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, expect } from './fixtures/app';
+import { queryNative } from './oracle';
+import { ExportPage, parseCsv, pngSize } from './pages/export-page';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DEMO_PARQUET = path.resolve(here, '..', 'dashboards', 'examples', 'data', 'orders.parquet');
+const BOM = [0xef, 0xbb, 0xbf];
+const TABLE_COLUMNS = ['order_ts', 'order_id', 'customer_id', 'country', 'city', 'channel', 'campaign', 'category', 'amount', 'quantity'];
+
+/** The demo's last 30 whole days, as the dashboard defines them, on native DuckDB. */
+const LAST_30_DAYS = `
+  WITH b AS (SELECT date_trunc('day', max(order_ts)) + INTERVAL 1 DAY AS end_ts FROM orders)
+  SELECT * FROM orders, b WHERE order_ts >= end_ts - INTERVAL 30 DAY AND order_ts < end_ts`;
+
+const text = (bytes: Buffer) => bytes.subarray(BOM.length).toString('utf8');
+
+test('"Download CSV (all rows)" of a table has every row of the period, not the 100 shown', async ({ dashboard, page }) => {
+  const exports = new ExportPage(page, dashboard);
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  await expect(dashboard.panel('recent_orders').locator('tbody tr')).toHaveCount(100);
+
+  const file = await exports.download('recent_orders', 'Download CSV (all rows)');
+  expect(file.fileName).toBe('recent-orders.csv');
+  expect(Array.from(file.bytes.subarray(0, 3))).toEqual(BOM);
+
+  const [native] = await queryNative(
+    DEMO_PARQUET,
+    `SELECT count(*) AS n, count(*) FILTER (WHERE amount IS NULL) AS null_amounts, sum(amount)::DOUBLE AS revenue,
+            strftime(max(order_ts), '%Y-%m-%d %H:%M:%S') AS newest FROM (${LAST_30_DAYS})`,
+  );
+  const [header, ...rows] = parseCsv(text(file.bytes));
+  expect(header).toEqual(TABLE_COLUMNS);
+  expect(rows.length).toBe(Number(native?.n));
+  expect(rows.length).toBeGreaterThan(100);
+  expect(rows.every((r) => r.length === TABLE_COLUMNS.length)).toBe(true);
+
+  // Newest first, as the panel orders it; ISO timestamps; NULL amounts empty; plain numbers.
+  expect(rows[0]?.[0]).toBe(native?.newest);
+  expect(rows.every((r) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3})?$/.test(r[0] ?? ''))).toBe(true);
+  const amounts = rows.map((r) => r[8] ?? '');
+  expect(amounts.filter((a) => a === '').length).toBe(Number(native?.null_amounts));
+  expect(amounts.every((a) => a === '' || /^-?\d+(\.\d+)?(e[+-]\d+)?$/.test(a))).toBe(true);
+  const revenue = amounts.reduce((sum, a) => sum + (a === '' ? 0 : Number(a)), 0);
+  expect(revenue).toBeCloseTo(Number(native?.revenue), 4);
+
+  // A KPI's CSV carries its exact value.
+  const kpi = await exports.download('kpi_revenue', 'Download CSV');
+  expect(kpi.fileName).toBe('revenue.csv');
+  const kpiRows = parseCsv(text(kpi.bytes));
+  expect(kpiRows[0]).toEqual(['period', 'revenue']);
+  expect(Number(kpiRows.find((r) => r[0] === 'current')?.[1])).toBeCloseTo(Number(native?.revenue), 4);
+});
+
+test('an export follows the filters the panel shows: a click filter narrows "all rows"', async ({ dashboard, page }) => {
+  const exports = new ExportPage(page, dashboard);
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const members = await queryNative(DEMO_PARQUET, `SELECT campaign AS m, sum(amount) AS r FROM (${LAST_30_DAYS}) GROUP BY 1 ORDER BY r DESC NULLS LAST, 1`);
+  const campaigns = members.map((r) => String(r.m));
+  const index = campaigns.indexOf('Paid Search');
+  expect(index).toBeGreaterThanOrEqual(0);
+  const menu = await dashboard.clickBar('revenue_by_campaign', index, campaigns.length);
+  await dashboard.chooseMenuAction(menu, /^Filter other panels to /);
+  await expect(page.getByTestId('context-chip')).toContainText('Campaign = Paid Search');
+
+  const file = await exports.download('recent_orders', 'Download CSV (all rows)');
+  const [header, ...rows] = parseCsv(text(file.bytes));
+  const [native] = await queryNative(DEMO_PARQUET, `SELECT count(*) AS n FROM (${LAST_30_DAYS}) WHERE campaign = 'Paid Search'`);
+  expect(rows.length).toBe(Number(native?.n));
+  const campaign = (header ?? []).indexOf('campaign');
+  expect(rows.every((r) => r[campaign] === 'Paid Search')).toBe(true);
+});
+
+test('a chart downloads as PNG at twice its size and as SVG with its axis labels, by mouse and keyboard', async ({ dashboard, page }) => {
+  const exports = new ExportPage(page, dashboard);
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+
+  const png = await exports.download('daily_revenue', 'Download PNG');
+  expect(png.fileName).toBe('daily-revenue.png');
+  const size = pngSize(png.bytes);
+  const onScreen = await dashboard.panel('daily_revenue').locator('.chart').boundingBox();
+  if (!onScreen) throw new Error('the chart is not on screen');
+  expect(size.width).toBeGreaterThanOrEqual(Math.floor(onScreen.width));
+  expect(size.height).toBeGreaterThanOrEqual(Math.floor(onScreen.height));
+
+  // The keyboard: Enter opens on the first entry, arrows move and wrap, Esc closes back to the button.
+  const button = await exports.menuButton('daily_revenue');
+  await button.focus();
+  await page.keyboard.press('Enter');
+  await expect(exports.menu('daily_revenue')).toBeVisible();
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  await expect(exports.menuItem('daily_revenue', 'Download PNG')).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(exports.menuItem('daily_revenue', 'Download CSV')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(exports.menuItem('daily_revenue', 'Download SVG')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(exports.menu('daily_revenue')).toBeHidden();
+  await expect(button).toBeFocused();
+
+  await page.keyboard.press('Space');
+  await page.keyboard.press('ArrowDown');
+  await expect(exports.menuItem('daily_revenue', 'Download SVG')).toBeFocused();
+  const svg = await exports.saveDownload(() => page.keyboard.press('Enter'));
+  expect(svg.fileName).toBe('daily-revenue.svg');
+  const markup = svg.bytes.toString('utf8');
+  expect(markup.startsWith('<svg')).toBe(true);
+  expect(markup).not.toContain('<script');
+  // The first day of the period labels the time axis; the value axis is in dollars.
+  const [first] = await queryNative(DEMO_PARQUET, `SELECT strftime(min(order_ts), '%Y-%m-%d') AS day FROM (${LAST_30_DAYS})`);
+  expect(markup).toContain(`>${String(first?.day)}</text>`);
+  expect(markup).toMatch(/>\$[\d.,]+K?<\/text>/);
+  await expect(exports.menu('daily_revenue')).toBeHidden();
+});
+
+// Text that must survive the trip to a spreadsheet: quotes, commas, line breaks, formulas, unicode.
+// (DuckDB 0.9.1 sniffs a column as VARCHAR when its last value is empty, so the NULL is not last.)
+const NOTES_CSV = [
+  'ts,label,amount',
+  '2025-01-01 10:00:00,"He said ""hi"", then left",1.5',
+  '2025-01-02 11:00:00,"=HYPERLINK(""http://example.invalid"",""x"")",-2',
+  '2025-01-03 12:00:00,Zürich 東京,',
+  '2025-01-04 13:00:00,"two',
+  'lines",3',
+  '',
+].join('\n');
+
+const NOTES_DASHBOARD = {
+  type: 'northstar.dashboard',
+  schemaVersion: 2,
+  id: '0b7e3a52-54c4-4f0e-9d43-7d1b8f3c2a61',
+  title: 'Notes',
+  timeRange: { lastDays: 3660, anchor: 'data' },
+  sources: [{ name: 'notes', kind: 'file', path: 'data/notes.csv', format: 'csv' }],
+  datasets: [{ name: 'notes', kind: 'table', source: 'notes', timeColumn: 'ts', measures: [], dimensions: [], hierarchies: [] }],
+  panels: [{ id: 'notes_table', kind: 'table', title: 'Notes: "odd", text', dataset: 'notes', columns: ['ts', 'label', 'amount'], orderBy: { column: 'ts', direction: 'asc' }, limit: 2 }],
+  layout: [{ panel: 'notes_table', x: 0, y: 0, w: 12, h: 6 }],
+};
+
+test.describe('text that spreadsheets misread', () => {
+  test.use({ openFile: 'notes.dashboard.json', extraFiles: { 'data/notes.csv': NOTES_CSV, 'notes.dashboard.json': `${JSON.stringify(NOTES_DASHBOARD, null, 2)}\n` } });
+
+  test('is quoted per RFC 4180 and formulas are defused', async ({ dashboard, page }) => {
+    const exports = new ExportPage(page, dashboard);
+    await dashboard.open();
+    await dashboard.waitUntilDrawn();
+    await expect(dashboard.panel('notes_table').locator('tbody tr')).toHaveCount(2);
+
+    const file = await exports.download('notes_table', 'Download CSV (all rows)');
+    expect(file.fileName).toBe('notes-odd-text.csv');
+    expect(Array.from(file.bytes.subarray(0, 3))).toEqual(BOM);
+    const csv = text(file.bytes);
+    expect(csv).toBe(
+      'ts,label,amount\r\n' +
+        '2025-01-01 10:00:00,"He said ""hi"", then left",1.5\r\n' +
+        `2025-01-02 11:00:00,"'=HYPERLINK(""http://example.invalid"",""x"")",-2\r\n` +
+        '2025-01-03 12:00:00,Zürich 東京,\r\n' +
+        '2025-01-04 13:00:00,"two\nlines",3\r\n',
+    );
+    expect(parseCsv(csv)[4]).toEqual(['2025-01-04 13:00:00', 'two\nlines', '3']);
+  });
+});

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+// Fixtures go through the schema, so defaults of fields added later fill in.
+import { ChartPanel, Dataset } from '../../../dashboards/schema';
+import type { QueryResult, Row } from '../../../queries/engine/engine';
+import { LARGE_SERIES, buildChartOption, chartCategories, escapeHtml } from './chart-options';
+
+const dataset = Dataset.parse({
+  name: 'orders',
+  kind: 'table',
+  source: 'orders',
+  timeColumn: 'order_ts',
+  measures: [
+    { name: 'revenue', agg: 'sum', column: 'amount', format: 'currency', label: 'Revenue' },
+    { name: 'orders', agg: 'count_distinct', column: 'order_id', format: 'integer', label: 'Orders' },
+    { name: 'aov', agg: 'ratio', numerator: 'revenue', denominator: 'orders', format: 'currency', label: 'AOV' },
+    { name: 'rows', agg: 'count', format: 'integer', label: 'Rows' },
+  ],
+  dimensions: [
+    { name: 'region', column: 'region' },
+    { name: 'channel', column: 'channel' },
+  ],
+});
+
+const panel = (over: Record<string, unknown>): ChartPanel =>
+  ChartPanel.parse({ id: 'c', title: 'C', kind: 'chart', dataset: 'orders', chart: 'bar', x: { type: 'dimension', dimension: 'region' }, measures: ['revenue'], ...over });
+
+const result = (rows: Row[]): QueryResult => ({
+  columns: Object.keys(rows[0] ?? { x: null }).map((name) => ({ name, type: typeof rows[0]?.[name] === 'number' ? 'Float64' : typeof rows[0]?.[name] === 'boolean' ? 'Bool' : 'Utf8' })),
+  rows,
+});
+
+// The option is loosely typed (EChartsCoreOption): tests read it as plain data.
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const asAny = (o: unknown) => o as Any;
+const HOSTILE = '<img src=x onerror=alert(1)> & "quotes"';
+
+describe('categories and series', () => {
+  const byRegion = result([
+    { x: 'EMEA', revenue: 300, x_other: false },
+    { x: HOSTILE, revenue: 100, x_other: false },
+    { x: null, revenue: 50, x_other: false },
+    { x: 'Other', revenue: 50, x_other: true },
+  ]);
+
+  it('labels NULL as "(null)", keeps hostile names as text, and greys the Other bar', () => {
+    const option = asAny(buildChartOption(panel({ otherBucket: true }), dataset, byRegion));
+    expect(option.xAxis.data).toEqual(['EMEA', HOSTILE, '(null)', 'Other']);
+    expect(option.series).toHaveLength(1);
+    expect(option.series[0].data[3]).toEqual({ value: 50, itemStyle: { color: expect.any(String) } });
+    expect(option.series[0].data.slice(0, 3)).toEqual([300, 100, 50]);
+    // Long names are truncated on the axis; the tooltip has them in full.
+    expect(option.xAxis.axisLabel).toMatchObject({ overflow: 'truncate', width: expect.any(Number) });
+  });
+
+  it('tells the Other bucket from a member named "Other" and maps categories to rows for drill-down', () => {
+    const rows = result([
+      { x: 'Other', series: 'web', series_rank: 1, revenue: 1, x_other: false, series_other: false },
+      { x: 'Other', series: 'shop', series_rank: 2, revenue: 2, x_other: false, series_other: false },
+      { x: 'Other', series: 'web', series_rank: 1, revenue: 3, x_other: true, series_other: false },
+    ]);
+    const cats = chartCategories(panel({ series: 'channel', otherBucket: true }), rows);
+    expect(cats.map((c) => [c.label, c.other, c.row])).toEqual([
+      ['Other', false, 0],
+      ['Other', true, 2],
+    ]);
+  });
+
+  it('splits each measure into one series per member, ordered by rank, stacked per measure', () => {
+    const rows = result([
+      { x: 'EMEA', series: 'web', series_rank: 1, revenue: 10, rows: 1, x_other: false, series_other: false },
+      { x: 'EMEA', series: 'Other', series_rank: 3, revenue: 5, rows: 1, x_other: false, series_other: true },
+      { x: 'APAC', series: 'shop', series_rank: 2, revenue: 7, rows: 2, x_other: false, series_other: false },
+    ]);
+    const option = asAny(buildChartOption(panel({ chart: 'stacked_bar', series: 'channel', measures: ['revenue', 'rows'], otherBucket: true }), dataset, rows));
+    expect(option.xAxis.data).toEqual(['EMEA', 'APAC']);
+    expect(option.series.map((s: Any) => s.name)).toEqual(['Revenue: web', 'Revenue: shop', 'Revenue: Other', 'Rows: web', 'Rows: shop', 'Rows: Other']);
+    expect(option.series.map((s: Any) => s.stack)).toEqual(['revenue', 'revenue', 'revenue', 'rows', 'rows', 'rows']);
+    // Missing combinations of an additive measure are zero.
+    expect(option.series[0].data).toEqual([10, 0]);
+    expect(option.series[1].data).toEqual([0, 7]);
+    expect(option.series[2].data).toEqual([5, 0]);
+    expect(option.legend.data).toHaveLength(6);
+  });
+
+  it('leaves missing combinations of a ratio empty and connects the line over them', () => {
+    const rows = result([
+      { x: 1, series: 'a', series_rank: 1, aov: 10, series_other: false },
+      { x: 2, series: 'b', series_rank: 2, aov: 7, series_other: false },
+    ]);
+    const option = asAny(buildChartOption(panel({ chart: 'line', x: { type: 'time', grain: 'day' }, series: 'channel', measures: ['aov'] }), dataset, rows));
+    expect(option.series[0].data).toEqual([10, null]);
+    expect(option.series[0].connectNulls).toBe(true);
+  });
+});
+
+describe('tooltips: formatted values, shares, escaped names', () => {
+  const rows = result([
+    { x: HOSTILE, revenue: 1234, aov: 12.5 },
+    { x: 'B', revenue: 3702, aov: 40 },
+  ]);
+
+  it('bar: the value as currency and its share of the total, with the member name escaped', () => {
+    const option = asAny(buildChartOption(panel({ measures: ['revenue', 'aov'], limit: 20 }), dataset, rows));
+    const text: string = option.tooltip.formatter([
+      { dataIndex: 0, seriesIndex: 0, marker: '' },
+      { dataIndex: 0, seriesIndex: 1, marker: '' },
+    ]);
+    expect(text).toBe(`${escapeHtml(HOSTILE)}<br/>Revenue: $1,234.00 (25% of total)<br/>AOV: $12.50`);
+    expect(text).not.toContain('<img');
+    expect(text).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;');
+  });
+
+  it('says "of shown" when members beyond the limit were left out, and gives no share for lines', () => {
+    const cut = asAny(buildChartOption(panel({ limit: 2 }), dataset, rows));
+    expect(cut.tooltip.formatter([{ dataIndex: 1, seriesIndex: 0 }])).toContain('(75% of shown)');
+    const line = asAny(buildChartOption(panel({ chart: 'line', x: { type: 'time', grain: 'day' } }), dataset, result([{ x: 0, revenue: 5 }])));
+    expect(line.tooltip.formatter([{ dataIndex: 0, seriesIndex: 0 }])).toBe('1970-01-01<br/>Revenue: $5.00');
+  });
+
+  it('gives no share when values are negative', () => {
+    const option = asAny(buildChartOption(panel({}), dataset, result([{ x: 'a', revenue: -5 }, { x: 'b', revenue: 10 }])));
+    expect(option.tooltip.formatter([{ dataIndex: 1, seriesIndex: 0 }])).toBe('b<br/>Revenue: $10.00');
+    expect(option.tooltip.formatter([{ dataIndex: 0, seriesIndex: 0 }])).toBe('a<br/>Revenue: -$5.00');
+  });
+
+  it('series split: the share of the member within its x', () => {
+    const split = result([
+      { x: 'EMEA', series: 'web', series_rank: 1, revenue: 30, x_other: false, series_other: false },
+      { x: 'EMEA', series: 'shop', series_rank: 2, revenue: 10, x_other: false, series_other: false },
+    ]);
+    const option = asAny(buildChartOption(panel({ chart: 'stacked_bar', series: 'channel', otherBucket: true }), dataset, split));
+    expect(option.tooltip.formatter([{ dataIndex: 0, seriesIndex: 0 }, { dataIndex: 0, seriesIndex: 1 }])).toBe('EMEA<br/>web: $30.00 (75% of total)<br/>shop: $10.00 (25% of total)');
+  });
+
+  it('pie: the percent in the tooltip and on the label, labels as plain text', () => {
+    const option = asAny(buildChartOption(panel({ chart: 'pie' }), dataset, rows));
+    const s = option.series[0];
+    expect(s.type).toBe('pie');
+    expect(s.data.map((d: Any) => d.name)).toEqual([HOSTILE, 'B']);
+    expect(option.tooltip.formatter({ dataIndex: 0, percent: 25, marker: '' })).toBe(`${escapeHtml(HOSTILE)}<br/>Revenue: $1,234.00 (25%)`);
+    // Labels are canvas text, not HTML: no escaping there.
+    expect(s.label.formatter({ name: HOSTILE, percent: 25 })).toBe(`${HOSTILE} 25%`);
+  });
+});
+
+describe('axis format and large series', () => {
+  it('axisFormat overrides the tick format of the first measure', () => {
+    const rows = result([{ x: 'a', revenue: 12000 }]);
+    const tick = (axisFormat: string) => asAny(buildChartOption(panel({ axisFormat }), dataset, rows)).yAxis.axisLabel.formatter(12000);
+    expect(tick('auto')).toBe('$12K');
+    expect(tick('number')).toBe('12,000');
+    expect(tick('compact')).toBe('12K');
+    expect(tick('percent')).toBe('1,200,000%');
+    const horizontal = asAny(buildChartOption(panel({ chart: 'horizontal_bar', axisFormat: 'number' }), dataset, rows));
+    expect(horizontal.xAxis.axisLabel.formatter(-1500)).toBe('-1,500');
+    expect(horizontal.yAxis.inverse).toBe(true);
+  });
+
+  it('lines of more than LARGE_SERIES points are sampled with LTTB; scatters draw in large mode', () => {
+    const many = result(Array.from({ length: 100_000 }, (_, i) => ({ x: i * 86_400_000, revenue: Math.sin(i / 500) * 100 })));
+    const line = asAny(buildChartOption(panel({ chart: 'line', x: { type: 'time', grain: 'day' } }), dataset, many));
+    expect(line.series[0].sampling).toBe('lttb');
+    expect(line.series[0].showSymbol).toBe(false);
+    expect(line.series[0].data).toHaveLength(100_000);
+    const scatter = asAny(buildChartOption(panel({ chart: 'scatter', x: { type: 'time', grain: 'day' } }), dataset, many));
+    expect(scatter.series[0]).toMatchObject({ type: 'scatter', large: true, largeThreshold: LARGE_SERIES });
+    const small = asAny(buildChartOption(panel({ chart: 'line', x: { type: 'time', grain: 'day' } }), dataset, result([{ x: 0, revenue: 1 }, { x: 1, revenue: 2 }])));
+    expect(small.series[0].sampling).toBeUndefined();
+  });
+
+  it('a single point is drawn with its symbol', () => {
+    const one = asAny(buildChartOption(panel({ chart: 'line', x: { type: 'time', grain: 'day' } }), dataset, result([{ x: 0, revenue: 1 }])));
+    expect(one.series[0].showSymbol).toBe(true);
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes the characters that matter in HTML text and attributes', () => {
+    expect(escapeHtml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
+  });
+});

@@ -1,0 +1,255 @@
+// The bodies of panels: KPI tile, chart, table and text, drawn from a query result.
+import { useEffect, useMemo, useState } from 'react';
+import * as echarts from 'echarts/core';
+import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel } from '../../../dashboards/schema';
+import type { QueryResult, Row } from '../../../queries/engine/engine';
+import { buildChartOption, chartCategories } from '../charts/chart-options';
+import { EChart, type ChartPoint } from '../charts/echart';
+import { cellTone, formatCell, formatChange, formatTimestamp, formatValue, thresholdTone, type ValueFormat } from '../format';
+import { useStore } from '../store';
+import { Markdown } from './markdown';
+
+// echart.tsx registers lines and bars; panels draw every chart type of the schema.
+
+/** A text panel: its Markdown, drawn from tokens (never as HTML). */
+export function TextBody({ markdown, onOpenLink }: { markdown: string; onOpenLink?: (url: string) => void }) {
+  return (
+    <div className="text-body">
+      <Markdown source={markdown} onOpenLink={onOpenLink} />
+    </div>
+  );
+}
+
+export function PanelBody({
+  panel,
+  dataset,
+  result,
+  onDrawn,
+  onPointClick,
+  onInstance,
+}: {
+  panel: DataPanel;
+  dataset: Dataset;
+  result: QueryResult;
+  onDrawn: () => void;
+  onPointClick?: (p: ChartPoint) => void;
+  /** Receives the chart instance on screen, and null when it goes (for PNG export). */
+  onInstance?: (chart: echarts.ECharts | null) => void;
+}) {
+  switch (panel.kind) {
+    case 'kpi':
+      return <KpiTile panel={panel} dataset={dataset} result={result} />;
+    case 'chart':
+      return <ChartBody panel={panel} dataset={dataset} result={result} onDrawn={onDrawn} onPointClick={onPointClick} onInstance={onInstance} />;
+    case 'table':
+      return <TableBody panel={panel} result={result} />;
+  }
+}
+
+const numberOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset; result: QueryResult }) {
+  const measure = dataset.measures.find((m) => m.name === panel.measure);
+  const format: ValueFormat = panel.format === 'auto' ? (measure?.format ?? 'number') : panel.format;
+  const show = (v: number | null, compact = true) => formatValue(v, format, { decimals: panel.decimals, compact });
+  const pick = (period: string) => numberOrNull(result.rows.find((r) => r.period === period)?.value);
+  const current = pick('current');
+  const compared = panel.comparison === 'target' ? (panel.target ?? null) : pick('previous');
+  const change = formatChange(current, compared);
+  const good = change.direction === null || change.direction === 'flat' ? 'neutral' : (change.direction === 'up') === (panel.goodDirection === 'up') ? 'good' : 'bad';
+  const tone = thresholdTone(current, panel.thresholds, panel.goodDirection);
+  const days = useStore((s) => {
+    const ds = s.datasets[dataset.name];
+    return ds?.status === 'ready' ? (ds.period?.days ?? null) : null;
+  });
+  const spark = useMemo(
+    () =>
+      result.rows
+        .filter((r) => r.period === 'spark' && typeof r.x === 'number')
+        .map((r) => ({ x: r.x as number, y: numberOrNull(r.value) })),
+    [result],
+  );
+  const against =
+    panel.comparison === 'previous_period'
+      ? `vs ${days === null ? 'previous period' : `previous ${days} days`} (${show(compared)})`
+      : panel.comparison === 'previous_year'
+        ? `vs same period last year (${show(compared)})`
+        : compared === null
+          ? 'no target set'
+          : `vs target ${show(compared)}`;
+  return (
+    <div className="kpi">
+      <div
+        className={`kpi-value${tone ? ` kpi-${tone}` : ''}`}
+        data-value={current ?? ''}
+        data-tone={tone ?? undefined}
+        title={current === null ? '' : `${show(current, false)}${tone ? ` (${tone === 'bad' ? 'past the alert threshold' : 'past the warning threshold'})` : ''}`}
+      >
+        {show(current)}
+      </div>
+      {panel.comparison !== 'none' && (
+        <div className={`kpi-change ${good}`} data-previous={compared ?? ''}>
+          <span className="kpi-delta">{change.text}</span>
+          <span className="kpi-vs">{against}</span>
+        </div>
+      )}
+      {panel.sparkline && <Sparkline points={spark} label={sparkLabel(measure?.label ?? panel.measure, spark, show)} />}
+    </div>
+  );
+}
+
+function sparkLabel(name: string, points: { x: number; y: number | null }[], show: (v: number | null) => string): string {
+  const values = points.map((p) => p.y).filter((y): y is number => y !== null);
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (!first || !last || values.length === 0) return `Daily ${name}: no data in this period`;
+  return `Daily ${name}, ${formatTimestamp(first.x, false)} to ${formatTimestamp(last.x, false)}: from ${show(first.y)} to ${show(last.y)}, low ${show(Math.min(...values))}, high ${show(Math.max(...values))}`;
+}
+
+const SPARK_W = 120;
+const SPARK_H = 28;
+
+/** A small inline trend line (SVG, no chart engine): x by time, y scaled to the day values. */
+export function Sparkline({ points, label }: { points: { x: number; y: number | null }[]; label: string }) {
+  const drawn = points.filter((p): p is { x: number; y: number } => p.y !== null);
+  const pad = 2;
+  let shape = null;
+  let zero = null;
+  if (drawn.length > 0) {
+    const xs = drawn.map((p) => p.x);
+    const ys = drawn.map((p) => p.y);
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+    const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const sx = (x: number) => (x1 === x0 ? SPARK_W / 2 : pad + ((x - x0) / (x1 - x0)) * (SPARK_W - 2 * pad));
+    const sy = (y: number) => (y1 === y0 ? SPARK_H / 2 : SPARK_H - pad - ((y - y0) / (y1 - y0)) * (SPARK_H - 2 * pad));
+    if (y0 < 0 && y1 > 0) zero = <line className="sparkline-zero" x1={0} x2={SPARK_W} y1={sy(0)} y2={sy(0)} />;
+    const only = drawn.length === 1 ? drawn[0] : undefined;
+    shape = only ? (
+        <circle cx={sx(only.x)} cy={sy(only.y)} r={2} />
+      ) : (
+        <polyline points={drawn.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')} />
+      );
+  }
+  return (
+    <svg className="sparkline" role="img" aria-label={label} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} width={SPARK_W} height={SPARK_H} preserveAspectRatio="none">
+      <title>{label}</title>
+      {zero}
+      {shape}
+    </svg>
+  );
+}
+
+function ChartBody({
+  panel,
+  dataset,
+  result,
+  onDrawn,
+  onPointClick,
+  onInstance,
+}: {
+  panel: ChartPanel;
+  dataset: Dataset;
+  result: QueryResult;
+  onDrawn: () => void;
+  onPointClick?: (p: ChartPoint) => void;
+  onInstance?: (chart: echarts.ECharts | null) => void;
+}) {
+  const option = useMemo(() => buildChartOption(panel, dataset, result), [panel, dataset, result]);
+  // The chart reports the category clicked; drill-down reads a result row. "Other" is not one member.
+  const onClick = useMemo(() => {
+    if (!onPointClick) return undefined;
+    const categories = chartCategories(panel, result);
+    return (p: ChartPoint) => {
+      const c = categories[p.dataIndex];
+      if (c && !c.other) onPointClick({ ...p, dataIndex: c.row });
+    };
+  }, [panel, result, onPointClick]);
+  if (result.rows.length === 0) {
+    return <EmptyResult onShown={onDrawn} />;
+  }
+  return <EChart option={option} onDrawn={onDrawn} onPointClick={onClick} onInstance={onInstance} label={panel.title} />;
+}
+
+function EmptyResult({ onShown }: { onShown: () => void }) {
+  useEffect(onShown, [onShown]);
+  return <div className="panel-empty">No rows in this period.</div>;
+}
+
+const isNumericType = (type: string) => /^(Float|Int|Uint|Decimal)/.test(type);
+
+function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }) {
+  // The page resets when a new result arrives (filters, drill): no effect, just remember whose page it is.
+  const [paging, setPaging] = useState({ result, page: 0 });
+  const rules = useMemo(() => {
+    const byColumn = new Map<string, TablePanel['rules']>();
+    for (const rule of panel.rules) byColumn.set(rule.column, [...(byColumn.get(rule.column) ?? []), rule]);
+    return byColumn;
+  }, [panel.rules]);
+  if (result.rows.length === 0) return <div className="panel-empty">No rows in this period.</div>;
+  const total = result.rows.length;
+  const pages = Math.max(1, Math.ceil(total / panel.pageSize));
+  const page = paging.result === result ? Math.min(paging.page, pages - 1) : 0;
+  const first = page * panel.pageSize;
+  const shown: Row[] = pages > 1 ? result.rows.slice(first, first + panel.pageSize) : result.rows;
+  const goTo = (p: number) => setPaging({ result, page: Math.max(0, Math.min(pages - 1, p)) });
+  const names = new Set(result.columns.map((c) => c.name));
+  const missing = [...rules.keys()].filter((c) => !names.has(c));
+  return (
+    <div className="table-body">
+      <div className="table-scroll">
+        <table className="data-table">
+          <thead>
+            <tr>
+              {result.columns.map((c) => (
+                <th key={c.name} className={isNumericType(c.type) ? 'num' : undefined}>
+                  {c.name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row, i) => (
+              <tr key={first + i}>
+                {result.columns.map((c) => {
+                  const value = row[c.name] ?? null;
+                  const columnRules = rules.get(c.name);
+                  const tone = columnRules ? cellTone(value, columnRules) : null;
+                  const classes = [isNumericType(c.type) ? 'num' : '', tone ? `cell-${tone}` : ''].filter(Boolean).join(' ');
+                  return (
+                    <td key={c.name} className={classes || undefined} data-tone={tone ?? undefined}>
+                      {formatCell(value, c.type)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="table-footer">
+        <span className="table-range">
+          {pages > 1 ? `Rows ${first + 1}–${first + shown.length} of ${total}` : `${total} ${total === 1 ? 'row' : 'rows'}`}
+          {total === panel.limit ? ` (first ${panel.limit})` : ''}
+        </span>
+        {missing.length > 0 && (
+          <span className="table-warning" role="note">
+            {`Formatting rule${missing.length > 1 ? 's' : ''} on ${missing.map((c) => `"${c}"`).join(', ')} ignored: no such column.`}
+          </span>
+        )}
+        {pages > 1 && (
+          <span className="table-pager">
+            <button type="button" onClick={() => goTo(page - 1)} disabled={page === 0} aria-label="Previous page">
+              Previous
+            </button>
+            <span className="muted">
+              Page {page + 1} of {pages}
+            </span>
+            <button type="button" onClick={() => goTo(page + 1)} disabled={page === pages - 1} aria-label="Next page">
+              Next
+            </button>
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
