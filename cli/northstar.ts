@@ -3,13 +3,15 @@
 // stderr as `northstar: <message>`, never as a stack trace.
 import { readFileSync } from 'node:fs';
 import { UsageError, type Command, type CommandIo } from './commands/command';
+import { checkCommand } from './commands/check';
 import { diffCommand } from './commands/diff';
 import { migrateCommand } from './commands/migrate';
 import { runCommand } from './commands/run';
+import { scanCommand } from './commands/scan';
 import { validateCommand } from './commands/validate';
 
 // New commands (run, check, scan, inspect) are a file each under commands/, added here.
-const COMMANDS: readonly Command[] = [validateCommand, diffCommand, migrateCommand, runCommand];
+const COMMANDS: readonly Command[] = [validateCommand, diffCommand, migrateCommand, runCommand, checkCommand, scanCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.synopsis.length), 'help [COMMAND]'.length) + 2;

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTable, openNativeEngine, runRule, type NativeEngine } from './testing-engine';
+
+// Hostile names: quotes, a keyword, spaces, punctuation.
+const KEY = 'order "id"';
+const TIME = 'select';
+const REGION = 'region; DROP TABLE t; --';
+
+let engine: NativeEngine;
+beforeAll(async () => {
+  engine = await openNativeEngine();
+  const day = (d: number, id: number) => [id, `2025-01-0${d} 10:00:00`, 'EMEA'];
+  const clean = [day(1, 1), day(1, 2), day(2, 3), day(2, 4), day(3, 5), day(3, 6), day(4, 7)];
+  await createTable(engine, 'clean', { [KEY]: 'BIGINT', [TIME]: 'TIMESTAMP', [REGION]: 'VARCHAR' }, clean);
+  // Day 3 loaded twice: its two orders appear again.
+  await createTable(engine, 'twice', { [KEY]: 'BIGINT', [TIME]: 'TIMESTAMP', [REGION]: 'VARCHAR' }, [...clean, day(3, 5), day(3, 6)]);
+  await createTable(engine, 'nulls', { [KEY]: 'BIGINT', [TIME]: 'TIMESTAMP', [REGION]: 'VARCHAR' }, [...clean, [null, '2025-01-05 00:00:00', 'x'], [null, '2025-01-05 00:00:00', 'y']]);
+});
+afterAll(() => engine.close());
+
+const COLUMNS = [KEY, TIME, REGION];
+
+describe('duplicate_key', () => {
+  it('finds a day loaded twice: the repeated keys, with their own types, and the day they fall on', async () => {
+    const r = await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME });
+    expect(r.status).toBe('fail');
+    expect(r.observed).toBe(2);
+    expect(r.message).toBe('2 repeated order "id" values (2 extra rows), all on 2025-01-03');
+    expect(r.examples).toEqual([
+      { key: { [KEY]: 5 }, rows: 2, days: ['2025-01-03'] },
+      { key: { [KEY]: 6 }, rows: 2, days: ['2025-01-03'] },
+    ]);
+  });
+
+  it('passes on unique keys', async () => {
+    const r = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME });
+    expect(r.status).toBe('pass');
+    expect(r.observed).toBe(0);
+    expect(r.examples).toEqual([]);
+  });
+
+  it('does not count rows without a key as repeats', async () => {
+    expect((await runRule(engine, 'nulls', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME })).status).toBe('pass');
+  });
+
+  it('takes a composite key, and works without a time column', async () => {
+    const unique = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: [REGION, KEY] });
+    expect(unique.status).toBe('pass');
+    const repeated = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: [REGION] });
+    expect(repeated.status).toBe('fail');
+    expect(repeated.message).toBe(`1 repeated ${REGION} value (6 extra rows)`);
+    expect(repeated.examples).toEqual([{ key: { [REGION]: 'EMEA' }, rows: 7, days: [] }]);
+  });
+
+  it('lists several days, most repeated keys first', async () => {
+    await createTable(engine, 'spread', { id: 'INTEGER', ts: 'DATE' }, [
+      [1, '2025-02-01'],
+      [1, '2025-02-02'],
+      [2, '2025-02-02'],
+      [2, '2025-02-02'],
+      [3, '2025-02-03'],
+    ]);
+    const r = await runRule(engine, 'spread', ['id', 'ts'], 'duplicate_key', { key: 'id' }, { timeColumn: 'ts' });
+    expect(r.message).toBe('2 repeated id values (2 extra rows) on 2 days: 2025-02-02 (2), 2025-02-01 (1)');
+    expect(r.examples).toContainEqual({ key: { id: 1 }, rows: 2, days: ['2025-02-01', '2025-02-02'] });
+  });
+
+  it('says which param is wrong, and which column is missing', async () => {
+    const badType = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: 42 });
+    expect(badType.status).toBe('error');
+    expect(badType.message).toMatch(/^check "c1" \(duplicate_key\): param "key": /);
+    const missing = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: 'order_id' });
+    expect(missing.status).toBe('error');
+    expect(missing.message).toBe('check "c1" param "key": the data has no column "order_id"');
+    const unknown = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: KEY, keys: 'x' });
+    expect(unknown.message).toBe('check "c1" (duplicate_key): unknown param "keys"');
+  });
+
+  it('applies dbt-style thresholds to the count of repeated keys', async () => {
+    const r = await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY, error_if: '>5', warn_if: '>1' }, { timeColumn: TIME });
+    expect(r.status).toBe('warn');
+    expect(r.expected).toBe('no repeated order "id" (error if >5, warn if >1)');
+  });
+});

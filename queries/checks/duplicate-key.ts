@@ -1,0 +1,105 @@
+// duplicate_key: a key that should be unique appears on more than one row. Reports how many keys
+// repeat, the extra rows, a few example keys, and the days the repeated rows fall on (a day loaded
+// twice shows up as one day holding every repeat).
+import { z } from 'zod';
+import type { Row, Scalar } from '../engine/engine';
+import { Sql, column, ident, int } from '../sql';
+import { ColumnParam, ExamplesParam, TimeColumnParam, asNumber, asText, dayText, formatCount, plural, timeColumnOf } from './stats';
+import { ThresholdParams } from './thresholds';
+import type { CheckRule, Example } from './types';
+
+const Params = z
+  .object({
+    key: z.union([ColumnParam, z.array(ColumnParam).min(1).max(16)]).describe('The column, or columns, that identify a row.'),
+    timeColumn: TimeColumnParam,
+    examples: ExamplesParam.default(5),
+    ...ThresholdParams,
+  })
+  .strict();
+type Params = z.infer<typeof Params>;
+
+const keysOf = (p: Params): string[] => (typeof p.key === 'string' ? [p.key] : p.key);
+/** Days listed at most, in the message and in the rows the query returns. */
+const MAX_DAYS = 50;
+
+export const duplicateKey: CheckRule<Params> = {
+  name: 'duplicate_key',
+  summary: 'A key that should be unique appears on more than one row; counts repeated keys and names their days.',
+  params: Params,
+  build(ctx, params) {
+    const keys = keysOf(params).map((k) => column(k, ctx.columns, `${ctx.where} param "key"`));
+    // Time is optional here: without one the rule still counts keys, it just cannot name days.
+    const time = params.timeColumn !== undefined || ctx.timeColumn !== null ? timeColumnOf(ctx, params.timeColumn) : null;
+    const table = ident(ctx.table);
+    // Key columns travel under positional names ("k0", "k1"...), so hostile names never clash with ours.
+    const aliases = keys.map((_, i) => ident(`k${i}`));
+    const keyAs = Sql.join(keys.map((k, i) => Sql.concat(k, ' AS ', aliases[i] as Sql)));
+    const dKeys = Sql.join(aliases.map((a) => Sql.concat('"d".', a)));
+    const matches = Sql.join(
+      keys.map((k, i) => Sql.concat('"src".', k, ' IS NOT DISTINCT FROM "d".', aliases[i] as Sql)),
+      ' AND ',
+    );
+    // Untyped NULLs take the key columns' own types in the UNION, so example keys keep theirs.
+    const nullKeys = Sql.join(aliases.map((a) => Sql.concat('NULL AS ', a)));
+    // Rows without any key are not repeats of one key (as in dbt's unique test); null_rate sees them.
+    const allNull = Sql.join(
+      keys.map((k) => Sql.concat(k, ' IS NULL')),
+      ' AND ',
+    );
+    const day = time ? dayText(Sql.concat('"src".', time)) : Sql.raw`CAST(NULL AS VARCHAR)`;
+    const limit = int(params.examples, 0, 100);
+    return Sql.concat(
+      'WITH "dup" AS MATERIALIZED (SELECT ', keyAs, ', count(*) AS "n" FROM ', table, ' WHERE NOT (', allNull, ') GROUP BY ', Sql.join(keys), ' HAVING count(*) > 1), ',
+      '"hit" AS (SELECT ', dKeys, ', "d"."n", ', day, ' AS "day" FROM ', table, ' AS "src" JOIN "dup" AS "d" ON ', matches, '), ',
+      '"per_key_day" AS MATERIALIZED (SELECT ', Sql.join(aliases), ', "day", count(*) AS "c" FROM "hit" GROUP BY ALL) ',
+      "SELECT 'total' AS \"part\", CAST(NULL AS VARCHAR) AS \"day\", ", nullKeys,
+      ', CAST(count(*) AS DOUBLE) AS "keys", CAST(coalesce(sum("n" - 1), 0) AS DOUBLE) AS "rows", CAST(NULL AS VARCHAR) AS "last_day" FROM "dup" ',
+      "UNION ALL SELECT * FROM (SELECT 'day', \"day\", ", nullKeys,
+      ', CAST(count(*) AS DOUBLE), CAST(sum("c") AS DOUBLE), NULL FROM "per_key_day" WHERE "day" IS NOT NULL GROUP BY "day" ORDER BY count(*) DESC, "day" LIMIT ', int(MAX_DAYS, 0, MAX_DAYS), ') ',
+      "UNION ALL SELECT * FROM (SELECT 'key', min(\"day\"), ", Sql.join(aliases),
+      ', CAST(NULL AS DOUBLE), CAST(sum("c") AS DOUBLE), max("day") FROM "per_key_day" GROUP BY ', Sql.join(aliases),
+      ' ORDER BY sum("c") DESC, ', Sql.join(aliases), ' LIMIT ', limit, ')',
+    );
+  },
+  evaluate(rows, params) {
+    const names = keysOf(params);
+    const total = rows.find((r) => r.part === 'total');
+    const keys = asNumber(total?.keys) ?? 0;
+    const extra = asNumber(total?.rows) ?? 0;
+    const days = rows
+      .filter((r) => r.part === 'day')
+      .map((r) => ({ day: asText(r.day) ?? '', keys: asNumber(r.keys) ?? 0, rows: asNumber(r.rows) ?? 0 }))
+      .sort((a, b) => b.keys - a.keys || a.day.localeCompare(b.day));
+    const examples: Example[] = rows
+      .filter((r) => r.part === 'key')
+      .map((r) => keyExample(r, names))
+      .sort((a, b) => Number(b.rows) - Number(a.rows));
+    const label = names.length === 1 ? (names[0] as string) : `(${names.join(', ')})`;
+    let message: string;
+    if (keys === 0) message = `every ${label} is unique`;
+    else {
+      message = `${plural(keys, `repeated ${label} value`)} (${plural(extra, 'extra row')})`;
+      if (days.length === 1) message += `, all on ${days[0]?.day}`;
+      else if (days.length > 1) {
+        const shown = days.slice(0, 5).map((d) => `${d.day} (${formatCount(d.keys)})`);
+        message += ` on ${days.length >= MAX_DAYS ? `${MAX_DAYS}+` : days.length} days: ${shown.join(', ')}${days.length > 5 ? ', …' : ''}`;
+      }
+    }
+    return {
+      count: keys,
+      observed: keys,
+      expected: `no repeated ${label}`,
+      examples,
+      message,
+    };
+  },
+};
+
+function keyExample(row: Row, names: string[]): Example {
+  const key: Record<string, Scalar> = {};
+  names.forEach((name, i) => (key[name] = row[`k${i}`] ?? null));
+  const first = asText(row.day);
+  const last = asText(row.last_day);
+  const days = first === null ? [] : last !== null && last !== first ? [first, last] : [first];
+  return { key, rows: asNumber(row.rows) ?? 0, days };
+}

@@ -1,0 +1,216 @@
+// A first look at a data set: run every rule that applies, with sensible defaults, and report what
+// looks wrong. It infers the time column and a unique key when not told, and says what it chose.
+// Findings are proposals for checks: each names the rule and column a check would use.
+import type { QueryEngine } from '../dashboard-runner';
+import { Sql, column, ident } from '../sql';
+import type { Row } from '../engine/engine';
+import { RULES } from './index';
+import { judgeNullCounts, nullCountsQuery } from './null-rate';
+import { asNumber, formatCount, formatShare, plural } from './stats';
+import type { CheckContext, CheckEnv, Example, RuleOutcome } from './types';
+
+export interface ScanOptions {
+  /** The column that places rows in time (default: inferred). */
+  time?: string;
+  /** The column that should be unique (default: inferred). */
+  key?: string;
+  /** "Now", for freshness; without it freshness is not judged (an old extract is not stale data). */
+  asOf?: number;
+}
+
+export interface ScanFinding {
+  rule: string;
+  column: string | null;
+  severity: 'warn' | 'error';
+  detail: string;
+  examples: Example[];
+}
+
+export interface ScanResult {
+  rows: number;
+  findings: ScanFinding[];
+  inferred: { time: string | null; key: string | null };
+  /** What was chosen and why, and what could not be judged. */
+  notes: string[];
+}
+
+/** How a column looks: type and counts from one profiling query. */
+interface ColumnProfile {
+  name: string;
+  type: string;
+  nonNull: number;
+  distinct: number;
+  negative: number;
+  nonNegative: number;
+}
+
+const NUMERIC = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/i;
+const TEMPORAL = /^(DATE|TIMESTAMP.*)$/i;
+const TEXT = /^VARCHAR/i;
+const KEY_TYPES = /^(U?(SMALL|BIG|HUGE)?INT(EGER)?|VARCHAR|UUID)$/i;
+const TIME_NAME = /(_ts$|_at$|^ts$|date|time)/i;
+
+/** Named like an identifier: its last word (or its first) is id, uuid, guid or key: `order_id`, `orderId`, `ID`. */
+function namedLikeId(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+  const ids = ['id', 'uuid', 'guid', 'key'];
+  return words.length > 0 && (ids.includes(words[words.length - 1] as string) || words[0] === 'id');
+}
+
+/** Distinct values at most, for a text column to be checked for look-alike values. */
+const MAX_DISTINCT_NEAR_DUPLICATES = 1000;
+/** Distinct values at most, for a text column to be checked for values new in the last week. */
+const MAX_DISTINCT_NEW_VALUES = 100;
+/** A measure with at least this share of non-negative values "should not" be negative. */
+const NON_NEGATIVE_SHARE = 0.999;
+/** A spike of NULLs this far above the usual share (in points) is an error, not a warning. */
+const NULL_SPIKE_ERROR = 0.2;
+
+/** Scan a loaded table: every applicable rule with default params, findings worst first. */
+export async function scanDataset(engine: QueryEngine, table: string, opts: ScanOptions = {}): Promise<ScanResult> {
+  const described = await engine.describe(table);
+  const columns = new Set(described.map((c) => c.name));
+  if (opts.time !== undefined) column(opts.time, columns, '--time');
+  if (opts.key !== undefined) column(opts.key, columns, '--key');
+  const { rows, profiles } = await profile(engine, table, described);
+  const notes: string[] = [];
+  const time = opts.time ?? inferTime(profiles, notes);
+  const key = opts.key ?? inferKey(profiles, rows, notes);
+  if (opts.time !== undefined) notes.push(`time column: ${opts.time} (given)`);
+  if (opts.key !== undefined) notes.push(`key: ${opts.key} (given)`);
+
+  const ctx: CheckContext = { table, columns, timeColumn: time, where: 'scan' };
+  const env: CheckEnv = { now: opts.asOf ?? Date.now() };
+  const findings: ScanFinding[] = [];
+  const run = async (rule: string, params: Record<string, unknown>, what: string): Promise<RuleOutcome | null> => {
+    try {
+      const prepared = RULES.get(rule)?.prepare(ctx, params);
+      if (!prepared) throw new Error(`no rule ${rule}`);
+      const result = await engine.query(prepared.sql);
+      return prepared.evaluate(result.rows, env);
+    } catch (err) {
+      // Too little data for a rule (CheckCannotRun) is worth a note, not a finding.
+      notes.push(`${rule} on ${what} not judged: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  };
+  const add = (rule: string, col: string | null, severity: 'warn' | 'error', outcome: RuleOutcome | null) => {
+    if (!outcome) return;
+    const failed = outcome.count === null ? outcome.failed === true : outcome.count > 0;
+    if (failed) findings.push({ rule, column: col, severity, detail: outcome.message, examples: outcome.examples });
+  };
+
+  if (key !== null) add('duplicate_key', key, 'error', await run('duplicate_key', { key }, key));
+
+  const textColumns = profiles.filter((p) => TEXT.test(p.type) && p.name !== key && p.distinct >= 2);
+  for (const p of textColumns.filter((c) => c.distinct <= MAX_DISTINCT_NEAR_DUPLICATES)) {
+    add('near_duplicate_values', p.name, 'warn', await run('near_duplicate_values', { column: p.name }, p.name));
+  }
+
+  if (time !== null) {
+    for (const p of textColumns.filter((c) => c.distinct <= MAX_DISTINCT_NEW_VALUES)) {
+      add('unexpected_values', p.name, 'warn', await run('unexpected_values', { column: p.name, referenceDays: 90, recentDays: 7 }, p.name));
+    }
+    // null_rate on every column, from one pass over the table.
+    const nullable = profiles.filter((c) => c.name !== time);
+    let counts: Row[] | null = null;
+    try {
+      counts = (await engine.query(nullCountsQuery(ctx, nullable.map((c) => c.name)))).rows;
+    } catch (err) {
+      notes.push(`null_rate not judged: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    for (const [i, p] of (counts ? nullable : []).entries()) {
+      let outcome: RuleOutcome | null = null;
+      try {
+        outcome = judgeNullCounts(counts as Row[], i, { column: p.name });
+      } catch (err) {
+        notes.push(`null_rate on ${p.name} not judged: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const jump = Math.max(0, ...(outcome?.examples ?? []).map((e) => (asNumber(e.null_share as number) ?? 0) - (asNumber(e.baseline as number) ?? 0)));
+      add('null_rate', p.name, jump >= NULL_SPIKE_ERROR ? 'error' : 'warn', outcome);
+    }
+  } else notes.push('no time column: null_rate, volume, total_jump, unexpected_values and freshness were not run (give one with --time)');
+
+  const measures = profiles.filter((p) => NUMERIC.test(p.type) && p.name !== key && !namedLikeId(p.name));
+  for (const p of measures) {
+    // Only a column that is (almost) never negative "should" be: a few negatives there are suspicious.
+    if (p.negative > 0 && p.nonNull > 0 && p.nonNegative / p.nonNull >= NON_NEGATIVE_SHARE) {
+      add('range', p.name, 'warn', await run('range', { column: p.name, min: 0 }, p.name));
+    }
+  }
+
+  if (time !== null) {
+    add('volume', time, 'warn', await run('volume', {}, 'rows per day'));
+    for (const p of measures) add('total_jump', p.name, 'warn', await run('total_jump', { column: p.name }, p.name));
+    if (opts.asOf !== undefined) add('freshness', time, 'warn', await run('freshness', { maxAgeHours: 48 }, time));
+    else notes.push('freshness not judged: give --as-of to judge how old the newest row is');
+  }
+
+  // Worst first; within a severity, in the order the rules ran.
+  findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+  return { rows, findings, inferred: { time, key }, notes };
+}
+
+async function profile(engine: QueryEngine, table: string, described: { name: string; type: string }[]): Promise<{ rows: number; profiles: ColumnProfile[] }> {
+  // Positional aliases: a hostile column name never becomes one of our names.
+  const parts: Sql[] = [Sql.raw`CAST(count(*) AS DOUBLE) AS "rows"`];
+  described.forEach((c, i) => {
+    const col = ident(c.name);
+    parts.push(Sql.concat('CAST(count(', col, ') AS DOUBLE) AS ', ident(`n${i}`)));
+    parts.push(Sql.concat('CAST(count(DISTINCT ', col, ') AS DOUBLE) AS ', ident(`d${i}`)));
+    if (NUMERIC.test(c.type)) {
+      parts.push(Sql.concat('CAST(count(*) FILTER (WHERE ', col, ' < 0) AS DOUBLE) AS ', ident(`neg${i}`)));
+      parts.push(Sql.concat('CAST(count(*) FILTER (WHERE ', col, ' >= 0) AS DOUBLE) AS ', ident(`pos${i}`)));
+    }
+  });
+  const result = await engine.query(Sql.concat('SELECT ', Sql.join(parts), ' FROM ', ident(table)));
+  const row = result.rows[0] ?? {};
+  const profiles = described.map((c, i) => ({
+    name: c.name,
+    type: c.type,
+    nonNull: asNumber(row[`n${i}`]) ?? 0,
+    distinct: asNumber(row[`d${i}`]) ?? 0,
+    negative: asNumber(row[`neg${i}`]) ?? 0,
+    nonNegative: asNumber(row[`pos${i}`]) ?? 0,
+  }));
+  return { rows: asNumber(row.rows) ?? 0, profiles };
+}
+
+/** The likely time column: a DATE/TIMESTAMP column, preferring names like *_ts, *_at, date. */
+function inferTime(profiles: ColumnProfile[], notes: string[]): string | null {
+  const candidates = profiles.filter((p) => TEMPORAL.test(p.type) && p.nonNull > 0);
+  if (candidates.length === 0) {
+    notes.push('time column: none found (no DATE or TIMESTAMP column)');
+    return null;
+  }
+  const ranked = [...candidates].sort((a, b) => Number(TIME_NAME.test(b.name)) - Number(TIME_NAME.test(a.name)) || b.nonNull - a.nonNull);
+  const chosen = ranked[0] as ColumnProfile;
+  const why =
+    candidates.length === 1
+      ? `the only ${chosen.type} column`
+      : `${chosen.type}${TIME_NAME.test(chosen.name) ? ', named like a time' : ''}; other candidates: ${ranked
+          .slice(1)
+          .map((p) => p.name)
+          .join(', ')}`;
+  notes.push(`time column: ${chosen.name} (inferred: ${why})`);
+  return chosen.name;
+}
+
+/** The likely unique key: named like an id, with (almost) as many distinct values as rows. */
+function inferKey(profiles: ColumnProfile[], rows: number, notes: string[]): string | null {
+  const candidates = profiles.filter((p) => KEY_TYPES.test(p.type) && namedLikeId(p.name) && rows > 0 && p.nonNull >= 0.99 * rows && p.distinct >= 0.95 * p.nonNull);
+  if (candidates.length === 0) {
+    notes.push('key: none found (no column named like an id with a distinct value on (almost) every row); give one with --key');
+    return null;
+  }
+  const chosen = [...candidates].sort((a, b) => b.distinct / b.nonNull - a.distinct / a.nonNull)[0] as ColumnProfile;
+  const share = chosen.distinct / rows;
+  notes.push(
+    `key: ${chosen.name} (inferred: named like an id, ${formatCount(chosen.distinct)} distinct values in ${plural(rows, 'row')}${share < 1 ? `, ${formatShare(share)}` : ''})`,
+  );
+  return chosen.name;
+}
