@@ -1,14 +1,14 @@
 // `northstar check`: a dashboard's data-quality checks, headless, for scripts and CI. The datasets
 // load through the app's own runner on the app's own pinned DuckDB-WASM (Node build), so a check
 // sees exactly the rows the dashboard shows.
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DashboardFile, Source } from '../../dashboards/schema';
-import { datasetTable, runDashboardQueries, SourceUnavailable, type DatasetRunState, type LinkedSource } from '../../queries/dashboard-runner';
+import type { DashboardFile } from '../../dashboards/schema';
+import { datasetTable, runDashboardQueries, type DatasetRunState } from '../../queries/dashboard-runner';
 import { Engine } from '../../queries/engine/engine';
 import { runChecks, type CheckResult } from '../../queries/checks/index';
 import { nodeBootstrap } from '../engine-node';
+import { linkLocalSource } from '../local-sources';
 import { loadDashboardFile, printable, problemLine, UsageError, type Command } from './command';
 
 type Format = 'text' | 'json' | 'junit';
@@ -211,38 +211,6 @@ async function runHeadlessChecks(dashboard: DashboardFile, dashboardDir: string,
       { asOf: now, trusted: true },
     );
   });
-}
-
-/** A source as a local path DuckDB can open, or a SourceUnavailable that names the source and the path. */
-async function linkLocalSource(source: Source, dashboardDir: string, rebound: string | undefined): Promise<LinkedSource> {
-  const name = JSON.stringify(source.name);
-  if (rebound !== undefined) return checkedFile(name, path.resolve(rebound), ' (from --source)');
-  switch (source.kind) {
-    case 'file':
-      return checkedFile(name, path.resolve(dashboardDir, source.path), '');
-    case 's3':
-    case 'url':
-      throw new SourceUnavailable(
-        `Data source ${name} is not a local file (${source.kind === 's3' ? source.uri : source.url}): rebind it to a local copy with --source ${source.name}=PATH.`,
-        'not a local file',
-      );
-  }
-}
-
-async function checkedFile(name: string, file: string, how: string): Promise<LinkedSource> {
-  // A glob (data/*.parquet) is DuckDB's to expand; it reports a pattern that matches nothing.
-  if (!/[*?[]/.test(file)) {
-    let info;
-    try {
-      info = await stat(file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
-      throw new SourceUnavailable(`Data source ${name}: cannot read ${file}${how}: ${why}.`, code === 'ENOENT' ? 'not found' : 'unreadable');
-    }
-    if (!info.isFile()) throw new SourceUnavailable(`Data source ${name}: ${file}${how} is not a file.`, 'not a file');
-  }
-  return { urls: [file], location: file };
 }
 
 // ---- Output ---------------------------------------------------------------------------------------
