@@ -136,6 +136,8 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
         const result = await engine.query(sql);
         if (!stale()) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text });
       } catch (err) {
+        // A cancelled run's engine fails every call in flight: that is not the panel's error.
+        if (stale()) return;
         fail(describeEngineError(err, dataset.name), [panel.id]);
       }
     }

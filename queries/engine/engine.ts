@@ -14,7 +14,7 @@ export interface QueryResult {
 }
 
 /** What went wrong in the engine, in the user's terms. */
-export type EngineErrorCode = 'sourceUnreadable' | 'sql' | 'crashed';
+export type EngineErrorCode = 'sourceUnreadable' | 'sql' | 'crashed' | 'cancelled';
 
 export class EngineError extends Error {
   override readonly name = 'EngineError';
@@ -39,16 +39,18 @@ export const ENGINE_CONFIG: duckdb.DuckDBConfig = {
 
 /** How the engine starts its worker: the browser bundles, or (later) the Node build for the CLI. */
 export interface EngineBootstrap {
-  createDatabase(logger: duckdb.Logger): Promise<duckdb.AsyncDuckDB>;
+  /** `onCrash` is called when the worker itself fails (not when a query fails). */
+  createDatabase(logger: duckdb.Logger, onCrash: (message: string) => void): Promise<duckdb.AsyncDuckDB>;
 }
 
 /** Start a DuckDB-WASM engine in a Web Worker from bundled files. */
 export function browserBootstrap(bundles: duckdb.DuckDBBundles): EngineBootstrap {
   return {
-    async createDatabase(logger) {
+    async createDatabase(logger, onCrash) {
       const bundle = await duckdb.selectBundle(bundles);
       if (!bundle.mainWorker) throw new EngineError('crashed', 'no DuckDB worker bundle for this browser');
       const worker = new Worker(bundle.mainWorker);
+      worker.addEventListener('error', (e) => onCrash(e.message || 'the worker failed'));
       const db = new duckdb.AsyncDuckDB(logger, worker);
       await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
       return db;
@@ -60,39 +62,41 @@ const silentLogger: duckdb.Logger = { log: () => {} };
 
 /** A running DuckDB-WASM database with one connection. */
 export class Engine {
+  /** Why the engine stopped (cancelled or crashed); null while it runs. */
+  private stopped: EngineError | null = null;
+  /** Calls waiting for the worker: DuckDB-WASM never settles them once its worker is gone. */
+  private readonly inFlight = new Set<(err: EngineError) => void>();
+
   private constructor(
-    private readonly db: duckdb.AsyncDuckDB,
-    private readonly conn: duckdb.AsyncDuckDBConnection,
+    private db: duckdb.AsyncDuckDB | null,
+    private conn: duckdb.AsyncDuckDBConnection | null,
     readonly version: string,
   ) {}
 
   /** Start the engine once; call `terminate()` when done. */
   static async start(bootstrap: EngineBootstrap): Promise<Engine> {
-    const db = await bootstrap.createDatabase(silentLogger);
+    let engine: Engine | null = null;
+    const db = await bootstrap.createDatabase(silentLogger, (message) => engine?.stop(new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`)));
     await db.open(ENGINE_CONFIG);
     const version = await db.getVersion();
     const conn = await db.connect();
-    return new Engine(db, conn, version);
+    engine = new Engine(db, conn, version);
+    return engine;
+  }
+
+  /** False once cancelled or crashed: a new engine must be started for the next query. */
+  get alive(): boolean {
+    return this.stopped === null;
   }
 
   /** Run a query and return plain rows. */
   async query(sql: Sql): Promise<QueryResult> {
-    let table;
-    try {
-      table = await this.conn.query(sql.text);
-    } catch (err) {
-      throw toEngineError(err);
-    }
-    return arrowToRows(table);
+    return arrowToRows(await this.call((conn) => conn.query(sql.text)));
   }
 
   /** Run a statement whose result is not needed (CREATE VIEW / TABLE ...). */
   async exec(sql: Sql): Promise<void> {
-    try {
-      await this.conn.query(sql.text);
-    } catch (err) {
-      throw toEngineError(err);
-    }
+    await this.call((conn) => conn.query(sql.text));
   }
 
   /** The columns of a table or view. */
@@ -101,17 +105,68 @@ export class Engine {
     return described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   }
 
+  /**
+   * Stop whatever runs now. DuckDB-WASM runs a `query()` synchronously inside its worker and
+   * `cancelSent()` only reaches streamed (`send()`) queries between chunks, so the only way to
+   * stop a long aggregate is to terminate the worker: every call in flight fails with
+   * `cancelled`, and the in-memory tables are gone with it.
+   */
+  cancel(): void {
+    this.stop(new EngineError('cancelled', 'The query was cancelled.'));
+  }
+
   async terminate(): Promise<void> {
+    const { db, conn } = this;
+    if (!db) return;
     try {
-      await this.conn.close();
+      await conn?.close();
     } finally {
-      await this.db.terminate();
+      this.db = null;
+      this.stop(new EngineError('cancelled', 'The query engine was shut down.'));
+      await db.terminate();
     }
+  }
+
+  private stop(reason: EngineError): void {
+    if (this.stopped) return;
+    this.stopped = reason;
+    const db = this.db;
+    this.db = null;
+    this.conn = null;
+    void db?.terminate();
+    for (const reject of this.inFlight) reject(reason);
+    this.inFlight.clear();
+  }
+
+  /** One call into the worker that fails (instead of hanging) when the engine is stopped. */
+  private call<T>(work: (conn: duckdb.AsyncDuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = this.conn;
+    if (this.stopped || !conn) return Promise.reject(this.stopped ?? new EngineError('crashed', 'The query engine is not running.'));
+    return new Promise<T>((resolve, reject) => {
+      const onStop = (err: EngineError) => reject(err);
+      this.inFlight.add(onStop);
+      work(conn).then(
+        (value) => {
+          this.inFlight.delete(onStop);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.inFlight.delete(onStop);
+          const error = this.stopped ?? toEngineError(err);
+          // A wasm trap leaves the database unusable: later queries need a fresh engine.
+          if (error.code === 'crashed') this.stop(error);
+          reject(error);
+        },
+      );
+    });
   }
 }
 
 function toEngineError(err: unknown): EngineError {
   const message = err instanceof Error ? err.message : String(err);
+  if (/RuntimeError|memory access out of bounds|Aborted\(|unreachable executed/i.test(message)) {
+    return new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`);
+  }
   // 0.9.1 reports any HTTP failure (403, 404, reset) as this opaque text: say what it means instead.
   if (message.includes('WebAssembly.Exception') || /HTTP|IO Error|No magic bytes/i.test(message)) {
     return new EngineError('sourceUnreadable', message);

@@ -11,6 +11,7 @@ import { HistoryDrawer } from './components/history-drawer';
 import { DatasetsDrawer } from './components/datasets-drawer';
 import { ConflictDialog, ReviewSqlDialog } from './components/dialogs';
 import {
+  clearDatasetCache,
   hasSql,
   moveInHistory,
   openDashboard,
@@ -20,14 +21,14 @@ import {
   stopViewing,
   type ActionDeps,
 } from './actions/dashboard-actions';
-import { getEngine } from './engine';
+import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
 import { formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
 import { ShareDialog } from './components/share-dialog';
 import { PrintReportButton } from './components/print-report';
 
 export function App({ host }: { host: HostApi }) {
-  const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, store: useStore }), [host]);
+  const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, cancelEngine, store: useStore }), [host]);
   const dashboard = useStore((s) => s.dashboard);
   const viewing = useStore((s) => s.viewing);
   const openError = useStore((s) => s.openError);
@@ -39,6 +40,13 @@ export function App({ host }: { host: HostApi }) {
   useEffect(() => {
     void openDashboard(deps);
   }, [deps]);
+  useEffect(() => {
+    // A restarted engine has none of the loaded tables; after a crash the user should know why.
+    setEngineRestartListener((reason) => {
+      clearDatasetCache();
+      if (reason === 'crashed') useStore.getState().setNotice({ tone: 'error', text: 'The query engine stopped unexpectedly and was restarted; the data is loaded again.' });
+    });
+  }, []);
 
   useAllPanelsDrawnMark();
   useShortcuts(deps);

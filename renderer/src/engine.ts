@@ -1,20 +1,58 @@
-// One DuckDB-WASM engine per window: started on first use, terminated when the page goes away.
+// One DuckDB-WASM engine per window: started on first use, terminated when the page goes away,
+// and started afresh after a cancel (which terminates the worker) or a crash.
 import { Engine, browserBootstrap } from '../../queries/engine/engine';
 import { BROWSER_BUNDLES } from '../../queries/engine/browser-bundles';
 
 let starting: Promise<Engine> | null = null;
+let current: Engine | null = null;
+let listening = false;
 
-/** The window's engine, started once. */
+/** Called when the engine is started again after it stopped; its in-memory tables are gone. */
+export type EngineRestartListener = (reason: 'cancelled' | 'crashed') => void;
+let onRestart: EngineRestartListener = () => {};
+let cancelled = false;
+
+/** Hear about restarts (the app clears its dataset cache and tells the user). */
+export function setEngineRestartListener(listener: EngineRestartListener): void {
+  onRestart = listener;
+}
+
+/** The window's engine, started once (again after a cancel or a crash). */
 export function getEngine(): Promise<Engine> {
+  if (current && !current.alive) {
+    const reason = cancelled ? 'cancelled' : 'crashed';
+    current = null;
+    starting = null;
+    cancelled = false;
+    onRestart(reason);
+  }
   if (!starting) {
-    starting = Engine.start(browserBootstrap(BROWSER_BUNDLES));
-    starting.catch(() => {
-      starting = null;
-    });
-    window.addEventListener('pagehide', () => {
-      void starting?.then((e) => e.terminate());
-      starting = null;
-    }, { once: true });
+    const started = Engine.start(browserBootstrap(BROWSER_BUNDLES));
+    starting = started;
+    started.then(
+      (e) => {
+        if (starting === started) current = e;
+      },
+      () => {
+        if (starting === started) starting = null;
+      },
+    );
+    if (!listening) {
+      listening = true;
+      window.addEventListener('pagehide', () => {
+        void starting?.then((e) => e.terminate());
+        starting = null;
+        current = null;
+      }, { once: true });
+    }
   }
   return starting;
+}
+
+/** Stop the running query by terminating the worker; the next `getEngine()` starts a new one. */
+export async function cancelEngine(): Promise<void> {
+  const engine = current;
+  if (!engine?.alive) return;
+  cancelled = true;
+  engine.cancel();
 }

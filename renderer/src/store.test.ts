@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DashboardFile } from '../../dashboards/schema';
 import { selectDirty, useStore } from './store';
-import { copyPath, moveInHistory, renameDashboard, renamePanel } from './actions/dashboard-actions';
+import { cancelRun, copyPath, moveInHistory, renameDashboard, renamePanel } from './actions/dashboard-actions';
 
 const HASH = 'a'.repeat(64);
 
@@ -68,5 +68,23 @@ describe('copyPath', () => {
     expect(copyPath('/a/orders.dashboard.json', 2)).toBe('/a/orders (copy 2).dashboard.json');
     expect(copyPath('C:\\d\\x.json', 1)).toBe('C:\\d\\x (copy).json');
     expect(copyPath('/a/noext', 1)).toBe('/a/noext (copy).dashboard.json');
+  });
+});
+
+describe('cancelling a run', () => {
+  it('marks what still loads as cancelled, keeps finished results, and drops late results', async () => {
+    const s = useStore.getState();
+    const runId = s.startRun(['orders'], ['a', 'b']);
+    const ready = { status: 'ready' as const, result: { columns: [], rows: [] }, sql: 'SELECT 1' };
+    s.setPanel(runId, 'a', ready);
+    let engineCancelled = false;
+    await cancelRun({ store: useStore, host: {} as never, engine: () => Promise.reject(new Error('unused')), cancelEngine: async () => void (engineCancelled = true) });
+    const after = useStore.getState();
+    expect(engineCancelled).toBe(true);
+    expect(after.runId).toBe(runId + 1);
+    expect(after.panels).toEqual({ a: ready, b: { status: 'cancelled' } });
+    expect(after.datasets).toEqual({ orders: { status: 'cancelled' } });
+    after.setPanel(runId, 'b', ready); // the cancelled run's late result
+    expect(useStore.getState().panels.b).toEqual({ status: 'cancelled' });
   });
 });

@@ -37,8 +37,10 @@ export interface DashboardSlice {
   setTrusted(trusted: boolean): void;
 }
 
-export type DatasetState = DatasetRunState;
-export type PanelState = PanelRunState;
+/** The user stopped the run before this dataset or panel finished. */
+export type CancelledState = { status: 'cancelled' };
+export type DatasetState = DatasetRunState | CancelledState;
+export type PanelState = PanelRunState | CancelledState;
 
 export interface RunSlice {
   /** Increases with every run; results of an older run are dropped. */
@@ -51,6 +53,8 @@ export interface RunSlice {
   setDataset(runId: number, name: string, state: DatasetState): void;
   setPanel(runId: number, id: string, state: PanelState): void;
   markDrawn(id: string): void;
+  /** Stop the current run: what is still loading shows "Cancelled"; late results are dropped. */
+  cancelRun(): void;
 }
 
 export type Drawer = 'sources' | 'history' | 'review' | 'datasets' | null;
@@ -174,6 +178,12 @@ const runSlice: StateCreator<Store, [], [], RunSlice> = (set, get) => ({
   },
   markDrawn: (id) => {
     if (!get().drawn[id]) set((s) => ({ drawn: { ...s.drawn, [id]: true } }));
+  },
+  cancelRun: () => {
+    const cancel = <T extends { status: string }>(states: Record<string, T>): Record<string, T | CancelledState> =>
+      Object.fromEntries(Object.entries(states).map(([k, v]) => [k, v.status === 'loading' ? { status: 'cancelled' } : v]));
+    // A new run id without a new run: every callback of the cancelled run is now stale.
+    set((s) => ({ runId: s.runId + 1, datasets: cancel(s.datasets), panels: cancel(s.panels) }));
   },
 });
 

@@ -15,6 +15,8 @@ export { isDataPanel };
 export interface ActionDeps {
   host: HostApi;
   engine: () => Promise<Engine>;
+  /** Stop what the engine runs now (terminating its worker); the next `engine()` starts afresh. */
+  cancelEngine?: () => Promise<void>;
   store: { getState(): Store };
   now?: () => number;
 }
@@ -118,6 +120,17 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       cache: datasetCache,
     },
   );
+}
+
+/**
+ * Cancel the running dashboard: unfinished panels say "Cancelled", finished ones keep their
+ * results, and the engine stops the query it runs. The engine's tables go with its worker, so
+ * the next run loads every dataset again.
+ */
+export async function cancelRun(deps: ActionDeps): Promise<void> {
+  deps.store.getState().cancelRun();
+  clearDatasetCache();
+  await deps.cancelEngine?.();
 }
 
 // Datasets in memory for the open file: a filter or drill click re-runs only panel queries.

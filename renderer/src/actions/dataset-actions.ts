@@ -1,6 +1,7 @@
 // Authoring datasets: pure edits of one dataset draft (measures, ratios, dimensions, drill
 // hierarchies), the checks that run before a draft becomes part of the dashboard, and the engine
 // calls of the Datasets drawer (source columns for autocomplete, the SQL preview).
+import { createSourceView } from '../../../queries/sql';
 import { loadDashboard } from '../../../dashboards/document';
 import { Dataset as DatasetSchema, type DashboardFile, type Dataset, type Dimension, type Measure } from '../../../dashboards/schema';
 import type { Row } from '../../../queries/engine/engine';
@@ -422,14 +423,25 @@ export function deleteDataset(deps: ActionDeps, name: string): Edited<DashboardF
  * The columns of the dashboard's source views (each source is a view named after it once the
  * dashboard ran), for autocomplete and the column pickers. Sources that are not readable are left out.
  */
-export async function describeSources(deps: Pick<ActionDeps, 'engine'>, sources: readonly string[]): Promise<Record<string, ColumnInfo[]>> {
+export async function describeSources(deps: Pick<ActionDeps, 'engine' | 'host' | 'store'>, sources: readonly string[]): Promise<Record<string, ColumnInfo[]>> {
   const engine = await deps.engine();
   const out: Record<string, ColumnInfo[]> = {};
   for (const name of sources) {
     try {
       out[name] = await engine.describe(name);
     } catch {
-      // Not linked (yet) or unreadable: the dashboard shows why; autocomplete just lacks it.
+      // No dataset has read this source yet, so it has no view: link it now, so a new dataset
+      // can pick its columns. Unreadable: the dashboard shows why; autocomplete just lacks it.
+      try {
+        const { dashboard, path } = deps.store.getState();
+        const source = dashboard?.sources.find((x) => x.name === name);
+        if (!source || !path) continue;
+        const connected = await deps.host.connectSource({ dashboardPath: path, source });
+        await engine.exec(createSourceView(source.name, connected.urls, source.format));
+        out[name] = await engine.describe(name);
+      } catch {
+        // Left out of autocomplete; the Data sources dialog says why.
+      }
     }
   }
   return out;

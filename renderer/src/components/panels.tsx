@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type * as echarts from 'echarts/core';
 import type { Dataset, Panel } from '../../../dashboards/schema';
-import { isDataPanel, type ActionDeps } from '../actions/dashboard-actions';
+import { cancelRun, isDataPanel, runDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import { PanelBody, TextBody } from './panel-bodies';
 import { PanelMenu } from './panel-menu';
@@ -57,7 +57,19 @@ export function PanelFrame({
       <div className="panel-body">
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} />}
         {panel.kind === 'anomaly' && <div className="panel-empty">No data checks run on this dashboard yet.</div>}
-        {state?.status === 'loading' && <div className="panel-loading" aria-label="Loading">Loading…</div>}
+        {state?.status === 'loading' && <PanelProgress dataset={dataset} deps={deps} />}
+        {state?.status === 'cancelled' && (
+          <div className="panel-cancelled">
+            Cancelled —{' '}
+            {deps ? (
+              <button type="button" className="link" onClick={() => void runDashboard(deps)}>
+                Run again
+              </button>
+            ) : (
+              'Run again'
+            )}
+          </div>
+        )}
         {state?.status === 'waiting' && <div className="panel-waiting">{state.message}</div>}
         {state?.status === 'error' && (
           <div className="panel-error" role="alert">
@@ -73,6 +85,43 @@ export function PanelFrame({
       </div>
     </section>
   );
+}
+
+/**
+ * What a loading panel waits for and for how long, with a Cancel that stops the whole run
+ * (the engine runs one query at a time, so stopping it stops every panel still waiting).
+ */
+function PanelProgress({ dataset, deps }: { dataset: Dataset | undefined; deps?: ActionDeps }) {
+  const datasetState = useStore((s) => (dataset ? s.datasets[dataset.name] : undefined));
+  const seconds = useElapsedSeconds();
+  const name = dataset?.label ?? dataset?.name;
+  const loadingData = datasetState?.status === 'loading';
+  const what = !name ? 'Loading' : loadingData ? `Loading ${name}` : `Querying ${name}`;
+  const location = datasetState?.status === 'loading' ? datasetState.location : undefined;
+  return (
+    <div className="panel-loading" aria-label="Loading" data-testid="panel-progress">
+      <span>
+        {what}… {seconds} s
+      </span>
+      {location && <div className="muted small panel-loading-location">from {location}</div>}
+      {deps && (
+        <button type="button" className="small" onClick={() => void cancelRun(deps)}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Whole seconds since the component mounted, updated every second. */
+function useElapsedSeconds(): number {
+  const [seconds, setSeconds] = useState(0);
+  useEffect(() => {
+    const started = Date.now();
+    const timer = window.setInterval(() => setSeconds(Math.floor((Date.now() - started) / 1000)), 1000);
+    return () => window.clearInterval(timer);
+  }, []);
+  return seconds;
 }
 
 /** A title that becomes an input on double-click or on its rename button; Enter keeps, Esc cancels. */

@@ -2,7 +2,8 @@
 // it runs under unit tests; the menu hands the result to ./download.
 import type * as echarts from 'echarts/core';
 import type { DataPanel, Dataset } from '../../../dashboards/schema';
-import { datasetTable, type DatasetRunState, type PanelRunState, type QueryEngine } from '../../../queries/dashboard-runner';
+import { datasetTable, type DatasetRunState, type QueryEngine } from '../../../queries/dashboard-runner';
+import type { DatasetState, PanelState } from '../store';
 import { tableExportQuery } from '../../../queries/export-queries';
 import type { DatasetContext, PanelRefinement } from '../../../queries/panel-queries';
 import type { QueryResult } from '../../../queries/engine/engine';
@@ -38,8 +39,8 @@ export function exportActions(panel: DataPanel): ExportAction[] {
 export interface PanelExportSource {
   panel: DataPanel;
   dataset: Dataset;
-  state: PanelRunState | undefined;
-  datasetState: DatasetRunState | undefined;
+  state: PanelState | undefined;
+  datasetState: DatasetState | undefined;
   /** The refinement the panel ran with (filters, drill), so an export has the rows the panel shows. */
   refine?: PanelRefinement;
   chart: echarts.ECharts | null;
@@ -74,7 +75,7 @@ export async function buildExport(format: ExportFormat, src: PanelExportSource, 
       return { fileName, blob: dataUrlToBlob(chartPngDataUrl(src.chart)) };
     case 'svg': {
       if (panel.kind !== 'chart') throw new Error('Only charts export as SVG.');
-      const svg = renderChartSvg(buildChartOption(panel, dataset, result), chartSize(src.chart) ?? undefined);
+      const svg = renderChartSvg(buildChartOption(panel, dataset, result, src.refine?.grain), chartSize(src.chart) ?? undefined);
       return { fileName, blob: new Blob([svg], { type: 'image/svg+xml;charset=utf-8' }) };
     }
     case 'csv': {
