@@ -200,6 +200,20 @@ describe('loadDashboard', () => {
     expect(r.warnings[0]!.message).toMatch(/^panel "revenue_by_campaign" was dropped: .* \(at \$\.panels\[6\]\.limit\)$/);
   });
 
+  it('drops a heatmap without y, or with a y dimension the dataset does not have, and keeps a good one', () => {
+    const doc = example();
+    const panels = items(doc, 'panels');
+    Object.assign(panels[6]!, { chart: 'heatmap' });
+    Object.assign(panels[5]!, { chart: 'heatmap', y: { type: 'dimension', dimension: 'planet' } });
+    Object.assign(panels[4]!, { chart: 'heatmap', y: { type: 'time', grain: 'quarter' } });
+    const r = loaded(loadDashboard(JSON.stringify(doc)));
+    // Shape first (the schema's refinement), references after.
+    expect(r.warnings.map((w) => w.path)).toEqual(['$.panels[6]', '$.panels[5]']);
+    expect(r.warnings[1]!.message).toBe('panel "revenue_by_region" was dropped: dataset "orders" has no dimension "planet"');
+    expect(r.warnings[0]!.message).toMatch(/^panel "revenue_by_campaign" was dropped: a heatmap needs y: .* \(at \$\.panels\[6\]\.y\)$/);
+    expect(r.dashboard.panels.find((p) => p.id === 'daily_revenue')).toMatchObject({ chart: 'heatmap', y: { type: 'time', grain: 'quarter' } });
+  });
+
   it('drops panels whose references break, and layout items of missing panels, with warnings', () => {
     const doc = example();
     items(doc, 'panels')[0]!.measure = 'profit';

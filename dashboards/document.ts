@@ -609,11 +609,12 @@ function brokenPanelReference(p: Panel, datasets: Map<string, DashboardFile['dat
   const missingMeasure = (p.kind === 'kpi' ? [p.measure] : p.kind === 'chart' ? p.measures : []).find((m) => !measures.has(m));
   if (missingMeasure !== undefined) return `dataset ${quote(ds.name)} has no measure ${quote(missingMeasure)}`;
   if (p.kind === 'chart') {
-    const x = p.x;
-    if (x.type === 'dimension' && !ds.dimensions.some((dim) => dim.name === x.dimension)) {
-      return `dataset ${quote(ds.name)} has no dimension ${quote(x.dimension)}`;
+    for (const axis of p.y ? [p.x, p.y] : [p.x]) {
+      if (axis.type === 'dimension' && !ds.dimensions.some((dim) => dim.name === axis.dimension)) {
+        return `dataset ${quote(ds.name)} has no dimension ${quote(axis.dimension)}`;
+      }
+      if (axis.type === 'time' && !ds.timeColumn) return `dataset ${quote(ds.name)} has no timeColumn for a time axis`;
     }
-    if (x.type === 'time' && !ds.timeColumn) return `dataset ${quote(ds.name)} has no timeColumn for a time axis`;
   }
   return null;
 }

@@ -181,7 +181,16 @@ export const KpiPanel = z
   })
   .strict();
 
-export const CHART_TYPES = ['line', 'area', 'bar', 'stacked_bar', 'horizontal_bar', 'pie', 'scatter'] as const;
+export const CHART_TYPES = ['line', 'area', 'bar', 'stacked_bar', 'horizontal_bar', 'pie', 'scatter', 'heatmap'] as const;
+
+/** The time buckets a chart can group by, finest first. */
+export const TIME_GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export type TimeGrain = (typeof TIME_GRAINS)[number];
+
+const ChartAxis = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('time'), grain: z.enum(TIME_GRAINS) }).strict(),
+  z.object({ type: z.literal('dimension'), dimension: Name }).strict(),
+]);
 
 export const ChartPanel = z
   .object({
@@ -189,12 +198,8 @@ export const ChartPanel = z
     kind: z.literal('chart'),
     dataset: Name,
     chart: z.enum(CHART_TYPES),
-    x: z
-      .discriminatedUnion('type', [
-        z.object({ type: z.literal('time'), grain: z.enum(['day', 'week', 'month']) }).strict(),
-        z.object({ type: z.literal('dimension'), dimension: Name }).strict(),
-      ])
-      .describe('What the horizontal axis (or the bars) show.'),
+    x: ChartAxis.describe('What the horizontal axis (or the bars) show.'),
+    y: ChartAxis.optional().describe('For a heatmap (required there): what its rows show.'),
     measures: z.array(Name).min(1).max(8),
     series: Name.optional().describe('A dimension that splits each measure into one series per member.'),
     sort: z.enum(['value_desc', 'value_asc', 'label']).default('value_desc'),
@@ -202,7 +207,10 @@ export const ChartPanel = z
     otherBucket: z.boolean().default(false).describe('Add the members beyond the top N up as one "Other".'),
     axisFormat: z.enum(['auto', 'number', 'currency', 'percent', 'compact']).default('auto'),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.chart === 'heatmap' && !p.y) ctx.addIssue({ code: 'custom', message: 'a heatmap needs y: what its rows show (a dimension or a time grain)', path: ['y'] });
+  });
 
 export const TablePanel = z
   .object({
@@ -280,7 +288,7 @@ export const View = z
     name: z.string().min(1).max(200),
     timeRange: TimeRange.optional().describe('The period of the view; absent keeps the dashboard\'s.'),
     filters: z.array(Filter).max(100).optional().describe('The dashboard filters of the view; absent keeps the dashboard\'s.'),
-    grain: z.enum(['day', 'week', 'month']).nullable().default(null),
+    grain: z.enum(TIME_GRAINS).nullable().default(null),
     crossFilter: z.boolean().default(true),
     clickFilter: z.object({ panelId: Name, dimension: Name, value: z.string().max(1000).nullable() }).strict().nullable().default(null),
     drills: z

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ChartPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
-import { MAX_SERIES, chartQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, type DatasetContext } from './panel-queries';
+import { MAX_SERIES, chartQuery, heatmapQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, type DatasetContext } from './panel-queries';
 import { SqlBuildError } from './sql';
 
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
@@ -356,5 +356,56 @@ describe('comparisons, sparklines, series and Other', () => {
     expect(other?.aov).toBeCloseTo(Number(native?.revenue) / Number(native?.orders), 9);
     const total = (await rows({ text: `SELECT sum("amount ""$""") AS t FROM "many"` }))[0]?.t;
     expect(out.reduce((s, r) => s + Number(r.revenue), 0)).toBe(total);
+  });
+});
+
+describe('heatmap: x by y, the first measure, top N of each dimension axis', () => {
+  let heatCtx: DatasetContext;
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  beforeAll(async () => {
+    await conn.run(`CREATE TABLE "heat ""map""" ("day" TIMESTAMP, "r" VARCHAR, "k" VARCHAR, "amount ""$""" DOUBLE, "g" INTEGER)`);
+    // Revenue by region: C 100, A 31, hostile 7, B 5, NULL 3. By product: p3 103, p2 27, p1 16.
+    await conn.run(`INSERT INTO "heat ""map""" VALUES
+      ('2025-01-05 10:00', 'A', 'p1', 10, 1), ('2025-01-06 10:00', 'A', 'p2', 20, 2), ('2025-02-10 10:00', 'B', 'p1', 5, 3),
+      ('2025-02-11 10:00', ${q(HOSTILE)}, 'p2', 7, 4), ('2025-03-01 10:00', 'A', 'p1', 1, 5), ('2025-03-02 10:00', NULL, 'p3', 3, 6),
+      ('2025-03-03 10:00', 'C', 'p3', 100, 7), ('2024-12-31 10:00', 'C', 'p3', 9999, 8)`);
+    heatCtx = { dataset: facts, table: 'heat "map"', columns: new Set(['day', 'r', 'k', 'amount "$"', 'g']), period: resolvePeriod({ from: '2025-01-01', to: '2025-03-31' }, null, 0) };
+  });
+  const heatmap = (over: Partial<ChartPanel>) => chartPanel({ chart: 'heatmap', y: { type: 'dimension', dimension: 'product' }, ...over });
+
+  it('two dimensions: only cells of the top N of each, ranked by total', async () => {
+    const out = await rows(chartQuery(heatmap({ limit: 2 }), heatCtx));
+    expect(out).toEqual([
+      { x: 'C', y: 'p3', revenue: 100, x_rank: 1, y_rank: 1 },
+      { x: 'A', y: 'p2', revenue: 20, x_rank: 2, y_rank: 2 },
+    ]);
+  });
+
+  it('time x: buckets ascending and never cut, members by total with hostile names intact', async () => {
+    const out = await rows(chartQuery(heatmap({ x: { type: 'time', grain: 'month' }, y: { type: 'dimension', dimension: 'region' }, limit: 3 }), heatCtx));
+    expect(out).toEqual([
+      { x: Date.UTC(2025, 0, 1), y: 'A', revenue: 30, x_rank: 1, y_rank: 2 },
+      { x: Date.UTC(2025, 1, 1), y: HOSTILE, revenue: 7, x_rank: 2, y_rank: 3 },
+      { x: Date.UTC(2025, 2, 1), y: 'C', revenue: 100, x_rank: 3, y_rank: 1 },
+      { x: Date.UTC(2025, 2, 1), y: 'A', revenue: 1, x_rank: 3, y_rank: 2 },
+    ]);
+  });
+
+  it('quarter and year grains, NULL as a member, and a hostile member filter', async () => {
+    const quarter = await rows(chartQuery(heatmap({ x: { type: 'time', grain: 'quarter' }, y: { type: 'dimension', dimension: 'region' }, limit: 10 }), heatCtx));
+    const q1 = Date.UTC(2025, 0, 1);
+    expect(quarter.map((r) => [r.x, r.y, r.revenue])).toEqual([[q1, 'C', 100], [q1, 'A', 31], [q1, HOSTILE, 7], [q1, 'B', 5], [q1, null, 3]]);
+    const year = heatmap({ x: { type: 'dimension', dimension: 'region' }, y: { type: 'time', grain: 'year' } });
+    const filtered = await rows(chartQuery(year, heatCtx, { members: [{ dimension: 'region', values: [HOSTILE, null] }] }));
+    expect(filtered).toEqual([
+      { x: HOSTILE, y: q1, revenue: 7, x_rank: 1, y_rank: 1 },
+      { x: null, y: q1, revenue: 3, x_rank: 2, y_rank: 1 },
+    ]);
+  });
+
+  it('refuses a heatmap without y, and a measure named like its columns', () => {
+    expect(() => heatmapQuery(chartPanel({ chart: 'heatmap' }), heatCtx)).toThrow('a heatmap needs y');
+    const ds: Dataset = { ...facts, measures: [...facts.measures, { name: 'y', agg: 'count', format: 'integer' }] };
+    expect(() => chartQuery(heatmap({ measures: ['y'] }), { ...heatCtx, dataset: ds })).toThrow('a heatmap cannot show a measure named "y"');
   });
 });

@@ -1,5 +1,5 @@
 // SQL for each panel kind, built from the typed panel spec. All quoting goes through ./sql.
-import type { ChartPanel, DataPanel, Dataset, KpiPanel, Measure, TablePanel, TimeRange } from '../dashboards/schema';
+import type { ChartPanel, DataPanel, Dataset, KpiPanel, Measure, TablePanel, TimeGrain, TimeRange } from '../dashboards/schema';
 import { Sql, SqlBuildError, column, grain, ident, int, memberIn, str, timestamp } from './sql';
 
 const DAY_MS = 86_400_000;
@@ -100,7 +100,7 @@ export interface PanelRefinement {
   /** For a dimension chart: draw this dimension instead of the panel's own (the next drill level). */
   xDimension?: string;
   /** For a time chart: this grain instead of the panel's own. */
-  grain?: 'day' | 'week' | 'month';
+  grain?: TimeGrain;
   /** A narrower time window [start, end) in epoch ms, e.g. the month drilled into. */
   window?: { start: number; end: number };
 }
@@ -221,9 +221,10 @@ const CHART_COLUMNS = ['x', 'series', 'series_rank', 'x_other', 'series_other'];
  *
  * Members are ranked by the first measure. "Other" is the measure re-aggregated over the rows of
  * the remaining members, never a sum of their values, so ratios and distinct counts stay exact.
- * Time buckets are never cut; pies have no series.
+ * Time buckets are never cut; pies have no series. Heatmaps have their own shape (see heatmapQuery).
  */
 export function chartQuery(panel: ChartPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
+  if (panel.chart === 'heatmap') return heatmapQuery(panel, ctx, refine);
   const where = `panel "${panel.id}"`;
   for (const m of panel.measures) {
     if (CHART_COLUMNS.includes(m)) throw new SqlBuildError(`${where}: a chart cannot show a measure named "${m}" (the name is taken by the chart's own columns)`);
@@ -260,17 +261,7 @@ export function chartQuery(panel: ChartPanel, ctx: DatasetContext, refine?: Pane
   const outFlags: Sql[] = [];
   const joins: Sql[] = [];
   const order: Sql[] = [];
-  const ranked = (name: string, member: Sql, rankOrder: Sql, n: Sql) =>
-    Sql.concat(
-      ident(name), ' AS (SELECT "k", "r" FROM (SELECT "k", row_number() OVER (ORDER BY ', rankOrder, ') AS "r" FROM (SELECT CAST(', member,
-      ' AS VARCHAR) AS "k", ', rankBy, ' AS "v" FROM ', table, ' WHERE ', filter, ' GROUP BY 1)) WHERE "r" <= ', n, ')',
-    );
-  // TRUE when the row's member is one of the ranked top N (NULL is a member like any other).
-  const inTop = (member: Sql, cte: string) =>
-    Sql.concat(
-      'coalesce(CAST(', member, ' AS VARCHAR) IN (SELECT "k" FROM ', ident(cte), ' WHERE "k" IS NOT NULL) OR (', member,
-      ' IS NULL AND EXISTS (SELECT 1 FROM ', ident(cte), ' WHERE "k" IS NULL)), FALSE)',
-    );
+  const ranked = (name: string, member: Sql, rankOrder: Sql, n: Sql) => rankedMembers(name, member, rankOrder, n, rankBy, table, filter);
   const bucket = (member: Sql, cte: string, name: string, flag: string) => {
     if (other) {
       keys.push(Sql.concat('CASE WHEN ', inTop(member, cte), ' THEN CAST(', member, ' AS VARCHAR) ELSE ', str(OTHER_MEMBER), ' END AS ', ident(name)));
@@ -314,6 +305,72 @@ export function chartQuery(panel: ChartPanel, ctx: DatasetContext, refine?: Pane
   return Sql.concat(
     'WITH ', Sql.join([...ctes, rows]), ' SELECT ', Sql.join([...outKeys, ...shown, ...outFlags]),
     ' FROM "ns_g" AS "g"', ...joins, ' ORDER BY ', Sql.join(order),
+  );
+}
+
+/** A CTE `name` AS the top `n` members ("k", as text) of `member` by `rankBy`, with their rank "r" from 1. */
+function rankedMembers(name: string, member: Sql, rankOrder: Sql, n: Sql, rankBy: Sql, table: Sql, filter: Sql): Sql {
+  return Sql.concat(
+    ident(name), ' AS (SELECT "k", "r" FROM (SELECT "k", row_number() OVER (ORDER BY ', rankOrder, ') AS "r" FROM (SELECT CAST(', member,
+    ' AS VARCHAR) AS "k", ', rankBy, ' AS "v" FROM ', table, ' WHERE ', filter, ' GROUP BY 1)) WHERE "r" <= ', n, ')',
+  );
+}
+
+/** TRUE when the row's member is one of the ranked top N of CTE `cte` (NULL is a member like any other). */
+function inTop(member: Sql, cte: string): Sql {
+  return Sql.concat(
+    'coalesce(CAST(', member, ' AS VARCHAR) IN (SELECT "k" FROM ', ident(cte), ' WHERE "k" IS NOT NULL) OR (', member,
+    ' IS NULL AND EXISTS (SELECT 1 FROM ', ident(cte), ' WHERE "k" IS NULL)), FALSE)',
+  );
+}
+
+/** Column names of heatmap results; a measure with one of these names would be ambiguous. */
+const HEATMAP_COLUMNS = ['x', 'y', 'x_rank', 'y_rank'];
+
+/**
+ * Heatmap cells: one row per x and y with columns "x", "y" (a time bucket in epoch ms, or a
+ * dimension member as text, NULL for NULL), the first measure, and "x_rank" / "y_rank": each
+ * axis's order from 1 (time ascending; members by the measure's total, as the panel sorts).
+ * Members beyond the top N (limit) of each dimension axis are left out; time buckets are never
+ * cut, as on every other chart. Empty cells have no row.
+ */
+export function heatmapQuery(panel: ChartPanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
+  const where = `panel "${panel.id}"`;
+  const first = panel.measures[0];
+  if (first === undefined) throw new SqlBuildError(`${where}: a heatmap needs a measure`);
+  if (HEATMAP_COLUMNS.includes(first)) throw new SqlBuildError(`${where}: a heatmap cannot show a measure named "${first}" (the name is taken by the chart's own columns)`);
+  if (!panel.y) throw new SqlBuildError(`${where}: a heatmap needs y (what its rows show)`);
+  const filter = panelRowFilter(ctx, refine, where);
+  const table = ident(ctx.table);
+  const rankBy = measureExpr(ctx, first);
+  const limit = int(panel.limit, 1, 1000);
+  const byValue = Sql.concat('"v" ', panel.sort === 'value_asc' ? 'ASC' : 'DESC', ' NULLS LAST, "k" ASC NULLS LAST');
+  const rankOrder = panel.sort === 'label' ? Sql.raw`"k" ASC NULLS LAST` : byValue;
+  const ctes: Sql[] = [];
+  const keep: Sql[] = [];
+  const joins: Sql[] = [];
+  const axis = (spec: NonNullable<ChartPanel['y']>, name: 'x' | 'y', timeGrain: TimeGrain | undefined, dimension: string | undefined) => {
+    if (spec.type === 'time') {
+      const bucket = Sql.concat('CAST(epoch_ms(date_trunc(', grain(timeGrain ?? spec.grain), ', ', timeColumn(ctx, where), ')) AS DOUBLE)');
+      return { key: bucket, rank: Sql.concat('CAST(dense_rank() OVER (ORDER BY "g".', ident(name), ') AS INTEGER)') };
+    }
+    const member = dimensionColumn(ctx, dimension ?? spec.dimension, where);
+    const cte = `ns_${name}`;
+    const alias = `r${name}`;
+    ctes.push(rankedMembers(cte, member, rankOrder, limit, rankBy, table, filter));
+    keep.push(inTop(member, cte));
+    joins.push(Sql.concat(' LEFT JOIN ', ident(cte), ' AS ', ident(alias), ' ON ', ident(alias), '."k" IS NOT DISTINCT FROM "g".', ident(name)));
+    return { key: Sql.concat('CAST(', member, ' AS VARCHAR)'), rank: Sql.concat('CAST(', ident(alias), '."r" AS INTEGER)') };
+  };
+  const x = axis(panel.x, 'x', refine?.grain, refine?.xDimension);
+  const y = axis(panel.y, 'y', undefined, undefined);
+  const rows = Sql.concat(
+    '"ns_g" AS (SELECT ', x.key, ' AS "x", ', y.key, ' AS "y", ', measureExpr(ctx, first), ' AS ', ident(first), ' FROM ', table, ' WHERE ', filter,
+    keep.length ? Sql.concat(' AND ', Sql.join(keep, ' AND ')) : '', ' GROUP BY 1, 2)',
+  );
+  return Sql.concat(
+    'WITH ', Sql.join([...ctes, rows]), ' SELECT "g"."x", "g"."y", "g".', ident(first), ', ', x.rank, ' AS "x_rank", ', y.rank, ' AS "y_rank"',
+    ' FROM "ns_g" AS "g"', ...joins, ' ORDER BY "x_rank", "y_rank"',
   );
 }
 

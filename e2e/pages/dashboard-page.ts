@@ -133,6 +133,31 @@ export class DashboardPage {
     return menu;
   }
 
+  /** Click the category `index` of `count` on a line chart: points sit evenly from the plot's left edge to its right one (about 9%–91% of a half-width canvas). */
+  async clickLinePoint(panelId: string, index: number, count: number): Promise<Locator> {
+    const canvas = this.panel(panelId).locator('canvas').first();
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error(`panel ${panelId} has no chart`);
+    const left = box.x + box.width * 0.09;
+    const width = box.width * 0.82;
+    await this.page.mouse.click(left + (count > 1 ? (width * index) / (count - 1) : width / 2), box.y + box.height * 0.5);
+    const menu = this.panel(panelId).getByRole('menu');
+    await expect(menu).toBeVisible();
+    return menu;
+  }
+
+  /** Click the cell in column `column` of `columns` and row `row` of `rows` of a heatmap (the plot leaves room for the colour scale below). */
+  async clickHeatmapCell(panelId: string, column: number, columns: number, row: number, rows: number): Promise<Locator> {
+    const canvas = this.panel(panelId).locator('canvas').first();
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error(`panel ${panelId} has no chart`);
+    const plot = { left: box.x + box.width * 0.12, width: box.width * 0.86, top: box.y + box.height * 0.04, height: box.height * 0.7 };
+    await this.page.mouse.click(plot.left + (plot.width * (column + 0.5)) / columns, plot.top + (plot.height * (row + 0.5)) / rows);
+    const menu = this.panel(panelId).getByRole('menu');
+    await expect(menu).toBeVisible();
+    return menu;
+  }
+
   async chooseMenuAction(menu: Locator, label: RegExp): Promise<void> {
     const before = await this.runId();
     await menu.getByRole('menuitem', { name: label }).click();

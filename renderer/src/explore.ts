@@ -1,6 +1,6 @@
 // Exploration: how filters, the click filter and drill-downs narrow each panel. Pure functions of
 // the dashboard and the exploration state, so they are testable without React or an engine.
-import type { ChartPanel, DashboardFile, Dataset, DataPanel, Panel, TablePanel } from '../../dashboards/schema';
+import type { ChartPanel, DashboardFile, Dataset, DataPanel, Panel, TablePanel, TimeGrain } from '../../dashboards/schema';
 import type { PanelRefinement } from '../../queries/panel-queries';
 import { savedFilterMembers } from '../../queries/filters';
 
@@ -28,7 +28,7 @@ export interface Exploration {
   crossFilter: boolean;
   clickFilter: ClickFilter | null;
   drills: Record<string, PanelDrill>;
-  grain: 'day' | 'week' | 'month' | null;
+  grain: TimeGrain | null;
 }
 
 export const NO_EXPLORATION: Exploration = { crossFilter: true, clickFilter: null, drills: {}, grain: null };
@@ -41,6 +41,8 @@ function hasDimension(dataset: Dataset | undefined, dimension: string): boolean 
 export function drillLevel(panel: ChartPanel, dataset: Dataset | undefined, drill: PanelDrill | undefined) {
   if (panel.x.type !== 'dimension') return null;
   const start = panel.x.dimension;
+  // A heatmap's cells lead to their rows, not down a hierarchy (its y would not follow).
+  if (panel.chart === 'heatmap') return { dimension: start, next: null as string | null, hierarchy: null as null | { name: string; levels: string[] } };
   const memberSteps = (drill?.steps ?? []).filter((s) => s.kind === 'member').length;
   const hierarchy = dataset?.hierarchies.find((h) => h.levels.includes(start));
   if (!hierarchy) return { dimension: start, next: null as string | null, hierarchy: null as null | { name: string; levels: string[] } };
@@ -50,25 +52,42 @@ export function drillLevel(panel: ChartPanel, dataset: Dataset | undefined, dril
   return { dimension, next, hierarchy };
 }
 
-/** The finer grain a time chart drills to, or null at the finest. */
-export function finerGrain(grain: 'day' | 'week' | 'month'): 'day' | null {
-  return grain === 'day' ? null : 'day';
+/** The finer grain a time chart drills to (year and quarter → month → day; week → day), or null at the finest. */
+export function finerGrain(grain: TimeGrain): TimeGrain | null {
+  switch (grain) {
+    case 'year':
+    case 'quarter':
+      return 'month';
+    case 'month':
+    case 'week':
+      return 'day';
+    case 'day':
+      return null;
+  }
 }
 
 /** The end of a time bucket that starts at `start` (epoch ms, UTC-naive). */
-export function bucketEnd(start: number, grain: 'day' | 'week' | 'month'): number {
+export function bucketEnd(start: number, grain: TimeGrain): number {
   if (grain === 'day') return start + DAY_MS;
   if (grain === 'week') return start + 7 * DAY_MS;
   const d = new Date(start);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  const months = grain === 'month' ? 1 : grain === 'quarter' ? 3 : 12;
+  // setUTCFullYear (unlike Date.UTC) keeps years below 100 as they are.
+  const end = new Date(0);
+  end.setUTCFullYear(d.getUTCFullYear(), d.getUTCMonth() + months, 1);
+  return end.getTime();
 }
 
-/** The grain a time chart currently draws. */
-export function currentGrain(panel: ChartPanel, explore: Exploration): 'day' | 'week' | 'month' {
+/** The grain a time chart currently draws: its own (or the chosen one), one step finer per time bucket drilled into. */
+export function currentGrain(panel: ChartPanel, explore: Exploration): TimeGrain {
   if (panel.x.type !== 'time') return 'day';
-  const timeSteps = (explore.drills[panel.id]?.steps ?? []).filter((s) => s.kind === 'time').length;
-  if (timeSteps > 0) return 'day';
-  return explore.grain ?? panel.x.grain;
+  let grain: TimeGrain = explore.grain ?? panel.x.grain;
+  // Heatmaps never zoom: their time steps only lead to rows.
+  if (panel.chart === 'heatmap') return grain;
+  for (const step of explore.drills[panel.id]?.steps ?? []) {
+    if (step.kind === 'time') grain = finerGrain(grain) ?? grain;
+  }
+  return grain;
 }
 
 /** The filters, click filter and drill path that narrow one panel. */
@@ -94,7 +113,8 @@ export function refinementFor(panel: DataPanel, dashboard: DashboardFile, explor
   const own = explore.drills[panel.id];
   for (const step of own?.steps ?? []) {
     if (step.kind === 'member') members.push({ dimension: step.dimension, values: [step.value] });
-    else refine.window = { start: step.start, end: step.end };
+    // Steps narrow each other: a heatmap cell of two time axes is where both buckets overlap.
+    else refine.window = refine.window ? { start: Math.max(refine.window.start, step.start), end: Math.min(refine.window.end, step.end) } : { start: step.start, end: step.end };
   }
   if (panel.kind === 'chart') {
     const level = drillLevel(panel, dataset, own);

@@ -1,5 +1,5 @@
 // Number and date formatting for display. Raw values stay available to tests via data-value.
-import type { Measure } from '../../dashboards/schema';
+import type { Measure, TimeGrain } from '../../dashboards/schema';
 
 const compactCurrency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 2 });
 const currency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2, minimumFractionDigits: 2 });
@@ -187,6 +187,24 @@ export function formatChange(current: number | null, previous: number | null): C
   const ratio = (current - previous) / Math.abs(previous);
   const sign = ratio > 0 ? '+' : ratio < 0 ? '−' : '±';
   return { text: `${sign}${percent.format(Math.abs(ratio))}`, ratio, direction: ratio > 0 ? 'up' : ratio < 0 ? 'down' : 'flat' };
+}
+
+/** The start of a time bucket (epoch ms) as its grain reads: 2025, 2025-Q4, 2025-12, or the day 2025-12-10 (weeks by their first day). */
+export function formatTimeBucket(epochMs: number, grain: TimeGrain): string {
+  const day = isoDay(epochMs);
+  // The year is everything before the month's dash (years beyond 9999 or before 0 are longer).
+  const year = day.slice(0, -6);
+  switch (grain) {
+    case 'year':
+      return year;
+    case 'quarter':
+      return `${year}-Q${Math.floor((Number(day.slice(-5, -3)) - 1) / 3) + 1}`;
+    case 'month':
+      return day.slice(0, -3);
+    case 'week':
+    case 'day':
+      return day;
+  }
 }
 
 /** A wall-clock timestamp (epoch ms, time-zone free) as YYYY-MM-DD or YYYY-MM-DD HH:MM. */

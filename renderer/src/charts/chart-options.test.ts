@@ -179,3 +179,49 @@ describe('escapeHtml', () => {
     expect(escapeHtml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
   });
 });
+
+describe('heatmap', () => {
+  const heat = panel({ chart: 'heatmap', x: { type: 'time', grain: 'quarter' }, y: { type: 'dimension', dimension: 'region' } });
+  const Q3 = Date.UTC(2025, 6, 1);
+  const Q4 = Date.UTC(2025, 9, 1);
+  const cells = result([
+    { x: Q3, y: 'EMEA', revenue: 10, x_rank: 1, y_rank: 1 },
+    { x: Q4, y: HOSTILE, revenue: 2500.5, x_rank: 2, y_rank: 2 },
+    { x: Q4, y: 'EMEA', revenue: 40, x_rank: 2, y_rank: 1 },
+  ]);
+
+  it('draws one cell per row on two category axes, coloured by a visual map of the measure', () => {
+    const option = asAny(buildChartOption(heat, dataset, cells));
+    expect(option.xAxis).toMatchObject({ type: 'category', data: ['2025-Q3', '2025-Q4'] });
+    expect(option.yAxis).toMatchObject({ type: 'category', data: ['EMEA', HOSTILE], inverse: true });
+    expect(option.series).toHaveLength(1);
+    expect(option.series[0]).toMatchObject({ type: 'heatmap', name: 'Revenue', data: [[0, 0, 10], [1, 1, 2500.5], [1, 0, 40]] });
+    expect(option.visualMap).toMatchObject({ min: 10, max: 2500.5 });
+  });
+
+  it('escapes member names in the tooltip and formats the value', () => {
+    const option = asAny(buildChartOption(heat, dataset, cells));
+    const html = option.tooltip.formatter({ dataIndex: 1, marker: '' }) as string;
+    expect(html).not.toContain('<img');
+    expect(html).toContain('2025-Q4 × &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;');
+    expect(html).toMatch(/Revenue: \$2,500\.50/);
+  });
+
+  it('labels a drilled or regrained time axis by the grain drawn, and a flat map still has a range', () => {
+    const option = asAny(buildChartOption(heat, dataset, result([{ x: Q4, y: 'EMEA', revenue: 5, x_rank: 1, y_rank: 1 }]), 'month'));
+    expect(option.xAxis.data).toEqual(['2025-10']);
+    expect(option.visualMap).toMatchObject({ min: 5, max: 6 });
+  });
+});
+
+describe('time labels by grain', () => {
+  it('reads 2025, 2025-Q4, 2025-12 and 2025-12-10', () => {
+    const rows = result([{ x: Date.UTC(2025, 11, 1), revenue: 1 }]);
+    const label = (grain: string, x = Date.UTC(2025, 11, 1)) => chartCategories(panel({ chart: 'line', x: { type: 'time', grain } }), { ...rows, rows: [{ x, revenue: 1 }] })[0]?.label;
+    expect(label('year', Date.UTC(2025, 0, 1))).toBe('2025');
+    expect(label('quarter', Date.UTC(2025, 9, 1))).toBe('2025-Q4');
+    expect(label('month')).toBe('2025-12');
+    expect(label('day', Date.UTC(2025, 11, 10))).toBe('2025-12-10');
+    expect(chartCategories(panel({ chart: 'line', x: { type: 'time', grain: 'year' } }), rows, 'month')[0]?.label).toBe('2025-12');
+  });
+});

@@ -2,9 +2,9 @@
 // Axis and label formatters return plain text (ECharts draws it on the canvas). The tooltip is the
 // one place ECharts reads a formatter's string as HTML: every piece of data in it is escaped here.
 import type { EChartsCoreOption } from 'echarts/core';
-import type { ChartPanel, Dataset, Measure } from '../../../dashboards/schema';
+import type { ChartPanel, Dataset, Measure, TimeGrain } from '../../../dashboards/schema';
 import type { QueryResult, Row, Scalar } from '../../../queries/engine/engine';
-import { formatAxisAs, formatMeasure, formatShare, formatTimestamp } from '../format';
+import { formatAxisAs, formatMeasure, formatShare, formatTimeBucket } from '../format';
 
 const PALETTE = ['#3b6fd8', '#e07b39', '#3aa57a', '#b5487b', '#7a5cc8', '#c9a227', '#2f9bb3', '#8a8f99'];
 const OTHER_COLOR = '#a3a9b5';
@@ -39,9 +39,17 @@ const isOther = (row: Row, flag: 'x_other' | 'series_other') => row[flag] === tr
 const memberLabel = (v: Scalar) => (v === null ? NULL_LABEL : String(v));
 const identity = (v: Scalar, other: boolean) => `${other ? 'o' : 'm'}${v === null ? 'n' : typeof v === 'number' ? `#${v}` : `s${String(v)}`}`;
 
-/** The categories of a chart result, in the query's order (one per x, whatever the series). */
-export function chartCategories(panel: ChartPanel, result: QueryResult): ChartCategory[] {
-  const label = (key: Scalar) => (panel.x.type === 'time' && typeof key === 'number' ? formatTimestamp(key, false) : memberLabel(key));
+/** The label of a chart axis value: a time bucket as its grain reads (see formatTimeBucket), or a member. */
+function axisLabel(axis: ChartPanel['x'], grain: TimeGrain | undefined, key: Scalar): string {
+  return axis.type === 'time' && typeof key === 'number' ? formatTimeBucket(key, grain ?? axis.grain) : memberLabel(key);
+}
+
+/**
+ * The categories of a chart result, in the query's order (one per x, whatever the series).
+ * `grain` is the one the chart draws now when a drill or the grain picker changed it.
+ */
+export function chartCategories(panel: ChartPanel, result: QueryResult, grain?: TimeGrain): ChartCategory[] {
+  const label = (key: Scalar) => axisLabel(panel.x, grain, key);
   // Without series each row is its own category (the query groups by x): no lookups for 100k points.
   if (!hasSeriesSplit(result)) return result.rows.map((row, i) => ({ key: row.x ?? null, label: label(row.x ?? null), other: isOther(row, 'x_other'), row: i }));
   const seen = new Map<string, ChartCategory>();
@@ -79,12 +87,13 @@ interface BuiltSeries {
   values: (number | null)[];
 }
 
-/** Build the option for a chart panel from its query result. */
-export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: QueryResult): EChartsCoreOption {
+/** Build the option for a chart panel from its query result; `grain` is the time grain drawn now, when not the panel's own. */
+export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: QueryResult, grain?: TimeGrain): EChartsCoreOption {
+  if (panel.chart === 'heatmap') return buildHeatmapOption(panel, dataset, result, grain);
   const measures = panel.measures.map((name) => dataset.measures.find((m) => m.name === name)).filter((m) => m !== undefined);
   const firstFormat = measures[0]?.format ?? 'number';
   const axisValue = (v: number) => formatAxisAs(v, panel.axisFormat, firstFormat);
-  const categories = chartCategories(panel, result);
+  const categories = chartCategories(panel, result, grain);
   const labels = categories.map((c) => c.label);
   const measureLabel = (m: Measure) => m.label ?? m.name;
 
@@ -239,6 +248,76 @@ export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: Qu
   // A line's last label is centred on the plot's right edge: leave it room rather than cut it.
   const grid = seriesType === 'line' ? { ...common.grid, right: 36 } : common.grid;
   return { ...common, grid, tooltip, xAxis: category, yAxis: value, series };
+}
+
+/** The values of one heatmap axis, in their rank order (see heatmapQuery), and each row's position on it. */
+function heatmapAxis(result: QueryResult, key: 'x' | 'y', rank: 'x_rank' | 'y_rank', label: (v: Scalar) => string) {
+  const byRank = new Map<number, string>();
+  for (const row of result.rows) {
+    const r = Number(row[rank]);
+    if (!byRank.has(r)) byRank.set(r, label(row[key] ?? null));
+  }
+  const ranks = [...byRank.keys()].sort((a, b) => a - b);
+  const position = new Map(ranks.map((r, i) => [r, i]));
+  return { labels: ranks.map((r) => byRank.get(r) ?? ''), positionOf: (row: Row) => position.get(Number(row[rank])) ?? -1 };
+}
+
+/**
+ * A heatmap: x across, y down (the biggest member, or the earliest bucket, on top), one cell per
+ * result row (so a click's dataIndex is the row), coloured by the first measure.
+ */
+function buildHeatmapOption(panel: ChartPanel, dataset: Dataset, result: QueryResult, grain: TimeGrain | undefined): EChartsCoreOption {
+  const measure = dataset.measures.find((m) => m.name === panel.measures[0]);
+  const format = measure?.format ?? 'number';
+  const name = measure ? (measure.label ?? measure.name) : (panel.measures[0] ?? '');
+  const y = panel.y ?? panel.x;
+  const xAxis = heatmapAxis(result, 'x', 'x_rank', (v) => axisLabel(panel.x, grain, v));
+  const yAxis = heatmapAxis(result, 'y', 'y_rank', (v) => axisLabel(y, undefined, v));
+  const cells = result.rows.map((row) => {
+    const v = row[panel.measures[0] ?? ''];
+    return [xAxis.positionOf(row), yAxis.positionOf(row), typeof v === 'number' ? v : null] as const;
+  });
+  const values = cells.map((c) => c[2]).filter((v): v is number => v !== null);
+  const min = values.length ? Math.min(...values) : 0;
+  const max = values.length ? Math.max(...values) : 0;
+  const category = (labels: string[]) => ({
+    type: 'category',
+    data: labels,
+    splitArea: { show: false },
+    axisLabel: { hideOverlap: true, width: 110, overflow: 'truncate' },
+  });
+  return {
+    animation: false,
+    grid: { left: 12, right: 16, top: 12, bottom: 44, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    tooltip: {
+      confine: true,
+      extraCssText: 'max-width: 360px; white-space: normal; overflow-wrap: anywhere;',
+      trigger: 'item',
+      formatter: (p: { dataIndex: number; marker?: string }) => {
+        const cell = cells[p.dataIndex];
+        if (!cell) return '';
+        const text = `${xAxis.labels[cell[0]] ?? ''} × ${yAxis.labels[cell[1]] ?? ''}`;
+        return `${escapeHtml(text)}<br/>${p.marker ?? ''}${escapeHtml(`${name}: ${tooltipNumber(cell[2], format)}`)}`;
+      },
+    },
+    xAxis: category(xAxis.labels),
+    yAxis: { ...category(yAxis.labels), inverse: true },
+    visualMap: {
+      type: 'continuous',
+      min,
+      // A flat map (every cell the same) still needs a range to colour in.
+      max: max > min ? max : min + 1,
+      calculable: false,
+      orient: 'horizontal',
+      left: 'center',
+      bottom: 0,
+      itemHeight: 120,
+      itemWidth: 10,
+      text: [formatAxisAs(max, panel.axisFormat, format), formatAxisAs(min, panel.axisFormat, format)],
+      inRange: { color: ['#eef3fc', '#3b6fd8', '#1d3f86'] },
+    },
+    series: [{ name, type: 'heatmap', data: cells.map((c) => [...c]), emphasis: { itemStyle: { borderColor: '#1f2329', borderWidth: 1 } } }],
+  };
 }
 
 function tooltipNumber(v: number | null | undefined, format: Measure['format']): string {

@@ -2,12 +2,12 @@
 // replace options wholesale, check isDisposed() before deferred work, dispose on unmount.
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
 
-echarts.use([LineChart, BarChart, PieChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+echarts.use([LineChart, BarChart, PieChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, CanvasRenderer]);
 
 /** A clicked data point: its row in the result, and where on the chart it was clicked. */
 export interface ChartPoint {
@@ -48,7 +48,11 @@ export function EChart({
     instance.on('finished', onFinished);
     // Pies report the clicked slice; axis charts take the category under the pointer anywhere in
     // the plot, so thin lines and small bars are as easy to click as big ones.
-    const isAxisChart = () => Array.isArray((instance.getOption() as { xAxis?: unknown[] }).xAxis);
+    // Heatmaps too report the clicked cell: it is two categories, one of each axis.
+    const isAxisChart = () => {
+      const option = instance.getOption() as { xAxis?: unknown[]; series?: { type?: string }[] };
+      return Array.isArray(option.xAxis) && option.series?.[0]?.type !== 'heatmap';
+    };
     const onClick = (params: { dataIndex?: number; event?: { offsetX?: number; offsetY?: number } }) => {
       if (isAxisChart() || typeof params.dataIndex !== 'number') return;
       clickCallback.current?.({ dataIndex: params.dataIndex, x: params.event?.offsetX ?? 0, y: params.event?.offsetY ?? 0 });

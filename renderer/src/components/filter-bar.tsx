@@ -1,7 +1,7 @@
 // The filter bar: the period and grain, the dashboard's saved filters as chips, the click filter
 // and drill context, and "+ Filter" with a searchable member list with counts.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { DashboardFile, Dataset, Filter, TimeRange } from '../../../dashboards/schema';
+import type { DashboardFile, Dataset, Filter, TimeGrain, TimeRange } from '../../../dashboards/schema';
 import { datasetTable } from '../../../queries/dashboard-runner';
 import { memberCountsQuery } from '../../../queries/panel-queries';
 import { editFilters, explore, type ActionDeps } from '../actions/dashboard-actions';
@@ -56,13 +56,15 @@ export function FilterBar({ deps }: { deps: ActionDeps }) {
             value={state.grain ?? 'auto'}
             onChange={(e) => {
               const v = e.target.value;
-              void explore(deps, (x) => ({ ...x, grain: v === 'auto' ? null : (v as 'day' | 'week' | 'month') }));
+              void explore(deps, (x) => ({ ...x, grain: v === 'auto' ? null : (v as TimeGrain) }));
             }}
           >
             <option value="auto">As designed</option>
             <option value="day">Day</option>
             <option value="week">Week</option>
             <option value="month">Month</option>
+            <option value="quarter">Quarter</option>
+            <option value="year">Year</option>
           </select>
         </label>
       )}

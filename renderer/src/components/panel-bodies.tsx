@@ -5,6 +5,7 @@ import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel } from '../..
 import type { QueryResult, Row } from '../../../queries/engine/engine';
 import { buildChartOption, chartCategories } from '../charts/chart-options';
 import { EChart, type ChartPoint } from '../charts/echart';
+import { currentGrain } from '../explore';
 import { cellTone, formatCell, formatChange, formatTimestamp, formatValue, thresholdTone, type ValueFormat } from '../format';
 import { useStore } from '../store';
 import { Markdown } from './markdown';
@@ -154,16 +155,20 @@ function ChartBody({
   onPointClick?: (p: ChartPoint) => void;
   onInstance?: (chart: echarts.ECharts | null) => void;
 }) {
-  const option = useMemo(() => buildChartOption(panel, dataset, result), [panel, dataset, result]);
+  // A drill or the grain picker may draw time at another grain than the panel's: label by that one.
+  const grain = useStore((s) => (panel.x.type === 'time' ? currentGrain(panel, s.explore) : undefined));
+  const option = useMemo(() => buildChartOption(panel, dataset, result, grain), [panel, dataset, result, grain]);
   // The chart reports the category clicked; drill-down reads a result row. "Other" is not one member.
   const onClick = useMemo(() => {
     if (!onPointClick) return undefined;
-    const categories = chartCategories(panel, result);
+    // A heatmap reports the cell clicked, which is its result row.
+    if (panel.chart === 'heatmap') return onPointClick;
+    const categories = chartCategories(panel, result, grain);
     return (p: ChartPoint) => {
       const c = categories[p.dataIndex];
       if (c && !c.other) onPointClick({ ...p, dataIndex: c.row });
     };
-  }, [panel, result, onPointClick]);
+  }, [panel, result, onPointClick, grain]);
   if (result.rows.length === 0) {
     return <EmptyResult onShown={onDrawn} />;
   }

@@ -1,7 +1,7 @@
 // The panel editor: every panel kind is edited in a side panel with a live preview of the draft.
 // Nothing changes on the dashboard until "Apply", which is one undoable edit.
 import { cloneElement, useEffect, useId, useMemo, useState, type ReactElement } from 'react';
-import { CHART_TYPES, Panel as PanelSchema, type ChartPanel, type DashboardFile, type Dataset, type KpiPanel, type Panel, type TablePanel } from '../../../dashboards/schema';
+import { CHART_TYPES, Panel as PanelSchema, TIME_GRAINS, type ChartPanel, type TimeGrain, type DashboardFile, type Dataset, type KpiPanel, type Panel, type TablePanel } from '../../../dashboards/schema';
 import { datasetTable, isDataPanel } from '../../../queries/dashboard-runner';
 import { panelQuery } from '../../../queries/panel-queries';
 import type { QueryResult } from '../../../queries/engine/engine';
@@ -19,7 +19,44 @@ const CHART_LABELS: Record<(typeof CHART_TYPES)[number], string> = {
   horizontal_bar: 'Horizontal bar',
   pie: 'Pie / donut',
   scatter: 'Scatter',
+  heatmap: 'Heatmap',
 };
+
+const GRAIN_LABELS: Record<TimeGrain, string> = { day: 'Day', week: 'Week', month: 'Month', quarter: 'Quarter', year: 'Year' };
+
+type ChartAxis = ChartPanel['x'];
+
+/** The value of an axis in the "Group by" / "Rows (y)" selects: "time:month" or "dim:region". */
+const axisValue = (axis: ChartAxis) => (axis.type === 'time' ? `time:${axis.grain}` : `dim:${axis.dimension}`);
+
+function parseAxis(value: string): ChartAxis {
+  const [kind, rest] = value.split(':') as [string, string];
+  return kind === 'time' ? { type: 'time', grain: rest as TimeGrain } : { type: 'dimension', dimension: rest };
+}
+
+/** Time grains (when the dataset has time) and dimensions, as the options of an axis select. */
+function AxisOptions({ dataset }: { dataset: Dataset }) {
+  return (
+    <>
+      {dataset.timeColumn && (
+        <optgroup label="Time">
+          {TIME_GRAINS.map((g) => (
+            <option key={g} value={`time:${g}`}>
+              {GRAIN_LABELS[g]}
+            </option>
+          ))}
+        </optgroup>
+      )}
+      <optgroup label="Dimension">
+        {dataset.dimensions.map((d) => (
+          <option key={d.name} value={`dim:${d.name}`}>
+            {d.label ?? d.name}
+          </option>
+        ))}
+      </optgroup>
+    </>
+  );
+}
 
 export function PanelEditor({ deps, panelId, onClose }: { deps: ActionDeps; panelId: string; onClose: () => void }) {
   const dashboard = useStore((s) => s.dashboard);
@@ -193,11 +230,21 @@ function KpiFields({ panel, dataset, set }: { panel: KpiPanel; dataset: Dataset;
 }
 
 function ChartFields({ panel, dataset, set }: { panel: ChartPanel; dataset: Dataset; set: (c: Partial<ChartPanel>) => void }) {
-  const xValue = panel.x.type === 'time' ? `time:${panel.x.grain}` : `dim:${panel.x.dimension}`;
+  // A heatmap needs rows: default them to the first dimension not on x (or the x itself).
+  const defaultY = (): ChartAxis => {
+    const dim = dataset.dimensions.find((d) => panel.x.type !== 'dimension' || d.name !== panel.x.dimension) ?? dataset.dimensions[0];
+    return dim ? { type: 'dimension', dimension: dim.name } : panel.x;
+  };
   return (
     <>
       <Field label="Chart type">
-        <select value={panel.chart} onChange={(e) => set({ chart: e.target.value as ChartPanel['chart'] })}>
+        <select
+          value={panel.chart}
+          onChange={(e) => {
+            const chart = e.target.value as ChartPanel['chart'];
+            set(chart === 'heatmap' && !panel.y ? { chart, y: defaultY() } : { chart });
+          }}
+        >
           {CHART_TYPES.map((t) => (
             <option key={t} value={t}>
               {CHART_LABELS[t]}
@@ -207,28 +254,23 @@ function ChartFields({ panel, dataset, set }: { panel: ChartPanel; dataset: Data
       </Field>
       <Field label="Group by">
         <select
-          value={xValue}
+          value={axisValue(panel.x)}
           onChange={(e) => {
-            const [kind, value] = e.target.value.split(':') as [string, string];
-            set(kind === 'time' ? { x: { type: 'time', grain: value as 'day' | 'week' | 'month' }, sort: 'label' } : { x: { type: 'dimension', dimension: value } });
+            const x = parseAxis(e.target.value);
+            set(x.type === 'time' ? { x, sort: 'label' } : { x });
           }}
         >
-          {dataset.timeColumn && (
-            <optgroup label="Time">
-              <option value="time:day">Day</option>
-              <option value="time:week">Week</option>
-              <option value="time:month">Month</option>
-            </optgroup>
-          )}
-          <optgroup label="Dimension">
-            {dataset.dimensions.map((d) => (
-              <option key={d.name} value={`dim:${d.name}`}>
-                {d.label ?? d.name}
-              </option>
-            ))}
-          </optgroup>
+          <AxisOptions dataset={dataset} />
         </select>
       </Field>
+      {panel.chart === 'heatmap' && (
+        <Field label="Rows (y)">
+          <select value={panel.y ? axisValue(panel.y) : ''} onChange={(e) => set({ y: parseAxis(e.target.value) })}>
+            {!panel.y && <option value="">Choose…</option>}
+            <AxisOptions dataset={dataset} />
+          </select>
+        </Field>
+      )}
       <fieldset className="field">
         <legend>Measures</legend>
         {dataset.measures.map((m) => (

@@ -1,13 +1,13 @@
 // Chart images. PNG comes from the chart on screen (what the user sees, at twice its pixel size);
 // SVG is the same option drawn once more by ECharts' SVG renderer in server-side mode, off screen.
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
 
 // Every series type buildChartOption can produce, so an export never meets an unregistered one.
-echarts.use([LineChart, BarChart, PieChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, SVGRenderer]);
+echarts.use([LineChart, BarChart, PieChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, SVGRenderer]);
 
 /** Exports have a white background, whatever the page behind the chart is. */
 export const EXPORT_BACKGROUND = '#ffffff';

@@ -115,6 +115,15 @@ describe('chart and KPI tables', () => {
     expect(records(encodeCsv(chartCsvTable(panel, dataset, result))).slice(0, 3)).toEqual(['campaign,revenue', "'-Promo,1", ',2']);
   });
 
+  it('names a heatmap’s x and y after what they show', () => {
+    const panel = ChartPanel.parse({ ...base, id: 'heat', title: 'Heat', kind: 'chart', chart: 'heatmap', x: { type: 'dimension', dimension: 'campaign' }, y: { type: 'time', grain: 'year' } });
+    const result = {
+      columns: [{ name: 'x', type: 'Utf8' }, { name: 'y', type: 'Float64' }, { name: 'revenue', type: 'Float64' }, { name: 'x_rank', type: 'Int32' }, { name: 'y_rank', type: 'Int32' }],
+      rows: [{ x: 'Promo', y: Date.UTC(2025, 0, 1), revenue: 5, x_rank: 1, y_rank: 1 }],
+    };
+    expect(records(encodeCsv(chartCsvTable(panel, dataset, result))).slice(0, 2)).toEqual(['campaign,order_ts,revenue,x_rank,y_rank', 'Promo,2025-01-01 00:00:00,5,1,1']);
+  });
+
   it('never renames onto an existing column', () => {
     const panel = ChartPanel.parse({ ...base, id: 'by', title: 'By', kind: 'chart', chart: 'bar', measures: ['campaign'], x: { type: 'dimension', dimension: 'campaign' } });
     const result = { columns: [{ name: 'x', type: 'Utf8' }, { name: 'campaign', type: 'Float64' }], rows: [{ x: 'a', campaign: 1 }] };

@@ -62,8 +62,11 @@ export function encodeCsv(table: CsvTable): string {
  * typed as a timestamp on a time axis (the engine returns it as a DOUBLE of epoch ms).
  */
 export function chartCsvTable(panel: ChartPanel, dataset: Dataset, result: QueryResult): CsvTable {
-  const xName = panel.x.type === 'time' ? (dataset.timeColumn ?? panel.x.grain) : panel.x.dimension;
-  return renameColumn(result, 'x', xName, panel.x.type === 'time' ? 'Timestamp<MILLISECOND>' : undefined);
+  const axisName = (axis: ChartPanel['x']) => (axis.type === 'time' ? (dataset.timeColumn ?? axis.grain) : axis.dimension);
+  const axisType = (axis: ChartPanel['x']) => (axis.type === 'time' ? 'Timestamp<MILLISECOND>' : undefined);
+  const byX = renameColumn(result, 'x', axisName(panel.x), axisType(panel.x));
+  // A heatmap's rows (y) read the same way.
+  return panel.chart === 'heatmap' && panel.y ? renameColumn(byX, 'y', axisName(panel.y), axisType(panel.y)) : byX;
 }
 
 /** A KPI's rows: `period` (current, previous) and the value under the measure's name. */
