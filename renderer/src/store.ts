@@ -4,6 +4,7 @@ import { create, type StateCreator } from 'zustand';
 import type { DashboardFile } from '../../dashboards/schema';
 import type { LoadError, LoadWarning } from '../../dashboards/document';
 import type { DatasetRunState, PanelRunState } from '../../queries/dashboard-runner';
+import type { CheckResult } from '../../queries/checks/index';
 import { NO_EXPLORATION, type Exploration } from './explore';
 import type { SaveConflict } from '../../electron/api/host-api';
 
@@ -49,10 +50,14 @@ export interface RunSlice {
   panels: Record<string, PanelState>;
   /** Panels whose pixels are on screen for the current run. */
   drawn: Record<string, true>;
+  /** The data-quality check results of the latest run that ran them (kept while a new run loads). */
+  checks: { runId: number; results: CheckResult[]; ranAt: number } | null;
   startRun(datasetNames: string[], panelIds: string[]): number;
   setDataset(runId: number, name: string, state: DatasetState): void;
   setPanel(runId: number, id: string, state: PanelState): void;
   markDrawn(id: string): void;
+  /** Store check results; results of a run that is no longer current are dropped. */
+  setChecks(runId: number, checks: { results: CheckResult[]; ranAt: number }): void;
   /** Stop the current run: what is still loading shows "Cancelled"; late results are dropped. */
   cancelRun(): void;
 }
@@ -111,6 +116,7 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
       viewing: null,
       conflict: null,
       explore: NO_EXPLORATION,
+      checks: null,
     }),
   setOpenError: (openError) => set({ openError, dashboard: null, saved: null }),
   edit: (change) =>
@@ -160,6 +166,7 @@ const runSlice: StateCreator<Store, [], [], RunSlice> = (set, get) => ({
   datasets: {},
   panels: {},
   drawn: {},
+  checks: null,
   startRun: (datasetNames, panelIds) => {
     const runId = get().runId + 1;
     set({
@@ -178,6 +185,9 @@ const runSlice: StateCreator<Store, [], [], RunSlice> = (set, get) => ({
   },
   markDrawn: (id) => {
     if (!get().drawn[id]) set((s) => ({ drawn: { ...s.drawn, [id]: true } }));
+  },
+  setChecks: (runId, checks) => {
+    if (get().runId === runId) set({ checks: { runId, ...checks } });
   },
   cancelRun: () => {
     const cancel = <T extends { status: string }>(states: Record<string, T>): Record<string, T | CancelledState> =>

@@ -6,6 +6,7 @@ import { loadDashboard, serializeDashboard } from '../../../dashboards/document'
 import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
 import { isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
+import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import { applyView, decodeViewParam } from '../views';
 import type { Store } from '../store';
@@ -120,6 +121,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       cache: datasetCache,
     },
   );
+  if (wantsChecks(file)) await runDashboardChecks(deps, runId);
 }
 
 /**

@@ -8,6 +8,7 @@ import { EChart, type ChartPoint } from '../charts/echart';
 import { currentGrain } from '../explore';
 import { cellTone, formatCell, formatChange, formatTimestamp, formatValue, thresholdTone, type ValueFormat } from '../format';
 import { useStore } from '../store';
+import { CheckBadge } from './anomaly-panel';
 import { Markdown } from './markdown';
 
 // echart.tsx registers lines and bars; panels draw every chart type of the schema.
@@ -95,6 +96,7 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
         </div>
       )}
       {panel.sparkline && <Sparkline points={spark} label={sparkLabel(measure?.label ?? panel.measure, spark, show)} />}
+      <CheckBadge panelId={panel.id} />
     </div>
   );
 }

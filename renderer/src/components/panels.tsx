@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type * as echarts from 'echarts/core';
 import type { Dataset, Panel } from '../../../dashboards/schema';
 import { cancelRun, isDataPanel, runDashboard, type ActionDeps } from '../actions/dashboard-actions';
+import { AnomalyBody } from './anomaly-panel';
 import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import { PanelBody, TextBody } from './panel-bodies';
 import { PanelMenu } from './panel-menu';
@@ -56,7 +57,7 @@ export function PanelFrame({
       {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
       <div className="panel-body">
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} />}
-        {panel.kind === 'anomaly' && <div className="panel-empty">No data checks run on this dashboard yet.</div>}
+        {panel.kind === 'anomaly' && <AnomalyBody panel={panel} />}
         {state?.status === 'loading' && <PanelProgress dataset={dataset} deps={deps} />}
         {state?.status === 'cancelled' && (
           <div className="panel-cancelled">
