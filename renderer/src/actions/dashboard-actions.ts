@@ -93,6 +93,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
     return;
   }
 
+  let dataRead = false;
   await runDashboardQueries(
     engine,
     dashboard,
@@ -110,7 +111,11 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
           throw new SourceUnavailable(e.message, SHORT_REASONS[e.code]);
         }
       },
-      onDataset: (name, s) => store().setDataset(runId, name, s),
+      onDataset: (name, s) => {
+        // A dataset served from memory goes straight to "ready"; "loading" means its data was read.
+        if (s.status === 'loading') dataRead = true;
+        store().setDataset(runId, name, s);
+      },
       onPanel: (id, s) => store().setPanel(runId, id, s),
     },
     {
@@ -121,7 +126,9 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       cache: datasetCache,
     },
   );
-  if (wantsChecks(file)) await runDashboardChecks(deps, runId);
+  // Checks judge whole datasets, not the filtered view: run them when data was read, not on every
+  // filter or drill click (which only re-runs panel queries on data already in memory).
+  if (wantsChecks(file) && (dataRead || store().checks === null)) await runDashboardChecks(deps, runId);
 }
 
 /**

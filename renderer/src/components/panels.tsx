@@ -32,9 +32,11 @@ export function PanelFrame({
   const [point, setPoint] = useState<ClickedPoint | null>(null);
   const status = panel.kind === 'text' || panel.kind === 'anomaly' ? 'ready' : (state?.status ?? 'loading');
   // KPIs, tables and messages are drawn once React has committed them; charts report from ECharts.
+  // Every run starts with nothing drawn, so text and anomaly panels (always "ready") report again.
+  const runId = useStore((s) => s.runId);
   useEffect(() => {
     if (status !== 'loading' && !(status === 'ready' && panel.kind === 'chart')) markDrawn(panel.id);
-  }, [status, panel.kind, panel.id, markDrawn]);
+  }, [status, panel.kind, panel.id, markDrawn, runId]);
   const closeMenu = useCallback(() => setPoint(null), []);
   // The chart instance on screen, for PNG export (EChart reports it, and null on dispose).
   const chart = useRef<echarts.ECharts | null>(null);
