@@ -60,7 +60,7 @@ test('shares the demo with its data from the UI; a colleague\'s host on the copy
 
   // The colleague: another host, another home, only the shared folder.
   const home = mkdtempSync(path.join(os.tmpdir(), 'northstar-colleague-'));
-  const colleagueHost = await startBrowserHost({ appVersion: 'e2e', dashboardPath: path.join(folder, DEMO_FILE), homeDir: home });
+  const colleagueHost = await startBrowserHost({ appVersion: 'e2e', dashboardPath: path.join(folder, DEMO_FILE), homeDir: home, ...(process.env.NORTHSTAR_RENDERER_DIR ? { rendererDir: process.env.NORTHSTAR_RENDERER_DIR } : {}) });
   try {
     const colleaguePage = await context.newPage();
     const errors = watchConsole(colleaguePage);
