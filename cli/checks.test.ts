@@ -75,12 +75,12 @@ let small = '';
 let cleanReady: Promise<unknown>;
 let smallReady: Promise<unknown>;
 
-/** A copy of the demo dashboard with these checks, next to a copy of its data. */
-function writeDashboard(name: string, checks: unknown[]): string {
+/** A copy of the demo dashboard with these checks (and corrections), next to a copy of its data. */
+function writeDashboard(name: string, checks: unknown[], corrections: unknown[] = []): string {
   const file = path.join(tmp, name);
   const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as Record<string, unknown>;
   delete demo.$schema;
-  writeFileSync(file, `${JSON.stringify({ ...demo, checks }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...demo, checks, corrections }, null, 2)}\n`);
   return file;
 }
 
@@ -101,6 +101,29 @@ afterAll(() => {
 });
 
 describe.concurrent('northstar check', { timeout: TEST_TIMEOUT_MS }, () => {
+  it("checks the data through the file's corrections, or as loaded with --raw; a broken correction is a warning", async () => {
+    const corrections = [
+      { id: 'fix_campaign', kind: 'map_value', dataset: 'orders', params: { column: 'campaign', mappings: PLANTED.misspellings.map((m) => ({ from: m.value, to: PLANTED.misspelledCampaign })) }, reason: 'typos', author: 'ci' },
+      { id: 'dedupe', kind: 'exclude_rows', dataset: 'orders', params: { key: 'order_id', duplicates: 'keep_one' }, reason: 'loaded twice', author: 'ci' },
+      { id: 'broken', kind: 'map_value', dataset: 'orders', params: { column: 'campain', from: 'a', to: 'b' }, reason: 'typo in the column', author: 'ci' },
+    ];
+    const file = writeDashboard('corrected.dashboard.json', CHECKS.slice(0, 2), corrections);
+    const [fixed, raw] = await Promise.all([northstar(['check', file, '--format', 'json']), northstar(['check', file, '--raw', '--format', 'json'])]);
+    expectNoStack(fixed);
+    expect(fixed.stderr).toBe('northstar: warning: Correction `broken`: column "campain" does not exist in dataset orders (left out)\n');
+    expect(fixed.status).toBe(0);
+    expect((JSON.parse(fixed.stdout) as CheckJson).checks.map((c) => [c.id, c.status])).toEqual([
+      ['dup_orders', 'pass'],
+      ['campaign_spelling', 'pass'],
+    ]);
+    expect(raw.stderr).toBe('');
+    expect(raw.status).toBe(1);
+    expect((JSON.parse(raw.stdout) as CheckJson).checks.map((c) => [c.id, c.status])).toEqual([
+      ['dup_orders', 'fail'],
+      ['campaign_spelling', 'warn'],
+    ]);
+  });
+
   it('--format json: every check in file order, exit 1 when an error-severity check fails', async () => {
     const r = await northstar(['check', dashboard, '--as-of', AS_OF, '--format', 'json']);
     expectNoStack(r);

@@ -15,6 +15,11 @@ function example(): Json {
   return JSON.parse(exampleText) as Json;
 }
 
+/** The demo without its checks, for tests of dropped panels (whose guards would add warnings). */
+function exampleWithoutChecks(): Json {
+  return { ...example(), checks: [] };
+}
+
 function items(doc: Json, key: string): Json[] {
   return doc[key] as Json[];
 }
@@ -35,7 +40,10 @@ describe('loadDashboard', () => {
     const r = loaded(loadDashboard(exampleText));
     expect(r.dashboard.title).toBe('Customer KPIs');
     expect(r.dashboard.schemaVersion).toBe(CURRENT_SCHEMA_VERSION);
-    expect(r.dashboard.panels.map((p) => p.kind)).toEqual(['kpi', 'kpi', 'kpi', 'kpi', 'chart', 'chart', 'chart', 'table']);
+    expect(r.dashboard.panels.map((p) => p.kind)).toEqual(['kpi', 'kpi', 'kpi', 'kpi', 'chart', 'chart', 'chart', 'table', 'anomaly']);
+    // Every check of the demo runs, and the anomaly panel lists them all.
+    expect(r.dashboard.checks.map((c) => c.rule).sort()).toEqual(['duplicate_key', 'freshness', 'near_duplicate_values', 'null_rate', 'range', 'total_jump']);
+    expect(r.dashboard.corrections).toEqual([]);
     expect(r.warnings).toEqual([]);
     expect(r.migratedFrom).toBeNull();
   });
@@ -181,18 +189,19 @@ describe('loadDashboard', () => {
   });
 
   it('drops a panel of an unknown kind, and its layout item, with a warning', () => {
-    const doc = example();
+    const doc = exampleWithoutChecks();
     items(doc, 'panels')[3]!.kind = 'hologram';
+    const count = items(doc, 'panels').length;
     const r = loaded(loadDashboard(JSON.stringify(doc)));
     expect(r.warnings).toEqual([{ path: '$.panels[3]', message: 'panel "kpi_active_customers" was dropped: unknown kind "hologram"' }]);
     expect(r.dashboard.panels.map((p) => p.id)).not.toContain('kpi_active_customers');
-    expect(r.dashboard.panels).toHaveLength(7);
+    expect(r.dashboard.panels).toHaveLength(count - 1);
     expect(r.dashboard.layout.map((l) => l.panel)).not.toContain('kpi_active_customers');
-    expect(r.dashboard.layout).toHaveLength(7);
+    expect(r.dashboard.layout).toHaveLength(count - 1);
   });
 
   it('drops a panel with a broken field, pointing at the field', () => {
-    const doc = example();
+    const doc = exampleWithoutChecks();
     items(doc, 'panels')[6]!.limit = -3;
     const r = loaded(loadDashboard(JSON.stringify(doc)));
     expect(r.warnings).toHaveLength(1);
@@ -201,7 +210,7 @@ describe('loadDashboard', () => {
   });
 
   it('drops a heatmap without y, or with a y dimension the dataset does not have, and keeps a good one', () => {
-    const doc = example();
+    const doc = exampleWithoutChecks();
     const panels = items(doc, 'panels');
     Object.assign(panels[6]!, { chart: 'heatmap' });
     Object.assign(panels[5]!, { chart: 'heatmap', y: { type: 'dimension', dimension: 'planet' } });
@@ -215,7 +224,7 @@ describe('loadDashboard', () => {
   });
 
   it('drops panels whose references break, and layout items of missing panels, with warnings', () => {
-    const doc = example();
+    const doc = exampleWithoutChecks();
     items(doc, 'panels')[0]!.measure = 'profit';
     items(doc, 'panels')[6]!.x = { type: 'dimension', dimension: 'planet' };
     items(doc, 'layout')[1]!.panel = 'ghost';
@@ -225,8 +234,9 @@ describe('loadDashboard', () => {
       { path: '$.panels[6]', message: 'panel "revenue_by_campaign" was dropped: dataset "orders" has no dimension "planet"' },
       { path: '$.layout[1]', message: 'the layout item of panel "ghost" was dropped: no panel has that id' },
     ]);
-    expect(r.dashboard.panels.map((p) => p.id)).toEqual(['kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'recent_orders']);
-    expect(r.dashboard.layout.map((l) => l.panel)).toEqual(['kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'recent_orders']);
+    const rest = ['kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'recent_orders', 'data_quality'];
+    expect(r.dashboard.panels.map((p) => p.id)).toEqual(['kpi_orders', ...rest]);
+    expect(r.dashboard.layout.map((l) => l.panel)).toEqual(rest);
   });
 
   it('drops broken checks and corrections, and panels and guards that pointed at them', () => {
@@ -237,9 +247,9 @@ describe('loadDashboard', () => {
       { id: 'elsewhere', title: 'Other data', dataset: 'payments', rule: 'null_rate' },
     ];
     doc.corrections = [{ id: 'fix', kind: 'teleport', dataset: 'orders', reason: 'r', author: 'a' }];
-    items(doc, 'panels').push({ id: 'alerts', title: 'Alerts', kind: 'anomaly', checks: ['future'] });
+    const alerts = items(doc, 'panels').push({ id: 'alerts', title: 'Alerts', kind: 'anomaly', checks: ['future'] }) - 1;
     const r = loaded(loadDashboard(JSON.stringify(doc)));
-    expect(r.warnings.map((w) => w.path)).toEqual(['$.checks[1]', '$.corrections[0]', '$.checks[2]', '$.panels[8]', '$.checks[0].guards[1]']);
+    expect(r.warnings.map((w) => w.path)).toEqual(['$.checks[1]', '$.corrections[0]', '$.checks[2]', `$.panels[${alerts}]`, '$.checks[0].guards[1]']);
     expect(r.warnings[3]!.message).toBe('panel "alerts" was dropped: no check named "future"');
     expect(r.warnings[4]!.message).toBe('check "dupes" no longer guards panel "gone": there is no such panel');
     expect(r.dashboard.checks).toEqual([expect.objectContaining({ id: 'dupes', guards: ['kpi_orders'] })]);

@@ -3,6 +3,7 @@
 import type { DashboardFile, DataPanel, Dataset, Panel, Source } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
+import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import { Sql, createSourceView, createTableAs, ident, selectAll, userSelect } from './sql';
 
@@ -32,9 +33,20 @@ export class SourceUnavailable extends Error {
 
 export type DatasetRunState =
   | { status: 'loading'; location?: string }
-  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null }
+  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null; corrections?: CorrectionsState }
   | { status: 'needsTrust' }
   | { status: 'error'; message: string; location?: string };
+
+/** What the corrected view of a dataset applies: rowCount above counts its rows, rawRowCount the loaded ones. */
+export interface CorrectionsState {
+  /** Ids of the corrections in effect, in file order. */
+  applied: string[];
+  /** Corrections left out (invalid params, unknown column...), each message naming its id. */
+  problems: CorrectionProblem[];
+  /** The run showed raw data on purpose: no correction was applied. */
+  raw: boolean;
+  rawRowCount: number;
+}
 
 export type PanelRunState =
   | { status: 'loading' }
@@ -63,6 +75,8 @@ export interface RunOptions {
    * filter or drill click re-runs only the panel queries. The caller owns it (clear to reload).
    */
   cache?: Map<string, LoadedDataset>;
+  /** Show raw data: every dataset's corrected view applies no correction. */
+  raw?: boolean;
 }
 
 /** A dataset loaded into memory by an earlier run. */
@@ -71,6 +85,10 @@ export interface LoadedDataset {
   rowCount: number;
   location: string;
   newest: number | null;
+  /** The engine table it is in (one cache entry per table: a newer load replaces the table). */
+  table?: string;
+  /** The corrected view now in the engine, and what it holds (its key: the corrections and raw flag). */
+  view?: { key: string; rowCount: number; newest: number | null; corrections: CorrectionsState };
 }
 
 /** Panels that read a dataset (text and anomaly panels do not). */
@@ -78,9 +96,14 @@ export function isDataPanel(panel: Panel): panel is DataPanel {
   return panel.kind === 'kpi' || panel.kind === 'chart' || panel.kind === 'table';
 }
 
-/** The in-memory table a dataset is loaded into. */
+/** The view every panel and check reads: the dataset with its corrections applied. */
 export function datasetTable(dataset: Dataset): string {
   return `ds_${dataset.name}`;
+}
+
+/** The in-memory table a dataset is loaded into, as read (before corrections). */
+export function rawDatasetTable(dataset: Dataset): string {
+  return `ds_raw_${dataset.name}`;
 }
 
 /** Run a dashboard: every dataset and data panel reports its state through the callbacks. */
@@ -159,11 +182,19 @@ async function loadDataset(
   // A table dataset reads its source; a SQL dataset may read any of them.
   const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
   const table = datasetTable(dataset);
+  const rawTable = rawDatasetTable(dataset);
   const cacheKey = JSON.stringify([dataset, needed]);
   const cached = opts.cache?.get(cacheKey);
   if (cached) {
-    const period = resolvePeriod(dashboard.timeRange, cached.newest, opts.now);
-    cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: cached.rowCount, columns: cached.columns, period });
+    // The data is in memory; corrections may have changed since, so the view may need re-making.
+    let view;
+    try {
+      view = await correctedView(engine, dashboard, dataset, cached, opts);
+    } catch (err) {
+      return failed(describeEngineError(err, dataset.name, cached.location), 'corrections failed', cached.location);
+    }
+    const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
+    cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections });
     return { dataset, table, columns: new Set(cached.columns.map((c) => c.name)), period };
   }
   if (dataset.kind === 'table' && needed.length === 0) {
@@ -183,23 +214,58 @@ async function loadDataset(
   cb.onDataset(dataset.name, { status: 'loading', location });
   try {
     const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
-    await engine.exec(createTableAs(table, select));
-    const columns = await engine.describe(table);
-    const names = new Set(columns.map((c) => c.name));
-    const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)));
-    const base = { dataset, table, columns: names };
-    const newestSql = newestTimestampQuery(base);
-    const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
-    const newestMs = typeof newest === 'number' ? newest : null;
-    const period = resolvePeriod(dashboard.timeRange, newestMs, opts.now);
+    await engine.exec(createTableAs(rawTable, select));
+    const columns = await engine.describe(rawTable);
+    const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)));
     const rowCount = Number(count.rows[0]?.n ?? 0);
-    opts.cache?.set(cacheKey, { columns, rowCount, location, newest: newestMs });
-    cb.onDataset(dataset.name, { status: 'ready', location, rowCount, columns, period });
-    return { ...base, period };
+    const loaded: LoadedDataset = { columns, rowCount, location, newest: null, table: rawTable };
+    const view = await correctedView(engine, dashboard, dataset, loaded, opts);
+    const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
+    // One entry per table: an older load of this dataset (another definition or projection) is gone
+    // from the engine, and so is the view it described.
+    for (const [key, entry] of opts.cache ?? []) if (entry.table === rawTable) opts.cache?.delete(key);
+    opts.cache?.set(cacheKey, loaded);
+    cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections });
+    return { dataset, table, columns: new Set(columns.map((c) => c.name)), period };
   } catch (err) {
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
   }
+}
+
+/**
+ * Make `ds_<name>` the view of the raw table with the dataset's corrections (none with `raw`), unless
+ * the view in the engine already is that one; returns what the view holds. Corrections that do not
+ * validate are left out, and a view the engine refuses falls back to the raw data: both are reported
+ * as problems, never as a blank dashboard.
+ */
+async function correctedView(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, loaded: LoadedDataset, opts: RunOptions): Promise<NonNullable<LoadedDataset['view']>> {
+  const raw = opts.raw ?? false;
+  const corrections = dashboard.corrections.filter((c) => c.dataset === dataset.name);
+  const key = JSON.stringify([corrections, raw]);
+  if (loaded.view?.key === key) return loaded.view;
+  const table = datasetTable(dataset);
+  const rawTable = rawDatasetTable(dataset);
+  const planned = correctedViewSql(table, rawTable, dataset.name, corrections, loaded.columns, raw);
+  const problems = [...planned.problems];
+  let applied = planned.applied;
+  try {
+    for (const statement of planned.prepare) await engine.exec(statement);
+    await engine.exec(planned.sql);
+  } catch (err) {
+    if (applied.length === 0) throw err;
+    problems.push({ id: applied.join(', '), message: `The corrections of dataset ${dataset.name} could not be applied, so it shows raw data: ${describeEngineError(err, dataset.name)}` });
+    applied = [];
+    await engine.exec(correctedViewSql(table, rawTable, dataset.name, [], loaded.columns, true).sql);
+  }
+  const base = { dataset, table, columns: new Set(loaded.columns.map((c) => c.name)) };
+  const count = applied.length === 0 ? loaded.rowCount : Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)))).rows[0]?.n ?? 0);
+  const newestSql = newestTimestampQuery(base);
+  const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
+  const view = { key, rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount } };
+  loaded.view = view;
+  loaded.newest = view.newest;
+  return view;
 }
 
 /** An engine failure in the user's words. */

@@ -10,6 +10,7 @@ import { runChecks, type CheckResult } from '../../queries/checks/index';
 import { nodeBootstrap } from '../engine-node';
 import { linkLocalSource } from '../local-sources';
 import { loadDashboardFile, printable, problemLine, UsageError, type Command } from './command';
+import { correctionWarnings } from './run';
 
 type Format = 'text' | 'json' | 'junit';
 
@@ -18,6 +19,8 @@ interface CheckArgs {
   sources: Map<string, string>;
   asOf: number | null;
   format: Format;
+  /** Check the data as loaded, without the file's corrections. */
+  raw: boolean;
 }
 
 export const checkCommand: Command = {
@@ -31,6 +34,10 @@ export const checkCommand: Command = {
     '  --source NAME=PATH   read source NAME from PATH (relative to the current directory) instead of the',
     '                       path in the file (file sources are read relative to the dashboard file).',
     '  --as-of ISO          "now" for freshness checks (default: the clock).',
+    "  --raw                check the data as loaded, without the file's corrections. Without it, checks",
+    '                       read each dataset through its corrections (as the app does), so a check whose',
+    '                       problem a correction fixes passes; a correction that cannot be applied is left',
+    '                       out with a warning on stderr.',
     '  --format FORMAT      text (default): one line per check, marked ✓ pass, ! warn, ✗ fail or could not',
     '                       run, then a summary line; json: { "dashboard", "title", "checks": [{ "id",',
     '                       "title", "rule", "severity", "status", "observed", "expected", "owner",',
@@ -57,7 +64,7 @@ export const checkCommand: Command = {
     }
     let results: CheckResult[];
     try {
-      results = await runHeadlessChecks(dashboard, path.dirname(path.resolve(opts.dashboard)), opts);
+      results = await runHeadlessChecks(dashboard, path.dirname(path.resolve(opts.dashboard)), opts, (line) => io.stderr(`northstar: warning: ${printable(line)}\n`));
     } catch (err) {
       io.stderr(`northstar: ${printable(err instanceof Error ? err.message : String(err))}\n`);
       return 2;
@@ -123,7 +130,7 @@ export function parseAsOf(value: string): number {
 }
 
 function parseCheckArgs(args: readonly string[]): CheckArgs {
-  const parsed = parseOptions(args, ['--source', '--as-of', '--format'], []);
+  const parsed = parseOptions(args, ['--source', '--as-of', '--format'], ['--raw']);
   const sources = new Map<string, string>();
   let asOf: number | null = null;
   let format: Format = 'text';
@@ -143,7 +150,7 @@ function parseCheckArgs(args: readonly string[]): CheckArgs {
     }
   }
   if (parsed.positionals.length !== 1) throw new UsageError('check needs exactly one DASHBOARD file');
-  return { dashboard: parsed.positionals[0] as string, sources, asOf, format };
+  return { dashboard: parsed.positionals[0] as string, sources, asOf, format, raw: parsed.switches.has('--raw') };
 }
 
 /** A path argument as a local path; URLs are refused (the Node build of DuckDB-WASM reads local files only). */
@@ -180,7 +187,7 @@ export async function withNodeEngine<T>(use: (engine: Engine) => Promise<T>): Pr
   }
 }
 
-async function runHeadlessChecks(dashboard: DashboardFile, dashboardDir: string, opts: CheckArgs): Promise<CheckResult[]> {
+async function runHeadlessChecks(dashboard: DashboardFile, dashboardDir: string, opts: CheckArgs, warn: (line: string) => void): Promise<CheckResult[]> {
   if (dashboard.checks.length === 0) return [];
   const now = opts.asOf ?? Date.now();
   return withNodeEngine(async (engine) => {
@@ -195,8 +202,9 @@ async function runHeadlessChecks(dashboard: DashboardFile, dashboardDir: string,
         onDataset: (name, state) => states.set(name, state),
         onPanel: () => {},
       },
-      { trusted: true, now },
+      { trusted: true, now, raw: opts.raw },
     );
+    for (const line of correctionWarnings(states.values())) warn(line);
     return runChecks(
       engine,
       dashboard,

@@ -24,6 +24,8 @@ interface RunArgs {
   filters: Map<string, string[]>;
   json: boolean;
   asOf: number | null;
+  /** Run on raw data: the file's corrections are not applied. */
+  raw: boolean;
 }
 
 /** One panel in the output: exactly the rows the panel shows, in the order the engine returns them. */
@@ -56,6 +58,9 @@ export const runCommand: Command = {
     '                       dashboard filters; repeat a FIELD to keep either value.',
     '  --as-of ISO          "now" for periods anchored on the current time (default: the clock).',
     '  --json               print JSON instead of the text summary (which shows at most 20 rows a panel).',
+    "  --raw                run on the data as loaded, without the file's corrections (to compare with the",
+    '                       corrected numbers). Without it, each dataset is read through its corrections, in',
+    '                       file order; a correction that cannot be applied is left out with a warning.',
     '',
     'Exit 0 when every panel has its rows, 1 when the file cannot be loaded or any dataset or panel fails',
     '(each failure is printed to stderr as `PANEL_ID: message`, and nothing to stdout), 2 on usage errors.',
@@ -72,6 +77,7 @@ export const runCommand: Command = {
     checkArgsAgainst(dashboard, opts, io);
 
     const outcome = await runHeadless(dashboard, path.dirname(path.resolve(opts.dashboard)), opts);
+    for (const line of correctionWarnings(outcome.datasets.values())) io.stderr(`northstar: warning: ${printable(line)}\n`);
     const failures = describeFailures(dashboard, outcome);
     if (failures.length > 0) {
       for (const line of failures) io.stderr(`${printable(line)}\n`);
@@ -85,11 +91,19 @@ export const runCommand: Command = {
   },
 };
 
+/** Corrections a run left out (each message names the correction), to warn about: the numbers are not what the file means. */
+export function correctionWarnings(states: Iterable<DatasetRunState>): string[] {
+  const lines: string[] = [];
+  for (const state of states) if (state.status === 'ready') for (const p of state.corrections?.problems ?? []) lines.push(`${p.message} (left out)`);
+  return lines;
+}
+
 function parseRunArgs(args: readonly string[]): RunArgs {
   const positionals: string[] = [];
   const sources = new Map<string, string>();
   const filters = new Map<string, string[]>();
   let json = false;
+  let raw = false;
   let asOf: number | null = null;
   let onlyPositionals = false;
   for (let i = 0; i < args.length; i += 1) {
@@ -104,6 +118,10 @@ function parseRunArgs(args: readonly string[]): RunArgs {
     }
     if (arg === '--json') {
       json = true;
+      continue;
+    }
+    if (arg === '--raw') {
+      raw = true;
       continue;
     }
     // Options with a value take it as the next argument or after `=` (`--source=orders=x.parquet`).
@@ -140,7 +158,7 @@ function parseRunArgs(args: readonly string[]): RunArgs {
     }
   }
   if (positionals.length !== 1) throw new UsageError('run needs exactly one DASHBOARD file');
-  return { dashboard: positionals[0] as string, sources, filters, json, asOf };
+  return { dashboard: positionals[0] as string, sources, filters, json, asOf, raw };
 }
 
 /** A --source value as a local path; URLs are refused (the Node build of DuckDB-WASM has no HTTP or S3). */
@@ -225,7 +243,7 @@ async function runHeadless(dashboard: DashboardFile, dashboardDir: string, opts:
         onDataset: (name, state) => outcome.datasets.set(name, state),
         onPanel: (id, state) => outcome.panels.set(id, state),
       },
-      { trusted: true, now: opts.asOf ?? Date.now(), refine },
+      { trusted: true, now: opts.asOf ?? Date.now(), refine, raw: opts.raw },
     );
     await Promise.race([run, bootstrap.crashed]);
   } finally {

@@ -19,9 +19,14 @@ export class AnomalyPage {
     return this.panel.locator(`[data-check-id="${id}"]`);
   }
 
+  /** The button that opens a check's row (the row may also hold the fix its finding offers). */
+  toggle(id: string): Locator {
+    return this.check(id).locator('button.check-toggle');
+  }
+
   /** Open a check's row to show its example rows. */
   async expand(id: string): Promise<void> {
-    await this.check(id).getByRole('button').click();
+    await this.toggle(id).click();
   }
 
   examples(id: string): Locator {

@@ -14,6 +14,7 @@ const demo = loaded.dashboard;
 describe('panel actions', () => {
   it('adds a valid panel of every kind below the others, and the result still loads', () => {
     const bottom = Math.max(...demo.layout.map((l) => l.y + l.h));
+    const count = demo.panels.length;
     for (const kind of ['kpi', 'chart', 'table', 'text'] as const) {
       const { dashboard, id } = addPanel(demo, kind, ['order_id', 'amount']);
       const panel = dashboard.panels.find((p) => p.id === id);
@@ -21,7 +22,7 @@ describe('panel actions', () => {
       expect(dashboard.layout.find((l) => l.panel === id)?.y).toBe(bottom);
       expect(loadDashboard(JSON.stringify(dashboard)).ok).toBe(true);
     }
-    expect(demo.panels).toHaveLength(8); // the input is never changed
+    expect(demo.panels).toHaveLength(count); // the input is never changed
   });
 
   it('makes unique ids', () => {

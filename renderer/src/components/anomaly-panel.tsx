@@ -1,10 +1,14 @@
 // The anomaly panel: the dashboard's data-quality check results, worst first in the summary and in
 // file order below, each row opening into the example rows that failed. Text only: messages and
 // examples come from the data and are never read as HTML.
-import { useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AnomalyPanel } from '../../../dashboards/schema';
 import type { CheckResult, CheckStatus, Example } from '../../../queries/checks/index';
+import type { CorrectionProposal } from '../../../queries/corrections';
+import { proposalsByCheck } from '../actions/correction-actions';
+import type { ActionDeps } from '../actions/dashboard-actions';
 import { useStore } from '../store';
+import { CorrectionsList, FixButton } from './corrections';
 
 const MARKS: Record<CheckStatus, { mark: string; label: string }> = {
   pass: { mark: '✓', label: 'passing' },
@@ -14,9 +18,12 @@ const MARKS: Record<CheckStatus, { mark: string; label: string }> = {
 };
 
 /** The body of an anomaly panel: a summary line and one expandable row per check. */
-export function AnomalyBody({ panel }: { panel: AnomalyPanel }) {
+export function AnomalyBody({ panel, deps }: { panel: AnomalyPanel; deps?: ActionDeps }) {
   const declared = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.checks ?? []);
   const checks = useStore((s) => s.checks);
+  // Fixes are offered on the working copy only (a revision on screen is read-only), and not on raw data.
+  const working = useStore((s) => (s.viewing || s.showRaw ? null : s.dashboard));
+  const proposals = useMemo(() => (working && checks && deps ? proposalsByCheck(working, checks.results) : new Map<string, CorrectionProposal>()), [working, checks, deps]);
   const wanted = (id: string) => panel.checks.length === 0 || panel.checks.includes(id);
   if (declared.filter((c) => wanted(c.id)).length === 0) return <div className="panel-empty">No data checks on this dashboard yet.</div>;
   if (!checks) return <div className="panel-empty">Running the data checks…</div>;
@@ -29,9 +36,10 @@ export function AnomalyBody({ panel }: { panel: AnomalyPanel }) {
       </div>
       <ul className="anomaly-list">
         {results.map((r) => (
-          <CheckRow key={r.id} result={r} />
+          <CheckRow key={r.id} result={r} proposal={proposals.get(r.id)} deps={deps} />
         ))}
       </ul>
+      <CorrectionsList deps={deps} />
     </div>
   );
 }
@@ -51,12 +59,21 @@ export function summaryLine(results: readonly CheckResult[]): string {
     .join(', ');
 }
 
-function CheckRow({ result }: { result: CheckResult }) {
+function CheckRow({ result, proposal, deps }: { result: CheckResult; proposal?: CorrectionProposal; deps?: ActionDeps }) {
   const [open, setOpen] = useState(false);
   const { mark, label } = MARKS[result.status];
   const hasExamples = result.examples.length > 0;
+  // A chart mark or KPI badge asked for this check: bring it into view, opened.
+  const row = useRef<HTMLLIElement>(null);
+  const focused = useStore((s) => (s.focusedCheck?.id === result.id ? s.focusedCheck.seq : 0));
+  useEffect(() => {
+    if (!focused) return;
+    if (hasExamples) setOpen(true);
+    row.current?.scrollIntoView({ block: 'center' });
+    row.current?.querySelector('button')?.focus({ preventScroll: true });
+  }, [focused, hasExamples]);
   return (
-    <li className={`check-row check-${result.status}`} data-check-id={result.id} data-status={result.status}>
+    <li ref={row} className={`check-row check-${result.status}`} data-check-id={result.id} data-status={result.status} data-focused={focused ? 'true' : undefined}>
       <button type="button" className="check-toggle" aria-expanded={open} disabled={!hasExamples} onClick={() => setOpen((o) => !o)}>
         <span className="check-mark" role="img" aria-label={label}>
           {mark}
@@ -72,6 +89,7 @@ function CheckRow({ result }: { result: CheckResult }) {
         </span>
         {hasExamples && <span className="muted small check-caret">{open ? '▾' : '▸'}</span>}
       </button>
+      {proposal && deps && <FixButton key={proposal.correction.id} proposal={proposal} deps={deps} />}
       {open && hasExamples && <ExamplesTable examples={result.examples} />}
     </li>
   );
@@ -114,12 +132,28 @@ function formatScalar(value: Example[string] | null): string {
 export function CheckBadge({ panelId }: { panelId: string }) {
   const guards = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.checks);
   const results = useStore((s) => s.checks?.results);
+  const focusCheck = useStore((s) => s.focusCheck);
   const failing = (results ?? []).filter((r) => r.status === 'fail' && guards?.some((c) => c.id === r.id && c.guards.includes(panelId)));
   if (failing.length === 0) return null;
   return (
     <div className="check-badges">
       {failing.map((r) => (
-        <span key={r.id} className="check-badge" data-testid="check-badge" title={r.message}>
+        <span
+          key={r.id}
+          className="check-badge"
+          data-testid="check-badge"
+          title={r.message}
+          role="button"
+          tabIndex={0}
+          style={{ cursor: 'pointer' }}
+          onClick={() => focusCheck(r.id)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              focusCheck(r.id);
+            }
+          }}
+        >
           ⚠ {r.title}
         </span>
       ))}
