@@ -65,6 +65,15 @@ describe('duplicate_key', () => {
     expect(r.examples).toContainEqual({ key: { id: 1 }, rows: 2, days: ['2025-02-01', '2025-02-02'] });
   });
 
+  it('places the repeats in time for charts, day by day, only when asked and only when failing', async () => {
+    const twice = await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, affected: true });
+    expect(twice.affected).toEqual({ timeColumn: TIME, spans: [{ from: '2025-01-03', to: '2025-01-03', note: '2 repeated order "id" values (4 rows)' }] });
+    expect((await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME })).affected).toBeUndefined();
+    expect((await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, affected: true })).affected).toBeUndefined();
+    // Without a time column the repeats have no days.
+    expect((await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { affected: true })).affected).toBeUndefined();
+  });
+
   it('says which param is wrong, and which column is missing', async () => {
     const badType = await runRule(engine, 'clean', COLUMNS, 'duplicate_key', { key: 42 });
     expect(badType.status).toBe('error');

@@ -91,6 +91,9 @@ export const duplicateKey: CheckRule<Params> = {
       expected: `no repeated ${label}`,
       examples,
       message,
+      affected: days
+        .map((d) => ({ from: d.day, to: d.day, note: `${plural(d.keys, `repeated ${label} value`)} (${plural(d.rows, 'row')})` }))
+        .sort((a, b) => a.from.localeCompare(b.from)),
     };
   },
 };

@@ -17,7 +17,7 @@ import { CheckCannotRun, type CheckContext, type CheckEnv, type CheckResult, typ
 import { unexpectedValues } from './unexpected-values';
 import { totalJump, volume } from './volume';
 
-export type { CheckContext, CheckEnv, CheckResult, CheckStatus, Example, RuleOutcome } from './types';
+export type { AffectedSpan, AffectedTime, CheckContext, CheckEnv, CheckResult, CheckStatus, Example, RuleOutcome } from './types';
 
 /** A rule with its params type erased: parse, then build and evaluate with what was parsed. */
 export interface RegisteredRule {
@@ -31,6 +31,8 @@ export interface RegisteredRule {
 export interface PreparedCheck {
   sql: Sql;
   thresholds: Thresholds;
+  /** The column the rule places rows in time by (its timeColumn param, else the dataset's), if any. */
+  timeColumn: string | null;
   evaluate(rows: Row[], env: CheckEnv): RuleOutcome;
 }
 
@@ -47,7 +49,13 @@ function register<P>(rule: CheckRule<P>): RegisteredRule {
       const parsed = rule.params.safeParse(raw ?? {});
       if (!parsed.success) throw new CheckParamError(`${ctx.where} (${rule.name}): ${describeIssues(parsed.error.issues)}`);
       const params = parsed.data;
-      return { sql: rule.build(ctx, params), thresholds: thresholdsOf(params), evaluate: (rows, env) => rule.evaluate(rows, params, env) };
+      const own = (params as { timeColumn?: unknown } | null)?.timeColumn;
+      return {
+        sql: rule.build(ctx, params),
+        thresholds: thresholdsOf(params),
+        timeColumn: typeof own === 'string' ? own : ctx.timeColumn,
+        evaluate: (rows, env) => rule.evaluate(rows, params, env),
+      };
     },
   };
 }
@@ -90,6 +98,8 @@ export interface RunChecksOptions {
   asOf?: number;
   /** custom_sql checks run only for a trusted file: they are the author's code. */
   trusted?: boolean;
+  /** Add the days or buckets each failure sits in (`affected`), for charts to mark. */
+  affected?: boolean;
 }
 
 /** The checks context of a loaded dataset. */
@@ -98,7 +108,14 @@ export function checkContext(ctx: DatasetContext, check: Pick<Check, 'id'>): Che
 }
 
 /** Run one prepared check and judge it: never throws, a check that cannot run has status "error". */
-export async function runCheck(engine: QueryEngine, check: Check, ctx: CheckContext | { error: string }, env: CheckEnv, trusted = false): Promise<CheckResult> {
+export async function runCheck(
+  engine: QueryEngine,
+  check: Check,
+  ctx: CheckContext | { error: string },
+  env: CheckEnv,
+  trusted = false,
+  withAffected = false,
+): Promise<CheckResult> {
   // Keys in the order of the JSON contract of `northstar check`.
   const result = (status: CheckResult['status'], observed: CheckResult['observed'], expected: string, examples: CheckResult['examples'], message: string): CheckResult => ({
     id: check.id,
@@ -132,7 +149,12 @@ export async function runCheck(engine: QueryEngine, check: Check, ctx: CheckCont
   }
   const thresholds = describeThresholds(prepared.thresholds);
   const expected = thresholds ? `${outcome.expected} (${thresholds})` : outcome.expected;
-  return result(judge(outcome, check.severity, prepared.thresholds), outcome.observed, expected, outcome.examples, outcome.message);
+  const judged = result(judge(outcome, check.severity, prepared.thresholds), outcome.observed, expected, outcome.examples, outcome.message);
+  // Only a failure is marked on charts; a passing check may still list spans below its threshold.
+  if (withAffected && judged.status !== 'pass' && prepared.timeColumn !== null && outcome.affected && outcome.affected.length > 0) {
+    judged.affected = { timeColumn: prepared.timeColumn, spans: outcome.affected };
+  }
+  return judged;
 }
 
 /** Run every check of a dashboard on its loaded datasets; results come in file order. */
@@ -146,7 +168,7 @@ export async function runChecks(engine: QueryEngine, dashboard: DashboardFile, l
       const declared = dashboard.datasets.some((d) => d.name === check.dataset);
       ctx = { error: declared ? `dataset "${check.dataset}" is not loaded` : `the dashboard has no dataset "${check.dataset}"` };
     } else ctx = 'error' in found ? found : checkContext(found, check);
-    results.push(await runCheck(engine, check, ctx, env, opts.trusted ?? false));
+    results.push(await runCheck(engine, check, ctx, env, opts.trusted ?? false, opts.affected ?? false));
   }
   return results;
 }

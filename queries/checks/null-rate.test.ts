@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketEnd } from './null-rate';
 import { createTable, openNativeEngine, runRule, type NativeEngine } from './testing-engine';
 
 const AMOUNT = 'amount ($)';
@@ -41,6 +42,15 @@ describe('null_rate', () => {
     expect(r.observed).toBe(1);
     expect(r.examples).toEqual([{ day: '2025-04-20', rows: 40, nulls: 16, null_share: 0.4, baseline: 0.025 }]);
     expect(r.message).toBe('amount ($) is NULL far more often than usual on 1 day: 2025-04-20 (40.0%, usually 2.5%)');
+  });
+
+  it('places a spike in time as its bucket: a day, or a whole week or month', async () => {
+    const daily = await runRule(engine, 'spike', COLUMNS, 'null_rate', { column: AMOUNT }, { timeColumn: TIME, affected: true });
+    expect(daily.affected).toEqual({ timeColumn: TIME, spans: [{ from: '2025-04-20', to: '2025-04-20', note: 'amount ($) NULL on 40.0% of rows, usually 2.5%' }] });
+    expect(bucketEnd('2025-04-14', 'week')).toBe('2025-04-20');
+    expect(bucketEnd('2024-02-01', 'month')).toBe('2024-02-29');
+    expect(bucketEnd('2025-12-01', 'month')).toBe('2025-12-31');
+    expect(bucketEnd('2025-04-20', 'day')).toBe('2025-04-20');
   });
 
   it('passes on the usual day-to-day noise, and on a column that is always half NULL', async () => {

@@ -4,7 +4,7 @@
 // keeps a column that is never NULL (MAD 0) from alarming on a single NULL.
 import { z } from 'zod';
 import { Sql, column, grain, ident } from '../sql';
-import { ColumnParam, MAD_SCALE, TimeColumnParam, asNumber, asText, asTimestamp, formatShare, mad, median, plural, timeColumnOf } from './stats';
+import { ColumnParam, DAY_MS, MAD_SCALE, TimeColumnParam, asNumber, asText, asTimestamp, dayNumber, formatShare, isoDay, mad, median, plural, timeColumnOf } from './stats';
 import { ThresholdParams } from './thresholds';
 import type { Row } from '../engine/engine';
 import { CheckCannotRun, type CheckContext, type CheckRule, type Example, type RuleOutcome } from './types';
@@ -108,7 +108,19 @@ function judgeBuckets(rows: Row[], params: Params): RuleOutcome {
     expected: `no ${params.grain} with a NULL share above median + ${params.k}·MAD and ${formatShare(params.minIncrease)} over the usual`,
     examples,
     message,
+    affected: [...spikes]
+      .sort((a, b) => a.bucket.localeCompare(b.bucket))
+      .map((s) => ({ from: s.bucket, to: bucketEnd(s.bucket, params.grain), note: `${params.column} NULL on ${formatShare(s.share)} of rows, usually ${formatShare(s.baseline)}` })),
   };
+}
+
+/** The last day of a bucket that starts on `from` (date_trunc's week starts on a Monday). */
+export function bucketEnd(from: string, grainName: 'day' | 'week' | 'month'): string {
+  if (grainName === 'day') return from;
+  if (grainName === 'week') return isoDay(dayNumber(from) + 6);
+  const start = new Date(`${from}T00:00:00Z`);
+  const next = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
+  return isoDay(Math.round(next / DAY_MS) - 1);
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOrdersParquet, PLANTED } from '../../cli/demo-data';
 import { str } from '../sql';
-import { scanDataset, type ScanResult } from './scan';
+import { ScanCancelled, scanCheckParams, scanDataset, type ScanResult } from './scan';
 import { createTable, openNativeEngine, type NativeEngine } from './testing-engine';
 
 const DEMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboards/examples/data/orders.parquet');
@@ -116,6 +116,34 @@ describe('scan of a small table with hostile names', () => {
     expect(result.inferred).toEqual({ time: TIME, key: 'sta"tus' });
     expect(result.findings[0]).toMatchObject({ rule: 'duplicate_key', column: 'sta"tus', severity: 'error' });
     await expect(scanDataset(engine, 'tickets', { time: 'created' })).rejects.toThrow('--time: the data has no column "created"');
+  });
+
+  it('reports each step before it runs, and stops between two queries when cancelled', async () => {
+    const steps: string[] = [];
+    await scanDataset(engine, 'tickets', { onStep: (step, done) => steps.push(`${done} ${step}`) });
+    expect(steps[0]).toBe('0 profiling the columns');
+    expect(steps).toContain(`1 duplicate_key on ${KEY}`);
+    expect(steps).toContain(`${steps.length - 1} total_jump on ${COST}`);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const scan = scanDataset(engine, 'tickets', {
+      signal: controller.signal,
+      onStep: (step) => {
+        seen.push(step);
+        if (step.startsWith('duplicate_key')) controller.abort();
+      },
+    });
+    await expect(scan).rejects.toBeInstanceOf(ScanCancelled);
+    expect(seen).toEqual(['profiling the columns', `duplicate_key on ${KEY}`]);
+  });
+
+  it('gives the params a check of each finding runs with: the scan\'s own', () => {
+    expect(scanCheckParams('duplicate_key', 'id')).toEqual({ key: 'id' });
+    expect(scanCheckParams('range', 'amount')).toEqual({ column: 'amount', min: 0 });
+    expect(scanCheckParams('unexpected_values', 'c')).toEqual({ column: 'c', referenceDays: 90, recentDays: 7 });
+    expect(scanCheckParams('volume', 'ts')).toEqual({});
+    expect(scanCheckParams('null_rate', null)).toBeNull();
+    expect(scanCheckParams('custom_sql', 'x')).toBeNull();
   });
 
   it('skips the time-based rules without a time column, and says so', async () => {

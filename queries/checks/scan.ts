@@ -16,6 +16,43 @@ export interface ScanOptions {
   key?: string;
   /** "Now", for freshness; without it freshness is not judged (an old extract is not stale data). */
   asOf?: number;
+  /** Told before each step ("duplicate_key on order_id"), for a progress line. */
+  onStep?: (step: string, done: number) => void;
+  /** Stops the scan between two queries: it then rejects with ScanCancelled. */
+  signal?: AbortSignal;
+}
+
+/** The scan was stopped through its signal. */
+export class ScanCancelled extends Error {
+  override readonly name = 'ScanCancelled';
+  constructor() {
+    super('the scan was cancelled');
+  }
+}
+
+/**
+ * The params a check of a finding's rule runs with: the scan's own defaults, so a check pinned
+ * from a finding judges exactly what the scan judged. null for a rule the scan does not run.
+ */
+export function scanCheckParams(rule: string, column: string | null): Record<string, unknown> | null {
+  switch (rule) {
+    case 'duplicate_key':
+      return column === null ? null : { key: column };
+    case 'near_duplicate_values':
+    case 'null_rate':
+    case 'total_jump':
+      return column === null ? null : { column };
+    case 'unexpected_values':
+      return column === null ? null : { column, referenceDays: 90, recentDays: 7 };
+    case 'range':
+      return column === null ? null : { column, min: 0 };
+    case 'volume':
+      return {};
+    case 'freshness':
+      return { maxAgeHours: 48 };
+    default:
+      return null;
+  }
 }
 
 export interface ScanFinding {
@@ -76,6 +113,13 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
   const columns = new Set(described.map((c) => c.name));
   if (opts.time !== undefined) column(opts.time, columns, '--time');
   if (opts.key !== undefined) column(opts.key, columns, '--key');
+  let done = 0;
+  const step = (what: string) => {
+    if (opts.signal?.aborted) throw new ScanCancelled();
+    opts.onStep?.(what, done);
+    done += 1;
+  };
+  step('profiling the columns');
   const { rows, profiles } = await profile(engine, table, described);
   const notes: string[] = [];
   const time = opts.time ?? inferTime(profiles, notes);
@@ -86,7 +130,9 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
   const ctx: CheckContext = { table, columns, timeColumn: time, where: 'scan' };
   const env: CheckEnv = { now: opts.asOf ?? Date.now() };
   const findings: ScanFinding[] = [];
-  const run = async (rule: string, params: Record<string, unknown>, what: string): Promise<RuleOutcome | null> => {
+  const run = async (rule: string, col: string | null, what: string): Promise<RuleOutcome | null> => {
+    step(`${rule} on ${what}`);
+    const params = scanCheckParams(rule, col) ?? {};
     try {
       const prepared = RULES.get(rule)?.prepare(ctx, params);
       if (!prepared) throw new Error(`no rule ${rule}`);
@@ -104,20 +150,21 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
     if (failed) findings.push({ rule, column: col, severity, detail: outcome.message, examples: outcome.examples });
   };
 
-  if (key !== null) add('duplicate_key', key, 'error', await run('duplicate_key', { key }, key));
+  if (key !== null) add('duplicate_key', key, 'error', await run('duplicate_key', key, key));
 
   const textColumns = profiles.filter((p) => TEXT.test(p.type) && p.name !== key && p.distinct >= 2);
   for (const p of textColumns.filter((c) => c.distinct <= MAX_DISTINCT_NEAR_DUPLICATES)) {
-    add('near_duplicate_values', p.name, 'warn', await run('near_duplicate_values', { column: p.name }, p.name));
+    add('near_duplicate_values', p.name, 'warn', await run('near_duplicate_values', p.name, p.name));
   }
 
   if (time !== null) {
     for (const p of textColumns.filter((c) => c.distinct <= MAX_DISTINCT_NEW_VALUES)) {
-      add('unexpected_values', p.name, 'warn', await run('unexpected_values', { column: p.name, referenceDays: 90, recentDays: 7 }, p.name));
+      add('unexpected_values', p.name, 'warn', await run('unexpected_values', p.name, p.name));
     }
     // null_rate on every column, from one pass over the table.
     const nullable = profiles.filter((c) => c.name !== time);
     let counts: Row[] | null = null;
+    step('null_rate on every column');
     try {
       counts = (await engine.query(nullCountsQuery(ctx, nullable.map((c) => c.name)))).rows;
     } catch (err) {
@@ -139,14 +186,14 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
   for (const p of measures) {
     // Only a column that is (almost) never negative "should" be: a few negatives there are suspicious.
     if (p.negative > 0 && p.nonNull > 0 && p.nonNegative / p.nonNull >= NON_NEGATIVE_SHARE) {
-      add('range', p.name, 'warn', await run('range', { column: p.name, min: 0 }, p.name));
+      add('range', p.name, 'warn', await run('range', p.name, p.name));
     }
   }
 
   if (time !== null) {
-    add('volume', time, 'warn', await run('volume', {}, 'rows per day'));
-    for (const p of measures) add('total_jump', p.name, 'warn', await run('total_jump', { column: p.name }, p.name));
-    if (opts.asOf !== undefined) add('freshness', time, 'warn', await run('freshness', { maxAgeHours: 48 }, time));
+    add('volume', time, 'warn', await run('volume', time, 'rows per day'));
+    for (const p of measures) add('total_jump', p.name, 'warn', await run('total_jump', p.name, p.name));
+    if (opts.asOf !== undefined) add('freshness', time, 'warn', await run('freshness', time, time));
     else notes.push('freshness not judged: give --as-of to judge how old the newest row is');
   }
 

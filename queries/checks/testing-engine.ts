@@ -82,8 +82,8 @@ export function runRule(
   columns: readonly string[],
   rule: string,
   params: Record<string, unknown>,
-  opts: { timeColumn?: string | null; severity?: 'warn' | 'error'; now?: number; trusted?: boolean } = {},
+  opts: { timeColumn?: string | null; severity?: 'warn' | 'error'; now?: number; trusted?: boolean; affected?: boolean } = {},
 ): Promise<CheckResult> {
   const ctx: CheckContext = { table, columns: new Set(columns), timeColumn: opts.timeColumn ?? null, where: 'check "c1"' };
-  return runCheck(engine, checkOf(rule, params, opts.severity), ctx, { now: opts.now ?? Date.now() }, opts.trusted ?? false);
+  return runCheck(engine, checkOf(rule, params, opts.severity), ctx, { now: opts.now ?? Date.now() }, opts.trusted ?? false, opts.affected ?? false);
 }

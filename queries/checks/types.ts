@@ -40,6 +40,24 @@ export interface RuleOutcome {
   examples: Example[];
   /** One line, for people: "`Blak Friday` (20 rows) looks like `Black Friday` (9,409 rows)". */
   message: string;
+  /** The days or buckets the failure sits in, for charts to mark (rules that place it in time). */
+  affected?: AffectedSpan[];
+}
+
+/**
+ * A stretch of time a failure sits in: one day (`from` = `to`) or a week or month bucket, as
+ * inclusive YYYY-MM-DD days, with a short note for people ("904 repeated order_id values").
+ */
+export interface AffectedSpan {
+  from: string;
+  to: string;
+  note: string;
+}
+
+/** Where in time a check failed: the time column it judged by, and the spans. */
+export interface AffectedTime {
+  timeColumn: string;
+  spans: AffectedSpan[];
 }
 
 /** The check could not judge the data (nothing to compare with...): its status is "error". */
@@ -74,4 +92,6 @@ export interface CheckResult {
   owner: string | null;
   examples: Example[];
   message: string;
+  /** Only when asked for (the app marks charts with it; the CLI's JSON keeps its contract). */
+  affected?: AffectedTime;
 }

@@ -69,6 +69,13 @@ describe('volume and total_jump', () => {
     expect(r.examples.map((e) => e.day).sort()).toEqual([day(100), day(110), day(120)]);
   });
 
+  it('places the outlier days in time, in day order, for charts to mark', async () => {
+    const r = await runRule(engine, 'orders', [TIME, AMOUNT], 'total_jump', { column: AMOUNT }, { timeColumn: TIME, affected: true });
+    expect(r.affected?.timeColumn).toBe(TIME);
+    expect(r.affected?.spans.map((s) => [s.from, s.to])).toEqual([day(100), day(110), day(120)].map((d) => [d, d]));
+    expect(r.affected?.spans[2]?.note).toMatch(/^the daily total of amount € 0, usually ~[\d,.]+ \(-100%\)$/);
+  });
+
   it('passes when judging only recent days that are fine', async () => {
     const r = await runRule(engine, 'orders', [TIME, AMOUNT], 'volume', { recentDays: 14 }, { timeColumn: TIME });
     expect(r.status).toBe('pass');

@@ -99,6 +99,9 @@ function bandOutcome(rows: Row[], params: BandParams, what: string): RuleOutcome
     expected: `${what} within median ± max(${params.k}·MAD, ${Math.round(params.minChange * 100)}%) of the same weekday over the previous ${params.windowDays} days`,
     examples,
     message,
+    affected: [...outliers]
+      .sort((a, b) => a.day.localeCompare(b.day))
+      .map((o) => ({ from: o.day, to: o.day, note: `${what} ${formatCount(round(o.value))}, usually ~${formatCount(round(o.usual))} (${pct(o)})` })),
   };
 }
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 // Fixtures go through the schema, so defaults of fields added later fill in.
-import { ChartPanel, Dataset } from '../../../dashboards/schema';
+import { ChartPanel, Check, Dataset } from '../../../dashboards/schema';
+import type { CheckResult } from '../../../queries/checks/index';
 import type { QueryResult, Row } from '../../../queries/engine/engine';
-import { LARGE_SERIES, buildChartOption, chartCategories, escapeHtml } from './chart-options';
+import { LARGE_SERIES, anomalyMarks, buildChartOption, chartCategories, chartFindings, escapeHtml, type ChartFinding } from './chart-options';
 
 const dataset = Dataset.parse({
   name: 'orders',
@@ -223,5 +224,120 @@ describe('time labels by grain', () => {
     expect(label('month')).toBe('2025-12');
     expect(label('day', Date.UTC(2025, 11, 10))).toBe('2025-12-10');
     expect(chartCategories(panel({ chart: 'line', x: { type: 'time', grain: 'year' } }), rows, 'month')[0]?.label).toBe('2025-12');
+  });
+});
+
+describe('anomaly marks', () => {
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+  const daily = result(['2025-12-08', '2025-12-09', '2025-12-10', '2025-12-11'].map((d, i) => ({ x: day(d), revenue: 100 + i, x_other: false })));
+  const monthly = result(['2025-10-01', '2025-11-01', '2025-12-01'].map((d) => ({ x: day(d), revenue: 5000, x_other: false })));
+  const line = panel({ id: 'daily', chart: 'line', x: { type: 'time', grain: 'day' } });
+  const finding = (spans: { from: string; to: string; note: string }[], over: Partial<ChartFinding> = {}): ChartFinding => ({
+    checkId: 'dup_orders',
+    title: 'Each order once',
+    status: 'fail',
+    owner: 'orders-team@example.com',
+    spans,
+    ...over,
+  });
+  const doubled = finding([{ from: '2025-12-10', to: '2025-12-10', note: '904 repeated order_id values (1,808 rows)' }]);
+
+  it('marks a day on a daily chart as a point on that day, naming the check and its owner', () => {
+    const marks = anomalyMarks(line, daily, [doubled]);
+    expect(marks).toEqual([
+      {
+        checkId: 'dup_orders',
+        kind: 'point',
+        from: 2,
+        to: 2,
+        fromLabel: '2025-12-10',
+        toLabel: '2025-12-10',
+        status: 'fail',
+        text: 'Each order once — 904 repeated order_id values (1,808 rows) on 2025-12-10 (check dup_orders, owner orders-team@example.com)',
+      },
+    ]);
+    const option = asAny(buildChartOption(line, dataset, daily, undefined, marks));
+    expect(option.series[0].markPoint.data).toEqual([
+      { coord: [2, 102], checkId: 'dup_orders', texts: [marks[0]?.text], itemStyle: { color: expect.any(String) } },
+    ]);
+    expect(option.series[0].markArea).toBeUndefined();
+    // The tooltip text is data: escaped.
+    const hostile = anomalyMarks(line, daily, [finding(doubled.spans, { title: HOSTILE })]);
+    const tip = asAny(buildChartOption(line, dataset, daily, undefined, hostile)).series[0].markPoint.tooltip.formatter({ data: { texts: [hostile[0]?.text] } });
+    expect(tip).not.toContain('<img');
+    expect(tip).toContain('&lt;img');
+  });
+
+  it('marks the month of a day on a monthly chart, and the chart\'s grain when drilled to another', () => {
+    const month = panel({ chart: 'bar', x: { type: 'time', grain: 'month' } });
+    const marks = anomalyMarks(month, monthly, [finding([...doubled.spans, { from: '2025-12-20', to: '2025-12-20', note: 'the daily row count 10' }])]);
+    expect(marks.map((m) => [m.kind, m.from, m.fromLabel])).toEqual([['point', 2, '2025-12']]);
+    expect(marks[0]?.text).toBe(
+      'Each order once — 904 repeated order_id values (1,808 rows) on 2025-12-10; the daily row count 10 on 2025-12-20 (check dup_orders, owner orders-team@example.com)',
+    );
+    // A monthly panel drilled to days draws days: the day is marked, not its month.
+    expect(anomalyMarks(month, daily, [doubled], 'day').map((m) => m.fromLabel)).toEqual(['2025-12-10']);
+  });
+
+  it('marks a week bucket over several days as an area, and a warning in another colour', () => {
+    const week = finding([{ from: '2025-12-08', to: '2025-12-14', note: 'amount NULL on 30.0% of rows, usually 1.0%' }], { status: 'warn', owner: null, checkId: 'nulls' });
+    const marks = anomalyMarks(line, daily, [week, doubled]);
+    expect(marks.map((m) => [m.checkId, m.kind, m.from, m.to])).toEqual([
+      ['nulls', 'area', 0, 3],
+      ['dup_orders', 'point', 2, 2],
+    ]);
+    expect(marks[0]?.text).toBe('Each order once — amount NULL on 30.0% of rows, usually 1.0% on 2025-12-08 – 2025-12-14 (check nulls)');
+    const option = asAny(buildChartOption(line, dataset, daily, undefined, marks));
+    expect(option.series[0].markArea.data).toEqual([[expect.objectContaining({ xAxis: 0, checkId: 'nulls' }), { xAxis: 3 }]]);
+    expect(option.series[0].markArea.data[0][0].itemStyle.color).not.toBe(option.series[0].markPoint.data[0].itemStyle.color);
+  });
+
+  it('a week on a weekly chart is one point: buckets start on Monday, as date_trunc', () => {
+    const weekly = result(['2025-12-01', '2025-12-08', '2025-12-15'].map((d) => ({ x: day(d), revenue: 1, x_other: false })));
+    const weekPanel = panel({ chart: 'line', x: { type: 'time', grain: 'week' } });
+    // 2025-12-14 is a Sunday: the week of Monday 2025-12-08.
+    expect(anomalyMarks(weekPanel, weekly, [finding([{ from: '2025-12-14', to: '2025-12-14', note: 'n' }])]).map((m) => [m.kind, m.from])).toEqual([['point', 1]]);
+    expect(anomalyMarks(weekPanel, weekly, [finding([{ from: '2025-12-08', to: '2025-12-14', note: 'n' }])]).map((m) => [m.kind, m.from])).toEqual([['point', 1]]);
+  });
+
+  it('two checks on one day share one pin, the failure first and in its colour, with both texts', () => {
+    const jump = finding([{ from: '2025-12-10', to: '2025-12-10', note: 'the daily total of amount 200' }], { checkId: 'jump', title: 'Jumps', status: 'warn' });
+    const marks = anomalyMarks(line, daily, [jump, doubled]);
+    expect(marks.map((m) => m.checkId)).toEqual(['jump', 'dup_orders']);
+    const option = asAny(buildChartOption(line, dataset, daily, undefined, marks));
+    expect(option.series[0].markPoint.data).toHaveLength(1);
+    const pin = option.series[0].markPoint.data[0];
+    expect(pin.checkId).toBe('dup_orders');
+    expect(pin.texts).toEqual([marks[1]?.text, marks[0]?.text]);
+    expect(option.series[0].markPoint.tooltip.formatter({ data: pin })).toBe(`${escapeHtml(marks[1]?.text ?? '')}<br/>${escapeHtml(marks[0]?.text ?? '')}`);
+  });
+
+  it('leaves out days outside the chart, dimension charts and pies', () => {
+    expect(anomalyMarks(line, daily, [finding([{ from: '2024-01-01', to: '2024-01-01', note: 'n' }])])).toEqual([]);
+    expect(anomalyMarks(panel({}), result([{ x: 'EMEA', revenue: 1, x_other: false }]), [doubled])).toEqual([]);
+    expect(anomalyMarks(panel({ chart: 'pie', x: { type: 'time', grain: 'day' } }), daily, [doubled])).toEqual([]);
+    expect(asAny(buildChartOption(line, dataset, daily)).series[0].markPoint).toBeUndefined();
+  });
+
+  it('shows the failing checks of the chart\'s dataset that judge by its time column or guard it', () => {
+    const check = (id: string, over: Record<string, unknown> = {}) => Check.parse({ id, title: id, dataset: 'orders', rule: 'duplicate_key', ...over });
+    const res = (id: string, over: Partial<CheckResult> = {}): CheckResult => ({
+      id, title: id, rule: 'duplicate_key', severity: 'error', status: 'fail', observed: 1, expected: '', owner: null, examples: [], message: '',
+      affected: { timeColumn: 'order_ts', spans: doubled.spans }, ...over,
+    });
+    const checks = [check('same_time'), check('other_time'), check('guarding', { guards: ['daily'] }), check('passing'), check('elsewhere', { dataset: 'visits' }), check('no_days')];
+    const results = [
+      res('same_time'),
+      res('other_time', { affected: { timeColumn: 'shipped_ts', spans: doubled.spans } }),
+      res('guarding', { status: 'warn', affected: { timeColumn: 'shipped_ts', spans: doubled.spans } }),
+      res('passing', { status: 'pass' }),
+      res('elsewhere'),
+      res('no_days', { affected: undefined }),
+    ];
+    expect(chartFindings(line, dataset, checks, results).map((f) => [f.checkId, f.status])).toEqual([
+      ['same_time', 'fail'],
+      ['guarding', 'warn'],
+    ]);
+    expect(chartFindings(panel({}), dataset, checks, results)).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
 // Axis and label formatters return plain text (ECharts draws it on the canvas). The tooltip is the
 // one place ECharts reads a formatter's string as HTML: every piece of data in it is escaped here.
 import type { EChartsCoreOption } from 'echarts/core';
-import type { ChartPanel, Dataset, Measure, TimeGrain } from '../../../dashboards/schema';
+import type { ChartPanel, Check, Dataset, Measure, TimeGrain } from '../../../dashboards/schema';
+import type { AffectedSpan, CheckResult } from '../../../queries/checks/index';
 import type { QueryResult, Row, Scalar } from '../../../queries/engine/engine';
 import { formatAxisAs, formatMeasure, formatShare, formatTimeBucket } from '../format';
 
@@ -87,8 +88,11 @@ interface BuiltSeries {
   values: (number | null)[];
 }
 
-/** Build the option for a chart panel from its query result; `grain` is the time grain drawn now, when not the panel's own. */
-export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: QueryResult, grain?: TimeGrain): EChartsCoreOption {
+/**
+ * Build the option for a chart panel from its query result; `grain` is the time grain drawn now,
+ * when not the panel's own; `marks` are the failing checks' days on it (see anomalyMarks).
+ */
+export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: QueryResult, grain?: TimeGrain, marks: readonly AnomalyMark[] = []): EChartsCoreOption {
   if (panel.chart === 'heatmap') return buildHeatmapOption(panel, dataset, result, grain);
   const measures = panel.measures.map((name) => dataset.measures.find((m) => m.name === name)).filter((m) => m !== undefined);
   const firstFormat = measures[0]?.format ?? 'number';
@@ -247,6 +251,16 @@ export function buildChartOption(panel: ChartPanel, dataset: Dataset, result: Qu
   }
   // A line's last label is centred on the plot's right edge: leave it room rather than cut it.
   const grid = seriesType === 'line' ? { ...common.grid, right: 36 } : common.grid;
+  const first = series[0];
+  if (first && marks.length > 0 && markable(panel)) {
+    // On the first series: where the line or bar top is, the point sits (the stack's top for stacks).
+    const height = (c: number) => {
+      const values = built.map((b) => b.values[c]).filter((v): v is number => typeof v === 'number');
+      if (values.length === 0) return 0;
+      return panel.chart === 'stacked_bar' ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
+    };
+    Object.assign(first, markOptions(marks, height));
+  }
   return { ...common, grid, tooltip, xAxis: category, yAxis: value, series };
 }
 
@@ -322,4 +336,154 @@ function buildHeatmapOption(panel: ChartPanel, dataset: Dataset, result: QueryRe
 
 function tooltipNumber(v: number | null | undefined, format: Measure['format']): string {
   return typeof v === 'number' ? formatMeasure(v, format, false) : '–';
+}
+
+// ---- Anomaly marks: the days and buckets where a failing check found something. ----
+
+const MARK_COLORS = { warn: '#d08a00', fail: '#d0342c' } as const;
+
+/** A failing check whose failure sits in time, as a chart can mark it. */
+export interface ChartFinding {
+  checkId: string;
+  title: string;
+  status: 'warn' | 'fail';
+  owner: string | null;
+  spans: AffectedSpan[];
+}
+
+/** One mark on a time chart: a point on one category or an area over several, with its tooltip text. */
+export interface AnomalyMark {
+  checkId: string;
+  kind: 'point' | 'area';
+  /** Category positions on the x axis, inclusive. */
+  from: number;
+  to: number;
+  /** The labels of those categories, as the axis shows them. */
+  fromLabel: string;
+  toLabel: string;
+  status: 'warn' | 'fail';
+  /** Plain text (escaped when shown): "Each order once — 904 repeated order_id values on 2025-12-10 (check dup_orders, owner …)". */
+  text: string;
+}
+
+/** Whether a chart can carry marks: a time axis drawn across, as lines, bars or points. */
+function markable(panel: ChartPanel): boolean {
+  return panel.x.type === 'time' && ['line', 'area', 'bar', 'stacked_bar', 'scatter'].includes(panel.chart);
+}
+
+/**
+ * The failing checks a chart shows: those with days on the chart's dataset that guard the panel, or
+ * that judged by the time column the chart's x axis is drawn by.
+ */
+export function chartFindings(panel: ChartPanel, dataset: Dataset, checks: readonly Check[], results: readonly CheckResult[]): ChartFinding[] {
+  if (!markable(panel)) return [];
+  const findings: ChartFinding[] = [];
+  for (const r of results) {
+    const check = checks.find((c) => c.id === r.id);
+    if (!check || check.dataset !== panel.dataset || !r.affected || (r.status !== 'warn' && r.status !== 'fail')) continue;
+    const sameTime = dataset.timeColumn !== undefined && r.affected.timeColumn === dataset.timeColumn;
+    if (!sameTime && !check.guards.includes(panel.id)) continue;
+    findings.push({ checkId: r.id, title: r.title, status: r.status, owner: r.owner, spans: r.affected.spans });
+  }
+  return findings;
+}
+
+const DAY = 86_400_000;
+const dayOf = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY);
+
+/** The first day (UTC day number) of the bucket of `grain` holding `day`, as DuckDB's date_trunc. */
+function bucketStart(day: number, grain: TimeGrain): number {
+  if (grain === 'day') return day;
+  // Day 0 (1970-01-01) is a Thursday; date_trunc('week') starts weeks on Monday.
+  if (grain === 'week') return day - (((day + 3) % 7) + 7) % 7;
+  const date = new Date(day * DAY);
+  const year = date.getUTCFullYear();
+  const month = grain === 'month' ? date.getUTCMonth() : grain === 'quarter' ? date.getUTCMonth() - (date.getUTCMonth() % 3) : 0;
+  return Math.round(Date.UTC(year, month, 1) / DAY);
+}
+
+/**
+ * The marks of failing checks on a time chart at the grain it draws: a day on a monthly chart
+ * marks its month; a span over several buckets is an area. Spans outside the chart are left out,
+ * and several days of one check in one bucket make one mark naming each day.
+ */
+export function anomalyMarks(panel: ChartPanel, result: QueryResult, findings: readonly ChartFinding[], grain?: TimeGrain): AnomalyMark[] {
+  if (findings.length === 0 || panel.x.type !== 'time' || !markable(panel)) return [];
+  const drawn = grain ?? panel.x.grain;
+  const categories = chartCategories(panel, result, grain);
+  // Category keys are bucket starts in epoch ms: index them by day number.
+  const position = new Map<number, number>();
+  categories.forEach((c, i) => {
+    if (typeof c.key === 'number' && !c.other) position.set(Math.round(c.key / DAY), i);
+  });
+  const marks: AnomalyMark[] = [];
+  for (const f of findings) {
+    const byRange = new Map<string, { from: number; to: number; notes: string[]; days: string[] }>();
+    for (const span of f.spans) {
+      const start = bucketStart(dayOf(span.from), drawn);
+      const end = bucketStart(dayOf(span.to), drawn);
+      const covered = [...position.entries()].filter(([day]) => day >= start && day <= end).map(([, i]) => i);
+      if (covered.length === 0) continue;
+      const from = Math.min(...covered);
+      const to = Math.max(...covered);
+      const key = `${from}:${to}`;
+      const entry = byRange.get(key) ?? { from, to, notes: [], days: [] };
+      entry.notes.push(span.note);
+      entry.days.push(span.from === span.to ? span.from : `${span.from} – ${span.to}`);
+      byRange.set(key, entry);
+    }
+    for (const m of byRange.values()) {
+      const fromLabel = categories[m.from]?.label ?? '';
+      const toLabel = categories[m.to]?.label ?? '';
+      const where = m.from === m.to ? fromLabel : `${fromLabel} – ${toLabel}`;
+      // One day drawn as its own bucket needs no repeating; several in one bucket name their days.
+      const what =
+        m.notes.length === 1 && m.days[0] === where ? `${m.notes[0]} on ${where}` : `${m.notes.map((n, i) => `${n} on ${m.days[i]}`).join('; ')}`;
+      marks.push({
+        checkId: f.checkId,
+        kind: m.from === m.to ? 'point' : 'area',
+        from: m.from,
+        to: m.to,
+        fromLabel,
+        toLabel,
+        status: f.status,
+        text: `${f.title} — ${what} (check ${f.checkId}${f.owner ? `, owner ${f.owner}` : ''})`,
+      });
+    }
+  }
+  return marks;
+}
+
+/** markPoint and markArea of the first series, carrying each mark's check id for clicks. */
+function markOptions(marks: readonly AnomalyMark[], height: (category: number) => number): Record<string, unknown> {
+  const tooltip = { trigger: 'item', formatter: (p: { data?: { texts?: string[] } }) => (p.data?.texts ?? []).map(escapeHtml).join('<br/>') };
+  const areas = marks.filter((m) => m.kind === 'area');
+  // Checks that mark the same category share one pin (stacked pins would hide each other), failures first.
+  const byCategory = new Map<number, AnomalyMark[]>();
+  for (const m of marks) if (m.kind === 'point') byCategory.set(m.from, [...(byCategory.get(m.from) ?? []), m]);
+  const out: Record<string, unknown> = {};
+  if (byCategory.size > 0) {
+    out.markPoint = {
+      symbol: 'pin',
+      symbolSize: 38,
+      tooltip,
+      label: { formatter: '!', color: '#fff', fontWeight: 'bold' },
+      data: [...byCategory.entries()].map(([category, list]) => {
+        const ordered = [...list].sort((a, b) => Number(b.status === 'fail') - Number(a.status === 'fail'));
+        const first = ordered[0] as AnomalyMark;
+        return { coord: [category, height(category)], checkId: first.checkId, texts: ordered.map((m) => m.text), itemStyle: { color: MARK_COLORS[first.status] } };
+      }),
+    };
+  }
+  if (areas.length > 0) {
+    out.markArea = {
+      tooltip,
+      silent: false,
+      data: areas.map((m) => [
+        { xAxis: m.from, checkId: m.checkId, texts: [m.text], itemStyle: { color: MARK_COLORS[m.status], opacity: 0.15 } },
+        { xAxis: m.to },
+      ]),
+    };
+  }
+  return out;
 }

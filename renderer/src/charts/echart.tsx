@@ -3,11 +3,25 @@
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkAreaComponent, MarkPointComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
+import { chartOptionFor, useReducedMotion, useTheme } from '../theme';
 
-echarts.use([LineChart, BarChart, PieChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([
+  LineChart,
+  BarChart,
+  PieChart,
+  ScatterChart,
+  HeatmapChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  VisualMapComponent,
+  MarkPointComponent,
+  MarkAreaComponent,
+  CanvasRenderer,
+]);
 
 /** A clicked data point: its row in the result, and where on the chart it was clicked. */
 export interface ChartPoint {
@@ -21,9 +35,15 @@ export function EChart({
   onDrawn,
   onPointClick,
   onInstance,
+  onMarkClick,
+  marks,
   label,
 }: {
   option: EChartsCoreOption;
+  /** A click on an anomaly mark (markPoint / markArea), with the id of the check it shows. */
+  onMarkClick?: (checkId: string) => void;
+  /** The anomaly marks drawn, as data for tests (`data-anomaly-marks`); never shown. */
+  marks?: string;
   onDrawn?: () => void;
   onPointClick?: (point: ChartPoint) => void;
   /** Receives the instance after init and null on dispose (for exports). */
@@ -31,6 +51,11 @@ export function EChart({
   label: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
+  // Theme only: ECharts' own dark theme on a transparent background (the panel shows through),
+  // and no animation when the OS asks for less motion.
+  const theme = useTheme();
+  const reducedMotion = useReducedMotion();
+  const initialTheme = useRef(theme);
   const chart = useRef<echarts.ECharts | null>(null);
   const drawnCallback = useRef(onDrawn);
   drawnCallback.current = onDrawn;
@@ -38,11 +63,13 @@ export function EChart({
   clickCallback.current = onPointClick;
   const instanceCallback = useRef(onInstance);
   instanceCallback.current = onInstance;
+  const markCallback = useRef(onMarkClick);
+  markCallback.current = onMarkClick;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const instance = echarts.init(el, undefined, { renderer: 'canvas' });
+    const instance = echarts.init(el, initialTheme.current === 'dark' ? 'dark' : undefined, { renderer: 'canvas' });
     chart.current = instance;
     const onFinished = () => drawnCallback.current?.();
     instance.on('finished', onFinished);
@@ -53,12 +80,31 @@ export function EChart({
       const option = instance.getOption() as { xAxis?: unknown[]; series?: { type?: string }[] };
       return Array.isArray(option.xAxis) && option.series?.[0]?.type !== 'heatmap';
     };
-    const onClick = (params: { dataIndex?: number; event?: { offsetX?: number; offsetY?: number } }) => {
+    // A click on a mark opens its finding and must not also drill into the category under it.
+    let markClicked = false;
+    const onClick = (params: { componentType?: string; data?: unknown; dataIndex?: number; event?: { offsetX?: number; offsetY?: number } }) => {
+      if (params.componentType === 'markPoint' || params.componentType === 'markArea') {
+        const checkId = (params.data as { checkId?: unknown } | undefined)?.checkId;
+        if (typeof checkId === 'string') {
+          markClicked = true;
+          markCallback.current?.(checkId);
+        }
+        return;
+      }
       if (isAxisChart() || typeof params.dataIndex !== 'number') return;
       clickCallback.current?.({ dataIndex: params.dataIndex, x: params.event?.offsetX ?? 0, y: params.event?.offsetY ?? 0 });
     };
     instance.on('click', onClick);
     const onPlotClick = (e: { offsetX: number; offsetY: number }) => {
+      // ECharts runs its own click handler (the one that reports a mark) last for the same pointer
+      // event: decide after it, so a click on a mark opens its finding and does not also drill.
+      markClicked = false;
+      queueMicrotask(() => {
+        if (!markClicked) onPlotPoint(e);
+        markClicked = false;
+      });
+    };
+    const onPlotPoint = (e: { offsetX: number; offsetY: number }) => {
       if (instance.isDisposed() || !isAxisChart() || !instance.containPixel('grid', [e.offsetX, e.offsetY])) return;
       const yAxes = (instance.getOption() as { yAxis?: { type?: string }[] }).yAxis;
       const horizontal = yAxes?.[0]?.type === 'category';
@@ -95,8 +141,16 @@ export function EChart({
 
   useEffect(() => {
     const instance = chart.current;
-    if (instance && !instance.isDisposed()) instance.setOption(option, { notMerge: true });
-  }, [option]);
+    if (instance && !instance.isDisposed() && theme !== initialTheme.current) {
+      initialTheme.current = theme;
+      instance.setTheme(theme === 'dark' ? 'dark' : 'default');
+    }
+  }, [theme]);
 
-  return <div className="chart" ref={box} role="img" aria-label={label} />;
+  useEffect(() => {
+    const instance = chart.current;
+    if (instance && !instance.isDisposed()) instance.setOption({ backgroundColor: 'transparent', ...chartOptionFor(option, theme), ...(reducedMotion ? { animation: false } : {}) }, { notMerge: true });
+  }, [option, reducedMotion, theme]);
+
+  return <div className="chart" ref={box} role="img" aria-label={label} data-anomaly-marks={marks} />;
 }

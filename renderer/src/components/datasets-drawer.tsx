@@ -6,6 +6,8 @@ import { cloneElement, useEffect, useId, useMemo, useRef, useState, type ReactEl
 import type { DashboardFile, Dataset, Measure } from '../../../dashboards/schema';
 import { isNumericType, isTemporalType } from '../../../queries/dataset-queries';
 import type { ActionDeps } from '../actions/dashboard-actions';
+import { createPortal } from 'react-dom';
+import { ScanDialog } from './scan-dialog';
 import {
   NUMERIC_AGGS,
   addDimension,
@@ -64,6 +66,7 @@ export function DatasetsDrawer({ deps, onClose }: { deps: ActionDeps; onClose: (
   // A new key after Apply or Discard starts the editor again from the dashboard.
   const [generation, setGeneration] = useState(0);
   const [creating, setCreating] = useState(false);
+  const [scanning, setScanning] = useState<Dataset | null>(null);
   const sourceColumns = useSourceColumns(deps, dashboard);
   if (!dashboard) return null;
 
@@ -113,6 +116,12 @@ export function DatasetsDrawer({ deps, onClose }: { deps: ActionDeps; onClose: (
           <button type="button" onClick={() => setCreating(!creating)} aria-expanded={creating}>
             New dataset
           </button>
+          {existing && (
+            <button type="button" onClick={() => setScanning(existing)} title="Run every check rule on this dataset and pin what it finds as checks">
+              Scan for problems
+            </button>
+          )}
+          {scanning && createPortal(<ScanDialog dataset={scanning} onClose={() => setScanning(null)} />, document.body)}
           {creating && (
             <NewDatasetForm
               dashboard={dashboard}
