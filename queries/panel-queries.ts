@@ -106,7 +106,7 @@ export interface PanelRefinement {
 }
 
 /** The period a panel shows: the dashboard's, or a drilled-into window with the same-length window before it. */
-function effectivePeriod(ctx: DatasetContext, refine: PanelRefinement | undefined): Period | null {
+export function effectivePeriod(ctx: DatasetContext, refine: PanelRefinement | undefined): Period | null {
   const w = refine?.window;
   if (!w) return ctx.period;
   const length = w.end - w.start;

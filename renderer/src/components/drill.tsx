@@ -7,6 +7,7 @@ import type { QueryResult, Row, Scalar } from '../../../queries/engine/engine';
 import { explore, type ActionDeps } from '../actions/dashboard-actions';
 import { breadcrumbs, bucketEnd, currentGrain, drillLevel, finerGrain, type DrillStep, type Exploration } from '../explore';
 import { formatTimeBucket } from '../format';
+import { canExplain } from '../actions/explain-actions';
 import { useStore } from '../store';
 
 export interface ClickedPoint {
@@ -121,6 +122,9 @@ export function ChartActionsMenu({
   }, [onClose]);
   const found = chartActions(panel, dataset, result, point.dataIndex, state);
   if (!found) return null;
+  // A time-series point can be explained against the bucket before it ("Why did this move?").
+  const bucket = result.rows[point.dataIndex]?.x;
+  const explainPoint = canExplain(panel) && typeof bucket === 'number' ? bucket : null;
   return (
     <div
       ref={menu}
@@ -155,6 +159,18 @@ export function ChartActionsMenu({
           {a.label}
         </button>
       ))}
+      {explainPoint !== null && (
+        <button
+          type="button"
+          role="menuitem"
+          onClick={() => {
+            onClose();
+            useStore.getState().setWhyMoved({ panelId: panel.id, point: explainPoint });
+          }}
+        >
+          Why did this move?
+        </button>
+      )}
     </div>
   );
 }
