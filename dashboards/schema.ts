@@ -350,6 +350,13 @@ export const LayoutItem = z
   .strict()
   .describe('Where a panel sits on the 12-column grid; kept apart from the panel itself.');
 
+/**
+ * Panels one dashboard may hold. Every panel is a live query and a drawn component: far beyond
+ * this the renderer's main thread is busy for minutes (10,000 KPI tiles measured), so a larger
+ * file is refused with this limit named rather than opened frozen.
+ */
+export const MAX_PANELS = 200;
+
 export const DashboardFile = z
   .object({
     $schema: z.string().max(500).optional(),
@@ -364,8 +371,8 @@ export const DashboardFile = z
     sources: z.array(Source).max(100),
     datasets: z.array(Dataset).max(100),
     filters: z.array(Filter).max(100).default([]),
-    panels: z.array(Panel).max(10_000),
-    layout: z.array(LayoutItem).max(10_000),
+    panels: z.array(Panel).max(MAX_PANELS, { message: `at most ${MAX_PANELS} panels fit on one dashboard: split it into several dashboards` }),
+    layout: z.array(LayoutItem).max(MAX_PANELS, { message: `at most ${MAX_PANELS} layout items (one per panel)` }),
     views: z.array(View).max(100).default([]).describe('Saved explorations of this dashboard.'),
     checks: z.array(Check).max(1000).default([]),
     corrections: z.array(Correction).max(10_000).default([]),

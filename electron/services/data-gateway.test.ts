@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -50,6 +50,18 @@ function request(target: string, opts: { method?: string; headers?: http.Outgoin
   });
 }
 
+/** Mount a URL as a source the user approved (the host approves typed and trusted sources). */
+function mountUrl(url: string): string {
+  gw.approveUrl(url);
+  return gw.addRemoteUrl(url);
+}
+
+/** Mount an S3 object of a bucket the user approved. */
+function mountS3(ref: S3ObjectRef, name?: string): string {
+  gw.approveBucket(ref.bucket, ref.endpoint);
+  return gw.addS3Object(ref, name);
+}
+
 function s3Ref(key: string, extra: Partial<S3ObjectRef> = {}): S3ObjectRef {
   return { bucket: BUCKET, key, endpoint: fx.endpoint, region: fx.region, keys, ...extra };
 }
@@ -86,6 +98,9 @@ beforeAll(async () => {
   await fx.putObject(BUCKET, 'nested/dir/sample.bin', SAMPLE);
   await fx.putFile(BUCKET, 'alltypes_plain.parquet', PARQUET);
   gw = await DataGateway.start({ allowedOrigins: [APP_ORIGIN] });
+  // The folders a user would have opened: the test's own and the Parquet corpus.
+  gw.allowFolder(tmp);
+  gw.allowFolder(path.dirname(PARQUET));
   web = await startWebServer({ '/files/sample.bin': SAMPLE, '/files/alltypes_plain.parquet': parquet });
 });
 
@@ -100,11 +115,11 @@ afterAll(async () => {
 const cases = [
   { name: 'local binary file', data: () => SAMPLE, url: () => gw.addLocalFile(path.join(tmp, 'sample.bin')), basename: 'sample.bin' },
   { name: 'local Parquet file', data: () => parquet, url: () => gw.addLocalFile(PARQUET), basename: 'alltypes_plain.parquet' },
-  { name: 'S3 binary object', data: () => SAMPLE, url: () => gw.addS3Object(s3Ref('nested/dir/sample.bin')), basename: 'sample.bin' },
-  { name: 'S3 Parquet object', data: () => parquet, url: () => gw.addS3Object(s3Ref('alltypes_plain.parquet')), basename: 'alltypes_plain.parquet' },
-  { name: 'URL on a server with ranges', data: () => SAMPLE, url: () => gw.addRemoteUrl(`${web.origin}/files/sample.bin`), basename: 'sample.bin' },
-  { name: 'URL of Parquet on a server with ranges', data: () => parquet, url: () => gw.addRemoteUrl(`${web.origin}/files/alltypes_plain.parquet`), basename: 'alltypes_plain.parquet' },
-  { name: 'URL on a server that ignores Range', data: () => SAMPLE, url: () => gw.addRemoteUrl(`${web.origin}/no-ranges/sample.bin`), basename: 'sample.bin' },
+  { name: 'S3 binary object', data: () => SAMPLE, url: () => mountS3(s3Ref('nested/dir/sample.bin')), basename: 'sample.bin' },
+  { name: 'S3 Parquet object', data: () => parquet, url: () => mountS3(s3Ref('alltypes_plain.parquet')), basename: 'alltypes_plain.parquet' },
+  { name: 'URL on a server with ranges', data: () => SAMPLE, url: () => mountUrl(`${web.origin}/files/sample.bin`), basename: 'sample.bin' },
+  { name: 'URL of Parquet on a server with ranges', data: () => parquet, url: () => mountUrl(`${web.origin}/files/alltypes_plain.parquet`), basename: 'alltypes_plain.parquet' },
+  { name: 'URL on a server that ignores Range', data: () => SAMPLE, url: () => mountUrl(`${web.origin}/no-ranges/sample.bin`), basename: 'sample.bin' },
 ];
 
 describe.each(cases)('reads of a $name', ({ data, url, basename }) => {
@@ -221,7 +236,7 @@ describe.each(cases)('reads of a $name', ({ data, url, basename }) => {
 
 describe('S3 pass-through', () => {
   it('passes the S3 ETag through and makes exactly one signed request per read', async () => {
-    const url = gw.addS3Object(s3Ref('nested/dir/sample.bin'));
+    const url = mountS3(s3Ref('nested/dir/sample.bin'));
     const md5 = createHash('md5').update(SAMPLE).digest('hex');
     const before = fx.requests.length;
     const res = await request(url, { headers: { Range: 'bytes=1000-1999' } });
@@ -236,7 +251,7 @@ describe('S3 pass-through', () => {
     const big = Buffer.alloc(6 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
     await fx.putObject(BUCKET, 'big/blob.bin', big);
-    const url = gw.addS3Object(s3Ref('big/blob.bin'));
+    const url = mountS3(s3Ref('big/blob.bin'));
     const whole = await request(url);
     expect(whole.status).toBe(200);
     expect(whole.body.equals(big)).toBe(true);
@@ -255,10 +270,10 @@ describe('S3 pass-through', () => {
   });
 
   it('gives different keys and profiles different URLs, and never puts the secret in a URL', () => {
-    const a = gw.addS3Object(s3Ref('nested/dir/sample.bin'));
-    const b = gw.addS3Object(s3Ref('nested/dir/sample.bin', { keys: { ...keys, secretAccessKey: `${keys.secretAccessKey}2` } }));
-    const c = gw.addS3Object(s3Ref('nested/dir/sample.bin', { keys: undefined, profile: 'one' }));
-    const d = gw.addS3Object(s3Ref('nested/dir/sample.bin', { keys: undefined, profile: 'two' }));
+    const a = mountS3(s3Ref('nested/dir/sample.bin'));
+    const b = mountS3(s3Ref('nested/dir/sample.bin', { keys: { ...keys, secretAccessKey: `${keys.secretAccessKey}2` } }));
+    const c = mountS3(s3Ref('nested/dir/sample.bin', { keys: undefined, profile: 'one' }));
+    const d = mountS3(s3Ref('nested/dir/sample.bin', { keys: undefined, profile: 'two' }));
     expect(new Set([a, b, c, d]).size).toBe(4);
     for (const u of [a, b, c, d]) expect(u).not.toContain(keys.secretAccessKey);
   });
@@ -271,7 +286,7 @@ describe('read failures', () => {
 
   it('a wrong secret gives HTTP 403 and head() throws accessDenied naming the object, without the secret', async () => {
     const wrongSecret = `${keys.secretAccessKey}-WRONG`;
-    const url = gw.addS3Object(s3Ref('nested/dir/sample.bin', { keys: { ...keys, secretAccessKey: wrongSecret } }));
+    const url = mountS3(s3Ref('nested/dir/sample.bin', { keys: { ...keys, secretAccessKey: wrongSecret } }));
     const expected = `Access denied to s3://${BUCKET}/nested/dir/sample.bin at ${fx.endpoint}: the access key or secret was refused (403, SignatureDoesNotMatch).`;
 
     const get = await request(url, { headers: { Range: 'bytes=0-99' } });
@@ -289,7 +304,7 @@ describe('read failures', () => {
   });
 
   it('an unknown access key gives accessDenied with InvalidAccessKeyId', async () => {
-    const url = gw.addS3Object(s3Ref('nested/dir/sample.bin', { keys: { accessKeyId: 'AKIANOTKNOWN', secretAccessKey: 'whatever-secret' } }));
+    const url = mountS3(s3Ref('nested/dir/sample.bin', { keys: { accessKeyId: 'AKIANOTKNOWN', secretAccessKey: 'whatever-secret' } }));
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('accessDenied');
     expect(err.message).toBe(
@@ -299,7 +314,7 @@ describe('read failures', () => {
   });
 
   it('an unknown bucket gives noSuchBucket and HTTP 404', async () => {
-    const url = gw.addS3Object(s3Ref('x/y.parquet', { bucket: 'no-such-bucket' }));
+    const url = mountS3(s3Ref('x/y.parquet', { bucket: 'no-such-bucket' }));
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('noSuchBucket');
     expect(err.message).toBe(`Bucket "no-such-bucket" does not exist at ${fx.endpoint} (reading s3://no-such-bucket/x/y.parquet).`);
@@ -310,7 +325,7 @@ describe('read failures', () => {
   });
 
   it('a missing key gives notFound and HTTP 404', async () => {
-    const url = gw.addS3Object(s3Ref('missing/key.parquet'));
+    const url = mountS3(s3Ref('missing/key.parquet'));
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('notFound');
     expect(err.message).toBe(`Object s3://${BUCKET}/missing/key.parquet does not exist at ${fx.endpoint}.`);
@@ -322,7 +337,7 @@ describe('read failures', () => {
 
   it('an unreachable endpoint gives network and HTTP 502', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const url = gw.addS3Object(s3Ref('a/b.parquet', { endpoint }));
+    const url = mountS3(s3Ref('a/b.parquet', { endpoint }));
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('network');
     expect(err.message).toBe(`Cannot reach ${endpoint} to read s3://${BUCKET}/a/b.parquet: ECONNREFUSED.`);
@@ -337,7 +352,7 @@ describe('read failures', () => {
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
       vi.stubEnv(name, undefined);
     }
-    const url = gw.addS3Object(s3Ref('nested/dir/sample.bin', { keys: undefined, profile: 'northstar-missing' }));
+    const url = mountS3(s3Ref('nested/dir/sample.bin', { keys: undefined, profile: 'northstar-missing' }));
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('credentials');
     expect(err.message.startsWith(`No AWS credentials could be resolved for profile "northstar-missing" to read s3://${BUCKET}/nested/dir/sample.bin: `)).toBe(true);
@@ -453,10 +468,122 @@ describe('request security', () => {
     const other = await DataGateway.start({ token: 'fixed-token-for-tests-0123456789' });
     try {
       expect(other.token).toBe('fixed-token-for-tests-0123456789');
+      other.allowFolder(tmp);
       expect(other.addLocalFile(path.join(tmp, 'sample.bin'))).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fixed-token-for-tests-0123456789\/o\//);
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('allowlist: only approved sources, only opened folders', () => {
+  let outside: string;
+  beforeAll(async () => {
+    outside = await mkdtemp(path.join(os.tmpdir(), 'northstar-gw-outside-'));
+    await writeFile(path.join(outside, 'secret.csv'), 'user,password\nroot,hunter2\n');
+  });
+  afterAll(async () => {
+    if (outside) await rm(outside, { recursive: true, force: true });
+  });
+
+  it('refuses an S3 bucket nobody approved, before any request reaches it', async () => {
+    const before = fx.requests.length;
+    for (const ref of [s3Ref('nested/dir/sample.bin', { bucket: 'someone-elses-bucket' }), s3Ref('nested/dir/sample.bin', { endpoint: 'http://127.0.0.1:1' })]) {
+      let thrown: unknown;
+      try {
+        gw.addS3Object(ref);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(HostError);
+      expect((thrown as HostError).code).toBe('accessDenied');
+      expect((thrown as HostError).message).toContain(`s3://${ref.bucket}/nested/dir/sample.bin at ${ref.endpoint} is not approved on this machine`);
+    }
+    expect(() => gw.checkApproved({ kind: 's3', bucket: 'someone-elses-bucket', endpoint: fx.endpoint })).toThrow(/not approved/);
+    expect(fx.requests.length).toBe(before);
+  });
+
+  it('refuses a URL nobody approved; approving one URL approves no other on that host', () => {
+    expect(() => gw.addRemoteUrl(`${web.origin}/files/unapproved.bin`)).toThrow(/is not approved on this machine/);
+    gw.approveUrl(`${web.origin}/files/sample.bin`);
+    expect(() => gw.addRemoteUrl(`${web.origin}/files/alltypes_plain.parquet?x=1`)).toThrow(/not approved/);
+  });
+
+  it('never reads a host named in the query string: only the declared URL is requested', async () => {
+    const url = mountUrl(`${web.origin}/files/sample.bin`);
+    const before = web.seen.length;
+    for (const query of [`?url=${encodeURIComponent('http://169.254.169.254/')}`, `?target=${encodeURIComponent(`${web.origin}/status/500`)}`, '?host=evil.example']) {
+      const res = await request(`${url}${query}`, { headers: { Range: 'bytes=0-3' } });
+      expect(res.status, query).toBe(206);
+      expect(res.body.equals(SAMPLE.subarray(0, 4)), query).toBe(true);
+    }
+    expect(web.seen.slice(before).every((r) => r.url === '/files/sample.bin')).toBe(true);
+  });
+
+  it('refuses a local file outside the opened folders, naming the way to open it', () => {
+    const file = path.join(outside, 'secret.csv');
+    expect(() => gw.addLocalFile(file)).toThrow(`Not reading ${file}: it is outside the folders opened in this session`);
+  });
+
+  it('refuses a symlink that leads out of the folder, at registration and when it is swapped in later', async () => {
+    const link = path.join(tmp, 'innocent.csv');
+    await symlink(path.join(outside, 'secret.csv'), link);
+    try {
+      expect(() => gw.addLocalFile(link)).toThrow(`(it leads to ${await realpath(path.join(outside, 'secret.csv'))})`);
+    } finally {
+      await unlink(link);
+    }
+    // Registered while it was a plain file, then replaced by a link out of the folder.
+    const swapped = path.join(tmp, 'swapped.csv');
+    await writeFile(swapped, 'a\n1\n');
+    const url = gw.addLocalFile(swapped);
+    expect((await request(url)).status).toBe(200);
+    await unlink(swapped);
+    await symlink(path.join(outside, 'secret.csv'), swapped);
+    try {
+      const res = await request(url);
+      expect(res.status).toBe(403);
+      expect(res.body.toString('utf8')).toContain('outside the folders opened in this session');
+      expect(res.body.toString('utf8')).not.toContain('hunter2');
+      expect((await hostErrorOf(gw.head(url))).code).toBe('accessDenied');
+    } finally {
+      await unlink(swapped);
+    }
+  });
+
+  it('refuses hidden files and folders and credential files inside an opened folder', async () => {
+    await mkdir(path.join(tmp, '.aws'), { recursive: true });
+    await writeFile(path.join(tmp, '.aws', 'credentials'), '[default]\naws_secret_access_key=x\n');
+    await writeFile(path.join(tmp, '.env'), 'TOKEN=x\n');
+    for (const name of ['credentials', 'id_rsa', 'server.pem']) await writeFile(path.join(tmp, name), 'x');
+    expect(() => gw.addLocalFile(path.join(tmp, '.aws', 'credentials'))).toThrow('it is a hidden file or folder (".aws"); Northstar never reads those as data.');
+    expect(() => gw.addLocalFile(path.join(tmp, '.env'))).toThrow('hidden file or folder (".env")');
+    for (const name of ['credentials', 'id_rsa', 'server.pem']) {
+      expect(() => gw.addLocalFile(path.join(tmp, name)), name).toThrow(`it is a credential or key file ("${name}")`);
+    }
+    // A link with an innocent name to a credential file is judged by where it leads.
+    const link = path.join(tmp, 'data.csv');
+    await symlink(path.join(tmp, '.aws', 'credentials'), link);
+    try {
+      expect(() => gw.addLocalFile(link)).toThrow('hidden file or folder (".aws")');
+    } finally {
+      await unlink(link);
+    }
+  });
+
+  it('refuses ../ and encoded ..%2f request paths with 400', async () => {
+    const url = gw.addLocalFile(path.join(tmp, 'sample.bin'));
+    const pathname = new URL(url).pathname;
+    const id = pathname.split('/')[3];
+    for (const p of [`/${gw.token}/o/${id}/../../../etc/passwd`, `/${gw.token}/o/${id}/..%2f..%2fetc%2fpasswd`, `/${gw.token}/o/${id}/%2e%2e%2Fsample.bin`]) {
+      expect((await request(p)).status, p).toBe(400);
+    }
+  });
+
+  it('answers a 64 KB header with 431', async () => {
+    const url = gw.addLocalFile(path.join(tmp, 'sample.bin'));
+    const res = await request(url, { headers: { 'X-Big': 'x'.repeat(64 * 1024) } });
+    expect(res.status).toBe(431);
   });
 });
 
@@ -603,7 +730,7 @@ async function startWebServer(files: Record<string, Buffer>): Promise<TestWebSer
 
 describe('URL sources', () => {
   it('requests exactly the declared URL, sending only Range: no cookies, credentials or caller headers', async () => {
-    const url = gw.addRemoteUrl(`${web.origin}/files/sample.bin?v=1#part`);
+    const url = mountUrl(`${web.origin}/files/sample.bin?v=1#part`);
     const before = web.seen.length;
     const res = await request(`${url}?url=http://evil.example/x`, {
       headers: { Range: 'bytes=0-9', Cookie: 'session=abc', Authorization: 'Bearer t0ken', 'X-Extra': 'yes', Origin: APP_ORIGIN },
@@ -621,7 +748,7 @@ describe('URL sources', () => {
   });
 
   it('a path other than the mount\'s own is 404, never fetched', async () => {
-    const url = gw.addRemoteUrl(`${web.origin}/files/sample.bin`);
+    const url = mountUrl(`${web.origin}/files/sample.bin`);
     const before = web.seen.length;
     expect((await request(`${url}x`)).status).toBe(404);
     expect((await request(`${url.slice(0, url.lastIndexOf('/'))}/other.bin`)).status).toBe(404);
@@ -629,18 +756,18 @@ describe('URL sources', () => {
   });
 
   it('follows redirects, up to five', async () => {
-    const url = gw.addRemoteUrl(`${web.origin}/redirect/2`);
+    const url = mountUrl(`${web.origin}/redirect/2`);
     const res = await request(url, { headers: { Range: 'bytes=10-19' } });
     expect(res.status).toBe(206);
     expect(res.body.equals(SAMPLE.subarray(10, 20))).toBe(true);
-    const loop = gw.addRemoteUrl(`${web.origin}/redirect/9`);
+    const loop = mountUrl(`${web.origin}/redirect/9`);
     const err = await hostErrorOf(gw.head(loop));
     expect(err.code).toBe('network');
     expect(err.message).toContain('more than 5 redirects');
   });
 
   it('learns the size from a one-byte GET when the server refuses HEAD', async () => {
-    const url = gw.addRemoteUrl(`${web.origin}/no-head/sample.bin`);
+    const url = mountUrl(`${web.origin}/no-head/sample.bin`);
     expect((await gw.head(url)).sizeBytes).toBe(SAMPLE.length);
     const res = await request(url, { method: 'HEAD', headers: { Range: 'bytes=0-' } });
     expect(res.status).toBe(206);
@@ -654,7 +781,7 @@ describe('URL sources', () => {
     { status: 401, code: 'accessDenied', http: 403, text: /\(401\)/ },
     { status: 503, code: 'network', http: 502, text: /failed to serve .* \(503\)/ },
   ])('maps an upstream $status to $code (HTTP $http)', async ({ status, code, http: httpStatus, text }) => {
-    const url = gw.addRemoteUrl(`${web.origin}/status/${status}?token=s3cr3t`);
+    const url = mountUrl(`${web.origin}/status/${status}?token=s3cr3t`);
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(text);
@@ -666,7 +793,7 @@ describe('URL sources', () => {
   });
 
   it('an unreachable server gives network and HTTP 502', async () => {
-    const url = gw.addRemoteUrl(`http://127.0.0.1:${await closedPort()}/x.parquet`);
+    const url = mountUrl(`http://127.0.0.1:${await closedPort()}/x.parquet`);
     expect((await request(url)).status).toBe(502);
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('network');
@@ -674,7 +801,7 @@ describe('URL sources', () => {
   });
 
   it('refuses a compressed body: byte ranges would not be file bytes', async () => {
-    const url = gw.addRemoteUrl(`${web.origin}/gzip/sample.bin`);
+    const url = mountUrl(`${web.origin}/gzip/sample.bin`);
     expect((await request(url, { headers: { Range: 'bytes=0-9' } })).status).toBe(502);
     expect((await hostErrorOf(gw.head(url))).message).toContain('compressed');
   });
@@ -683,7 +810,7 @@ describe('URL sources', () => {
     for (const bad of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/x.csv', 'http://[::ffff:169.254.169.254]/x.csv']) {
       expect(() => gw.addRemoteUrl(bad), bad).toThrow(/link-local/);
     }
-    const url = gw.addRemoteUrl(`${web.origin}/to-metadata/x`);
+    const url = mountUrl(`${web.origin}/to-metadata/x`);
     const err = await hostErrorOf(gw.head(url));
     expect(err.code).toBe('accessDenied');
     expect(err.message).toContain('link-local');

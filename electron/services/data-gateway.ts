@@ -29,6 +29,8 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { HostError, type AccessKeys, type HostErrorCode } from '../api/host-api';
 import { createS3Client, describeEndpoint, fingerprintKeys } from './s3-access';
+import { resumableBody, withRetries } from './s3-retry';
+import type { CachedObjectVersion, GatewayCache } from './gateway-cache';
 
 export interface S3ObjectRef {
   bucket: string;
@@ -125,12 +127,21 @@ export class DataGateway {
   private readonly mountsByPath = new Map<string, Mount>();
   private readonly mountsByUrl = new Map<string, Mount>();
   private readonly lastErrors = new Map<string, HostError>();
+  // The allowlist: nothing is mounted, and nothing is read, outside it. Real paths (symlinks
+  // resolved) of folders the user opened; `bucket@endpoint` of approved S3 buckets; exact approved URLs.
+  private readonly allowedFolders = new Set<string>();
+  private readonly approvedBuckets = new Set<string>();
+  private readonly approvedUrls = new Set<string>();
   // Keys the mount ids: ids are stable within this gateway and reveal nothing about the keys.
   private readonly idKey = randomBytes(32);
   private readonly tokenBytes: Buffer;
   // Keep-alive: DuckDB reads a file as many small sequential ranges.
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  // The disk cache of S3 objects (see gateway-cache.ts), and per mount the object version its
+  // credentials last saw in a HEAD: reads of that mount are served from the cache for that version.
+  private cache: GatewayCache | null = null;
+  private readonly versions = new Map<string, CachedObjectVersion & { lastModified: string | null }>();
 
   private constructor(server: http.Server, token: string) {
     this.server = server;
@@ -160,6 +171,17 @@ export class DataGateway {
     return gateway;
   }
 
+  /** Serve S3 reads through this disk cache (null: read S3 directly every time). */
+  useCache(cache: GatewayCache | null): void {
+    this.cache = cache;
+    this.versions.clear();
+  }
+
+  /** Empty the disk cache, if there is one. */
+  async clearCache(): Promise<void> {
+    await this.cache?.clear();
+  }
+
   /** Let pages of this origin (e.g. http://127.0.0.1:5555 or app://northstar) read responses. */
   allowOrigin(origin: string): void {
     if (!ORIGIN_RE.test(origin)) {
@@ -168,12 +190,55 @@ export class DataGateway {
     this.allowedOrigins.add(origin);
   }
 
+  /**
+   * Let mounts read regular files below this folder: the open dashboard's folder, or one the user
+   * chose in Data sources. Kept as a real path, so a symlinked folder is judged by where it leads.
+   */
+  allowFolder(dir: string): void {
+    if (!path.isAbsolute(dir)) throw new HostError('badRequest', `Not an absolute path: ${dir}`);
+    this.allowedFolders.add(realpathOrResolve(dir));
+  }
+
+  /** Let mounts read objects of this bucket at this endpoint (the user approved it, or a trusted dashboard declares it). */
+  approveBucket(bucket: string, endpoint?: string): void {
+    this.approvedBuckets.add(bucketIdentity(bucket, endpoint));
+  }
+
+  /** Let a mount read exactly this URL (the fragment aside). */
+  approveUrl(url: string): void {
+    this.approvedUrls.add(urlIdentity(url));
+  }
+
+  /**
+   * Throw accessDenied unless this bucket or URL was approved: called before a source is even
+   * listed, so an unapproved endpoint is never contacted (nor sent signed requests).
+   */
+  checkApproved(target: { kind: 's3'; bucket: string; key?: string; endpoint?: string } | { kind: 'url'; url: string }): void {
+    if (target.kind === 's3') {
+      if (this.approvedBuckets.has(bucketIdentity(target.bucket, target.endpoint))) return;
+      const what = `s3://${target.bucket}/${target.key ?? ''}${target.endpoint ? ` at ${target.endpoint}` : ''}`;
+      throw new HostError('accessDenied', notApprovedMessage(what));
+    }
+    const identity = urlIdentity(target.url);
+    if (this.approvedUrls.has(identity)) return;
+    let shown = target.url.slice(0, 200);
+    try {
+      shown = displayUrl(new URL(target.url));
+    } catch {
+      // Not a URL: shown as given; registration refuses it with its own message.
+    }
+    throw new HostError('accessDenied', notApprovedMessage(shown));
+  }
+
   /** Serve a file on this machine; returns its gateway URL. `name`: the URL's tail, as for addS3Object. */
   addLocalFile(absPath: string, name?: string): string {
     if (!path.isAbsolute(absPath)) {
       throw new HostError('badRequest', `Not an absolute path: ${absPath}`);
     }
     const resolved = path.resolve(absPath);
+    // Checked here, so the user hears why at once, and again on every read (a symlink can change).
+    const refusal = this.fileRefusal(resolved, realpathOrResolve(resolved));
+    if (refusal) throw refusal;
     const id = this.mountId(['file', resolved]);
     return this.register({ kind: 'file', id, url: '', absPath: resolved }, name ?? path.basename(resolved));
   }
@@ -188,6 +253,7 @@ export class DataGateway {
     if (!ref.bucket || !ref.key) {
       throw new HostError('badRequest', 'An S3 object needs a bucket and a key.');
     }
+    this.checkApproved({ kind: 's3', bucket: ref.bucket, key: ref.key, ...(ref.endpoint ? { endpoint: ref.endpoint } : {}) });
     const id = this.mountId([
       's3',
       ref.bucket,
@@ -227,6 +293,7 @@ export class DataGateway {
       throw new HostError('badRequest', 'A data source cannot read from the data gateway itself.');
     }
     parsed.hash = '';
+    this.checkApproved({ kind: 'url', url: parsed.href });
     const id = this.mountId(['url', parsed.href]);
     const basename = parsed.pathname.split('/').filter(Boolean).pop() ?? '';
     return this.register({ kind: 'url', id, url: '', target: parsed }, safeDecodeSegment(basename));
@@ -381,28 +448,63 @@ export class DataGateway {
 
   // --- local files --------------------------------------------------------------------------
 
-  private async fileStat(mount: FileMount): Promise<fs.Stats> {
+  /** Why this file may not be served, or null: outside every opened folder, hidden, or a credential file. */
+  private fileRefusal(requested: string, real: string): HostError | null {
+    let folder: string | undefined;
+    for (const candidate of this.allowedFolders) {
+      if (isInside(real, candidate) && (folder === undefined || candidate.length > folder.length)) folder = candidate;
+    }
+    if (folder === undefined) {
+      const via = real === requested ? '' : ` (it leads to ${real})`;
+      return new HostError(
+        'accessDenied',
+        `Not reading ${requested}${via}: it is outside the folders opened in this session (the dashboard's folder and folders chosen in Data sources). Choose it in Data sources to read it.`,
+      );
+    }
+    // Hidden files and folders (~/.aws, ~/.ssh, .git, .env) and key files are never data, even
+    // inside an opened folder: a dashboard from elsewhere must not read them into a table.
+    const below = path.relative(folder, real).split(path.sep);
+    const hidden = below.find((segment) => segment.startsWith('.'));
+    const base = path.basename(real);
+    if (hidden !== undefined || CREDENTIAL_FILE_RE.test(base)) {
+      const what = hidden !== undefined ? `a hidden file or folder ("${hidden}")` : `a credential or key file ("${base}")`;
+      return new HostError('accessDenied', `Not reading ${requested}: it is ${what}; Northstar never reads those as data.`);
+    }
+    return null;
+  }
+
+  /** The file's real path and stat, after the allowlist check; throws a ReadFailure. */
+  private async fileStat(mount: FileMount): Promise<{ stat: fs.Stats; real: string }> {
     let stat: fs.Stats;
+    let real: string;
     try {
-      stat = await fs.promises.stat(mount.absPath);
+      real = await fs.promises.realpath(mount.absPath);
+    } catch (err) {
+      throw fileFailure(mount, err);
+    }
+    const refusal = this.fileRefusal(mount.absPath, real);
+    if (refusal) throw { status: 403, error: refusal } satisfies ReadFailure;
+    try {
+      stat = await fs.promises.stat(real);
     } catch (err) {
       throw fileFailure(mount, err);
     }
     if (!stat.isFile()) {
       throw failure('notFound', `Not a regular file: ${mount.absPath}`);
     }
-    return stat;
+    return { stat, real };
   }
 
   private async fileInfo(mount: FileMount): Promise<GatewayObjectInfo> {
-    const stat = await this.fileStat(mount);
+    const { stat } = await this.fileStat(mount);
     return { sizeBytes: stat.size, etag: fileEtag(stat), lastModified: stat.mtime.toISOString() };
   }
 
   private async serveFile(req: http.IncomingMessage, res: http.ServerResponse, mount: FileMount, range: RangeRequest): Promise<void> {
     let stat: fs.Stats;
+    let real: string;
     try {
-      stat = await this.fileStat(mount);
+      ({ stat, real } = await this.fileStat(mount));
     } catch (err) {
       this.fail(req, res, mount, isReadFailure(err) ? err : fileFailure(mount, err));
       return;
@@ -434,7 +536,8 @@ export class DataGateway {
       res.end();
       return;
     }
-    const stream = fs.createReadStream(mount.absPath, { start, end });
+    // The checked real path, not the mount's: a symlink swapped since the check is not followed.
+    const stream = fs.createReadStream(real, { start, end });
     stream.once('open', () => this.lastErrors.delete(mount.id));
     pipeline(stream, res, (err) => {
       if (err && !res.headersSent) this.fail(req, res, mount, fileFailure(mount, err));
@@ -464,13 +567,15 @@ export class DataGateway {
     if (req.method === 'HEAD') {
       let info: GatewayObjectInfo;
       try {
-        info = await this.s3Info(mount);
+        info = await withRetries(() => this.s3Info(mount), { signal: abort.signal });
       } catch (err) {
         if (abort.signal.aborted) return;
         this.fail(req, res, mount, await this.explainError(mount, err, 'head'));
         return;
       }
       this.lastErrors.delete(mount.id);
+      // DuckDB's HEAD on opening a file is where a cached copy is revalidated: a new ETag is a new version.
+      this.noteVersion(mount, info);
       setObjectHeaders(res, info.etag, info.lastModified ? new Date(info.lastModified) : undefined);
       const size = info.sizeBytes;
       if (range.kind !== 'none' && size !== null) {
@@ -497,11 +602,14 @@ export class DataGateway {
       return;
     }
 
+    if (this.cache && (await this.serveS3Cached(req, res, mount, range, abort.signal))) return;
+
     let out;
     try {
-      out = await createS3Client(ref).send(
-        new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...(s3Range ? { Range: s3Range } : {}) }),
-        { abortSignal: abort.signal },
+      // 5xx, throttling and resets before the answer starts: retried with backoff (s3-retry.ts).
+      out = await withRetries(
+        () => createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...(s3Range ? { Range: s3Range } : {}) }), { abortSignal: abort.signal }),
+        { signal: abort.signal },
       );
     } catch (err) {
       if (abort.signal.aborted) return;
@@ -513,7 +621,7 @@ export class DataGateway {
       return;
     }
 
-    const body = out.Body as Readable | undefined;
+    const body = resumableS3Body(ref, out, abort.signal);
     res.statusCode = out.$metadata.httpStatusCode === 206 || out.ContentRange ? 206 : 200;
     setObjectHeaders(res, out.ETag, out.LastModified);
     if (out.ContentRange) res.setHeader('Content-Range', out.ContentRange);
@@ -528,6 +636,87 @@ export class DataGateway {
         this.lastErrors.set(mount.id, s3Failure(mount, 'network', `The connection to ${describeEndpoint(ref)} broke while reading ${displayS3(ref)}: ${err.message}`).error);
       }
     });
+  }
+
+  private noteVersion(mount: S3Mount, info: GatewayObjectInfo): void {
+    if (!this.cache) return;
+    if (!info.etag || info.sizeBytes === null) {
+      this.versions.delete(mount.id);
+      return;
+    }
+    const { ref } = mount;
+    // The object's identity, not the credentials': another key reading the same object shares the bytes.
+    const version = { id: JSON.stringify(['s3', ref.endpoint ?? null, ref.bucket, ref.key]), etag: info.etag, size: info.sizeBytes, lastModified: info.lastModified };
+    const previous = this.versions.get(mount.id);
+    this.versions.set(mount.id, version);
+    if (previous && previous.etag !== version.etag) void this.cache.dropOtherVersions(version).catch(() => {});
+  }
+
+  /**
+   * Serve a GET from the disk cache (fetching missing blocks with If-Match on the known ETag).
+   * Returns false, having sent nothing, when the cache cannot answer it: no known version yet, an
+   * unsatisfiable range, or the object changed since its HEAD (the direct path then answers).
+   */
+  private async serveS3Cached(req: http.IncomingMessage, res: http.ServerResponse, mount: S3Mount, range: RangeRequest, signal: AbortSignal): Promise<boolean> {
+    const cache = this.cache;
+    if (!cache) return false;
+    let version = this.versions.get(mount.id);
+    if (!version) {
+      try {
+        this.noteVersion(mount, await withRetries(() => this.s3Info(mount), { signal }));
+      } catch {
+        return false;
+      }
+      version = this.versions.get(mount.id);
+      if (!version) return false;
+    }
+    if (range.kind === 'invalid' || version.size === 0) return false;
+    const wanted = range.kind === 'range' ? resolveRange(range, version.size) : { start: 0, end: version.size - 1 };
+    if (!wanted) return false;
+    const { ref } = mount;
+    const etag = version.etag;
+    const fetchRange = async (start: number, end: number): Promise<Readable> => {
+      const send = async (from: number): Promise<Readable> => {
+        const out = await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=${from}-${end}`, IfMatch: etag }), { abortSignal: signal });
+        if (!out.Body) throw new Error('S3 sent no body');
+        return out.Body as Readable;
+      };
+      // Transient failures retried, a block cut mid-way resumed from where it broke (s3-retry.ts).
+      const body = await withRetries(() => send(start), { signal });
+      return resumableBody(body, end - start + 1, (offset) => send(start + offset), { signal });
+    };
+    const chunks = cache.read(version, wanted.start, wanted.end, fetchRange);
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await chunks.next();
+    } catch (err) {
+      if (signal.aborted) return true;
+      if (statusOf(err) === 412 || errorName(err) === 'PreconditionFailed') {
+        this.versions.delete(mount.id);
+        return false;
+      }
+      this.fail(req, res, mount, await this.explainError(mount, err, 'get'));
+      return true;
+    }
+    this.lastErrors.delete(mount.id);
+    res.statusCode = range.kind === 'range' ? 206 : 200;
+    setObjectHeaders(res, etag, version.lastModified ? new Date(version.lastModified) : undefined);
+    if (range.kind === 'range') res.setHeader('Content-Range', `bytes ${wanted.start}-${wanted.end}/${version.size}`);
+    res.setHeader('Content-Length', String(wanted.end - wanted.start + 1));
+    try {
+      for (let next = first; !next.done; next = await chunks.next()) {
+        if (signal.aborted) break;
+        if (!res.write(next.value)) await drained(res);
+      }
+      res.end();
+    } catch (err) {
+      // Headers are out: all that can be done is to break the response, so DuckDB sees a short read.
+      if (!signal.aborted) this.lastErrors.set(mount.id, s3Failure(mount, 'network', `Reading ${displayS3(ref)} failed midway: ${errorMessage(err)}`).error);
+      res.destroy();
+    } finally {
+      await chunks.return(undefined);
+    }
+    return true;
   }
 
   private async answerUnsatisfiable(req: http.IncomingMessage, res: http.ServerResponse, mount: S3Mount, knownSize: number | undefined): Promise<void> {
@@ -730,11 +919,40 @@ export class DataGateway {
 }
 
 /**
+ * The body of a GET, resumed where it broke (a Range for the missing bytes, If-Match on the ETag)
+ * when the connection drops mid-body; as is when its length or version is unknown.
+ */
+function resumableS3Body(ref: S3ObjectRef, out: { Body?: unknown; ContentLength?: number; ContentRange?: string; ETag?: string }, signal: AbortSignal): Readable | undefined {
+  const body = out.Body as Readable | undefined;
+  const length = out.ContentLength;
+  if (!body || length === undefined || !out.ETag) return body;
+  // The first byte of this body within the object: from Content-Range on a 206, else 0.
+  const start = Number(/^bytes (\d+)-/.exec(out.ContentRange ?? '')?.[1] ?? 0);
+  const etag = out.ETag;
+  return resumableBody(
+    body,
+    length,
+    async (offset) => {
+      const rest = await createS3Client(ref).send(
+        new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=${start + offset}-${start + length - 1}`, IfMatch: etag }),
+        { abortSignal: signal },
+      );
+      if (!rest.Body) throw new Error('S3 answered the resumed read without a body');
+      return rest.Body as Readable;
+    },
+    { signal },
+  );
+}
+
+/**
  * Turn an S3 SDK error into a typed HostError. HEAD errors carry no body (only the status), so a
  * 403 is re-asked with a one-byte GET to learn whether the key or the secret was refused, and a
  * 404 with a HeadBucket to tell a missing bucket from a missing key. Both happen only on failure.
  * For `list`, `ref.key` is the prefix or pattern listed.
  */
+// Temporary credentials past their expiry: S3 says 400 ExpiredToken (or 403 for presigned/STS flavours).
+const EXPIRED_NAMES = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);
+
 export async function explainS3Error(ref: S3ObjectRef, err: unknown, op: 'head' | 'get' | 'list'): Promise<HostError> {
   const fail = (code: HostErrorCode, message: string) => new HostError(code, redactSecret(message, ref.keys));
   const where = describeEndpoint(ref);
@@ -752,6 +970,9 @@ export async function explainS3Error(ref: S3ObjectRef, err: unknown, op: 'head' 
 
   const status = statusOf(err);
   let name = errorName(err);
+  if (EXPIRED_NAMES.has(name)) {
+    return fail('credentials', `The credentials for ${what} at ${where} have expired (${name}): refresh them (for SSO: aws sso login) or type new keys in Data sources.`);
+  }
   if (status === 403) {
     if (op === 'head' && !KNOWN_403.has(name)) name = (await getErrorName(ref)) ?? name;
     if (name === 'AccessDenied') {
@@ -847,6 +1068,43 @@ function isTraversal(pathname: string): boolean {
   // Encoded dot, slash, backslash or NUL: never produced by our URLs, only by someone probing.
   if (/%(2e|2f|5c|00)/i.test(pathname)) return true;
   return pathname.split('/').some((segment) => segment === '.');
+}
+
+// Key and credential files by name (hidden ones such as ~/.aws/credentials are refused as hidden).
+const CREDENTIAL_FILE_RE = /^(credentials|credentials\.json|application_default_credentials\.json|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|authorized_keys|known_hosts|shadow|gshadow|passwd|.*\.(pem|key|p12|pfx|keystore|jks|kdbx|ppk|asc|gpg))$/i;
+
+function realpathOrResolve(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    // Not there (yet): judge it by its real parent folder; the read checks again.
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpathOrResolve(parent), path.basename(p));
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function bucketIdentity(bucket: string, endpoint: string | undefined): string {
+  return JSON.stringify([bucket, (endpoint ?? '').replace(/\/+$/, '').toLowerCase()]);
+}
+
+function urlIdentity(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.hash = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
+/** The refusal for a source nobody approved: what to do about it, in the user's words. */
+function notApprovedMessage(what: string): string {
+  return `${what} is not approved on this machine: the dashboard was not saved or trusted here. Check the source in Data sources and choose "Allow" to read it.`;
 }
 
 /** The last path segment, reduced to characters that need no escaping, so DuckDB sees the extension. */
@@ -994,6 +1252,19 @@ function httpDate(value: string | null): string | null {
 function isEncoded(res: http.IncomingMessage): boolean {
   const encoding = headerText(res, 'content-encoding');
   return encoding !== null && encoding.toLowerCase() !== 'identity';
+}
+
+/** Resolves when the response can take more bytes, or is closed. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Passes on bytes start..end (inclusive) of what flows through it, then ends. */

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Fixture, type S3Fixture } from '../../e2e/fixtures/s3-fixture';
-import { HostError, type HostApi } from '../api/host-api';
+import { HostError, type AccessKeys, type HostApi } from '../api/host-api';
+import type { Source } from '../../dashboards/schema';
 import { loadDashboard } from '../../dashboards/document';
 import { DataGateway } from './data-gateway';
 import { createHostServices, defaultHomeDir, DEMO_DASHBOARD_PATH } from './host-services';
@@ -494,9 +495,14 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
 
   const s3Source = (uri: string) => ({ name: 'orders', kind: 's3' as const, uri, endpoint: s3.endpoint, region: s3.region, pathStyle: true, format: 'parquet' as const });
   const s3Keys = () => ({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  // The user enters the source in Data sources (what the renderer does before running it): that approves it.
+  const typeIn = async (api: HostApi, file: string, source: Source, keys?: AccessKeys) => {
+    await api.listSourceObjects({ dashboardPath: file, source, typedByUser: true, ...(keys ? { keys } : {}) }).catch(() => undefined);
+  };
 
   it('mounts every object of an S3 glob: urls in key order, url = urls[0], size = the sum', async () => {
     const { api, file } = await opened();
+    await typeIn(api, file, s3Source('s3://lake/orders/*/*.parquet'), s3Keys());
     const connected = await api.connectSource({ dashboardPath: file, source: s3Source('s3://lake/orders/*/*.parquet'), keys: s3Keys() });
     expect(connected.urls).toHaveLength(3);
     expect(connected.url).toBe(connected.urls[0]);
@@ -511,6 +517,7 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
   it('reads a prefix as every object of the format under it, and remembers typed keys for the listing', async () => {
     const { api, file } = await opened();
     const source = s3Source('s3://lake/orders/');
+    await typeIn(api, file, s3Source('s3://lake/orders/*/*.parquet'));
     const connected = await api.connectSource({ dashboardPath: file, source, keys: s3Keys() });
     expect(connected.urls).toHaveLength(3);
     // No keys this time: the ones typed for this source are remembered for the session.
@@ -530,6 +537,7 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
 
   it('names the source and the pattern when nothing matches', async () => {
     const { api, file } = await opened();
+    await typeIn(api, file, s3Source('s3://lake/orders/*/*.csv'), s3Keys());
     const err = await hostErrorOf(api.connectSource({ dashboardPath: file, source: s3Source('s3://lake/orders/*/*.csv'), keys: s3Keys() }));
     expect(err.code).toBe('notFound');
     expect(err.message).toBe(`Data source "orders": No object matches s3://lake/orders/*/*.csv at ${s3.endpoint}.`);
@@ -559,6 +567,8 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
   it('proxies a URL source and lists it as one object', async () => {
     const { api, file } = await opened();
     const source = { name: 'orders', kind: 'url' as const, url: `${webOrigin}/data/orders.parquet`, format: 'parquet' as const };
+    await typeIn(api, file, source);
+    await typeIn(api, file, { ...source, url: `${webOrigin}/nope.parquet` });
     const connected = await api.connectSource({ dashboardPath: file, source });
     expect(connected).toMatchObject({ sizeBytes: 321, location: `${webOrigin}/data/orders.parquet` });
     expect(connected.url.startsWith(`${gateway.origin}/`)).toBe(true);
@@ -573,6 +583,50 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
     const missing = await hostErrorOf(api.connectSource({ dashboardPath: file, source: { ...source, url: `${webOrigin}/nope.parquet` } }));
     expect(missing.code).toBe('notFound');
     expect(missing.message).toMatch(/^Data source "orders": Nothing at http/);
+  });
+
+  it('a file from elsewhere: its S3 and URL sources are refused until the user allows them, and the endpoint is never contacted', async () => {
+    // A gateway of its own: approvals last a session, and the other tests approved this bucket.
+    const fresh = await DataGateway.start();
+    const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: fresh, homeDir: await workDir() });
+    const file = path.join(await workDir(), 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    await api.openDashboard({ path: file });
+    const before = s3.requests.length;
+    const bucket = s3Source('s3://lake/orders/*/*.parquet');
+    for (const source of [bucket, { name: 'orders', kind: 'url' as const, url: `${webOrigin}/data/orders.parquet`, format: 'parquet' as const }]) {
+      const refused = await hostErrorOf(api.connectSource({ dashboardPath: file, source }));
+      expect(refused.code).toBe('accessDenied');
+      expect(refused.message).toMatch(/^Data source "orders": .* is not approved on this machine: the dashboard was not saved or trusted here\. Check the source in Data sources and choose "Allow" to read it\.$/);
+      expect((await hostErrorOf(api.listSourceObjects({ dashboardPath: file, source }))).code).toBe('accessDenied');
+    }
+    expect(s3.requests.length).toBe(before);
+    // Allowing (the dialog's "Allow" enters the source as typed) approves exactly that bucket.
+    await typeIn(api, file, bucket, s3Keys());
+    expect((await api.connectSource({ dashboardPath: file, source: bucket, keys: s3Keys() })).urls).toHaveLength(3);
+    await fresh.close();
+  });
+
+  it('a dashboard saved here reads its declared S3 source after a restart with no extra click', async () => {
+    const { api, home } = await services();
+    const dir = await workDir();
+    const file = path.join(dir, 'lake.dashboard.json');
+    const source = s3Source('s3://lake/orders/*/*.parquet');
+    const doc = { ...sampleDashboard(), sources: [source], datasets: [{ name: 'orders', kind: 'table', source: 'orders', measures: [], dimensions: [], hierarchies: [] }], panels: [], layout: [] };
+    await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+    const first = await api.openDashboard({ path: file });
+    await typeIn(api, file, source, s3Keys());
+    await api.saveDashboard({ path: file, text: first.text, baseDiskHash: first.diskHash });
+
+    const freshGateway = await DataGateway.start();
+    const restarted = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: freshGateway, homeDir: home });
+    const reopened = await restarted.openDashboard({ path: file });
+    expect(reopened.trusted).toBe(true);
+    expect((await restarted.connectSource({ dashboardPath: file, source, keys: s3Keys() })).urls).toHaveLength(3);
+    // A source the file does not declare is not approved by the file's trust.
+    const other = await hostErrorOf(restarted.connectSource({ dashboardPath: file, source: { ...source, uri: 's3://other-bucket/x.parquet' } }));
+    expect(other.message).toContain('is not approved on this machine');
+    await freshGateway.close();
   });
 
   it('refuses both for a dashboard not opened in this session', async () => {

@@ -1,13 +1,16 @@
 // Data sources: where each source reads from (files, total size), what each dataset on it holds
 // (rows, columns, a sample), a form to point a source at a local file, a URL or S3, and a form to
 // add a source. Typed keys go to the host once and are cleared from the form.
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { DashboardFile, Source } from '../../../dashboards/schema';
 import type { AccessKeys } from '../../../electron/api/host-api';
 import type { ActionDeps } from '../actions/dashboard-actions';
 import { addSource, applySourceChange, checkSource, refreshSources, type SourceFormError } from '../actions/source-actions';
 import { useStore } from '../store';
 import { DatasetDetails, SourceFiles } from './source-details';
+import { BrowseButton, relativeToDashboard } from './file-browser';
+import { formatFromName } from './instant-dashboard';
+import type { HostApi } from '../../../electron/api/host-api';
 
 export function SourcesDialog({ deps }: { deps: ActionDeps }) {
   const dashboard = useStore((s) => s.dashboard);
@@ -37,6 +40,7 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
         {adding && (
           <div className="source-row" data-testid="add-source">
             <SourceForm
+              host={deps.host}
               dashboard={dashboard}
               source={null}
               onSubmit={(source, keys) => {
@@ -46,9 +50,22 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
             />
           </div>
         )}
+        {dashboard.sources.length === 0 && !adding && (
+          <div className="empty-state" data-testid="no-sources">
+            <p>This dashboard reads no data yet. Add a local file (or Browse… for one), a web address or an S3 object.</p>
+            <button type="button" className="primary" onClick={() => setAdding(true)}>
+              Add a data source
+            </button>
+          </div>
+        )}
         {dashboard.sources.map((source) => {
           const tables = dashboard.datasets.filter((d) => d.kind === 'table' && d.source === source.name);
           const sqlDatasets = dashboard.datasets.filter((d) => d.kind === 'sql');
+          // A source of a file from elsewhere (not saved or trusted here) waits for the user's OK.
+          const needsApproval = tables.some((d) => {
+            const st = datasets[d.name];
+            return st?.status === 'error' && st.message.includes(NOT_APPROVED);
+          });
           return (
             <div className="source-row" key={source.name} data-source={source.name}>
               <div className="source-head">
@@ -56,6 +73,11 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
                 <button type="button" onClick={() => setEditing(editing === source.name ? null : source.name)}>
                   {editing === source.name ? 'Cancel' : 'Change…'}
                 </button>
+                {needsApproval && (
+                  <button type="button" data-testid="allow-source" onClick={() => void allowSource(deps, source)} title={`Read ${describeSource(source)} in this session`}>
+                    Allow
+                  </button>
+                )}
               </div>
               <SourceFiles deps={deps} source={source} />
               {[...tables, ...sqlDatasets].map((d) => {
@@ -75,6 +97,7 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
               })}
               {editing === source.name && (
                 <SourceForm
+                  host={deps.host}
                   dashboard={dashboard}
                   source={source}
                   onSubmit={(next, keys) => {
@@ -89,6 +112,21 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
       </div>
     </div>
   );
+}
+
+/** What the host says of a source nobody approved (electron/services/data-gateway.ts). */
+const NOT_APPROVED = 'is not approved on this machine';
+
+/** The user approves a source as declared: the host is told it was entered by hand, then everything runs again. */
+async function allowSource(deps: ActionDeps, source: Source): Promise<void> {
+  const { path } = deps.store.getState();
+  if (!path) return;
+  try {
+    await deps.host.listSourceObjects({ dashboardPath: path, source, typedByUser: true });
+  } catch {
+    // The run that follows shows why the source cannot be read.
+  }
+  await refreshSources(deps);
 }
 
 function describeSource(s: Source): string {
@@ -106,7 +144,8 @@ type Kind = Source['kind'];
 type Format = Source['format'];
 
 /** Edit one source (`source` given: its name is fixed) or describe a new one (`source` null). */
-function SourceForm({ dashboard, source, onSubmit }: { dashboard: DashboardFile; source: Source | null; onSubmit: (s: Source, keys?: AccessKeys) => void }) {
+function SourceForm({ host, dashboard, source, onSubmit }: { host?: HostApi; dashboard: DashboardFile; source: Source | null; onSubmit: (s: Source, keys?: AccessKeys) => void }) {
+  const dashboardPath = useStore((s) => s.path);
   const adding = source === null;
   const [name, setName] = useState(source?.name ?? '');
   const [kind, setKind] = useState<Kind>(source?.kind ?? 'file');
@@ -121,6 +160,18 @@ function SourceForm({ dashboard, source, onSubmit }: { dashboard: DashboardFile;
   const [accessKeyId, setAccessKeyId] = useState('');
   const [secret, setSecret] = useState('');
   const [errors, setErrors] = useState<SourceFormError[]>([]);
+  // Where typed keys are kept depends on the host (OS keychain, or this session only): it says which.
+  const [keysNote, setKeysNote] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    host?.getAppInfo().then(
+      (info) => live && setKeysNote(info.credentialStorage ?? null),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [host]);
   // Radio groups of several forms in one dialog must not share a name.
   const group = `kind-${source?.name ?? 'new'}`;
   const formId = `source-form-${source?.name ?? 'new'}`;
@@ -200,6 +251,18 @@ function SourceForm({ dashboard, source, onSubmit }: { dashboard: DashboardFile;
           'Path (relative to the dashboard file)',
           <input name="path" value={path} placeholder="data/orders.parquet, data/*/*.parquet or data/" onChange={(e) => setPath(e.target.value)} {...described('path')} />,
         )}
+      {kind === 'file' && host && (
+        <BrowseButton
+          host={host}
+          dashboardPath={dashboardPath}
+          onPick={(picked) => {
+            setPath(relativeToDashboard(picked, dashboardPath));
+            const f = formatFromName(picked);
+            if (f) setFormat(f);
+          }}
+          onError={(message) => setErrors([{ field: 'path', message }])}
+        />
+      )}
       {kind === 'url' &&
         field('url', 'URL of the data file', <input name="url" value={url} placeholder="https://example.com/data/orders.parquet" onChange={(e) => setUrl(e.target.value)} {...described('url')} />)}
       {kind === 's3' && (
@@ -223,7 +286,9 @@ function SourceForm({ dashboard, source, onSubmit }: { dashboard: DashboardFile;
               <input name="secretAccessKey" type="password" value={secret} autoComplete="off" onChange={(e) => setSecret(e.target.value)} />
             </label>
           </div>
-          <p className="muted small">Keys stay on this machine's Northstar host for this session; they are never written into the dashboard file.</p>
+          <p className="muted small" data-testid="keys-note">
+            {keysNote ?? "Keys stay on this machine's Northstar host for this session."} They are never written into the dashboard file.
+          </p>
         </>
       )}
       {field(

@@ -1,0 +1,84 @@
+// The lockdown, on the pinned DuckDB-WASM (its Node build, the same wasm and Engine wrapper as the
+// app): what dashboard SQL can no longer do, and the two 0.9.1 settings we measured and could not use.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
+import { Sql, userSelect } from '../sql';
+import { Engine, EngineError } from './engine';
+import { ENGINE_LOCKDOWN } from './engine-settings';
+
+let boot: NodeEngineBootstrap;
+let engine: Engine;
+
+beforeAll(async () => {
+  boot = nodeBootstrap();
+  engine = await Engine.start(boot);
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.terminate();
+  boot?.dispose();
+});
+
+/** A statement as the engine would run it; only for probing settings, never for dashboard SQL. */
+function statement(text: string): Sql {
+  return Sql.concat(text);
+}
+
+async function engineError(p: Promise<unknown>): Promise<EngineError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(EngineError);
+    return err as EngineError;
+  }
+  throw new Error('expected an EngineError');
+}
+
+describe('engine lockdown', () => {
+  it('runs with autoinstall and autoload of extensions off and the configuration locked', async () => {
+    const { rows } = await engine.query(
+      statement("SELECT name, value FROM duckdb_settings() WHERE name IN ('autoinstall_known_extensions', 'autoload_known_extensions', 'lock_configuration') ORDER BY name"),
+    );
+    expect(rows).toEqual([
+      { name: 'autoinstall_known_extensions', value: 'false' },
+      { name: 'autoload_known_extensions', value: 'false' },
+      { name: 'lock_configuration', value: 'true' },
+    ]);
+    expect(ENGINE_LOCKDOWN[ENGINE_LOCKDOWN.length - 1]).toBe('SET lock_configuration = true');
+  });
+
+  it('refuses any SET once locked, even when sent as a statement', async () => {
+    for (const text of ['SET threads = 2', 'SET enable_external_access = true', 'SET autoload_known_extensions = true', 'SET lock_configuration = false', "SET custom_extension_repository = 'http://evil.example'"]) {
+      const err = await engineError(engine.exec(statement(text)));
+      expect(err.message, text).toContain('the configuration has been locked');
+    }
+  });
+
+  it('dashboard SQL cannot be a SET, LOAD, INSTALL, ATTACH or COPY: it is one SELECT, run as a subquery', async () => {
+    for (const text of ['SET threads = 2', 'LOAD httpfs', 'INSTALL httpfs', "ATTACH '/tmp/x.db'", "COPY (SELECT 1) TO '/tmp/northstar-owned.csv'", 'PRAGMA enable_profiling']) {
+      const err = await engineError(engine.query(userSelect(text)));
+      // Wrapped as `SELECT * FROM (<text>)`, none of these parses (how the message reads is engine.ts's business).
+      expect(err.code, text).not.toBe('crashed');
+    }
+    expect(existsSync('/tmp/northstar-owned.csv')).toBe(false);
+    expect(() => userSelect('SELECT 1; SET threads = 2')).toThrow(/single query/);
+  });
+
+  it('measured: 0.9.1 has no usable disabled_filesystems on the wasm file system', async () => {
+    const fresh = nodeBootstrap();
+    const db = await fresh.createDatabase({ log: () => {} }, () => {});
+    try {
+      await db.open({});
+      const conn = await db.connect();
+      await expect(conn.query("SET disabled_filesystems = 'LocalFileSystem'")).rejects.toThrow(/Can't disable file systems on a non-virtual file system/);
+      // And enable_external_access = false stops every file scan, which the gateway URLs need.
+      await conn.query('SET enable_external_access = false');
+      await expect(conn.query("SELECT * FROM read_parquet('http://127.0.0.1:9/x.parquet')")).rejects.toThrow(/Scanning Parquet files is disabled through configuration/);
+      await conn.close();
+    } finally {
+      await db.terminate();
+      fresh.dispose();
+    }
+  });
+});
