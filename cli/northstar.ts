@@ -5,13 +5,14 @@ import { readFileSync } from 'node:fs';
 import { UsageError, type Command, type CommandIo } from './commands/command';
 import { checkCommand } from './commands/check';
 import { diffCommand } from './commands/diff';
+import { inspectCommand } from './commands/inspect';
 import { migrateCommand } from './commands/migrate';
 import { runCommand } from './commands/run';
 import { scanCommand } from './commands/scan';
 import { validateCommand } from './commands/validate';
 
 // New commands (run, check, scan, inspect) are a file each under commands/, added here.
-const COMMANDS: readonly Command[] = [validateCommand, diffCommand, migrateCommand, runCommand, checkCommand, scanCommand];
+const COMMANDS: readonly Command[] = [validateCommand, diffCommand, migrateCommand, runCommand, checkCommand, scanCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.synopsis.length), 'help [COMMAND]'.length) + 2;

@@ -1,8 +1,10 @@
 // The one wrapper around DuckDB-WASM: start once, load datasets into memory, run queries, convert
-// Arrow results once, terminate on teardown. The engine settings live here and nowhere else.
+// Arrow results once, terminate on teardown. The engine settings live in engine-settings.ts.
 import * as duckdb from '@duckdb/duckdb-wasm';
 import type { Sql } from '../sql';
 import { ident, Sql as SqlFragment } from '../sql';
+import { ENGINE_CONFIG, lockDownEngine } from './engine-settings';
+import { describeReadFailure, type ReadFailure } from './read-errors';
 
 /** A plain value in a result row. Timestamps arrive as epoch milliseconds. */
 export type Scalar = string | number | boolean | null;
@@ -21,21 +23,15 @@ export class EngineError extends Error {
   constructor(
     readonly code: EngineErrorCode,
     message: string,
+    /** When reading data failed: what kind of failure (read-errors.ts); the message is its sentence. */
+    readonly readFailure?: ReadFailure,
   ) {
     super(message);
   }
 }
 
-/** Settings applied to every new database; one place, so hardening and upgrades touch one list. */
-export const ENGINE_CONFIG: duckdb.DuckDBConfig = {
-  query: {
-    // Results as plain numbers: measures are cast to DOUBLE in SQL, counts fit in 2^53.
-    castBigIntToDouble: true,
-    castDecimalToDouble: true,
-    castTimestampToDate: false,
-  },
-  filesystem: { allowFullHTTPReads: false },
-};
+// Settings applied to every new database live in one module, engine-settings.ts.
+export { ENGINE_CONFIG } from './engine-settings';
 
 /** How the engine starts its worker: the browser bundles, or (later) the Node build for the CLI. */
 export interface EngineBootstrap {
@@ -60,6 +56,18 @@ export function browserBootstrap(bundles: duckdb.DuckDBBundles): EngineBootstrap
 
 const silentLogger: duckdb.Logger = { log: () => {} };
 
+// Every engine start and statement leaves a user-timing entry (detail: the SQL), so the benchmark
+// (bench/run.ts) and the browser's performance panel can attribute time to the SQL that spent it.
+// Entries are dropped every SQL_TRACE_LIMIT statements so a long session does not keep them all.
+const SQL_TRACE = 'northstar:sql';
+const SQL_TRACE_LIMIT = 5000;
+let sqlTraceCount = 0;
+
+function traceMeasure(name: string, start: number, detail: Record<string, unknown>): void {
+  if (name === SQL_TRACE && ++sqlTraceCount % SQL_TRACE_LIMIT === 0) performance.clearMeasures(SQL_TRACE);
+  performance.measure(name, { start, end: performance.now(), detail });
+}
+
 /** A running DuckDB-WASM database with one connection. */
 export class Engine {
   /** Why the engine stopped (cancelled or crashed); null while it runs. */
@@ -76,12 +84,24 @@ export class Engine {
   /** Start the engine once; call `terminate()` when done. */
   static async start(bootstrap: EngineBootstrap): Promise<Engine> {
     let engine: Engine | null = null;
+    const startedAt = performance.now();
     const db = await bootstrap.createDatabase(silentLogger, (message) => engine?.stop(new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`)));
     await db.open(ENGINE_CONFIG);
     const version = await db.getVersion();
     const conn = await db.connect();
+    await lockDownEngine(conn);
     engine = new Engine(db, conn, version);
+    traceMeasure('northstar:engine-start', startedAt, { version });
     return engine;
+  }
+
+  /** Listeners told when the worker dies (not on cancel or terminate). */
+  private readonly crashListeners = new Set<(err: EngineError) => void>();
+
+  /** Hear when this engine's worker crashes, even while idle, so the app can restart and re-run. Returns an unsubscribe. */
+  onCrash(listener: (err: EngineError) => void): () => void {
+    this.crashListeners.add(listener);
+    return () => this.crashListeners.delete(listener);
   }
 
   /** False once cancelled or crashed: a new engine must be started for the next query. */
@@ -91,12 +111,17 @@ export class Engine {
 
   /** Run a query and return plain rows. */
   async query(sql: Sql): Promise<QueryResult> {
-    return arrowToRows(await this.call((conn) => conn.query(sql.text)));
+    const startedAt = performance.now();
+    const result = arrowToRows(await this.call((conn) => conn.query(sql.text)));
+    traceMeasure(SQL_TRACE, startedAt, { sql: sql.text, rows: result.rows.length });
+    return result;
   }
 
   /** Run a statement whose result is not needed (CREATE VIEW / TABLE ...). */
   async exec(sql: Sql): Promise<void> {
+    const startedAt = performance.now();
     await this.call((conn) => conn.query(sql.text));
+    traceMeasure(SQL_TRACE, startedAt, { sql: sql.text });
   }
 
   /** The columns of a table or view. */
@@ -136,6 +161,8 @@ export class Engine {
     void db?.terminate();
     for (const reject of this.inFlight) reject(reason);
     this.inFlight.clear();
+    if (reason.code === 'crashed') for (const listener of this.crashListeners) listener(reason);
+    this.crashListeners.clear();
   }
 
   /** One call into the worker that fails (instead of hanging) when the engine is stopped. */
@@ -167,6 +194,12 @@ function toEngineError(err: unknown): EngineError {
   if (/RuntimeError|memory access out of bounds|Aborted\(|unreachable executed/i.test(message)) {
     return new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`);
   }
+  // Damaged, encrypted or unsupported files, bad text, out of memory: the words of read-errors.ts,
+  // shared with `northstar inspect`, instead of the Parquet reader's jargon.
+  const failure = describeReadFailure(message);
+  if (failure.kind === 'tooLarge') return new EngineError('sql', failure.message, failure);
+  // An unreachable source keeps the engine's text unless read-errors.ts found the HTTP status in it.
+  if (failure.kind !== 'other' && (failure.kind !== 'unreachable' || failure.detail.startsWith('HTTP '))) return new EngineError('sourceUnreadable', failure.message, failure);
   // 0.9.1 reports any HTTP failure (403, 404, reset) as this opaque text: say what it means instead.
   if (message.includes('WebAssembly.Exception') || /HTTP|IO Error|No magic bytes/i.test(message)) {
     return new EngineError('sourceUnreadable', message);

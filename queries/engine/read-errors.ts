@@ -1,0 +1,288 @@
+// Why a data file could not be read, in the user's words. DuckDB 0.9.1 reports a damaged Parquet
+// page as "TProtocolException: Invalid data" or "Out of buffer" and an LZ4_RAW file as codec "7":
+// true, but useless to someone who just wants to know whether the file is broken or unsupported.
+// Every message about reading data goes through `describeReadFailure`, so the CLI and the app say
+// the same thing. This module also looks at a Parquet file's bytes (magic, footer) before DuckDB
+// does, so an encrypted file is named as such whatever the engine version says.
+
+/** What kind of failure it is; the UI may group by it, tests assert on it. */
+export type ReadFailureKind =
+  | 'encrypted'
+  | 'unsupportedCodec'
+  | 'unsupportedEncoding'
+  | 'unsupportedFormat'
+  | 'malformed'
+  | 'notParquet'
+  | 'badText'
+  | 'tooLarge'
+  | 'unreachable'
+  | 'other';
+
+export interface ReadFailure {
+  kind: ReadFailureKind;
+  /** One sentence for people, without the engine's jargon. */
+  message: string;
+  /** The engine's own text (file paths removed), for a "details" line or a bug report. */
+  detail: string;
+}
+
+/** The words used when a Parquet file is encrypted (Parquet Modular Encryption). */
+export const ENCRYPTED_PARQUET = 'encrypted Parquet is not supported (the file is protected with Parquet Modular Encryption; decrypt it first)';
+
+// The codec numbers of parquet.thrift's CompressionCodec, for when DuckDB prints only the number.
+const CODEC_NAMES: Record<string, string> = { '0': 'UNCOMPRESSED', '1': 'SNAPPY', '2': 'GZIP', '3': 'LZO', '4': 'BROTLI', '5': 'LZ4', '6': 'ZSTD', '7': 'LZ4_RAW' };
+
+// Messages of a Parquet reader that met bytes that do not decode: the file is damaged (or written
+// by a buggy writer), not our bug and not the user's query.
+const MALFORMED = [
+  /TProtocolException/i,
+  /Out of buffer/i,
+  /Decode bit width too large/i,
+  /decompression failure/i,
+  /Not implemented Error: INVALID/i,
+  /requires two children/i,
+  /Corrupt|corrupted/i,
+  /Invalid (page|dictionary|data)/i,
+  /repetition|definition levels?/i,
+  /Parquet file .* (too small|has no|is invalid)/i,
+  /Incorrect \w+ for column/i,
+  /Failed to read Parquet file/i,
+];
+
+/** Map an engine error message about reading data to words a user can act on. */
+export function describeReadFailure(engineMessage: string): ReadFailure {
+  const detail = stripEngineNoise(engineMessage);
+  const failure = (kind: ReadFailureKind, message: string): ReadFailure => ({ kind, message, detail });
+  if (/encrypted parquet/i.test(engineMessage)) return failure('encrypted', ENCRYPTED_PARQUET);
+  const codec = /Unsupported compression codec "([^"]+)"/i.exec(engineMessage);
+  if (codec) {
+    const name = CODEC_NAMES[codec[1] as string] ?? codec[1];
+    return failure('unsupportedCodec', `the file is compressed with ${name}, which this version of the engine cannot read (it reads uncompressed, Snappy, gzip and zstd Parquet); rewrite it with one of those`);
+  }
+  const encoding = /(\w+) encoding is only supported for/i.exec(engineMessage) ?? /(?:unsupported|not supported|unknown) encoding:? "?(\w+)/i.exec(engineMessage);
+  if (encoding) return failure('unsupportedEncoding', `a column uses the ${encoding[1]} encoding in a way this version of the engine cannot read; rewrite the file with default encodings`);
+  // The pinned build has no JSON reader built in and cannot download extensions (offline by design).
+  const extension = /exists in the (\w+) extension/i.exec(engineMessage);
+  if (extension) {
+    const what = extension[1]?.toLowerCase() === 'json' ? 'JSON files' : `this kind of data (it needs the ${extension[1]} extension)`;
+    return failure('unsupportedFormat', `${what} cannot be read by this build of the query engine, which works offline without extensions; convert the data to Parquet or CSV`);
+  }
+  if (/No magic bytes found|not a parquet file|too small to be a Parquet file/i.test(engineMessage)) {
+    return failure('notParquet', 'not a Parquet file: it does not end with the Parquet marker "PAR1" (it may be truncated, still being written, or another format)');
+  }
+  // Not any message naming memory_limit: "Cannot change memory_limit: the configuration has been locked" is no OOM.
+  if (/Out of Memory|could not allocate|failed to allocate/i.test(engineMessage)) {
+    return failure('tooLarge', 'the data does not fit in the memory the query engine may use; read fewer rows or columns (filter it in a SQL dataset) or split the file');
+  }
+  if (/row limit|too many rows/i.test(engineMessage)) return failure('tooLarge', detail);
+  if (/Invalid unicode|byte sequence mismatch|not valid UTF-?8/i.test(engineMessage)) {
+    return failure('badText', 'the text is not UTF-8 (perhaps Latin-1 or Windows-1252); save the file as UTF-8');
+  }
+  // Only messages that name the CSV reader: a conversion error in a user's SQL is the SQL's problem.
+  if (/CSV|sniff|Error in file .* on line/i.test(engineMessage) && !/parquet/i.test(engineMessage)) {
+    return failure('badText', `the text file could not be parsed as a table: ${firstLine(detail)}`);
+  }
+  if (/Malformed JSON|JSON reader|read_json/i.test(engineMessage) && !/parquet/i.test(engineMessage)) {
+    return failure('badText', `the JSON could not be read as rows: ${firstLine(detail)}`);
+  }
+  // DuckDB-WASM's own words for a failed read through the gateway, with the gateway URL twice.
+  const status = /non-success status: (\d{3})(?: "([^"]*)")?/i.exec(engineMessage) ?? /\(HTTP (\d{3})\)/.exec(engineMessage);
+  if (status) {
+    const code = Number(status[1]);
+    const why =
+      code === 403 ? 'access was refused' : code === 404 ? 'the file is not there (deleted or moved?)' : code >= 500 ? 'the storage behind it failed or could not be reached, even after retries' : 'the request was refused';
+    return { kind: 'unreachable', message: `the data could not be fetched: HTTP ${code}${status[2] ? ` ${status[2]}` : ''}, ${why}`, detail: `HTTP ${code}` };
+  }
+  if (/HTTP (?:4|5)\d\d|HTTP Error|WebAssembly\.Exception|Network|Failed to fetch|connection/i.test(engineMessage)) {
+    return failure('unreachable', 'the data could not be fetched: it was refused, went missing or the connection failed');
+  }
+  if (/No files found|does not exist|No such file|Cannot open file/i.test(engineMessage)) {
+    return failure('unreachable', 'the file does not exist or cannot be opened');
+  }
+  if (MALFORMED.some((re) => re.test(engineMessage))) {
+    return failure('malformed', `the file is damaged or malformed and cannot be decoded (${firstLine(detail)})`);
+  }
+  return failure('other', firstLine(detail));
+}
+
+/** Drop DuckDB's "Invalid Input Error:" style prefixes and quoted paths, which only add noise. */
+function stripEngineNoise(message: string): string {
+  return message
+    .replace(/^(?:[A-Za-z ]+ (?:Error|error)): /, '')
+    .replace(/ for file '[^']*'/g, '')
+    .replace(/ (?:at end of )?file ["'][^"']*["']/g, ' file')
+    .trim();
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]?.trim() ?? '';
+}
+
+/** What the first and last bytes of a file say about it, before any engine reads it. */
+export type ParquetSniff =
+  | { kind: 'parquet' }
+  | { kind: 'encryptedParquet' }
+  | { kind: 'truncatedParquet' }
+  | { kind: 'notParquet' };
+
+/** Classify a file by its 4-byte head and tail magic: PAR1 plain, PARE encrypted footer. */
+export function sniffParquetMagic(head: Uint8Array, tail: Uint8Array): ParquetSniff {
+  const text = (bytes: Uint8Array) => String.fromCharCode(...bytes.subarray(0, 4));
+  const h = text(head);
+  const t = text(tail);
+  if (h === 'PARE' || t === 'PARE') return { kind: 'encryptedParquet' };
+  if (h === 'PAR1' && t === 'PAR1') return { kind: 'parquet' };
+  if (h === 'PAR1') return { kind: 'truncatedParquet' };
+  return { kind: 'notParquet' };
+}
+
+/** What the Parquet footer (FileMetaData) says, read without an engine. */
+export interface ParquetFooter {
+  numRows: number | null;
+  rowGroups: number | null;
+  /** The `created_by` string, e.g. "parquet-cpp-arrow version 14.0.1". */
+  writer: string | null;
+  /** The footer is plaintext but columns are encrypted (FileMetaData.encryption_algorithm is set). */
+  encrypted: boolean;
+}
+
+/**
+ * Parse the top level of a Parquet footer: the bytes between the 4-byte `PAR1` head and the
+ * trailing `<length><PAR1>`, i.e. `file.subarray(size - 8 - length, size - 8)`. Returns null when
+ * the bytes are not a well-formed Thrift compact struct (a damaged footer is the engine's to report).
+ */
+export function parseParquetFooter(footer: Uint8Array): ParquetFooter | null {
+  try {
+    const reader = new CompactReader(footer);
+    const out: ParquetFooter = { numRows: null, rowGroups: null, writer: null, encrypted: false };
+    reader.readStruct((id, type) => {
+      if (id === 3 && type === T.I64) out.numRows = reader.readVarLong();
+      else if (id === 4 && type === T.LIST) out.rowGroups = reader.skipList();
+      else if (id === 6 && type === T.BINARY) out.writer = reader.readString();
+      else if (id === 8 && type === T.STRUCT) {
+        out.encrypted = true;
+        reader.skip(type);
+      } else reader.skip(type);
+    });
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+// Thrift compact protocol type ids.
+const T = { TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12 } as const;
+
+class FooterError extends Error {}
+
+/** Just enough of the Thrift compact protocol to walk a struct and skip what we do not need. */
+class CompactReader {
+  private pos = 0;
+  private depth = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  private byte(): number {
+    if (this.pos >= this.bytes.length) throw new FooterError('footer ends early');
+    return this.bytes[this.pos++] as number;
+  }
+
+  private varint(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.byte();
+      // Past 2^53 precision is lost; row counts and lengths never get there in a real file.
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+      if (shift > 63) throw new FooterError('varint too long');
+    }
+  }
+
+  readVarLong(): number {
+    const n = this.varint();
+    // zigzag: even → n/2, odd → -(n+1)/2
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  readString(): string {
+    const length = this.varint();
+    if (length > this.bytes.length - this.pos) throw new FooterError('string past the end');
+    const slice = this.bytes.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return new TextDecoder('utf-8', { fatal: false }).decode(slice);
+  }
+
+  readStruct(onField: (id: number, type: number) => void): void {
+    if (++this.depth > 64) throw new FooterError('nested too deep');
+    let lastId = 0;
+    for (;;) {
+      const header = this.byte();
+      if (header === 0) break;
+      const type = header & 0x0f;
+      const delta = header >> 4;
+      const id = delta === 0 ? this.readVarLong() : lastId + delta;
+      lastId = id;
+      onField(id, type);
+    }
+    this.depth--;
+  }
+
+  /** Skip a list or set, returning its size. */
+  skipList(): number {
+    const header = this.byte();
+    const size = header >> 4 === 15 ? this.varint() : header >> 4;
+    const elem = header & 0x0f;
+    if (size > this.bytes.length) throw new FooterError('list larger than the footer');
+    for (let i = 0; i < size; i++) this.skip(elem, true);
+    return size;
+  }
+
+  skip(type: number, inCollection = false): void {
+    switch (type) {
+      case T.TRUE:
+      case T.FALSE:
+        // In a struct a bool lives in the field header; in a list it takes one byte.
+        if (inCollection) this.byte();
+        return;
+      case T.BYTE:
+        this.byte();
+        return;
+      case T.I16:
+      case T.I32:
+      case T.I64:
+        this.varint();
+        return;
+      case T.DOUBLE:
+        if (this.pos + 8 > this.bytes.length) throw new FooterError('double past the end');
+        this.pos += 8;
+        return;
+      case T.BINARY: {
+        const length = this.varint();
+        if (length > this.bytes.length - this.pos) throw new FooterError('binary past the end');
+        this.pos += length;
+        return;
+      }
+      case T.LIST:
+      case T.SET:
+        this.skipList();
+        return;
+      case T.MAP: {
+        const size = this.varint();
+        if (size === 0) return;
+        const kinds = this.byte();
+        if (size > this.bytes.length) throw new FooterError('map larger than the footer');
+        for (let i = 0; i < size; i++) {
+          this.skip(kinds >> 4, true);
+          this.skip(kinds & 0x0f, true);
+        }
+        return;
+      }
+      case T.STRUCT:
+        this.readStruct((_, t) => this.skip(t));
+        return;
+      default:
+        throw new FooterError(`unknown thrift type ${type}`);
+    }
+  }
+}
