@@ -129,6 +129,13 @@ export function selectAll(from: string): Sql {
   return Sql.concat('SELECT * FROM ', ident(from));
 }
 
+/** These columns (quoted) of a table or view; every column when `columns` is null. */
+export function selectColumns(from: string, columns: readonly string[] | null): Sql {
+  if (columns === null) return selectAll(from);
+  if (columns.length === 0) throw new SqlBuildError(`no columns to select from "${from}"`);
+  return Sql.concat('SELECT ', Sql.join(columns.map(ident), ', '), ' FROM ', ident(from));
+}
+
 /**
  * The SQL of an "advanced" dataset, as one query. It is the author's code, not a value: it runs
  * only after the reader trusts the file. Here we only make sure it is a single statement, so it

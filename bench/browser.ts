@@ -1,0 +1,231 @@
+// The DuckDB-WASM side of the benchmark: the real renderer, served by the browser host, in headless
+// Debian Chromium driven by Playwright. Times come from the renderer's own user-timing entries
+// (northstar:all-panels-drawn, northstar:engine-start, northstar:sql), not from the driver's clock.
+import { readFileSync, readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../e2e/playwright.config';
+
+export interface SqlEntry {
+  sql: string;
+  start: number;
+  ms: number;
+}
+
+export interface LongTasks {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+export interface OpenResult {
+  /** Navigation start → every panel drawn. */
+  openMs: number;
+  engineStartMs: number | null;
+  engineVersion: string | null;
+  /** Whether the page was cross-origin isolated (so DuckDB-WASM could pick its threaded build). */
+  isolated: boolean;
+  statements: SqlEntry[];
+  longTasks: LongTasks;
+}
+
+export interface InteractionResult {
+  label: string;
+  ms: number;
+}
+
+/** What the page records from the start (installed before any of the app's scripts run). */
+const INIT_SCRIPT = `(() => {
+  window.__bench = { longTasks: [], lastInput: 0 };
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+  const mark = () => { window.__bench.lastInput = performance.now(); };
+  addEventListener('pointerdown', mark, true);
+  addEventListener('keydown', mark, true);
+})();`;
+
+export class BenchBrowser {
+  private constructor(
+    private readonly browser: Browser,
+    private readonly marker: string,
+  ) {}
+
+  static async launch(executablePath: string): Promise<BenchBrowser> {
+    // An unknown switch is ignored by Chromium but lets us find this browser's processes for RSS.
+    const marker = `--northstar-bench=${randomUUID()}`;
+    const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, marker], headless: true });
+    return new BenchBrowser(browser, marker);
+  }
+
+  /** A page in a fresh profile, or in the profile of `sameProfileAs` (its HTTP and wasm code caches). */
+  async newPage(sameProfileAs?: Page): Promise<Page> {
+    const context = sameProfileAs?.context() ?? (await this.browser.newContext({ viewport: { width: 1440, height: 1800 } }));
+    const page = await context.newPage();
+    await page.addInitScript(INIT_SCRIPT);
+    page.on('pageerror', (err) => process.stderr.write(`browser pageerror: ${err.message}\n`));
+    return page;
+  }
+
+  /** Resident memory of this browser's biggest renderer process (the page and its DuckDB worker). */
+  rendererRssMb(): number | null {
+    const procs = readProcs();
+    const root = procs.find((p) => p.cmdline.includes(this.marker) && !p.cmdline.includes('--type='));
+    if (!root) return null;
+    const mine = new Set([root.pid]);
+    // Children appear after their parents in pid order often, but not always: iterate to a fixpoint.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const p of procs) {
+        if (!mine.has(p.pid) && mine.has(p.ppid)) {
+          mine.add(p.pid);
+          changed = true;
+        }
+      }
+    }
+    const renderers = procs.filter((p) => mine.has(p.pid) && p.cmdline.includes('--type=renderer'));
+    return renderers.length === 0 ? null : Math.max(...renderers.map((p) => p.rssKb)) / 1024;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+/** Open the app and wait until every panel of the first run is drawn; fails on a panel error. */
+export async function openDashboard(page: Page, url: string): Promise<OpenResult> {
+  await page.goto(url);
+  await page.waitForFunction(() => Number(document.documentElement.dataset.runId ?? 0) >= 1, null, { timeout: 600_000, polling: 50 });
+  await failOnPanelErrors(page);
+  return page.evaluate(() => {
+    const drawn = performance.getEntriesByName('northstar:all-panels-drawn')[0];
+    if (!drawn) throw new Error('the renderer set data-run-id but left no northstar:all-panels-drawn mark');
+    const engine = performance.getEntriesByName('northstar:engine-start')[0];
+    const statements = performance.getEntriesByName('northstar:sql').map((e) => ({
+      sql: String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''),
+      start: e.startTime,
+      ms: e.duration,
+    }));
+    const bench = (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench;
+    const tasks = bench.longTasks.filter((t) => t.start <= drawn.startTime);
+    return {
+      openMs: drawn.startTime,
+      engineStartMs: engine ? engine.duration : null,
+      engineVersion: engine ? String(((engine as PerformanceMeasure).detail as { version?: unknown } | null)?.version ?? '') : null,
+      isolated: self.crossOriginIsolated,
+      statements,
+      longTasks: { count: tasks.length, totalMs: tasks.reduce((s, t) => s + t.ms, 0), maxMs: Math.max(0, ...tasks.map((t) => t.ms)) },
+    };
+  });
+}
+
+/**
+ * Wait until the dashboard's data-quality checks have run (they start once the panels are drawn
+ * and share the one engine: clicks made before they finish queue behind them). Returns the time
+ * from navigation until their results show, or null when the dashboard shows no checks.
+ */
+export async function waitForChecks(page: Page): Promise<number | null> {
+  if ((await page.locator('.panel-anomaly').count()) === 0) return null;
+  const handle = await page.waitForFunction(
+    () => {
+      const panels = Array.from(document.querySelectorAll('.panel-anomaly'));
+      return panels.every((p) => /last run/i.test(p.textContent ?? '')) ? performance.now() : 0;
+    },
+    null,
+    { timeout: 600_000, polling: 50 },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+/** Every SQL statement the renderer ran since `after` (a performance.now() time). */
+export async function statementsSince(page: Page, after: number): Promise<SqlEntry[]> {
+  return page.evaluate(
+    (t) =>
+      performance
+        .getEntriesByName('northstar:sql')
+        .filter((e) => e.startTime > t)
+        .map((e) => ({ sql: String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''), start: e.startTime, ms: e.duration })),
+    after,
+  );
+}
+
+export async function longTasksSince(page: Page, after: number): Promise<LongTasks> {
+  return page.evaluate((t) => {
+    const tasks = (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.filter((x) => x.start > t);
+    return { count: tasks.length, totalMs: tasks.reduce((s, x) => s + x.ms, 0), maxMs: Math.max(0, ...tasks.map((x) => x.ms)) };
+  }, after);
+}
+
+export async function now(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
+
+/**
+ * Do one interaction (`act` clicks or presses a key) and return the time from that input to all
+ * affected panels redrawn: the renderer's all-panels-drawn mark of the run it started, minus the
+ * last pointerdown/keydown the page saw.
+ */
+export async function interact(page: Page, label: string, act: () => Promise<void>): Promise<InteractionResult> {
+  const before = await runId(page);
+  await act();
+  await page.waitForFunction((b) => Number(document.documentElement.dataset.runId ?? 0) > b, before, { timeout: 300_000, polling: 20 });
+  await failOnPanelErrors(page);
+  const ms = await page.evaluate((b) => {
+    const marks = performance.getEntriesByName('northstar:all-panels-drawn') as PerformanceMark[];
+    const mark = marks.filter((m) => ((m.detail as { runId?: number } | null)?.runId ?? 0) > b).pop();
+    if (!mark) throw new Error('no all-panels-drawn mark for the new run');
+    return mark.startTime - (window as unknown as { __bench: { lastInput: number } }).__bench.lastInput;
+  }, before);
+  return { label, ms };
+}
+
+async function runId(page: Page): Promise<number> {
+  return Number((await page.locator('html').getAttribute('data-run-id')) ?? 0);
+}
+
+async function failOnPanelErrors(page: Page): Promise<void> {
+  const errors = await page.locator('[data-panel-id][data-state="error"]').evaluateAll((els) =>
+    els.map((el) => `${el.getAttribute('data-panel-id')}: ${el.textContent?.trim() ?? ''}`),
+  );
+  if (errors.length > 0) throw new Error(`Panels failed in the browser:\n  ${errors.join('\n  ')}`);
+}
+
+/** Click the `index`-th of `count` horizontal bars of a chart panel (first on top) and choose a menu action. */
+export async function clickBarAction(page: Page, panelId: string, index: number, count: number, action: RegExp): Promise<void> {
+  const panel = page.locator(`[data-panel-id="${panelId}"]`);
+  await panel.scrollIntoViewIfNeeded();
+  const box = await panel.locator('canvas').first().boundingBox();
+  if (!box) throw new Error(`panel ${panelId} shows no chart`);
+  const plotTop = box.y + box.height * 0.03;
+  const plotHeight = box.height * 0.88;
+  await page.mouse.click(box.x + box.width * 0.6, plotTop + (plotHeight * (index + 0.5)) / count);
+  const menu = panel.getByRole('menu');
+  await menu.waitFor({ state: 'visible', timeout: 30_000 });
+  await menu.getByRole('menuitem', { name: action }).click();
+}
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+  rssKb: number;
+}
+
+function readProcs(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      out.push({ pid: Number(name), ppid, cmdline, rssKb });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}

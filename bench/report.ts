@@ -1,0 +1,71 @@
+// The bench's output: the JSON shape the issue asks for (plus a few extra fields), and a table.
+import os from 'node:os';
+import type { InteractionResult } from './browser';
+
+export interface Step {
+  name: string;
+  wasm_ms: number | null;
+  native_ms: number | null;
+  ratio: number | null;
+}
+
+interface Tasks {
+  count: number;
+  total_ms: number;
+  max_ms: number;
+}
+
+export interface BenchReport {
+  rows: number;
+  file_bytes: number;
+  latency_ms: number;
+  engine: string;
+  dashboard_open: { wasm_ms: number; native_ms: number; ratio: number | null };
+  checks_done_ms: number | null;
+  warm_open: { wasm_ms: number; ratio_to_cold: number | null; s3_requests: number; s3_bytes: number };
+  interactions: { count: number; p50_ms: number; p95_ms: number; max_ms: number };
+  steps: Step[];
+  s3: { requests: number; bytes: number; needed_bytes: number; over_read: number | null };
+  memory: { renderer_rss_mb: number; duckdb_mb: number | null };
+  long_tasks: { load: Tasks; queries: Tasks; warm_load: Tasks };
+  used_columns: string[];
+  wall_s: number;
+  load_avg_1m: number;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(2)} MB`;
+const num = (v: number | null) => (v === null ? '—' : v.toFixed(1));
+
+export function formatReport(r: BenchReport, interactions: InteractionResult[]): string {
+  const width = Math.max(...r.steps.map((s) => s.name.length), 30);
+  const lines: string[] = [];
+  const row = (name: string, a: string, b: string, c: string) => lines.push(`${name.padEnd(width)}  ${a.padStart(10)}  ${b.padStart(10)}  ${c.padStart(7)}`);
+  lines.push(`Northstar bench: ${r.rows} orders, ${mb(r.file_bytes)} Parquet, S3 on loopback${r.latency_ms ? ` +${r.latency_ms} ms per request` : ''}`);
+  lines.push(`engine: ${r.engine}`);
+  lines.push('');
+  row('step', 'wasm ms', 'native ms', 'ratio');
+  row('-'.repeat(width), '-'.repeat(10), '-'.repeat(10), '-'.repeat(7));
+  for (const s of r.steps) row(s.name, num(s.wasm_ms), num(s.native_ms), s.ratio === null ? '—' : `${s.ratio}×`);
+  row('dashboard open (navigation → all drawn)', num(r.dashboard_open.wasm_ms), num(r.dashboard_open.native_ms), `${r.dashboard_open.ratio ?? '—'}×`);
+  lines.push('');
+  if (r.checks_done_ms !== null) lines.push(`data-quality checks shown: ${r.checks_done_ms} ms after navigation (interactions start after them)`);
+  lines.push(`warm re-open: ${r.warm_open.wasm_ms} ms (${r.warm_open.ratio_to_cold ?? '—'}× cold), S3 ${r.warm_open.s3_requests} requests, ${mb(r.warm_open.s3_bytes)}`);
+  lines.push(`interactions (${r.interactions.count}): p50 ${r.interactions.p50_ms} ms, p95 ${r.interactions.p95_ms} ms, max ${r.interactions.max_ms} ms`);
+  const byLabel = new Map<string, number[]>();
+  for (const i of interactions) byLabel.set(i.label, [...(byLabel.get(i.label) ?? []), i.ms]);
+  for (const [label, ms] of byLabel) lines.push(`  ${label}: ${ms.map((m) => m.toFixed(0)).join(', ')} ms`);
+  lines.push(`S3 (cold open): ${r.s3.requests} requests, ${mb(r.s3.bytes)}; needed ${mb(r.s3.needed_bytes)} (${r.s3.over_read ?? '—'}×)`);
+  lines.push(`columns the dashboard uses (needed bytes are theirs): ${r.used_columns.join(', ')}`);
+  lines.push(`memory: renderer RSS ${r.memory.renderer_rss_mb} MB; DuckDB tables ${r.memory.duckdb_mb ?? '—'} MB (native accounting of the same load)`);
+  const t = r.long_tasks;
+  lines.push(`long tasks > 50 ms: load ${t.load.count} (${t.load.total_ms} ms, max ${t.load.max_ms}); queries ${t.queries.count} (${t.queries.total_ms} ms, max ${t.queries.max_ms}); warm load ${t.warm_load.count} (${t.warm_load.total_ms} ms)`);
+  lines.push(`wall time ${r.wall_s} s; 1-minute load average at the end ${r.load_avg_1m} (on ${os.cpus().length} cores)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,283 @@
+// npm run bench -- --rows N [--latency-ms L] [--json FILE] [--renderer DIR] [--chromium PATH]
+//
+// Opens the demo dashboard over N generated orders served from a local S3 (s3rver behind a
+// SigV4-verifying front) through the data gateway, in the real renderer in headless Chromium, and
+// runs the same statements on native DuckDB (2 threads) over the local file. Prints a table and
+// optionally writes JSON. A measurement, not a test: it fails only when something does not work.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadDashboard } from '../dashboards/document';
+import type { DashboardFile } from '../dashboards/schema';
+import { projectedColumns } from '../queries/projection';
+import { startBrowserHost } from '../electron/browser-host/server';
+import { startS3Fixture } from '../e2e/fixtures/s3-fixture';
+import { BENCH_DIR, CACHE_DIR, ensureOrders } from './data';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
+import { columnChunkBytes, runNative, type NativeRun } from './native';
+import { BenchBrowser, clickBarAction, interact, longTasksSince, now, openDashboard, statementsSince, waitForChecks, type InteractionResult, type SqlEntry } from './browser';
+import { formatReport, percentile, type BenchReport, type Step } from './report';
+
+const DEMO = path.resolve(BENCH_DIR, '..', 'dashboards', 'examples', 'customer-kpis.dashboard.json');
+const BUCKET = 'bench';
+const KEY = 'orders/orders.parquet';
+const INTERACTIONS = 20;
+
+interface Args {
+  rows: number;
+  latencyMs: number;
+  json?: string;
+  rendererDir?: string;
+  chromium: string;
+}
+
+function parse(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string' },
+      'latency-ms': { type: 'string', default: '0' },
+      json: { type: 'string' },
+      renderer: { type: 'string' },
+      chromium: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write('Usage: npm run bench -- --rows N [--latency-ms L] [--json FILE] [--renderer DIR] [--chromium PATH]\n');
+    process.exit(0);
+  }
+  if (values.rows === undefined) throw new UsageError('--rows N is required (e.g. --rows 200000)');
+  if (!/^\d+$/.test(values.rows) || Number(values.rows) < 1) throw new UsageError(`--rows must be a positive integer, got ${JSON.stringify(values.rows)}`);
+  const latency = values['latency-ms'];
+  if (!/^\d+$/.test(latency) || Number(latency) > 10_000) throw new UsageError(`--latency-ms must be an integer from 0 to 10000, got ${JSON.stringify(latency)}`);
+  return {
+    rows: Number(values.rows),
+    latencyMs: Number(latency),
+    ...(values.json ? { json: path.resolve(values.json) } : {}),
+    ...((values.renderer ?? process.env.NORTHSTAR_RENDERER_DIR) ? { rendererDir: path.resolve((values.renderer ?? process.env.NORTHSTAR_RENDERER_DIR) as string) } : {}),
+    chromium: values.chromium ?? process.env.NORTHSTAR_CHROMIUM ?? '/usr/bin/chromium',
+  };
+}
+
+class UsageError extends Error {}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** The demo dashboard, reading its one source from the fixture's S3 instead of the bundled file. */
+function benchDashboard(endpoint: string, region: string): DashboardFile {
+  const loaded = loadDashboard(readFileSync(DEMO, 'utf8'));
+  if (!loaded.ok) throw new Error(`The demo dashboard does not load: ${loaded.error.message}`);
+  const doc = loaded.dashboard;
+  if (doc.sources.length !== 1) throw new Error(`The bench expects the demo dashboard to have one source, it has ${doc.sources.length}`);
+  const name = (doc.sources[0] as { name: string }).name;
+  return {
+    ...doc,
+    sources: [{ kind: 's3', name, uri: `s3://${BUCKET}/${KEY}`, endpoint, region, pathStyle: true, format: 'parquet' }],
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  const totalStarted = performance.now();
+  const file = await ensureOrders(args.rows, log);
+
+  const s3 = await startS3Fixture();
+  let proxy: LatencyProxy | null = null;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'northstar-bench-'));
+  let browser: BenchBrowser | null = null;
+  let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
+  try {
+    await s3.createBucket(BUCKET);
+    await s3.putFile(BUCKET, KEY, file.path);
+    proxy = args.latencyMs > 0 ? await startLatencyProxy(s3.endpoint, args.latencyMs) : null;
+    const endpoint = proxy?.endpoint ?? s3.endpoint;
+
+    // The host resolves S3 credentials through the standard AWS chain; the environment comes first.
+    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    const dashboard = benchDashboard(endpoint, s3.region);
+    const workspace = path.join(root, 'dashboards');
+    const home = path.join(root, 'home');
+    mkdirSync(workspace, { recursive: true });
+    mkdirSync(home, { recursive: true });
+    const dashboardPath = path.join(workspace, 'bench.dashboard.json');
+    writeFileSync(dashboardPath, `${JSON.stringify(dashboard, null, 2)}\n`);
+
+    // What the dashboard needs of the file: the column chunks of the columns it loads.
+    const allColumns = (await columnChunkBytes(file.path, null)).columns;
+    const dataset = dashboard.datasets[0];
+    const projected = dataset ? projectedColumns(dashboard, dataset, allColumns) : null;
+    const needed = await columnChunkBytes(file.path, projected);
+
+    log(`native DuckDB (2 threads) on ${path.relative(process.cwd(), file.path)}…`);
+    const native = await runNative(benchDashboard('http://unused.invalid', s3.region), file.path);
+
+    host = await startBrowserHost({
+      appVersion: 'bench',
+      dashboardPath,
+      homeDir: home,
+      ...(args.rendererDir ? { rendererDir: args.rendererDir } : {}),
+    });
+    // The gateway reads only approved buckets; the bench's user approves its own fixture bucket.
+    host.gateway.approveBucket(BUCKET, endpoint);
+    browser = await BenchBrowser.launch(args.chromium);
+
+    log(`cold open in Chromium (S3 at ${endpoint}${args.latencyMs ? `, +${args.latencyMs} ms per request` : ''})…`);
+    s3.requests.length = 0;
+    const page = await browser.newPage();
+    const cold = await openDashboard(page, host.url);
+    const checksMs = await waitForChecks(page);
+    const coldS3 = s3Totals(s3.requests);
+    let rssMb = browser.rendererRssMb() ?? 0;
+
+    log(`${INTERACTIONS} interactions…`);
+    const afterOpen = await now(page);
+    const interactions = await runInteractions(page, native).catch(async (err: unknown) => {
+      const shot = path.join(CACHE_DIR, 'interaction-failure.png');
+      await page.screenshot({ path: shot }).catch(() => {});
+      log(`the page at the failure: ${shot}`);
+      throw err;
+    });
+    const interactionStatements = await statementsSince(page, afterOpen);
+    const queryLongTasks = await longTasksSince(page, afterOpen);
+    rssMb = Math.max(rssMb, browser.rendererRssMb() ?? 0);
+
+    // Re-opening the app: same host (its gateway disk cache) and same browser profile (HTTP cache,
+    // compiled wasm), but a new page, so a new engine that loads the data again.
+    log('warm re-open (new page, same host and profile)…');
+    const warmStart = s3.requests.length;
+    const warmPage = await browser.newPage(page);
+    await page.close();
+    const warm = await openDashboard(warmPage, host.url);
+    const warmS3 = s3Totals(s3.requests.slice(warmStart));
+    await warmPage.context().close();
+
+    const steps = buildSteps(cold.engineStartMs, cold.statements, interactionStatements, native);
+    const nativeOpen = native.engineStartMs + native.statements.reduce((s, x) => s + x.ms, 0);
+    const ms = interactions.map((i) => i.ms);
+    const report: BenchReport = {
+      rows: args.rows,
+      file_bytes: file.bytes,
+      latency_ms: args.latencyMs,
+      engine: `DuckDB ${cold.engineVersion ?? '?'}, ${cold.isolated ? 'cross-origin isolated: threaded coi build' : 'not isolated: eh build, 1 thread'}`,
+      dashboard_open: { wasm_ms: round(cold.openMs), native_ms: round(nativeOpen), ratio: ratio(cold.openMs, nativeOpen) },
+      checks_done_ms: checksMs === null ? null : round(checksMs),
+      warm_open: { wasm_ms: round(warm.openMs), ratio_to_cold: ratio(warm.openMs, cold.openMs), s3_requests: warmS3.requests, s3_bytes: warmS3.bytes },
+      interactions: { count: ms.length, p50_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), max_ms: round(Math.max(...ms)) },
+      steps,
+      s3: { requests: coldS3.requests, bytes: coldS3.bytes, needed_bytes: needed.bytes, over_read: ratio(coldS3.bytes, needed.bytes) },
+      memory: { renderer_rss_mb: round(rssMb), duckdb_mb: native.memoryMb === null ? null : round(native.memoryMb) },
+      long_tasks: { load: roundTasks(cold.longTasks), queries: roundTasks(queryLongTasks), warm_load: roundTasks(warm.longTasks) },
+      used_columns: projected ?? allColumns,
+      wall_s: round((performance.now() - totalStarted) / 1000),
+      // Other work on the machine skews every number: say how busy it was.
+      load_avg_1m: round(os.loadavg()[0] ?? 0),
+    };
+    process.stdout.write(formatReport(report, interactions));
+    if (args.json) {
+      writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+      log(`wrote ${args.json}`);
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await host?.close().catch(() => {});
+    await proxy?.close().catch(() => {});
+    await s3.stop().catch(() => {});
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Twenty clicks a manager makes, each from the dashboard's starting state or back to it: drill the
+ * top region to its countries, back up with the breadcrumb, filter everything to a campaign, clear
+ * that with Esc. The returns re-run the opening queries, which gives their warm times.
+ */
+async function runInteractions(page: import('@playwright/test').Page, native: NativeRun): Promise<InteractionResult[]> {
+  const regions = native.panelRows.get('revenue_by_region');
+  const campaigns = native.panelRows.get('revenue_by_campaign');
+  if (!regions || !campaigns) throw new Error('The demo dashboard lost its revenue_by_region or revenue_by_campaign panel; the bench clicks those.');
+  const out: InteractionResult[] = [];
+  for (let i = 0; out.length < INTERACTIONS; i++) {
+    const steps: [string, () => Promise<void>][] = [
+      ['drill region → countries', () => clickBarAction(page, 'revenue_by_region', i % regions, regions, /^Drill into .* by country$/)],
+      ['breadcrumb back to all regions', () => page.locator('[data-panel-id="revenue_by_region"]').getByRole('navigation').getByRole('button', { name: 'All regions' }).click()],
+      ['filter to a campaign', () => clickBarAction(page, 'revenue_by_campaign', i % campaigns, campaigns, /^Filter other panels to /)],
+      ['Esc clears the filter', () => page.keyboard.press('Escape')],
+    ];
+    for (const [label, act] of steps) {
+      if (out.length >= INTERACTIONS) break;
+      out.push(await interact(page, label, act));
+    }
+  }
+  return out;
+}
+
+function buildSteps(engineStartMs: number | null, opened: SqlEntry[], later: SqlEntry[], native: NativeRun): Step[] {
+  const steps: Step[] = [];
+  const step = (name: string, wasm: number | null, nat: number | null) =>
+    steps.push({ name, wasm_ms: wasm === null ? null : round(wasm), native_ms: nat === null ? null : round(nat), ratio: wasm === null || nat === null ? null : ratio(wasm, nat) });
+  step('engine start', engineStartMs, native.engineStartMs);
+
+  const panelOf = new Map([...native.panelSql].map(([id, sql]) => [sql, id]));
+  const unused = [...opened];
+  const take = (sql: string): SqlEntry | null => {
+    const isView = sql.startsWith('CREATE OR REPLACE VIEW');
+    const at = unused.findIndex((w) => w.sql === sql || (isView && w.sql.startsWith(sql.slice(0, sql.indexOf(' AS ')))));
+    return at === -1 ? null : (unused.splice(at, 1)[0] as SqlEntry);
+  };
+  let loadWasm = 0;
+  let loadNative = 0;
+  for (const s of native.statements) {
+    const w = take(s.sql);
+    const panel = panelOf.get(s.sql);
+    if (!panel) {
+      loadWasm += w?.ms ?? 0;
+      loadNative += s.ms;
+    }
+    step(panel ? `panel ${panel} (cold)` : describeStatement(s.sql), w?.ms ?? null, s.ms);
+  }
+  step('dataset load (all statements before the panels)', loadWasm, loadNative);
+  for (const [id, sql] of native.panelSql) {
+    const w = later.find((x) => x.sql === sql);
+    step(`panel ${id} (warm)`, w?.ms ?? null, native.warm.get(id) ?? null);
+  }
+  return steps;
+}
+
+function describeStatement(sql: string): string {
+  const oneLine = sql.replace(/\s+/g, ' ');
+  if (oneLine.startsWith('CREATE OR REPLACE VIEW')) return `source view ${oneLine.slice(23, oneLine.indexOf(' AS '))}`;
+  if (oneLine.startsWith('CREATE OR REPLACE TABLE')) return `load table ${oneLine.slice(24, oneLine.indexOf(' AS '))}`;
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}…` : oneLine;
+}
+
+function s3Totals(requests: { bytes: number }[]): { requests: number; bytes: number } {
+  return { requests: requests.length, bytes: requests.reduce((s, r) => s + r.bytes, 0) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function ratio(a: number, b: number): number | null {
+  return b > 0 ? Math.round((a / b) * 100) / 100 : null;
+}
+
+function roundTasks(t: { count: number; totalMs: number; maxMs: number }) {
+  return { count: t.count, total_ms: round(t.totalMs), max_ms: round(t.maxMs) };
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`bench: ${err.message}\nUsage: npm run bench -- --rows N [--latency-ms L] [--json FILE]\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

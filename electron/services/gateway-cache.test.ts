@@ -1,0 +1,262 @@
+import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startS3Fixture, type S3Fixture } from '../../e2e/fixtures/s3-fixture';
+import { DataGateway } from './data-gateway';
+import { GatewayCache, type CachedObjectVersion, type RangeFetcher } from './gateway-cache';
+import { destroyS3Clients } from './s3-access';
+
+const BLOCK = 4096;
+// Deterministic bytes that do not repeat with the block size, so a misplaced block shows.
+const bytesOf = (n: number, seed = 1) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + seed * 71 + (i >> 9)) % 251));
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'northstar-cache-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A fetcher over a buffer that records every range it was asked for. */
+function source(data: Buffer, opts: { failAfter?: number; gate?: Promise<void> } = {}) {
+  const calls: [number, number][] = [];
+  const fetch: RangeFetcher = async (start, end) => {
+    calls.push([start, end]);
+    await opts.gate;
+    const slice = data.subarray(start, end + 1);
+    if (opts.failAfter === undefined) return Readable.from([slice.subarray(0, 1000), slice.subarray(1000)]);
+    // Sends some bytes, then breaks, as a dropped connection does.
+    return Readable.from(
+      (async function* () {
+        yield slice.subarray(0, opts.failAfter);
+        throw new Error('connection reset');
+      })(),
+    );
+  };
+  return { fetch, calls };
+}
+
+/** Read a range, then wait until its blocks are on disk, so each step sees the last one's effect. */
+async function readAll(cache: GatewayCache, version: CachedObjectVersion, start: number, end: number, fetch: RangeFetcher): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  try {
+    for await (const part of cache.read(version, start, end, fetch)) parts.push(part);
+  } finally {
+    await cache.flush();
+  }
+  return Buffer.concat(parts);
+}
+
+/** Byte equality that reports where bytes differ (toEqual on large Buffers is very slow). */
+function expectBytes(actual: Buffer, expected: Buffer): void {
+  let at = 0;
+  while (at < Math.min(actual.length, expected.length) && actual[at] === expected[at]) at++;
+  expect(at === actual.length && at === expected.length ? 'equal' : `differ at byte ${at} (lengths ${actual.length}, ${expected.length})`).toBe('equal');
+}
+
+async function filesUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...(await filesUnder(path.join(root, e.name))).map((f) => `${e.name}/${f}`));
+    else out.push(e.name);
+  }
+  return out;
+}
+
+describe('GatewayCache', () => {
+  const data = bytesOf(10 * BLOCK + 123);
+  const v1: CachedObjectVersion = { id: 's3://b/k', etag: '"v1"', size: data.length };
+
+  it('serves ranges byte-exactly, fetches only missing blocks (contiguous ones at once), then none', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    const s = source(data);
+    expectBytes(await readAll(cache, v1, 5000, 9000, s.fetch), data.subarray(5000, 9001));
+    expect(s.calls).toEqual([[BLOCK, 3 * BLOCK - 1]]);
+    // Overlapping read: blocks 1 and 2 are cached, 0 and 3..4 are not.
+    expectBytes(await readAll(cache, v1, 10, 4 * BLOCK + 7, s.fetch), data.subarray(10, 4 * BLOCK + 8));
+    expect(s.calls.slice(1)).toEqual([
+      [0, BLOCK - 1],
+      [3 * BLOCK, 5 * BLOCK - 1],
+    ]);
+    // The last, short block and everything again: one fetch for what is left, then nothing.
+    expectBytes(await readAll(cache, v1, 0, data.length - 1, s.fetch), data);
+    const before = s.calls.length;
+    expectBytes(await readAll(cache, v1, 0, data.length - 1, s.fetch), data);
+    expectBytes(await readAll(cache, v1, data.length - 8, data.length - 1, s.fetch), data.subarray(data.length - 8));
+    expect(s.calls.length).toBe(before);
+    expect(cache.stats().bytes).toBe(data.length);
+  });
+
+  it('two readers of a block being fetched share one download', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    let open!: () => void;
+    const s = source(data, { gate: new Promise<void>((r) => (open = r)) });
+    const a = readAll(cache, v1, 0, 2 * BLOCK - 1, s.fetch);
+    const b = readAll(cache, v1, 100, BLOCK + 50, s.fetch);
+    // Let both readers reach the fetch before any byte arrives.
+    await new Promise((r) => setTimeout(r, 20));
+    open();
+    expectBytes(await a, data.subarray(0, 2 * BLOCK));
+    expectBytes(await b, data.subarray(100, BLOCK + 51));
+    expect(s.calls).toEqual([[0, 2 * BLOCK - 1]]);
+  });
+
+  it('survives a restart: a new cache on the same folder serves without fetching', async () => {
+    const first = source(data);
+    await readAll(new GatewayCache({ dir, blockBytes: BLOCK }), v1, 0, data.length - 1, first.fetch);
+    const again = source(data);
+    expectBytes(await readAll(new GatewayCache({ dir, blockBytes: BLOCK }), v1, 3, data.length - 3, again.fetch), data.subarray(3, data.length - 2));
+    expect(again.calls).toEqual([]);
+  });
+
+  it('never serves bytes of another ETag; dropping other versions deletes their blocks', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    await readAll(cache, v1, 0, data.length - 1, source(data).fetch);
+    const changed = bytesOf(data.length, 2);
+    const v2 = { ...v1, etag: '"v2"' };
+    const s = source(changed);
+    expectBytes(await readAll(cache, v2, 0, data.length - 1, s.fetch), changed);
+    expect(s.calls.length).toBeGreaterThan(0);
+    await cache.dropOtherVersions(v2);
+    expect(cache.stats().bytes).toBe(changed.length);
+    expect((await readdir(dir)).length).toBe(1);
+  });
+
+  it('keeps the total under its bound by evicting the least recently used blocks', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK, maxBytes: 4 * BLOCK });
+    const s = source(data);
+    await readAll(cache, v1, 0, BLOCK - 1, s.fetch); // block 0
+    await readAll(cache, v1, BLOCK, 4 * BLOCK - 1, s.fetch); // blocks 1..3
+    await readAll(cache, v1, 0, 10, s.fetch); // block 0 used again: now the newest
+    await readAll(cache, v1, 5 * BLOCK, 5 * BLOCK + 1, s.fetch); // block 5: evicts block 1, the oldest
+    expect(cache.stats().bytes).toBeLessThanOrEqual(4 * BLOCK);
+    const n = s.calls.length;
+    await readAll(cache, v1, 0, 10, s.fetch);
+    expect(s.calls.length).toBe(n);
+    await readAll(cache, v1, BLOCK, BLOCK + 10, s.fetch);
+    expect(s.calls.slice(n)).toEqual([[BLOCK, 2 * BLOCK - 1]]);
+    expect((await filesUnder(dir)).length).toBeLessThanOrEqual(4);
+  });
+
+  it('a fetch that breaks midway fails its readers and stores only the blocks it completed', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    const broken = source(data, { failAfter: BLOCK + 100 });
+    await expect(readAll(cache, v1, 0, 3 * BLOCK - 1, broken.fetch)).rejects.toThrow('connection reset');
+    // Block 0 arrived whole and is kept; block 1 was partial and is not there under any name.
+    expect(cache.stats().blocks).toBe(1);
+    expect((await filesUnder(dir)).map((f) => f.split('/')[1])).toEqual(['0']);
+    const s = source(data);
+    expectBytes(await readAll(cache, v1, 0, 3 * BLOCK - 1, s.fetch), data.subarray(0, 3 * BLOCK));
+    expect(s.calls).toEqual([[BLOCK, 3 * BLOCK - 1]]);
+  });
+
+  it('ignores and removes temp files a crash left behind, and clear() empties it', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    await readAll(cache, v1, 0, BLOCK - 1, source(data).fetch);
+    const folder = (await readdir(dir))[0] as string;
+    await writeFile(path.join(dir, folder, '.tmp-1-abc'), data.subarray(BLOCK, BLOCK + 10));
+    const reopened = new GatewayCache({ dir, blockBytes: BLOCK });
+    const s = source(data);
+    expectBytes(await readAll(reopened, v1, 0, 2 * BLOCK - 1, s.fetch), data.subarray(0, 2 * BLOCK));
+    expect(s.calls).toEqual([[BLOCK, 2 * BLOCK - 1]]);
+    expect((await filesUnder(dir)).sort()).toEqual([`${folder}/0`, `${folder}/1`]);
+    await reopened.clear();
+    expect(await readdir(dir)).toEqual([]);
+    expect(reopened.stats().bytes).toBe(0);
+  });
+
+  it('still reads when its folder cannot be used', async () => {
+    const blocked = path.join(dir, 'not-a-folder');
+    await writeFile(blocked, 'x');
+    const s = source(data);
+    expectBytes(await readAll(new GatewayCache({ dir: blocked, blockBytes: BLOCK }), v1, 0, 99, s.fetch), data.subarray(0, 100));
+  });
+
+  it('refuses a range outside the object and a silly block size', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    await expect(readAll(cache, v1, 0, data.length, source(data).fetch)).rejects.toThrow(/outside an object/);
+    expect(() => new GatewayCache({ dir, blockBytes: 10 })).toThrow(/at least 4096/);
+  });
+});
+
+describe('the data gateway with a disk cache, on a real S3', () => {
+  let fx: S3Fixture;
+  const object = bytesOf(3 * 256 * 1024 + 777, 3);
+
+  beforeAll(async () => {
+    fx = await startS3Fixture();
+    await fx.createBucket('cached');
+    await fx.putObject('cached', 'data/orders.parquet', object);
+  });
+  afterAll(async () => {
+    destroyS3Clients();
+    await fx?.stop();
+  });
+
+  async function gatewayWithCache(cacheDir: string): Promise<{ gw: DataGateway; url: string }> {
+    const gw = await DataGateway.start();
+    gw.useCache(new GatewayCache({ dir: cacheDir }));
+    gw.approveBucket('cached', fx.endpoint);
+    const url = gw.addS3Object({ bucket: 'cached', key: 'data/orders.parquet', endpoint: fx.endpoint, region: fx.region, keys: { accessKeyId: fx.accessKeyId, secretAccessKey: fx.secretAccessKey } });
+    return { gw, url };
+  }
+
+  function get(url: string, method: string, range?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method, headers: range ? { range } : {}, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('a second session reads no object bytes: HEAD revalidates, ranges come from disk; a changed object is read anew', async () => {
+    const cacheDir = path.join(dir, 'gateway');
+    await mkdir(cacheDir);
+    const first = await gatewayWithCache(cacheDir);
+    expect((await get(first.url, 'HEAD', 'bytes=0-')).status).toBe(206);
+    const a = await get(first.url, 'GET', 'bytes=1000-300000');
+    expect(a.status).toBe(206);
+    expect(a.headers['content-range']).toBe(`bytes 1000-300000/${object.length}`);
+    expectBytes(a.body, object.subarray(1000, 300001));
+    const footer = await get(first.url, 'GET', 'bytes=-8');
+    expectBytes(footer.body, object.subarray(object.length - 8));
+    await first.gw.close();
+
+    fx.requests.length = 0;
+    const second = await gatewayWithCache(cacheDir);
+    expect((await get(second.url, 'HEAD', 'bytes=0-')).status).toBe(206);
+    const b = await get(second.url, 'GET', 'bytes=2000-200000');
+    expectBytes(b.body, object.subarray(2000, 200001));
+    expect(fx.requests.map((r) => r.method)).toEqual(['HEAD']);
+
+    // The object changes: the next HEAD sees a new ETag, and the bytes served are the new ones.
+    const changed = bytesOf(object.length, 9);
+    await fx.putObject('cached', 'data/orders.parquet', changed);
+    expect((await get(second.url, 'HEAD', 'bytes=0-')).status).toBe(206);
+    const c = await get(second.url, 'GET', 'bytes=2000-200000');
+    expectBytes(c.body, changed.subarray(2000, 200001));
+    await second.gw.close();
+  });
+
+  it('an object replaced between HEAD and GET is not served from the old version', async () => {
+    const { gw, url } = await gatewayWithCache(path.join(dir, 'gateway'));
+    await fx.putObject('cached', 'data/orders.parquet', object);
+    expect((await get(url, 'HEAD', 'bytes=0-')).status).toBe(206);
+    const replaced = bytesOf(object.length, 11);
+    await fx.putObject('cached', 'data/orders.parquet', replaced);
+    // If-Match fails (412): the gateway drops the stale version and reads directly.
+    const r = await get(url, 'GET', 'bytes=0-99');
+    expect(r.status).toBe(206);
+    expectBytes(r.body, replaced.subarray(0, 100));
+    await gw.close();
+  });
+});
