@@ -1,11 +1,11 @@
 // Loads the real main process against a stubbed `electron` module and a stubbed data gateway, and
 // checks what it wires up: window options, CSP, navigation/popup/permission rules and the IPC
 // sender and argument checks. Nothing here launches Electron.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { hostMethods, IPC_PREFIX, type HostReply } from './api/host-api';
+import { HOST_EVENT_CHANNEL, hostMethods, IPC_PREFIX, type HostReply } from './api/host-api';
 import { APP_ROOT } from './services/host-services';
 
 const h = vi.hoisted(() => {
@@ -33,6 +33,10 @@ const h = vi.hoisted(() => {
   class FakeWebContents extends FakeEmitter {
     mainFrame: FakeFrame = { url: 'app://northstar/index.html', parent: null };
     windowOpenHandler: Listener | null = null;
+    readonly sent: [string, unknown][] = [];
+    send(channel: string, payload: unknown) {
+      this.sent.push([channel, payload]);
+    }
     setWindowOpenHandler(fn: Listener) {
       this.windowOpenHandler = fn;
     }
@@ -42,11 +46,13 @@ const h = vi.hoisted(() => {
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const windows: FakeBrowserWindow[] = [];
+    const displays = [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1050 } }];
 
     const app = Object.assign(new FakeEmitter(), {
       isPackaged: opts.isPackaged,
       whenReady: () => ready,
       getVersion: () => '1.2.3-test',
+      getPath: (_name: string) => '/tmp',
       requestSingleInstanceLock: vi.fn(() => opts.lock),
       enableSandbox: vi.fn(),
       quit: vi.fn(),
@@ -59,9 +65,13 @@ const h = vi.hoisted(() => {
       readonly focus = vi.fn();
       readonly restore = vi.fn();
       readonly show = vi.fn();
+      readonly maximize = vi.fn();
       minimized = false;
+      bounds = { x: 0, y: 0, width: 0, height: 0 };
       constructor(readonly options: Record<string, unknown>) {
         super();
+        const o = options as { x?: number; y?: number; width?: number; height?: number };
+        this.bounds = { x: o.x ?? 0, y: o.y ?? 0, width: o.width ?? 0, height: o.height ?? 0 };
         windows.push(this);
         // As Electron does for every new webContents.
         app.emit('web-contents-created', {}, this.webContents);
@@ -71,6 +81,18 @@ const h = vi.hoisted(() => {
       }
       isMinimized() {
         return this.minimized;
+      }
+      isMaximized() {
+        return false;
+      }
+      isFullScreen() {
+        return false;
+      }
+      getBounds() {
+        return this.bounds;
+      }
+      getNormalBounds() {
+        return this.bounds;
       }
     }
 
@@ -96,7 +118,23 @@ const h = vi.hoisted(() => {
     const module = {
       app,
       BrowserWindow: FakeBrowserWindow,
-      dialog: { showErrorBox: vi.fn() },
+      dialog: {
+        showErrorBox: vi.fn(),
+        showMessageBox: vi.fn(async () => ({ response: 0 })),
+        showOpenDialog: vi.fn(async () => ({ canceled: true, filePaths: [] as string[] })),
+        showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
+      },
+      Menu: {
+        buildFromTemplate: (template: unknown[]) => ({ template }),
+        setApplicationMenu: vi.fn(),
+      },
+      screen: {
+        getPrimaryDisplay: () => displays[0]!,
+        getAllDisplays: () => displays,
+      },
+      shell: { openExternal: vi.fn(async () => undefined) },
+      // Linux without a secret service: typed keys must not be stored (electron/services/credentials.ts).
+      safeStorage: { isEncryptionAvailable: () => true, getSelectedStorageBackend: () => 'basic_text', encryptString: (s: string) => Buffer.from(s), decryptString: (b: Buffer) => b.toString() },
       ipcMain: {
         handle: (channel: string, fn: Listener) => void ipcHandlers.set(channel, fn),
         removeHandler: (channel: string) => void ipcHandlers.delete(channel),
@@ -112,6 +150,11 @@ const h = vi.hoisted(() => {
 
   const gateway = {
     origin: 'http://127.0.0.1:45678',
+    allowFolder: vi.fn(),
+    useCache: vi.fn(),
+    approveBucket: vi.fn(),
+    approveUrl: vi.fn(),
+    checkApproved: vi.fn(),
     allowOrigin: vi.fn(),
     close: vi.fn(async () => undefined),
     addLocalFile: vi.fn(() => 'http://127.0.0.1:45678/t/file'),
@@ -134,7 +177,10 @@ type FakeFrame = FakeWindow['webContents']['mainFrame'];
 
 const GATEWAY = 'http://127.0.0.1:45678';
 const savedArgv = process.argv;
+const savedHome = process.env.NORTHSTAR_HOME;
 let fake: Fake;
+// Each test gets its own Northstar home, so recent files and window state never leak between them.
+let home: string;
 
 /** Evaluate a fresh main module against a fresh fake electron (not yet `ready`). */
 async function loadMain(opts: { lock?: boolean; isPackaged?: boolean; argv?: string[] } = {}): Promise<void> {
@@ -186,15 +232,21 @@ function cspDirectives(csp: string): Map<string, string> {
   );
 }
 
-beforeEach(() => {
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'northstar-main-home-'));
+  process.env.NORTHSTAR_HOME = home;
   h.state.gatewayStart.mockImplementation(async () => h.gateway);
   h.state.gatewayStart.mockClear();
   h.gateway.allowOrigin.mockClear();
   h.gateway.close.mockClear();
 });
 
-afterEach(() => {
+afterEach(async () => {
   process.argv = savedArgv;
+  if (savedHome === undefined) delete process.env.NORTHSTAR_HOME;
+  else process.env.NORTHSTAR_HOME = savedHome;
+  // Opening a file records it in the recent list in the background: retry while that lands.
+  await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 });
 
 describe('main process: window', () => {
@@ -326,7 +378,14 @@ describe('main process: IPC', () => {
     const win = await startMain();
     await expect(invoke('getAppInfo', [], fromWindow(win!))).resolves.toEqual({
       ok: true,
-      value: { appVersion: '1.2.3-test', host: 'electron', gatewayOrigin: GATEWAY },
+      value: {
+        appVersion: '1.2.3-test',
+        host: 'electron',
+        gatewayOrigin: GATEWAY,
+        // main.ts hands the host safeStorage, and the fake's basic_text backend is refused.
+        credentialStorage:
+          'Keys you type are kept in memory for this session only: no secret service is running (Electron\'s storage backend is "basic_text", which is not encrypted with a key of yours).',
+      },
     });
   });
 
@@ -387,6 +446,7 @@ describe('main process: IPC', () => {
         ok: true,
         value: { path: file, text: '{"type":"northstar.dashboard"}\n', contentHash: null, trusted: false },
       });
+      await vi.waitFor(async () => expect((JSON.parse(await readFile(path.join(home, 'recent-dashboards.json'), 'utf8')) as { paths: string[] }).paths).toEqual([file]));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -441,5 +501,131 @@ describe('main process: lifecycle', () => {
     } finally {
       consoleError.mockRestore();
     }
+  });
+});
+
+describe('main process: desktop integration', () => {
+  type MenuTemplate = { id?: string; label?: string; click?: () => void; submenu?: MenuTemplate }[];
+  function menuItems(): MenuTemplate {
+    const calls = (fake.module.Menu.setApplicationMenu as ReturnType<typeof vi.fn>).mock.calls;
+    const template = (calls.at(-1)?.[0] as { template: MenuTemplate }).template;
+    const flat = (t: MenuTemplate): MenuTemplate => t.flatMap((i) => [i, ...(i.submenu ? flat(i.submenu) : [])]);
+    return flat(template);
+  }
+  const events = (win: FakeWindow) => win.webContents.sent.filter(([channel]) => channel === HOST_EVENT_CHANNEL).map(([, payload]) => payload);
+
+  it('opens the file of a second launch in the running window, resolved against that launch’s folder, and focuses it', async () => {
+    const win = await startMain();
+    win!.webContents.emit('did-finish-load');
+    win!.minimized = true;
+    const cwd = path.join(os.tmpdir(), 'Équipe finance 2026');
+    fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, '--allow-file-access-from-files', 'Q3 ventes ✦.dashboard.json'], cwd);
+    expect(win!.restore).toHaveBeenCalledTimes(1);
+    expect(win!.focus).toHaveBeenCalledTimes(1);
+    expect(events(win!)).toEqual([{ kind: 'openFile', path: path.join(cwd, 'Q3 ventes ✦.dashboard.json') }]);
+  });
+
+  it('holds events until the page has loaded', async () => {
+    const win = await startMain();
+    fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, '/data/a.dashboard.json'], '/');
+    expect(events(win!)).toEqual([]);
+    win!.webContents.emit('did-finish-load');
+    expect(events(win!)).toEqual([{ kind: 'openFile', path: path.resolve('/data/a.dashboard.json') }]);
+  });
+
+  it('shows a clear error for a second launch with a file that is not a dashboard, and opens nothing', async () => {
+    const win = await startMain();
+    win!.webContents.emit('did-finish-load');
+    fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, 'notes.txt'], '/home/ana');
+    expect(events(win!)).toEqual([]);
+    expect(fake.module.dialog.showMessageBox).toHaveBeenCalledWith(
+      win,
+      expect.objectContaining({ type: 'error', detail: '"notes.txt" is not a Northstar dashboard. Northstar opens dashboard files named *.northstar.json or *.dashboard.json.' }),
+    );
+  });
+
+  it('on a first launch with a non-dashboard file, opens the demo and says why', async () => {
+    const win = await startMain({ argv: ['/usr/bin/electron', APP_ROOT, 'orders.csv'] });
+    expect(fake.module.dialog.showMessageBox).toHaveBeenCalledWith(win, expect.objectContaining({ detail: expect.stringContaining('"orders.csv" is not a Northstar dashboard') }));
+    await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toMatchObject({ ok: true, value: { path: path.join(APP_ROOT, 'dashboards', 'examples', 'customer-kpis.dashboard.json') } });
+  });
+
+  it('opens a file macOS hands over before the window exists (open-file)', async () => {
+    const file = path.join(home, 'från Finder.northstar.json');
+    await writeFile(file, '{"type":"northstar.dashboard"}\n');
+    await loadMain();
+    const event = { preventDefault: vi.fn() };
+    fake.app.emit('open-file', event, file);
+    expect(event.preventDefault).toHaveBeenCalled();
+    fake.markReady();
+    await vi.waitFor(() => expect(fake.windows).toHaveLength(1));
+    await expect(invoke('openDashboard', [{}], fromWindow(fake.windows[0]!))).resolves.toMatchObject({ ok: true, value: { path: file } });
+    await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(home, 'recent-dashboards.json'), 'utf8'))).toEqual({ version: 1, paths: [file] }));
+  });
+
+  it('packaged, opens a writable copy of the demo in the Northstar home (the bundled one is read-only in the asar)', async () => {
+    const win = await startMain({ isPackaged: true, argv: ['/opt/Northstar/northstar'] });
+    const copy = path.join(home, 'examples', 'customer-kpis.dashboard.json');
+    await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toMatchObject({ ok: true, value: { path: copy } });
+    await expect(readFile(path.join(home, 'examples', 'data', 'orders.parquet'))).resolves.toBeInstanceOf(Buffer);
+    // The demo copy is not a "recent" file either: after it, only the file opened next is listed.
+    const other = path.join(home, 'other.dashboard.json');
+    await writeFile(other, '{"type":"northstar.dashboard"}\n');
+    await invoke('openDashboard', [{ path: other }], fromWindow(win!));
+    await vi.waitFor(() => expect(menuItems().find((i) => i.id === 'file.recent.0')?.label).toBe('other.dashboard.json'));
+    expect(menuItems().find((i) => i.id === 'file.recent.1')).toBeUndefined();
+  });
+
+  it('sends menu commands to the renderer through the typed event channel', async () => {
+    const win = await startMain();
+    win!.webContents.emit('did-finish-load');
+    for (const id of ['file.save', 'edit.undo', 'app.about']) menuItems().find((i) => i.id === id)!.click!();
+    expect(events(win!)).toEqual([
+      { kind: 'command', id: 'file.save' },
+      { kind: 'command', id: 'edit.undo' },
+      { kind: 'command', id: 'app.about' },
+    ]);
+  });
+
+  it('records opened dashboards in Open Recent (persisted in the Northstar home), not the demo', async () => {
+    const file = path.join(home, 'ventes été.dashboard.json');
+    await writeFile(file, '{"type":"northstar.dashboard"}\n');
+    const win = await startMain();
+    win!.webContents.emit('did-finish-load');
+    await invoke('openDashboard', [{}], fromWindow(win!));
+    await invoke('openDashboard', [{ path: file }], fromWindow(win!));
+    await vi.waitFor(() => expect(menuItems().find((i) => i.id === 'file.recent.0')?.label).toBe('ventes été.dashboard.json'));
+    expect(menuItems().find((i) => i.id === 'file.recent.1')).toBeUndefined();
+    const stored = JSON.parse(await readFile(path.join(home, 'recent-dashboards.json'), 'utf8')) as { paths: string[] };
+    expect(stored.paths).toEqual([file]);
+    menuItems().find((i) => i.id === 'file.recent.0')!.click!();
+    expect(events(win!)).toEqual([{ kind: 'openFile', path: file }]);
+  });
+
+  it('remembers the window bounds on close and restores them, clamped to the display, on the next launch', async () => {
+    const win = await startMain();
+    expect(win!.options).toMatchObject({ width: 1360, height: 880, x: 280, y: 85 });
+    win!.bounds = { x: 1800, y: 900, width: 1000, height: 700 };
+    win!.emit('close');
+    await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(home, 'window-state.json'), 'utf8'))).toMatchObject({ bounds: win!.bounds }));
+    const next = await startMain();
+    // The 1920x1050 display: moved back so all of it is visible.
+    expect(next!.options).toMatchObject({ x: 920, y: 350, width: 1000, height: 700 });
+  });
+
+  it('opens https links the renderer asks for with the system browser, and nothing else', async () => {
+    const win = await startMain();
+    await expect(invoke('openExternal', [{ url: 'https://duckdb.org/docs' }], fromWindow(win!))).resolves.toEqual({ ok: true, value: { opened: true } });
+    expect(fake.module.shell.openExternal).toHaveBeenCalledWith('https://duckdb.org/docs');
+    const refused = await invoke('openExternal', [{ url: 'file:///etc/passwd' }], fromWindow(win!));
+    expect(!refused.ok && refused.error.code).toBe('badRequest');
+    expect(fake.module.shell.openExternal).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks for a file with the native dialog, adding the dashboard extension to a new file', async () => {
+    const win = await startMain();
+    fake.module.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: '/docs/Q4 plan' });
+    await expect(invoke('pickDashboardFile', [{ purpose: 'new' }], fromWindow(win!))).resolves.toEqual({ ok: true, value: { path: path.resolve('/docs/Q4 plan.dashboard.json') } });
+    await expect(invoke('pickDashboardFile', [{ purpose: 'open' }], fromWindow(win!))).resolves.toEqual({ ok: true, value: { path: null } });
   });
 });
