@@ -96,8 +96,9 @@ test('a chart downloads as PNG at twice its size and as SVG with its axis labels
   await expect(exports.menu('daily_revenue')).toBeVisible();
   await expect(button).toHaveAttribute('aria-expanded', 'true');
   await expect(exports.menuItem('daily_revenue', 'Download PNG')).toBeFocused();
+  // Up from the first entry wraps to the last one (the "Watch…" checks come after the downloads).
   await page.keyboard.press('ArrowUp');
-  await expect(exports.menuItem('daily_revenue', 'Download CSV')).toBeFocused();
+  await expect(exports.menuItem('daily_revenue', 'Watch a column for misspellings…')).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await expect(exports.menuItem('daily_revenue', 'Download SVG')).toBeFocused();
@@ -166,4 +167,41 @@ test.describe('text that spreadsheets misread', () => {
     );
     expect(parseCsv(csv)[4]).toEqual(['2025-01-04 13:00:00', 'two\nlines', '3']);
   });
+});
+
+test('"Save as PNG…" saves the whole dashboard as one image, charts drawn, controls left out', async ({ dashboard, page }) => {
+  const exports = new ExportPage(page, dashboard);
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const scroll = await page.evaluate(() => {
+    const app = document.querySelector<HTMLElement>('.app');
+    return { width: app?.scrollWidth ?? 0, height: app?.scrollHeight ?? 0 };
+  });
+  const file = await exports.saveDownload(() => page.getByRole('button', { name: 'Save as PNG…' }).click());
+  expect(file.fileName).toBe('customer-kpis.png');
+  const size = pngSize(file.bytes);
+  // The whole app, not only the 1000 px viewport.
+  expect(size.width).toBe(scroll.width);
+  expect(size.height).toBe(scroll.height);
+  expect(size.height).toBeGreaterThan(1000);
+
+  // Decode it in the page: the charts' coloured marks are in the image, and the KPI row is not blank.
+  const stats = await page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    let accent = 0;
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      if (b > 150 && r < 120 && b - r > 60) accent++; // chart blues
+      if (r < 80 && g < 80 && b < 80) dark++; // text
+    }
+    return { accent, dark, pixels: data.length / 4 };
+  }, file.bytes.toString('base64'));
+  expect(stats.accent / stats.pixels).toBeGreaterThan(0.002);
+  expect(stats.dark / stats.pixels).toBeGreaterThan(0.001);
 });

@@ -20,6 +20,8 @@ export interface AppInfo {
   host: 'electron' | 'browser';
   /** Origin of the data gateway, e.g. http://127.0.0.1:41234 (allowed by the CSP's connect-src). */
   gatewayOrigin: string;
+  /** Where keys typed for S3 sources are kept, in the user's words (encrypted by the OS keychain, or memory only and why). */
+  credentialStorage?: string;
 }
 
 export interface OpenedDashboard {
@@ -119,6 +121,53 @@ export interface SharedDashboard {
   notes: string[];
 }
 
+/** What `listDataFolder` returns: folders first, then data files; hidden entries are never listed. */
+export interface DataFolderListing {
+  path: string;
+  parent: string | null;
+  entries: { name: string; kind: 'folder' | 'file'; path: string; sizeBytes: number | null; format: 'parquet' | 'csv' | 'json' | null }[];
+  truncated: boolean;
+  places: { label: string; path: string }[];
+}
+
+/** Where `importDataFile` put a dropped file. */
+export interface ImportedDataFile {
+  path: string;
+  /** Relative to the dashboard's folder, "/" separated: what a source's path says. */
+  relativePath: string;
+  format: 'parquet' | 'csv' | 'json';
+  /** A file of that name was there already, so the copy got another name. */
+  renamed: boolean;
+}
+
+/** A new dashboard not saved yet: where it would be saved, and the data file resolved. */
+export interface DraftDashboard {
+  path: string;
+  /** The data file as an absolute path, when one was given. */
+  dataPath: string | null;
+}
+
+/** The link `openExternal` accepts: https only, no credentials in it; null for anything else. */
+export function externalLink(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || !url.hostname) return null;
+  return url.href;
+}
+
+/** An unsaved working copy remembered by `writeAutosave`. */
+export interface AutosavedCopy {
+  text: string;
+  /** ISO time it was written. */
+  savedAt: string;
+  /** The disk version the edits started from; null for a draft never saved. */
+  baseDiskHash: string | null;
+}
+
 /** Argument schemas of every host method; the main process and the browser host validate with these. */
 export const hostApiArgs = {
   getAppInfo: z.tuple([]),
@@ -196,6 +245,76 @@ export const hostApiArgs = {
       })
       .strict(),
   ]),
+  /**
+   * Open an https: link the user clicked and confirmed, in the system browser (Electron:
+   * `shell.openExternal`). Any other scheme is refused. `opened: false` means this host cannot open
+   * links (the browser host: the page opens it itself, in a new tab).
+   */
+  openExternal: z.tuple([z.object({ url: z.string().min(1).max(4096) }).strict()]),
+  /**
+   * Ask the user for a dashboard file with the host's own file dialog: one to open, or where to
+   * save a new dashboard or a copy. `path: null` when they cancel. A host without dialogs (the
+   * browser host) fails with `badRequest`; the renderer then asks for a typed path instead.
+   */
+  pickDashboardFile: z.tuple([
+    z.object({ purpose: z.enum(['open', 'new', 'saveAs']), suggestedPath: z.string().min(1).max(4096).optional() }).strict(),
+  ]),
+  /**
+   * Ask the user for a local data file (Parquet, CSV, TSV, JSON) with the host's own file dialog,
+   * starting in the dashboard's folder. `path: null` when they cancel. A host without dialogs (the
+   * browser host) fails with `badRequest`; the renderer browses with `listDataFolder` instead.
+   */
+  pickDataFile: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096).optional() }).strict()]),
+  /**
+   * The folders and data files of a folder, for the in-app file browser: never hidden entries,
+   * never other files. Without `folder`, the dashboard's folder (or home).
+   */
+  listDataFolder: z.tuple([z.object({ folder: z.string().min(1).max(4096).optional(), dashboardPath: z.string().min(1).max(4096).optional() }).strict()]),
+  /**
+   * Copy a data file dropped on the page (its bytes, base64) into the dashboard folder's data/,
+   * never replacing a file (a taken name gets " (2)"). At most 12 MB.
+   */
+  importDataFile: z.tuple([
+    z
+      .object({
+        dashboardPath: z.string().min(1).max(4096),
+        name: z.string().min(1).max(255),
+        base64: z.string().max(17 * 1024 * 1024),
+      })
+      .strict(),
+  ]),
+  /**
+   * Start a new, unsaved dashboard for a data file: proposes a free `<name>.dashboard.json` in the
+   * data file's folder (or next to `dashboardPath` for S3/URL data), lets sources connect for it,
+   * and opens the data file's folder to the gateway (the user chose the file). Nothing is written.
+   */
+  startDraftDashboard: z.tuple([
+    z
+      .object({
+        dashboardPath: z.string().min(1).max(4096).optional(),
+        dataPath: z.string().min(1).max(4096).optional(),
+        stem: z.string().min(1).max(120),
+      })
+      .strict(),
+  ]),
+  /**
+   * Remember the unsaved working copy of a dashboard apart from its file and revisions
+   * (`<home>/autosave/`), written atomically after a quiet moment. Offered back by `readAutosave`
+   * when the dashboard is opened again; removed by `discardAutosave` (on save or discard).
+   */
+  writeAutosave: z.tuple([
+    z
+      .object({
+        dashboardPath: z.string().min(1).max(4096),
+        text: z.string().max(20 * 1024 * 1024),
+        baseDiskHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+      })
+      .strict(),
+  ]),
+  /** The autosaved working copy of a dashboard, or null when there is none. */
+  readAutosave: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096) }).strict()]),
+  /** Forget a dashboard's autosave (it was saved, or the user discarded it). */
+  discardAutosave: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096) }).strict()]),
 } as const;
 
 export type HostMethod = keyof typeof hostApiArgs;
@@ -212,6 +331,15 @@ export interface HostApi {
   connectSource(req: z.infer<(typeof hostApiArgs)['connectSource']>[0]): Promise<ConnectedSource>;
   listSourceObjects(req: z.infer<(typeof hostApiArgs)['listSourceObjects']>[0]): Promise<SourceListing>;
   shareDashboard(req: z.infer<(typeof hostApiArgs)['shareDashboard']>[0]): Promise<SharedDashboard>;
+  openExternal(req: z.infer<(typeof hostApiArgs)['openExternal']>[0]): Promise<{ opened: boolean }>;
+  pickDashboardFile(req: z.infer<(typeof hostApiArgs)['pickDashboardFile']>[0]): Promise<{ path: string | null }>;
+  pickDataFile(req: z.infer<(typeof hostApiArgs)['pickDataFile']>[0]): Promise<{ path: string | null }>;
+  listDataFolder(req: z.infer<(typeof hostApiArgs)['listDataFolder']>[0]): Promise<DataFolderListing>;
+  importDataFile(req: z.infer<(typeof hostApiArgs)['importDataFile']>[0]): Promise<ImportedDataFile>;
+  startDraftDashboard(req: z.infer<(typeof hostApiArgs)['startDraftDashboard']>[0]): Promise<DraftDashboard>;
+  writeAutosave(req: z.infer<(typeof hostApiArgs)['writeAutosave']>[0]): Promise<{ savedAt: string }>;
+  readAutosave(req: z.infer<(typeof hostApiArgs)['readAutosave']>[0]): Promise<AutosavedCopy | null>;
+  discardAutosave(req: z.infer<(typeof hostApiArgs)['discardAutosave']>[0]): Promise<void>;
 }
 
 // Compile-time check that the interface and the argument table list the same methods.
@@ -318,6 +446,44 @@ export function createHostClient(send: (method: HostMethod, args: unknown[]) => 
   return client as unknown as HostApi;
 }
 
+/**
+ * Ids of the app's commands that the host can ask the renderer to run (native menus send them).
+ * The renderer's command registry (renderer/src/commands.ts) implements every one.
+ */
+export const HOST_COMMAND_IDS = [
+  'file.new',
+  'file.open',
+  'file.save',
+  'file.saveAs',
+  'edit.undo',
+  'edit.redo',
+  'edit.find',
+  'data.reload',
+  'app.about',
+  'app.commandPalette',
+] as const;
+export type HostCommandId = (typeof HOST_COMMAND_IDS)[number];
+
+/**
+ * Events the host pushes to the renderer (Electron only: main -> preload -> page), validated on
+ * arrival like calls are on the way in. `openFile`: a dashboard given on a second launch, by the
+ * OS (macOS open-file) or from File > Open Recent; `command`: a native menu item.
+ */
+export const HostEvent = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('command'), id: z.enum(HOST_COMMAND_IDS) }).strict(),
+  z.object({ kind: z.literal('openFile'), path: z.string().min(1).max(4096) }).strict(),
+]);
+export type HostEvent = z.infer<typeof HostEvent>;
+/** The one IPC channel host events travel on, main to renderer. */
+export const HOST_EVENT_CHANNEL = 'northstar-event';
+/** The name under which the preload exposes `{ subscribe(listener): unsubscribe }` for host events. */
+export const HOST_EVENTS_GLOBAL = 'northstarHostEvents';
+
+/**
+ * The name under which the Electron preload exposes `{ pathForFile(file) }` (Electron's
+ * `webUtils.getPathForFile`): the local path of a file dropped on the page. Absent in the browser host.
+ */
+export const HOST_FILES_GLOBAL = 'northstarFiles';
 /** The name under which the Electron preload exposes the host API on `window`. */
 export const HOST_API_GLOBAL = 'northstarHost';
 /** Prefix of the IPC channels; the channel of a method is `${IPC_PREFIX}${method}`. */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  externalLink,
   HostError,
   type AccessKeys,
   type AppInfo,
@@ -20,11 +21,15 @@ import type { DashboardFile, Revision, S3Source, Source } from '../../dashboards
 import { loadDashboard, MAX_DASHBOARD_BYTES, serializeDashboard } from '../../dashboards/document';
 import { canonicalContent, withRevision } from '../../dashboards/revision';
 import { displayUrl, type DataGateway } from './data-gateway';
-import { expandSource, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
+import { GatewayCache } from './gateway-cache';
+import { expandSource, isMultiFilePattern, literalPrefix, parseS3Uri, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
 import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
 import { hasRevision, historyFolder, listRevisionInfos, readDashboardId, readHistory, readRevisionBlock, recordRevision } from './history-store';
 import { TrustStore } from './trust-store';
+import { AutosaveStore } from './autosave';
+import { CredentialStore } from './credentials';
 import { shareDashboard } from './share';
+import { dataFormatOf, freeDashboardPath, importDataFile, listDataFolder, MAX_IMPORT_BYTES, startPlaces, tooLargeToImport } from './local-files';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -42,6 +47,18 @@ export interface HostServicesOptions {
   defaultDashboardPath?: string;
   /** Where this machine's Northstar state lives (the trust store). Default: $NORTHSTAR_HOME, else ~/.northstar. */
   homeDir?: string;
+  /** The data gateway's disk cache of S3 objects: its folder (default <home>/cache/gateway), or null for none. */
+  gatewayCacheDir?: string | null;
+  /** Upper bound of that cache in bytes (default 2 GiB). */
+  gatewayCacheMaxBytes?: number;
+  /** Where typed S3 keys are kept: Electron passes one with its safeStorage cipher; default: memory only. */
+  credentials?: CredentialStore;
+  /** Opens a checked https URL in the system browser (Electron's shell.openExternal); absent in the browser host. */
+  openExternal?: (url: string) => Promise<void>;
+  /** Shows the host's native file dialog for a dashboard (Electron's `dialog`); absent in the browser host. */
+  pickDashboardFile?: (req: { purpose: 'open' | 'new' | 'saveAs'; suggestedPath?: string }) => Promise<string | null>;
+  /** Shows the host's native open dialog for a data file, starting in `folder` (Electron's `dialog`); absent in the browser host. */
+  pickDataFile?: (req: { folder?: string }) => Promise<string | null>;
 }
 
 /** The folder of this machine's Northstar state: $NORTHSTAR_HOME, else ~/.northstar. */
@@ -53,6 +70,10 @@ export function defaultHomeDir(): string {
 export function createHostServices(opts: HostServicesOptions): HostApi {
   const defaultPath = opts.defaultDashboardPath ?? DEMO_DASHBOARD_PATH;
   const trust = new TrustStore(opts.homeDir ?? defaultHomeDir());
+  if (opts.gatewayCacheDir !== null) {
+    const dir = opts.gatewayCacheDir ?? path.join(opts.homeDir ?? defaultHomeDir(), 'cache', 'gateway');
+    opts.gateway.useCache(new GatewayCache({ dir, ...(opts.gatewayCacheMaxBytes !== undefined ? { maxBytes: opts.gatewayCacheMaxBytes } : {}) }));
+  }
   // Content hashes this process has seen trusted (by real content, not by a file's own claim).
   const verifiedTrusted = new Set<string>();
   // Dashboards the renderer has opened or saved in this session; sources resolve relative to them.
@@ -60,6 +81,20 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
   // Keys the user typed, remembered for this session only (in memory), per source location, so a
   // refresh does not ask again. The renderer never gets them back.
   const typedKeys = new Map<string, AccessKeys>();
+  const credentials = opts.credentials ?? new CredentialStore(opts.homeDir ?? defaultHomeDir(), null);
+  // Typed keys are stored (encrypted, where the OS can) for later sessions; keys not typed now come
+  // from this session or that store. A refusal to store never fails the read: the keys still work now.
+  const keysFor = async (source: Source, typed: AccessKeys | undefined): Promise<AccessKeys | undefined> => {
+    if (source.kind !== 's3') return typed;
+    const location = sourceIdentity(source);
+    if (typed) {
+      await credentials.persist(location, typed).catch((err: unknown) => {
+        if (!(err instanceof HostError && err.code === 'credentials')) throw err;
+      });
+      return typed;
+    }
+    return typedKeys.get(location) ?? (await credentials.recall(location)) ?? undefined;
+  };
   // Saves of one file run one after another, so two saves in flight cannot both pass the conflict check.
   const fileLocks = new Map<string, Promise<unknown>>();
   const withFileLock = <T>(file: string, work: () => Promise<T>): Promise<T> => {
@@ -74,7 +109,60 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
   // Local patterns (globs, folders) the user typed in the Data sources dialog this session: they
   // may reach outside the dashboard's folder. Patterns from a file may not (see source-listing.ts).
   const typedLocalPatterns = new Set<string>();
+  // The sources each opened or saved file declares on disk, with the content hash they came
+  // with: a trusted content's sources are approved for the gateway without asking again.
+  const declaredOnDisk = new Map<string, { contentHash: string; sources: string[] }>();
+  const remember = (file: string, contentHash: string, doc: DashboardFile) =>
+    declaredOnDisk.set(file, { contentHash, sources: doc.sources.map(stableJson) });
+  const trustedDeclares = (file: string, source: Source): boolean => {
+    const entry = declaredOnDisk.get(file);
+    return entry !== undefined && verifiedTrusted.has(entry.contentHash) && entry.sources.includes(stableJson(source));
+  };
+  // Approve a source for the data gateway: the user typed it, or trusted content declares it.
+  const approve = (dashboardFile: string, source: Source) => {
+    switch (source.kind) {
+      case 'file': {
+        const abs = resolveLocalPath(dashboardFile, source.path);
+        if (isMultiFilePattern(source.path)) {
+          typedLocalPatterns.add(abs);
+          const prefix = literalPrefix(abs.split(path.sep).join('/'));
+          opts.gateway.allowFolder(path.resolve(prefix.slice(0, prefix.lastIndexOf('/') + 1) || '/'));
+        } else {
+          opts.gateway.allowFolder(path.dirname(abs));
+        }
+        return;
+      }
+      case 's3': {
+        const { bucket } = parseS3Uri(source.uri);
+        opts.gateway.approveBucket(bucket, source.endpoint);
+        return;
+      }
+      case 'url':
+        opts.gateway.approveUrl(source.url);
+        return;
+    }
+  };
+  // Before anything is listed or mounted: an S3 or URL source nobody approved is never contacted.
+  const admit = (dashboardFile: string, source: Source, typed: boolean) => {
+    if (typed || trustedDeclares(dashboardFile, source)) approve(dashboardFile, source);
+    if (source.kind === 's3') {
+      const { bucket, key } = parseS3Uri(source.uri);
+      opts.gateway.checkApproved({ kind: 's3', bucket, key, ...(source.endpoint ? { endpoint: source.endpoint } : {}) });
+    } else if (source.kind === 'url') {
+      opts.gateway.checkApproved({ kind: 'url', url: source.url });
+    }
+  };
 
+  // A folder the user opened themselves (picked or dropped a file in it): the gateway may serve its
+  // files in this session. h5's gateway allowlist is the one place that decides what is served.
+  const approveLocalFolder = (folder: string) => opts.gateway.allowFolder(path.resolve(folder));
+
+  const autosaves = new AutosaveStore(opts.homeDir ?? defaultHomeDir());
+  const openedDashboard = (dashboardPath: string): string => {
+    const file = path.resolve(dashboardPath);
+    if (!knownDashboards.has(file)) throw new HostError('badRequest', 'Autosave is only kept for a dashboard opened in this session.');
+    return file;
+  };
   const knownDashboard = (dashboardPath: string): string => {
     const file = path.resolve(dashboardPath);
     if (!knownDashboards.has(file)) {
@@ -91,7 +179,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
 
   return {
     async getAppInfo() {
-      return { appVersion: opts.appVersion, host: opts.host, gatewayOrigin: opts.gateway.origin };
+      return { appVersion: opts.appVersion, host: opts.host, gatewayOrigin: opts.gateway.origin, credentialStorage: credentials.describe() };
     },
 
     async openDashboard({ path: requested }): Promise<OpenedDashboard> {
@@ -103,6 +191,10 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       const trusted = contentHash !== null && (await trust.has(contentHash));
       if (trusted && contentHash) verifiedTrusted.add(contentHash);
       knownDashboards.add(file);
+      // The dashboard's own folder is opened with it: its local sources read with no extra click.
+      opts.gateway.allowFolder(path.dirname(file));
+      if (loaded.ok && contentHash) remember(file, contentHash, loaded.dashboard);
+      else declaredOnDisk.delete(file);
       // Housekeeping never stands between the user and the file (the folder may be read-only).
       await cleanStaleTempFiles(path.dirname(file));
       if (loaded.ok) await importCurrentRevision(file, loaded.dashboard, contentHash, text);
@@ -159,6 +251,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         // Compared as bytes: a file with invalid UTF-8 can decode to the same string and still differ.
         if (disk?.hash !== diskHash) await writeFileAtomic(file, text);
         knownDashboards.add(file);
+        opts.gateway.allowFolder(path.dirname(file));
         await bestEffort('record the revision in history', () => recordRevision(file, doc.id, revision, text));
         // Saving is not reviewing: content with SQL becomes trusted only when it was made from
         // content this session saw trusted (opened trusted, trusted by the user, or saved so).
@@ -167,6 +260,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
           verifiedTrusted.add(contentHash);
           await bestEffort('trust the saved dashboard', () => trust.add(contentHash));
         }
+        remember(file, contentHash, doc);
         return { path: file, text, diskHash, contentHash, revisionNumber: revision.number, trusted };
       });
     },
@@ -197,7 +291,8 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     async connectSource({ dashboardPath, source, keys }): Promise<ConnectedSource> {
       const dashboardFile = knownDashboard(dashboardPath);
       return namingSource(source.name, async () => {
-        const expanded = await expandSource(source, expandContext(dashboardFile, source, keys));
+        admit(dashboardFile, source, false);
+        const expanded = await expandSource(source, expandContext(dashboardFile, source, await keysFor(source, keys)));
         const urls = expanded.objects.map((o) => mountObject(opts.gateway, o));
         const first = urls[0] as string;
         // One HEAD proves the objects can be read (listing rights are not read rights); a listing
@@ -212,7 +307,8 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       const dashboardFile = knownDashboard(dashboardPath);
       if (typedByUser && source.kind === 'file') typedLocalPatterns.add(resolveLocalPath(dashboardFile, source.path));
       return namingSource(source.name, async () => {
-        const expanded = await expandSource(source, expandContext(dashboardFile, source, keys));
+        admit(dashboardFile, source, typedByUser === true);
+        const expanded = await expandSource(source, expandContext(dashboardFile, source, await keysFor(source, keys)));
         let objects = expanded.objects;
         if (!expanded.multiFile) {
           const info = await opts.gateway.head(mountObject(opts.gateway, objects[0] as SourceObject));
@@ -229,6 +325,78 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     },
 
     shareDashboard: (req) => shareDashboard(req, { isOpenDashboard: (file) => knownDashboards.has(file), expandContext }),
+
+    openExternal: async ({ url }) => {
+      const link = externalLink(url);
+      if (!link) throw new HostError('badRequest', `Only https links can be opened, not ${JSON.stringify(url.slice(0, 200))}.`);
+      if (!opts.openExternal) return { opened: false };
+      await opts.openExternal(link);
+      return { opened: true };
+    },
+
+    pickDashboardFile: async (req) => {
+      if (!opts.pickDashboardFile) throw new HostError('badRequest', 'This host has no file dialog: type the path of the dashboard file instead.');
+      const picked = await opts.pickDashboardFile(req);
+      return { path: picked === null ? null : path.resolve(picked) };
+    },
+
+    pickDataFile: async ({ dashboardPath }) => {
+      if (!opts.pickDataFile) throw new HostError('badRequest', 'This host has no file dialog: browse for the file in the app instead.');
+      const picked = await opts.pickDataFile(dashboardPath ? { folder: path.dirname(path.resolve(dashboardPath)) } : {});
+      if (picked === null) return { path: null };
+      const file = path.resolve(picked);
+      if (!dataFormatOf(file)) throw new HostError('badRequest', `${path.basename(file)} is not a data file Northstar reads: pick a .parquet, .csv, .tsv or .json file.`);
+      approveLocalFolder(path.dirname(file));
+      return { path: file };
+    },
+
+    listDataFolder: async ({ folder, dashboardPath }) => {
+      const places = startPlaces(dashboardPath);
+      return listDataFolder(folder ?? (places[0] as { path: string }).path, places);
+    },
+
+    importDataFile: async ({ dashboardPath, name, base64 }) => {
+      const dashboardFile = knownDashboard(dashboardPath);
+      // Checked before decoding: base64 is 4/3 of the bytes.
+      const approxBytes = Math.floor((base64.length * 3) / 4);
+      if (approxBytes > MAX_IMPORT_BYTES + 2) throw tooLargeToImport(name, approxBytes);
+      const imported = await importDataFile(dashboardFile, name, Buffer.from(base64, 'base64'));
+      approveLocalFolder(path.dirname(imported.path));
+      return imported;
+    },
+
+    startDraftDashboard: async ({ dashboardPath, dataPath, stem }) => {
+      const base = dashboardPath ? path.dirname(path.resolve(dashboardPath)) : path.dirname(defaultPath);
+      let data: string | null = null;
+      if (dataPath !== undefined) {
+        data = path.resolve(base, dataPath);
+        const stat = await fs.stat(data).catch(() => null);
+        if (!stat) throw new HostError('notFound', `There is no file ${data}.`);
+        if (stat.isDirectory()) throw new HostError('badRequest', `${data} is a folder: pick one data file in it.`);
+        if (!dataFormatOf(data)) throw new HostError('badRequest', `${path.basename(data)} is not a data file Northstar reads: use a .parquet, .csv, .tsv or .json file.`);
+        approveLocalFolder(path.dirname(data));
+      }
+      const file = await freeDashboardPath(data ? path.dirname(data) : base, stem);
+      knownDashboards.add(file);
+      return { path: file, dataPath: data };
+    },
+
+    // Only for dashboards opened in this session: a page cannot plant autosaves for other paths.
+    writeAutosave: async ({ dashboardPath, text, baseDiskHash }) => {
+      const file = openedDashboard(dashboardPath);
+      try {
+        return autosaves.schedule(file, text, baseDiskHash);
+      } catch (err) {
+        throw new HostError('badRequest', (err as Error).message);
+      }
+    },
+    readAutosave: async ({ dashboardPath }) => {
+      const found = await autosaves.read(openedDashboard(dashboardPath));
+      return found ? { text: found.text, savedAt: found.savedAt, baseDiskHash: found.baseDiskHash } : null;
+    },
+    discardAutosave: async ({ dashboardPath }) => {
+      await autosaves.discard(openedDashboard(dashboardPath));
+    },
   };
 }
 
@@ -426,6 +594,13 @@ function sumSizes(objects: readonly { sizeBytes: number | null }[]): number | nu
     total += o.sizeBytes;
   }
   return total;
+}
+
+/** JSON with sorted keys, so two parses of the same source compare equal. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function hasSqlDatasets(doc: { datasets: { kind: string }[] }): boolean {

@@ -9,6 +9,12 @@ import { addPanel, type NewPanelKind } from './actions/panel-actions';
 import { SourcesDialog } from './components/sources-dialog';
 import { HistoryDrawer } from './components/history-drawer';
 import { DatasetsDrawer } from './components/datasets-drawer';
+import { WhyMoved } from './components/why-moved';
+import { InstantDashboardDialog, requestSave, SaveDraftDialog, useInstantUi } from './components/instant-dashboard';
+import { ThemeSwitch } from './components/theme-switch';
+import { DropZone } from './components/drop-zone';
+import { Tour } from './components/tour';
+import { EmptyDashboard } from './components/empty-states';
 import { ConflictDialog, ReviewSqlDialog } from './components/dialogs';
 import {
   clearDatasetCache,
@@ -25,7 +31,11 @@ import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
 import { formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
 import { ShareDialog } from './components/share-dialog';
-import { PrintReportButton } from './components/print-report';
+import { CommandPalette } from './components/command-palette';
+import { listenToHostEvents, useCommandUi } from './commands';
+import { PrintReportButton, ReportPngButton } from './components/print-report';
+import { RawDataToggle } from './components/corrections';
+import { AutosaveRecovery } from './components/autosave-recovery';
 
 export function App({ host }: { host: HostApi }) {
   const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, cancelEngine, store: useStore }), [host]);
@@ -50,8 +60,16 @@ export function App({ host }: { host: HostApi }) {
 
   useAllPanelsDrawnMark();
   useShortcuts(deps);
+  // Native menu commands and files handed over by the OS (desktop app only).
+  useEffect(() => listenToHostEvents(deps), [deps]);
 
-  if (openError) return <OpenErrorView error={openError} />;
+  if (openError)
+    return (
+      <>
+        <OpenErrorView error={openError} />
+        <CommandPalette deps={deps} />
+      </>
+    );
   if (!dashboard) return <div className="splash">Opening dashboard…</div>;
   const shown = viewing?.dashboard ?? dashboard;
 
@@ -60,13 +78,20 @@ export function App({ host }: { host: HostApi }) {
       <TopBar deps={deps} />
       <FilterBar deps={deps} />
       <Banners deps={deps} />
-      <DashboardGrid dashboard={shown} editable={!viewing} deps={deps} />
+      <AutosaveRecovery deps={deps} />
+      <Tour />
+      {shown.panels.length === 0 ? <EmptyDashboard deps={deps} editable={!viewing} /> : <DashboardGrid dashboard={shown} editable={!viewing} deps={deps} />}
       {drawer === 'sources' && !viewing && <SourcesDialog deps={deps} />}
       {drawer === 'history' && <HistoryDrawer deps={deps} />}
       {drawer === 'datasets' && !viewing && <DatasetsDrawer deps={deps} onClose={() => useStore.getState().setDrawer(null)} />}
       {drawer === 'review' && <ReviewSqlDialog deps={deps} />}
       {conflict && <ConflictDialog deps={deps} />}
       {editorPanel && !viewing && <PanelEditor deps={deps} panelId={editorPanel} onClose={() => setEditorPanel(null)} />}
+      <WhyMoved deps={deps} />
+      <InstantDashboardDialog deps={deps} />
+      <SaveDraftDialog deps={deps} />
+      <DropZone deps={deps} />
+      <CommandPalette deps={deps} />
     </div>
   );
 }
@@ -82,7 +107,9 @@ function TopBar({ deps }: { deps: ActionDeps }) {
   const setEditing = useStore((s) => s.setEditing);
   const [message, setMessage] = useState('');
   const [saveOpen, setSaveOpen] = useState(false);
-  const [shareOpen, setShareOpen] = useState(false);
+  // Also opened by the Share command of the command palette.
+  const shareOpen = useCommandUi((s) => s.share);
+  const setShareOpen = useCommandUi((s) => s.setShare);
   const period = useStore((s) => {
     for (const d of Object.values(s.datasets)) if (d.status === 'ready' && d.period) return d.period;
     return null;
@@ -114,6 +141,9 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         <button type="button" onClick={() => void moveInHistory(deps, 'redo')} disabled={!canRedo || !!viewing} title="Redo (Shift+Ctrl+Z)" aria-label="Redo">
           ↷
         </button>
+        <button type="button" onClick={() => useInstantUi.getState().openInstant()} title="File › New dashboard from data…">
+          New from data…
+        </button>
         <button type="button" className={sourceTrouble ? 'warn' : undefined} onClick={() => setDrawer('sources')} disabled={!!viewing}>
           Data sources{sourceTrouble ? ' ⚠' : ''}
         </button>
@@ -126,13 +156,16 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         <button type="button" onClick={() => setShareOpen(true)}>
           Share…
         </button>
+        <RawDataToggle deps={deps} />
         <PrintReportButton />
+        <ThemeSwitch />
+        <ReportPngButton />
         <button type="button" aria-pressed={editing} className={editing ? 'active' : undefined} onClick={() => setEditing(!editing)} disabled={!!viewing}>
           {editing ? 'Done editing' : 'Edit layout'}
         </button>
         {editing && <AddPanelMenu deps={deps} />}
         <div className="save-group">
-          <button type="button" className={dirty ? 'primary' : undefined} onClick={() => void saveDashboard(deps)} disabled={!!viewing} title="Save (Ctrl+S)">
+          <button type="button" className={dirty ? 'primary' : undefined} onClick={() => void requestSave(deps)} disabled={!!viewing} title="Save (Ctrl+S)">
             Save{dirty ? ' •' : ''}
           </button>
           <button type="button" aria-label="Save with a message" onClick={() => setSaveOpen(!saveOpen)} disabled={!!viewing}>
@@ -145,7 +178,9 @@ function TopBar({ deps }: { deps: ActionDeps }) {
               onSubmit={(e) => {
                 e.preventDefault();
                 setSaveOpen(false);
-                void saveDashboard(deps, { message: message.trim() || undefined }).then((ok) => ok && setMessage(''));
+                // A new dashboard has no place yet: its first save asks where (the message is for later revisions).
+                if (deps.store.getState().draft) void requestSave(deps);
+                else void saveDashboard(deps, { message: message.trim() || undefined }).then((ok) => ok && setMessage(''));
               }}
             >
               <label>
@@ -321,7 +356,7 @@ function useShortcuts(deps: ActionDeps) {
       const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
       if (key === 's') {
         e.preventDefault();
-        void saveDashboard(deps);
+        void requestSave(deps);
       } else if (key === 'z' && !typing) {
         e.preventDefault();
         void moveInHistory(deps, e.shiftKey ? 'redo' : 'undo');

@@ -25,10 +25,12 @@ export interface DashboardSlice {
   /** Its SQL may run: saved on this machine, or trusted by the user here. */
   trusted: boolean;
   warnings: LoadWarning[];
+  /** A new dashboard not saved anywhere yet (made from a data file): the first save asks where. */
+  draft: boolean;
   openError: OpenError | null;
   past: DashboardFile[];
   future: DashboardFile[];
-  setOpened(opened: { path: string; dashboard: DashboardFile; diskHash: string; contentHash: string | null; trusted: boolean; warnings: LoadWarning[] }): void;
+  setOpened(opened: { path: string; dashboard: DashboardFile; diskHash: string | null; contentHash: string | null; trusted: boolean; warnings: LoadWarning[]; draft?: boolean }): void;
   setOpenError(error: OpenError): void;
   /** Apply one undoable edit. */
   edit(change: (d: DashboardFile) => DashboardFile): void;
@@ -80,6 +82,15 @@ export interface UiSlice {
   setNotice(notice: UiSlice['notice']): void;
   setConflict(conflict: UiSlice['conflict']): void;
   setViewing(viewing: UiSlice['viewing']): void;
+  /** Show every panel on raw data, without the file's corrections (for comparison; never saved). */
+  showRaw: boolean;
+  setShowRaw(showRaw: boolean): void;
+  /** The check a chart mark or KPI badge asked to see: the anomaly panel scrolls to it and opens it. */
+  focusedCheck: { id: string; seq: number } | null;
+  focusCheck(id: string): void;
+  /** The KPI or time-chart point "Why did this move?" explains, when its drawer is open. */
+  whyMoved: { panelId: string; point: number | null } | null;
+  setWhyMoved(whyMoved: UiSlice['whyMoved']): void;
 }
 
 export interface ExploreSlice {
@@ -98,6 +109,7 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
   contentHash: null,
   trusted: false,
   warnings: [],
+  draft: false,
   openError: null,
   past: [],
   future: [],
@@ -110,6 +122,7 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
       contentHash: o.contentHash,
       trusted: o.trusted,
       warnings: o.warnings,
+      draft: o.draft ?? false,
       openError: null,
       past: [],
       future: [],
@@ -117,6 +130,8 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
       conflict: null,
       explore: NO_EXPLORATION,
       checks: null,
+      showRaw: false,
+      whyMoved: null,
     }),
   setOpenError: (openError) => set({ openError, dashboard: null, saved: null }),
   edit: (change) =>
@@ -146,6 +161,7 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
       diskHash,
       contentHash,
       trusted,
+      draft: false,
       saved: dashboard,
       dashboard: !s.dashboard || sameContent(s.dashboard, dashboard) ? dashboard : { ...s.dashboard, revision: dashboard.revision },
     })),
@@ -158,6 +174,7 @@ function sameContent(a: DashboardFile, b: DashboardFile): boolean {
 
 /** Whether the working copy differs from the file as last opened or saved. */
 export function selectDirty(s: Store): boolean {
+  if (s.draft && s.dashboard !== null) return true;
   return s.dashboard !== null && s.saved !== null && s.dashboard !== s.saved && !sameContent(s.dashboard, s.saved);
 }
 
@@ -206,6 +223,13 @@ const uiSlice: StateCreator<Store, [], [], UiSlice> = (set) => ({
   setNotice: (notice) => set({ notice }),
   setConflict: (conflict) => set({ conflict }),
   setViewing: (viewing) => set({ viewing }),
+  showRaw: false,
+  setShowRaw: (showRaw) => set({ showRaw }),
+  focusedCheck: null,
+  // A new seq every time, so asking for the same check again scrolls to it again.
+  focusCheck: (id) => set((s) => ({ focusedCheck: { id, seq: (s.focusedCheck?.seq ?? 0) + 1 } })),
+  whyMoved: null,
+  setWhyMoved: (whyMoved) => set({ whyMoved }),
   editing: false,
   editorPanel: null,
   setEditing: (editing) => set({ editing }),

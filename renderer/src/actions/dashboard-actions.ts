@@ -64,6 +64,25 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
   await runDashboard(deps);
 }
 
+const watchedEngines = new WeakSet<Engine>();
+let crashReruns = 0;
+
+/**
+ * When the engine's worker dies (a crash, an out-of-memory abort), run the dashboard again: the next
+ * `deps.engine()` starts a fresh worker and the datasets load again, from the working copy in the
+ * store, so unsaved edits are kept. Once per crash streak: data that kills the worker every time
+ * must leave its errors on screen, not loop.
+ */
+function rerunAfterCrash(deps: ActionDeps, engine: Engine): void {
+  if (watchedEngines.has(engine) || typeof engine.onCrash !== 'function') return;
+  watchedEngines.add(engine);
+  engine.onCrash(() => {
+    if (crashReruns >= 1) return;
+    crashReruns += 1;
+    void runDashboard(deps);
+  });
+}
+
 /**
  * Make every source a view (through the host's data gateway), load every dataset into memory,
  * and run every panel's query. A failing source, dataset or panel shows its error in place; the
@@ -86,6 +105,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
   let engine: Engine;
   try {
     engine = await deps.engine();
+    rerunAfterCrash(deps, engine);
   } catch (err) {
     const message = `The query engine could not start: ${(err as Error).message}`;
     store().setNotice({ tone: 'error', text: message });
@@ -124,11 +144,20 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       isStale: () => store().runId !== runId,
       refine: (panel) => refinementFor(panel, dashboard, explore),
       cache: datasetCache,
+      raw: state.showRaw,
     },
   );
+  // A run that finished on a live engine ends a crash streak: a later crash may re-run again.
+  if (engine.alive) crashReruns = 0;
   // Checks judge whole datasets, not the filtered view: run them when data was read, not on every
   // filter or drill click (which only re-runs panel queries on data already in memory).
-  if (wantsChecks(file) && (dataRead || store().checks === null)) await runDashboardChecks(deps, runId);
+  // ...and when the corrections in effect changed (added, removed, raw data shown): checks read the corrected view.
+  const corrections = JSON.stringify([file.corrections, state.showRaw]);
+  const correctionsChanged = corrections !== checkedCorrections;
+  if (wantsChecks(file) && (dataRead || correctionsChanged || store().checks === null)) {
+    checkedCorrections = corrections;
+    await runDashboardChecks(deps, runId);
+  }
 }
 
 /**
@@ -144,6 +173,8 @@ export async function cancelRun(deps: ActionDeps): Promise<void> {
 
 // Datasets in memory for the open file: a filter or drill click re-runs only panel queries.
 const datasetCache = new Map<string, LoadedDataset>();
+// The corrections (and raw flag) the last checks ran with.
+let checkedCorrections = '';
 
 /** Forget what is in memory, so the next run reads the data again (Refresh, opening a file). */
 export function clearDatasetCache(): void {
@@ -174,12 +205,17 @@ export async function moveInHistory(deps: ActionDeps, direction: 'undo' | 'redo'
   if (direction === 'undo') deps.store.getState().undo();
   else deps.store.getState().redo();
   const after = deps.store.getState().dashboard;
-  if (before && after && before !== after && queryShape(before) !== queryShape(after)) await runDashboard(deps);
+  if (!before || !after || before === after) return;
+  if (queryShape(before) !== queryShape(after)) await runDashboard(deps);
+  // Undoing a pinned check (or redoing it) changes no panel query, but the findings must follow.
+  else if (JSON.stringify([before.checks, before.panels.map((p) => p.kind)]) !== JSON.stringify([after.checks, after.panels.map((p) => p.kind)])) {
+    await runDashboardChecks(deps);
+  }
 }
 
 /** Everything that decides what the panels query; titles and layout do not. */
 function queryShape(d: DashboardFile): string {
-  return JSON.stringify([d.sources, d.datasets, d.timeRange, d.filters, d.panels.map((p) => ({ ...p, title: '' }))]);
+  return JSON.stringify([d.sources, d.datasets, d.timeRange, d.filters, d.corrections, d.panels.map((p) => ({ ...p, title: '' }))]);
 }
 
 /** Rename a panel. */

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import * as echarts from 'echarts/core';
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel } from '../../../dashboards/schema';
 import type { QueryResult, Row } from '../../../queries/engine/engine';
-import { buildChartOption, chartCategories } from '../charts/chart-options';
+import { anomalyMarks, buildChartOption, chartCategories, chartFindings } from '../charts/chart-options';
 import { EChart, type ChartPoint } from '../charts/echart';
 import { currentGrain } from '../explore';
 import { cellTone, formatCell, formatChange, formatTimestamp, formatValue, thresholdTone, type ValueFormat } from '../format';
@@ -92,6 +92,11 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
       {panel.comparison !== 'none' && (
         <div className={`kpi-change ${good}`} data-previous={compared ?? ''}>
           <span className="kpi-delta">{change.text}</span>
+          {current !== null && (
+            <button type="button" className="kpi-why" aria-label={`Why did ${panel.title} move?`} onClick={() => useStore.getState().setWhyMoved({ panelId: panel.id, point: null })}>
+              Why?
+            </button>
+          )}
           <span className="kpi-vs">{against}</span>
         </div>
       )}
@@ -159,7 +164,16 @@ function ChartBody({
 }) {
   // A drill or the grain picker may draw time at another grain than the panel's: label by that one.
   const grain = useStore((s) => (panel.x.type === 'time' ? currentGrain(panel, s.explore) : undefined));
-  const option = useMemo(() => buildChartOption(panel, dataset, result, grain), [panel, dataset, result, grain]);
+  // Failing checks' days are marked on the chart; a click on a mark opens the finding.
+  const checks = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.checks);
+  const results = useStore((s) => s.checks?.results);
+  const focusCheck = useStore((s) => s.focusCheck);
+  const marks = useMemo(
+    () => anomalyMarks(panel, result, chartFindings(panel, dataset, checks ?? [], results ?? []), grain),
+    [panel, dataset, result, grain, checks, results],
+  );
+  const option = useMemo(() => buildChartOption(panel, dataset, result, grain, marks), [panel, dataset, result, grain, marks]);
+  const marksData = useMemo(() => JSON.stringify(marks.map((m) => ({ check: m.checkId, kind: m.kind, from: m.fromLabel, to: m.toLabel, status: m.status, text: m.text }))), [marks]);
   // The chart reports the category clicked; drill-down reads a result row. "Other" is not one member.
   const onClick = useMemo(() => {
     if (!onPointClick) return undefined;
@@ -174,7 +188,7 @@ function ChartBody({
   if (result.rows.length === 0) {
     return <EmptyResult onShown={onDrawn} />;
   }
-  return <EChart option={option} onDrawn={onDrawn} onPointClick={onClick} onInstance={onInstance} label={panel.title} />;
+  return <EChart option={option} onDrawn={onDrawn} onPointClick={onClick} onInstance={onInstance} onMarkClick={focusCheck} marks={marksData} label={panel.title} />;
 }
 
 function EmptyResult({ onShown }: { onShown: () => void }) {

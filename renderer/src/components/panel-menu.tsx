@@ -9,7 +9,10 @@ import type { PanelRefinement } from '../../../queries/panel-queries';
 import { getEngine } from '../engine';
 import { downloadBlob } from '../export/download';
 import { buildExport, exportActions, unavailableReason, type ExportAction, type PanelExportSource } from '../export/panel-export';
+import { canExplain } from '../actions/explain-actions';
 import { useStore, type PanelState } from '../store';
+import { createPortal } from 'react-dom';
+import { PinCheckDialog, type PinKind } from './pin-check-dialog';
 
 export interface PanelMenuProps {
   panel: Panel;
@@ -49,6 +52,8 @@ export function PanelMenu({ panel, dataset, state, getChart, refine }: PanelMenu
   const setNotice = useStore((s) => s.setNotice);
   const [open, setOpen] = useState<{ top: number; right: number; focus: 'first' | 'last' } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [pinning, setPinning] = useState<PinKind | null>(null);
+  const viewingRevision = useStore((s) => s.viewing !== null);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
   const menuId = useId();
@@ -188,8 +193,49 @@ export function PanelMenu({ panel, dataset, state, getChart, refine }: PanelMenu
               </button>
             );
           })}
+          {canExplain(panel) && (
+            <button
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
+              className="ghost panel-menu-item"
+              style={ITEM_STYLE}
+              onClick={() => {
+                close(false);
+                useStore.getState().setWhyMoved({ panelId: panel.id, point: null });
+              }}
+            >
+              Why did this move?
+            </button>
+          )}
+          {(panel.kind === 'kpi' || panel.kind === 'chart') &&
+            !viewingRevision &&
+            (
+              [
+                ['jump', 'Watch this measure for jumps'],
+                ['spelling', 'Watch a column for misspellings…'],
+              ] as const
+            ).map(([kind, label]) => (
+              <button
+                key={kind}
+                type="button"
+                role="menuitem"
+                tabIndex={-1}
+                className="ghost panel-menu-item"
+                style={ITEM_STYLE}
+                onClick={() => {
+                  close(false);
+                  setPinning(kind);
+                }}
+              >
+                {label}
+              </button>
+            ))}
         </div>
       )}
+      {pinning && (panel.kind === 'kpi' || panel.kind === 'chart') &&
+        // On <body>: a dialog inside the panel would be clipped by it.
+        createPortal(<PinCheckDialog kind={pinning} panel={panel} dataset={dataset} onClose={() => setPinning(null)} />, document.body)}
     </span>
   );
 }

@@ -6,6 +6,7 @@ import { AnomalyBody } from './anomaly-panel';
 import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import { PanelBody, TextBody } from './panel-bodies';
 import { PanelMenu } from './panel-menu';
+import { OpenLinkDialog } from './open-link-dialog';
 import { refinementFor } from '../explore';
 import { useStore, type PanelState } from '../store';
 
@@ -30,6 +31,9 @@ export function PanelFrame({
   const state: PanelState | undefined = useStore((s) => s.panels[panel.id]);
   const markDrawn = useStore((s) => s.markDrawn);
   const [point, setPoint] = useState<ClickedPoint | null>(null);
+  // A link in a text panel waits here for the reader's confirmation.
+  const [link, setLink] = useState<string | null>(null);
+  const closeLink = useCallback(() => setLink(null), []);
   const status = panel.kind === 'text' || panel.kind === 'anomaly' ? 'ready' : (state?.status ?? 'loading');
   // KPIs, tables and messages are drawn once React has committed them; charts report from ECharts.
   // Every run starts with nothing drawn, so text and anomaly panels (always "ready") report again.
@@ -58,8 +62,9 @@ export function PanelFrame({
       </div>
       {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
       <div className="panel-body">
-        {panel.kind === 'text' && <TextBody markdown={panel.markdown} />}
-        {panel.kind === 'anomaly' && <AnomalyBody panel={panel} />}
+        {panel.kind === 'text' && <TextBody markdown={panel.markdown} onOpenLink={setLink} />}
+        {link && <OpenLinkDialog url={link} deps={deps} onClose={closeLink} />}
+        {panel.kind === 'anomaly' && <AnomalyBody panel={panel} deps={deps} />}
         {state?.status === 'loading' && <PanelProgress dataset={dataset} deps={deps} />}
         {state?.status === 'cancelled' && (
           <div className="panel-cancelled">

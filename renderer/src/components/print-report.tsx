@@ -1,11 +1,12 @@
 // "Print / Save as PDF…": the whole dashboard as a report, through the browser's (or Electron's)
 // own print dialog, which also saves PDFs. print.css turns the screen into the report; this adds
 // the print time and names the PDF after the dashboard.
-//
-// No "Save report as PNG": doing it honestly needs Electron's webContents.capturePage behind a host
-// method (the browser host has no way to capture its page), which this component does not have.
+// "Save as PNG…" draws the same report into one image (export/report-image.ts).
 import { useEffect, useState } from 'react';
 import { createPortal, flushSync } from 'react-dom';
+import { downloadBlob } from '../export/download';
+import { fileStem } from '../export/file-name';
+import { dashboardReportPng } from '../export/report-image';
 import { formatTimestamp } from '../format';
 import { useStore } from '../store';
 import '../print.css';
@@ -51,5 +52,37 @@ export function PrintReportButton() {
         document.body,
       )}
     </>
+  );
+}
+
+/** Save the dashboard on screen as one PNG image, named after it; failures become a notice. */
+export async function saveReportPng(): Promise<void> {
+  const { viewing, dashboard, setNotice } = useStore.getState();
+  const title = (viewing?.dashboard ?? dashboard)?.title ?? 'dashboard';
+  const root = document.querySelector<HTMLElement>('.app');
+  if (!root) return;
+  try {
+    const blob = await dashboardReportPng(root, `Exported ${formatTimestamp(Date.now(), true)} UTC`);
+    downloadBlob(blob, `${fileStem(title) || 'dashboard'}.png`);
+  } catch (err) {
+    setNotice({ tone: 'error', text: `The report image could not be made: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** "Save as PNG…": the dashboard as one image, as the printed report shows it. */
+export function ReportPngButton() {
+  const [busy, setBusy] = useState(false);
+  const save = async () => {
+    setBusy(true);
+    try {
+      await saveReportPng();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button type="button" onClick={() => void save()} disabled={busy} title="Save the whole dashboard as one PNG image">
+      {busy ? 'Saving PNG…' : 'Save as PNG…'}
+    </button>
   );
 }
