@@ -66,6 +66,7 @@ test('a yearly chart drills year → month → day from its menu', async ({ dash
   menu = await dashboard.clickLinePoint('daily_revenue', 15, 31);
   const day = await dashboard.menuTitle(menu);
   expect(day).toMatch(/^2025-12-\d\d$/);
-  await expect(menu.getByRole('menuitem')).toHaveText([`Show rows for ${day}`]);
+  // No finer grain: rows, and the root-cause explanation of that day.
+  await expect(menu.getByRole('menuitem')).toHaveText([`Show rows for ${day}`, 'Why did this move?']);
   await dashboard.panel('daily_revenue').screenshot({ path: path.join('e2e', 'artifacts', 'drill-days.png') });
 });

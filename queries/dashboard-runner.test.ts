@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDashboard } from '../dashboards/document';
 import type { DashboardFile } from '../dashboards/schema';
-import { runDashboardQueries, type DatasetRunState, type PanelRunState, type QueryEngine, type RunCallbacks } from './dashboard-runner';
+import { openNativeEngine, type NativeEngine } from './checks/testing-engine';
+import { isDataPanel, runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunCallbacks, type RunOptions } from './dashboard-runner';
 import { EngineError, type QueryResult } from './engine/engine';
+import { ResultCache } from './result-cache';
 import type { Sql } from './sql';
 
 const demo = (): DashboardFile => {
@@ -91,5 +93,91 @@ describe('runDashboardQueries with a cancelled (stale) run', () => {
     const dataPanels = dashboard.panels.filter((p) => p.kind === 'kpi' || p.kind === 'chart' || p.kind === 'table');
     expect(panels.filter(([, s]) => s.status !== 'ready')).toEqual([]);
     expect(panels.map(([id]) => id)).toEqual(dataPanels.map((p) => p.id));
+  });
+});
+
+describe('runDashboardQueries with a result cache, on a real engine', () => {
+  const ordersFile = path.join(__dirname, '..', 'dashboards', 'examples', 'data', 'orders.parquet');
+  const emea = () => ({ members: [{ dimension: 'region', values: ['EMEA'] }] });
+  let native: NativeEngine;
+  let queries = 0;
+  // The real engine, counting every query it is asked (panel queries and the dataset's own counts).
+  let engine: QueryEngine;
+
+  beforeAll(async () => {
+    native = await openNativeEngine();
+    engine = {
+      exec: (sql) => native.exec(sql),
+      describe: (table) => native.describe(table),
+      query: (sql) => {
+        queries += 1;
+        return native.query(sql);
+      },
+    };
+  });
+  afterAll(() => native.close());
+
+  /** One run; returns the panel states it reported and how many queries the engine was asked. */
+  async function run(dashboard: DashboardFile, opts: Partial<RunOptions>) {
+    const { cb, panels } = recorder();
+    cb.linkSource = async () => ({ urls: [ordersFile], location: ordersFile });
+    queries = 0;
+    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), ...opts });
+    expect(panels.filter(([, s]) => s.status !== 'ready')).toEqual([]);
+    return { panels: Object.fromEntries(panels), queries };
+  }
+  const revenue = (panels: Record<string, PanelRunState>) => {
+    const state = panels.kpi_revenue;
+    return state?.status === 'ready' ? state.result.rows[0] : undefined;
+  };
+
+  it('answers a filter seen before from the cache, and asks the engine again once the corrections change', async () => {
+    const dashboard = demo();
+    const dataPanels = dashboard.panels.filter(isDataPanel).length;
+    const cache = new Map<string, LoadedDataset>();
+    const results = new ResultCache();
+
+    const all = await run(dashboard, { cache, results });
+    const filtered = await run(dashboard, { cache, results, refine: emea });
+    expect(filtered.queries).toBe(dataPanels);
+    expect(revenue(filtered.panels)).not.toEqual(revenue(all.panels));
+
+    // Back to no filter, then to the filter again: nothing reaches the engine, every panel is ready
+    // with the same result and SQL as when it was queried.
+    const back = await run(dashboard, { cache, results });
+    expect(back.queries).toBe(0);
+    expect(back.panels).toEqual(all.panels);
+    const again = await run(dashboard, { cache, results, refine: emea });
+    expect(again.queries).toBe(0);
+    expect(again.panels).toEqual(filtered.panels);
+
+    // A correction changes the data the panels read: same SQL, new data version, queried again.
+    const corrected: DashboardFile = {
+      ...dashboard,
+      corrections: [{ id: 'no_web', kind: 'exclude_rows', dataset: 'orders', params: { key: 'channel', values: ['web'] }, reason: 'test', author: 'test' }],
+    };
+    const withCorrection = await run(corrected, { cache, results });
+    expect(withCorrection.queries).toBeGreaterThanOrEqual(dataPanels);
+    const sqlOf = (s: PanelRunState | undefined) => (s?.status === 'ready' ? s.sql : undefined);
+    expect(sqlOf(withCorrection.panels.kpi_revenue)).toBe(sqlOf(all.panels.kpi_revenue));
+    expect(revenue(withCorrection.panels)).not.toEqual(revenue(all.panels));
+
+    // Raw data shown: another version again, whose numbers are the uncorrected ones.
+    const raw = await run(corrected, { cache, results, raw: true });
+    expect(raw.queries).toBeGreaterThanOrEqual(dataPanels);
+    expect(revenue(raw.panels)).toEqual(revenue(all.panels));
+  });
+
+  it('never serves a result from an earlier load, even when the result cache was not cleared', async () => {
+    const dashboard = demo();
+    const dataPanels = dashboard.panels.filter(isDataPanel).length;
+    const results = new ResultCache();
+    const cache = new Map<string, LoadedDataset>();
+    await run(dashboard, { cache, results });
+    expect((await run(dashboard, { cache, results })).queries).toBe(0);
+    cache.clear(); // Reload data / engine restarted: the dataset loads again
+    expect((await run(dashboard, { cache, results })).queries).toBeGreaterThanOrEqual(dataPanels);
+    // Without a dataset cache (the CLI) every run loads, so nothing is ever served from the results.
+    expect((await run(dashboard, { results })).queries).toBeGreaterThanOrEqual(dataPanels);
   });
 });

@@ -5,6 +5,7 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import type { ResultCache } from './result-cache';
 import { Sql, createSourceView, createTableAs, ident, selectAll, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
@@ -77,6 +78,12 @@ export interface RunOptions {
   cache?: Map<string, LoadedDataset>;
   /** Show raw data: every dataset's corrected view applies no correction. */
   raw?: boolean;
+  /**
+   * Panel results already computed, reused while the dataset's data version (see `LoadedDataset`'s
+   * view) and the panel SQL are unchanged, so flipping back to a filter asks the engine nothing.
+   * The caller owns it and clears it with `cache`.
+   */
+  results?: ResultCache;
 }
 
 /** A dataset loaded into memory by an earlier run. */
@@ -87,9 +94,17 @@ export interface LoadedDataset {
   newest: number | null;
   /** The engine table it is in (one cache entry per table: a newer load replaces the table). */
   table?: string;
-  /** The corrected view now in the engine, and what it holds (its key: the corrections and raw flag). */
-  view?: { key: string; rowCount: number; newest: number | null; corrections: CorrectionsState };
+  /**
+   * The corrected view now in the engine, and what it holds (its key: the corrections and raw flag).
+   * `version` is new every time the view is made, which is every load, corrections change and raw
+   * toggle: results computed on an older version are never served for this one.
+   */
+  view?: { key: string; version: string; rowCount: number; newest: number | null; corrections: CorrectionsState };
 }
+
+// Data versions are unique for the life of the module (never reused, even after the caller clears
+// its caches), so a result kept from an older load can never match a newer one.
+let dataVersions = 0;
 
 /** Panels that read a dataset (text and anomaly panels do not). */
 export function isDataPanel(panel: Panel): panel is DataPanel {
@@ -155,9 +170,19 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
         fail((err as Error).message, [panel.id]);
         continue;
       }
+      const kept = opts.results?.get(dataset.name, ctx.version, sql.text);
+      if (kept) {
+        // A new object around the same rows: views that redraw when their result changes (charts
+        // report "drawn" only after drawing) treat a kept result like a fresh one.
+        cb.onPanel(panel.id, { status: 'ready', result: { ...kept }, sql: sql.text });
+        continue;
+      }
       try {
         const result = await engine.query(sql);
-        if (!stale()) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text });
+        if (stale()) return;
+        // Only a current run keeps results: a stale one may have read a view remade under it.
+        opts.results?.set(dataset.name, ctx.version, sql.text, result);
+        cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text });
       } catch (err) {
         // A cancelled run's engine fails every call in flight: that is not the panel's error.
         if (stale()) return;
@@ -174,7 +199,7 @@ async function loadDataset(
   link: (s: Source) => Promise<LinkedSource>,
   cb: RunCallbacks,
   opts: RunOptions,
-): Promise<DatasetContext | { error: string; reason: string }> {
+): Promise<(DatasetContext & { version: string }) | { error: string; reason: string }> {
   const failed = (error: string, reason: string, location?: string) => {
     cb.onDataset(dataset.name, { status: 'error', message: error, ...(location ? { location } : {}) });
     return { error, reason };
@@ -195,7 +220,7 @@ async function loadDataset(
     }
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections });
-    return { dataset, table, columns: new Set(cached.columns.map((c) => c.name)), period };
+    return { dataset, table, columns: new Set(cached.columns.map((c) => c.name)), period, version: view.version };
   }
   if (dataset.kind === 'table' && needed.length === 0) {
     return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
@@ -226,7 +251,7 @@ async function loadDataset(
     for (const [key, entry] of opts.cache ?? []) if (entry.table === rawTable) opts.cache?.delete(key);
     opts.cache?.set(cacheKey, loaded);
     cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections });
-    return { dataset, table, columns: new Set(columns.map((c) => c.name)), period };
+    return { dataset, table, columns: new Set(columns.map((c) => c.name)), period, version: view.version };
   } catch (err) {
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
@@ -262,7 +287,8 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   const count = applied.length === 0 ? loaded.rowCount : Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)))).rows[0]?.n ?? 0);
   const newestSql = newestTimestampQuery(base);
   const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
-  const view = { key, rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount } };
+  dataVersions += 1;
+  const view = { key, version: String(dataVersions), rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount } };
   loaded.view = view;
   loaded.newest = view.newest;
   return view;

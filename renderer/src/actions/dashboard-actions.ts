@@ -6,6 +6,7 @@ import { loadDashboard, serializeDashboard } from '../../../dashboards/document'
 import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
 import { isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
+import { ResultCache } from '../../../queries/result-cache';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import { applyView, decodeViewParam } from '../views';
@@ -144,6 +145,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       isStale: () => store().runId !== runId,
       refine: (panel) => refinementFor(panel, dashboard, explore),
       cache: datasetCache,
+      results: resultCache,
       raw: state.showRaw,
     },
   );
@@ -173,12 +175,16 @@ export async function cancelRun(deps: ActionDeps): Promise<void> {
 
 // Datasets in memory for the open file: a filter or drill click re-runs only panel queries.
 const datasetCache = new Map<string, LoadedDataset>();
+// Panel results on that data, per SQL: flipping back to a filter already seen asks the engine nothing.
+const resultCache = new ResultCache();
 // The corrections (and raw flag) the last checks ran with.
 let checkedCorrections = '';
 
 /** Forget what is in memory, so the next run reads the data again (Refresh, opening a file). */
 export function clearDatasetCache(): void {
   datasetCache.clear();
+  // Results are keyed by data version, so none could be served again; drop them to free the memory.
+  resultCache.clear();
 }
 
 const SHORT_REASONS: Record<HostErrorCode, string> = {

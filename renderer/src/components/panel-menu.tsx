@@ -1,7 +1,7 @@
 // The "⋯" menu in a panel's header: downloads of the panel as PNG, SVG or CSV. A WAI-ARIA menu
 // button: Enter, Space or ↓ open it on the first entry, ↑ on the last; arrows, Home and End move;
 // Esc or Tab close it and focus returns to the button.
-import { useEffect, useId, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import type * as echarts from 'echarts/core';
 import type { Dataset, Panel } from '../../../dashboards/schema';
 import { isDataPanel } from '../../../queries/dashboard-runner';
@@ -50,7 +50,7 @@ const ITEM_STYLE: CSSProperties = { textAlign: 'left', border: 'none', borderRad
 export function PanelMenu({ panel, dataset, state, getChart, refine }: PanelMenuProps) {
   const datasetState = useStore((s) => (dataset ? s.datasets[dataset.name] : undefined));
   const setNotice = useStore((s) => s.setNotice);
-  const [open, setOpen] = useState<{ top: number; right: number; focus: 'first' | 'last' } | null>(null);
+  const [open, setOpen] = useState<{ top: number; anchorTop: number; right: number; focus: 'first' | 'last' } | null>(null);
   const [busy, setBusy] = useState(false);
   const [pinning, setPinning] = useState<PinKind | null>(null);
   const viewingRevision = useStore((s) => s.viewing !== null);
@@ -63,18 +63,31 @@ export function PanelMenu({ panel, dataset, state, getChart, refine }: PanelMenu
     if (refocus) button.current?.focus();
   };
 
+  // A menu that would run off the bottom of the window opens above its button instead.
+  useLayoutEffect(() => {
+    if (!open || open.top !== open.anchorTop || !menu.current || !button.current) return;
+    const height = menu.current.getBoundingClientRect().height;
+    if (open.top + height <= window.innerHeight - 4) return;
+    const above = button.current.getBoundingClientRect().top - 4 - height;
+    if (above >= 4) setOpen({ ...open, top: above });
+  }, [open]);
+
   // Focus an entry when the menu opens; close it on a click elsewhere, on scroll or resize (it is
   // positioned once, from the button).
   useEffect(() => {
     if (!open) return;
     const items = menuItems(menu.current);
-    (open.focus === 'first' ? items[0] : items[items.length - 1])?.focus();
+    (open.focus === 'first' ? items[0] : items[items.length - 1])?.focus({ preventScroll: true });
     const onPointerDown = (e: PointerEvent) => {
       const target = e.target as Node;
       if (!menu.current?.contains(target) && !button.current?.contains(target)) setOpen(null);
     };
+    // Close only when the button really moved: a scroll event still queued from before the menu
+    // opened (the page scrolled the button into view, then it was clicked) must not close it.
     const onMove = (e: Event) => {
-      if (!(e.target instanceof Node && menu.current?.contains(e.target))) setOpen(null);
+      if (e.target instanceof Node && menu.current?.contains(e.target)) return;
+      const r = button.current?.getBoundingClientRect();
+      if (!r || Math.abs(r.bottom + 4 - open.anchorTop) > 1 || Math.abs(window.innerWidth - r.right - open.right) > 1) setOpen(null);
     };
     document.addEventListener('pointerdown', onPointerDown, true);
     window.addEventListener('scroll', onMove, true);
@@ -92,7 +105,7 @@ export function PanelMenu({ panel, dataset, state, getChart, refine }: PanelMenu
   const show = (focus: 'first' | 'last') => {
     const r = button.current?.getBoundingClientRect();
     if (!r) return;
-    setOpen({ top: r.bottom + 4, right: Math.max(4, window.innerWidth - r.right), focus });
+    setOpen({ top: r.bottom + 4, anchorTop: r.bottom + 4, right: Math.max(4, window.innerWidth - r.right), focus });
   };
 
   const run = async (action: ExportAction) => {
