@@ -1071,6 +1071,11 @@ function isTraversal(pathname: string): boolean {
 }
 
 // Key and credential files by name (hidden ones such as ~/.aws/credentials are refused as hidden).
+/** Whether a file name is a credential or key file, never read or copied as data. */
+export function isCredentialFileName(name: string): boolean {
+  return CREDENTIAL_FILE_RE.test(name);
+}
+
 const CREDENTIAL_FILE_RE = /^(credentials|credentials\.json|application_default_credentials\.json|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|authorized_keys|known_hosts|shadow|gshadow|passwd|.*\.(pem|key|p12|pfx|keystore|jks|kdbx|ppk|asc|gpg))$/i;
 
 function realpathOrResolve(p: string): string {

@@ -255,8 +255,24 @@ describe('shareDashboard with data', () => {
     const folder = await target();
     const error = await hostErrorOf(t.api.shareDashboard({ dashboardPath: t.file, targetDir: folder, withData: true, withHistory: false }));
     expect(error.code).toBe('accessDenied');
-    expect(error.message).toMatch(/^Data source "orders": .*credentials\.csv is in a hidden place \("\.aws"\) outside the dashboard's folder/);
+    expect(error.message).toMatch(/^Data source "orders": .*credentials\.csv is in a hidden place \("\.aws"\)\. Shares never copy such files/);
     await expect(stat(folder)).rejects.toThrow();
+  });
+
+  it('never copies hidden or key files from inside the dashboard\'s folder either', async () => {
+    for (const [rel, why] of [
+      ['data/.secrets/keys.csv', /in a hidden place \("\.secrets"\)/],
+      ['data/server.pem', /a credential or key file \("server\.pem"\)/],
+    ] as const) {
+      const t = await team([{ name: 'orders', kind: 'file', path: rel, format: 'csv' }]);
+      await mkdir(path.dirname(path.join(t.dir, rel)), { recursive: true });
+      await writeFile(path.join(t.dir, rel), `key,value\nsecret,${s3.secretAccessKey}\n`);
+      const folder = await target();
+      const error = await hostErrorOf(t.api.shareDashboard({ dashboardPath: t.file, targetDir: folder, withData: true, withHistory: false }));
+      expect(error.code, rel).toBe('accessDenied');
+      expect(error.message, rel).toMatch(why);
+      await expect(stat(folder), rel).rejects.toThrow();
+    }
   });
 });
 

@@ -28,7 +28,7 @@ import { HostError, type AccessKeys, type hostApiArgs, type SharedDashboard, typ
 import type { z } from 'zod';
 import type { Source } from '../../dashboards/schema';
 import { loadDashboard, MAX_DASHBOARD_BYTES, serializeDashboard } from '../../dashboards/document';
-import { displayUrl, explainS3Error, type S3ObjectRef } from './data-gateway';
+import { displayUrl, explainS3Error, isCredentialFileName, type S3ObjectRef } from './data-gateway';
 import { readHistory } from './history-store';
 import { createS3Client } from './s3-access';
 import { expandSource, FORMAT_EXTENSIONS, literalPrefix, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
@@ -294,16 +294,19 @@ async function checkLocalDataFile(absPath: string, realDashboardDir: string): Pr
     throw new HostError('notFound', `File not found: ${absPath}`);
   }
   if (!stat.isFile()) throw new HostError('notFound', `Not a regular file: ${absPath}`);
-  if (!isInside(real, realDashboardDir)) {
-    const parts = real.split(path.sep).filter(Boolean);
-    const hidden = parts.find((p) => p.startsWith('.'));
-    const system = process.platform !== 'win32' && ['proc', 'sys', 'dev'].includes(parts[0] ?? '');
-    if (hidden || system) {
-      throw new HostError(
-        'accessDenied',
-        `${absPath} is ${system ? 'a system file' : `in a hidden place ("${hidden}")`} outside the dashboard's folder. Shares never copy such files, since they often hold credentials; copy the data next to the dashboard if it belongs in the share.`,
-      );
-    }
+  // Hidden places (~/.aws, .ssh, .env, .git) and key files are never data: a share must not carry
+  // them to a colleague, even from inside the dashboard's folder (the gateway refuses them too).
+  const inside = isInside(real, realDashboardDir);
+  const parts = inside ? path.relative(realDashboardDir, real).split(path.sep) : real.split(path.sep).filter(Boolean);
+  const hidden = parts.find((p) => p.startsWith('.'));
+  const system = !inside && process.platform !== 'win32' && ['proc', 'sys', 'dev'].includes(parts[0] ?? '');
+  const keyFile = isCredentialFileName(path.basename(real));
+  if (hidden || system || keyFile) {
+    const what = system ? 'a system file' : hidden ? `in a hidden place ("${hidden}")` : `a credential or key file ("${path.basename(real)}")`;
+    throw new HostError(
+      'accessDenied',
+      `${absPath} is ${what}. Shares never copy such files, since they often hold credentials; copy the data next to the dashboard under another name if it belongs in the share.`,
+    );
   }
   return { real, size: stat.size };
 }
