@@ -50,6 +50,10 @@ module.exports = {
     dashboardFile('northstar.json', 'Northstar dashboard'),
     dashboardFile('dashboard.json', 'Northstar dashboard'),
   ],
+  // northstar://open?file=...#view=... links (Views > Copy link in the desktop app): macOS Info.plist
+  // URL types, the Linux .desktop x-scheme-handler, and the Windows registry via the app's own
+  // setAsDefaultProtocolClient. What a link may do is checked in electron/desktop.ts parseDeepLink.
+  protocols: [{ name: 'Northstar link', schemes: ['northstar'] }],
   electronFuses: {
     runAsNode: false,
     enableCookieEncryption: true,

@@ -4,12 +4,84 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
-import { HOST_COMMAND_IDS, type HostCommandId } from './api/host-api';
-import { buildMenuTemplate, launchRequestFromArgv, recentLabel, restoreWindowState, withDashboardExtension } from './desktop';
+import { HOST_COMMAND_IDS, HostEvent, MAX_LINK_VIEW_CHARS, type HostCommandId } from './api/host-api';
+import { buildMenuTemplate, isDeepLink, launchRequestFromArgv, launchRequestFromLink, parseDeepLink, recentLabel, restoreWindowState, withDashboardExtension } from './desktop';
 import { ensureWritableDemo, MAX_RECENT_DASHBOARDS, RecentDashboards, WindowStateFile } from './desktop-state';
 
 const DEV = { isPackaged: false };
 const PACKAGED = { isPackaged: true };
+
+describe('northstar:// links', () => {
+  const link = (file: string, fragment = '') => `northstar://open?file=${encodeURIComponent(file)}${fragment}`;
+  const VIEW = 'eyJpZCI6InNoYXJlZCJ9';
+
+  it('opens an absolute dashboard path, with spaces, unicode and "+" intact, and carries the view', () => {
+    const file = '/home/ana/Équipe finance/Q3 ventes + été ✦.dashboard.json';
+    expect(parseDeepLink(link(file, `#view=${VIEW}`), 'linux')).toEqual({ ok: true, path: file, view: VIEW });
+    expect(parseDeepLink(link('/Users/ana/看板.northstar.json'), 'darwin')).toEqual({ ok: true, path: '/Users/ana/看板.northstar.json' });
+    // An empty fragment is no view; the scheme and action compare case-insensitively, as in URLs.
+    expect(parseDeepLink(`NorthStar://OPEN?file=${encodeURIComponent('/d/x.dashboard.json')}#`, 'linux')).toEqual({ ok: true, path: '/d/x.dashboard.json' });
+    expect(parseDeepLink(link('C:\\Users\\Ana\\Ventes été.dashboard.json', `#view=${VIEW}`), 'win32')).toEqual({ ok: true, path: 'C:\\Users\\Ana\\Ventes été.dashboard.json', view: VIEW });
+    expect(parseDeepLink(link('C:/data/x.dashboard.json'), 'win32')).toEqual({ ok: true, path: 'C:\\data\\x.dashboard.json' });
+  });
+
+  it('refuses every other link with a message that says why', () => {
+    const refused = (l: string, platform: NodeJS.Platform = 'linux') => {
+      const r = parseDeepLink(l, platform);
+      expect(r.ok, l.slice(0, 80)).toBe(false);
+      return r.ok ? '' : r.message;
+    };
+    expect(refused('https://open?file=%2Fa.dashboard.json')).toMatch(/starts with "https:" instead of "northstar:"/);
+    expect(refused('northstar://run?file=%2Fa.dashboard.json')).toMatch(/northstar:\/\/open\?file=/);
+    expect(refused('northstar://open/extra?file=%2Fa.dashboard.json')).toMatch(/northstar:\/\/open\?file=/);
+    expect(refused('northstar://evil@open?file=%2Fa.dashboard.json')).toMatch(/northstar:\/\/open\?file=/);
+    expect(refused('northstar://open')).toMatch(/names no dashboard file/);
+    expect(refused('northstar://open?file=')).toMatch(/names no dashboard file/);
+    expect(refused('northstar://open?file=%2Fa.dashboard.json&file=%2Fb.dashboard.json')).toMatch(/more than one file/);
+    expect(refused('northstar://open?file=%2Fa.dashboard.json&sql=DROP')).toMatch(/unknown parameter "sql"/);
+    expect(refused(link('reports/a.dashboard.json'))).toMatch(/"reports\/a.dashboard.json" is not an absolute path/);
+    expect(refused(link('a.dashboard.json'), 'win32')).toMatch(/is not an absolute path \(such as C:/);
+    expect(refused(link('\\Users\\a.dashboard.json'), 'win32')).toMatch(/not an absolute path/);
+    expect(refused(link('\\\\evil-server\\share\\a.dashboard.json'), 'win32')).toMatch(/network path/);
+    expect(refused(link('/home/ana/../bob/a.dashboard.json'))).toMatch(/contains "\.\."/);
+    expect(refused(link('C:\\Users\\ana\\..\\bob\\a.dashboard.json'), 'win32')).toMatch(/contains "\.\."/);
+    expect(refused(link('/home/ana/.bashrc'))).toMatch(/"\.bashrc" is not a Northstar dashboard/);
+    expect(refused(link('/home/ana/orders.json'))).toMatch(/"orders.json" is not a Northstar dashboard/);
+    expect(refused(link('/home/ana/a\n.dashboard.json'))).toMatch(/control characters/);
+    expect(refused(link('/a.dashboard.json', '#token=x&view=abc'))).toMatch(/not a Northstar view/);
+    expect(refused(link('/a.dashboard.json', '#view=a+b'))).toMatch(/not a Northstar view/);
+    expect(refused(link('/a.dashboard.json', `#view=${'A'.repeat(MAX_LINK_VIEW_CHARS + 1)}`))).toMatch(new RegExp(`view is ${MAX_LINK_VIEW_CHARS + 1} characters long; at most ${MAX_LINK_VIEW_CHARS}`));
+    expect(refused(link('/a.dashboard.json', `#view=${'A'.repeat(1_000_000)}`))).toMatch(/links are at most/);
+    expect(refused('northstar://open?file=%E0%A4%A')).toMatch(/file path in it is damaged/);
+    expect(refused('northstar://open?file=%2Fa%E0.dashboard.json')).toMatch(/file path in it is damaged/);
+    // Every message reads as a dialog text about the link.
+    expect(refused('mailto:x@y')).toMatch(/^This Northstar link cannot be opened: /);
+  });
+
+  it('accepts a view right at the size limit, and every accepted link makes a valid host event', () => {
+    const big = 'A'.repeat(MAX_LINK_VIEW_CHARS);
+    const parsed = parseDeepLink(link('/a.dashboard.json', `#view=${big}`), 'linux');
+    expect(parsed).toEqual({ ok: true, path: '/a.dashboard.json', view: big });
+    if (parsed.ok) expect(HostEvent.safeParse({ kind: 'openFile', path: parsed.path, view: parsed.view }).success).toBe(true);
+    expect(HostEvent.safeParse({ kind: 'openFile', path: '/a.dashboard.json', view: `${big}A` }).success).toBe(false);
+    expect(HostEvent.safeParse({ kind: 'openFile', path: '/a.dashboard.json', view: 'a+b' }).success).toBe(false);
+  });
+
+  it('is recognised among launch arguments (Windows and Linux pass the link as one)', () => {
+    expect(isDeepLink('northstar://open')).toBe(true);
+    expect(isDeepLink('NORTHSTAR:x')).toBe(true);
+    expect(isDeepLink('northstar.dashboard.json')).toBe(false);
+    const file = '/srv/Équipe/ventes.dashboard.json';
+    const argv = ['/opt/Northstar/northstar', '--allow-file-access-from-files', link(file, `#view=${VIEW}`)];
+    expect(launchRequestFromArgv(argv, '/w', { isPackaged: true, platform: 'linux' })).toEqual({ kind: 'open', path: file, view: VIEW });
+    expect(launchRequestFromArgv(['/opt/Northstar/northstar', 'northstar://open?file=rel.dashboard.json'], '/w', { isPackaged: true, platform: 'linux' })).toEqual({
+      kind: 'badLink',
+      link: 'northstar://open?file=rel.dashboard.json',
+      message: 'This Northstar link cannot be opened: "rel.dashboard.json" is not an absolute path (such as /home/ana/sales.dashboard.json).',
+    });
+    expect(launchRequestFromLink(link(file), 'linux')).toEqual({ kind: 'open', path: file });
+  });
+});
 
 describe('the file a launch asks to open', () => {
   it('resolves a relative path against the directory of the launch, with spaces and unicode intact', () => {

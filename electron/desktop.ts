@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { HostCommandId, HostApi } from './api/host-api';
+import { MAX_LINK_VIEW_CHARS, type HostCommandId, type HostApi } from './api/host-api';
 
 /** The file names Northstar opens as dashboards. */
 export const DASHBOARD_FILE_PATTERN = /\.(northstar|dashboard)\.json$/i;
@@ -12,8 +12,9 @@ export const DASHBOARD_FILE_PATTERN = /\.(northstar|dashboard)\.json$/i;
 /** What the command line of a launch (first or second instance) asks for. */
 export type LaunchRequest =
   | { kind: 'none' }
-  | { kind: 'open'; path: string }
-  | { kind: 'notADashboard'; path: string; message: string };
+  | { kind: 'open'; path: string; view?: string }
+  | { kind: 'notADashboard'; path: string; message: string }
+  | { kind: 'badLink'; link: string; message: string };
 
 /**
  * The file a launch names, resolved against the launch's working directory. Flags (`-x`, `--x=y`,
@@ -22,7 +23,7 @@ export type LaunchRequest =
  * a file that is not named like a dashboard is refused with a message for the user.
  * In development argv[1] is the app folder, so positional arguments start one later.
  */
-export function launchRequestFromArgv(argv: readonly string[], cwd: string, opts: { isPackaged: boolean }): LaunchRequest {
+export function launchRequestFromArgv(argv: readonly string[], cwd: string, opts: { isPackaged: boolean; platform?: NodeJS.Platform }): LaunchRequest {
   const args = argv.slice(opts.isPackaged ? 1 : 2);
   let positional: string | undefined;
   for (let i = 0; i < args.length; i += 1) {
@@ -36,6 +37,8 @@ export function launchRequestFromArgv(argv: readonly string[], cwd: string, opts
     break;
   }
   if (positional === undefined) return { kind: 'none' };
+  // Windows and Linux hand a clicked northstar:// link to the app as an argument.
+  if (isDeepLink(positional)) return launchRequestFromLink(positional, opts.platform ?? process.platform);
   let file: string;
   if (/^file:\/\//i.test(positional)) {
     try {
@@ -53,6 +56,89 @@ export function launchRequestFromArgv(argv: readonly string[], cwd: string, opts
 /** The text of the error dialog for a file that is not a dashboard. */
 export function notADashboardMessage(file: string): string {
   return `"${path.basename(file)}" is not a Northstar dashboard. Northstar opens dashboard files named *.northstar.json or *.dashboard.json.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// northstar:// links
+//
+// `northstar://open?file=<absolute dashboard path>#view=<base64url view>` opens a dashboard and
+// shows a view of it. A link comes from anywhere (a chat, a web page), so it may only name a
+// dashboard file: opening one runs nothing by itself (its SQL waits for trust, its sources for
+// approval), and everything else about a link is refused with a message saying why.
+
+/** The URL scheme of Northstar links, registered with the OS. */
+export const DEEP_LINK_SCHEME = 'northstar';
+/** Longest link accepted: the view plus room for a long path. */
+const MAX_LINK_CHARS = MAX_LINK_VIEW_CHARS + 8192;
+const MAX_PATH_CHARS = 4096;
+
+/** Whether a launch argument or an `open-url` URL is a Northstar link (scheme compared case-insensitively, as URLs do). */
+export function isDeepLink(arg: string): boolean {
+  return arg.toLowerCase().startsWith(`${DEEP_LINK_SCHEME}:`);
+}
+
+/** What a northstar:// link asks for: a dashboard to open and maybe a view, or why it is refused. */
+export type DeepLink = { ok: true; path: string; view?: string } | { ok: false; message: string };
+
+/**
+ * Parse and check a northstar:// link. `platform` decides what an absolute path is (a drive path
+ * on Windows, `/...` elsewhere). Refused: another scheme or action, a relative path, `..`
+ * segments, Windows network (UNC) paths, files not named like a dashboard, unknown or repeated
+ * parameters, a fragment other than `view=<base64url>`, and a view over MAX_LINK_VIEW_CHARS.
+ */
+export function parseDeepLink(link: string, platform: NodeJS.Platform = process.platform): DeepLink {
+  const refuse = (why: string): DeepLink => ({ ok: false, message: `This Northstar link cannot be opened: ${why}` });
+  if (link.length > MAX_LINK_CHARS) return refuse(`it is ${link.length} characters long; links are at most ${MAX_LINK_CHARS}.`);
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return refuse('it is not a valid link.');
+  }
+  if (url.protocol !== `${DEEP_LINK_SCHEME}:`) return refuse(`it starts with "${url.protocol}" instead of "${DEEP_LINK_SCHEME}:".`);
+  if (url.host.toLowerCase() !== 'open' || (url.pathname !== '' && url.pathname !== '/') || url.username || url.password) {
+    return refuse(`Northstar links look like ${DEEP_LINK_SCHEME}://open?file=<dashboard path>, and this one does not.`);
+  }
+  const keys = [...url.searchParams.keys()];
+  const unknown = keys.find((k) => k !== 'file');
+  if (unknown !== undefined) return refuse(`it has an unknown parameter "${unknown.slice(0, 40)}" (only "file" is allowed).`);
+  const files = url.searchParams.getAll('file');
+  if (files.length === 0 || !files[0]) return refuse('it names no dashboard file (file=...).');
+  if (files.length > 1) return refuse('it names more than one file.');
+  const checked = checkLinkedFile(files[0], platform);
+  if (!checked.ok) return refuse(checked.message);
+
+  const fragment = url.hash.replace(/^#/, '');
+  if (fragment === '') return { ok: true, path: checked.path };
+  const view = /^view=([A-Za-z0-9_-]+)$/.exec(fragment)?.[1];
+  if (!view) return refuse('the part after "#" is not a Northstar view (#view=...).');
+  if (view.length > MAX_LINK_VIEW_CHARS) return refuse(`its view is ${view.length} characters long; at most ${MAX_LINK_VIEW_CHARS} are accepted.`);
+  return { ok: true, path: checked.path, view };
+}
+
+function checkLinkedFile(file: string, platform: NodeJS.Platform): { ok: true; path: string } | { ok: false; message: string } {
+  const win = platform === 'win32';
+  const p = win ? path.win32 : path.posix;
+  const shown = file.length > 200 ? `${file.slice(0, 200)}…` : file;
+  if (file.length > MAX_PATH_CHARS) return { ok: false, message: `the file path is longer than ${MAX_PATH_CHARS} characters.` };
+  if (/[\u0000-\u001f]/.test(file)) return { ok: false, message: 'the file path contains control characters.' };
+  // URLSearchParams turns broken %-escapes into U+FFFD: that is not the path the link meant.
+  if (file.includes('\uFFFD')) return { ok: false, message: 'the file path in it is damaged (invalid %-escapes).' };
+  // Opening \\server\share from a link would make Windows contact that server (and offer it the user's credentials).
+  if (win && /^[\\/]{2}/.test(file)) return { ok: false, message: `"${shown}" is a network path; links may only open files on this computer.` };
+  const absolute = win ? /^[A-Za-z]:[\\/]/.test(file) : p.isAbsolute(file);
+  if (!absolute) return { ok: false, message: `"${shown}" is not an absolute path${win ? ' (such as C:\\Users\\ana\\sales.dashboard.json)' : ' (such as /home/ana/sales.dashboard.json)'}.` };
+  if (file.split(win ? /[\\/]/ : '/').includes('..')) return { ok: false, message: `"${shown}" contains "..": links must name the file directly.` };
+  const normal = p.normalize(file);
+  if (!DASHBOARD_FILE_PATTERN.test(normal)) return { ok: false, message: notADashboardMessage(normal) };
+  return { ok: true, path: normal };
+}
+
+/** A launch request for a link: open its dashboard (and view), or a refusal to show. */
+export function launchRequestFromLink(link: string, platform: NodeJS.Platform = process.platform): LaunchRequest {
+  const parsed = parseDeepLink(link, platform);
+  if (!parsed.ok) return { kind: 'badLink', link, message: parsed.message };
+  return parsed.view === undefined ? { kind: 'open', path: parsed.path } : { kind: 'open', path: parsed.path, view: parsed.view };
 }
 
 /** `name.dashboard.json` for a path the user typed in a save dialog without our extension. */

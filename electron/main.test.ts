@@ -54,6 +54,8 @@ const h = vi.hoisted(() => {
       getVersion: () => '1.2.3-test',
       getPath: (_name: string) => '/tmp',
       requestSingleInstanceLock: vi.fn(() => opts.lock),
+      isDefaultProtocolClient: vi.fn((_scheme: string) => false),
+      setAsDefaultProtocolClient: vi.fn((_scheme: string) => true),
       enableSandbox: vi.fn(),
       quit: vi.fn(),
       exit: vi.fn(),
@@ -561,6 +563,68 @@ describe('main process: desktop integration', () => {
     await vi.waitFor(() => expect(fake.windows).toHaveLength(1));
     await expect(invoke('openDashboard', [{}], fromWindow(fake.windows[0]!))).resolves.toMatchObject({ ok: true, value: { path: file } });
     await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(home, 'recent-dashboards.json'), 'utf8'))).toEqual({ version: 1, paths: [file] }));
+  });
+
+  describe('northstar:// links', () => {
+    const VIEW = 'eyJpZCI6InNoYXJlZCJ9';
+    const link = (file: string, fragment = `#view=${VIEW}`) => `northstar://open?file=${encodeURIComponent(file)}${fragment}`;
+
+    it('registers the scheme with the OS when packaged, and never from a development run', async () => {
+      await startMain({ isPackaged: true, argv: ['/opt/Northstar/northstar'] });
+      expect(fake.app.setAsDefaultProtocolClient).toHaveBeenCalledWith('northstar');
+      await startMain();
+      expect(fake.app.setAsDefaultProtocolClient).not.toHaveBeenCalled();
+    });
+
+    it('macOS open-url: sends the dashboard and its view to the running window', async () => {
+      const win = await startMain();
+      win!.webContents.emit('did-finish-load');
+      const file = path.join(home, 'Équipe été + 2026.dashboard.json');
+      const event = { preventDefault: vi.fn() };
+      fake.app.emit('open-url', event, link(file));
+      expect(event.preventDefault).toHaveBeenCalled();
+      expect(events(win!)).toEqual([{ kind: 'openFile', path: file, view: VIEW }]);
+    });
+
+    it('macOS open-url at launch (before ready): opens that dashboard first, then sends its view once the page has loaded', async () => {
+      const file = path.join(home, 'linked.dashboard.json');
+      await writeFile(file, '{"type":"northstar.dashboard"}\n');
+      await loadMain();
+      fake.app.emit('open-url', { preventDefault: vi.fn() }, link(file));
+      fake.markReady();
+      await vi.waitFor(() => expect(fake.windows).toHaveLength(1));
+      const win = fake.windows[0]!;
+      await expect(invoke('openDashboard', [{}], fromWindow(win))).resolves.toMatchObject({ ok: true, value: { path: file } });
+      expect(events(win)).toEqual([]);
+      win.webContents.emit('did-finish-load');
+      expect(events(win)).toEqual([{ kind: 'openFile', path: file, view: VIEW }]);
+    });
+
+    it('Windows/Linux: a link in a second launch’s arguments reaches the running window; one at first launch opens its dashboard', async () => {
+      const file = path.join(home, 'ventes.northstar.json');
+      await writeFile(file, '{"type":"northstar.dashboard"}\n');
+      const win = await startMain({ argv: ['/usr/bin/electron', APP_ROOT, link(file)] });
+      await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toMatchObject({ ok: true, value: { path: file } });
+      win!.webContents.emit('did-finish-load');
+      expect(events(win!)).toEqual([{ kind: 'openFile', path: file, view: VIEW }]);
+      const other = path.join(home, 'autre été.dashboard.json');
+      fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, '--allow-file-access-from-files', link(other, '')], '/somewhere');
+      expect(events(win!).at(-1)).toEqual({ kind: 'openFile', path: other });
+      expect(win!.focus).toHaveBeenCalled();
+    });
+
+    it('refuses a bad link with a dialog that says why, and opens nothing', async () => {
+      const win = await startMain();
+      win!.webContents.emit('did-finish-load');
+      fake.app.emit('open-url', { preventDefault: vi.fn() }, 'northstar://open?file=..%2F..%2Fetc%2Fpasswd');
+      fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, link(path.join(home, 'notes.txt'))], '/');
+      expect(events(win!)).toEqual([]);
+      const details = (fake.module.dialog.showMessageBox as ReturnType<typeof vi.fn>).mock.calls.map((c) => c[1] as { message: string; detail: string });
+      expect(details).toEqual([
+        expect.objectContaining({ message: 'This link cannot be opened', detail: 'This Northstar link cannot be opened: "../../etc/passwd" is not an absolute path (such as /home/ana/sales.dashboard.json).' }),
+        expect.objectContaining({ message: 'This link cannot be opened', detail: expect.stringContaining('"notes.txt" is not a Northstar dashboard') }),
+      ]);
+    });
   });
 
   it('packaged, opens a writable copy of the demo in the Northstar home (the bundled one is read-only in the asar)', async () => {

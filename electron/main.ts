@@ -21,7 +21,9 @@ import {
 } from './window-security';
 import {
   buildMenuTemplate,
+  DEEP_LINK_SCHEME,
   launchRequestFromArgv,
+  launchRequestFromLink,
   reportingOpenedDashboards,
   restoreWindowState,
   withDashboardExtension,
@@ -39,8 +41,9 @@ const WINDOW_SIZING = { width: 1360, height: 880, minWidth: 800, minHeight: 560 
 
 let mainWindow: BrowserWindow | null = null;
 let gateway: DataGateway | null = null;
-// A file the OS asked us to open before the window existed (macOS open-file at launch).
-let pendingOpen: string | null = null;
+// A file or link the OS handed over before start() read the launch (macOS open-file/open-url at launch).
+let pendingLaunch: LaunchRequest | null = null;
+let launchRead = false;
 // Events for a window whose page has not loaded yet: sent once it has.
 let pageLoaded = false;
 const queuedEvents: HostEvent[] = [];
@@ -65,13 +68,20 @@ if (!app.requestSingleInstanceLock()) {
     }
     handleLaunchRequest(launchRequestFromArgv(argv, workingDirectory, { isPackaged: app.isPackaged }));
   });
-  // macOS delivers double-clicked files (and files dropped on the Dock icon) as events, also
-  // before `ready`: register at once.
+  // macOS delivers double-clicked files (and files dropped on the Dock icon) and clicked
+  // northstar:// links as events, also before `ready`: register at once.
   app.on('open-file', (event, file) => {
     event.preventDefault();
-    if (!mainWindow) pendingOpen = file;
-    else handleLaunchRequest({ kind: 'open', path: file });
+    handleOsRequest({ kind: 'open', path: file });
   });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    handleOsRequest(launchRequestFromLink(url));
+  });
+  // Windows and Linux start the app (or a second instance, see above) with the link as an
+  // argument. Only the installed app registers itself: a development run must not take the
+  // scheme over from it.
+  if (app.isPackaged && !app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', (event) => {
@@ -101,9 +111,10 @@ async function start(): Promise<void> {
   gateway.allowOrigin(APP_ORIGIN);
   const csp = buildContentSecurityPolicy(gateway.origin);
 
-  const launch = launchRequestFromArgv(process.argv, process.cwd(), { isPackaged: app.isPackaged });
-  const firstFile = pendingOpen ?? (launch.kind === 'open' ? launch.path : null);
-  pendingOpen = null;
+  const launch = pendingLaunch ?? launchRequestFromArgv(process.argv, process.cwd(), { isPackaged: app.isPackaged });
+  const firstFile = launch.kind === 'open' ? launch.path : null;
+  pendingLaunch = null;
+  launchRead = true;
 
   // Packaged, the bundled demo is read-only inside the asar: open a writable copy in the home.
   const demo = app.isPackaged ? await ensureWritableDemo(DEMO_DASHBOARD_PATH, path.join(home, 'examples')) : DEMO_DASHBOARD_PATH;
@@ -131,7 +142,14 @@ async function start(): Promise<void> {
   registerHostIpc(ipcMain, reported, () => mainWindow);
   await updateMenu();
   mainWindow = createWindow(await initialWindowState());
-  if (launch.kind === 'notADashboard') showNotADashboard(launch.message);
+  // The renderer opens firstFile by itself; a link's view comes after it as an event (queued until the page has loaded).
+  if (launch.kind !== 'open' || launch.view !== undefined) handleLaunchRequest(launch);
+}
+
+/** A file or link from the OS: remembered for start() until it has read the launch, else handled at once. */
+function handleOsRequest(request: LaunchRequest): void {
+  if (launchRead) handleLaunchRequest(request);
+  else pendingLaunch = request;
 }
 
 function createWindow(state: WindowState): BrowserWindow {
@@ -187,12 +205,13 @@ function sendHostEvent(event: HostEvent): void {
 }
 
 function handleLaunchRequest(request: LaunchRequest): void {
-  if (request.kind === 'open') sendHostEvent({ kind: 'openFile', path: request.path });
-  else if (request.kind === 'notADashboard') showNotADashboard(request.message);
+  if (request.kind === 'open') sendHostEvent(request.view === undefined ? { kind: 'openFile', path: request.path } : { kind: 'openFile', path: request.path, view: request.view });
+  else if (request.kind === 'notADashboard') showRefusal('Not a dashboard', 'This file cannot be opened', request.message);
+  else if (request.kind === 'badLink') showRefusal('Not a Northstar link', 'This link cannot be opened', request.message);
 }
 
-function showNotADashboard(message: string): void {
-  const options = { type: 'error' as const, title: 'Not a dashboard', message: 'This file cannot be opened', detail: message, buttons: ['OK'] };
+function showRefusal(title: string, message: string, detail: string): void {
+  const options = { type: 'error' as const, title, message, detail, buttons: ['OK'] };
   const win = mainWindow;
   void (win && !win.isDestroyed() ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
 }

@@ -16,8 +16,17 @@ for (const method of hostMethods) {
 
 contextBridge.exposeInMainWorld(HOST_API_GLOBAL, Object.freeze(api));
 
+// Events sent before the page has subscribed (main sends a first launch's link view right after the
+// page loads, possibly before React has mounted) are held for the first subscriber instead of lost.
+const MAX_HELD_EVENTS = 20;
+let held: HostEvent[] | null = [];
+ipcRenderer.on(HOST_EVENT_CHANNEL, (_ipcEvent: IpcRendererEvent, payload: unknown) => {
+  const parsed = HostEvent.safeParse(payload);
+  if (held && parsed.success && held.length < MAX_HELD_EVENTS) held.push(parsed.data);
+});
+
 const events = {
-  /** Call `listener` with every valid host event (menu commands, files to open); returns an unsubscribe function. */
+  /** Call `listener` with every valid host event (menu commands, files to open); returns an unsubscribe function. The first subscriber also gets the events that arrived before it. */
   subscribe(listener: (event: HostEvent) => void): () => void {
     if (typeof listener !== 'function') throw new TypeError('subscribe needs a function');
     const onEvent = (_ipcEvent: IpcRendererEvent, payload: unknown) => {
@@ -26,6 +35,9 @@ const events = {
       if (parsed.success) listener(parsed.data);
     };
     ipcRenderer.on(HOST_EVENT_CHANNEL, onEvent);
+    const early = held ?? [];
+    held = null;
+    for (const event of early) listener(event);
     return () => void ipcRenderer.removeListener(HOST_EVENT_CHANNEL, onEvent);
   },
 };

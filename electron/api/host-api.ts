@@ -22,6 +22,8 @@ export interface AppInfo {
   gatewayOrigin: string;
   /** Where keys typed for S3 sources are kept, in the user's words (encrypted by the OS keychain, or memory only and why). */
   credentialStorage?: string;
+  /** Overrides the renderer's memory budget for one dataset load, in bytes (tests of scan mode); absent = the app's default. */
+  memoryBudgetBytes?: number;
 }
 
 export interface OpenedDashboard {
@@ -464,14 +466,25 @@ export const HOST_COMMAND_IDS = [
 ] as const;
 export type HostCommandId = (typeof HOST_COMMAND_IDS)[number];
 
+/** The longest view a northstar:// link may carry (characters of its base64url `#view=` payload). */
+export const MAX_LINK_VIEW_CHARS = 16_384;
+
 /**
  * Events the host pushes to the renderer (Electron only: main -> preload -> page), validated on
  * arrival like calls are on the way in. `openFile`: a dashboard given on a second launch, by the
- * OS (macOS open-file) or from File > Open Recent; `command`: a native menu item.
+ * OS (macOS open-file), a northstar:// link (with the link's view) or from File > Open Recent;
+ * `command`: a native menu item.
  */
 export const HostEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('command'), id: z.enum(HOST_COMMAND_IDS) }).strict(),
-  z.object({ kind: z.literal('openFile'), path: z.string().min(1).max(4096) }).strict(),
+  z
+    .object({
+      kind: z.literal('openFile'),
+      path: z.string().min(1).max(4096),
+      // From a northstar:// link: the view to show once the file is open (the base64url payload of `#view=`).
+      view: z.string().min(1).max(MAX_LINK_VIEW_CHARS).regex(/^[A-Za-z0-9_-]+$/).optional(),
+    })
+    .strict(),
 ]);
 export type HostEvent = z.infer<typeof HostEvent>;
 /** The one IPC channel host events travel on, main to renderer. */

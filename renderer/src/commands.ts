@@ -10,7 +10,8 @@ import {
 } from '../../dashboards/schema';
 import { loadDashboard, serializeDashboard } from '../../dashboards/document';
 import { HOST_EVENTS_GLOBAL, HostError, HostEvent } from '../../electron/api/host-api';
-import { clearDatasetCache, moveInHistory, openDashboard, runDashboard, saveDashboard, editFilters, type ActionDeps } from './actions/dashboard-actions';
+import { clearDatasetCache, moveInHistory, openDashboard, runDashboard, saveDashboard, editFilters, showView, type ActionDeps } from './actions/dashboard-actions';
+import { decodeViewParam } from './views';
 import { addPanel, type NewPanelKind } from './actions/panel-actions';
 import { selectDirty, type Store } from './store';
 import { requestSave, saveDraftAs, useInstantUi } from './components/instant-dashboard';
@@ -273,8 +274,31 @@ export function listenToHostEvents(deps: ActionDeps): () => void {
     if (!parsed.success) return;
     const event = parsed.data;
     if (event.kind === 'command') void runCommand(deps, event.id);
-    else if (confirmDiscard(deps.store.getState())) void openDashboard(deps, event.path);
+    else void openFromHost(deps, event.path, event.view);
   });
+}
+
+/**
+ * Open a file the host hands over; a northstar:// link also carries a view, shown once the file
+ * is open. A link to the dashboard already open only switches the view (undoable), so unsaved
+ * edits need no discarding. The view's filters run like any filter: SQL still waits for trust.
+ */
+export async function openFromHost(deps: ActionDeps, path: string, view?: string): Promise<void> {
+  const linked = view === undefined ? null : decodeViewParam(`#view=${view}`);
+  const store = () => deps.store.getState();
+  const alreadyOpen = store().path === path && store().dashboard !== null;
+  if (!(linked && alreadyOpen)) {
+    if (!confirmDiscard(store())) return;
+    await openDashboard(deps, path);
+    if (store().openError || !store().dashboard) return;
+  }
+  if (view !== undefined && !linked) {
+    store().setNotice({ tone: 'error', text: 'The link’s view could not be read (it is damaged or from another version); showing the dashboard as saved.' });
+    return;
+  }
+  if (!linked) return;
+  await showView(deps, linked);
+  store().setNotice({ tone: 'info', text: `Showing the shared view "${linked.name}".` });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Saved views and shareable links: an exploration (period, filters, click filter, drill paths)
 // captured as a `View` of the dashboard file, applied back, or carried in a URL fragment.
 import { View as ViewSchema, type DashboardFile, type View } from '../../dashboards/schema';
+import { MAX_LINK_VIEW_CHARS } from '../../electron/api/host-api';
 import type { Exploration } from './explore';
 
 /** The current exploration as a view. */
@@ -61,4 +62,15 @@ export function decodeViewParam(hash: string): View | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The desktop app's link to a dashboard file showing a view: `northstar://open?file=<path>#view=...`
+ * (`viewParam` as made by encodeViewParam). Null when the view is too long for a link (the
+ * desktop app refuses those: electron/desktop.ts parseDeepLink).
+ */
+export function desktopViewLink(dashboardPath: string, viewParam: string): string | null {
+  if (!viewParam.startsWith(PREFIX) || viewParam.length - PREFIX.length > MAX_LINK_VIEW_CHARS) return null;
+  // encodeURIComponent escapes "+" too, which a query string would otherwise read as a space.
+  return `northstar://open?file=${encodeURIComponent(dashboardPath)}#${viewParam}`;
 }

@@ -4,11 +4,12 @@ import { useEffect, useRef, useState } from 'react';
 import { showView, type ActionDeps } from '../actions/dashboard-actions';
 import { linkWithFragment } from '../host';
 import { useStore } from '../store';
-import { captureView, encodeViewParam, freshViewId } from '../views';
+import { captureView, desktopViewLink, encodeViewParam, freshViewId } from '../views';
 
 export function ViewsMenu({ deps }: { deps: ActionDeps }) {
   const dashboard = useStore((s) => s.dashboard);
   const explore = useStore((s) => s.explore);
+  const dashboardPath = useStore((s) => s.path);
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [link, setLink] = useState<string | null>(null);
@@ -35,10 +36,27 @@ export function ViewsMenu({ deps }: { deps: ActionDeps }) {
   };
   const copyLink = async () => {
     const view = captureView('shared', name.trim() || 'Shared view', dashboard, explore);
-    const url = linkWithFragment(encodeViewParam(view));
-    if (!url) {
-      setLink('Links work in the browser app; in the desktop app, save the view by name instead.');
-      return;
+    const param = encodeViewParam(view);
+    let desktop = false;
+    try {
+      desktop = (await deps.host.getAppInfo()).host === 'electron';
+    } catch {
+      // Unknown host: fall back to the browser link, which says when it cannot be made.
+    }
+    let url: string | null;
+    if (desktop) {
+      // The desktop link names the file itself: it opens on this computer (or one with the same path).
+      url = dashboardPath ? desktopViewLink(dashboardPath, param) : null;
+      if (!url) {
+        setLink(dashboardPath ? 'This view is too large for a link; save it by name instead.' : 'Save the dashboard to a file first: the link opens that file.');
+        return;
+      }
+    } else {
+      url = linkWithFragment(param);
+      if (!url) {
+        setLink('This page has no link of its own; save the view by name instead.');
+        return;
+      }
     }
     setLink(url);
     try {
