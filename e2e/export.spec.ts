@@ -177,6 +177,7 @@ test('"Save as PNG…" saves the whole dashboard as one image, charts drawn, con
     const app = document.querySelector<HTMLElement>('.app');
     return { width: app?.scrollWidth ?? 0, height: app?.scrollHeight ?? 0 };
   });
+  await dashboard.openShareExport();
   const file = await exports.saveDownload(() => page.getByRole('button', { name: 'Save as PNG…' }).click());
   expect(file.fileName).toBe('customer-kpis.png');
   const size = pngSize(file.bytes);

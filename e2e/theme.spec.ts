@@ -52,6 +52,7 @@ test('dark when the OS prefers dark, with dark charts; a manual override is reme
   expect(await page.locator('[data-panel-id="kpi_revenue"] .kpi-value').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(228, 231, 238)');
 
   // Override to light: applied at once, and remembered over a reload though the OS still says dark.
+  await dashboard.openShareExport();
   await page.getByLabel('Theme').selectOption('light');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await page.reload();
@@ -60,6 +61,7 @@ test('dark when the OS prefers dark, with dark charts; a manual override is reme
   const light = await page.screenshot({ path: 'e2e/artifacts/theme-light-override.png' });
   expect(await luminanceAt(page, 3, 300, light)).toBeGreaterThan(0.8);
   // Back to following the system.
+  await dashboard.openShareExport();
   await page.getByLabel('Theme').selectOption('system');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });

@@ -12,6 +12,11 @@ export class DashboardPage {
     await this.page.goto(this.host.url);
   }
 
+  /** Open the top bar's "Share & export" menu (Share…, Print / Save as PDF…, Save as PNG…, Theme). */
+  async openShareExport(): Promise<void> {
+    await openShareExportMenu(this.page);
+  }
+
   /** Wait until every panel of run `minRun` (or later) is drawn. */
   async waitUntilDrawn(minRun = 1): Promise<void> {
     await expect
@@ -171,4 +176,11 @@ export class DashboardPage {
   async menuTitle(menu: Locator): Promise<string> {
     return (await menu.getAttribute('aria-label')) ?? '';
   }
+}
+
+/** Open the "Share & export" menu unless it is open already. */
+export async function openShareExportMenu(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Share & export ▾' });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await expect(page.getByLabel('Share and export')).toBeVisible();
 }

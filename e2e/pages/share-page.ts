@@ -1,5 +1,6 @@
 // Page object for sharing and printing: the "Share…" dialog and "Print / Save as PDF…".
 import { expect, type Locator, type Page } from '@playwright/test';
+import { openShareExportMenu } from './dashboard-page';
 
 export class SharePage {
   constructor(readonly page: Page) {}
@@ -9,6 +10,7 @@ export class SharePage {
   }
 
   async open(): Promise<Locator> {
+    await openShareExportMenu(this.page);
     await this.page.getByRole('button', { name: 'Share…' }).click();
     const dialog = this.dialog();
     await expect(dialog).toBeVisible();
@@ -54,6 +56,7 @@ export class SharePage {
         w.__prints += 1;
       };
     });
+    await openShareExportMenu(this.page);
     await this.printButton().click();
     return this.page.evaluate(() => (window as unknown as { __prints: number }).__prints);
   }

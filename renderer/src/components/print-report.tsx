@@ -11,7 +11,8 @@ import { formatTimestamp } from '../format';
 import { useStore } from '../store';
 import '../print.css';
 
-export function PrintReportButton() {
+/** The print time and document title for every print (also Ctrl+P): mounted once, always. */
+export function PrintStamp() {
   const title = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.title ?? null);
   const [printedAt, setPrintedAt] = useState(() => Date.now());
 
@@ -39,19 +40,28 @@ export function PrintReportButton() {
     };
   }, [title]);
 
+  // Outside the top bar (hidden in print), placed at the top right of the first page by print.css.
+  return createPortal(
+    <div className="print-only print-stamp" data-testid="print-stamp">
+      Printed {formatTimestamp(printedAt, true)} UTC
+    </div>,
+    document.body,
+  );
+}
+
+/** "Print / Save as PDF…": the browser's (or Electron's) print dialog, which also saves PDFs. */
+export function PrintReportButton({ onDone }: { onDone?: () => void }) {
   return (
-    <>
-      <button type="button" onClick={() => window.print()} title="Print the dashboard, or save it as a PDF from the print dialog">
-        Print / Save as PDF…
-      </button>
-      {/* Outside the top bar (hidden in print), placed at the top right of the first page by print.css. */}
-      {createPortal(
-        <div className="print-only print-stamp" data-testid="print-stamp">
-          Printed {formatTimestamp(printedAt, true)} UTC
-        </div>,
-        document.body,
-      )}
-    </>
+    <button
+      type="button"
+      onClick={() => {
+        onDone?.();
+        window.print();
+      }}
+      title="Print the dashboard, or save it as a PDF from the print dialog"
+    >
+      Print / Save as PDF…
+    </button>
   );
 }
 
@@ -70,9 +80,10 @@ export async function saveReportPng(): Promise<void> {
 }
 
 /** "Save as PNG…": the dashboard as one image, as the printed report shows it. */
-export function ReportPngButton() {
+export function ReportPngButton({ onDone }: { onDone?: () => void }) {
   const [busy, setBusy] = useState(false);
   const save = async () => {
+    onDone?.();
     setBusy(true);
     try {
       await saveReportPng();
