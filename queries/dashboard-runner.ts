@@ -6,7 +6,7 @@ import { EngineError } from './engine/engine';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
-import { Sql, createSourceView, createTableAs, ident, selectAll, userSelect } from './sql';
+import { Sql, createSourceView, createTableAs, createViewAs, dropRelation, ident, parquetSizeEstimate, relationKind, selectAll, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
 export interface QueryEngine {
@@ -34,9 +34,29 @@ export class SourceUnavailable extends Error {
 
 export type DatasetRunState =
   | { status: 'loading'; location?: string }
-  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null; corrections?: CorrectionsState }
+  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null; corrections?: CorrectionsState; scan?: ScanMode }
   | { status: 'needsTrust' }
   | { status: 'error'; message: string; location?: string };
+
+/**
+ * A dataset too large to load: its raw relation is a view over the source, so every query reads the
+ * Parquet (through the data gateway, whose disk cache holds it) instead of memory.
+ */
+export interface ScanMode {
+  /** The memory a load would need, estimated from the Parquet footers (uncompressed column chunks). */
+  estimateBytes: number;
+  /** The budget it is above (`RunOptions.memoryBudgetBytes`). */
+  budgetBytes: number;
+}
+
+/**
+ * The app's memory budget for one dataset load. DuckDB-WASM 1.28.0 is wasm32: its whole heap lives
+ * in a 4 GiB address space, shared by the loaded tables, query intermediates (a GROUP BY or the
+ * dedupe correction can briefly need as much again) and the engine itself. A load estimated above
+ * 2 GiB (about half of it, leaving the rest for queries) is read from disk instead of risking an
+ * out-of-memory crash mid-load.
+ */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
 
 /** What the corrected view of a dataset applies: rowCount above counts its rows, rawRowCount the loaded ones. */
 export interface CorrectionsState {
@@ -84,6 +104,11 @@ export interface RunOptions {
    * The caller owns it and clears it with `cache`.
    */
   results?: ResultCache;
+  /**
+   * Table datasets over Parquet whose estimated size is above this many bytes are not loaded but read
+   * from disk on every query (scan mode, see `ScanMode`). Without it every dataset is loaded.
+   */
+  memoryBudgetBytes?: number;
 }
 
 /** A dataset loaded into memory by an earlier run. */
@@ -94,6 +119,8 @@ export interface LoadedDataset {
   newest: number | null;
   /** The engine table it is in (one cache entry per table: a newer load replaces the table). */
   table?: string;
+  /** Not in memory: `table` is a view that reads the source on every query. */
+  scan?: ScanMode;
   /**
    * The corrected view now in the engine, and what it holds (its key: the corrections and raw flag).
    * `version` is new every time the view is made, which is every load, corrections change and raw
@@ -208,7 +235,8 @@ async function loadDataset(
   const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
-  const cacheKey = JSON.stringify([dataset, needed]);
+  // The budget decides table or view, so a dataset loaded under another budget is loaded again.
+  const cacheKey = JSON.stringify([dataset, needed, opts.memoryBudgetBytes ?? null]);
   const cached = opts.cache?.get(cacheKey);
   if (cached) {
     // The data is in memory; corrections may have changed since, so the view may need re-making.
@@ -219,16 +247,19 @@ async function loadDataset(
       return failed(describeEngineError(err, dataset.name, cached.location), 'corrections failed', cached.location);
     }
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
-    cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections });
+    cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections, ...(cached.scan ? { scan: cached.scan } : {}) });
     return { dataset, table, columns: new Set(cached.columns.map((c) => c.name)), period, version: view.version };
   }
   if (dataset.kind === 'table' && needed.length === 0) {
     return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
   }
   const locations: string[] = [];
+  const linked: LinkedSource[] = [];
   for (const source of needed) {
     try {
-      locations.push((await link(source)).location);
+      const found = await link(source);
+      linked.push(found);
+      locations.push(found.location);
     } catch (err) {
       // A SQL dataset may not need every source: DuckDB says so if it does.
       if (dataset.kind === 'sql') continue;
@@ -239,23 +270,48 @@ async function loadDataset(
   cb.onDataset(dataset.name, { status: 'loading', location });
   try {
     const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
-    await engine.exec(createTableAs(rawTable, select));
+    const scan = dataset.kind === 'table' && needed[0]?.format === 'parquet' ? await scanMode(engine, linked[0]?.urls ?? [], opts.memoryBudgetBytes) : null;
+    // A name is a table or a view, and DuckDB replaces neither by the other: drop an earlier load of the other kind.
+    const existing = String((await engine.query(relationKind(rawTable))).rows[0]?.kind ?? '');
+    if (scan) {
+      if (existing === 'BASE TABLE') await engine.exec(dropRelation(rawTable, 'table'));
+      await engine.exec(createViewAs(rawTable, select));
+    } else {
+      if (existing === 'VIEW') await engine.exec(dropRelation(rawTable, 'view'));
+      await engine.exec(createTableAs(rawTable, select));
+    }
     const columns = await engine.describe(rawTable);
     const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)));
     const rowCount = Number(count.rows[0]?.n ?? 0);
-    const loaded: LoadedDataset = { columns, rowCount, location, newest: null, table: rawTable };
+    const loaded: LoadedDataset = { columns, rowCount, location, newest: null, table: rawTable, ...(scan ? { scan } : {}) };
     const view = await correctedView(engine, dashboard, dataset, loaded, opts);
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     // One entry per table: an older load of this dataset (another definition or projection) is gone
     // from the engine, and so is the view it described.
     for (const [key, entry] of opts.cache ?? []) if (entry.table === rawTable) opts.cache?.delete(key);
     opts.cache?.set(cacheKey, loaded);
-    cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections });
+    cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections, ...(scan ? { scan } : {}) });
     return { dataset, table, columns: new Set(columns.map((c) => c.name)), period, version: view.version };
   } catch (err) {
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
   }
+}
+
+/**
+ * Scan mode when the Parquet files' estimated size is above the budget, else null (load into memory).
+ * An estimate the engine cannot make (old footers, a refused read) loads as before: the load itself
+ * then reports any real problem with the files.
+ */
+async function scanMode(engine: QueryEngine, urls: readonly string[], budgetBytes: number | undefined): Promise<ScanMode | null> {
+  if (budgetBytes === undefined || urls.length === 0) return null;
+  let estimateBytes: number;
+  try {
+    estimateBytes = Number((await engine.query(parquetSizeEstimate(urls))).rows[0]?.bytes);
+  } catch {
+    return null;
+  }
+  return Number.isFinite(estimateBytes) && estimateBytes > budgetBytes ? { estimateBytes, budgetBytes } : null;
 }
 
 /**
@@ -279,7 +335,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
     await engine.exec(planned.sql);
   } catch (err) {
     if (applied.length === 0) throw err;
-    problems.push({ id: applied.join(', '), message: `The corrections of dataset ${dataset.name} could not be applied, so it shows raw data: ${describeEngineError(err, dataset.name)}` });
+    // A dataset read from disk has no load order (rowid), which "keep one row per key" needs.
+    const why = loaded.scan && String((err as Error)?.message ?? err).includes('rowid') ? ' (it is too large to load and is read from disk, where rows have no load order)' : '';
+    problems.push({ id: applied.join(', '), message: `The corrections of dataset ${dataset.name} could not be applied${why}, so it shows raw data: ${describeEngineError(err, dataset.name)}` });
     applied = [];
     await engine.exec(correctedViewSql(table, rawTable, dataset.name, [], loaded.columns, true).sql);
   }

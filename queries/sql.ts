@@ -124,6 +124,31 @@ export function createTableAs(table: string, select: Sql): Sql {
   return Sql.concat('CREATE OR REPLACE TABLE ', ident(table), ' AS ', select);
 }
 
+/** A view over a query: a dataset read from its source on every query instead of loaded into memory. */
+export function createViewAs(view: string, select: Sql): Sql {
+  return Sql.concat('CREATE OR REPLACE VIEW ', ident(view), ' AS ', select);
+}
+
+/** Whether a name in the main schema is a table or a view: one row whose "kind" is 'BASE TABLE' or 'VIEW', none when absent. */
+export function relationKind(name: string): Sql {
+  return Sql.concat('SELECT table_type AS "kind" FROM information_schema.tables WHERE table_schema = \'main\' AND table_name = ', str(name));
+}
+
+/** Drop a table or a view (DuckDB refuses to drop, or replace, one kind by the statement of the other). */
+export function dropRelation(name: string, kind: 'table' | 'view'): Sql {
+  return Sql.concat(kind === 'table' ? 'DROP TABLE IF EXISTS ' : 'DROP VIEW IF EXISTS ', ident(name));
+}
+
+/**
+ * What Parquet files take once decoded, read from their footers only (no data pages): the sum of the
+ * uncompressed sizes of every column chunk, as "bytes". An estimate of the memory a load needs.
+ */
+export function parquetSizeEstimate(urls: readonly string[]): Sql {
+  if (urls.length === 0) throw new SqlBuildError('no files to measure');
+  const arg = urls.length === 1 ? str(urls[0] as string) : Sql.concat('[', Sql.join(urls.map(str)), ']');
+  return Sql.concat('SELECT sum(total_uncompressed_size) AS "bytes" FROM parquet_metadata(', arg, ')');
+}
+
 /** Everything from a table or view. */
 export function selectAll(from: string): Sql {
   return Sql.concat('SELECT * FROM ', ident(from));

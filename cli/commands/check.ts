@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DashboardFile } from '../../dashboards/schema';
-import { datasetTable, runDashboardQueries, type DatasetRunState } from '../../queries/dashboard-runner';
+import { datasetTable, DEFAULT_MEMORY_BUDGET_BYTES, runDashboardQueries, type DatasetRunState } from '../../queries/dashboard-runner';
 import { Engine } from '../../queries/engine/engine';
 import { runChecks, type CheckResult } from '../../queries/checks/index';
 import { nodeBootstrap } from '../engine-node';
@@ -202,7 +202,7 @@ async function runHeadlessChecks(dashboard: DashboardFile, dashboardDir: string,
         onDataset: (name, state) => states.set(name, state),
         onPanel: () => {},
       },
-      { trusted: true, now, raw: opts.raw },
+      { trusted: true, now, raw: opts.raw, memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES },
     );
     for (const line of correctionWarnings(states.values())) warn(line);
     return runChecks(

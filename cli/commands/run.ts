@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DashboardFile, DataPanel, Panel } from '../../dashboards/schema';
 import {
+  DEFAULT_MEMORY_BUDGET_BYTES,
   isDataPanel,
   runDashboardQueries,
   type DatasetRunState,
@@ -243,7 +244,7 @@ async function runHeadless(dashboard: DashboardFile, dashboardDir: string, opts:
         onDataset: (name, state) => outcome.datasets.set(name, state),
         onPanel: (id, state) => outcome.panels.set(id, state),
       },
-      { trusted: true, now: opts.asOf ?? Date.now(), refine, raw: opts.raw },
+      { trusted: true, now: opts.asOf ?? Date.now(), refine, raw: opts.raw, memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES },
     );
     await Promise.race([run, bootstrap.crashed]);
   } finally {

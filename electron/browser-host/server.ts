@@ -19,6 +19,8 @@ export interface BrowserHostOptions {
   appVersion?: string;
   /** Where this machine's Northstar state lives (trusted dashboards); default ~/.northstar. */
   homeDir?: string;
+  /** Overrides the renderer's memory budget for one dataset load, in bytes (tests of scan mode). */
+  memoryBudgetBytes?: number;
 }
 
 export interface BrowserHost {
@@ -62,6 +64,7 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     gateway,
     defaultDashboardPath: opts.dashboardPath,
     homeDir: opts.homeDir,
+    ...(opts.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
   });
   const csp = buildCsp(gateway.origin);
 

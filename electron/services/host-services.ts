@@ -59,6 +59,8 @@ export interface HostServicesOptions {
   pickDashboardFile?: (req: { purpose: 'open' | 'new' | 'saveAs'; suggestedPath?: string }) => Promise<string | null>;
   /** Shows the host's native open dialog for a data file, starting in `folder` (Electron's `dialog`); absent in the browser host. */
   pickDataFile?: (req: { folder?: string }) => Promise<string | null>;
+  /** Overrides the renderer's memory budget for one dataset load, in bytes (see AppInfo); tests make it tiny to force scan mode. */
+  memoryBudgetBytes?: number;
 }
 
 /** The folder of this machine's Northstar state: $NORTHSTAR_HOME, else ~/.northstar. */
@@ -179,7 +181,13 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
 
   return {
     async getAppInfo() {
-      return { appVersion: opts.appVersion, host: opts.host, gatewayOrigin: opts.gateway.origin, credentialStorage: credentials.describe() };
+      return {
+        appVersion: opts.appVersion,
+        host: opts.host,
+        gatewayOrigin: opts.gateway.origin,
+        credentialStorage: credentials.describe(),
+        ...(opts.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
+      };
     },
 
     async openDashboard({ path: requested }): Promise<OpenedDashboard> {

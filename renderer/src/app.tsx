@@ -28,12 +28,12 @@ import {
   type ActionDeps,
 } from './actions/dashboard-actions';
 import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
-import { formatTimestamp } from './format';
+import { formatBytes, formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
 import { ShareDialog } from './components/share-dialog';
 import { CommandPalette } from './components/command-palette';
 import { listenToHostEvents, useCommandUi } from './commands';
-import { PrintReportButton, ReportPngButton } from './components/print-report';
+import { PrintReportButton, PrintStamp, ReportPngButton } from './components/print-report';
 import { RawDataToggle } from './components/corrections';
 import { AutosaveRecovery } from './components/autosave-recovery';
 
@@ -153,13 +153,8 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         <button type="button" onClick={() => setDrawer('history')}>
           History
         </button>
-        <button type="button" onClick={() => setShareOpen(true)}>
-          Share…
-        </button>
         <RawDataToggle deps={deps} />
-        <PrintReportButton />
-        <ThemeSwitch />
-        <ReportPngButton />
+        <ShareExportMenu onShare={() => setShareOpen(true)} />
         <button type="button" aria-pressed={editing} className={editing ? 'active' : undefined} onClick={() => setEditing(!editing)} disabled={!!viewing}>
           {editing ? 'Done editing' : 'Edit layout'}
         </button>
@@ -195,7 +190,52 @@ function TopBar({ deps }: { deps: ActionDeps }) {
         </div>
       </div>
       {shareOpen && <ShareDialog deps={deps} onClose={() => setShareOpen(false)} />}
+      <PrintStamp />
     </header>
+  );
+}
+
+/** Share, print, image and theme: one menu, so the top bar keeps room for the title. */
+function ShareExportMenu({ onShare }: { onShare: () => void }) {
+  const [open, setOpen] = useState(false);
+  const close = () => setOpen(false);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    const onPointer = (e: PointerEvent) => {
+      if (!(e.target instanceof Element && e.target.closest('.share-export'))) setOpen(false);
+    };
+    window.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onPointer, true);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onPointer, true);
+    };
+  }, [open]);
+  return (
+    <div className="share-export">
+      <button type="button" aria-haspopup="true" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Share &amp; export ▾
+      </button>
+      {open && (
+        <div className="popover share-export-list" aria-label="Share and export">
+          <button
+            type="button"
+            onClick={() => {
+              close();
+              onShare();
+            }}
+          >
+            Share…
+          </button>
+          <PrintReportButton onDone={close} />
+          <ReportPngButton onDone={close} />
+          <ThemeSwitch />
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -250,6 +290,8 @@ function Banners({ deps }: { deps: ActionDeps }) {
   const needsReview = useStore((s) => !s.trusted && s.dashboard !== null && hasSql(s.dashboard));
   const setDrawer = useStore((s) => s.setDrawer);
   const sourceErrors = [...new Set(Object.values(datasets).flatMap((d) => (d.status === 'error' ? [d.message] : [])))];
+  // Datasets too large to load say so: every query reads them from disk, so panels are slower.
+  const scanned = Object.entries(datasets).flatMap(([name, d]) => (d.status === 'ready' && d.scan ? [{ name, ...d.scan }] : []));
   return (
     <>
       {viewing && (
@@ -282,6 +324,12 @@ function Banners({ deps }: { deps: ActionDeps }) {
           </ul>
         </details>
       )}
+      {scanned.map((d) => (
+        <div key={d.name} className="banner info" role="status" data-testid="scan-mode">
+          Large dataset: queries read from disk. Dataset &quot;{d.name}&quot; needs about {formatBytes(d.estimateBytes)} in memory, above the {formatBytes(d.budgetBytes)} budget, so
+          it is not loaded: each query reads its files, which is slower.
+        </div>
+      ))}
       {sourceErrors.map((m) => (
         <div key={m} className="banner error" role="alert" data-testid="source-error">
           {m}

@@ -5,7 +5,7 @@ import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
 import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
-import { isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
+import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
 import { ResultCache } from '../../../queries/result-cache';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
@@ -65,6 +65,19 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
   await runDashboard(deps);
 }
 
+// The memory budget of a dataset load: the host's override (tests), else the app's default.
+let memoryBudget: Promise<number> | null = null;
+function memoryBudgetBytes(host: HostApi): Promise<number> {
+  // A host that cannot say (a test's partial host) gets the default, never a failed run.
+  memoryBudget ??= Promise.resolve()
+    .then(() => host.getAppInfo())
+    .then(
+      (info) => info.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES,
+      () => DEFAULT_MEMORY_BUDGET_BYTES,
+    );
+  return memoryBudget;
+}
+
 const watchedEngines = new WeakSet<Engine>();
 let crashReruns = 0;
 
@@ -103,6 +116,8 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
   );
   const store = () => deps.store.getState();
 
+  // Asked while the engine starts (once per app: the host's answer does not change).
+  const budget = memoryBudgetBytes(deps.host);
   let engine: Engine;
   try {
     engine = await deps.engine();
@@ -147,6 +162,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       cache: datasetCache,
       results: resultCache,
       raw: state.showRaw,
+      memoryBudgetBytes: await budget,
     },
   );
   // A run that finished on a live engine ends a crash streak: a later crash may re-run again.
