@@ -19,6 +19,8 @@ export interface QueryEngine {
 export interface LinkedSource {
   urls: string[];
   location: string;
+  /** Bytes of all its files when the host knows them (a HEAD or a listing); lets small sources skip the estimate. */
+  sizeBytes?: number | null;
 }
 
 /** A source that could not be reached, with a short reason for the panels ("access denied"). */
@@ -270,7 +272,7 @@ async function loadDataset(
   cb.onDataset(dataset.name, { status: 'loading', location });
   try {
     const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
-    const scan = dataset.kind === 'table' && needed[0]?.format === 'parquet' ? await scanMode(engine, linked[0]?.urls ?? [], opts.memoryBudgetBytes) : null;
+    const scan = dataset.kind === 'table' && needed[0]?.format === 'parquet' ? await scanMode(engine, linked[0]?.urls ?? [], opts.memoryBudgetBytes, linked[0]?.sizeBytes ?? null) : null;
     // A name is a table or a view, and DuckDB replaces neither by the other: drop an earlier load of the other kind.
     const existing = String((await engine.query(relationKind(rawTable))).rows[0]?.kind ?? '');
     if (scan) {
@@ -298,13 +300,20 @@ async function loadDataset(
   }
 }
 
+/** Uncompressed size over compressed size a Parquet file is assumed never to exceed (typical: 2–10×). */
+const MAX_PARQUET_EXPANSION = 20;
+
 /**
  * Scan mode when the Parquet files' estimated size is above the budget, else null (load into memory).
  * An estimate the engine cannot make (old footers, a refused read) loads as before: the load itself
  * then reports any real problem with the files.
  */
-async function scanMode(engine: QueryEngine, urls: readonly string[], budgetBytes: number | undefined): Promise<ScanMode | null> {
+async function scanMode(engine: QueryEngine, urls: readonly string[], budgetBytes: number | undefined, fileBytes: number | null): Promise<ScanMode | null> {
   if (budgetBytes === undefined || urls.length === 0) return null;
+  // Files far below the budget even at a generous compression ratio load without reading their
+  // footers first: the footer reader is a second code path over files that may be damaged (the
+  // Parquet corpus), and the load itself reports a damaged file clearly.
+  if (fileBytes !== null && fileBytes * MAX_PARQUET_EXPANSION < budgetBytes) return null;
   let estimateBytes: number;
   try {
     estimateBytes = Number((await engine.query(parquetSizeEstimate(urls))).rows[0]?.bytes);

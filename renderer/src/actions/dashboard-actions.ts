@@ -141,7 +141,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
             source,
             ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
           });
-          return { urls: connected.urls, location: connected.location };
+          return { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes };
         } catch (err) {
           const e = HostError.from(err);
           throw new SourceUnavailable(e.message, SHORT_REASONS[e.code]);
