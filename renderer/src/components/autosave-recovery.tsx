@@ -2,7 +2,7 @@
 // goes to the host (which writes it, debounced and atomically, to <home>/autosave/); once the edits
 // are saved (or undone) it is dropped. When a dashboard opens with an autosave that differs from the
 // file, a banner offers it back: "Recover unsaved changes from 14:03?" Restore / Discard.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
 import { runDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { selectDirty, useStore } from '../store';
@@ -28,6 +28,9 @@ function whenSaved(iso: string): string {
 export function AutosaveRecovery({ deps }: { deps: ActionDeps }) {
   const path = useStore((s) => s.path);
   const [offer, setOffer] = useState<Offer | null>(null);
+  // Paths whose autosave on disk this session took over (restored): ours to drop once saved, even
+  // when the save comes before this session's first autosave write.
+  const owned = useRef(new Set<string>());
 
   useEffect(() => {
     setOffer(null);
@@ -68,8 +71,9 @@ export function AutosaveRecovery({ deps }: { deps: ActionDeps }) {
           sentFor = dashboardPath;
           void deps.host.writeAutosave({ dashboardPath, text, baseDiskHash }).catch(() => {});
         }, SEND_DELAY_MS);
-      } else if (sentFor === dashboardPath) {
+      } else if (sentFor === dashboardPath || owned.current.has(dashboardPath)) {
         sentFor = null;
+        owned.current.delete(dashboardPath);
         void deps.host.discardAutosave({ dashboardPath }).catch(() => {});
       }
     };
@@ -87,6 +91,7 @@ export function AutosaveRecovery({ deps }: { deps: ActionDeps }) {
     const loaded = loadDashboard(offer.text);
     setOffer(null);
     if (!loaded.ok) return;
+    owned.current.add(offer.path);
     // An edit of the working copy like any other: undoable, and unsaved until the user saves.
     deps.store.getState().edit(() => loaded.dashboard);
     void runDashboard(deps);
