@@ -27,6 +27,11 @@ export interface OpenResult {
   isolated: boolean;
   statements: SqlEntry[];
   longTasks: LongTasks;
+  /**
+   * Where the open's time went, in ms from navigation: the renderer's open mark, the engine start,
+   * the byte fetch (`northstar:prefetch`), the load statement and the first and last panel query.
+   */
+  timeline: { name: string; start: number; end: number }[];
 }
 
 export interface InteractionResult {
@@ -117,6 +122,13 @@ export async function openDashboard(page: Page, url: string): Promise<OpenResult
       isolated: self.crossOriginIsolated,
       statements,
       longTasks: { count: tasks.length, totalMs: tasks.reduce((s, t) => s + t.ms, 0), maxMs: Math.max(0, ...tasks.map((t) => t.ms)) },
+      timeline: [
+        ...performance.getEntriesByName('northstar:open-start').map((e) => ({ name: 'open action starts', start: e.startTime, end: e.startTime })),
+        ...(engine ? [{ name: 'engine start', start: engine.startTime, end: engine.startTime + engine.duration }] : []),
+        ...performance.getEntriesByName('northstar:prefetch').map((e) => ({ name: 'fetch bytes (parallel ranged reads)', start: e.startTime, end: e.startTime + e.duration })),
+        ...statements.filter((x) => x.sql.startsWith('CREATE OR REPLACE TABLE') || x.sql.startsWith('CREATE TABLE')).map((x) => ({ name: 'load statement', start: x.start, end: x.start + x.ms })),
+        { name: 'all panels drawn', start: drawn.startTime, end: drawn.startTime },
+      ].sort((a, b) => a.start - b.start),
     };
   });
 }

@@ -144,9 +144,17 @@ async function main(): Promise<void> {
       log(`the page at the failure: ${shot}`);
       throw err;
     });
-    const interactionStatements = await statementsSince(page, afterOpen);
     const queryLongTasks = await longTasksSince(page, afterOpen);
     rssMb = Math.max(rssMb, browser.rendererRssMb() ?? 0);
+
+    // Coming back to the opening state, the result cache answers the panels: their SQL never reaches
+    // the engine again. "Reload data" loads the table anew (a new data version, bytes from the
+    // gateway's disk cache) and sends every panel's SQL again to the now warm engine: the warm
+    // per-panel times are that second execution.
+    log('reload data (each panel\'s SQL a second time, on the warm engine)…');
+    const beforeReload = await now(page);
+    const reload = await interact(page, 'reload data', () => paletteCommand(page, 'Reload data'));
+    const reloadStatements = await statementsSince(page, beforeReload);
 
     // Re-opening the app: same host (its gateway disk cache) and same browser profile (HTTP cache,
     // compiled wasm), but a new page, so a new engine that loads the data again.
@@ -158,7 +166,9 @@ async function main(): Promise<void> {
     const warmS3 = s3Totals(s3.requests.slice(warmStart));
     await warmPage.context().close();
 
-    const steps = buildSteps(cold.engineStartMs, cold.statements, interactionStatements, native);
+    for (const t of cold.timeline) log(`  cold open timeline: ${t.name} ${Math.round(t.start)}${t.end > t.start ? `–${Math.round(t.end)} ms (${Math.round(t.end - t.start)} ms)` : ' ms'}`);
+    const steps = buildSteps(cold.engineStartMs, cold.statements, reloadStatements, native);
+    steps.push({ name: 'reload data → all drawn (warm engine, disk cache)', wasm_ms: round(reload.ms), native_ms: null, ratio: null });
     const nativeOpen = native.engineStartMs + native.statements.reduce((s, x) => s + x.ms, 0);
     const ms = interactions.map((i) => i.ms);
     const report: BenchReport = {
@@ -227,27 +237,49 @@ function buildSteps(engineStartMs: number | null, opened: SqlEntry[], later: Sql
   const panelOf = new Map([...native.panelSql].map(([id, sql]) => [sql, id]));
   const unused = [...opened];
   const take = (sql: string): SqlEntry | null => {
-    const isView = sql.startsWith('CREATE OR REPLACE VIEW');
+    // Views name their source's URL, and the app loads a table from its fetched bytes (a registered
+    // file with a random name) where native reads the file: match both by what they create.
+    const isView = sql.startsWith('CREATE OR REPLACE VIEW') || sql.startsWith('CREATE OR REPLACE TABLE');
     const at = unused.findIndex((w) => w.sql === sql || (isView && w.sql.startsWith(sql.slice(0, sql.indexOf(' AS ')))));
     return at === -1 ? null : (unused.splice(at, 1)[0] as SqlEntry);
   };
   let loadWasm = 0;
   let loadNative = 0;
-  for (const s of native.statements) {
+  const queries = native.statements.slice(native.loadStatementCount);
+  native.statements.forEach((s, i) => {
     const w = take(s.sql);
     const panel = panelOf.get(s.sql);
-    if (!panel) {
+    // The load is every statement before the dataset was ready; the rest are the panels' queries
+    // (some batched, e.g. the KPI tiles, so not every one is named after a panel).
+    if (i < native.loadStatementCount) {
       loadWasm += w?.ms ?? 0;
       loadNative += s.ms;
     }
-    step(panel ? `panel ${panel} (cold)` : describeStatement(s.sql), w?.ms ?? null, s.ms);
-  }
+    const name = panel ? `panel ${panel}` : describeStatement(s.sql);
+    step(i < native.loadStatementCount ? name : `${name} (cold)`, w?.ms ?? null, s.ms);
+  });
   step('dataset load (all statements before the panels)', loadWasm, loadNative);
-  for (const [id, sql] of native.panelSql) {
-    const w = later.find((x) => x.sql === sql);
-    step(`panel ${id} (warm)`, w?.ms ?? null, native.warm.get(id) ?? null);
+  // Warm: the same SQL executed a second time by the engine (after Reload data in the page), never
+  // an answer of the renderer's result cache.
+  const seen = new Set<string>();
+  for (const s of queries) {
+    if (seen.has(s.sql)) continue;
+    seen.add(s.sql);
+    const panel = panelOf.get(s.sql);
+    const w = later.find((x) => x.sql === s.sql);
+    step(`${panel ? `panel ${panel}` : describeStatement(s.sql)} (warm, 2nd run)`, w?.ms ?? null, native.warmStatements.get(s.sql) ?? null);
   }
   return steps;
+}
+
+/** Run a command from the command palette (Ctrl+K), as a user does; the browser keeps Ctrl+R for itself. */
+async function paletteCommand(page: import('@playwright/test').Page, title: string): Promise<void> {
+  await page.keyboard.press('Control+k');
+  const input = page.getByRole('combobox', { name: 'Search commands' });
+  await input.fill(title);
+  // Enter runs the highlighted command: wait until it is this one.
+  await page.getByRole('dialog', { name: 'Command palette' }).locator('[role="option"][aria-selected="true"]', { hasText: title }).waitFor({ timeout: 10_000 });
+  await input.press('Enter');
 }
 
 function describeStatement(sql: string): string {

@@ -1,18 +1,27 @@
 // Running a dashboard: sources become views, datasets load into memory, every panel's SQL runs.
 // The app and the headless CLI share this, so both show exactly the same numbers.
-import type { DashboardFile, DataPanel, Dataset, Panel, Source } from '../dashboards/schema';
+import type { DashboardFile, DataPanel, Dataset, KpiPanel, Panel, Source } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
+import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
+import { projectedColumns } from './projection';
+import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
-import { newestTimestampQuery, panelQuery, resolvePeriod, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { kpiBatchQuery, newestTimestampQuery, panelQuery, resolvePeriod, tableTopNQuery, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
-import { Sql, createSourceView, createTableAs, createViewAs, dropRelation, ident, parquetSizeEstimate, relationKind, selectAll, userSelect } from './sql';
+import { readableSource } from './text-sources';
+import { Sql, createTableAs, createViewAs, dropRelation, ident, parquetSizeEstimate, readFile, selectAll, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
 export interface QueryEngine {
   exec(sql: Sql): Promise<void>;
   query(sql: Sql): Promise<QueryResult>;
   describe(table: string): Promise<{ name: string; type: string }[]>;
+  /** Make bytes readable as a file named `name` (the app's engine); without it, loads read over HTTP. */
+  registerFile?(name: string, bytes: Uint8Array): Promise<void>;
+  dropFile?(name: string): Promise<void>;
+  /** Create a table from an Arrow IPC stream (the app's engine): JSON sources need it (text-sources.ts). */
+  insertArrow?(name: string, ipc: Uint8Array): Promise<void>;
 }
 
 /** Where a source's data can be read: one or more URLs or paths the engine can open. */
@@ -21,6 +30,8 @@ export interface LinkedSource {
   location: string;
   /** Bytes of all its files when the host knows them (a HEAD or a listing); lets small sources skip the estimate. */
   sizeBytes?: number | null;
+  /** Each file's bytes, when the host already read them (the CLI's JSON sources): parsed instead of fetched (text-sources.ts). */
+  contents?: Uint8Array[];
 }
 
 /** A source that could not be reached, with a short reason for the panels ("access denied"). */
@@ -34,8 +45,16 @@ export class SourceUnavailable extends Error {
   }
 }
 
+/**
+ * How far a dataset's load has got: its bytes arriving (with an estimate of the time left), then
+ * the engine reading them into memory. Rows are known from the Parquet footers, before the data.
+ */
+export type LoadProgress =
+  | { phase: 'fetching'; bytesDone: number; bytesTotal: number; rowsTotal: number | null; etaMs: number | null }
+  | { phase: 'reading'; bytesTotal: number; rowsTotal: number | null };
+
 export type DatasetRunState =
-  | { status: 'loading'; location?: string }
+  | { status: 'loading'; location?: string; progress?: LoadProgress }
   | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null; corrections?: CorrectionsState; scan?: ScanMode }
   | { status: 'needsTrust' }
   | { status: 'error'; message: string; location?: string };
@@ -111,6 +130,10 @@ export interface RunOptions {
    * from disk on every query (scan mode, see `ScanMode`). Without it every dataset is loaded.
    */
   memoryBudgetBytes?: number;
+  /** Panels to query before the others (the chart the user just drilled): it answers first. */
+  first?: ReadonlySet<string>;
+  /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
+  signal?: AbortSignal;
 }
 
 /** A dataset loaded into memory by an earlier run. */
@@ -123,6 +146,14 @@ export interface LoadedDataset {
   table?: string;
   /** Not in memory: `table` is a view that reads the source on every query. */
   scan?: ScanMode;
+  /** The Parquet files a scan-mode view reads, in load order: "keep one row per key" orders rows by them. */
+  scanFiles?: string[];
+  /**
+   * Only some columns are in memory (see projection.ts): `loaded` of the source's `source` columns.
+   * `columns` above still lists every source column, so pickers offer them all; a run that needs one
+   * not loaded loads the dataset again.
+   */
+  projection?: { loaded: string[]; source: string[] };
   /**
    * The corrected view now in the engine, and what it holds (its key: the corrections and raw flag).
    * `version` is new every time the view is made, which is every load, corrections change and raw
@@ -157,21 +188,31 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   const fail = (message: string, ids: string[]) => ids.forEach((id) => cb.onPanel(id, { status: 'error', message }));
 
   const links = new Map<string, Promise<LinkedSource>>();
-  const link = (source: Source): Promise<LinkedSource> => {
+  const views = new Map<string, Promise<LinkedSource>>();
+  // Linking asks the host only; the source's view (which SQL datasets read, and whose creation reads
+  // the file's footer over HTTP) is made only for loads that read through it.
+  const link: SourceLinker = (source, withView = true) => {
     let linked = links.get(source.name);
     if (!linked) {
-      linked = (async () => {
-        const found = await cb.linkSource(source);
+      linked = cb.linkSource(source);
+      links.set(source.name, linked);
+    }
+    if (!withView) return linked;
+    let viewed = views.get(source.name);
+    if (!viewed) {
+      viewed = linked.then(async (found) => {
         try {
-          await engine.exec(createSourceView(source.name, found.urls, source.format));
+          // JSON, and CSV that is not UTF-8, are made readable first (text-sources.ts); the rest is read as it is.
+          const ready = await readableSource(engine, source, found, opts.signal);
+          await engine.exec(ready.view);
+          return ready.linked;
         } catch (err) {
           throw new SourceUnavailable(describeEngineError(err, source.name, found.location), 'could not be read');
         }
-        return found;
-      })();
-      links.set(source.name, linked);
+      });
+      views.set(source.name, viewed);
     }
-    return linked;
+    return viewed;
   };
 
   for (const dataset of dashboard.datasets) {
@@ -190,42 +231,99 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       fail(`No data: ${what} is unavailable (${ctx.reason}).`, panels.map((p) => p.id));
       continue;
     }
-    for (const panel of panels) {
-      if (stale()) return;
-      let sql: Sql;
-      try {
-        sql = panelQuery(panel, ctx, opts.refine?.(panel));
-      } catch (err) {
-        fail((err as Error).message, [panel.id]);
-        continue;
-      }
-      const kept = opts.results?.get(dataset.name, ctx.version, sql.text);
-      if (kept) {
-        // A new object around the same rows: views that redraw when their result changes (charts
-        // report "drawn" only after drawing) treat a kept result like a fresh one.
-        cb.onPanel(panel.id, { status: 'ready', result: { ...kept }, sql: sql.text });
-        continue;
-      }
-      try {
-        const result = await engine.query(sql);
-        if (stale()) return;
-        // Only a current run keeps results: a stale one may have read a view remade under it.
-        opts.results?.set(dataset.name, ctx.version, sql.text, result);
-        cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text });
-      } catch (err) {
-        // A cancelled run's engine fails every call in flight: that is not the panel's error.
-        if (stale()) return;
-        fail(describeEngineError(err, dataset.name), [panel.id]);
-      }
-    }
+    if ((await runPanels(engine, panels, ctx, cb, opts)) === 'stale') return;
   }
 }
+
+/**
+ * Run the panels of one loaded dataset, in dashboard order, reporting each as soon as it is known.
+ * A panel whose SQL already ran on this data version is served from the result cache; KPI panels
+ * under the same refinement share one query (`kpiBatchQuery`), and a table panel runs the faster
+ * `tableTopNQuery`. Results are kept and shown under each panel's own SQL (`panelQuery`), the
+ * query a reader can copy and run to get the same rows.
+ */
+async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetContext & { version: string }, cb: RunCallbacks, opts: RunOptions): Promise<'stale' | 'done'> {
+  const stale = opts.isStale ?? (() => false);
+  const name = ctx.dataset.name;
+  // Array.prototype.sort is stable: the other panels keep dashboard order.
+  const ordered = opts.first?.size ? [...panels].sort((a, b) => Number(!opts.first?.has(a.id)) - Number(!opts.first?.has(b.id))) : panels;
+  const planned = ordered.map((panel) => {
+    const refine = opts.refine?.(panel);
+    try {
+      const sql = panelQuery(panel, ctx, refine);
+      return { panel, refine, sql, kept: opts.results?.get(name, ctx.version, sql.text) };
+    } catch (err) {
+      return { panel, refine, error: (err as Error).message };
+    }
+  });
+  // KPI panels still to compute, grouped by refinement: a group of two or more runs as one query.
+  const groups = new Map<string, typeof planned>();
+  for (const plan of planned) {
+    if (plan.panel.kind !== 'kpi' || plan.panel.sparkline || !plan.sql || plan.kept) continue;
+    const key = JSON.stringify(plan.refine ?? null);
+    groups.set(key, [...(groups.get(key) ?? []), plan]);
+  }
+  const batchOf = new Map<string, typeof planned>();
+  for (const group of groups.values()) if (group.length > 1) for (const plan of group) batchOf.set(plan.panel.id, group);
+  const reported = new Set<string>();
+  const ready = (id: string, sql: Sql, result: QueryResult) => {
+    // Only a current run keeps results: a stale one may have read a view remade under it.
+    opts.results?.set(name, ctx.version, sql.text, result);
+    reported.add(id);
+    cb.onPanel(id, { status: 'ready', result, sql: sql.text });
+  };
+
+  for (const plan of planned) {
+    const { panel, sql } = plan;
+    if (stale()) return 'stale';
+    if (reported.has(panel.id)) continue;
+    if (!sql) {
+      cb.onPanel(panel.id, { status: 'error', message: plan.error ?? 'no query' });
+      continue;
+    }
+    if (plan.kept) {
+      // A new object around the same rows: views that redraw when their result changes (charts
+      // report "drawn" only after drawing) treat a kept result like a fresh one.
+      cb.onPanel(panel.id, { status: 'ready', result: { ...plan.kept }, sql: sql.text });
+      continue;
+    }
+    const batch = batchOf.get(panel.id);
+    if (batch) {
+      batchOf.forEach((group, id) => group === batch && batchOf.delete(id));
+      try {
+        const kpis = batch.map((b) => b.panel as KpiPanel);
+        const query = kpiBatchQuery(kpis, ctx, plan.refine);
+        const results = query.split(await engine.query(query.sql));
+        if (stale()) return 'stale';
+        batch.forEach((b, i) => ready(b.panel.id, b.sql as Sql, results[i] as QueryResult));
+        continue;
+      } catch {
+        if (stale()) return 'stale';
+        // One bad measure fails the shared query: run the panels one by one, so only its own panel
+        // shows the error (they are reached below and after, as unbatched panels).
+      }
+    }
+    try {
+      const result = await engine.query(panel.kind === 'table' ? tableTopNQuery(panel, ctx, plan.refine) : sql);
+      if (stale()) return 'stale';
+      ready(panel.id, sql, result);
+    } catch (err) {
+      // A cancelled run's engine fails every call in flight: that is not the panel's error.
+      if (stale()) return 'stale';
+      cb.onPanel(panel.id, { status: 'error', message: describeEngineError(err, name) });
+    }
+  }
+  return 'done';
+}
+
+/** Link a source through the host, and (unless `withView` is false) make its view in the engine. */
+type SourceLinker = (source: Source, withView?: boolean) => Promise<LinkedSource>;
 
 async function loadDataset(
   engine: QueryEngine,
   dashboard: DashboardFile,
   dataset: Dataset,
-  link: (s: Source) => Promise<LinkedSource>,
+  link: SourceLinker,
   cb: RunCallbacks,
   opts: RunOptions,
 ): Promise<(DatasetContext & { version: string }) | { error: string; reason: string }> {
@@ -239,7 +337,8 @@ async function loadDataset(
   const rawTable = rawDatasetTable(dataset);
   // The budget decides table or view, so a dataset loaded under another budget is loaded again.
   const cacheKey = JSON.stringify([dataset, needed, opts.memoryBudgetBytes ?? null]);
-  const cached = opts.cache?.get(cacheKey);
+  const cachedEntry = opts.cache?.get(cacheKey);
+  const cached = cachedEntry && coversProjection(cachedEntry, dashboard, dataset) ? cachedEntry : undefined;
   if (cached) {
     // The data is in memory; corrections may have changed since, so the view may need re-making.
     let view;
@@ -250,16 +349,19 @@ async function loadDataset(
     }
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections, ...(cached.scan ? { scan: cached.scan } : {}) });
-    return { dataset, table, columns: new Set(cached.columns.map((c) => c.name)), period, version: view.version };
+    return { dataset, table, columns: new Set(memoryColumns(cached).map((c) => c.name)), period, version: view.version };
   }
   if (dataset.kind === 'table' && needed.length === 0) {
     return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
   }
   const locations: string[] = [];
   const linked: LinkedSource[] = [];
+  // A Parquet table dataset may load from fetched bytes, which needs no view of its source.
+  const parquetTable = dataset.kind === 'table' && needed[0]?.format === 'parquet';
+  const mayPrefetch = parquetTable && engine.registerFile !== undefined && engine.dropFile !== undefined;
   for (const source of needed) {
     try {
-      const found = await link(source);
+      const found = await link(source, !mayPrefetch);
       linked.push(found);
       locations.push(found.location);
     } catch (err) {
@@ -270,22 +372,58 @@ async function loadDataset(
   }
   const location = locations.join(', ') || 'SQL';
   cb.onDataset(dataset.name, { status: 'loading', location });
+  const progress = progressReporter((p) => cb.onDataset(dataset.name, { status: 'loading', location, progress: p }));
   try {
-    const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
-    const scan = dataset.kind === 'table' && needed[0]?.format === 'parquet' ? await scanMode(engine, linked[0]?.urls ?? [], opts.memoryBudgetBytes, linked[0]?.sizeBytes ?? null) : null;
-    // A name is a table or a view, and DuckDB replaces neither by the other: drop an earlier load of the other kind.
-    const existing = String((await engine.query(relationKind(rawTable))).rows[0]?.kind ?? '');
-    if (scan) {
-      if (existing === 'BASE TABLE') await engine.exec(dropRelation(rawTable, 'table'));
-      await engine.exec(createViewAs(rawTable, select));
-    } else {
-      if (existing === 'VIEW') await engine.exec(dropRelation(rawTable, 'view'));
-      await engine.exec(createTableAs(rawTable, select));
+    const first = linked[0];
+    const prefetchable = mayPrefetch && first !== undefined && canPrefetch(first.urls) && (first.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
+    // Fetched files are guarded by their footers, read first (below); others ask the engine now.
+    // A tiny file may declare billions of rows: refused from its metadata, before any load.
+    let declaredRows: number | null = null;
+    if (parquetTable && first && !prefetchable) declaredRows = await guardParquetRows(engine, first.urls, first.location);
+    const scan = parquetTable ? await scanMode(engine, first?.urls ?? [], opts.memoryBudgetBytes, first?.sizeBytes ?? null) : null;
+    let fetched: PrefetchResult | null = null;
+    if (prefetchable && !scan) {
+      try {
+        fetched = await prefetchParquet(first.urls, {
+          maxBytes: PREFETCH_MAX_BYTES,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onProgress: progress.fetching,
+          onFooters: (files) => refuseTooManyRows(files, first.location),
+          // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
+          // Hive partition columns (`year=2025/` folders) are in no footer: such sources load whole.
+          choose: (sourceColumns) =>
+            first.urls.some(isHivePartitioned) ? null : unionProjection(projectedColumns(dashboard, dataset, sourceColumns), cachedEntry?.projection?.loaded, sourceColumns),
+        });
+      } catch (err) {
+        if (err instanceof TooManyRows) throw err;
+        if (opts.signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
+        // Any other failure (a server without ranges, a refused read) leaves the reading to the
+        // engine, as before, which reports a real problem with the source in its words.
+        fetched = null;
+      }
+      if (!fetched && parquetTable) declaredRows = await guardParquetRows(engine, first.urls, first.location);
     }
-    const columns = await engine.describe(rawTable);
+    let columns: { name: string; type: string }[];
+    let projection: LoadedDataset['projection'];
+    if (fetched) {
+      // Cancelled as the last bytes came in: the run is over, do not start a load nobody will see.
+      if (opts.signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
+      progress.reading(fetched);
+      const loadedFrom = await loadFromMemory(engine, rawTable, fetched);
+      columns = loadedFrom.columns;
+      projection = loadedFrom.projection;
+    } else {
+      // The engine reads the source itself, through its view: no bytes to count, but the rows it reads.
+      if (mayPrefetch) for (const source of needed) await link(source);
+      if (!scan && declaredRows !== null) progress.reading({ bytesFetched: first?.sizeBytes ?? 0, rows: declaredRows });
+      const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
+      if (scan) await replaceRelation(engine, rawTable, 'view', select);
+      else await replaceRelation(engine, rawTable, 'table', select);
+      columns = await engine.describe(rawTable);
+    }
     const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)));
     const rowCount = Number(count.rows[0]?.n ?? 0);
-    const loaded: LoadedDataset = { columns, rowCount, location, newest: null, table: rawTable, ...(scan ? { scan } : {}) };
+    const loaded: LoadedDataset = { columns, rowCount, location, newest: null, table: rawTable, ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}) };
     const view = await correctedView(engine, dashboard, dataset, loaded, opts);
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     // One entry per table: an older load of this dataset (another definition or projection) is gone
@@ -293,11 +431,120 @@ async function loadDataset(
     for (const [key, entry] of opts.cache ?? []) if (entry.table === rawTable) opts.cache?.delete(key);
     opts.cache?.set(cacheKey, loaded);
     cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections, ...(scan ? { scan } : {}) });
-    return { dataset, table, columns: new Set(columns.map((c) => c.name)), period, version: view.version };
+    return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version };
   } catch (err) {
+    if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);
+    if (err instanceof TooManyRows) return failed(err.message, 'too many rows', location);
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
   }
+}
+
+function isHivePartitioned(url: string): boolean {
+  return new URL(url).pathname.split('/').some((segment) => /^[^=]+=[^=]*$/.test(segment.replace(/%3D/gi, '=')));
+}
+
+/** The row cap of load-guard.ts, applied to the rows the fetched footers declare. */
+function refuseTooManyRows(files: readonly { url: string; rows: number }[], location: string): void {
+  const total = files.reduce((n, f) => n + f.rows, 0);
+  if (total <= MAX_DATASET_ROWS) return;
+  const counted = files.map((f) => ({ file: f.url, rows: f.rows })).sort((a, b) => b.rows - a.rows);
+  throw new TooManyRows(tooManyRowsMessage(location, counted, total, MAX_DATASET_ROWS), total, MAX_DATASET_ROWS);
+}
+
+/** The columns in the engine's table: all of them, or the projection's. */
+function memoryColumns(loaded: LoadedDataset): { name: string; type: string }[] {
+  const kept = loaded.projection ? new Set(loaded.projection.loaded) : null;
+  return kept ? loaded.columns.filter((c) => kept.has(c.name)) : loaded.columns;
+}
+
+/** Whether a dataset in memory has every column this dashboard needs (a projection may lack a new one). */
+function coversProjection(loaded: LoadedDataset, dashboard: DashboardFile, dataset: Dataset): boolean {
+  if (!loaded.projection) return true;
+  const wanted = projectedColumns(dashboard, dataset, loaded.projection.source);
+  const have = new Set(loaded.projection.loaded);
+  return wanted !== null && wanted.every((c) => have.has(c));
+}
+
+/** The columns to load: what is needed now plus what was loaded before, in the source's order; null for all. */
+function unionProjection(wanted: string[] | null, before: readonly string[] | undefined, source: readonly string[]): string[] | null {
+  if (wanted === null) return null;
+  const keep = new Set([...wanted, ...(before ?? [])]);
+  const kept = source.filter((c) => keep.has(c));
+  return kept.length === source.length ? null : kept;
+}
+
+// Files handed to the engine get names no dashboard path or URL can have (under a random UUID per
+// load), so user SQL cannot guess or collide with them. Each keeps its URL's path below that: DuckDB
+// reads Hive partitions (`year=2025/`) from the folders of the names it is given, as from the URLs.
+function registeredNames(urls: readonly string[]): string[] {
+  const load = `northstar-load-${globalThis.crypto.randomUUID()}`;
+  return urls.map((url) => `${load}${new URL(url).pathname}`);
+}
+
+/**
+ * Load fetched Parquet bytes into the dataset's raw table: register them with the engine, copy the
+ * chosen columns into memory, and drop the files again so their memory is freed. Returns the
+ * source's columns (all of them, with types) and, for a projection, which ones were loaded.
+ */
+async function loadFromMemory(engine: QueryEngine, rawTable: string, fetched: PrefetchResult): Promise<{ columns: { name: string; type: string }[]; projection?: NonNullable<LoadedDataset['projection']> }> {
+  const registerFile = engine.registerFile?.bind(engine);
+  const dropFile = engine.dropFile?.bind(engine);
+  if (!registerFile || !dropFile) throw new EngineError('crashed', 'This engine cannot load files from memory.');
+  const names = registeredNames(fetched.files.map((f) => f.url));
+  const registered: string[] = [];
+  try {
+    for (const [i, file] of fetched.files.entries()) {
+      await registerFile(names[i] as string, file.bytes);
+      registered.push(names[i] as string);
+    }
+    const from = readFile(names, 'parquet');
+    const select = fetched.columns ? Sql.concat('SELECT ', Sql.join(fetched.columns.map(ident)), ' FROM ', from) : Sql.concat('SELECT * FROM ', from);
+    await replaceRelation(engine, rawTable, 'table', select);
+    if (!fetched.columns) return { columns: await engine.describe(rawTable) };
+    // The source's own columns and types, from the footers already in memory (no data is read).
+    const described = await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from));
+    const columns = described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    return { columns, projection: { loaded: [...fetched.columns], source: columns.map((c) => c.name) } };
+  } finally {
+    for (const name of registered) await dropFile(name).catch(() => {});
+  }
+}
+
+/**
+ * Make `name` a table (or a view) of `select`. DuckDB replaces neither kind by the other, so an
+ * earlier load of the other kind is dropped first; dropping the other kind fails harmlessly when
+ * the name already is of this kind, which is cheaper than asking the catalog first.
+ */
+async function replaceRelation(engine: QueryEngine, name: string, kind: 'table' | 'view', select: Sql): Promise<void> {
+  try {
+    await engine.exec(dropRelation(name, kind === 'table' ? 'view' : 'table'));
+  } catch (err) {
+    if (!/Existing object .* is of type/i.test(String((err as Error)?.message ?? err))) throw err;
+  }
+  await engine.exec(kind === 'table' ? createTableAs(name, select) : createViewAs(name, select));
+}
+
+/** Progress updates at most every PROGRESS_INTERVAL_MS (each one re-renders panels), with an ETA from the rate so far. */
+const PROGRESS_INTERVAL_MS = 200;
+
+function progressReporter(report: (p: LoadProgress) => void) {
+  let startedAt: number | null = null;
+  let lastAt = -Infinity;
+  return {
+    fetching: (p: { bytesDone: number; bytesTotal: number; rowsTotal: number }) => {
+      const now = Date.now();
+      startedAt ??= now;
+      const finished = p.bytesDone >= p.bytesTotal;
+      if (!finished && now - lastAt < PROGRESS_INTERVAL_MS) return;
+      lastAt = now;
+      const elapsed = now - startedAt;
+      // No estimate until a little has arrived: the first bytes say nothing about the rate.
+      const etaMs = p.bytesDone > 0 && elapsed >= 300 ? Math.round(((p.bytesTotal - p.bytesDone) * elapsed) / p.bytesDone) : null;
+      report({ phase: 'fetching', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: p.rowsTotal, etaMs });
+    },
+    reading: (read: { bytesFetched: number; rows: number | null }) => report({ phase: 'reading', bytesTotal: read.bytesFetched, rowsTotal: read.rows }),
+  };
 }
 
 /** Uncompressed size over compressed size a Parquet file is assumed never to exceed (typical: 2–10×). */
@@ -336,7 +583,8 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   if (loaded.view?.key === key) return loaded.view;
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
-  const planned = correctedViewSql(table, rawTable, dataset.name, corrections, loaded.columns, raw);
+  const rowOrder = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles' as const, urls: loaded.scanFiles } : undefined;
+  const planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder);
   const problems = [...planned.problems];
   let applied = planned.applied;
   try {
@@ -348,9 +596,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
     const why = loaded.scan && String((err as Error)?.message ?? err).includes('rowid') ? ' (it is too large to load and is read from disk, where rows have no load order)' : '';
     problems.push({ id: applied.join(', '), message: `The corrections of dataset ${dataset.name} could not be applied${why}, so it shows raw data: ${describeEngineError(err, dataset.name)}` });
     applied = [];
-    await engine.exec(correctedViewSql(table, rawTable, dataset.name, [], loaded.columns, true).sql);
+    await engine.exec(correctedViewSql(table, rawTable, dataset.name, [], memoryColumns(loaded), true).sql);
   }
-  const base = { dataset, table, columns: new Set(loaded.columns.map((c) => c.name)) };
+  const base = { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)) };
   const count = applied.length === 0 ? loaded.rowCount : Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)))).rows[0]?.n ?? 0);
   const newestSql = newestTimestampQuery(base);
   const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;

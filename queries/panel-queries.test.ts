@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ChartPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
-import { MAX_SERIES, chartQuery, heatmapQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, type DatasetContext } from './panel-queries';
+import { MAX_SERIES, chartQuery, heatmapQuery, kpiBatchQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, tableTopNQuery, type DatasetContext, type PanelRefinement } from './panel-queries';
 import { SqlBuildError } from './sql';
 
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
@@ -407,5 +407,78 @@ describe('heatmap: x by y, the first measure, top N of each dimension axis', () 
     expect(() => heatmapQuery(chartPanel({ chart: 'heatmap' }), heatCtx)).toThrow('a heatmap needs y');
     const ds: Dataset = { ...facts, measures: [...facts.measures, { name: 'y', agg: 'count', format: 'integer' }] };
     expect(() => chartQuery(heatmap({ measures: ['y'] }), { ...heatCtx, dataset: ds })).toThrow('a heatmap cannot show a measure named "y"');
+  });
+});
+
+describe('faster queries with the same answers', () => {
+  // The shape a result has in the app: the engine's rows with the period and value columns.
+  async function result(sql: { text: string }) {
+    const reader = await conn.runAndReadAll(sql.text);
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map(String);
+    return { columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows: reader.getRowObjects() as Record<string, string | number | boolean | null>[] };
+  }
+
+  it('a KPI batch gives every panel the rows of its own kpiQuery, under filters and windows', async () => {
+    const panels = [
+      kpiPanel({ id: 'rev', measure: 'revenue' }),
+      kpiPanel({ id: 'orders', measure: 'orders', comparison: 'previous_year' }),
+      kpiPanel({ id: 'aov', measure: 'aov' }),
+      kpiPanel({ id: 'rows', measure: 'rows', comparison: 'target', target: 3 }),
+      kpiPanel({ id: 'none', measure: 'revenue', comparison: 'none' }),
+      kpiPanel({ id: 'rev_py', measure: 'revenue', comparison: 'previous_year' }),
+    ];
+    const long = { ...factsCtx, period: resolvePeriod({ from: '2024-02-29', to: '2025-03-02' }, null, 0) };
+    const untimed = { ...factsCtx, period: null };
+    const cases: [DatasetContext, PanelRefinement | undefined][] = [
+      [factsCtx, undefined],
+      [factsCtx, { members: [{ dimension: 'region', values: ['A', HOSTILE, null] }] }],
+      [factsCtx, { window: { start: Date.UTC(2025, 2, 2), end: Date.UTC(2025, 2, 3) } }],
+      [long, undefined],
+      [untimed, { members: [{ dimension: 'region', values: ['B'] }] }],
+    ];
+    for (const [ctx, refine] of cases) {
+      const batch = kpiBatchQuery(panels, ctx, refine);
+      const split = batch.split(await result(batch.sql));
+      for (const [i, panel] of panels.entries()) {
+        const own = await result(kpiQuery(panel, ctx, refine));
+        expect({ panel: panel.id, ...split[i] }).toEqual({ panel: panel.id, ...own });
+      }
+    }
+    // Two KPIs with the same comparison window share its branch: one branch per window.
+    expect(kpiBatchQuery(panels, factsCtx).sql.text.match(/UNION ALL/g)?.length).toBe(2);
+  });
+
+  it('a KPI batch refuses sparklines and an empty list, with the panel named', () => {
+    expect(() => kpiBatchQuery([kpiPanel({ id: 'spark', sparkline: true })], factsCtx)).toThrow('panel "spark": a sparkline KPI cannot be batched');
+    expect(() => kpiBatchQuery([], factsCtx)).toThrow('a KPI batch needs a panel');
+  });
+
+  it('the table top-N finds the rows of tableQuery: ties, NULLs last, fewer rows than the limit, both directions', async () => {
+    await conn.run(`CREATE TABLE "tops" ("ts" TIMESTAMP, "id" INTEGER, "name" VARCHAR, "v" DOUBLE)`);
+    // Distinct ids and names; v has a tie at 5 and two NULLs; ts has one NULL.
+    await conn.run(`INSERT INTO "tops" VALUES
+      ('2025-03-01 10:00', 1, 'a', 5), ('2025-03-01 11:00', 2, 'b', 5), ('2025-03-02 10:00', 3, 'c', 9),
+      ('2025-03-02 12:00', 4, 'd', NULL), (NULL, 5, 'e', 1), ('2025-03-02 13:00', 6, 'f', 7), ('2025-03-03 09:00', 7, 'g', NULL)`);
+    const ds: Dataset = { name: 'tops', kind: 'table', source: 's', timeColumn: 'ts', measures: [], dimensions: [{ name: 'name', column: 'name' }], hierarchies: [] };
+    const tctx: DatasetContext = { dataset: ds, table: 'tops', columns: new Set(['ts', 'id', 'name', 'v']), period: null };
+    const table = (over: Partial<TablePanel>): TablePanel => ({ id: 't', kind: 'table', pageSize: 25, rules: [], followFilters: true, title: 'T', dataset: 'tops', columns: ['id', 'name', 'v', 'ts'], limit: 3, ...over });
+    const ids = async (sql: { text: string }) => (await rows(sql)).map((r) => Number(r.id));
+    for (const column of ['ts', 'v', 'name']) {
+      for (const direction of ['asc', 'desc'] as const) {
+        for (const limit of [1, 3, 6, 7, 50]) {
+          for (const refine of [undefined, { members: [{ dimension: 'name', values: ['a', 'd', 'e', 'g', null] }] }]) {
+            const panel = table({ orderBy: { column, direction }, limit });
+            const fast = await rows(tableTopNQuery(panel, tctx, refine));
+            const plain = await rows(tableQuery(panel, tctx, refine));
+            // Ties (v) may come in either order in both queries: compare the order column; without ties, the rows too.
+            expect(fast.map((r) => String(r[column])), `${column} ${direction} ${limit}`).toEqual(plain.map((r) => String(r[column])));
+            if (column !== 'v') expect(await ids(tableTopNQuery(panel, tctx, refine))).toEqual(await ids(tableQuery(panel, tctx, refine)));
+          }
+        }
+      }
+    }
+    const unordered = table({});
+    expect(tableTopNQuery(unordered, tctx).text).toBe(tableQuery(unordered, tctx).text);
   });
 });

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import { loadDashboard } from '../dashboards/document';
 import type { DashboardFile, Dataset } from '../dashboards/schema';
-import { projectedColumns, projectionInputs } from './projection';
+import { openNativeEngine } from './checks/testing-engine';
+import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine } from './dashboard-runner';
+import { Engine } from './engine/engine';
+import { parseParquetFooter } from './engine/prefetch';
+import { projectedColumns } from './projection';
 import { createSourceView, createTableAs, ident, selectColumns, Sql } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
@@ -51,14 +58,6 @@ describe('projectedColumns', () => {
     expect(projectedColumns(check('schema', { columns: ['order_id'] }), ordersOf(d), FILE_COLUMNS)).toBeNull();
     expect(projectedColumns(check('custom_sql', { sql: 'SELECT quantity FROM t' }), ordersOf(d), FILE_COLUMNS)).toBeNull();
   });
-
-  it('changes its cache input for a new table column, not for "show rows" of the semantic layer', () => {
-    const d = withoutTable();
-    expect(projectionInputs(d, ordersOf(d))).toEqual([]);
-    const rows = { id: 'rows', kind: 'table', title: 'Rows', dataset: 'orders', followFilters: true, columns: ['order_ts', 'region', 'amount'], limit: 50, pageSize: 50, rules: [] };
-    expect(projectionInputs({ ...d, panels: [...d.panels, rows] } as DashboardFile, ordersOf(d))).toEqual([]);
-    expect(projectionInputs({ ...d, panels: [...d.panels, { ...rows, columns: ['quantity'] }] } as DashboardFile, ordersOf(d))).toEqual(['quantity']);
-  });
 });
 
 describe('loading a projection, on native DuckDB', () => {
@@ -104,4 +103,114 @@ describe('loading a projection, on native DuckDB', () => {
     expect(selectColumns('orders', null).text).toBe('SELECT * FROM "orders"');
     expect(() => selectColumns('orders', [])).toThrow(/no columns/);
   });
+});
+
+describe('the runner loads a projection from fetched bytes, on DuckDB-WASM', () => {
+  let boot: NodeEngineBootstrap;
+  let wasm: Engine;
+  let engine: QueryEngine;
+  let server: http.Server;
+  let url: string;
+  const file = readFileSync(PARQUET);
+  /** Bytes the test server sent, reset per run. */
+  let sent = 0;
+
+  beforeAll(async () => {
+    boot = nodeBootstrap();
+    wasm = await Engine.start(boot);
+    // The CLI's engine thread opens only allowed paths, and the Node build of DuckDB-WASM asks its
+    // file system about registered names too: allow each one as the runner registers it.
+    engine = {
+      exec: (sql) => wasm.exec(sql),
+      query: (sql) => wasm.query(sql),
+      describe: (t) => wasm.describe(t),
+      registerFile: (name, bytes) => {
+        boot.allowReading([name]);
+        return wasm.registerFile(name, bytes);
+      },
+      dropFile: (name) => wasm.dropFile(name),
+    };
+    server = http.createServer((req, res) => {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+      if (!m) {
+        res.writeHead(200, { 'Content-Length': String(file.length) }).end(file);
+        sent += file.length;
+        return;
+      }
+      const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? file.length - 1 : Math.min(file.length - 1, Number(m[2]));
+      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${file.length}`, 'Content-Length': String(end - start + 1) }).end(file.subarray(start, end + 1));
+      sent += end - start + 1;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders.parquet`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await wasm?.terminate();
+    boot?.dispose();
+  });
+
+  async function run(d: DashboardFile, cache: Map<string, LoadedDataset>, on: QueryEngine = engine, urls = [url]) {
+    const datasets: DatasetRunState[] = [];
+    const panels: Record<string, PanelRunState> = {};
+    sent = 0;
+    await runDashboardQueries(
+      on,
+      d,
+      { linkSource: async () => ({ urls, location: 'orders.parquet', sizeBytes: file.length }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => (panels[id] = st) },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache },
+    );
+    return { datasets, panels, sent };
+  }
+
+  const loadedColumns = async () => (await wasm.describe('ds_raw_orders')).map((c) => c.name);
+  // Sums over doubles differ in the last digits between engines (another summation order): cents are exact enough.
+  const rowsOf = (st: PanelRunState | undefined) =>
+    st?.status === 'ready' ? st.result.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : v]))) : st;
+
+  it('loads only the needed columns, reads only their chunks, still lists every column, and computes what native DuckDB computes', async () => {
+    const cache = new Map<string, LoadedDataset>();
+    const d = withoutTable();
+    const first = await run(d, cache);
+    expect(await loadedColumns()).toEqual(FILE_COLUMNS.filter((c) => c !== 'quantity'));
+    const ready = first.datasets.find((st) => st.status === 'ready');
+    expect(ready?.status === 'ready' && ready.columns.map((c) => c.name)).toEqual(FILE_COLUMNS);
+    // The footer (in the first read from the end) plus the kept columns' chunks, nothing of quantity.
+    const footer = parseParquetFooter(new Uint8Array(file), file.length);
+    const needed = footer.chunks.filter((c) => c.column !== 'quantity').reduce((n, c) => n + c.length, 0);
+    expect(first.sent).toBeLessThanOrEqual(needed + 256 * 1024);
+    expect(first.sent).toBeLessThan(file.length);
+    // Progress said bytes, then the rows the footer counts.
+    const phases = first.datasets.flatMap((st) => (st.status === 'loading' && st.progress ? [st.progress.phase] : []));
+    expect(phases[0]).toBe('fetching');
+    expect(phases[phases.length - 1]).toBe('reading');
+    expect(first.datasets.some((st) => st.status === 'loading' && st.progress?.phase === 'reading' && st.progress.rowsTotal === footer.numRows)).toBe(true);
+
+    const oracle = await openNativeEngine();
+    try {
+      const truth = await run(d, new Map(), oracle, [PARQUET]);
+      for (const id of ['kpi_revenue', 'kpi_orders', 'revenue_by_region']) expect(rowsOf(first.panels[id]), id).toEqual(rowsOf(truth.panels[id]));
+    } finally {
+      oracle.close();
+    }
+  }, 60_000);
+
+  it('loads again, with the union, when a later run needs a column not in memory, and never computes on a table without it', async () => {
+    const cache = new Map<string, LoadedDataset>();
+    await run(withoutTable(), cache);
+    expect(await loadedColumns()).not.toContain('quantity');
+    // The demo's "Recent orders" table shows quantity: the dataset loads again before its panels run.
+    const withTable = await run(demo(), cache);
+    expect(withTable.datasets[0]?.status).toBe('loading');
+    expect(await loadedColumns()).toEqual(FILE_COLUMNS);
+    const recent = withTable.panels.recent_orders;
+    expect(recent?.status, JSON.stringify(recent)).toBe('ready');
+    expect(recent?.status === 'ready' && recent.result.columns.map((c) => c.name)).toContain('quantity');
+    // Back to the panels without it: what is in memory covers them, so nothing is read again.
+    const back = await run(withoutTable(), cache);
+    expect(back.sent).toBe(0);
+    expect(back.datasets.map((st) => st.status)).toEqual(['ready']);
+  }, 60_000);
 });

@@ -12,9 +12,10 @@
 //    parameter holding SQL) turns projection off for that dataset: all columns load.
 // "Show rows" tables therefore show the loaded columns, not every column of the file.
 //
-// Not yet wired into the runner (queries/dashboard-runner.ts loads SELECT *): the app lists a
-// dataset's *loaded* columns as if they were the source's (Data sources dialog columns and sample,
-// the authoring pickers), so those must first read the source's own columns.
+// The runner (queries/dashboard-runner.ts) applies it where it fetches a Parquet dataset's bytes
+// itself (engine/prefetch.ts): only the footer and these columns' chunks are fetched and loaded.
+// The dataset still lists every source column (pickers offer them all); a run that needs a column
+// not in memory (a new panel, check or correction) loads the dataset again with it.
 import type { DashboardFile, Dataset } from '../dashboards/schema';
 
 /**
@@ -27,18 +28,6 @@ export function projectedColumns(dashboard: DashboardFile, dataset: Dataset, sou
   const kept = sourceColumns.filter((c) => wanted.has(c));
   if (kept.length === 0 || kept.length === sourceColumns.length) return null;
   return kept;
-}
-
-/**
- * What decides a dataset's projection besides the dataset itself, as a value for cache keys: a
- * dataset loaded for one set of table panels, checks and corrections may lack a column another
- * one needs. Names the semantic layer already keeps are left out, so "show rows" reuses the load.
- */
-export function projectionInputs(dashboard: DashboardFile, dataset: Dataset): string[] | 'all' {
-  const wanted = wantedNames(dashboard, dataset);
-  if (wanted === null) return 'all';
-  const layer = semanticColumns(dataset);
-  return [...wanted].filter((n) => !layer.has(n)).sort();
 }
 
 const WHOLE_TABLE_RULES = new Set(['schema', 'custom_sql']);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { nodeBootstrap } from '../cli/engine-node';
+import { Engine } from './engine/engine';
 import { Sql, SqlBuildError, column, createSourceView, createTableAs, ident, int, literal, num, readFile, selectAll, str, timestamp, userSelect } from './sql';
 
 async function one(sql: Sql): Promise<unknown> {
@@ -70,5 +72,61 @@ describe('user SQL of advanced datasets', () => {
   it('builds views and tables with quoted names', () => {
     expect(createSourceView('my "src"', 'http://h/x.parquet', 'parquet').text).toBe(`CREATE OR REPLACE VIEW "my ""src""" AS SELECT * FROM read_parquet('http://h/x.parquet')`);
     expect(createTableAs('ds_a', selectAll('orders')).text).toBe('CREATE OR REPLACE TABLE "ds_a" AS SELECT * FROM "orders"');
+  });
+});
+
+describe('timestamp literals over the whole range of JS times', () => {
+  const utc = (year: number, month = 0, day = 1, ms = 0) => {
+    // Date.UTC maps years 0-99 to 1900-1999: set the year afterwards.
+    const d = new Date(Date.UTC(2000, month, day) + ms);
+    d.setUTCFullYear(year);
+    return d.getTime();
+  };
+  const times = [
+    0,
+    Date.UTC(2025, 11, 31, 23, 59, 1, 7),
+    utc(9999, 11, 31, 86_399_999),
+    utc(10000),
+    utc(12345, 5, 6, 3_723_004),
+    utc(1),
+    utc(0, 2, 1),
+    utc(-1),
+    utc(-44, 2, 15, 43_200_000),
+    -8_640_000_000_000_000,
+    8_640_000_000_000_000,
+  ];
+  const probe = (t: number) => Sql.concat('SELECT CAST(epoch_ms(', timestamp(t), ') AS DOUBLE) AS "v"');
+
+  it('round-trips every time through native DuckDB', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    for (const t of times) {
+      const reader = await conn.runAndReadAll(probe(t).text);
+      expect(reader.getRowObjects()[0]?.v, timestamp(t).text).toBe(t);
+    }
+  });
+
+  it("round-trips every time through the app's pinned DuckDB-WASM", { timeout: 60_000 }, async () => {
+    const boot = nodeBootstrap();
+    const engine = await Engine.start(boot);
+    try {
+      for (const t of times) expect((await engine.query(probe(t))).rows[0]?.v, timestamp(t).text).toBe(t);
+    } finally {
+      await engine.terminate();
+      boot.dispose();
+    }
+  });
+
+  it('writes years as DuckDB reads them: a sign and at least four digits', () => {
+    expect(timestamp(utc(10000)).text).toBe("TIMESTAMP '10000-01-01 00:00:00.000'");
+    expect(timestamp(utc(-1)).text).toBe("TIMESTAMP '-0001-01-01 00:00:00.000'");
+    expect(timestamp(utc(0, 2, 1)).text).toBe("TIMESTAMP '0000-03-01 00:00:00.000'");
+    expect(timestamp(Date.UTC(2024, 1, 28)).text).toBe("TIMESTAMP '2024-02-28 00:00:00.000'");
+  });
+
+  it('refuses what is not a time, saying why', () => {
+    expect(() => timestamp(Number.NaN)).toThrow(new SqlBuildError('NaN is not a time: a timestamp needs finite epoch milliseconds'));
+    expect(() => timestamp(8_640_000_000_000_001)).toThrow(/outside the times a timestamp can hold/);
+    expect(() => timestamp(-8_640_000_000_000_001)).toThrow(SqlBuildError);
   });
 });

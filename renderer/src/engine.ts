@@ -49,10 +49,13 @@ export function getEngine(): Promise<Engine> {
   return starting;
 }
 
-/** Stop the running query by terminating the worker; the next `getEngine()` starts a new one. */
+/**
+ * Stop the running query by terminating the worker; the next `getEngine()` starts a new one. An
+ * idle engine (a load cancelled while its bytes were still being fetched) is kept, with its start.
+ */
 export async function cancelEngine(): Promise<void> {
   const engine = current;
-  if (!engine?.alive) return;
+  if (!engine?.alive || !engine.busy) return;
   cancelled = true;
   engine.cancel();
 }

@@ -1,14 +1,10 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './app';
-import { connectHost } from './host';
-import './styles.css';
+// The entry point: start the query engine first, then load the UI. The engine's worker fetches and
+// compiles DuckDB's wasm (18 MB) on its own thread while the main thread parses and runs the UI
+// bundle, so a cold open pays for the slower of the two instead of their sum. The first
+// `getEngine()` of the open action gets this same start.
+import { getEngine } from './engine';
 
-const root = document.getElementById('root');
-if (root) {
-  createRoot(root).render(
-    <StrictMode>
-      <App host={connectHost()} />
-    </StrictMode>,
-  );
-}
+getEngine().catch(() => {
+  // A failed start is reported by the first action that needs the engine (it starts it again).
+});
+void import('./boot');

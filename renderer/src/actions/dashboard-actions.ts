@@ -3,14 +3,15 @@
 import type { AccessKeys, HostApi, HostErrorCode, RevisionInfo } from '../../../electron/api/host-api';
 import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
+import { authoredSql, sameAuthoredSql } from '../../../dashboards/authored-sql';
 import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
-import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset } from '../../../queries/dashboard-runner';
+import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset, type QueryEngine } from '../../../queries/dashboard-runner';
 import { ResultCache } from '../../../queries/result-cache';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
-import { applyView, decodeViewParam } from '../views';
-import type { Store } from '../store';
+import { applyView } from '../views';
+import { sqlMayRun, type Store } from '../store';
 
 export { isDataPanel };
 
@@ -19,19 +20,26 @@ export interface ActionDeps {
   engine: () => Promise<Engine>;
   /** Stop what the engine runs now (terminating its worker); the next `engine()` starts afresh. */
   cancelEngine?: () => Promise<void>;
+  /** Ask the user a yes/no question (window.confirm when absent). */
+  confirm?: (message: string) => boolean;
   store: { getState(): Store };
   now?: () => number;
 }
 
 /** Whether a dashboard has SQL written by its author, which runs only once trusted. */
 export function hasSql(dashboard: DashboardFile): boolean {
-  return dashboard.datasets.some((d) => d.kind === 'sql');
+  return authoredSql(dashboard).length > 0;
 }
 
-/** Open a dashboard file (the demo when no path is given) and run it. */
-export async function openDashboard(deps: ActionDeps, path?: string): Promise<void> {
+/**
+ * Open a dashboard file (the demo when no path is given) and run it. `opts.view` (a shared link's
+ * view) is applied before the first run, so a link opens with one run, not the file's then the view's.
+ */
+export async function openDashboard(deps: ActionDeps, path?: string, opts: { view?: View } = {}): Promise<void> {
   const { store, host } = deps;
   performance.mark('northstar:open-start');
+  // Start the engine now, while the file is read and parsed (the run awaits the same start).
+  deps.engine().catch(() => {});
   let opened;
   try {
     opened = await host.openDashboard(path === undefined ? {} : { path });
@@ -54,8 +62,7 @@ export async function openDashboard(deps: ActionDeps, path?: string): Promise<vo
     warnings: loaded.warnings,
   });
   if (!opened.trusted && hasSql(loaded.dashboard)) store.getState().setDrawer('review');
-  // A shared link may carry a view of this dashboard in its fragment.
-  const linked = typeof window === 'undefined' ? null : decodeViewParam(window.location.hash);
+  const linked = opts.view;
   if (linked) {
     const applied = applyView(linked, loaded.dashboard);
     store.getState().edit(() => applied.dashboard);
@@ -105,7 +112,8 @@ function rerunAfterCrash(deps: ActionDeps, engine: Engine): void {
 export async function runDashboard(deps: ActionDeps, keys?: { source: string; keys: AccessKeys }): Promise<void> {
   const state = deps.store.getState();
   const file = state.viewing?.dashboard ?? state.dashboard;
-  const { path, trusted, explore } = state;
+  const { path, explore } = state;
+  const trusted = sqlMayRun(state);
   if (!file || !path) return;
   // Charts drilled to "show rows" run as tables of their rows.
   const dashboard = { ...file, panels: effectivePanels(file, explore) };
@@ -118,20 +126,21 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
 
   // Asked while the engine starts (once per app: the host's answer does not change).
   const budget = memoryBudgetBytes(deps.host);
-  let engine: Engine;
-  try {
-    engine = await deps.engine();
-    rerunAfterCrash(deps, engine);
-  } catch (err) {
-    const message = `The query engine could not start: ${(err as Error).message}`;
-    store().setNotice({ tone: 'error', text: message });
-    for (const p of dataPanels) store().setPanel(runId, p.id, { status: 'error', message });
-    return;
-  }
+  // The engine starts while the sources are linked and their bytes fetched: the runner waits for it
+  // only at its first statement, so a cold open pays for the slower of the two, not their sum.
+  const starting = deps.engine();
+  starting.then(
+    (e) => rerunAfterCrash(deps, e),
+    () => {},
+  );
+  // A newer run, or Cancel, stops this run's fetches.
+  runAbort?.abort();
+  const abort = new AbortController();
+  runAbort = abort;
 
   let dataRead = false;
   await runDashboardQueries(
-    engine,
+    startingEngine(starting),
     dashboard,
     {
       async linkSource(source) {
@@ -161,10 +170,21 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       refine: (panel) => refinementFor(panel, dashboard, explore),
       cache: datasetCache,
       results: resultCache,
+      first: redrilled(explore),
       raw: state.showRaw,
       memoryBudgetBytes: await budget,
+      signal: abort.signal,
     },
   );
+  let engine: Engine;
+  try {
+    engine = await starting;
+  } catch (err) {
+    const message = `The query engine could not start: ${(err as Error).message}`;
+    store().setNotice({ tone: 'error', text: message });
+    for (const p of dataPanels) store().setPanel(runId, p.id, { status: 'error', message });
+    return;
+  }
   // A run that finished on a live engine ends a crash streak: a later crash may re-run again.
   if (engine.alive) crashReruns = 0;
   // Checks judge whole datasets, not the filtered view: run them when data was read, not on every
@@ -184,9 +204,25 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
  * the next run loads every dataset again.
  */
 export async function cancelRun(deps: ActionDeps): Promise<void> {
+  runAbort?.abort();
   deps.store.getState().cancelRun();
   clearDatasetCache();
   await deps.cancelEngine?.();
+}
+
+// The current run's fetches, aborted by the next run or Cancel.
+let runAbort: AbortController | null = null;
+
+/** The runner's engine while it may still be starting: every call waits for the start. */
+function startingEngine(starting: Promise<Engine>): QueryEngine {
+  return {
+    exec: async (sql) => (await starting).exec(sql),
+    query: async (sql) => (await starting).query(sql),
+    describe: async (table) => (await starting).describe(table),
+    registerFile: async (name, bytes) => (await starting).registerFile(name, bytes),
+    dropFile: async (name) => (await starting).dropFile(name),
+    insertArrow: async (name, ipc) => (await starting).insertArrow(name, ipc),
+  };
 }
 
 // Datasets in memory for the open file: a filter or drill click re-runs only panel queries.
@@ -195,6 +231,17 @@ const datasetCache = new Map<string, LoadedDataset>();
 const resultCache = new ResultCache();
 // The corrections (and raw flag) the last checks ran with.
 let checkedCorrections = '';
+
+// The exploration of the last run, to tell which chart a click just drilled.
+let lastExplore: Exploration | null = null;
+
+/** The charts whose drill path differs from the last run's: the one the user clicked runs first. */
+function redrilled(explore: Exploration): Set<string> {
+  const before = lastExplore?.drills ?? {};
+  lastExplore = explore;
+  const ids = new Set([...Object.keys(before), ...Object.keys(explore.drills)]);
+  return new Set([...ids].filter((id) => JSON.stringify(before[id] ?? null) !== JSON.stringify(explore.drills[id] ?? null)));
+}
 
 /** Forget what is in memory, so the next run reads the data again (Refresh, opening a file). */
 export function clearDatasetCache(): void {
@@ -354,8 +401,15 @@ async function readRevisionDoc(deps: ActionDeps, contentHash: string): Promise<D
 export async function viewRevision(deps: ActionDeps, revision: RevisionInfo): Promise<void> {
   try {
     const doc = await readRevisionDoc(deps, revision.contentHash);
-    deps.store.getState().setViewing({ number: revision.number, dashboard: doc });
+    const { trusted, dashboard: current } = deps.store.getState();
+    // A revision's SQL runs under the working copy's trust only if it is the same SQL: history files
+    // can be edited by hand or arrive with a shared folder, and their revision hashes prove nothing.
+    const same = current !== null && sameAuthoredSql(doc, current);
+    deps.store.getState().setViewing({ number: revision.number, dashboard: doc, trusted: trusted && same });
     deps.store.getState().setDrawer(null);
+    if (!same && hasSql(doc)) {
+      deps.store.getState().setNotice({ tone: 'info', text: `Revision ${revision.number} has SQL that differs from the current version, so it does not run while you view it. Restore the revision to review its SQL.` });
+    }
     await runDashboard(deps);
   } catch (err) {
     deps.store.getState().setNotice({ tone: 'error', text: HostError.from(err).message });
@@ -374,6 +428,17 @@ export async function restoreRevision(deps: ActionDeps, revision: RevisionInfo):
     const doc = await readRevisionDoc(deps, revision.contentHash);
     const wasViewing = deps.store.getState().viewing !== null;
     const before = deps.store.getState().dashboard;
+    // Restoring saves the revision as a new one made from the trusted working copy, which trusts
+    // it: SQL that differs from the working copy's is shown first and restored only when accepted.
+    const differing = before === null || sameAuthoredSql(doc, before) ? [] : authoredSql(doc);
+    if (differing.length > 0) {
+      const listed = differing.map((a) => `${a.what}:\n${a.sql.length > 600 ? `${a.sql.slice(0, 600)}…` : a.sql}`).join('\n\n');
+      const confirm = deps.confirm ?? ((message: string) => window.confirm(message));
+      if (!confirm(`Revision ${revision.number} brings SQL that differs from the current version. Restoring it lets this SQL run on this machine, with your data access:\n\n${listed}\n\nRestore it?`)) {
+        deps.store.getState().setNotice({ tone: 'info', text: `Revision ${revision.number} was not restored.` });
+        return;
+      }
+    }
     deps.store.getState().setViewing(null);
     deps.store.getState().edit((current) => ({ ...doc, revision: current.revision }));
     deps.store.getState().setDrawer(null);

@@ -2,7 +2,7 @@
 // with clicks (source, time column, measures and ratios, dimensions, drill hierarchies) or its SQL
 // in a real editor with a preview. Nothing changes on the dashboard until "Apply", which is one
 // undoable edit, checked first against the schema, the real columns and what the panels read.
-import { cloneElement, useEffect, useId, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
+import { cloneElement, lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import type { DashboardFile, Dataset, Measure } from '../../../dashboards/schema';
 import { isNumericType, isTemporalType } from '../../../queries/dataset-queries';
 import type { ActionDeps } from '../actions/dashboard-actions';
@@ -35,7 +35,10 @@ import {
 } from '../actions/dataset-actions';
 import { formatTimestamp } from '../format';
 import { useStore } from '../store';
-import { SqlEditor } from './sql-editor';
+// The SQL editor (CodeMirror, about a fifth of the UI's code) loads when first shown, not with the
+// dashboard: opening a dashboard parses less before its first query.
+const SqlEditor = lazy(() => import('./sql-editor').then((m) => ({ default: m.SqlEditor })));
+import { loadProgressText } from '../load-progress';
 
 const AGG_LABELS: Record<Measure['agg'], string> = {
   sum: 'Sum',
@@ -165,7 +168,7 @@ function DatasetStatus({ dataset }: { dataset: Dataset }) {
   if (state?.status === 'ready') status = ` · ${state.rowCount.toLocaleString('en-US')} rows`;
   else if (state?.status === 'error') status = ' · error';
   else if (state?.status === 'needsTrust') status = ' · waiting for review';
-  else if (state?.status === 'loading') status = ' · loading…';
+  else if (state?.status === 'loading') status = state.progress ? ` · ${loadProgressText(dataset.label ?? dataset.name, state.progress)}` : ' · loading…';
   return (
     <span className={`muted small${state?.status === 'error' ? ' error-text' : ''}`} data-testid="dataset-status">
       {kind}
@@ -772,17 +775,19 @@ function SqlSection({
   return (
     <div className="field sql-field">
       <span className="field-label">SQL</span>
-      <SqlEditor
-        value={sql}
-        schema={schema}
-        label="SQL"
-        errorAt={errorAt}
-        onChange={(next) => {
-          text.current = next;
-          onChange(next);
-        }}
-        onRun={() => void execute()}
-      />
+      <Suspense fallback={<div className="muted small">Loading the SQL editor…</div>}>
+        <SqlEditor
+          value={sql}
+          schema={schema}
+          label="SQL"
+          errorAt={errorAt}
+          onChange={(next) => {
+            text.current = next;
+            onChange(next);
+          }}
+          onRun={() => void execute()}
+        />
+      </Suspense>
       {error && <div className="field-error">{error}</div>}
       {!trusted && (
         <div className="banner warn sql-trust" role="status">

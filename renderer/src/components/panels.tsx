@@ -3,12 +3,15 @@ import type * as echarts from 'echarts/core';
 import type { Dataset, Panel } from '../../../dashboards/schema';
 import { cancelRun, isDataPanel, runDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { AnomalyBody } from './anomaly-panel';
+import { emptyReason, EmptyPanelMessage, useActiveFilters } from './empty-panel';
+import type { QueryResult } from '../../../queries/engine/engine';
 import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import { PanelBody, TextBody } from './panel-bodies';
 import { PanelMenu } from './panel-menu';
 import { OpenLinkDialog } from './open-link-dialog';
 import { refinementFor } from '../explore';
 import { useStore, type PanelState } from '../store';
+import { loadProgressText } from '../load-progress';
 
 /**
  * The frame every panel sits in: title (renamable), drill breadcrumbs, body, and its own loading
@@ -53,6 +56,17 @@ export function PanelFrame({
   const explore = useStore((s) => s.explore);
   const refine = useMemo(() => (file && isDataPanel(panel) ? refinementFor(panel, file, explore) : undefined), [file, panel, explore]);
   const drillable = deps && source.kind === 'chart' && panel.kind === 'chart';
+  // No rows to draw: say why (empty dataset, filters, period) and offer the way out.
+  const datasetRows = useStore((s) => {
+    const d = dataset ? s.datasets[dataset.name] : undefined;
+    return d?.status === 'ready' ? d.rowCount : null;
+  });
+  const activeFilters = useActiveFilters(dataset);
+  const shownEmpty = useCallback(() => markDrawn(panel.id), [markDrawn, panel.id]);
+  const empty = (result: QueryResult) => {
+    const reason = dataset && isDataPanel(panel) ? emptyReason(panel, dataset, datasetRows, result, activeFilters) : null;
+    return reason ? <EmptyPanelMessage reason={reason} deps={deps} onShown={shownEmpty} /> : null;
+  };
 
   return (
     <section className={`panel panel-${panel.kind}`} data-panel-id={panel.id} data-state={status} aria-busy={status === 'loading'} aria-label={panel.title}>
@@ -84,9 +98,9 @@ export function PanelFrame({
             {state.message}
           </div>
         )}
-        {state?.status === 'ready' && dataset && isDataPanel(panel) && (
+        {state?.status === 'ready' && dataset && isDataPanel(panel) && (empty(state.result) ?? (
           <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} onPointClick={drillable ? setPoint : undefined} onInstance={onInstance} />
-        )}
+        ))}
         {drillable && point && state?.status === 'ready' && dataset && panel.kind === 'chart' && (
           <ChartActionsMenu deps={deps} panel={panel} dataset={dataset} result={state.result} point={point} onClose={closeMenu} />
         )}
@@ -106,11 +120,11 @@ function PanelProgress({ dataset, deps }: { dataset: Dataset | undefined; deps?:
   const loadingData = datasetState?.status === 'loading';
   const what = !name ? 'Loading' : loadingData ? `Loading ${name}` : `Querying ${name}`;
   const location = datasetState?.status === 'loading' ? datasetState.location : undefined;
+  // Bytes with a time left while a dataset's data arrives, then the rows the engine reads.
+  const progress = datasetState?.status === 'loading' ? datasetState.progress : undefined;
   return (
     <div className="panel-loading" aria-label="Loading" data-testid="panel-progress">
-      <span>
-        {what}… {seconds} s
-      </span>
+      <span>{progress && name ? loadProgressText(name, progress) : `${what}… ${seconds} s`}</span>
       {location && <div className="muted small panel-loading-location">from {location}</div>}
       {deps && (
         <button type="button" className="small" onClick={() => void cancelRun(deps)}>

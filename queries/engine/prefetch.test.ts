@@ -1,0 +1,202 @@
+// The prefetch on real files over a real HTTP server (which counts what it sends), its footer
+// parser against DuckDB's own reading of the same footers, and the fetched bytes loaded into the
+// pinned DuckDB-WASM (its Node build) against native DuckDB over the whole file.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
+import { createTableAs, ident, readFile, Sql } from '../sql';
+import { Engine } from './engine';
+import { canPrefetch, parseParquetFooter, prefetchParquet, PrefetchError } from './prefetch';
+
+const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
+
+let dir: string;
+let native: DuckDBInstance;
+let conn: DuckDBConnection;
+/** A Parquet file with many row groups, a nested column and a column no test projection wants. */
+let file: string;
+let bytes: Uint8Array;
+let server: http.Server;
+let base: string;
+/** What the server answered, one entry per request. */
+let served: { range: string; status: number; bytes: number }[] = [];
+
+async function nativeRows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'northstar-prefetch-'));
+  native = await DuckDBInstance.create(':memory:');
+  conn = await native.connect();
+  file = path.join(dir, 'wide.parquet');
+  await conn.run(
+    `COPY (SELECT i AS id, 'name ' || (i % 977) AS name, {'x': i, 'y': i * 2} AS point, random() AS noise, (i * 7919) % 100003 AS amount
+           FROM range(300000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 50000)`,
+  );
+  bytes = new Uint8Array(readFileSync(file));
+  server = http.createServer((req, res) => {
+    const body = req.url === '/demo.parquet' ? readFileSync(DEMO) : req.url === '/wide.parquet' || req.url === '/no-ranges.parquet' ? bytes : null;
+    const range = String(req.headers.range ?? '');
+    const reply = (status: number, headers: Record<string, string>, data: Uint8Array) => {
+      served.push({ range, status, bytes: data.length });
+      res.writeHead(status, { 'Content-Length': String(data.length), ...headers });
+      res.end(data);
+    };
+    if (!body) return reply(404, {}, new Uint8Array());
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range);
+    if (!m || req.url === '/no-ranges.parquet') return reply(200, {}, body);
+    const size = body.length;
+    const start = m[1] === '' ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+    const end = m[1] === '' || m[2] === '' ? size - 1 : Math.min(size - 1, Number(m[2]));
+    reply(206, { 'Content-Range': `bytes ${start}-${end}/${size}` }, body.subarray(start, end + 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 60_000);
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  conn?.closeSync();
+  native?.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('parseParquetFooter', () => {
+  it('finds every column chunk where DuckDB says it is, with the rows and top-level columns', async () => {
+    for (const f of [file, DEMO]) {
+      const data = new Uint8Array(readFileSync(f));
+      const footer = parseParquetFooter(data, data.length);
+      const meta = await nativeRows(`SELECT path_in_schema, coalesce(dictionary_page_offset, data_page_offset) AS "start", total_compressed_size AS "length" FROM parquet_metadata('${f}')`);
+      expect(footer.chunks.map((c) => [c.start, c.length])).toEqual(meta.map((r) => [Number(r.start), Number(r.length)]));
+      const [{ n }] = (await nativeRows(`SELECT count(*) AS n FROM '${f}'`)) as [{ n: unknown }];
+      expect(footer.numRows).toBe(Number(n));
+      const described = await nativeRows(`DESCRIBE SELECT * FROM '${f}'`);
+      expect(footer.columns).toEqual(described.map((r) => String(r.column_name)));
+    }
+    // The nested column's two leaf chunks belong to its top-level name.
+    const wide = parseParquetFooter(bytes, bytes.length);
+    expect(wide.chunks.filter((c) => c.column === 'point')).toHaveLength(2 * 6);
+  });
+
+  it('refuses what is not a Parquet footer, in words', () => {
+    expect(() => parseParquetFooter(new TextEncoder().encode('order_id,amount\n1,2\n3,4\n'), 25)).toThrow(/not a Parquet file/);
+    const broken = bytes.slice();
+    broken.fill(0xff, broken.length - 2000, broken.length - 8);
+    expect(() => parseParquetFooter(broken, broken.length)).toThrow(PrefetchError);
+  });
+});
+
+describe('prefetchParquet', () => {
+  it('fetches a whole file byte-exactly in a few large reads, reporting progress', async () => {
+    served = [];
+    const seen: number[] = [];
+    const got = await prefetchParquet([`${base}/wide.parquet`], { onProgress: (p) => seen.push(p.bytesDone) });
+    expect(got.columns).toBeNull();
+    expect(Buffer.from(got.files[0]?.bytes ?? []).equals(Buffer.from(bytes))).toBe(true);
+    expect(got.rows).toBe(300000);
+    // The footer read, then chunks of at least 4 MiB: never hundreds of small reads.
+    expect(served.length).toBeLessThanOrEqual(1 + Math.ceil(bytes.length / (4 * 1024 ** 2)));
+    expect(served.reduce((n, s) => n + s.bytes, 0)).toBe(bytes.length);
+    expect(got.bytesFetched).toBe(bytes.length);
+    expect(seen[0]).toBe(256 * 1024);
+    expect(seen[seen.length - 1]).toBe(bytes.length);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  it('fetches only the footer and the chosen columns, and DuckDB-WASM loads them with the same numbers as native', async () => {
+    served = [];
+    const offered: string[][] = [];
+    const got = await prefetchParquet([`${base}/wide.parquet`], {
+      choose: (columns) => {
+        offered.push(columns);
+        return ['id', 'amount'];
+      },
+    });
+    expect(offered).toEqual([['id', 'name', 'point', 'noise', 'amount']]);
+    const footer = parseParquetFooter(bytes, bytes.length);
+    const needed = footer.chunks.filter((c) => c.column === 'id' || c.column === 'amount').reduce((n, c) => n + c.length, 0);
+    const sent = served.reduce((n, s) => n + s.bytes, 0);
+    expect(sent).toBe(got.bytesFetched);
+    // Needed bytes plus the first read from the end of the file (the footer and whatever precedes it in 256 KiB).
+    expect(sent).toBeLessThanOrEqual(needed + 256 * 1024);
+    expect(sent).toBeLessThan(bytes.length * 0.6);
+
+    const boot: NodeEngineBootstrap = nodeBootstrap();
+    // The CLI's engine thread opens only allowed paths, and DuckDB-WASM's Node build asks its file
+    // system about a registered name too (the browser build answers from the registered buffer).
+    boot.allowReading(['northstar-load-test.parquet']);
+    const engine = await Engine.start(boot);
+    try {
+      const buffer = got.files[0]?.bytes as Uint8Array;
+      await engine.registerFile('northstar-load-test.parquet', buffer);
+      const from = readFile('northstar-load-test.parquet', 'parquet');
+      await engine.exec(createTableAs('t', Sql.concat('SELECT ', Sql.join(['id', 'amount'].map(ident)), ' FROM ', from)));
+      await engine.dropFile('northstar-load-test.parquet');
+      const wasm = (await engine.query(Sql.concat('SELECT count(*) AS "n", sum("id") AS "ids", sum("amount") AS "amount" FROM "t"'))).rows[0];
+      const [truth] = await nativeRows(`SELECT count(*) AS n, sum(id) AS ids, sum(amount) AS amount FROM '${file}'`);
+      expect(wasm).toEqual({ n: Number(truth?.n), ids: Number(truth?.ids), amount: Number(truth?.amount) });
+      expect((await engine.describe('t')).map((c) => c.name)).toEqual(['id', 'amount']);
+      // describe() reads table_info (fast): the same names and types as DESCRIBE.
+      const described = (await engine.query(Sql.concat('DESCRIBE ', ident('t')))).rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      expect(await engine.describe('t')).toEqual(described);
+      // Dropped: the name no longer reads as the file.
+      await expect(engine.query(Sql.concat('SELECT count(*) FROM ', from))).rejects.toThrow();
+    } finally {
+      await engine.terminate();
+      boot.dispose();
+    }
+  }, 60_000);
+
+  it('reads a footer larger than its first read from the end with one more read', async () => {
+    // Many small row groups: a footer of several hundred KB, more than the first 256 KiB read.
+    const many = path.join(dir, 'many-groups.parquet');
+    await conn.run(`COPY (SELECT i AS id, i % 7 AS a, i % 11 AS b, i % 13 AS c, 'x' || (i % 17) AS d FROM range(1500000) t(i)) TO '${many}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    const data = new Uint8Array(readFileSync(many));
+    const footerLength = new DataView(data.buffer, data.byteOffset + data.length - 8, 4).getUint32(0, true);
+    expect(footerLength).toBeGreaterThan(256 * 1024);
+    const fetchMany: typeof fetch = async (_url, init) => {
+      const range = String(new Headers(init?.headers).get('Range'));
+      const m = /^bytes=(\d*)-(\d*)$/.exec(range) as RegExpExecArray;
+      const start = m[1] === '' ? data.length - Number(m[2]) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? data.length - 1 : Number(m[2]);
+      served.push({ range, status: 206, bytes: end - start + 1 });
+      return new Response(data.slice(start, end + 1), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${data.length}` } });
+    };
+    served = [];
+    const got = await prefetchParquet(['http://files.test/many-groups.parquet'], { fetch: fetchMany, choose: () => ['id'] });
+    expect(served.slice(0, 2).map((s) => s.range)).toEqual([`bytes=-${256 * 1024}`, `bytes=${data.length - footerLength - 8}-${data.length - 256 * 1024 - 1}`]);
+    expect(got.rows).toBe(1500000);
+    const [groups] = await nativeRows(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${many}')`);
+    expect(got.files[0]?.footer.chunks.filter((c) => c.column === 'id')).toHaveLength(Number(groups?.n));
+  });
+
+  it('stops every request when aborted', async () => {
+    const abort = new AbortController();
+    const run = prefetchParquet([`${base}/wide.parquet`], {
+      signal: abort.signal,
+      concurrency: 1,
+      onProgress: (p) => {
+        if (p.bytesDone > 0) abort.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('refuses servers that ignore ranges, files too large for memory and missing files, so the engine reads them instead', async () => {
+    await expect(prefetchParquet([`${base}/no-ranges.parquet`])).rejects.toThrow(/HTTP 200 for a ranged read/);
+    await expect(prefetchParquet([`${base}/wide.parquet`], { maxBytes: 1000 })).rejects.toThrow(/more than 1000 to fetch into memory/);
+    await expect(prefetchParquet([`${base}/missing.parquet`])).rejects.toThrow(PrefetchError);
+  });
+
+  it('prefetches HTTP URLs only, not the local paths of the CLI', () => {
+    expect(canPrefetch(['http://127.0.0.1:1/t/o/1/orders.parquet'])).toBe(true);
+    expect(canPrefetch(['/data/orders.parquet'])).toBe(false);
+    expect(canPrefetch([])).toBe(false);
+  });
+});

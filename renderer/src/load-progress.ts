@@ -1,0 +1,25 @@
+// The words of a dataset's load progress, shared by the panels and the Datasets drawer.
+import type { LoadProgress } from '../../queries/dashboard-runner';
+
+const MB = 1024 * 1024;
+
+/** Megabytes with a decimal only where it says something (under 10 MB). */
+function megabytes(bytes: number): string {
+  const mb = bytes / MB;
+  return mb < 10 ? mb.toFixed(1) : String(Math.round(mb));
+}
+
+/** "about 2 s left", "about 1 min left", or nothing while the rate is unknown. */
+function timeLeft(ms: number | null): string {
+  if (ms === null) return '';
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  return seconds < 90 ? ` · about ${seconds} s left` : ` · about ${Math.round(seconds / 60)} min left`;
+}
+
+/** "Loading orders: 23 of 62 MB · about 2 s left", then "Reading 5,000,000 rows…". */
+export function loadProgressText(name: string, progress: LoadProgress): string {
+  if (progress.phase === 'fetching') {
+    return `Loading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB${timeLeft(progress.etaMs)}`;
+  }
+  return progress.rowsTotal === null ? `Reading ${name}…` : `Reading ${progress.rowsTotal.toLocaleString('en-US')} rows…`;
+}
