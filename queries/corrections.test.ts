@@ -77,6 +77,44 @@ describe('correctedViewSql', () => {
     expect(Object.keys(rows[0] ?? {}).sort()).toEqual(Object.keys(COLUMNS).sort());
   });
 
+  it('over Parquet files (a dataset read from disk, no rowid): keeps the first row by file, then row, order', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'northstar-keep-one-'));
+    try {
+      const a = path.join(dir, 'a.parquet');
+      const b = path.join(dir, 'b.parquet');
+      const cols = { id: 'BIGINT', amount: 'DOUBLE' };
+      // In file a, id 7's first copy has the larger amount: the order kept is the file's, not the values'.
+      await createTable(engine, 'part_a', cols, [[5, 1], [7, 10], [6, 2], [7, 9], [null, 4]]);
+      await createTable(engine, 'part_b', cols, [[5, 3], [6, 0], [8, 5], [null, 4]]);
+      await engine.run(`COPY part_a TO '${a}' (FORMAT PARQUET)`);
+      await engine.run(`COPY part_b TO '${b}' (FORMAT PARQUET)`);
+      const info: ColumnInfo[] = [{ name: 'id', type: 'BIGINT' }, { name: 'amount', type: 'DOUBLE' }];
+      const dedupe = corr('dedupe', 'exclude_rows', { key: 'id', duplicates: 'keep_one' });
+      const read = async (urls: string[]) => {
+        // The raw relation is a view, as in scan mode: it has no rowid.
+        await engine.exec(Sql.concat('CREATE OR REPLACE VIEW "raw_files" AS SELECT * FROM read_parquet([', Sql.join(urls.map(str)), '], union_by_name = true)'));
+        const view = correctedViewSql('files_view', 'raw_files', 'd', [dedupe], info, false, { kind: 'parquetFiles', urls });
+        expect(view.applied).toEqual(['dedupe']);
+        for (const statement of view.prepare) await engine.exec(statement);
+        await engine.exec(view.sql);
+        const rows = (await engine.query(Sql.concat('SELECT * FROM "files_view" ORDER BY "id" NULLS LAST, "amount"'))).rows;
+        return rows.map((r) => [r.id, r.amount]);
+      };
+      expect(await read([a, b])).toEqual([[5, 1], [6, 2], [7, 10], [8, 5], [null, 4], [null, 4]]);
+      // The other file first: its copies are the ones kept.
+      expect(await read([b, a])).toEqual([[5, 3], [6, 0], [7, 10], [8, 5], [null, 4], [null, 4]]);
+      // One file: its own row order.
+      expect(await read([a])).toEqual([[5, 1], [6, 2], [7, 10], [null, 4]]);
+      // Without the files, a view cannot keep one: it has no rowid (what scan mode did before).
+      const noOrder = correctedViewSql('files_view', 'raw_files', 'd', [dedupe], info);
+      await expect((async () => {
+        for (const statement of noOrder.prepare) await engine.exec(statement);
+      })()).rejects.toThrow(/rowid/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps one row per combination of several key columns', async () => {
     const { rows } = await viewRows([corr('dedupe', 'exclude_rows', { key: ['id', HOSTILE], duplicates: 'keep_one' })]);
     expect(rows).toHaveLength(6);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Check, Correction } from '../dashboards/schema';
 import type { CheckResult } from './checks/types';
-import { Sql, SqlBuildError, ident, literal, memberIn } from './sql';
+import { Sql, SqlBuildError, ident, literal, memberIn, selectParquetInFileOrder } from './sql';
 
 /** A column as the engine describes it. */
 export interface ColumnInfo {
@@ -181,10 +181,24 @@ function rowOrderColumn(columns: readonly ColumnInfo[]): string {
 }
 
 /**
+ * Where "keep one row per key" finds the order of rows: `rowid` of a table in memory, or, for a
+ * dataset read from disk (a view, which has no rowid), the Parquet files the view reads, in order.
+ */
+export type RowOrder = { kind: 'rowid' } | { kind: 'parquetFiles'; urls: readonly string[] };
+
+/**
  * `CREATE OR REPLACE VIEW view AS ...` over `rawTable` with `corrections` (those of this dataset) applied
  * in file order; invalid ones are left out and listed in `problems`. With `raw`, none are applied.
  */
-export function correctedViewSql(view: string, rawTable: string, dataset: string, corrections: readonly Correction[], columns: readonly ColumnInfo[], raw = false): CorrectedView {
+export function correctedViewSql(
+  view: string,
+  rawTable: string,
+  dataset: string,
+  corrections: readonly Correction[],
+  columns: readonly ColumnInfo[],
+  raw = false,
+  rowOrder: RowOrder = { kind: 'rowid' },
+): CorrectedView {
   const problems: CorrectionProblem[] = [];
   const steps: { id: string; step: Step }[] = [];
   if (!raw) {
@@ -201,9 +215,16 @@ export function correctedViewSql(view: string, rawTable: string, dataset: string
   const head = Sql.concat('CREATE OR REPLACE VIEW ', ident(view), ' AS ');
   if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, 'SELECT * FROM ', ident(rawTable)), applied: [], problems };
   const prepare: Sql[] = [];
-  // "Keep one row per key" keeps the first row in load order: the raw table's rowid, carried under a hidden name.
-  const order = steps.some((s) => s.step.kind === 'keepOne') ? ident(rowOrderColumn(columns)) : null;
-  const ctes: Sql[] = [Sql.concat('"c0" AS (SELECT *', order ? Sql.concat(', rowid AS ', order) : '', ' FROM ', ident(rawTable), ')')];
+  // "Keep one row per key" keeps the first row in load order, carried under a hidden name: the raw
+  // table's rowid, or for a view over Parquet files the file and row number it reads each row from
+  // (the same order: a load reads the files in that order). The view then reads the files itself.
+  const orderName = steps.some((s) => s.step.kind === 'keepOne') ? rowOrderColumn(columns) : null;
+  const order = orderName === null ? null : ident(orderName);
+  let first: Sql;
+  if (orderName === null) first = Sql.concat('SELECT * FROM ', ident(rawTable));
+  else if (rowOrder.kind === 'parquetFiles') first = selectParquetInFileOrder(rowOrder.urls, orderName);
+  else first = Sql.concat('SELECT *, rowid AS ', ident(orderName), ' FROM ', ident(rawTable));
+  const ctes: Sql[] = [Sql.concat('"c0" AS (', first, ')')];
   steps.forEach(({ step }, i) => {
     const from = ident(`c${i}`);
     let body: Sql;

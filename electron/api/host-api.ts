@@ -170,6 +170,24 @@ export interface AutosavedCopy {
   baseDiskHash: string | null;
 }
 
+/** The data gateway's disk cache (see `getCacheInfo`). */
+export interface GatewayCacheInfo {
+  /** False when this host reads upstream every time (no cache folder). */
+  enabled: boolean;
+  bytes: number;
+  /** Its bound: least recently used blocks are evicted above it. */
+  maxBytes: number;
+}
+
+/** What `clearCache` removed. */
+export interface ClearedGatewayCache {
+  enabled: boolean;
+  freedBytes: number;
+}
+
+/** The longest view a northstar:// link may carry (characters of its base64url `#view=` payload). */
+export const MAX_LINK_VIEW_CHARS = 16_384;
+
 /** Argument schemas of every host method; the main process and the browser host validate with these. */
 export const hostApiArgs = {
   getAppInfo: z.tuple([]),
@@ -213,6 +231,11 @@ export const hostApiArgs = {
       })
       .strict(),
   ]),
+  /**
+   * Forget the keys typed for an S3 source: in this session and, where they were stored, on disk
+   * (the encrypted credentials file). `forgotten`: whether any were kept. Other sources have none.
+   */
+  forgetSourceKeys: z.tuple([z.object({ source: Source }).strict()]),
   /**
    * The files a source reads, without loading them: a prefix, folder or glob is listed, a single
    * file, object or URL is checked with a HEAD. `typedByUser`: the user entered this source in the
@@ -317,6 +340,32 @@ export const hostApiArgs = {
   readAutosave: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096) }).strict()]),
   /** Forget a dashboard's autosave (it was saved, or the user discarded it). */
   discardAutosave: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096) }).strict()]),
+  /** How much the data gateway's disk cache of S3 objects and URLs holds now. */
+  getCacheInfo: z.tuple([]),
+  /**
+   * Empty the data gateway's disk cache; says what it freed. Reads in progress keep correct bytes
+   * (blocks being downloaded reach their readers but are not stored); the next read goes upstream.
+   */
+  clearCache: z.tuple([]),
+  /**
+   * Desktop only (a host without windows of its own leaves it out; the call then fails with
+   * `badRequest` and the page opens a browser tab itself): show a dashboard in a window of its
+   * own, or focus the window that has it open already. Without `path`, a new window with nothing
+   * open. `view`: a view to show there (base64url, as in a northstar:// link).
+   */
+  openWindow: z.tuple([
+    z
+      .object({
+        path: z.string().min(1).max(4096).optional(),
+        view: z.string().min(1).max(MAX_LINK_VIEW_CHARS).regex(/^[A-Za-z0-9_-]+$/).optional(),
+      })
+      .strict(),
+  ]),
+  /**
+   * Desktop only (see openWindow): what the calling window shows, so that a file the OS hands over
+   * goes to the window that has it open, and never replaces unsaved edits (it gets a new window).
+   */
+  setWindowDocument: z.tuple([z.object({ path: z.string().min(1).max(4096).nullable(), dirty: z.boolean() }).strict()]),
 } as const;
 
 export type HostMethod = keyof typeof hostApiArgs;
@@ -332,6 +381,7 @@ export interface HostApi {
   trustDashboard(req: z.infer<(typeof hostApiArgs)['trustDashboard']>[0]): Promise<void>;
   connectSource(req: z.infer<(typeof hostApiArgs)['connectSource']>[0]): Promise<ConnectedSource>;
   listSourceObjects(req: z.infer<(typeof hostApiArgs)['listSourceObjects']>[0]): Promise<SourceListing>;
+  forgetSourceKeys(req: z.infer<(typeof hostApiArgs)['forgetSourceKeys']>[0]): Promise<{ forgotten: boolean }>;
   shareDashboard(req: z.infer<(typeof hostApiArgs)['shareDashboard']>[0]): Promise<SharedDashboard>;
   openExternal(req: z.infer<(typeof hostApiArgs)['openExternal']>[0]): Promise<{ opened: boolean }>;
   pickDashboardFile(req: z.infer<(typeof hostApiArgs)['pickDashboardFile']>[0]): Promise<{ path: string | null }>;
@@ -342,6 +392,12 @@ export interface HostApi {
   writeAutosave(req: z.infer<(typeof hostApiArgs)['writeAutosave']>[0]): Promise<{ savedAt: string }>;
   readAutosave(req: z.infer<(typeof hostApiArgs)['readAutosave']>[0]): Promise<AutosavedCopy | null>;
   discardAutosave(req: z.infer<(typeof hostApiArgs)['discardAutosave']>[0]): Promise<void>;
+  getCacheInfo(): Promise<GatewayCacheInfo>;
+  clearCache(): Promise<ClearedGatewayCache>;
+  /** Desktop only: absent in the browser host (its client still has it, and gets `badRequest`). */
+  openWindow?(req: z.infer<(typeof hostApiArgs)['openWindow']>[0]): Promise<{ opened: boolean }>;
+  /** Desktop only, like openWindow. */
+  setWindowDocument?(req: z.infer<(typeof hostApiArgs)['setWindowDocument']>[0]): Promise<void>;
 }
 
 // Compile-time check that the interface and the argument table list the same methods.
@@ -427,7 +483,9 @@ export async function dispatchHostCall(api: HostApi, method: string, args: unkno
     }
     const m = method as HostMethod;
     const parsed = parseHostArgs(m, args) as unknown[];
-    const fn = api[m] as (...a: unknown[]) => Promise<unknown>;
+    const fn = api[m] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+    // The desktop-only methods are optional: a host without them says so instead of crashing.
+    if (typeof fn !== 'function') throw new HostError('badRequest', `${m} is not available in this host.`);
     const value = await fn.apply(api, parsed);
     return { ok: true, value };
   } catch (err) {
@@ -461,13 +519,12 @@ export const HOST_COMMAND_IDS = [
   'edit.redo',
   'edit.find',
   'data.reload',
+  'data.clearCache',
   'app.about',
   'app.commandPalette',
 ] as const;
 export type HostCommandId = (typeof HOST_COMMAND_IDS)[number];
 
-/** The longest view a northstar:// link may carry (characters of its base64url `#view=` payload). */
-export const MAX_LINK_VIEW_CHARS = 16_384;
 
 /**
  * Events the host pushes to the renderer (Electron only: main -> preload -> page), validated on
@@ -503,3 +560,47 @@ export const HOST_API_GLOBAL = 'northstarHost';
 export const IPC_PREFIX = 'northstar:';
 /** The header that carries the browser host's per-launch token. */
 export const BROWSER_HOST_TOKEN_HEADER = 'x-northstar-token';
+
+/**
+ * What a page is launched to show, carried in its URL fragment next to the browser host's token:
+ * `#file=<path, URI-encoded>&view=<base64url>`, or `#start` for a window with no dashboard open.
+ * The desktop app loads each window with one; the browser host opens a new tab with one.
+ */
+export interface LaunchFragment {
+  file?: string;
+  view?: string;
+  start?: boolean;
+}
+
+/** The fragment parameters (without "#") for a launch; join with others by "&". */
+export function encodeLaunchFragment(launch: LaunchFragment): string {
+  const parts: string[] = [];
+  if (launch.file !== undefined) parts.push(`file=${encodeURIComponent(launch.file)}`);
+  if (launch.view !== undefined) parts.push(`view=${launch.view}`);
+  if (launch.start && launch.file === undefined) parts.push('start');
+  return parts.join('&');
+}
+
+/** The launch a URL fragment ("#token=...&file=...&view=...") asks for; malformed parts are ignored. */
+export function parseLaunchFragment(hash: string): LaunchFragment {
+  const out: LaunchFragment = {};
+  for (const part of hash.replace(/^#/, '').split('&')) {
+    const eq = part.indexOf('=');
+    const key = eq === -1 ? part : part.slice(0, eq);
+    const value = eq === -1 ? '' : part.slice(eq + 1);
+    if (key === 'file' && value && out.file === undefined) {
+      try {
+        const file = decodeURIComponent(value);
+        if (file.length <= 4096 && !/[\u0000-\u001f]/.test(file)) out.file = file;
+      } catch {
+        // A broken %-escape: not a path anyone meant.
+      }
+    } else if (key === 'view' && /^[A-Za-z0-9_-]+$/.test(value) && value.length <= MAX_LINK_VIEW_CHARS && out.view === undefined) {
+      out.view = value;
+    } else if (key === 'start' && eq === -1) {
+      out.start = true;
+    }
+  }
+  if (out.file !== undefined) delete out.start;
+  return out;
+}

@@ -30,7 +30,7 @@ import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand } from '@aws-sdk
 import { HostError, type AccessKeys, type HostErrorCode } from '../api/host-api';
 import { createS3Client, describeEndpoint, fingerprintKeys } from './s3-access';
 import { resumableBody, withRetries } from './s3-retry';
-import type { CachedObjectVersion, GatewayCache } from './gateway-cache';
+import type { CachedObjectVersion, ClearedCache, GatewayCache, RangeFetcher } from './gateway-cache';
 
 export interface S3ObjectRef {
   bucket: string;
@@ -138,10 +138,12 @@ export class DataGateway {
   // Keep-alive: DuckDB reads a file as many small sequential ranges.
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
-  // The disk cache of S3 objects (see gateway-cache.ts), and per mount the object version its
-  // credentials last saw in a HEAD: reads of that mount are served from the cache for that version.
+  // The disk cache of S3 objects and URLs (see gateway-cache.ts), and per mount the object version
+  // it last saw in a HEAD: reads of that mount are served from the cache for that version.
   private cache: GatewayCache | null = null;
-  private readonly versions = new Map<string, CachedObjectVersion & { lastModified: string | null }>();
+  private readonly versions = new Map<string, KnownVersion>();
+  // URL mounts whose server ignores Range: never served through the cache.
+  private readonly uncacheable = new Set<string>();
 
   private constructor(server: http.Server, token: string) {
     this.server = server;
@@ -171,15 +173,24 @@ export class DataGateway {
     return gateway;
   }
 
-  /** Serve S3 reads through this disk cache (null: read S3 directly every time). */
+  /** Serve S3 and URL reads through this disk cache (null: read upstream every time). */
   useCache(cache: GatewayCache | null): void {
     this.cache = cache;
     this.versions.clear();
   }
 
-  /** Empty the disk cache, if there is one. */
-  async clearCache(): Promise<void> {
-    await this.cache?.clear();
+  /** Empty the disk cache, if there is one, and say what that freed (reads in progress stay correct). */
+  async clearCache(): Promise<ClearedCache & { enabled: boolean }> {
+    if (!this.cache) return { enabled: false, freedBytes: 0, blocks: 0 };
+    return { enabled: true, ...(await this.cache.clear()) };
+  }
+
+  /** How much the disk cache holds now, and its bound; `enabled: false` when reads go upstream every time. */
+  async cacheInfo(): Promise<{ enabled: boolean; bytes: number; blocks: number; maxBytes: number }> {
+    if (!this.cache) return { enabled: false, bytes: 0, blocks: 0, maxBytes: 0 };
+    await this.cache.whenReady();
+    const { bytes, blocks } = this.cache.stats();
+    return { enabled: true, bytes, blocks, maxBytes: this.cache.maxBytes };
   }
 
   /** Let pages of this origin (e.g. http://127.0.0.1:5555 or app://northstar) read responses. */
@@ -573,25 +584,9 @@ export class DataGateway {
         this.fail(req, res, mount, await this.explainError(mount, err, 'head'));
         return;
       }
-      this.lastErrors.delete(mount.id);
       // DuckDB's HEAD on opening a file is where a cached copy is revalidated: a new ETag is a new version.
       this.noteVersion(mount, info);
-      setObjectHeaders(res, info.etag, info.lastModified ? new Date(info.lastModified) : undefined);
-      const size = info.sizeBytes;
-      if (range.kind !== 'none' && size !== null) {
-        const resolved = range.kind === 'range' ? resolveRange(range, size) : null;
-        if (!resolved) {
-          this.fail(req, res, mount, unsatisfiable(displayS3(ref), size, req.headers.range));
-          return;
-        }
-        res.statusCode = 206;
-        res.setHeader('Content-Range', `bytes ${resolved.start}-${resolved.end}/${size}`);
-        res.setHeader('Content-Length', String(resolved.end - resolved.start + 1));
-      } else {
-        res.statusCode = 200;
-        if (size !== null) res.setHeader('Content-Length', String(size));
-      }
-      res.end();
+      this.answerHead(req, res, mount, info, range, displayS3(ref));
       return;
     }
 
@@ -602,7 +597,7 @@ export class DataGateway {
       return;
     }
 
-    if (this.cache && (await this.serveS3Cached(req, res, mount, range, abort.signal))) return;
+    if (this.cache && (await this.serveCached(req, res, mount, range, abort.signal))) return;
 
     let out;
     try {
@@ -638,32 +633,62 @@ export class DataGateway {
     });
   }
 
-  private noteVersion(mount: S3Mount, info: GatewayObjectInfo): void {
+  /**
+   * Answer a HEAD from a probe's answer. DuckDB opens a file with `HEAD` + `Range: bytes=0-` and
+   * reads in ranges only when that answers 206 with the size, as S3 itself does.
+   */
+  private answerHead(req: http.IncomingMessage, res: http.ServerResponse, mount: Mount, info: GatewayObjectInfo, range: RangeRequest, what: string): void {
+    this.lastErrors.delete(mount.id);
+    setObjectHeaders(res, info.etag, info.lastModified ? new Date(info.lastModified) : undefined);
+    const size = info.sizeBytes;
+    if (range.kind !== 'none' && size !== null) {
+      const resolved = range.kind === 'range' ? resolveRange(range, size) : null;
+      if (!resolved) {
+        this.fail(req, res, mount, unsatisfiable(what, size, req.headers.range));
+        return;
+      }
+      res.statusCode = 206;
+      res.setHeader('Content-Range', `bytes ${resolved.start}-${resolved.end}/${size}`);
+      res.setHeader('Content-Length', String(resolved.end - resolved.start + 1));
+    } else {
+      res.statusCode = 200;
+      if (size !== null) res.setHeader('Content-Length', String(size));
+    }
+    res.end();
+  }
+
+  /**
+   * Remember the version a HEAD saw, so reads of this mount are served from the cache for it. An
+   * S3 object is known by its ETag. A URL by its strong ETag, else by Last-Modified and size (a weak
+   * ETag cannot vouch for bytes ranges; a date has one-second resolution, which is what HTTP offers
+   * such servers' clients anyway); with neither, it is not cached: nothing would tell a change.
+   */
+  private noteVersion(mount: S3Mount | UrlMount, info: GatewayObjectInfo): void {
     if (!this.cache) return;
-    if (!info.etag || info.sizeBytes === null) {
+    const version = cacheableVersion(mount, info);
+    if (!version) {
       this.versions.delete(mount.id);
       return;
     }
-    const { ref } = mount;
-    // The object's identity, not the credentials': another key reading the same object shares the bytes.
-    const version = { id: JSON.stringify(['s3', ref.endpoint ?? null, ref.bucket, ref.key]), etag: info.etag, size: info.sizeBytes, lastModified: info.lastModified };
     const previous = this.versions.get(mount.id);
     this.versions.set(mount.id, version);
     if (previous && previous.etag !== version.etag) void this.cache.dropOtherVersions(version).catch(() => {});
   }
 
   /**
-   * Serve a GET from the disk cache (fetching missing blocks with If-Match on the known ETag).
-   * Returns false, having sent nothing, when the cache cannot answer it: no known version yet, an
-   * unsatisfiable range, or the object changed since its HEAD (the direct path then answers).
+   * Serve a GET from the disk cache, fetching missing blocks on the condition that the object is
+   * still the version its HEAD saw (If-Match; for URLs known by date, If-Unmodified-Since, and the
+   * answer's own validators are checked too). Returns false, having sent nothing, when the cache
+   * cannot answer: no cacheable version, an unsatisfiable range, or the object changed since its
+   * HEAD (the direct path then answers with the new bytes).
    */
-  private async serveS3Cached(req: http.IncomingMessage, res: http.ServerResponse, mount: S3Mount, range: RangeRequest, signal: AbortSignal): Promise<boolean> {
+  private async serveCached(req: http.IncomingMessage, res: http.ServerResponse, mount: S3Mount | UrlMount, range: RangeRequest, signal: AbortSignal): Promise<boolean> {
     const cache = this.cache;
-    if (!cache) return false;
+    if (!cache || this.uncacheable.has(mount.id)) return false;
     let version = this.versions.get(mount.id);
     if (!version) {
       try {
-        this.noteVersion(mount, await withRetries(() => this.s3Info(mount), { signal }));
+        this.noteVersion(mount, mount.kind === 's3' ? await withRetries(() => this.s3Info(mount), { signal }) : await this.urlInfo(mount));
       } catch {
         return false;
       }
@@ -673,25 +698,14 @@ export class DataGateway {
     if (range.kind === 'invalid' || version.size === 0) return false;
     const wanted = range.kind === 'range' ? resolveRange(range, version.size) : { start: 0, end: version.size - 1 };
     if (!wanted) return false;
-    const { ref } = mount;
-    const etag = version.etag;
-    const fetchRange = async (start: number, end: number): Promise<Readable> => {
-      const send = async (from: number): Promise<Readable> => {
-        const out = await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=${from}-${end}`, IfMatch: etag }), { abortSignal: signal });
-        if (!out.Body) throw new Error('S3 sent no body');
-        return out.Body as Readable;
-      };
-      // Transient failures retried, a block cut mid-way resumed from where it broke (s3-retry.ts).
-      const body = await withRetries(() => send(start), { signal });
-      return resumableBody(body, end - start + 1, (offset) => send(start + offset), { signal });
-    };
+    const fetchRange = mount.kind === 's3' ? s3RangeFetcher(mount.ref, version.etag, signal) : this.urlRangeFetcher(mount, version, signal);
     const chunks = cache.read(version, wanted.start, wanted.end, fetchRange);
     let first: IteratorResult<Buffer>;
     try {
       first = await chunks.next();
     } catch (err) {
       if (signal.aborted) return true;
-      if (statusOf(err) === 412 || errorName(err) === 'PreconditionFailed') {
+      if (statusOf(err) === 412 || errorName(err) === 'PreconditionFailed' || err instanceof VersionChanged) {
         this.versions.delete(mount.id);
         return false;
       }
@@ -700,7 +714,7 @@ export class DataGateway {
     }
     this.lastErrors.delete(mount.id);
     res.statusCode = range.kind === 'range' ? 206 : 200;
-    setObjectHeaders(res, etag, version.lastModified ? new Date(version.lastModified) : undefined);
+    setObjectHeaders(res, version.responseEtag, version.lastModified ? new Date(version.lastModified) : undefined);
     if (range.kind === 'range') res.setHeader('Content-Range', `bytes ${wanted.start}-${wanted.end}/${version.size}`);
     res.setHeader('Content-Length', String(wanted.end - wanted.start + 1));
     try {
@@ -711,12 +725,48 @@ export class DataGateway {
       res.end();
     } catch (err) {
       // Headers are out: all that can be done is to break the response, so DuckDB sees a short read.
-      if (!signal.aborted) this.lastErrors.set(mount.id, s3Failure(mount, 'network', `Reading ${displayS3(ref)} failed midway: ${errorMessage(err)}`).error);
+      if (!signal.aborted) {
+        const message = `Reading ${mount.kind === 's3' ? displayS3(mount.ref) : displayUrl(mount.target)} failed midway: ${errorMessage(err)}`;
+        this.lastErrors.set(mount.id, (mount.kind === 's3' ? s3Failure(mount, 'network', message) : failure('network', message)).error);
+      }
       res.destroy();
     } finally {
       await chunks.return(undefined);
     }
     return true;
+  }
+
+  /**
+   * Fetch bytes of a URL's cached version for the disk cache: a conditional ranged GET whose answer
+   * must be a 206 of exactly those bytes of an object of that size and validators; anything else
+   * (412, a server that ignores Range, a new ETag or date) throws, and the direct path answers.
+   */
+  private urlRangeFetcher(mount: UrlMount, version: KnownVersion, signal: AbortSignal): RangeFetcher {
+    return async (start, end) => {
+      const res = await this.requestUpstream(mount, 'GET', `bytes=${start}-${end}`, signal, version.conditions);
+      const status = res.statusCode ?? 0;
+      const expectRange = `bytes ${start}-${end}/${version.size}`;
+      let changed: string | null = null;
+      if (status === 412) changed = 'it no longer matches the cached version (412)';
+      else if (status === 200) {
+        // Not a changed object but a server without ranges: reading it through the cache would
+        // download it whole per block run, so this mount reads directly from now on.
+        this.uncacheable.add(mount.id);
+        changed = 'the server ignored the byte range';
+      }
+      else if (status !== 206) {
+        res.resume();
+        throw urlFailure(mount.target, upstreamError(status));
+      } else if (isEncoded(res)) changed = 'a compressed (Content-Encoding) body';
+      else if (headerText(res, 'content-range') !== expectRange) changed = `Content-Range ${String(headerText(res, 'content-range'))}, expected ${expectRange}`;
+      else if (version.responseEtag && headerText(res, 'etag') !== null && headerText(res, 'etag') !== version.responseEtag) changed = 'a new ETag';
+      else if (version.lastModified && headerText(res, 'last-modified') !== null && httpDate(headerText(res, 'last-modified')) !== version.lastModified) changed = 'a new Last-Modified date';
+      if (changed) {
+        res.destroy();
+        throw new VersionChanged(`${displayUrl(mount.target)} changed since its HEAD: ${changed}`);
+      }
+      return res;
+    };
   }
 
   private async answerUnsatisfiable(req: http.IncomingMessage, res: http.ServerResponse, mount: S3Mount, knownSize: number | undefined): Promise<void> {
@@ -744,13 +794,14 @@ export class DataGateway {
 
   /**
    * One request to the mount's declared URL, following redirects. Sends only the method, Range,
-   * `Accept-Encoding: identity` (so byte ranges mean file bytes) and a user agent.
+   * `Accept-Encoding: identity` (so byte ranges mean file bytes), a user agent and, for the disk
+   * cache, the condition that the object is still the cached version (If-Match / If-Unmodified-Since).
    */
-  private requestUpstream(mount: UrlMount, method: 'GET' | 'HEAD', range: string | undefined, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  private requestUpstream(mount: UrlMount, method: 'GET' | 'HEAD', range: string | undefined, signal?: AbortSignal, conditions?: http.OutgoingHttpHeaders): Promise<http.IncomingMessage> {
     const attempt = (target: URL, redirects: number): Promise<http.IncomingMessage> =>
       new Promise((resolve, reject) => {
         const secure = target.protocol === 'https:';
-        const headers: http.OutgoingHttpHeaders = { 'accept-encoding': 'identity', 'user-agent': UPSTREAM_USER_AGENT, ...(range ? { range } : {}) };
+        const headers: http.OutgoingHttpHeaders = { ...conditions, 'accept-encoding': 'identity', 'user-agent': UPSTREAM_USER_AGENT, ...(range ? { range } : {}) };
         if (isLinkLocal(target.hostname)) {
           reject(Object.assign(new Error(`${target.host} is a link-local address`), { code: 'ELINKLOCAL' }));
           return;
@@ -830,29 +881,17 @@ export class DataGateway {
         if (!abort.signal.aborted) this.fail(req, res, mount, await this.explainError(mount, err, 'head'));
         return;
       }
-      const size = info.sizeBytes;
       if (hopeless) {
-        this.fail(req, res, mount, unsatisfiable(displayUrl(mount.target), size ?? undefined, req.headers.range));
+        this.fail(req, res, mount, unsatisfiable(displayUrl(mount.target), info.sizeBytes ?? undefined, req.headers.range));
         return;
       }
-      this.lastErrors.delete(mount.id);
-      setObjectHeaders(res, info.etag, info.lastModified ? new Date(info.lastModified) : undefined);
-      if (range.kind === 'range' && size !== null) {
-        const resolved = resolveRange(range, size);
-        if (!resolved) {
-          this.fail(req, res, mount, unsatisfiable(displayUrl(mount.target), size, req.headers.range));
-          return;
-        }
-        res.statusCode = 206;
-        res.setHeader('Content-Range', `bytes ${resolved.start}-${resolved.end}/${size}`);
-        res.setHeader('Content-Length', String(resolved.end - resolved.start + 1));
-      } else {
-        res.statusCode = 200;
-        if (size !== null) res.setHeader('Content-Length', String(size));
-      }
-      res.end();
+      // As for S3: the HEAD that opens a file revalidates the cached copy.
+      this.noteVersion(mount, info);
+      this.answerHead(req, res, mount, info, range, displayUrl(mount.target));
       return;
     }
+
+    if (this.cache && (await this.serveCached(req, res, mount, range, abort.signal))) return;
 
     let upstream: http.IncomingMessage;
     try {
@@ -916,6 +955,53 @@ export class DataGateway {
       }
     });
   }
+}
+
+/** An object version the cache serves, with what the gateway needs to answer and to refetch it. */
+interface KnownVersion extends CachedObjectVersion {
+  /** ISO 8601, as the HEAD said. */
+  lastModified: string | null;
+  /** The upstream's own ETag, sent back to DuckDB (null when the version is known by date). */
+  responseEtag: string | null;
+  /** Headers that make a URL fetch fail (412) unless the object is still this version. */
+  conditions: http.OutgoingHttpHeaders;
+}
+
+/** The version the disk cache may key this object's bytes by, or null when nothing could tell a change. */
+function cacheableVersion(mount: S3Mount | UrlMount, info: GatewayObjectInfo): KnownVersion | null {
+  const size = info.sizeBytes;
+  if (size === null) return null;
+  if (mount.kind === 's3') {
+    if (!info.etag) return null;
+    const { ref } = mount;
+    // The object's identity, not the credentials': another key reading the same object shares the bytes.
+    const id = JSON.stringify(['s3', ref.endpoint ?? null, ref.bucket, ref.key]);
+    return { id, etag: info.etag, size, lastModified: info.lastModified, responseEtag: info.etag, conditions: {} };
+  }
+  const id = JSON.stringify(['url', mount.target.href]);
+  const strong = info.etag && !info.etag.startsWith('W/') ? info.etag : null;
+  if (strong) return { id, etag: strong, size, lastModified: info.lastModified, responseEtag: strong, conditions: { 'if-match': strong } };
+  if (!info.lastModified) return null;
+  const date = new Date(info.lastModified).toUTCString();
+  return { id, etag: `last-modified ${info.lastModified}`, size, lastModified: info.lastModified, responseEtag: null, conditions: { 'if-unmodified-since': date } };
+}
+
+/** Fetch bytes of an S3 object's cached version: If-Match on its ETag, retried and resumed (s3-retry.ts). */
+function s3RangeFetcher(ref: S3ObjectRef, etag: string, signal: AbortSignal): RangeFetcher {
+  return async (start, end) => {
+    const send = async (from: number): Promise<Readable> => {
+      const out = await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=${from}-${end}`, IfMatch: etag }), { abortSignal: signal });
+      if (!out.Body) throw new Error('S3 sent no body');
+      return out.Body as Readable;
+    };
+    const body = await withRetries(() => send(start), { signal });
+    return resumableBody(body, end - start + 1, (offset) => send(start + offset), { signal });
+  };
+}
+
+/** The object is no longer the version the cache holds: the read goes upstream directly instead. */
+class VersionChanged extends Error {
+  override readonly name = 'VersionChanged';
 }
 
 /**

@@ -170,6 +170,36 @@ describe('GatewayCache', () => {
     expect(reopened.stats().bytes).toBe(0);
   });
 
+  it('clear() reports what it freed; a download in flight still reaches its readers but is not stored', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    await readAll(cache, v1, 0, 3 * BLOCK - 1, source(data).fetch);
+    let open!: () => void;
+    const slow = source(data, { gate: new Promise<void>((r) => (open = r)) });
+    // A reader whose blocks (5..6) are being downloaded, and a reader of cached blocks, during the clear.
+    const inFlight = readAll(cache, v1, 5 * BLOCK, 7 * BLOCK - 1, slow.fetch);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(slow.calls).toEqual([[5 * BLOCK, 7 * BLOCK - 1]]);
+    expect(await cache.clear()).toEqual({ freedBytes: 3 * BLOCK, blocks: 3 });
+    const again = source(data);
+    const cachedReader = readAll(cache, v1, 100, 2 * BLOCK + 5, again.fetch);
+    open();
+    expectBytes(await inFlight, data.subarray(5 * BLOCK, 7 * BLOCK));
+    expect(slow.calls.length).toBe(1);
+    // The cleared blocks were fetched anew, with the right bytes.
+    expectBytes(await cachedReader, data.subarray(100, 2 * BLOCK + 6));
+    expect(again.calls).toEqual([[0, 3 * BLOCK - 1]]);
+    // Blocks 5..6 arrived after the clear: not on disk, not counted; 0..2 are, fetched after it.
+    expect((await filesUnder(dir)).map((f) => f.split('/')[1]).sort()).toEqual(['0', '1', '2']);
+    expect(cache.stats().bytes).toBe(3 * BLOCK);
+    // A new reader of 5..6 downloads them again and stores them.
+    const later = source(data);
+    expectBytes(await readAll(cache, v1, 5 * BLOCK, 6 * BLOCK, later.fetch), data.subarray(5 * BLOCK, 6 * BLOCK + 1));
+    expect(later.calls).toEqual([[5 * BLOCK, 7 * BLOCK - 1]]);
+    expect(cache.stats().bytes).toBe(5 * BLOCK);
+    expect(await cache.clear()).toEqual({ freedBytes: 5 * BLOCK, blocks: 5 });
+    expect(await filesUnder(dir)).toEqual([]);
+  });
+
   it('still reads when its folder cannot be used', async () => {
     const blocked = path.join(dir, 'not-a-folder');
     await writeFile(blocked, 'x');
@@ -258,5 +288,211 @@ describe('the data gateway with a disk cache, on a real S3', () => {
     expect(r.status).toBe(206);
     expectBytes(r.body, replaced.subarray(0, 100));
     await gw.close();
+  });
+});
+
+/**
+ * A web server whose one file can change, that answers like a real one: HEAD, single ranges,
+ * If-Match (strong comparison) and If-Unmodified-Since with 412. `validators` chooses what it sends;
+ * `honourConditions: false` imitates a server that ignores conditional headers.
+ */
+async function startChangingServer(initial: Buffer) {
+  const state = {
+    data: initial,
+    version: 1,
+    modified: new Date('2025-03-01T12:00:00Z'),
+    validators: 'etag' as 'etag' | 'weak-etag+date' | 'date' | 'none',
+    honourConditions: true,
+  };
+  const seen: { method: string; range?: string; ifMatch?: string; ifUnmodifiedSince?: string }[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({
+      method: req.method ?? '',
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      ...(req.headers['if-match'] ? { ifMatch: String(req.headers['if-match']) } : {}),
+      ...(req.headers['if-unmodified-since'] ? { ifUnmodifiedSince: String(req.headers['if-unmodified-since']) } : {}),
+    });
+    const etag = `"v${state.version}"`;
+    if (state.validators === 'etag') res.setHeader('ETag', etag);
+    if (state.validators === 'weak-etag+date') res.setHeader('ETag', `W/${etag}`);
+    if (state.validators === 'weak-etag+date' || state.validators === 'date') res.setHeader('Last-Modified', state.modified.toUTCString());
+    if (state.honourConditions) {
+      const ifMatch = req.headers['if-match'];
+      const since = req.headers['if-unmodified-since'];
+      if ((ifMatch && (state.validators !== 'etag' || ifMatch !== etag)) || (since && state.modified.getTime() > Date.parse(String(since)))) {
+        res.statusCode = 412;
+        res.end();
+        return;
+      }
+    }
+    const m = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+    const size = state.data.length;
+    if (m) {
+      const start = Number(m[1]);
+      const end = Math.min(Number(m[2]), size - 1);
+      res.statusCode = 206;
+      res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+      res.setHeader('Content-Length', String(end - start + 1));
+      res.end(req.method === 'HEAD' ? undefined : state.data.subarray(start, end + 1));
+      return;
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Length', String(size));
+    res.end(req.method === 'HEAD' ? undefined : state.data);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/data/orders.parquet`,
+    state,
+    seen,
+    /** Replace the file's bytes: a new ETag and a later Last-Modified. */
+    change(data: Buffer) {
+      state.data = data;
+      state.version++;
+      state.modified = new Date(state.modified.getTime() + 60_000);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('the data gateway with a disk cache, on a real HTTP server (URL sources)', () => {
+  const object = bytesOf(3 * 256 * 1024 + 555, 5);
+  let web: Awaited<ReturnType<typeof startChangingServer>>;
+  const open: DataGateway[] = [];
+  const caches: GatewayCache[] = [];
+
+  beforeEach(async () => {
+    web = await startChangingServer(object);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((g) => g.close()));
+    await web.close();
+  });
+
+  async function session(cacheDir: string): Promise<{ gw: DataGateway; url: string }> {
+    const gw = await DataGateway.start();
+    open.push(gw);
+    const cache = new GatewayCache({ dir: cacheDir });
+    caches.push(cache);
+    gw.useCache(cache);
+    gw.approveUrl(web.url);
+    return { gw, url: gw.addRemoteUrl(web.url) };
+  }
+
+  function get(url: string, method: string, range?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method, headers: range ? { range } : {}, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** DuckDB's way of opening a file and reading from it: a HEAD, then a range. */
+  async function openAndRead(url: string, start: number, end: number): Promise<Buffer> {
+    const head = await get(url, 'HEAD', 'bytes=0-');
+    expect(head.status).toBe(206);
+    const r = await get(url, 'GET', `bytes=${start}-${end}`);
+    expect(r.status).toBe(206);
+    expect(r.headers['content-range']).toBe(`bytes ${start}-${end}/${head.headers['content-range']?.split('/')[1]}`);
+    // Blocks are stored after they are served: wait, so the next step sees them on disk.
+    await Promise.all(caches.map((c) => c.flush()));
+    return r.body;
+  }
+
+  const gets = () => web.seen.filter((r) => r.method === 'GET');
+
+  it('keyed by a strong ETag: fetched with If-Match, a second session reads no bytes, a changed file is read anew', async () => {
+    const cacheDir = path.join(dir, 'gateway');
+    const first = await session(cacheDir);
+    expectBytes(await openAndRead(first.url, 1000, 300000), object.subarray(1000, 300001));
+    expect(gets().length).toBeGreaterThan(0);
+    expect(gets().every((r) => r.ifMatch === '"v1"')).toBe(true);
+    expect((await first.gw.cacheInfo()).bytes).toBeGreaterThan(0);
+
+    web.seen.length = 0;
+    const second = await session(cacheDir);
+    expectBytes(await openAndRead(second.url, 2000, 200000), object.subarray(2000, 200001));
+    expect(web.seen.map((r) => r.method)).toEqual(['HEAD']);
+
+    const changed = bytesOf(object.length, 8);
+    web.change(changed);
+    expectBytes(await openAndRead(second.url, 2000, 200000), changed.subarray(2000, 200001));
+    expect(gets().every((r) => r.ifMatch === '"v2"')).toBe(true);
+  });
+
+  it('a file replaced between HEAD and GET is answered with its new bytes (412, then directly)', async () => {
+    const { url } = await session(path.join(dir, 'gateway'));
+    expect((await get(url, 'HEAD', 'bytes=0-')).status).toBe(206);
+    const replaced = bytesOf(object.length, 12);
+    web.change(replaced);
+    const r = await get(url, 'GET', 'bytes=0-99');
+    expect(r.status).toBe(206);
+    expectBytes(r.body, replaced.subarray(0, 100));
+  });
+
+  it('a server that ignores If-Match is caught by the validators of its answer', async () => {
+    web.state.honourConditions = false;
+    const { url } = await session(path.join(dir, 'gateway'));
+    expect((await get(url, 'HEAD', 'bytes=0-')).status).toBe(206);
+    const replaced = bytesOf(object.length, 13);
+    web.change(replaced);
+    expectBytes((await get(url, 'GET', 'bytes=5-50005')).body, replaced.subarray(5, 50006));
+    // Nothing of the new version was stored under the old one.
+    expectBytes(await openAndRead(url, 5, 50005), replaced.subarray(5, 50006));
+  });
+
+  it('without an ETag (or with a weak one), keyed by Last-Modified and size, fetched with If-Unmodified-Since', async () => {
+    for (const validators of ['date', 'weak-etag+date'] as const) {
+      web.state.validators = validators;
+      web.seen.length = 0;
+      const cacheDir = path.join(dir, `gateway-${validators}`);
+      expectBytes(await openAndRead((await session(cacheDir)).url, 0, 99999), object.subarray(0, 100000));
+      expect(gets().length).toBeGreaterThan(0);
+      expect(gets().every((r) => r.ifUnmodifiedSince === web.state.modified.toUTCString() && r.ifMatch === undefined)).toBe(true);
+      web.seen.length = 0;
+      const again = await session(cacheDir);
+      expectBytes(await openAndRead(again.url, 10, 90000), object.subarray(10, 90001));
+      expect(web.seen.map((r) => r.method), validators).toEqual(['HEAD']);
+      // A newer date is a new version: read anew.
+      const changed = bytesOf(object.length, 20);
+      web.change(changed);
+      expectBytes(await openAndRead(again.url, 10, 90000), changed.subarray(10, 90001));
+      web.state.data = object;
+    }
+  });
+
+  it('without any validator, is not cached: every session reads the bytes again', async () => {
+    web.state.validators = 'none';
+    const cacheDir = path.join(dir, 'gateway');
+    const first = await session(cacheDir);
+    expectBytes(await openAndRead(first.url, 0, 9999), object.subarray(0, 10000));
+    expect((await first.gw.cacheInfo()).bytes).toBe(0);
+    web.seen.length = 0;
+    expectBytes(await openAndRead((await session(cacheDir)).url, 0, 9999), object.subarray(0, 10000));
+    expect(gets()).toHaveLength(1);
+    expect(gets()[0]?.ifMatch).toBeUndefined();
+  });
+
+  it('clearCache() frees what was downloaded; the next read goes to the server again', async () => {
+    const { gw, url } = await session(path.join(dir, 'gateway'));
+    await openAndRead(url, 0, 600000);
+    const info = await gw.cacheInfo();
+    expect(info.enabled).toBe(true);
+    // Whole 256 KiB blocks: the three that bytes 0..600000 touch.
+    expect(info.bytes).toBe(3 * 256 * 1024);
+    expect(await gw.clearCache()).toEqual({ enabled: true, freedBytes: 3 * 256 * 1024, blocks: 3 });
+    expect((await gw.cacheInfo()).bytes).toBe(0);
+    web.seen.length = 0;
+    expectBytes(await openAndRead(url, 100, 200), object.subarray(100, 201));
+    expect(gets()).toHaveLength(1);
   });
 });

@@ -1,7 +1,9 @@
 // The data gateway's disk cache of remote objects (S3, URLs), so reopening a dashboard reads no
 // object bytes again. Objects are cached in fixed-size blocks, keyed by the object's identity and
-// its ETag: a changed object has a new ETag, so stale bytes are never served (the gateway learns the
-// current ETag from the HEAD that DuckDB sends when it opens a file, and fetches with If-Match).
+// its version (the ETag; for a URL without a strong ETag, Last-Modified and size): a changed object
+// has a new version, so stale bytes are never served (the gateway learns the current version from
+// the HEAD that DuckDB sends when it opens a file, and fetches on the condition that it still holds:
+// If-Match, or If-Unmodified-Since).
 //
 //  - Ranged reads are served from blocks; only missing blocks are fetched, contiguous ones in one
 //    ranged request.
@@ -9,16 +11,18 @@
 //  - A block file is written to a temp name and renamed: a file under its final name is complete,
 //    so a crash mid-write never leaves bytes that would be served.
 //  - The total size is bounded; the least recently used blocks are evicted first.
-//  - Objects without an ETag are not cached (nothing could tell that they changed).
+//  - Objects without a validator are not cached (nothing could tell that they changed).
+//  - clear() is safe while reads run: downloads in flight still reach their readers, unstored.
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-/** An object version: identity (e.g. s3 endpoint + bucket + key) and ETag. */
+/** An object version: identity (e.g. s3 endpoint + bucket + key) and ETag (or another validator). */
 export interface CachedObjectVersion {
   /** Stable identity of the object, independent of credentials. */
   id: string;
+  /** What tells versions apart: the ETag, or e.g. "last-modified <date>" for a URL without one. */
   etag: string;
   size: number;
 }
@@ -42,6 +46,12 @@ export interface GatewayCacheStats {
   fetchedBytes: number;
 }
 
+/** What `clear()` removed. */
+export interface ClearedCache {
+  freedBytes: number;
+  blocks: number;
+}
+
 const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 const DEFAULT_BLOCK_BYTES = 256 * 1024;
 // One upstream request fetches at most this many missing blocks, so memory per read stays bounded.
@@ -60,6 +70,11 @@ export class GatewayCache {
   /** Fetches still storing blocks. */
   private readonly runs = new Set<Promise<void>>();
   private counters = { hitBlocks: 0, fetchedBlocks: 0, fetchedBytes: 0 };
+  /**
+   * Bumped by clear(): a fetch that started before it still hands its bytes to its readers but
+   * stores nothing, so a clear never races a download into leaving files the index does not know.
+   */
+  private generation = 0;
 
   constructor(opts: GatewayCacheOptions) {
     this.dir = path.resolve(opts.dir);
@@ -72,6 +87,12 @@ export class GatewayCache {
     this.ready = this.loadIndex().catch(() => {});
   }
 
+  /** Resolves once the blocks already on disk are indexed (stats() counts them from then on). */
+  async whenReady(): Promise<void> {
+    await this.ready;
+  }
+
+  /** Bytes and blocks on disk now, and hit/fetch counters since start. */
   stats(): GatewayCacheStats {
     return { bytes: this.totalBytes, blocks: this.index.size, ...this.counters };
   }
@@ -86,16 +107,19 @@ export class GatewayCache {
     const folder = objectFolder(version);
     const first = Math.floor(start / this.blockBytes);
     const last = Math.floor(end / this.blockBytes);
+    // Blocks of runs this read started: it keeps their promises, so it gets them even when the run
+    // leaves no copy behind (a clear() during the download).
+    const started = new Map<number, Promise<Buffer>>();
     for (let b = first; b <= last; b++) {
       const file = blockPath(folder, b);
       // Checked again after the disk lookup: another reader may have started fetching meanwhile.
-      let block = this.inFlight.get(file) ?? (await this.cachedBlock(folder, b)) ?? this.inFlight.get(file);
+      let block = started.get(b) ?? this.inFlight.get(file) ?? (await this.cachedBlock(folder, b)) ?? this.inFlight.get(file);
       if (!block) {
         // Fetch this block and the missing ones right after it (up to the end of the read) at once.
         let runEnd = b;
         while (runEnd < last && runEnd - b + 1 < MAX_RUN_BLOCKS && !this.has(folder, runEnd + 1)) runEnd++;
-        this.fetchRun(version, folder, b, runEnd, fetch);
-        block = this.inFlight.get(file) as Promise<Buffer>;
+        this.fetchRun(version, folder, b, runEnd, fetch).forEach((promise, i) => started.set(b + i, promise));
+        block = started.get(b) as Promise<Buffer>;
       }
       const bytes = await block;
       const blockStart = b * this.blockBytes;
@@ -111,13 +135,20 @@ export class GatewayCache {
     while (this.runs.size > 0) await Promise.all([...this.runs]);
   }
 
-  /** Delete every cached block (blocks being fetched right now are still served to their readers). */
-  async clear(): Promise<void> {
+  /**
+   * Delete every cached block and say what that freed. Safe while reads run: blocks being fetched
+   * are still handed to their readers (from memory) but not stored; a reader of a block deleted
+   * under it fetches the block again.
+   */
+  async clear(): Promise<ClearedCache> {
     await this.ready;
+    const cleared = { freedBytes: this.totalBytes, blocks: this.index.size };
+    this.generation++;
     this.index.clear();
     this.totalBytes = 0;
     const entries = await fs.readdir(this.dir, { withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.map((e) => fs.rm(path.join(this.dir, e.name), { recursive: true, force: true })));
+    await Promise.all(entries.map((e) => fs.rm(path.join(this.dir, e.name), { recursive: true, force: true }).catch(() => {})));
+    return cleared;
   }
 
   /** Forget blocks of other versions of this object: they can never be served again. */
@@ -162,9 +193,10 @@ export class GatewayCache {
     }
   }
 
-  /** Start fetching blocks first..last; each block's promise is in inFlight until it settles. */
-  private fetchRun(version: CachedObjectVersion, folder: string, first: number, last: number, fetch: RangeFetcher): void {
+  /** Start fetching blocks first..last; each block's promise is in inFlight until it is stored or fails. */
+  private fetchRun(version: CachedObjectVersion, folder: string, first: number, last: number, fetch: RangeFetcher): Promise<Buffer>[] {
     const settle: { resolve: (b: Buffer) => void; reject: (e: unknown) => void }[] = [];
+    const promises: Promise<Buffer>[] = [];
     for (let b = first; b <= last; b++) {
       const file = blockPath(folder, b);
       const promise = new Promise<Buffer>((resolve, reject) => settle.push({ resolve, reject }));
@@ -172,9 +204,11 @@ export class GatewayCache {
       promise.catch(() => {});
       // Stays in flight until stored (or failed), so a reader right after is served from memory.
       this.inFlight.set(file, promise);
+      promises.push(promise);
     }
     const startByte = first * this.blockBytes;
     const endByte = Math.min(version.size - 1, (last + 1) * this.blockBytes - 1);
+    const generation = this.generation;
     const run = (async () => {
       let next = 0;
       let pending: Buffer[] = [];
@@ -194,7 +228,7 @@ export class GatewayCache {
             this.counters.fetchedBlocks++;
             this.counters.fetchedBytes += block.length;
             settle[next]?.resolve(block);
-            await this.store(folder, first + next, block);
+            await this.store(folder, first + next, block, generation);
             this.inFlight.delete(blockPath(folder, first + next));
             next++;
           }
@@ -209,9 +243,11 @@ export class GatewayCache {
     })();
     this.runs.add(run);
     void run.finally(() => this.runs.delete(run));
+    return promises;
   }
 
-  private async store(folder: string, block: number, bytes: Buffer): Promise<void> {
+  private async store(folder: string, block: number, bytes: Buffer, generation: number): Promise<void> {
+    if (generation !== this.generation) return;
     const file = blockPath(folder, block);
     const full = path.join(this.dir, file);
     const temp = path.join(this.dir, folder, `${TEMP_PREFIX}${block}-${randomBytes(6).toString('hex')}`);
@@ -222,6 +258,11 @@ export class GatewayCache {
     } catch {
       // A full or read-only disk only costs the cache: the reader already has the bytes.
       await fs.rm(temp, { force: true }).catch(() => {});
+      return;
+    }
+    if (generation !== this.generation) {
+      // Cleared while this block was being written: it must not outlive the clear.
+      await fs.rm(full, { force: true }).catch(() => {});
       return;
     }
     this.forget(file);

@@ -4,12 +4,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Fixture, type S3Fixture } from '../../e2e/fixtures/s3-fixture';
 import { HostError, type AccessKeys, type HostApi } from '../api/host-api';
 import type { Source } from '../../dashboards/schema';
 import { loadDashboard } from '../../dashboards/document';
 import { DataGateway } from './data-gateway';
+import { GatewayCache } from './gateway-cache';
+import { CredentialStore } from './credentials';
 import { createHostServices, defaultHomeDir, DEMO_DASHBOARD_PATH } from './host-services';
 import { historyFolder } from './history-store';
 import { destroyS3Clients } from './s3-access';
@@ -244,7 +247,8 @@ describe('saveDashboard: conflicts', () => {
     const { me, file, r2 } = await sharedFile();
     const copy = path.join(path.dirname(file), 'copy.dashboard.json');
     const saved = await me.saveDashboard({ path: copy, text: edit(r2.text, { title: 'Copy' }), baseDiskHash: null });
-    expect(saved.revisionNumber).toBe(3);
+    // A copy next to the original starts its own history (see 'saveDashboard: copies').
+    expect(saved.revisionNumber).toBe(1);
     expect(await readFile(copy, 'utf8')).toBe(saved.text);
 
     const other = path.join(path.dirname(file), 'other.dashboard.json');
@@ -256,6 +260,79 @@ describe('saveDashboard: conflicts', () => {
     const onto = await hostErrorOf(me.saveDashboard({ path: file, text: r2.text, baseDiskHash: null }));
     expect(onto.code).toBe('conflict');
     expect(onto.conflict?.disk?.number).toBe(2);
+  });
+});
+
+describe('saveDashboard: copies', () => {
+  /** The original saved twice (revisions 1 and 2), as "me" has it open. */
+  async function original() {
+    const { api } = await services('me');
+    const file = path.join(await workDir(), 'customer-kpis.dashboard.json');
+    const r1 = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null, savedBy: 'me' });
+    const r2 = await api.saveDashboard({ path: file, text: edit(r1.text, { title: 'v2' }), baseDiskHash: r1.diskHash, savedBy: 'me' });
+    return { api, file, r2, copy: path.join(path.dirname(file), 'customer-kpis (copy).dashboard.json') };
+  }
+  const idOf = (text: string) => (JSON.parse(text) as { id: string }).id;
+
+  it('a copy saved next to the original starts its own history and never appends to the original\'s', async () => {
+    const { api, file, r2, copy } = await original();
+    const before = await historyNames(file);
+    const saved = await api.saveDashboard({ path: copy, text: r2.text, baseDiskHash: null, savedBy: 'me' });
+    const copyId = idOf(saved.text);
+    expect(copyId).not.toBe(SAMPLE_ID);
+    expect(copyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(revisionOf(saved.text)).toMatchObject({ number: 1, parentHash: null, message: `Saved as a copy of revision 2 of dashboard ${SAMPLE_ID}` });
+    expect(saved.revisionNumber).toBe(1);
+
+    // The copy's next save is its revision 2, in its own folder; the original's history is as it was.
+    const again = await api.saveDashboard({ path: copy, text: edit(saved.text, { title: 'copy v2' }), baseDiskHash: saved.diskHash, savedBy: 'me' });
+    expect(again.revisionNumber).toBe(2);
+    expect(await historyNames(file)).toEqual(before);
+    expect((await readdir(historyFolder(copy, copyId) as string)).length).toBe(2);
+    expect((await api.listRevisions({ path: copy })).map((r) => [r.number, r.summary])).toEqual([
+      [2, 'title changed'],
+      [1, 'first revision'],
+    ]);
+    expect((await api.listRevisions({ path: file })).map((r) => r.number)).toEqual([2, 1]);
+    // And the original goes on where it was.
+    const r3 = await api.saveDashboard({ path: file, text: edit(r2.text, { title: 'v3' }), baseDiskHash: r2.diskHash });
+    expect(r3.revisionNumber).toBe(3);
+    expect(idOf(r3.text)).toBe(SAMPLE_ID);
+  });
+
+  it('a copy of a dashboard with no history yet gets its own id too', async () => {
+    const dir = await workDir();
+    const file = path.join(dir, 'fresh.dashboard.json');
+    await writeFile(file, sampleText()); // never saved by Northstar: no revision, no history
+    const { api } = await services('me');
+    const opened = await api.openDashboard({ path: file });
+    const saved = await api.saveDashboard({ path: path.join(dir, 'fresh (copy).dashboard.json'), text: opened.text, baseDiskHash: null });
+    expect(idOf(saved.text)).not.toBe(SAMPLE_ID);
+    expect(revisionOf(saved.text)).toMatchObject({ number: 1, parentHash: null, message: `Saved as a copy of dashboard ${SAMPLE_ID}` });
+  });
+
+  it('keeps the id of a file written back where it was (deleted since it was opened), and of a copy in another folder', async () => {
+    const { api, file, r2 } = await original();
+    await rm(file);
+    const back = await api.saveDashboard({ path: file, text: edit(r2.text, { title: 'back' }), baseDiskHash: null, force: true });
+    expect(idOf(back.text)).toBe(SAMPLE_ID);
+    expect(back.revisionNumber).toBe(3);
+    const elsewhere = await api.saveDashboard({ path: path.join(await workDir(), 'moved.dashboard.json'), text: back.text, baseDiskHash: null });
+    expect(idOf(elsewhere.text)).toBe(SAMPLE_ID);
+  });
+
+  it('a copy of trusted SQL stays trusted although its id, and so its content hash, changed', async () => {
+    const dir = await workDir();
+    const file = path.join(dir, 'sql.dashboard.json');
+    const { api } = await services('me');
+    const sql = sampleText({ datasets: [...(sampleDashboard().datasets as unknown[]), { name: 'custom', kind: 'sql', sql: 'SELECT 1 AS x', measures: [], dimensions: [], hierarchies: [] }] });
+    await writeFile(file, sql);
+    const opened = await api.openDashboard({ path: file });
+    await api.trustDashboard({ contentHash: opened.contentHash as string });
+    const saved = await api.saveDashboard({ path: file, text: opened.text, baseDiskHash: opened.diskHash });
+    const copy = await api.saveDashboard({ path: path.join(dir, 'sql (copy).dashboard.json'), text: saved.text, baseDiskHash: null });
+    expect(idOf(copy.text)).not.toBe(SAMPLE_ID);
+    expect(copy.trusted).toBe(true);
   });
 });
 
@@ -535,6 +612,30 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
     });
   });
 
+  it('forgets the keys typed for a source: gone from the session and from the credentials file on disk', async () => {
+    const home = await workDir();
+    // A stand-in for safeStorage (XOR, reversible): what matters here is what stays on disk.
+    const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
+    const credentials = new CredentialStore(home, { availability: () => ({ ok: true }), encrypt: (plain) => xor(Buffer.from(plain, 'utf8')), decrypt: (c) => xor(c).toString('utf8') });
+    const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway, homeDir: home, credentials });
+    const dir = await workDir();
+    const file = path.join(dir, 'kpis.dashboard.json');
+    await writeFile(file, sampleText());
+    await api.openDashboard({ path: file });
+    const source = s3Source('s3://lake/orders/*/*.parquet');
+    await typeIn(api, file, source, s3Keys());
+    const stored = JSON.parse(await readFile(credentials.file, 'utf8')) as { entries: Record<string, string> };
+    expect(Object.keys(stored.entries)).toHaveLength(1);
+    expect(await api.forgetSourceKeys({ source })).toEqual({ forgotten: true });
+    const after = await readFile(credentials.file, 'utf8');
+    expect(JSON.parse(after)).toMatchObject({ entries: {} });
+    expect(after).not.toContain(Object.values(stored.entries)[0]);
+    // A new session finds nothing to recall; forgetting again finds nothing; other kinds of source have no keys.
+    expect(await new CredentialStore(home, null).forget(Object.keys(stored.entries)[0] as string)).toBe(false);
+    expect(await api.forgetSourceKeys({ source })).toEqual({ forgotten: false });
+    expect(await api.forgetSourceKeys({ source: { name: 'orders', kind: 'file', path: 'data/orders.parquet', format: 'parquet' } })).toEqual({ forgotten: false });
+  });
+
   it('names the source and the pattern when nothing matches', async () => {
     const { api, file } = await opened();
     await typeIn(api, file, s3Source('s3://lake/orders/*/*.csv'), s3Keys());
@@ -669,5 +770,93 @@ describe('trust of SQL on save', () => {
     const { api } = await services('author');
     const saved = await api.saveDashboard({ path: file, text: sampleText(), baseDiskHash: null });
     expect(saved.trusted).toBe(true);
+  });
+});
+
+describe('trust is keyed by the content as loaded (migrated, restored), not by the bytes', () => {
+  const sqlDataset = (sql: string) => ({ name: 'custom', kind: 'sql', sql, measures: [], dimensions: [], hierarchies: [] });
+  const withSql = (sql = 'SELECT 1 AS x', overrides: Record<string, unknown> = {}) =>
+    sampleText({ datasets: [...(sampleDashboard().datasets as unknown[]), sqlDataset(sql)], ...overrides });
+  const loadedOf = (text: string) => {
+    const r = loadDashboard(text);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.dashboard;
+  };
+
+  it('a file in an older schema, trusted once, stays trusted on reopen and after it is saved in the current schema', async () => {
+    const dir = await workDir();
+    const file = path.join(dir, 'old.dashboard.json');
+    // A v1 file (no owner, filters, checks, corrections; datasets without kind: table) with a hand-added SQL dataset.
+    const v1 = JSON.parse(withSql()) as Record<string, unknown>;
+    for (const key of ['owner', 'filters', 'checks', 'corrections']) delete v1[key];
+    v1.schemaVersion = 1;
+    v1.datasets = (v1.datasets as Record<string, unknown>[]).map(({ kind, ...d }) => (kind === 'table' ? d : { kind, ...d }));
+    await writeFile(file, JSON.stringify(v1));
+    const { api } = await services('reader');
+    const opened = await api.openDashboard({ path: file });
+    expect(opened.trusted).toBe(false);
+    await api.trustDashboard({ contentHash: opened.contentHash as string });
+    const reopened = await api.openDashboard({ path: file });
+    expect(reopened).toMatchObject({ trusted: true, contentHash: opened.contentHash });
+    const saved = await api.saveDashboard({ path: file, text: reopened.text, baseDiskHash: reopened.diskHash });
+    expect(JSON.parse(saved.text)).toMatchObject({ schemaVersion: 2 });
+    // The migration is part of the hash's input, not of the content: saving it changes no hash.
+    expect(saved).toMatchObject({ trusted: true, contentHash: opened.contentHash });
+    expect((await (await services('reader')).api.openDashboard({ path: file })).trusted).toBe(false); // another machine (home): not trusted
+  });
+
+  it('a crafted file trusted by that key runs exactly the trusted content; any change to what runs is untrusted', async () => {
+    const dir = await workDir();
+    const { api } = await services('reader');
+    const trustedFile = path.join(dir, 'reviewed.dashboard.json');
+    await writeFile(trustedFile, withSql());
+    const reviewed = await api.openDashboard({ path: trustedFile });
+    await api.trustDashboard({ contentHash: reviewed.contentHash as string });
+
+    // Bytes that differ but load to the same content: other key order and spacing, a broken panel
+    // the loader drops, a revision block claiming anything. What would run is what was reviewed.
+    const crafted = JSON.parse(withSql()) as Record<string, unknown>;
+    crafted.panels = [...(crafted.panels as unknown[]), { id: 'junk', kind: 'no-such-kind', sql: 'DROP TABLE x' }];
+    crafted.revision = { number: 9, savedAt: '2020-01-01T00:00:00.000Z', savedBy: 'x', parentHash: null, contentHash: 'f'.repeat(64) };
+    const craftedFile = path.join(dir, 'crafted.dashboard.json');
+    await writeFile(craftedFile, JSON.stringify(crafted));
+    const opened = await api.openDashboard({ path: craftedFile });
+    expect(opened.contentHash).toBe(reviewed.contentHash);
+    expect(opened.trusted).toBe(true);
+    const { revision: _a, ...ran } = loadedOf(opened.text);
+    const { revision: _b, ...was } = loadedOf(reviewed.text);
+    expect(ran).toEqual(was);
+
+    // Anything that changes what runs changes the key: the SQL (even by a space), a source, the id.
+    for (const text of [withSql('SELECT 1 AS x '), withSql('SELECT 2 AS x'), withSql(undefined, { sources: [{ name: 'orders', kind: 'file', path: 'data/other.parquet', format: 'parquet' }] }), withSql(undefined, { id: '00000000-0000-4000-8000-000000000000' })]) {
+      const other = path.join(dir, 'other.dashboard.json');
+      await writeFile(other, text);
+      const o = await api.openDashboard({ path: other });
+      expect(o.contentHash).not.toBe(reviewed.contentHash);
+      expect(o.trusted).toBe(false);
+    }
+  });
+});
+
+describe('the data cache: getCacheInfo and clearCache', () => {
+  it('report what the gateway disk cache holds and what clearing freed; a host without one says so', async () => {
+    const home = await mkdtemp(path.join(tmp, 'home-cache-'));
+    // A previous session left 10,000 bytes (3 blocks of 4 KiB) of an object in the cache folder.
+    const previous = new GatewayCache({ dir: path.join(home, 'cache', 'gateway'), blockBytes: 4096 });
+    const bytes = Buffer.alloc(10_000, 7);
+    for await (const part of previous.read({ id: 'url:https://example.org/a.parquet', etag: '"1"', size: bytes.length }, 0, bytes.length - 1, async (s, e) => Readable.from([bytes.subarray(s, e + 1)]))) void part;
+    await previous.flush();
+
+    const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway, homeDir: home, gatewayCacheMaxBytes: 50 * 1024 ** 2 });
+    expect(await api.getCacheInfo()).toEqual({ enabled: true, bytes: 10_000, maxBytes: 50 * 1024 ** 2 });
+    expect(await api.clearCache()).toEqual({ enabled: true, freedBytes: 10_000 });
+    expect(await api.getCacheInfo()).toEqual({ enabled: true, bytes: 0, maxBytes: 50 * 1024 ** 2 });
+    expect(await readdir(path.join(home, 'cache', 'gateway'))).toEqual([]);
+    expect(await api.clearCache()).toEqual({ enabled: true, freedBytes: 0 });
+
+    const uncached = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway, homeDir: home, gatewayCacheDir: null });
+    gateway.useCache(null);
+    expect(await uncached.getCacheInfo()).toEqual({ enabled: false, bytes: 0, maxBytes: 0 });
+    expect(await uncached.clearCache()).toEqual({ enabled: false, freedBytes: 0 });
   });
 });

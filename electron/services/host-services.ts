@@ -1,6 +1,6 @@
 // The host side of the typed host API, as plain Node: both the Electron main process and the
 // browser host serve exactly this object. It never imports electron.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,7 @@ import { displayUrl, type DataGateway } from './data-gateway';
 import { GatewayCache } from './gateway-cache';
 import { expandSource, isMultiFilePattern, literalPrefix, parseS3Uri, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
 import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
-import { hasRevision, historyFolder, listRevisionInfos, readDashboardId, readHistory, readRevisionBlock, recordRevision } from './history-store';
+import { hasHistory, hasRevision, historyFolder, listRevisionInfos, readDashboardId, readHistory, readRevisionBlock, recordRevision } from './history-store';
 import { TrustStore } from './trust-store';
 import { AutosaveStore } from './autosave';
 import { CredentialStore } from './credentials';
@@ -47,7 +47,7 @@ export interface HostServicesOptions {
   defaultDashboardPath?: string;
   /** Where this machine's Northstar state lives (the trust store). Default: $NORTHSTAR_HOME, else ~/.northstar. */
   homeDir?: string;
-  /** The data gateway's disk cache of S3 objects: its folder (default <home>/cache/gateway), or null for none. */
+  /** The data gateway's disk cache of S3 objects and URLs: its folder (default <home>/cache/gateway), or null for none. */
   gatewayCacheDir?: string | null;
   /** Upper bound of that cache in bytes (default 2 GiB). */
   gatewayCacheMaxBytes?: number;
@@ -107,6 +107,16 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       if (fileLocks.get(file) === settled) fileLocks.delete(file);
     });
     return run;
+  };
+  // Another dashboard of this session in the folder of `file` that carries `id` on disk (the
+  // original of a copy whose history is still empty: both would later record into one folder).
+  const knownNearbyWithId = async (file: string, id: string): Promise<boolean> => {
+    for (const other of knownDashboards) {
+      if (other === file || path.dirname(other) !== path.dirname(file)) continue;
+      const text = await fs.readFile(other, 'utf8').catch(() => null);
+      if (text !== null && readDashboardId(text) === id) return true;
+    }
+    return false;
   };
   // Local patterns (globs, folders) the user typed in the Data sources dialog this session: they
   // may reach outside the dashboard's folder. Patterns from a file may not (see source-listing.ts).
@@ -226,7 +236,19 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
           const more = loaded.warnings.length > 1 ? ` (and ${loaded.warnings.length - 1} more)` : '';
           throw new HostError('badRequest', `Not saved: the dashboard is not valid. ${repair.path}: ${repair.message}${more}`);
         }
-        const doc = loaded.dashboard;
+        let doc = loaded.dashboard;
+        // The content as sent, and the revision it says it was made from: trust carries over from either.
+        const madeFrom = [contentHashOf(doc), ...(doc.revision ? [doc.revision.contentHash] : [])];
+        let copyNote: string | undefined;
+        if (!disk && !knownDashboards.has(file) && ((await hasHistory(file, doc.id)) || (await knownNearbyWithId(file, doc.id)))) {
+          // A new file for a dashboard whose history is kept in this folder is a copy (Save as copy,
+          // Save as… next to the original): history is kept per id, so with the original's id the
+          // copy's revisions would land in the original's history. It gets its own id and starts
+          // its own history at revision 1, saying what it was copied from.
+          copyNote = doc.revision ? `Saved as a copy of revision ${doc.revision.number} of dashboard ${doc.id}` : `Saved as a copy of dashboard ${doc.id}`;
+          const { revision: _copied, ...content } = doc;
+          doc = { ...content, id: randomUUID() };
+        }
         const current = doc.revision ?? null;
         const contentHash = contentHashOf(doc);
 
@@ -240,7 +262,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
           text = serializeDashboard(doc);
         } else {
           const diskRevision = disk ? readRevisionBlock(disk.text) : null;
-          const message = req.message?.trim() ? req.message : undefined;
+          const message = req.message?.trim() ? req.message : copyNote;
           revision = {
             number: Math.max(current?.number ?? 0, diskRevision?.number ?? 0) + 1,
             savedAt: new Date().toISOString(),
@@ -263,7 +285,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         await bestEffort('record the revision in history', () => recordRevision(file, doc.id, revision, text));
         // Saving is not reviewing: content with SQL becomes trusted only when it was made from
         // content this session saw trusted (opened trusted, trusted by the user, or saved so).
-        const trusted = !hasSqlDatasets(doc) || verifiedTrusted.has(contentHash) || (current !== null && verifiedTrusted.has(current.contentHash));
+        const trusted = !hasSqlDatasets(doc) || verifiedTrusted.has(contentHash) || madeFrom.some((hash) => verifiedTrusted.has(hash));
         if (trusted) {
           verifiedTrusted.add(contentHash);
           await bestEffort('trust the saved dashboard', () => trust.add(contentHash));
@@ -294,6 +316,13 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     async trustDashboard({ contentHash }) {
       await trust.add(contentHash);
       verifiedTrusted.add(contentHash);
+    },
+
+    async forgetSourceKeys({ source }) {
+      if (source.kind !== 's3') return { forgotten: false };
+      const location = sourceIdentity(source);
+      const typed = typedKeys.delete(location);
+      return { forgotten: (await credentials.forget(location)) || typed };
     },
 
     async connectSource({ dashboardPath, source, keys }): Promise<ConnectedSource> {
@@ -404,6 +433,14 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     },
     discardAutosave: async ({ dashboardPath }) => {
       await autosaves.discard(openedDashboard(dashboardPath));
+    },
+    getCacheInfo: async () => {
+      const { enabled, bytes, maxBytes } = await opts.gateway.cacheInfo();
+      return { enabled, bytes, maxBytes };
+    },
+    clearCache: async () => {
+      const { enabled, freedBytes } = await opts.gateway.clearCache();
+      return { enabled, freedBytes };
     },
   };
 }

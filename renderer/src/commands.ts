@@ -16,9 +16,11 @@ import { addPanel, type NewPanelKind } from './actions/panel-actions';
 import { selectDirty, type Store } from './store';
 import { requestSave, saveDraftAs, useInstantUi } from './components/instant-dashboard';
 import { saveReportPng } from './components/print-report';
+import { openInNewWindow } from './windows';
+import { formatBytes } from './format';
 
 /** Why the palette asks for a typed path: the host has no file dialog (the browser host). */
-export type PathPurpose = 'open' | 'new' | 'saveAs';
+export type PathPurpose = 'open' | 'openInNewWindow' | 'new' | 'saveAs';
 
 /** UI state owned by the commands: what the palette shows, and the dialogs commands open. */
 export interface CommandUi {
@@ -103,6 +105,14 @@ export const COMMANDS: readonly Command[] = [
   { id: 'file.saveCopy', title: 'Save as copy', keywords: 'duplicate', enabled: (s) => editable(s) && s.path !== null && !s.draft, run: (deps) => once(() => saveDashboard(deps, { asCopy: true })) },
   { id: 'file.saveAs', desktopShortcut: true, title: 'Save as…', shortcut: 'Shift+Mod+S', keywords: 'save to another file', enabled: editable, run: (deps) => pickThen(deps, 'saveAs') },
   { id: 'file.open', desktopShortcut: true, title: 'Open dashboard…', shortcut: 'Mod+O', keywords: 'file load', enabled: always, run: (deps) => pickThen(deps, 'open') },
+  {
+    id: 'file.openInNewWindow',
+    title: 'Open dashboard in new window…',
+    keywords: 'file load another second tab side by side',
+    enabled: always,
+    run: (deps) => pickThen(deps, 'openInNewWindow'),
+  },
+  { id: 'file.newWindow', desktopShortcut: true, title: 'New window', shortcut: 'Shift+Mod+N', keywords: 'another second tab', enabled: always, run: (deps) => openInNewWindow(deps, {}) },
   { id: 'file.newFromData', title: 'New dashboard from data…', keywords: 'instant parquet csv file s3 url', enabled: always, run: () => useInstantUi.getState().openInstant() },
   { id: 'file.new', desktopShortcut: true, title: 'New dashboard…', shortcut: 'Mod+N', keywords: 'create empty blank', enabled: always, run: (deps) => pickThen(deps, 'new') },
   {
@@ -140,6 +150,19 @@ export const COMMANDS: readonly Command[] = [
     run: async (deps) => {
       clearDatasetCache();
       await runDashboard(deps);
+    },
+  },
+  {
+    id: 'data.clearCache',
+    title: 'Clear data cache',
+    keywords: 'disk cache downloads s3 url free space',
+    enabled: always,
+    run: async (deps) => {
+      const cleared = await deps.host.clearCache();
+      const text = cleared.enabled
+        ? `Cleared ${formatBytes(cleared.freedBytes)} of downloaded data from the disk cache; the next load reads from the source again.`
+        : 'This app keeps no disk cache of downloaded data: nothing to clear.';
+      deps.store.getState().setNotice({ tone: 'info', text });
     },
   },
   {
@@ -183,7 +206,8 @@ async function pickThen(deps: ActionDeps, purpose: PathPurpose): Promise<void> {
   let picked: string | null;
   try {
     const current = deps.store.getState().path;
-    picked = (await deps.host.pickDashboardFile({ purpose, ...(current && purpose !== 'new' ? { suggestedPath: current } : {}) })).path;
+    const dialog = purpose === 'openInNewWindow' ? 'open' : purpose;
+    picked = (await deps.host.pickDashboardFile({ purpose: dialog, ...(current && purpose !== 'new' ? { suggestedPath: current } : {}) })).path;
   } catch (err) {
     const e = HostError.from(err);
     if (e.code !== 'badRequest') throw e;
@@ -202,6 +226,7 @@ export async function usePath(deps: ActionDeps, purpose: PathPurpose, file: stri
   const target = file.trim();
   if (!target) return;
   if (purpose === 'open') return openDashboard(deps, target);
+  if (purpose === 'openInNewWindow') return openInNewWindow(deps, { file: target });
   if (!/\.json$/i.test(target)) {
     deps.store.getState().setNotice({ tone: 'error', text: `Dashboards are saved as .json files: "${target}" does not end in .dashboard.json.` });
     return;
@@ -289,14 +314,14 @@ export async function openFromHost(deps: ActionDeps, path: string, view?: string
   const alreadyOpen = store().path === path && store().dashboard !== null;
   if (!(linked && alreadyOpen)) {
     if (!confirmDiscard(store())) return;
-    await openDashboard(deps, path);
+    // The view goes into the open itself: one run, not the file's and then the view's.
+    await openDashboard(deps, path, linked ? { view: linked } : {});
     if (store().openError || !store().dashboard) return;
-  }
-  if (view !== undefined && !linked) {
-    store().setNotice({ tone: 'error', text: 'The link’s view could not be read (it is damaged or from another version); showing the dashboard as saved.' });
+    if (view !== undefined && !linked) {
+      store().setNotice({ tone: 'error', text: 'The link’s view could not be read (it is damaged or from another version); showing the dashboard as saved.' });
+    }
     return;
   }
-  if (!linked) return;
   await showView(deps, linked);
   store().setNotice({ tone: 'info', text: `Showing the shared view "${linked.name}".` });
 }

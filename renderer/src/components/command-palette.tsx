@@ -7,6 +7,8 @@ import type { AppInfo } from '../../../electron/api/host-api';
 import type { ActionDeps } from '../actions/dashboard-actions';
 import { COMMANDS, formatShortcut, runCommand, searchCommands, useCommandUi, usePath, type Command, type PathPurpose } from '../commands';
 import { useStore } from '../store';
+import { DataCacheRow } from './data-cache';
+import { NoticesDialog } from './notices-dialog';
 import './command-palette.css';
 
 const MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -192,6 +194,7 @@ function goToPanel(id: string): void {
 
 const PATH_PROMPTS: Record<PathPurpose, { label: string; action: string }> = {
   open: { label: 'Path of the dashboard file to open', action: 'Open' },
+  openInNewWindow: { label: 'Path of the dashboard file to open in a new window', action: 'Open' },
   new: { label: 'Path of the new dashboard file (…/name.dashboard.json)', action: 'Create' },
   saveAs: { label: 'Save this dashboard as (…/name.dashboard.json)', action: 'Save' },
 };
@@ -245,6 +248,7 @@ const LICENSE_URL = 'https://www.apache.org/licenses/LICENSE-2.0';
 export function AboutDialog({ deps }: { deps: ActionDeps }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notices, setNotices] = useState(false);
   const close = () => useCommandUi.getState().setAbout(false);
   useEffect(() => {
     let live = true;
@@ -291,6 +295,7 @@ export function AboutDialog({ deps }: { deps: ActionDeps }) {
             </div>
           ))}
         </dl>
+        <DataCacheRow deps={deps} />
         <p className="about-licenses">
           Northstar is open source under the{' '}
           <a
@@ -303,8 +308,12 @@ export function AboutDialog({ deps }: { deps: ActionDeps }) {
             Apache License 2.0
           </a>
           . It includes DuckDB (MIT), Apache ECharts and Apache Arrow (Apache-2.0), React, zod and CodeMirror (MIT), and, in the
-          desktop app, Electron and Chromium (MIT, BSD-3-Clause).
+          desktop app, Electron and Chromium (MIT, BSD-3-Clause).{' '}
+          <button type="button" className="link" onClick={() => setNotices(true)}>
+            Third-party notices
+          </button>
         </p>
+        {notices && <NoticesDialog onClose={() => setNotices(false)} />}
       </div>
     </div>
   );
