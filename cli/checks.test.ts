@@ -1,60 +1,17 @@
 // `northstar check` and `northstar scan` through the real bin, the way scripts and CI run them: exit
 // codes 0/1/2 and the JSON / JUnit / text shapes. Each run starts DuckDB-WASM in a worker thread;
 // runs that load the demo data take a few seconds each, so at most two run at a time.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOrdersParquet, PLANTED } from './demo-data';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'cli/northstar.mjs');
-const DEMO = path.join(ROOT, 'dashboards/examples/customer-kpis.dashboard.json');
-const DEMO_PARQUET = path.join(ROOT, 'dashboards/examples/data/orders.parquet');
+import { binRunner, DEMO, DEMO_PARQUET, expectNoStack } from './test-harness';
 const AS_OF = '2026-01-01T12:00:00Z';
 const RUN_TIMEOUT_MS = 90_000;
 const TEST_TIMEOUT_MS = 3 * RUN_TIMEOUT_MS;
 
-type Run = { status: number | null; stdout: string; stderr: string; ms: number };
-
-const MAX_PARALLEL_RUNS = 2;
-let running = 0;
-const queue: (() => void)[] = [];
-
-/** Run the bin; `light` runs (usage errors, unreadable files) never start the engine and skip the queue. */
-async function northstar(args: string[], light = false): Promise<Run> {
-  if (light) return spawnBin(args);
-  if (running >= MAX_PARALLEL_RUNS) await new Promise<void>((resolve) => queue.push(resolve));
-  running += 1;
-  try {
-    return await spawnBin(args);
-  } finally {
-    running -= 1;
-    queue.shift()?.();
-  }
-}
-
-function spawnBin(args: string[]): Promise<Run> {
-  const env = { ...process.env };
-  delete env.NORTHSTAR_DEBUG;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: RUN_TIMEOUT_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, ms: performance.now() - started }));
-  });
-}
-
-function expectNoStack(r: Run) {
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  expect(r.stdout).not.toMatch(/^\s+at /m);
-}
+const northstar = binRunner({ timeoutMs: RUN_TIMEOUT_MS });
 
 type CheckOut = { id: string; title: string; rule: string; severity: string; status: string; observed: unknown; expected: string; owner: string | null; examples: Record<string, unknown>[]; message: string };
 type CheckJson = { dashboard: string; title: string; checks: CheckOut[] };

@@ -3,6 +3,8 @@
 // Only the worker differs: a worker_threads thread dressed as the Web Worker the duckdb-wasm node
 // worker script expects (it talks through globalThis.postMessage / globalThis.onmessage).
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import * as duckdb from '@duckdb/duckdb-wasm';
 import { EngineError, type EngineBootstrap } from '../queries/engine/engine';
@@ -18,13 +20,8 @@ function nodeBundles(): duckdb.DuckDBBundles {
   };
 }
 
-// Runs inside the thread: gives the duckdb-wasm worker script the two globals of a Web Worker, then loads it.
-const THREAD_SHIM = `
-const { parentPort, workerData } = require('node:worker_threads');
-globalThis.postMessage = (message, transfer) => parentPort.postMessage(message, transfer);
-parentPort.on('message', (data) => { if (typeof globalThis.onmessage === 'function') globalThis.onmessage({ data }); });
-require(workerData.script);
-`;
+// The thread: the duckdb-wasm node worker script behind a file-system allowlist (see that file).
+const THREAD_SCRIPT = fileURLToPath(new URL('./engine-thread.mjs', import.meta.url));
 
 type Listener = (event: { type: string; data?: unknown; message?: string }) => void;
 
@@ -39,10 +36,10 @@ class ThreadWorker {
   /** Rejects when the thread dies on its own; AsyncDuckDB would otherwise wait forever for its answer. */
   readonly crashed: Promise<never>;
 
-  constructor(script: string) {
+  constructor(script: string, moduleFiles: string[], readable: string[]) {
     // The duckdb-wasm worker logs with console.log, which would land in our stdout (and in --json
     // output): keep the thread's output apart, and show it only when debugging.
-    this.thread = new Worker(THREAD_SHIM, { eval: true, workerData: { script }, stdout: true, stderr: true });
+    this.thread = new Worker(THREAD_SCRIPT, { workerData: { script, moduleFiles, readable }, stdout: true, stderr: true });
     for (const stream of [this.thread.stdout, this.thread.stderr]) {
       if (process.env.NORTHSTAR_DEBUG) stream.pipe(process.stderr, { end: false });
       else stream.resume();
@@ -73,6 +70,11 @@ class ThreadWorker {
     this.thread.postMessage(message, transfer);
   }
 
+  /** Let the engine open these files (resolved paths); messages keep their order, so later queries see them. */
+  allowReading(files: readonly string[]): void {
+    this.thread.postMessage({ northstarReadable: [...files] });
+  }
+
   terminate(): void {
     if (this.terminated) return;
     this.terminated = true;
@@ -93,9 +95,14 @@ export interface NodeEngineBootstrap extends EngineBootstrap {
    * and a live thread keeps the process running). Call after Engine.terminate, or instead of it.
    */
   dispose(): void;
+  /**
+   * Let the engine read these files. It reads nothing else: no other path opens, no folder lists,
+   * nothing is written (cli/engine-thread.cjs). Give exact files: expand globs first.
+   */
+  allowReading(files: readonly string[]): void;
 }
 
-/** Start DuckDB-WASM (the pinned package's Node build, eh or mvp wasm) in a worker thread. */
+/** Start DuckDB-WASM (the pinned package's Node build, eh or mvp wasm) in a worker thread that reads only files allowed with `allowReading`. */
 export function nodeBootstrap(): NodeEngineBootstrap {
   let signalCrash: (err: unknown) => void = () => {};
   const crashed = new Promise<never>((_, reject) => {
@@ -103,15 +110,22 @@ export function nodeBootstrap(): NodeEngineBootstrap {
   });
   crashed.catch(() => {});
   const workers: ThreadWorker[] = [];
+  // Files allowed before the thread starts go with it; later ones are sent to it.
+  const readable = new Set<string>();
   return {
     crashed,
     dispose() {
       for (const worker of workers) worker.terminate();
     },
+    allowReading(files) {
+      const fresh = files.map((file) => path.resolve(file)).filter((file) => !readable.has(file));
+      for (const file of fresh) readable.add(file);
+      if (fresh.length > 0) for (const worker of workers) worker.allowReading(fresh);
+    },
     async createDatabase(logger) {
       const bundle = await duckdb.selectBundle(nodeBundles());
       if (!bundle.mainWorker) throw new EngineError('crashed', 'no DuckDB worker script for Node');
-      const worker = new ThreadWorker(bundle.mainWorker);
+      const worker = new ThreadWorker(bundle.mainWorker, [bundle.mainModule], [...readable]);
       workers.push(worker);
       worker.crashed.catch(signalCrash);
       // AsyncDuckDB is typed for a DOM Worker; ThreadWorker implements the part of it that it calls.

@@ -1,62 +1,19 @@
 // `northstar run`, through the real bin on the demo dashboard, checked against an independent oracle:
 // hand-written SQL on native DuckDB (@duckdb/node-api), which shares no code with the query builder.
 // Each run starts DuckDB-WASM in a worker thread and loads the demo data (about 3 s a run here).
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeKpisNative, queryNative, type Kpis } from '../e2e/oracle';
+import { binRunner, DEMO_PARQUET, expectNoStack, ROOT, type Run } from './test-harness';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'cli/northstar.mjs');
 const DEMO = 'dashboards/examples/customer-kpis.dashboard.json';
-const DEMO_PARQUET = path.join(ROOT, 'dashboards/examples/data/orders.parquet');
 const RUN_TIMEOUT_MS = 40_000;
 // A test may wait for two runs ahead of it on a busy machine before its own starts.
 const TEST_TIMEOUT_MS = 3 * RUN_TIMEOUT_MS;
 
-type Run = { status: number | null; stdout: string; stderr: string; ms: number };
-
-// The runs are independent: run two at a time (one engine thread each keeps two cores busy).
-const MAX_PARALLEL_RUNS = 2;
-let running = 0;
-const queue: (() => void)[] = [];
-
-/** Run the bin; `light` runs (usage errors, a missing file) never start the engine and skip the queue. */
-async function northstar(args: string[], light = false): Promise<Run> {
-  if (light) return spawnBin(args);
-  if (running >= MAX_PARALLEL_RUNS) await new Promise<void>((resolve) => queue.push(resolve));
-  running += 1;
-  try {
-    return await spawnBin(args);
-  } finally {
-    running -= 1;
-    queue.shift()?.();
-  }
-}
-
-function spawnBin(args: string[]): Promise<Run> {
-  const env = { ...process.env };
-  delete env.NORTHSTAR_DEBUG;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: RUN_TIMEOUT_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, ms: performance.now() - started }));
-  });
-}
-
-/** No stack traces, whatever happened. */
-function expectNoStack(r: Run) {
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  expect(r.stdout).not.toMatch(/^\s+at /m);
-}
+const northstar = binRunner({ timeoutMs: RUN_TIMEOUT_MS });
 
 type Row = Record<string, string | number | boolean | null>;
 type PanelOut = { id: string; kind: string; title: string; rows: Row[] };

@@ -1,6 +1,6 @@
 // Dashboard files people can trust, end to end: edit and save, undo/redo, history and restore,
 // conflicts with the file on disk, and a shared file with SQL that waits for review.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { test, expect, DEMO_FILE, EXAMPLES } from './fixtures/app';
@@ -154,5 +154,48 @@ test.describe('a shared dashboard with SQL', () => {
     await dashboard.waitUntilDrawn();
     await expect(page.getByTestId('review-banner')).toHaveCount(0);
     await expect(dashboard.panel('revenue_by_country')).toHaveAttribute('data-state', 'ready');
+  });
+
+  test('a history file edited behind the app never runs its SQL under the current trust: viewing waits, restoring asks first', async ({ dashboard, page, workspace }) => {
+    await dashboard.open();
+    const review = dashboard.reviewDialog();
+    await review.getByRole('button', { name: 'Trust this dashboard and run its SQL' }).click();
+    await dashboard.waitUntilDrawn();
+    await dashboard.saveWithMessage('Reviewed');
+    await dashboard.renamePanel('kpi_orders', 'Order count');
+    await dashboard.saveWithMessage('Renamed');
+
+    // Someone with access to the shared folder rewrites revision 1's stored text (its file name,
+    // and so the hash the app asks it by, unchanged) with SQL that reads something else.
+    const id = (readJson(workspace.file(SQL_FILE)) as unknown as { id: string }).id;
+    const folder = path.join(workspace.dir, '.northstar', 'history', id);
+    const first = readdirSync(folder).find((f) => f.startsWith('000001-'));
+    if (!first) throw new Error(`no revision 1 in ${folder}`);
+    const crafted = JSON.parse(readFileSync(path.join(folder, first), 'utf8')) as { datasets: { kind: string; sql?: string }[] };
+    const sqlDataset = crafted.datasets.find((d) => d.kind === 'sql');
+    if (!sqlDataset) throw new Error('revision 1 has no SQL dataset');
+    sqlDataset.sql = "SELECT 'exfiltrated' AS country, 1 AS revenue";
+    writeFileSync(path.join(folder, first), `${JSON.stringify(crafted, null, 2)}\n`);
+
+    await dashboard.openHistory();
+    const before = await dashboard.runId();
+    await dashboard.revisionRow(1).getByRole('button', { name: 'Open read-only' }).click();
+    await dashboard.waitUntilDrawn(before + 1);
+    await expect(page.getByTestId('notice')).toContainText('has SQL that differs from the current version');
+    await expect(dashboard.panel('revenue_by_country')).toHaveAttribute('data-state', 'waiting');
+    await expect(dashboard.panel('kpi_revenue')).toHaveAttribute('data-state', 'ready');
+
+    // Restoring would save it as a trusted revision: the app shows the SQL and asks; declining keeps the file.
+    const onDisk = readFileSync(workspace.file(SQL_FILE), 'utf8');
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await dashboard.openHistory();
+    await dashboard.revisionRow(1).getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByTestId('notice')).toContainText('Revision 1 was not restored');
+    expect(asked).toContain("SELECT 'exfiltrated' AS country");
+    expect(readFileSync(workspace.file(SQL_FILE), 'utf8')).toBe(onDisk);
   });
 });

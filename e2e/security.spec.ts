@@ -9,9 +9,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { test, expect } from './fixtures/app';
 import { BROWSER_HOST_TOKEN_HEADER } from '../electron/api/host-api';
 import { startS3Fixture } from './fixtures/s3-fixture';
+import { SourcesPage } from './pages/sources-page';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Another origin on this machine that records what reaches it. */
 let other: { origin: string; seen: string[]; server: http.Server };
@@ -205,6 +209,69 @@ test('typed S3 keys: after a whole session (read, save, history) the secret is i
     const files = [...filesUnder(path.dirname(workspace.dir)), ...filesUnder(workspace.home)].filter((f) => statSync(f).size < 50 * 1024 * 1024);
     expect(files.some((f) => f.includes(`${path.sep}.northstar${path.sep}history`))).toBe(true);
     for (const file of files) expect(readFileSync(file).includes(SECRET), file).toBe(false);
+  } finally {
+    await s3.stop();
+  }
+});
+
+test.describe('a tiny Parquet file that declares 2 billion rows', () => {
+  // The demo dashboard plus a source, dataset and table panel over dashboards/testdata/hostile/two-billion-rows.parquet
+  // (10 KB, 2,000,000,000 rows of one constant column).
+  const demo = JSON.parse(readFileSync(path.join(REPO, 'dashboards/examples/customer-kpis.dashboard.json'), 'utf8')) as Record<string, unknown[]>;
+  const huge = {
+    ...demo,
+    sources: [...(demo.sources ?? []), { kind: 'file', name: 'huge', path: 'data/two-billion-rows.parquet', format: 'parquet' }],
+    datasets: [...(demo.datasets ?? []), { kind: 'table', name: 'huge', source: 'huge', label: 'Huge', dimensions: [], hierarchies: [], measures: [] }],
+    panels: [...(demo.panels ?? []), { id: 'huge_table', kind: 'table', title: 'Two billion rows', dataset: 'huge', columns: ['flag'] }],
+    layout: [...(demo.layout ?? []), { panel: 'huge_table', x: 0, y: 40, w: 12, h: 4 }],
+  };
+  test.use({ openFile: 'huge.dashboard.json', extraFiles: { 'huge.dashboard.json': `${JSON.stringify(huge, null, 2)}\n` } });
+
+  test('is refused from its metadata with the file, its rows and the cap; the other panels draw and the app stays responsive', async ({ dashboard, page, workspace }) => {
+    const { copyFileSync } = await import('node:fs');
+    copyFileSync(path.join(REPO, 'dashboards/testdata/hostile/two-billion-rows.parquet'), path.join(workspace.dir, 'data', 'two-billion-rows.parquet'));
+    await dashboard.open();
+    await dashboard.waitUntilDrawn();
+    const panel = dashboard.panel('huge_table');
+    await expect(panel).toHaveAttribute('data-state', 'error');
+    await expect(page.getByText(/data\/two-billion-rows\.parquet declares 2,000,000,000 rows in its Parquet metadata, more than the 500,000,000 rows a dataset may have/).first()).toBeVisible();
+    // The demo's own panels drew, and the app still answers: the Data sources dialog opens and closes.
+    await expect(dashboard.panel('kpi_revenue')).not.toHaveAttribute('data-state', 'error');
+    expect(await dashboard.kpiValue('kpi_revenue')).toBeGreaterThan(0);
+    const sources = new SourcesPage(page);
+    await sources.open();
+    await page.screenshot({ path: path.join(REPO, 'e2e/artifacts/two-billion-rows.png'), fullPage: true });
+    await sources.close();
+  });
+});
+
+test('"Forget keys" next to an S3 source: the typed keys are gone, and the next read has none', async ({ dashboard, page, workspace, consoleLog }) => {
+  consoleLog.allow(/credentials|Failed to load resource|40[0-9]/);
+  const s3 = await startS3Fixture({ accessKeyId: 'NORTHSTARFORGETKEY', secretAccessKey: 'forget-me-secret-0123456789', region: 'eu-west-1' });
+  // Only the typed keys may sign: no AWS credentials in this process's environment.
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+  try {
+    await s3.createBucket('private');
+    await s3.putFile('private', 'orders.parquet', path.join(path.dirname(workspace.file()), 'data', 'orders.parquet'));
+    await dashboard.open();
+    await dashboard.waitUntilDrawn();
+    await dashboard.pointSourceAtS3('orders', { uri: 's3://private/orders.parquet', endpoint: s3.endpoint, region: 'eu-west-1', keys: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    const status = page.locator('[data-dataset="orders"]');
+    await expect(status).toContainText('rows', { timeout: 60_000 });
+    const signedBefore = s3.requests.length;
+    expect(signedBefore).toBeGreaterThan(0);
+
+    const run = await dashboard.runId();
+    await page.locator('[data-source="orders"]').getByRole('button', { name: 'Forget keys' }).click();
+    await expect(page.getByTestId('notice')).toContainText('Forgot the keys typed for s3://private/orders.parquet.');
+    await dashboard.waitUntilDrawn(run + 1);
+    // The run after it has no keys to sign with: the source fails, naming credentials, and S3 saw no new read.
+    await expect(status).toContainText(/credentials/i, { timeout: 60_000 });
+    expect(s3.requests.slice(signedBefore).filter((r) => r.method === 'GET' && r.status === 206)).toEqual([]);
+    await page.screenshot({ path: path.join(REPO, 'e2e/artifacts/forget-keys.png') });
+    // Forgetting again finds nothing.
+    await page.locator('[data-source="orders"]').getByRole('button', { name: 'Forget keys' }).click();
+    await expect(page.getByTestId('notice')).toContainText('No keys were kept for s3://private/orders.parquet.');
   } finally {
     await s3.stop();
   }

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../queries/engine/engine';
 import { parseParquetFooter } from '../../queries/engine/read-errors';
 import { readFile, Sql } from '../../queries/sql';
-import { withNodeEngine } from './check';
+import { withNodeEngine } from '../headless';
 import { InspectSession, inspectDataFile, type InspectOutcome } from './inspect';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -86,6 +86,15 @@ describe('the parquet-testing corpus', () => {
     ]);
   });
 
+  it('describes a tiny file declaring 2 billion rows from its metadata, without decoding, and says the app will not load it', async () => {
+    const hostile = path.join(ROOT, 'dashboards/testdata/hostile/two-billion-rows.parquet');
+    const outcome = await inspect(hostile);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.info).toMatchObject({ rows: 2_000_000_000, rowGroups: 20, columns: [{ name: 'flag', type: 'BOOLEAN', nonNull: null }] });
+    expect(outcome.info.notLoadable).toMatch(/declares 2,000,000,000 rows in its Parquet metadata, more than the 500,000,000 rows a dataset may have/);
+  });
+
   it('names a damaged page as damage, not as an engine error', async () => {
     expect(failureOf(await inspect(path.join(CORPUS, 'bad_data/ARROW-GH-47662.parquet')))).toMatchObject({ kind: 'malformed', message: expect.stringMatching(/damaged or malformed/) });
   });
@@ -151,7 +160,7 @@ describe('files of one source with different schemas', () => {
       const read = async (files: string[], format: 'parquet' | 'csv') =>
         (await engine.query(Sql.concat('SELECT id, amount, channel FROM ', readFile(files, format), ' ORDER BY id'))).rows;
       return { parquet: await read([p1, p2], 'parquet'), csv: await read([c1, c2], 'csv') };
-    });
+    }, null, [p1, p2, c1, c2]);
     const want = [
       { id: 1, amount: 10.5, channel: null },
       { id: 2, amount: 20, channel: 'web' },
@@ -181,9 +190,19 @@ describe('hostile but valid text files', () => {
     expect(outcome.info.columns.find((c) => c.name === 'code')?.type).toBe('VARCHAR');
   });
 
-  it('says a Latin-1 CSV is not UTF-8', async () => {
+  it('reads a Latin-1 CSV by converting it, and names the encoding', async () => {
     const rows = ['id,city', ...Array.from({ length: 50 }, (_, i) => `${i},Malmö`)].join('\n');
-    const failure = failureOf(await inspect(write('latin1.csv', Buffer.from(`${rows}\n`, 'latin1'))));
+    const outcome = await inspect(write('latin1.csv', Buffer.from(`${rows}\n`, 'latin1')));
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.info).toMatchObject({ rows: 50, encoding: 'Windows-1252 (Latin-1)', columns: [{ name: 'id' }, { name: 'city', type: 'VARCHAR', nonNull: 50 }] });
+    const utf8 = await inspect(write('utf8.csv', Buffer.from(`${rows}\n`, 'utf8')));
+    expect(utf8.ok && utf8.info.encoding).toBe('UTF-8');
+  });
+
+  it('says a CSV is not UTF-8 when only its end is Latin-1 (the first megabyte decides the encoding)', async () => {
+    const head = Array.from({ length: 150_000 }, (_, i) => `${i},Malmo`).join('\n');
+    const failure = failureOf(await inspect(write('mixed.csv', Buffer.concat([Buffer.from(`id,city\n${head}\n`, 'utf8'), Buffer.from('150000,Malmö\n', 'latin1')]))));
     expect(failure).toMatchObject({ kind: 'badText', message: expect.stringMatching(/not UTF-8/) });
   });
 
@@ -193,9 +212,11 @@ describe('hostile but valid text files', () => {
     else expect(outcome.kind).not.toBe('other');
   });
 
-  it('says JSON cannot be read by the pinned engine build (no JSON reader offline), not a catalog error', async () => {
-    const failure = failureOf(await inspect(write('rows.jsonl', '{"a":1,"b":"x"}\n{"a":2,"b":null}\n')));
-    expect(failure).toMatchObject({ kind: 'unsupportedFormat', message: expect.stringMatching(/^JSON files cannot be read by this build of the query engine/) });
+  it('reads JSON as the app does (parsed into a table: the pinned engine has no JSON reader offline), and names bad JSON\'s line', async () => {
+    const outcome = await inspect(write('rows.jsonl', '{"a":1,"b":"x"}\n{"a":2,"b":null}\n'));
+    expect(outcome.ok && outcome.info).toMatchObject({ format: 'json', rows: 2, columns: [{ name: 'a', type: 'BIGINT', nonNull: 2 }, { name: 'b', type: 'VARCHAR', nonNull: 1 }] });
+    const failure = failureOf(await inspect(write('bad.json', '[{"a": 1},\n {"a": }]')));
+    expect(failure).toMatchObject({ kind: 'malformed', message: expect.stringMatching(/^bad\.json is not valid JSON: line 2, column 8: /) });
   });
 
   it('refuses an empty file, a folder, a missing file and a binary non-Parquet file by name', async () => {

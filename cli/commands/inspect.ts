@@ -3,13 +3,17 @@
 // file: the bytes are checked before the engine sees them (encrypted or truncated Parquet), every
 // value is decoded once (a damaged page fails here, not later in a dashboard), and the engine runs
 // under a deadline after which its thread is killed.
-import { open, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { open, readFile as readFileBytes, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Engine, EngineError } from '../../queries/engine/engine';
 import { describeReadFailure, ENCRYPTED_PARQUET, parseParquetFooter, sniffParquetMagic, type ParquetFooter, type ReadFailureKind } from '../../queries/engine/read-errors';
-import { ident, readFile, Sql } from '../../queries/sql';
+import { MAX_DATASET_ROWS, tooManyRowsMessage } from '../../queries/load-guard';
+import { JsonSourceError, jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from '../../queries/json-source';
+import { dropRelation, ident, readFile, Sql } from '../../queries/sql';
+import { detectTextEncoding, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from '../../queries/text-encoding';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../engine-node';
-import { localPathArg, parseOptions } from './check';
+import { localPathArg, parseOptions } from '../headless';
 import { printable, UsageError, type Command } from './command';
 
 export type DataFormat = 'parquet' | 'csv' | 'json';
@@ -17,8 +21,8 @@ export type DataFormat = 'parquet' | 'csv' | 'json';
 export interface InspectedColumn {
   name: string;
   type: string;
-  /** Values that are not NULL (every row was decoded to count them). */
-  nonNull: number;
+  /** Values that are not NULL (every row was decoded to count them); null when the file is too big to decode. */
+  nonNull: number | null;
 }
 
 export interface InspectedFile {
@@ -30,6 +34,10 @@ export interface InspectedFile {
   /** Parquet only: from the footer. */
   rowGroups: number | null;
   writer: string | null;
+  /** CSV only: the text encoding found, e.g. "UTF-8" or "Windows-1252 (Latin-1)" (other than UTF-8 it was converted to read it). */
+  encoding?: string;
+  /** Why the app will not load this file (its footer declares more rows than a dataset may have); its values were not decoded. */
+  notLoadable?: string;
 }
 
 /** Why a file could not be inspected: the read-failure kinds plus what only a runner can see. */
@@ -55,7 +63,9 @@ export const inspectCommand: Command = {
     '',
     '  --timeout SECONDS  give up after this long (default 60); the engine is stopped, never left running.',
     '  --json             print { "file", "format", "sizeBytes", "rows", "rowGroups", "writer",',
-    '                     "columns": [{ "name", "type", "nonNull" }] }; on failure { "file", "error": { "kind", "message" } }.',
+    '                     "columns": [{ "name", "type", "nonNull" }] } (and "notLoadable" with the reason when the',
+    '                     file declares more rows than a dataset may have: its values are then not decoded and',
+    '                     nonNull is null); on failure { "file", "error": { "kind", "message" } }.',
     '',
     'Exit 0 when the file was read, 1 when it cannot be (the message says why), 2 on usage errors.',
   ].join('\n'),
@@ -107,10 +117,33 @@ export class InspectSession {
     const { absolute, format, sizeBytes, footer } = checked;
     try {
       const { engine, bootstrap } = await this.engine();
-      const read = await Promise.race([withDeadline(engine, opts.timeoutMs, () => readAll(engine, absolute, format)), bootstrap.crashed]);
+      // The engine reads only the file being inspected (cli/engine-thread.cjs).
+      bootstrap.allowReading([absolute]);
+      // A file declaring more rows than a dataset may have (a few KB can declare billions) is described
+      // from its metadata only: decoding every value would take minutes, and the app refuses it anyway.
+      const declared = footer?.numRows ?? null;
+      const tooMany = declared !== null && declared > MAX_DATASET_ROWS ? tooManyRowsMessage(file, [{ file, rows: declared }], declared, MAX_DATASET_ROWS) : null;
+      // CSV that is not UTF-8 is converted and read from memory, as `run` and `check` read it.
+      const text = format === 'csv' ? await utf8Copy(engine, bootstrap, absolute, sizeBytes) : null;
+      // JSON is parsed here and inserted as a table, as the app does (queries/json-source.ts): the engine has no JSON reader offline.
+      const json = format === 'json' ? await jsonTable(engine, absolute, sizeBytes) : null;
+      const read = await Promise.race([
+        withDeadline(engine, opts.timeoutMs, () => (tooMany && declared !== null ? describeOnly(engine, absolute, declared) : readAll(engine, text?.name ?? absolute, format, json))),
+        bootstrap.crashed,
+      ]).finally(() => (json && engine.alive ? engine.exec(dropRelation(json, 'table')).catch(() => {}) : undefined));
       return {
         ok: true,
-        info: { file, format, sizeBytes, rows: read.rows, columns: read.columns, rowGroups: footer?.rowGroups ?? null, writer: footer?.writer ?? null },
+        info: {
+          file,
+          format,
+          sizeBytes,
+          rows: read.rows,
+          columns: read.columns,
+          rowGroups: footer?.rowGroups ?? null,
+          writer: footer?.writer ?? null,
+          ...(text ? { encoding: text.encoding } : {}),
+          ...(tooMany ? { notLoadable: tooMany } : {}),
+        },
       };
     } catch (err) {
       if (this.running && !this.running.engine.alive) this.close();
@@ -203,8 +236,8 @@ async function withDeadline<T>(engine: Engine, timeoutMs: number, work: () => Pr
 }
 
 /** Columns and types, then one pass that decodes every value (count of non-NULLs per column). */
-async function readAll(engine: Engine, file: string, format: DataFormat): Promise<{ rows: number; columns: InspectedColumn[] }> {
-  const source = readFile(file, format);
+async function readAll(engine: Engine, file: string, format: DataFormat, table: string | null = null): Promise<{ rows: number; columns: InspectedColumn[] }> {
+  const source = table ? ident(table) : readFile(file, format);
   const described = await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', source));
   const columns = described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   const counts = columns.map((c, i) => Sql.concat('count(', ident(c.name), ') AS ', ident(`c${i}`)));
@@ -214,6 +247,55 @@ async function readAll(engine: Engine, file: string, format: DataFormat): Promis
     rows: Number(row.rows ?? 0),
     columns: columns.map((c, i) => ({ ...c, nonNull: Number(row[`c${i}`] ?? 0) })),
   };
+}
+
+/** A JSON file parsed into a table of its own (json-source.ts), for `readAll`; drop it when done. */
+async function jsonTable(engine: Engine, file: string, size: number): Promise<string> {
+  const name = path.basename(file);
+  if (size > MAX_JSON_BYTES) throw new EngineError('sourceUnreadable', jsonTooLarge(name, size));
+  const bytes = new Uint8Array(await readFileBytes(file));
+  let ipc: Uint8Array;
+  try {
+    ipc = jsonToArrowIpc([{ text: new TextDecoder().decode(toUtf8(bytes, name).bytes), name }], name).ipc;
+  } catch (err) {
+    // Not rows (invalid JSON, a row that is not an object, empty): damaged data, said in json-source.ts's words.
+    if (!(err instanceof JsonSourceError)) throw err;
+    throw new EngineError('sourceUnreadable', err.message, { kind: 'malformed', message: err.message, detail: err.message });
+  }
+  const table = `inspect_json_${randomUUID().replaceAll('-', '')}`;
+  await engine.insertArrow(table, ipc);
+  return table;
+}
+
+/** A CSV file's encoding, and the name of a UTF-8 copy given to the engine when it is not UTF-8 (null name: read the file). */
+async function utf8Copy(engine: Engine, bootstrap: NodeEngineBootstrap, file: string, size: number): Promise<{ encoding: string; name: string | null }> {
+  const start = await readStart(file, Math.min(size, 1024 * 1024));
+  const sniffed = detectTextEncoding(start, start.length < size);
+  if (sniffed.encoding === 'utf-8') return { encoding: sniffed.label, name: null };
+  if (size > MAX_TRANSCODE_BYTES) throw new EngineError('sourceUnreadable', tooLargeToConvert(file, sniffed, size));
+  const converted = toUtf8(new Uint8Array(await readFileBytes(file)), file);
+  const name = `/northstar-utf8-${randomUUID()}/${path.basename(file)}`;
+  // DuckDB globs even a registered name through Node's file system first (and finds nothing there).
+  bootstrap.allowReading([name]);
+  await engine.registerFile(name, converted.bytes);
+  return { encoding: converted.detected.label, name };
+}
+
+async function readStart(file: string, length: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The columns from the Parquet schema and the rows from the footer, without decoding a value. */
+async function describeOnly(engine: Engine, file: string, rows: number): Promise<{ rows: number; columns: InspectedColumn[] }> {
+  const described = await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', readFile(file, 'parquet')));
+  return { rows, columns: described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type), nonNull: null })) };
 }
 
 async function readEnds(file: string, size: number): Promise<{ head: Uint8Array; tail: Uint8Array }> {
@@ -284,11 +366,13 @@ function formatText(info: InspectedFile): string {
   ];
   if (parquet && info.rowGroups !== null) lines.push(`  row groups: ${count(info.rowGroups)}`);
   if (parquet && info.writer) lines.push(`  written by: ${printable(info.writer)}`);
+  if (info.encoding) lines.push(`  encoding: ${info.encoding}${info.encoding.startsWith('UTF-8') ? '' : ' (converted to UTF-8 to read it)'}`);
   const width = Math.min(40, Math.max(4, ...info.columns.map((c) => printable(c.name).length)));
   const typeWidth = Math.min(40, Math.max(4, ...info.columns.map((c) => c.type.length)));
   lines.push(`  ${'name'.padEnd(width)}  ${'type'.padEnd(typeWidth)}  nulls`);
   for (const c of info.columns) {
-    lines.push(`  ${printable(c.name).padEnd(width)}  ${printable(c.type).padEnd(typeWidth)}  ${count(info.rows - c.nonNull)}`);
+    lines.push(`  ${printable(c.name).padEnd(width)}  ${printable(c.type).padEnd(typeWidth)}  ${c.nonNull === null ? 'not counted' : count(info.rows - c.nonNull)}`);
   }
+  if (info.notLoadable) lines.push(`  not loadable: ${printable(info.notLoadable)}`);
   return `${lines.join('\n')}\n`;
 }

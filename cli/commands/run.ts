@@ -2,7 +2,6 @@
 // pinned DuckDB-WASM (Node build), so scripts and CI see exactly the numbers the app shows.
 import { savedFilterMembers } from '../../queries/filters';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DashboardFile, DataPanel, Panel } from '../../dashboards/schema';
 import {
   DEFAULT_MEMORY_BUDGET_BYTES,
@@ -11,22 +10,15 @@ import {
   type DatasetRunState,
   type PanelRunState,
 } from '../../queries/dashboard-runner';
-import { Engine, type QueryResult, type Row, type Scalar } from '../../queries/engine/engine';
+import type { QueryResult, Row, Scalar } from '../../queries/engine/engine';
 import type { PanelRefinement } from '../../queries/panel-queries';
-import { nodeBootstrap } from '../engine-node';
-import { linkLocalSource } from '../local-sources';
-import { loadDashboardFile, printable, problemLine, UsageError, type Command, type CommandIo } from './command';
+import { HEADLESS_OPTIONS_HELP, headlessArgs, openForRun, parseOptions, withNodeEngine, type HeadlessArgs } from '../headless';
+import { printable, UsageError, type Command, type CommandIo } from './command';
 
-interface RunArgs {
-  dashboard: string;
-  /** Source name → local path (as typed: relative to the current directory). */
-  sources: Map<string, string>;
+interface RunArgs extends HeadlessArgs {
   /** Dimension name → the values kept (either of them). */
   filters: Map<string, string[]>;
   json: boolean;
-  asOf: number | null;
-  /** Run on raw data: the file's corrections are not applied. */
-  raw: boolean;
 }
 
 /** One panel in the output: exactly the rows the panel shows, in the order the engine returns them. */
@@ -41,7 +33,7 @@ const TEXT_ROW_CAP = 20;
 
 export const runCommand: Command = {
   name: 'run',
-  synopsis: 'run DASHBOARD [options] [--json]',
+  synopsis: 'run DASHBOARD [options] [--trust] [--json]',
   summary: "Compute a dashboard's panels headless and print their rows.",
   details: [
     'Runs every dataset and panel query of the dashboard the way the app does, on the same DuckDB-WASM',
@@ -49,33 +41,24 @@ export const runCommand: Command = {
     'with --json exactly { "panels": [{ "id", "kind", "title", "rows": [...] }] } (text and anomaly panels',
     'have no rows; timestamps are epoch milliseconds).',
     '',
-    'The dashboard is run as trusted: its SQL datasets run without review, since you are running your',
-    'own file. Only run files whose SQL you trust.',
-    '',
-    'Reads local files only, for now: file sources are read relative to the dashboard file. S3 and URL',
-    'sources must be rebound to a local copy.',
-    '  --source NAME=PATH   read source NAME from PATH (relative to the current directory) instead.',
+    'Reads local files only, for now: S3 and URL sources must be rebound to a local copy.',
+    ...HEADLESS_OPTIONS_HELP,
     '  --filter FIELD=VALUE keep rows whose dimension FIELD is VALUE, in every panel that follows the',
     '                       dashboard filters; repeat a FIELD to keep either value.',
-    '  --as-of ISO          "now" for periods anchored on the current time (default: the clock).',
     '  --json               print JSON instead of the text summary (which shows at most 20 rows a panel).',
     "  --raw                run on the data as loaded, without the file's corrections (to compare with the",
     '                       corrected numbers). Without it, each dataset is read through its corrections, in',
     '                       file order; a correction that cannot be applied is left out with a warning.',
     '',
-    'Exit 0 when every panel has its rows, 1 when the file cannot be loaded or any dataset or panel fails',
-    '(each failure is printed to stderr as `PANEL_ID: message`, and nothing to stdout), 2 on usage errors.',
+    'Exit 0 when every panel has its rows, 1 when the file cannot be loaded, is not trusted to run its SQL,',
+    'or any dataset or panel fails (each failure is printed to stderr as `PANEL_ID: message`, and nothing to',
+    'stdout), 2 on usage errors.',
   ].join('\n'),
   async run(args, io) {
     const opts = parseRunArgs(args);
-    const loaded = await loadDashboardFile(opts.dashboard);
-    if (!loaded.ok) {
-      for (const problem of loaded.problems) io.stderr(problemLine(opts.dashboard, problem));
-      return 1;
-    }
-    for (const warning of loaded.warnings) io.stderr(problemLine(opts.dashboard, warning, true));
-    const dashboard = loaded.dashboard;
-    checkArgsAgainst(dashboard, opts, io);
+    const dashboard = await openForRun(opts, io);
+    if (!dashboard) return 1;
+    checkFiltersAgainst(dashboard, opts, io);
 
     const outcome = await runHeadless(dashboard, path.dirname(path.resolve(opts.dashboard)), opts);
     for (const line of correctionWarnings(outcome.datasets.values())) io.stderr(`northstar: warning: ${printable(line)}\n`);
@@ -100,93 +83,22 @@ export function correctionWarnings(states: Iterable<DatasetRunState>): string[] 
 }
 
 function parseRunArgs(args: readonly string[]): RunArgs {
-  const positionals: string[] = [];
-  const sources = new Map<string, string>();
+  const parsed = parseOptions(args, ['--source', '--filter', '--as-of'], ['--json', '--raw', '--trust']);
   const filters = new Map<string, string[]>();
-  let json = false;
-  let raw = false;
-  let asOf: number | null = null;
-  let onlyPositionals = false;
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] as string;
-    if (onlyPositionals || arg === '-' || !arg.startsWith('-')) {
-      positionals.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyPositionals = true;
-      continue;
-    }
-    if (arg === '--json') {
-      json = true;
-      continue;
-    }
-    if (arg === '--raw') {
-      raw = true;
-      continue;
-    }
-    // Options with a value take it as the next argument or after `=` (`--source=orders=x.parquet`).
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    if (flag !== '--source' && flag !== '--filter' && flag !== '--as-of') throw new UsageError(`unknown option ${printable(arg)}`);
-    let value: string;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      const next = args[i + 1];
-      if (next === undefined) throw new UsageError(`${flag} needs a value`);
-      value = next;
-      i += 1;
-    }
-    if (flag === '--as-of') {
-      const ms = Date.parse(value);
-      if (Number.isNaN(ms)) throw new UsageError(`--as-of needs an ISO date or time, e.g. 2026-01-31T12:00:00Z, not ${printable(JSON.stringify(value))}`);
-      asOf = ms;
-      continue;
-    }
+  const common = headlessArgs('run', parsed, (_flag, value) => {
+    // Only --filter is left: FIELD=VALUE, repeated to keep either value.
     const split = value.indexOf('=');
-    const what = flag === '--source' ? 'NAME=PATH' : 'FIELD=VALUE';
-    if (split <= 0) throw new UsageError(`${flag} needs ${what}, not ${printable(JSON.stringify(value))}`);
+    if (split <= 0) throw new UsageError(`--filter needs FIELD=VALUE, not ${printable(JSON.stringify(value))}`);
     const name = value.slice(0, split);
-    const rest = value.slice(split + 1);
-    if (flag === '--source') {
-      if (rest === '') throw new UsageError(`--source ${printable(name)}= needs a path`);
-      if (sources.has(name)) throw new UsageError(`source ${printable(JSON.stringify(name))} is rebound twice`);
-      sources.set(name, localPathArg(name, rest));
-    } else {
-      const values = filters.get(name) ?? [];
-      if (!values.includes(rest)) values.push(rest);
-      filters.set(name, values);
-    }
-  }
-  if (positionals.length !== 1) throw new UsageError('run needs exactly one DASHBOARD file');
-  return { dashboard: positionals[0] as string, sources, filters, json, asOf, raw };
+    const values = filters.get(name) ?? [];
+    if (!values.includes(value.slice(split + 1))) values.push(value.slice(split + 1));
+    filters.set(name, values);
+  });
+  return { ...common, filters, json: parsed.switches.has('--json') };
 }
 
-/** A --source value as a local path; URLs are refused (the Node build of DuckDB-WASM has no HTTP or S3). */
-function localPathArg(name: string, value: string): string {
-  if (/^file:\/\//i.test(value)) {
-    try {
-      return fileURLToPath(value);
-    } catch {
-      throw new UsageError(`--source ${printable(name)}: ${printable(value)} is not a valid file URL`);
-    }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new UsageError(
-      `--source ${printable(name)}: ${printable(value)} is not a local file; the headless runner reads local files only (for now): download a copy and pass its path`,
-    );
-  }
-  return value;
-}
-
-/** Names on the command line must exist in the file: a typo should not silently run unfiltered. */
-function checkArgsAgainst(dashboard: DashboardFile, opts: RunArgs, io: CommandIo): void {
-  const declared = dashboard.sources.map((s) => s.name);
-  for (const name of opts.sources.keys()) {
-    if (!declared.includes(name)) {
-      throw new UsageError(`--source: the dashboard has no source ${printable(JSON.stringify(name))}; its sources: ${listOrNone(declared)}`);
-    }
-  }
+/** Filter names must exist in the file: a typo should not silently run unfiltered. */
+function checkFiltersAgainst(dashboard: DashboardFile, opts: RunArgs, io: CommandIo): void {
   const dimensions = [...new Set(dashboard.datasets.flatMap((d) => d.dimensions.map((x) => x.name)))];
   for (const field of opts.filters.keys()) {
     if (!dimensions.includes(field)) {
@@ -219,39 +131,30 @@ interface RunOutcome {
 
 async function runHeadless(dashboard: DashboardFile, dashboardDir: string, opts: RunArgs): Promise<RunOutcome> {
   const outcome: RunOutcome = { datasets: new Map(), panels: new Map(), sources: new Map() };
-  const bootstrap = nodeBootstrap();
-  let engine: Engine;
-  try {
-    engine = await Promise.race([Engine.start(bootstrap), bootstrap.crashed]);
-  } catch (err) {
-    bootstrap.dispose();
-    throw new Error(`the query engine could not start: ${(err as Error).message}`);
-  }
-  try {
-    const refine = (panel: DataPanel) => refinementFor(panel, dashboard, opts.filters);
-    const run = runDashboardQueries(
-      engine,
-      dashboard,
-      {
-        async linkSource(source) {
-          try {
-            return await linkLocalSource(source, dashboardDir, opts.sources.get(source.name));
-          } catch (err) {
-            outcome.sources.set(source.name, (err as Error).message);
-            throw err;
-          }
+  await withNodeEngine(
+    async (engine, linkSource) => {
+      const refine = (panel: DataPanel) => refinementFor(panel, dashboard, opts.filters);
+      await runDashboardQueries(
+        engine,
+        dashboard,
+        {
+          async linkSource(source) {
+            try {
+              return await linkSource(source);
+            } catch (err) {
+              outcome.sources.set(source.name, (err as Error).message);
+              throw err;
+            }
+          },
+          onDataset: (name, state) => outcome.datasets.set(name, state),
+          onPanel: (id, state) => outcome.panels.set(id, state),
         },
-        onDataset: (name, state) => outcome.datasets.set(name, state),
-        onPanel: (id, state) => outcome.panels.set(id, state),
-      },
-      { trusted: true, now: opts.asOf ?? Date.now(), refine, raw: opts.raw, memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES },
-    );
-    await Promise.race([run, bootstrap.crashed]);
-  } finally {
-    // A crashed thread never answers the close: do not wait for it.
-    await Promise.race([engine.terminate(), bootstrap.crashed]).catch(() => {});
-    bootstrap.dispose();
-  }
+        // Trusted: openForRun refused a file with SQL that neither --trust nor this machine trusts.
+        { trusted: true, now: opts.asOf ?? Date.now(), refine, raw: opts.raw, memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES },
+      );
+    },
+    { dashboardDir, rebound: opts.sources },
+  );
   return outcome;
 }
 

@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { scanDataset, type ScanResult } from '../../queries/checks/scan';
 import { createSourceView, createTableAs, selectAll } from '../../queries/sql';
-import { localPathArg, parseAsOf, parseOptions, withNodeEngine } from './check';
+import { localPathArg, parseAsOf, parseOptions, withNodeEngine } from '../headless';
 import { printable, UsageError, type Command } from './command';
 
 const VIEW = 'scan_source';
@@ -50,7 +50,7 @@ export const scanCommand: Command = {
         await engine.exec(createSourceView(VIEW, file, format));
         await engine.exec(createTableAs(TABLE, selectAll(VIEW)));
         return scanDataset(engine, TABLE, opts);
-      });
+      }, null, [file]);
     } catch (err) {
       io.stderr(`northstar: ${printable(data)}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
       return 2;

@@ -27,6 +27,7 @@ function aesCipher(key = randomBytes(32)): SecretCipher {
 
 const KEYS = { accessKeyId: 'AKIACREDTEST0001', secretAccessKey: 'credentials-test-secret-0123456789' };
 const WHERE = JSON.stringify(['s3://lake/orders/', 'http://127.0.0.1:9000', '', '']);
+const ELSEWHERE = JSON.stringify(['s3://lake/customers/', 'http://127.0.0.1:9000', '', '']);
 let tmp: string;
 
 beforeAll(async () => {
@@ -77,8 +78,20 @@ describe('CredentialStore', () => {
     const cipher = aesCipher();
     const store = new CredentialStore(home, cipher);
     await store.persist(WHERE, KEYS);
-    await store.forget(WHERE);
+    await store.persist(ELSEWHERE, KEYS);
+    const sealed = JSON.parse(await readFile(store.file, 'utf8')) as { entries: Record<string, string> };
+    expect(Object.keys(sealed.entries).sort()).toEqual([ELSEWHERE, WHERE].sort());
+    expect(await store.forget(WHERE)).toBe(true);
+    // Gone from the file (not just unreadable), the other location's keys kept; a second forget finds nothing.
+    const after = await readFile(store.file, 'utf8');
+    expect(after).not.toContain(sealed.entries[WHERE]);
+    expect(Object.keys((JSON.parse(after) as { entries: Record<string, string> }).entries)).toEqual([ELSEWHERE]);
     expect(await new CredentialStore(home, cipher).recall(WHERE)).toBeNull();
+    expect(await new CredentialStore(home, cipher).recall(ELSEWHERE)).toEqual(KEYS);
+    expect(await store.forget(WHERE)).toBe(false);
+    // A session without a cipher (the browser host, a lost keychain) still deletes what an earlier one stored.
+    expect(await new CredentialStore(home, null).forget(ELSEWHERE)).toBe(true);
+    expect(JSON.parse(await readFile(store.file, 'utf8'))).toMatchObject({ entries: {} });
   });
 });
 

@@ -116,13 +116,16 @@ export class CredentialStore {
     }
   }
 
-  /** Forget the keys of a location, in memory and on disk. */
-  async forget(location: string): Promise<void> {
-    this.memory.delete(location);
-    if (!this.cipher) return;
+  /** Forget the keys of a location, in memory and on disk; whether any were kept. */
+  async forget(location: string): Promise<boolean> {
+    let found = this.memory.delete(location);
+    // The file is read even without a cipher now: keys stored by an earlier session must go too.
+    if (!Object.hasOwn((await this.read()).entries, location)) return found;
+    found = true;
     await this.update((entries) => {
       delete entries[location];
     });
+    return found;
   }
 
   private update(change: (entries: Record<string, string>) => void): Promise<void> {

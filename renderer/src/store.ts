@@ -71,7 +71,12 @@ export interface UiSlice {
   notice: { tone: 'info' | 'error'; text: string } | null;
   conflict: (SaveConflict & { message: string }) | null;
   /** A revision shown read-only instead of the working copy. */
-  viewing: { number: number; dashboard: DashboardFile } | null;
+  /**
+   * A revision shown read-only instead of the working copy. `trusted`: its SQL may run, which holds
+   * only when the working copy is trusted and the revision brings exactly the same SQL (a history
+   * file can be crafted, and a shared folder can carry one).
+   */
+  viewing: { number: number; dashboard: DashboardFile; trusted: boolean } | null;
   /** Layout editing: panels can be moved, resized, added, duplicated and deleted. */
   editing: boolean;
   /** The panel open in the panel editor. */
@@ -248,3 +253,8 @@ export const useStore = create<Store>()((...a) => ({
   ...uiSlice(...a),
   ...exploreSlice(...a),
 }));
+
+/** Whether the SQL of what is shown may run: the working copy's trust, or a viewed revision's own. */
+export function sqlMayRun(state: Pick<Store, 'trusted' | 'viewing'>): boolean {
+  return state.viewing ? state.viewing.trusted : state.trusted;
+}

@@ -6,7 +6,7 @@ import { datasetTable } from '../../../queries/dashboard-runner';
 import { runChecks, type CheckResult, type DatasetLookup } from '../../../queries/checks/index';
 import { scanCheckParams, type ScanFinding } from '../../../queries/checks/scan';
 import { freshPanelId } from './panel-actions';
-import type { Store } from '../store';
+import { sqlMayRun, type Store } from '../store';
 
 export interface CheckDeps {
   engine: () => Promise<QueryEngine>;
@@ -48,7 +48,7 @@ export async function runDashboardChecks(deps: CheckDeps, runId: number = deps.s
   try {
     const engine = await deps.engine();
     if (deps.store.getState().runId !== runId) return;
-    results = await runChecks(engine, dashboard, lookup, { asOf: now, trusted: state.trusted, affected: true });
+    results = await runChecks(engine, dashboard, lookup, { asOf: now, trusted: sqlMayRun(state), affected: true });
   } catch (err) {
     // runChecks turns a failing check into an "error" result; only the engine itself gets here.
     const message = `the checks could not run: ${err instanceof Error ? err.message : String(err)}`;

@@ -5,6 +5,7 @@ import type { AccessKeys, SourceListing } from '../../../electron/api/host-api';
 import { HostError } from '../../../electron/api/host-api';
 import type { DashboardFile, Dataset, Source } from '../../../dashboards/schema';
 import { Source as SourceSchema, TableDataset } from '../../../dashboards/schema';
+import { newSourceNameClash } from '../../../dashboards/engine-names';
 import { datasetTable } from '../../../queries/dashboard-runner';
 import type { QueryResult } from '../../../queries/engine/engine';
 import { ident, Sql } from '../../../queries/sql';
@@ -61,6 +62,11 @@ export function checkSource(dashboard: DashboardFile, candidate: unknown, adding
     else if (dashboard.datasets.some((d) => d.name === name)) refuse(`"${name}" is already the name of a dataset`);
     else if (dashboard.datasets.some((d) => datasetTable(d) === name)) refuse(`"${name}" is the name of a dataset's table in the engine`);
     else if (dashboard.sources.some((s) => s.name === table)) refuse(`"${name}" would get the table "${table}", which is the name of a data source`);
+    else {
+      // The rest of the engine's names: ds_raw_<name>, case-insensitive matches, correction tables.
+      const clash = newSourceNameClash(dashboard.sources, dashboard.datasets, name);
+      if (clash !== null) refuse(clash);
+    }
   }
   return parsed.success && errors.length === 0 ? { ok: true, source: parsed.data } : { ok: false, errors };
 }
@@ -80,6 +86,22 @@ export async function addSource(deps: ActionDeps, source: Source, keys?: AccessK
 export async function applySourceChange(deps: ActionDeps, name: string, source: Source, keys?: AccessKeys): Promise<void> {
   await declareTyped(deps, source, keys);
   await changeSource(deps, name, source, keys);
+}
+
+/**
+ * Forget the keys typed for an S3 source (this session and the encrypted store on disk), say so,
+ * and run again: the source is then read with the machine's AWS credentials, if any.
+ */
+export async function forgetSourceKeys(deps: ActionDeps, source: Source): Promise<void> {
+  const where = source.kind === 's3' ? source.uri : source.name;
+  try {
+    const { forgotten } = await deps.host.forgetSourceKeys({ source });
+    deps.store.getState().setNotice({ tone: 'info', text: forgotten ? `Forgot the keys typed for ${where}.` : `No keys were kept for ${where}.` });
+  } catch (err) {
+    deps.store.getState().setNotice({ tone: 'error', text: `Could not forget the keys for ${where}: ${HostError.from(err).message}` });
+    return;
+  }
+  await runDashboard(deps);
 }
 
 /** Re-run the dashboard: every source is connected and every dataset loaded again. */

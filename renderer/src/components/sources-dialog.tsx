@@ -5,12 +5,12 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { DashboardFile, Source } from '../../../dashboards/schema';
 import type { AccessKeys } from '../../../electron/api/host-api';
 import type { ActionDeps } from '../actions/dashboard-actions';
-import { addSource, applySourceChange, checkSource, refreshSources, type SourceFormError } from '../actions/source-actions';
+import { addSource, applySourceChange, checkSource, forgetSourceKeys, listSource, refreshSources, type SourceFormError } from '../actions/source-actions';
 import { useStore } from '../store';
 import { DatasetDetails, SourceFiles } from './source-details';
 import { BrowseButton, relativeToDashboard } from './file-browser';
 import { formatFromName } from './instant-dashboard';
-import type { HostApi } from '../../../electron/api/host-api';
+import { HostError, type HostApi } from '../../../electron/api/host-api';
 
 export function SourcesDialog({ deps }: { deps: ActionDeps }) {
   const dashboard = useStore((s) => s.dashboard);
@@ -66,6 +66,8 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
             const st = datasets[d.name];
             return st?.status === 'error' && st.message.includes(NOT_APPROVED);
           });
+          // A SQL dataset's error names its SQL, not the source it could not read: the source's listing says.
+          const sqlFailed = sqlDatasets.some((d) => datasets[d.name]?.status === 'error');
           return (
             <div className="source-row" key={source.name} data-source={source.name}>
               <div className="source-head">
@@ -73,9 +75,15 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
                 <button type="button" onClick={() => setEditing(editing === source.name ? null : source.name)}>
                   {editing === source.name ? 'Cancel' : 'Change…'}
                 </button>
-                {needsApproval && (
-                  <button type="button" data-testid="allow-source" onClick={() => void allowSource(deps, source)} title={`Read ${describeSource(source)} in this session`}>
-                    Allow
+                <SourceApproval deps={deps} source={source} needed={needsApproval} askListing={sqlFailed && !needsApproval} />
+                {source.kind === 's3' && (
+                  <button
+                    type="button"
+                    data-testid="forget-keys"
+                    onClick={() => void forgetSourceKeys(deps, source)}
+                    title={`Forget the keys typed for ${source.uri}: in this session and, where stored, on this machine`}
+                  >
+                    Forget keys
                   </button>
                 )}
               </div>
@@ -116,6 +124,36 @@ export function SourcesDialog({ deps }: { deps: ActionDeps }) {
 
 /** What the host says of a source nobody approved (electron/services/data-gateway.ts). */
 const NOT_APPROVED = 'is not approved on this machine';
+
+/**
+ * "Allow" for a source nobody approved on this machine. Table datasets say so in their error;
+ * for SQL datasets (`askListing`) the source's own listing is asked, after each run.
+ */
+function SourceApproval({ deps, source, needed, askListing }: { deps: ActionDeps; source: Source; needed: boolean; askListing: boolean }) {
+  const runId = useStore((s) => s.runId);
+  const [listingRefused, setListingRefused] = useState(false);
+  const sourceKey = JSON.stringify(source);
+  useEffect(() => {
+    if (!askListing) {
+      setListingRefused(false);
+      return;
+    }
+    let live = true;
+    listSource(deps, JSON.parse(sourceKey) as Source).then(
+      () => live && setListingRefused(false),
+      (err: unknown) => live && setListingRefused(HostError.from(err).message.includes(NOT_APPROVED)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [deps, sourceKey, askListing, runId]);
+  if (!needed && !listingRefused) return null;
+  return (
+    <button type="button" data-testid="allow-source" onClick={() => void allowSource(deps, source)} title={`Read ${describeSource(source)} in this session`}>
+      Allow
+    </button>
+  );
+}
 
 /** The user approves a source as declared: the host is told it was entered by hand, then everything runs again. */
 async function allowSource(deps: ActionDeps, source: Source): Promise<void> {

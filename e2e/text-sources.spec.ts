@@ -1,0 +1,177 @@
+// Text sources the pinned engine cannot read by itself, end to end in the browser host: a JSON file
+// (DuckDB-WASM 1.28 has no JSON reader offline) and a Windows-1252 CSV (0.9.1 reads UTF-8 only),
+// both written by the test into the dashboard's folder and read through the data gateway. The KPIs
+// are checked against native DuckDB on the same data saved as UTF-8 CSV, and the accented names
+// (é, ß, €, ü) must come out as written.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { test, expect } from './fixtures/app';
+import { SourcesPage } from './pages/sources-page';
+
+const FILE = 'text-sources.dashboard.json';
+const CITIES = ['Málaga', 'Zürich', 'Köln', 'São Paulo'];
+
+/** 24 sales over 12 days in March 2025, amounts with cents; every row a JSON object. */
+const SALES = Array.from({ length: 24 }, (_, i) => ({
+  order_id: 1000 + i,
+  sold_at: `2025-03-${String(1 + (i % 12)).padStart(2, '0')}T${String(8 + (i % 9)).padStart(2, '0')}:15:00Z`,
+  city: CITIES[i % CITIES.length] as string,
+  amount: ((i * 37) % 100) + 0.25,
+}));
+
+/** Shops whose names need Windows-1252 (the € is 0x80 there, and in no Latin-1 file). */
+const SHOPS = [
+  { shop: 'Café René', city: 'Málaga', staff: 4 },
+  { shop: 'Bäckerei Weiß', city: 'Köln', staff: 7 },
+  { shop: 'Euro€Markt', city: 'Zürich', staff: 12 },
+  { shop: 'Straßencafé', city: 'São Paulo', staff: 3 },
+];
+const SHOPS_CSV = `shop,city,staff\n${SHOPS.map((s) => `${s.shop},${s.city},${s.staff}`).join('\n')}\n`;
+
+/** Windows-1252 bytes of a text of Latin-1 characters and €. */
+function windows1252(text: string): Buffer {
+  return Buffer.from(
+    Array.from(text, (ch) => {
+      if (ch === '€') return 0x80;
+      const code = ch.charCodeAt(0);
+      if (code > 0xff) throw new Error(`${ch} is not in this test's Windows-1252 subset`);
+      return code;
+    }),
+  );
+}
+
+function dashboard(): string {
+  const doc = {
+    type: 'northstar.dashboard',
+    schemaVersion: 2,
+    id: '00000000-0000-4000-8000-0000000007a1',
+    title: 'Text sources',
+    owner: '',
+    description: '',
+    timeRange: { anchor: 'data', lastDays: 30 },
+    filters: [],
+    views: [],
+    corrections: [],
+    checks: [],
+    sources: [
+      { kind: 'file', name: 'sales', path: 'data/sales.json', format: 'json' },
+      { kind: 'file', name: 'shops', path: 'data/shops.csv', format: 'csv' },
+    ],
+    datasets: [
+      {
+        kind: 'table',
+        name: 'sales',
+        source: 'sales',
+        label: 'Sales',
+        timeColumn: 'sold_at',
+        dimensions: [{ name: 'city', column: 'city', label: 'City' }],
+        hierarchies: [],
+        measures: [
+          { name: 'revenue', label: 'Revenue', agg: 'sum', column: 'amount', format: 'number' },
+          { name: 'orders', label: 'Orders', agg: 'count_distinct', column: 'order_id', format: 'integer' },
+        ],
+      },
+      {
+        kind: 'table',
+        name: 'shops',
+        source: 'shops',
+        label: 'Shops',
+        dimensions: [{ name: 'shop', column: 'shop', label: 'Shop' }],
+        hierarchies: [],
+        measures: [{ name: 'staff', label: 'Staff', agg: 'sum', column: 'staff', format: 'integer' }],
+      },
+    ],
+    panels: [
+      { id: 'kpi_revenue', kind: 'kpi', title: 'Revenue', dataset: 'sales', measure: 'revenue', comparison: 'none' },
+      { id: 'kpi_orders', kind: 'kpi', title: 'Orders', dataset: 'sales', measure: 'orders', comparison: 'none' },
+      { id: 'kpi_staff', kind: 'kpi', title: 'Staff', dataset: 'shops', measure: 'staff', comparison: 'none' },
+      { id: 'by_city', kind: 'chart', title: 'Revenue by city', dataset: 'sales', chart: 'bar', x: { type: 'dimension', dimension: 'city' }, measures: ['revenue'] },
+      { id: 'staff_by_shop', kind: 'chart', title: 'Staff by shop', dataset: 'shops', chart: 'horizontal_bar', x: { type: 'dimension', dimension: 'shop' }, measures: ['staff'] },
+      { id: 'shop_list', kind: 'table', title: 'Shops', dataset: 'shops', columns: ['shop', 'city', 'staff'], orderBy: { column: 'shop', direction: 'asc' } },
+    ],
+    layout: [
+      { panel: 'kpi_revenue', x: 0, y: 0, w: 4, h: 2 },
+      { panel: 'kpi_orders', x: 4, y: 0, w: 4, h: 2 },
+      { panel: 'kpi_staff', x: 8, y: 0, w: 4, h: 2 },
+      { panel: 'by_city', x: 0, y: 2, w: 6, h: 4 },
+      { panel: 'staff_by_shop', x: 6, y: 2, w: 6, h: 4 },
+      { panel: 'shop_list', x: 0, y: 6, w: 12, h: 4 },
+    ],
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** The oracle: hand-written SQL on native DuckDB over the same data as UTF-8 CSV files. */
+async function nativeKpis(): Promise<{ revenue: number; orders: number; staff: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-text-oracle-'));
+  try {
+    const sales = path.join(dir, 'sales.csv');
+    const shops = path.join(dir, 'shops.csv');
+    writeFileSync(sales, `order_id,sold_at,city,amount\n${SALES.map((s) => `${s.order_id},${s.sold_at},${s.city},${s.amount}`).join('\n')}\n`);
+    writeFileSync(shops, SHOPS_CSV);
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      const q = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS()[0] as Record<string, unknown>;
+      const s = await q(`SELECT sum(amount) AS revenue, count(DISTINCT order_id) AS orders FROM read_csv_auto('${sales}')`);
+      const t = await q(`SELECT sum(staff) AS staff FROM read_csv_auto('${shops}')`);
+      return { revenue: Number(s.revenue), orders: Number(s.orders), staff: Number(t.staff) };
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test.use({ openFile: FILE, extraFiles: { [FILE]: dashboard(), 'data/sales.json': `${JSON.stringify(SALES, null, 1)}\n` } });
+
+test('a JSON source and a Windows-1252 CSV show the right KPIs and their accented names', async ({ dashboard: page, workspace }) => {
+  // Bytes, not text: the fixture's extraFiles writes UTF-8.
+  writeFileSync(path.join(workspace.dir, 'data', 'shops.csv'), windows1252(SHOPS_CSV));
+  const expected = await nativeKpis();
+  await page.open();
+  await page.waitUntilDrawn();
+
+  expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(expected.revenue, 6);
+  expect(await page.kpiValue('kpi_orders')).toBe(expected.orders);
+  expect(await page.kpiValue('kpi_staff')).toBe(expected.staff);
+  expect(expected).toEqual({ revenue: SALES.reduce((n, s) => n + s.amount, 0), orders: 24, staff: 26 });
+
+  const table = page.panel('shop_list');
+  for (const shop of SHOPS) await expect(table).toContainText(shop.shop);
+  await expect(table).toContainText('São Paulo');
+
+  const sources = new SourcesPage(page.page);
+  await sources.open();
+  await expect(sources.datasetStatus('shops')).toContainText('4 rows');
+  await expect(sources.datasetStatus('shops')).toContainText('(Windows-1252, converted)');
+  await expect(sources.datasetStatus('sales')).toContainText('24 rows, 4 columns');
+  // Typed from the values: the ISO-8601 strings are a TIMESTAMP (the period above is read from it).
+  expect(await sources.columns('sales')).toEqual([
+    ['order_id', 'BIGINT'],
+    ['sold_at', 'TIMESTAMP'],
+    ['city', 'VARCHAR'],
+    ['amount', 'DOUBLE'],
+  ]);
+  expect((await sources.sampleRows('shops')).rows.map((r) => r[0])).toEqual(SHOPS.map((s) => s.shop));
+  await sources.close();
+
+  await page.page.setViewportSize({ width: 1280, height: 900 });
+  await page.page.screenshot({ path: test.info().outputPath('text-sources.png'), fullPage: true });
+});
+
+test('a JSON file that is not valid JSON says where, and the other panels still work', async ({ dashboard: page, workspace }) => {
+  writeFileSync(path.join(workspace.dir, 'data', 'sales.json'), '[\n  {"order_id": 1, "amount": 2},\n  {"order_id": 2 "amount": 3}\n]\n');
+  writeFileSync(path.join(workspace.dir, 'data', 'shops.csv'), windows1252(SHOPS_CSV));
+  await page.open();
+  await page.waitUntilDrawn();
+  await expect(page.panel('kpi_revenue')).toContainText('No data: source "sales" is unavailable');
+  expect(await page.kpiValue('kpi_staff')).toBe(26);
+  const sources = new SourcesPage(page.page);
+  await sources.open();
+  await expect(sources.dialog()).toContainText(/is not valid JSON: line 3, column 18/);
+});

@@ -1,0 +1,336 @@
+// JSON data files as tables. DuckDB-WASM 1.28.0 (DuckDB 0.9.1) has no JSON reader without the json
+// extension, which it fetches from the network, so the app parses JSON itself and hands the engine an
+// Arrow table: an array of objects, newline-delimited objects, or an object whose one array member
+// holds the rows. Each column's type is inferred from all its values (see `inferColumn`).
+// apache-arrow 13's package "exports" lead TypeScript's Bundler resolution to Arrow.dom.mjs, for which
+// it ships no declarations; the few parts used here are typed by `ArrowApi` below.
+// @ts-expect-error untyped ESM entry (see above)
+import * as untypedArrow from 'apache-arrow';
+
+interface ArrowApi {
+  Field: new (name: string, type: unknown, nullable: boolean) => unknown;
+  Schema: new (fields: unknown[]) => unknown;
+  Struct: new (fields: unknown[]) => unknown;
+  RecordBatch: new (schema: unknown, data: unknown) => unknown;
+  Table: new (schema: unknown, batches: unknown[]) => ArrowTable;
+  Int64: new () => unknown;
+  Float64: new () => unknown;
+  Bool: new () => unknown;
+  TimestampMicrosecond: new () => unknown;
+  Utf8: new () => unknown;
+  makeBuilder(opts: { type: unknown; nullValues: unknown[] }): { append(value: unknown): unknown; isValid: (value: unknown) => boolean; finish(): { flush(): unknown } };
+  makeData(opts: { type: unknown; length: number; nullCount: number; children: unknown[] }): unknown;
+  tableToIPC(table: ArrowTable, format: 'stream'): Uint8Array;
+}
+/** An Arrow table (apache-arrow 13), as far as callers here use it. */
+export interface ArrowTable {
+  numRows: number;
+  schema: { fields: { name: string; type: { toString(): string } }[] };
+}
+const arrow = untypedArrow as ArrowApi;
+
+/** The largest JSON file read into memory; a bigger one is refused with this figure. */
+export const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+/** A JSON file that cannot become a table, with a message that says where and why. */
+export class JsonSourceError extends Error {
+  override readonly name = 'JsonSourceError';
+}
+
+/** The SQL type a column gets: numbers, booleans and ISO-8601 timestamps keep their kind, the rest is text. */
+export type JsonColumnType = 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP' | 'VARCHAR';
+
+/** One column of the table: its key, its type, and a value (or null) per row. */
+export interface JsonColumn {
+  name: string;
+  type: JsonColumnType;
+  values: (string | number | bigint | boolean | null)[];
+}
+
+/** The rows of a JSON file as columns, ready for `jsonColumnsToArrow`. */
+export interface JsonTable {
+  columns: JsonColumn[];
+  rowCount: number;
+}
+
+/** Why a file of `size` bytes is not read: it is above the limit. */
+export function jsonTooLarge(name: string, size: number, maxBytes: number = MAX_JSON_BYTES): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  return `${name} is ${count(size)} bytes, more than the ${count(maxBytes)} a JSON source may have (it is read into memory): convert it to Parquet or CSV first.`;
+}
+
+/**
+ * The rows of a JSON document: an array of objects, one object per line (NDJSON), or an object with
+ * exactly one member that is an array of objects. `name` names the file in errors.
+ */
+export function parseJsonRows(text: string, name: string): Record<string, unknown>[] {
+  const start = text.search(/\S/);
+  if (start < 0) throw new JsonSourceError(`${name} is empty: a JSON source needs an array of objects or one object per line.`);
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch (err) {
+    // One object per line is not one JSON document: read it line by line, with the line in errors.
+    if (text[start] === '{' && firstLineIsJson(text)) return parseNdjson(text, name);
+    throw new JsonSourceError(`${name} is not valid JSON: ${describeSyntaxError(text, err)}.`);
+  }
+  let rows: unknown[];
+  let where = '';
+  if (Array.isArray(whole)) rows = whole;
+  else if (isObject(whole)) {
+    const arrays = Object.keys(whole).filter((k) => Array.isArray(whole[k]));
+    if (arrays.length === 1 && arrays[0] !== undefined && Object.keys(whole).length === 1) {
+      rows = whole[arrays[0]] as unknown[];
+      where = ` of "${arrays[0]}"`;
+    } else rows = [whole]; // A one-line NDJSON file: one row.
+  } else throw new JsonSourceError(`${name} holds ${kindOf(whole)}, not rows: a JSON source needs an array of objects or one object per line.`);
+  if (rows.length === 0) throw new JsonSourceError(`${name} holds no rows (the array${where} is empty).`);
+  rows.forEach((row, i) => {
+    if (!isObject(row)) throw new JsonSourceError(`${name}: row ${i}${where} is ${kindOf(row)}, not an object: every row must be an object of fields.`);
+  });
+  return rows as Record<string, unknown>[];
+}
+
+function firstLineIsJson(text: string): boolean {
+  const first = text.split('\n').find((line) => line.trim() !== '') ?? '';
+  try {
+    JSON.parse(first);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseNdjson(text: string, name: string): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      const { column } = lineAndColumn(line, errorOffset(line, err));
+      throw new JsonSourceError(`${name} is not valid JSON at line ${i + 1}, column ${column}: ${syntaxReason(line, err)}.`);
+    }
+    if (!isObject(value)) throw new JsonSourceError(`${name}: row ${rows.length} (line ${i + 1}) is ${kindOf(value)}, not an object: every row must be an object of fields.`);
+    rows.push(value);
+  });
+  return rows;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return 'an object';
+}
+
+/** "line 3, column 7: <reason>" for a document JSON.parse refused. */
+function describeSyntaxError(text: string, err: unknown): string {
+  const { line, column } = lineAndColumn(text, errorOffset(text, err));
+  return `line ${line}, column ${column}: ${syntaxReason(text, err)}`;
+}
+
+/** JSON.parse's reason without its position (given separately) or its quote of the text. */
+function syntaxReason(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const reason = message
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/\s*in JSON at position \d+/, '')
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .trim();
+  return reason || 'unexpected input';
+}
+
+/**
+ * Where JSON.parse stopped. V8 names the offset in some messages ("at position 42") but only quotes
+ * the token in others, so the text is scanned again here to find the first offending character.
+ */
+function errorOffset(text: string, err: unknown): number {
+  const at = /at position (\d+)/.exec(err instanceof Error ? err.message : String(err));
+  if (at) return Number(at[1]);
+  try {
+    const end = scanValue(text, skipSpace(text, 0));
+    return skipSpace(text, end);
+  } catch (e) {
+    // A stack overflow on hostile nesting: the position is unknown, say the end.
+    return e instanceof ScanFailure ? e.at : text.length;
+  }
+}
+
+class ScanFailure {
+  constructor(readonly at: number) {}
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  return i;
+}
+
+/** The end of the JSON value starting at `i`, or a ScanFailure at its first wrong character. */
+function scanValue(text: string, i: number): number {
+  const c = text[i];
+  if (c === '{' || c === '[') {
+    const close = c === '{' ? '}' : ']';
+    i = skipSpace(text, i + 1);
+    if (text[i] === close) return i + 1;
+    for (;;) {
+      if (c === '{') {
+        if (text[i] !== '"') throw new ScanFailure(i);
+        i = skipSpace(text, scanValue(text, i));
+        if (text[i] !== ':') throw new ScanFailure(i);
+        i = skipSpace(text, i + 1);
+      }
+      i = skipSpace(text, scanValue(text, i));
+      if (text[i] === close) return i + 1;
+      if (text[i] !== ',') throw new ScanFailure(i);
+      i = skipSpace(text, i + 1);
+    }
+  }
+  if (c === '"') {
+    for (i += 1; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === 0x22) return i + 1;
+      if (ch < 0x20) throw new ScanFailure(i);
+      if (ch === 0x5c) {
+        const e = text[i + 1] ?? '';
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new ScanFailure(i + 1);
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(e) && e !== '') i += 1;
+        else throw new ScanFailure(i + 1);
+      }
+    }
+    throw new ScanFailure(text.length);
+  }
+  const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
+  if (!literal) throw new ScanFailure(i);
+  return i + literal[0].length;
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line += 1;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Columns from rows: the union of their keys in first-seen order (a missing key is NULL; within an
+ * object JSON.parse puts integer-like keys such as "2" first, so they lead), each typed
+ * by `inferColumn`. Keys are read as own properties only, so `__proto__` or `constructor` are plain
+ * column names and a row without them is NULL there, never a value from Object.prototype.
+ */
+export function rowsToColumns(rows: readonly Record<string, unknown>[], name: string): JsonTable {
+  const keys = new Map<string, number>();
+  for (const row of rows) for (const key of Object.keys(row)) if (!keys.has(key)) keys.set(key, keys.size);
+  if (keys.size === 0) throw new JsonSourceError(`${name}: no row has any field, so there are no columns.`);
+  // DuckDB column names ignore case: two keys that differ only in case would be one column.
+  const folded = new Map<string, string>();
+  for (const key of keys.keys()) {
+    const other = folded.get(key.toLowerCase());
+    if (other !== undefined) throw new JsonSourceError(`${name}: the fields "${other}" and "${key}" differ only in case, and column names ignore case: rename one.`);
+    folded.set(key.toLowerCase(), key);
+  }
+  const columns = [...keys.keys()].map((key) => inferColumn(key, rows.map((row) => (Object.hasOwn(row, key) ? row[key] : null))));
+  return { columns, rowCount: rows.length };
+}
+
+/**
+ * One column's type from all its non-null values: all integers within ±(2^53-1) → BIGINT; all
+ * numbers → DOUBLE (an integer beyond 2^53 is a DOUBLE: JSON.parse has already rounded it to the
+ * nearest double, so BIGINT would state digits the file does not give); all booleans → BOOLEAN; all
+ * ISO-8601 date-times → TIMESTAMP (UTC; an offset is applied; below a millisecond is dropped);
+ * anything else → VARCHAR, where objects, arrays and non-string values are their JSON text.
+ */
+export function inferColumn(name: string, raw: readonly unknown[]): JsonColumn {
+  const present = raw.filter((v) => v !== null && v !== undefined);
+  const all = (test: (v: unknown) => boolean) => present.length > 0 && present.every(test);
+  if (all((v) => typeof v === 'number' && Number.isSafeInteger(v))) {
+    return { name, type: 'BIGINT', values: raw.map((v) => (v === null || v === undefined ? null : BigInt(v as number))) };
+  }
+  if (all((v) => typeof v === 'number')) return { name, type: 'DOUBLE', values: raw.map((v) => (typeof v === 'number' ? v : null)) };
+  if (all((v) => typeof v === 'boolean')) return { name, type: 'BOOLEAN', values: raw.map((v) => (typeof v === 'boolean' ? v : null)) };
+  if (all((v) => typeof v === 'string' && parseIsoTimestamp(v) !== null)) {
+    return { name, type: 'TIMESTAMP', values: raw.map((v) => (typeof v === 'string' ? parseIsoTimestamp(v) : null)) };
+  }
+  return { name, type: 'VARCHAR', values: raw.map((v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v))) };
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Epoch milliseconds of an ISO-8601 date or date-time (a real calendar date), or null. */
+export function parseIsoTimestamp(text: string): number | null {
+  const m = ISO.exec(text);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return null;
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  let offsetMin = 0;
+  const zone = m[8];
+  if (zone && zone !== 'Z') {
+    const digits = zone.replace(':', '');
+    const h = Number(digits.slice(1, 3));
+    const mm = Number(digits.slice(3, 5));
+    if (h > 23 || mm > 59) return null;
+    offsetMin = (zone[0] === '-' ? -1 : 1) * (h * 60 + mm);
+  }
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date.getTime() - offsetMin * 60_000;
+}
+
+const ARROW_TYPES: Record<JsonColumnType, () => unknown> = {
+  BIGINT: () => new arrow.Int64(),
+  DOUBLE: () => new arrow.Float64(),
+  BOOLEAN: () => new arrow.Bool(),
+  // Microseconds: DuckDB reads them as TIMESTAMP (milliseconds would be TIMESTAMP_MS). The builder takes epoch ms.
+  TIMESTAMP: () => new arrow.TimestampMicrosecond(),
+  VARCHAR: () => new arrow.Utf8(),
+};
+
+/** The columns as an Arrow table, one vector per column in order. */
+export function jsonColumnsToArrow(table: JsonTable): ArrowTable {
+  // Built from a schema, not from an object of vectors: an object would move integer-like keys
+  // ("10") to the front and take "__proto__" as its prototype.
+  const fields: unknown[] = [];
+  const children: unknown[] = [];
+  for (const column of table.columns) {
+    const type = ARROW_TYPES[column.type]();
+    // No `nullValues`: apache-arrow compiles those into a function with `new Function`, which the
+    // app's CSP (no unsafe-eval) refuses. NULL is told apart by overriding the builder's public test.
+    const builder = arrow.makeBuilder({ type, nullValues: [] });
+    builder.isValid = (value) => value !== null;
+    for (const value of column.values) builder.append(value);
+    fields.push(new arrow.Field(column.name, type, true));
+    children.push(builder.finish().flush());
+  }
+  const schema = new arrow.Schema(fields);
+  const data = arrow.makeData({ type: new arrow.Struct(fields), length: table.rowCount, nullCount: 0, children });
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
+}
+
+/**
+ * JSON files' text as one Arrow IPC stream the engine inserts as a table: their rows in file order,
+ * with the union of their fields. `name` names the whole source in errors about its columns.
+ */
+export function jsonToArrowIpc(files: readonly { text: string; name: string }[], name: string): { ipc: Uint8Array; table: JsonTable } {
+  const rows = files.flatMap((file) => parseJsonRows(file.text, file.name));
+  const table = rowsToColumns(rows, name);
+  return { ipc: arrow.tableToIPC(jsonColumnsToArrow(table), 'stream'), table };
+}

@@ -1,0 +1,153 @@
+// Text sources read over HTTP (a real local server, as the data gateway serves them: Range, 206,
+// Content-Range) into the pinned engine (its Node build): JSON inserted as a table, a Windows-1252
+// CSV converted, a UTF-8 CSV left to the engine, and files too large refused before their bytes come.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import type { Source } from '../dashboards/schema';
+import { Engine } from './engine/engine';
+import { Sql, ident } from './sql';
+import { readableSource } from './text-sources';
+
+const FILES: Record<string, Buffer> = {
+  'sales.json': Buffer.from('{"city": "Köln", "n": 2}\n{"city": "Zürich", "n": 3}\n', 'utf8'),
+  'bad.json': Buffer.from('[{"n": 1}, {"n": }]', 'utf8'),
+  'shops.csv': Buffer.concat([Buffer.from('shop,staff\nCaf\xe9 Ren\xe9,4\nEuro', 'latin1'), Buffer.from([0x80]), Buffer.from('Markt,12\n', 'latin1')]),
+  'plain.csv': Buffer.from('a,b\n1,x\n', 'utf8'),
+};
+// Files that claim sizes beyond the limits: the server says so in its headers and sends nothing more.
+const HUGE = 300 * 1024 * 1024;
+
+let server: http.Server;
+let base = '';
+let boot: NodeEngineBootstrap;
+let engine: Engine;
+const requests: { path: string; range: string | undefined }[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const name = (req.url ?? '').slice(1);
+    requests.push({ path: name, range: req.headers.range });
+    if (name === 'huge.json') {
+      res.writeHead(200, { 'Content-Length': String(HUGE) });
+      res.write('[');
+      return; // never finished: the reader must give up on the header alone
+    }
+    if (name === 'huge.csv') {
+      res.writeHead(206, { 'Content-Range': `bytes 0-3/${HUGE}`, 'Content-Length': '4' });
+      res.end(Buffer.from([0x61, 0xe9, 0x0a, 0x62]));
+      return;
+    }
+    const body = FILES[name];
+    if (!body) {
+      res.writeHead(404).end('no such file');
+      return;
+    }
+    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (range) {
+      const start = Number(range[1]);
+      const end = Math.min(Number(range[2]), body.length - 1);
+      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': String(end - start + 1) });
+      res.end(body.subarray(start, end + 1));
+    } else {
+      res.writeHead(200, { 'Content-Length': String(body.length) });
+      res.end(body);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  boot = nodeBootstrap();
+  engine = await Engine.start(boot);
+}, 60_000);
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  server?.close();
+  await engine?.terminate();
+  boot?.dispose();
+});
+
+const source = (name: string, format: 'json' | 'csv'): Source => ({ kind: 'url', name, url: `${base}/${name}`, format }) as Source;
+
+/**
+ * The engine as the runner sees it. Registering a file first allows the Node build's thread to
+ * read that name, as the CLI does (it opens nothing it was not told about); the app's worker needs no such step.
+ */
+const runnerEngine = () => ({
+  exec: (sql: Sql) => engine.exec(sql),
+  query: (sql: Sql) => engine.query(sql),
+  describe: (table: string) => engine.describe(table),
+  insertArrow: (name: string, ipc: Uint8Array) => engine.insertArrow(name, ipc),
+  dropFile: (name: string) => engine.dropFile(name),
+  registerFile: async (name: string, bytes: Uint8Array) => {
+    boot.allowReading([name]);
+    await engine.registerFile(name, bytes);
+  },
+});
+
+async function open(name: string, format: 'json' | 'csv', file: string) {
+  const ready = await readableSource(runnerEngine(), source(name, format), { urls: [`${base}/${file}`], location: file });
+  await engine.exec(ready.view);
+  const { rows } = await engine.query(Sql.concat('SELECT * FROM ', ident(name)));
+  return { linked: ready.linked, rows };
+}
+
+describe('text sources over HTTP', () => {
+  it('inserts a JSON source as a table behind the view named after the source', async () => {
+    const { rows, linked } = await open('sales', 'json', 'sales.json');
+    expect(rows).toEqual([
+      { city: 'Köln', n: 2 },
+      { city: 'Zürich', n: 3 },
+    ]);
+    expect(linked.location).toBe('sales.json');
+  });
+
+  it('converts a Windows-1252 CSV from its first 64 KB (one ranged read) and names the encoding in the location', async () => {
+    requests.length = 0;
+    const { rows, linked } = await open('shops', 'csv', 'shops.csv');
+    expect(rows).toEqual([
+      { shop: 'Café René', staff: 4 },
+      { shop: 'Euro€Markt', staff: 12 },
+    ]);
+    expect(linked.location).toBe('shops.csv (Windows-1252, converted)');
+    // The file is smaller than the sniffed range: one request was all it took.
+    expect(requests).toEqual([{ path: 'shops.csv', range: 'bytes=0-65535' }]);
+  });
+
+  it('leaves a UTF-8 CSV to the engine: the view reads its URL, nothing is registered', async () => {
+    const ready = await readableSource(engine, source('plain', 'csv'), { urls: [`${base}/plain.csv`], location: 'plain.csv' });
+    expect(ready.linked).toEqual({ urls: [`${base}/plain.csv`], location: 'plain.csv' });
+    expect(ready.view.text).toContain(`read_csv_auto('${base}/plain.csv')`);
+  });
+
+  it('refuses bad JSON with its line and column, and files too large before reading their bytes', async () => {
+    await expect(readableSource(engine, source('bad', 'json'), { urls: [`${base}/bad.json`], location: 'data/bad.json' })).rejects.toThrow(/^data\/bad\.json is not valid JSON: line 1, column 18: /);
+    await expect(readableSource(engine, source('huge', 'json'), { urls: [`${base}/huge.json`], location: 'huge.json' })).rejects.toThrow(
+      'huge.json is 314,572,800 bytes, more than the 268,435,456 a JSON source may have (it is read into memory): convert it to Parquet or CSV first.',
+    );
+    await expect(readableSource(engine, source('huge', 'json'), { urls: [`${base}/huge.json`], location: 'huge.json', sizeBytes: HUGE })).rejects.toThrow(/^huge\.json is 314,572,800 bytes/);
+    await expect(readableSource(engine, source('hugecsv', 'csv'), { urls: [`${base}/huge.csv`], location: 'huge.csv' })).rejects.toThrow(
+      'huge.csv is Windows-1252 (Latin-1), not UTF-8, and at 314,572,800 bytes too large to convert in memory (at most 268,435,456): save it as UTF-8 first.',
+    );
+  });
+
+  it('parses JSON bytes the host already read (the CLI: local paths, no fetch), and caps their total', async () => {
+    requests.length = 0;
+    const found = { urls: ['/data/a.json', '/data/b.json'], location: 'data/*.json', contents: [Buffer.from('[{"n": 1}]'), Buffer.from('{"n": 2, "m": "ß"}')] };
+    const ready = await readableSource(runnerEngine(), source('local', 'json'), found);
+    await engine.exec(ready.view);
+    expect((await engine.query(Sql.concat('SELECT * FROM ', ident('local')))).rows).toEqual([
+      { n: 1, m: null },
+      { n: 2, m: 'ß' },
+    ]);
+    expect(requests).toEqual([]);
+    // Claimed by length only: the check comes before any parsing.
+    const big = { length: 200 * 1024 * 1024 } as Uint8Array;
+    await expect(readableSource(runnerEngine(), source('local', 'json'), { ...found, contents: [big, big] })).rejects.toThrow(/^data\/\*\.json is 419,430,400 bytes, more than the 268,435,456/);
+  });
+
+  it('says which HTTP answer a fetch got', async () => {
+    await expect(readableSource(engine, source('gone', 'json'), { urls: [`${base}/gone.json`], location: 'gone.json' })).rejects.toThrow('gone.json: HTTP 404 no such file');
+  });
+});

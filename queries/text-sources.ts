@@ -1,0 +1,168 @@
+// Text sources the pinned engine cannot read as they are, made readable before their view is made:
+// JSON (DuckDB 0.9.1 reads it only through the json extension, fetched from the network) is fetched,
+// parsed and inserted as an Arrow table; a CSV that is not UTF-8 (0.9.1 reads nothing else) is
+// fetched, converted and registered as an in-memory file. Both read through the data gateway's URLs
+// in the app; the CLI hands over a JSON file's bytes (`LinkedSource.contents`) and converts its CSVs
+// itself (cli/local-sources.ts). A UTF-8 CSV and every Parquet source keep the engine's own reader.
+import type { Source } from '../dashboards/schema';
+import type { LinkedSource, QueryEngine } from './dashboard-runner';
+import { jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from './json-source';
+import { createSourceView, createViewAs, dropRelation, Sql, selectAll } from './sql';
+import { detectTextEncoding, ENCODING_NAMES, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from './text-encoding';
+
+/** The bytes of a CSV's start that decide its encoding. */
+export const ENCODING_SNIFF_BYTES = 64 * 1024;
+
+/** A source ready for its view: where it is read from now, and the statement that makes the view. */
+export interface ReadableSource {
+  linked: LinkedSource;
+  view: Sql;
+}
+
+// A JSON source's table is dropped and inserted again on every link. Two runs may link the same
+// source at once (a new run starts while the old one still loads): one at a time per source, or the
+// second insert would find the first one's table.
+const inserting = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const run = (inserting.get(key) ?? Promise.resolve()).catch(() => {}).then(work);
+  inserting.set(key, run.catch(() => {}));
+  return run;
+}
+
+/**
+ * Make a linked source readable by the engine and return the statement that makes its view: JSON
+ * becomes a table, a CSV that is not UTF-8 a converted in-memory file; anything else is unchanged.
+ */
+export async function readableSource(engine: QueryEngine, source: Source, found: LinkedSource, signal?: AbortSignal): Promise<ReadableSource> {
+  const plain = { linked: found, view: createSourceView(source.name, found.urls, source.format) };
+  if (source.format === 'json' && engine.insertArrow && found.contents) return insertJson(engine, source, found, signal);
+  if (!found.urls.every(isHttpUrl)) return plain;
+  if (source.format === 'json' && engine.insertArrow) return insertJson(engine, source, found, signal);
+  if (source.format === 'csv' && engine.registerFile) return convertCsv(engine, source, found, signal);
+  return plain;
+}
+
+function isHttpUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+/** The table a JSON source's rows are in; its view (named after the source) selects from it. */
+export function jsonSourceTable(sourceName: string): string {
+  return `northstar_json_${sourceName}`;
+}
+
+async function insertJson(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined): Promise<ReadableSource> {
+  // The size known before any byte is read or parsed: the bytes handed over, or the host's figure.
+  const known = found.contents ? found.contents.reduce((n, b) => n + b.length, 0) : found.sizeBytes;
+  if (known != null && known > MAX_JSON_BYTES) throw new Error(jsonTooLarge(found.location, known));
+  const files: { text: string; name: string }[] = [];
+  let total = 0;
+  for (const [i, url] of found.urls.entries()) {
+    const name = found.urls.length > 1 ? fileName(url) : found.location;
+    const bytes = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal));
+    total += bytes.length;
+    // JSON is UTF-8 by its standard, but a file saved from Windows tools may carry a BOM or be UTF-16.
+    files.push({ text: new TextDecoder().decode(toUtf8(bytes, name).bytes), name });
+  }
+  const { ipc } = jsonToArrowIpc(files, found.location);
+  const table = jsonSourceTable(source.name);
+  await oneAtATime(table, async () => {
+    await engine.exec(dropRelation(table, 'table'));
+    await engine.insertArrow?.(table, ipc);
+  });
+  return { linked: found, view: createViewAs(source.name, selectAll(table)) };
+}
+
+async function convertCsv(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined): Promise<ReadableSource> {
+  const urls: string[] = [];
+  const converted = new Set<string>();
+  for (const url of found.urls) {
+    const name = found.urls.length > 1 ? fileName(url) : found.location;
+    const start = await fetchStart(url, ENCODING_SNIFF_BYTES, signal);
+    const sniffed = detectTextEncoding(start.bytes, !start.whole);
+    if (sniffed.encoding === 'utf-8') {
+      urls.push(url);
+      continue;
+    }
+    if (start.size > MAX_TRANSCODE_BYTES) throw new Error(tooLargeToConvert(name, sniffed, start.size));
+    const bytes = start.whole ? start.bytes : await fetchWhole(url, name, MAX_TRANSCODE_BYTES, (size) => tooLargeToConvert(name, sniffed, size), signal);
+    const utf8 = toUtf8(bytes, name);
+    // One name per source and file, registered again on every link: registering replaces the bytes,
+    // so views of an older run read the same name and nothing piles up. It is no gateway URL, so no
+    // dashboard path reaches it; SQL that names it reads only this source's own converted data.
+    const file = `northstar-text/${source.name}/${urls.length}/${fileName(url)}`;
+    await engine.registerFile?.(file, utf8.bytes);
+    urls.push(file);
+    converted.add(ENCODING_NAMES[utf8.detected.encoding]);
+  }
+  if (converted.size === 0) return { linked: found, view: createSourceView(source.name, found.urls, source.format) };
+  const linked = { ...found, urls, location: `${found.location} (${[...converted].join(', ')}, converted)` };
+  return { linked, view: createSourceView(source.name, urls, source.format) };
+}
+
+function fileName(url: string): string {
+  // A local path (the CLI) is no URL: its last segment is the name.
+  const path = isHttpUrl(url) ? new URL(url).pathname : url.replaceAll('\\', '/');
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || 'data';
+}
+
+/** The first `max` bytes of a file and its size: one ranged GET (a server that ignores Range sends it all). */
+async function fetchStart(url: string, max: number, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; size: number; whole: boolean }> {
+  const res = await fetch(url, { headers: { Range: `bytes=0-${max - 1}` }, ...(signal ? { signal } : {}) });
+  // An empty file has no byte 0: nothing to convert.
+  if (res.status === 416) return { bytes: new Uint8Array(0), size: 0, whole: true };
+  if (res.status !== 206 && res.status !== 200) throw new Error(await httpFailure(res));
+  if (res.status === 200) {
+    const size = Number(res.headers.get('Content-Length') ?? NaN);
+    // The whole file is coming: read at most what could be converted.
+    const bytes = await readCapped(res, MAX_TRANSCODE_BYTES, () => `the file is larger than ${MAX_TRANSCODE_BYTES} bytes`);
+    return { bytes, size: Number.isFinite(size) ? size : bytes.length, whole: true };
+  }
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
+  const size = total ? Number(total[1]) : bytes.length;
+  return { bytes, size, whole: bytes.length >= size };
+}
+
+/** A whole file, refused (by its Content-Length, or as the bytes arrive) above `max` bytes. */
+async function fetchWhole(url: string, name: string, max: number, tooLarge: (size: number) => string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  const res = await fetch(url, signal ? { signal } : {});
+  if (!res.ok) throw new Error(await httpFailure(res, name));
+  const length = Number(res.headers.get('Content-Length') ?? NaN);
+  if (Number.isFinite(length) && length > max) {
+    await res.body?.cancel();
+    throw new Error(tooLarge(length));
+  }
+  return readCapped(res, max, tooLarge);
+}
+
+async function readCapped(res: Response, max: number, tooLarge: (size: number) => string): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw new Error(tooLarge(total));
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+async function httpFailure(res: Response, name?: string): Promise<string> {
+  // The data gateway explains a refusal in its body (outside the opened folders, not approved...).
+  const text = (await res.text().catch(() => '')).trim().slice(0, 300);
+  return `${name ? `${name}: ` : ''}HTTP ${res.status}${text ? ` ${text}` : ''}`;
+}
