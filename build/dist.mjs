@@ -25,6 +25,8 @@ function step(label, command, args) {
   }
 }
 
+// The About dialog shows the notices (bundled into the renderer), so they are made first.
+step('listing third-party licenses', process.execPath, [path.join(ROOT, 'build', 'notices.mjs')]);
 step('building the renderer', process.execPath, [path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
 step('building the main process and preload', process.execPath, [path.join(ROOT, 'build', 'build-electron.mjs')]);
 

@@ -9,13 +9,16 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const electronVersion = require(path.join(root, 'node_modules', 'electron', 'package.json')).version;
 
+// Dashboard files have a double extension (`*.northstar.json`, `*.dashboard.json`), and only Linux
+// matches files by a glob on the whole name. So the associations are per OS (see PACKAGING.md,
+// "File associations"): each OS gets the one setting that works there and takes nothing over.
 const dashboardFile = (ext, description) => ({
   ext,
   name: 'Northstar dashboard',
   description,
   role: 'Editor',
-  // Linux registers the MIME type with a glob on the whole double extension; macOS and Windows
-  // match on the last extension only (see PACKAGING.md).
+  // The deb's shared-mime-info file gets `<glob pattern="*.northstar.json"/>`: the longest glob wins
+  // over `*.json`, so a double-click opens Northstar.
   mimeType: 'application/x-northstar-dashboard',
   icon: 'icons/512x512.png',
 });
@@ -46,10 +49,7 @@ module.exports = {
   buildDependenciesFromSource: false,
   compression: 'normal',
   electronLanguages: ['en-US', 'en-GB', 'de', 'fr', 'es', 'ja', 'zh-CN'],
-  fileAssociations: [
-    dashboardFile('northstar.json', 'Northstar dashboard'),
-    dashboardFile('dashboard.json', 'Northstar dashboard'),
-  ],
+  // No top-level fileAssociations: they would apply to every OS (see dashboardFile above).
   // northstar://open?file=...#view=... links (Views > Copy link in the desktop app): macOS Info.plist
   // URL types, the Linux .desktop x-scheme-handler, and the Windows registry via the app's own
   // setAsDefaultProtocolClient. What a link may do is checked in electron/desktop.ts parseDeepLink.
@@ -71,6 +71,7 @@ module.exports = {
     synopsis: 'KPI dashboards, drill-down and data-quality checks on Parquet',
     executableName: 'northstar',
     mimeTypes: ['application/x-northstar-dashboard'],
+    fileAssociations: [dashboardFile('northstar.json', 'Northstar dashboard'), dashboardFile('dashboard.json', 'Northstar dashboard')],
     desktop: { entry: { StartupWMClass: 'Northstar' } },
   },
   appImage: { artifactName: 'Northstar-${version}-${arch}.AppImage' },
@@ -85,11 +86,18 @@ module.exports = {
     entitlementsInherit: 'build/entitlements.mac.plist',
     // Notarised only when APPLE_ID / APPLE_APP_SPECIFIC_PASSWORD / APPLE_TEAM_ID are set (PACKAGING.md).
     notarize: Boolean(process.env.APPLE_ID && process.env.APPLE_APP_SPECIFIC_PASSWORD && process.env.APPLE_TEAM_ID),
+    // LaunchServices matches only the last extension ("northstar.json" in CFBundleTypeExtensions never
+    // matches a file). `json` as an Alternate handler puts Northstar in Finder's Open With menu for
+    // dashboards without taking .json files over; main.ts refuses a .json that is not a dashboard.
+    fileAssociations: [{ ext: 'json', name: 'Northstar dashboard', description: 'Northstar dashboard', role: 'Editor', rank: 'Alternate', icon: 'icons/512x512.png' }],
   },
   dmg: { artifactName: 'Northstar-${version}-universal.dmg' },
   win: {
     target: [{ target: 'nsis', arch: ['x64', 'arm64'] }],
     icon: 'icons/256x256.png',
+    // No file association: Explorer picks a handler by the last extension only, so the installer's
+    // `.northstar.json` key would never be read, and registering `.json` would take every JSON file
+    // over. "Open with" › Northstar works (the path arrives on the command line).
   },
   nsis: {
     artifactName: 'Northstar-Setup-${version}.exe',

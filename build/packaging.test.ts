@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { createPackageWithOptions, extractFile, listPackage } from '@electron/asar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleApp, dependencyClosure, ROOT, runtimePackages, type AssembledApp } from './assemble-app.mjs';
+import { buildNotices, NOT_SHIPPED } from './notices.mjs';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -19,10 +20,10 @@ interface BuilderConfig {
   directories: { app: string; buildResources: string };
   asarUnpack: string[];
   electronFuses: Record<string, boolean>;
-  fileAssociations: { ext: string; mimeType: string; icon: string }[];
-  linux: { target: string[]; icon: string };
-  mac: { target: { target: string; arch: string[] }[]; icon: string; entitlements: string };
-  win: { target: { target: string }[]; icon: string };
+  fileAssociations?: unknown;
+  linux: { target: string[]; icon: string; mimeTypes: string[]; fileAssociations: { ext: string; mimeType: string; icon: string }[] };
+  mac: { target: { target: string; arch: string[] }[]; icon: string; entitlements: string; fileAssociations: { ext: string; rank: string; icon: string }[] };
+  win: { target: { target: string }[]; icon: string; fileAssociations?: unknown };
 }
 const config = require('./electron-builder.config.cjs') as BuilderConfig;
 const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
@@ -60,9 +61,15 @@ describe('electron-builder config', () => {
     expect(config.win.target.map((t) => t.target)).toEqual(['nsis']);
   });
 
-  it('associates dashboard files with the app', () => {
-    expect(config.fileAssociations.map((a) => a.ext)).toEqual(['northstar.json', 'dashboard.json']);
-    for (const a of config.fileAssociations) expect(a.mimeType).toBe('application/x-northstar-dashboard');
+  it('associates dashboard files per OS: double extensions on Linux only, an Open With entry for .json on macOS, nothing on Windows', () => {
+    // Top-level associations would reach every OS, where a dotted ext does not work (PACKAGING.md).
+    expect(config.fileAssociations).toBeUndefined();
+    expect(config.linux.fileAssociations.map((a) => a.ext)).toEqual(['northstar.json', 'dashboard.json']);
+    for (const a of config.linux.fileAssociations) expect(a.mimeType).toBe('application/x-northstar-dashboard');
+    expect(config.linux.mimeTypes).toContain('application/x-northstar-dashboard');
+    // macOS: never the default handler of every JSON file.
+    expect(config.mac.fileAssociations).toEqual([expect.objectContaining({ ext: 'json', rank: 'Alternate' })]);
+    expect(config.win.fileAssociations).toBeUndefined();
   });
 
   it('has its icons and entitlements where it says', async () => {
@@ -77,7 +84,7 @@ describe('electron-builder config', () => {
       // Colour type 6: RGBA, so the rounded corners are transparent.
       expect(png[25], file).toBe(6);
     }
-    for (const icon of [config.mac.icon, config.win.icon, ...config.fileAssociations.map((a) => a.icon)]) {
+    for (const icon of [config.mac.icon, config.win.icon, ...[...config.linux.fileAssociations, ...config.mac.fileAssociations].map((a) => a.icon)]) {
       await expect(readFile(path.join(resources, icon))).resolves.toBeInstanceOf(Buffer);
     }
     const entitlements = await readFile(path.join(ROOT, config.mac.entitlements), 'utf8');
@@ -171,6 +178,19 @@ describe('the packaged app (staged and packed into an asar)', () => {
       const resolved = requireFromApp.resolve(name);
       expect(resolved.startsWith(staged.stagingDir + path.sep), `${name} -> ${resolved}`).toBe(true);
     }
+  });
+
+  it('carries the third-party notices, current, naming every package it ships, DuckDB and Electron/Chromium', async () => {
+    expect(entries).toContain('THIRD_PARTY_NOTICES.md');
+    const shipped = read('THIRD_PARTY_NOTICES.md').toString('utf8');
+    // What build/notices.mjs makes from node_modules now: a dependency change without regenerating fails here.
+    expect(shipped).toBe(await buildNotices());
+    for (const name of staged.packages) expect(shipped, name).toContain(`| ${name} |`);
+    for (const name of ['@duckdb/duckdb-wasm', 'react', 'echarts', 'apache-arrow', 'zod']) expect(shipped, name).toContain(`| ${name} |`);
+    expect(shipped).toContain('Stichting DuckDB Foundation');
+    expect(shipped).toContain('LICENSES.chromium.html');
+    // Tools that only run the repository's scripts do not ship, so they are not listed.
+    for (const name of NOT_SHIPPED) expect(shipped).not.toContain(`| ${name} |`);
   });
 
   it('contains no TypeScript sources, source maps, tests or test data', () => {

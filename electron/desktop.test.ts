@@ -4,8 +4,21 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
-import { HOST_COMMAND_IDS, HostEvent, MAX_LINK_VIEW_CHARS, type HostCommandId } from './api/host-api';
-import { buildMenuTemplate, isDeepLink, launchRequestFromArgv, launchRequestFromLink, parseDeepLink, recentLabel, restoreWindowState, withDashboardExtension } from './desktop';
+import { encodeLaunchFragment, HOST_COMMAND_IDS, HostEvent, MAX_LINK_VIEW_CHARS, parseLaunchFragment, type HostCommandId } from './api/host-api';
+import {
+  buildMenuTemplate,
+  CASCADE_STEP,
+  cascadeBounds,
+  isDeepLink,
+  launchRequestFromArgv,
+  launchRequestFromLink,
+  parseDeepLink,
+  recentLabel,
+  restoreWindowState,
+  routeDashboardOpen,
+  withDashboardExtension,
+  type DashboardWindow,
+} from './desktop';
 import { ensureWritableDemo, MAX_RECENT_DASHBOARDS, RecentDashboards, WindowStateFile } from './desktop-state';
 
 const DEV = { isPackaged: false };
@@ -249,7 +262,7 @@ describe('native menus', () => {
       appName: 'Northstar',
       recent,
       devTools: false,
-      actions: { command: (id) => sent.push(id), openRecent: (f) => opened.push(f), clearRecent: () => (cleared += 1) },
+      actions: { command: (id) => sent.push(id), newWindow: () => undefined, openInNewWindow: () => undefined, openRecent: (f) => opened.push(f), clearRecent: () => (cleared += 1) },
     });
     const byId = (id: string) => {
       const item = items(template).find((i) => i.id === id);
@@ -271,6 +284,7 @@ describe('native menus', () => {
       ['edit.redo', platform === 'darwin' ? 'Shift+Cmd+Z' : 'Ctrl+Y'],
       ['edit.find', 'CmdOrCtrl+F'],
       ['data.reload', 'CmdOrCtrl+R'],
+      ['data.clearCache', undefined],
       ['app.commandPalette', 'CmdOrCtrl+K'],
       ['app.about', undefined],
     ];
@@ -332,5 +346,76 @@ describe('the writable demo of a packaged app', () => {
     await writeFile(copy, '{"title":"Edited"}');
     await ensureWritableDemo(path.join(bundled, 'demo.dashboard.json'), home);
     expect(await readFile(copy, 'utf8')).toBe('{"title":"Edited"}');
+  });
+});
+
+describe('several windows: which window a dashboard opens in', () => {
+  const win = (id: number, p: string | null, dirty = false): DashboardWindow => ({ id, path: p, dirty });
+
+  it('focuses the window that has the file open already, wherever it is in the focus order', () => {
+    const windows = [win(1, '/d/a.dashboard.json', true), win(2, '/d/b.dashboard.json')];
+    expect(routeDashboardOpen('/d/b.dashboard.json', windows, { platform: 'linux' })).toEqual({ kind: 'focus', id: 2 });
+    // Even when asked for a new window: two windows on one file would overwrite each other's saves.
+    expect(routeDashboardOpen('/d/b.dashboard.json', windows, { platform: 'linux', newWindow: true })).toEqual({ kind: 'focus', id: 2 });
+    // The same file named another way (a relative segment) is still that file.
+    expect(routeDashboardOpen('/d/x/../b.dashboard.json', windows, { platform: 'linux' })).toEqual({ kind: 'focus', id: 2 });
+  });
+
+  it('compares names without case where the file system does (macOS, Windows), and with case on Linux', () => {
+    const windows = [win(1, '/Users/ana/Sales.dashboard.json'), win(2, null)];
+    expect(routeDashboardOpen('/users/ana/sales.DASHBOARD.json', windows, { platform: 'darwin' })).toEqual({ kind: 'focus', id: 1 });
+    expect(routeDashboardOpen('/users/ana/sales.DASHBOARD.json', windows, { platform: 'linux' })).toEqual({ kind: 'replace', id: 1 });
+    expect(routeDashboardOpen('c:\\Data\\Q3.dashboard.json', [win(7, 'C:\\data\\q3.dashboard.json')], { platform: 'win32' })).toEqual({ kind: 'focus', id: 7 });
+  });
+
+  it('shows a file that is not open in the focused window when it has no unsaved edits', () => {
+    const windows = [win(3, '/d/a.dashboard.json'), win(1, '/d/b.dashboard.json', true)];
+    expect(routeDashboardOpen('/d/c.dashboard.json', windows, { platform: 'linux' })).toEqual({ kind: 'replace', id: 3 });
+    // A start window (nothing open) is reused too.
+    expect(routeDashboardOpen('/d/c.dashboard.json', [win(5, null)], { platform: 'linux' })).toEqual({ kind: 'replace', id: 5 });
+  });
+
+  it('opens a new window when the focused window has unsaved edits, when asked to, or when none is open', () => {
+    const dirtyFirst = [win(1, '/d/a.dashboard.json', true), win(2, '/d/b.dashboard.json')];
+    expect(routeDashboardOpen('/d/c.dashboard.json', dirtyFirst, { platform: 'linux' })).toEqual({ kind: 'newWindow' });
+    expect(routeDashboardOpen('/d/c.dashboard.json', [win(2, '/d/b.dashboard.json')], { platform: 'linux', newWindow: true })).toEqual({ kind: 'newWindow' });
+    expect(routeDashboardOpen('/d/c.dashboard.json', [], { platform: 'darwin' })).toEqual({ kind: 'newWindow' });
+  });
+});
+
+describe('several windows: where a new window goes', () => {
+  const display = { x: 0, y: 0, width: 1920, height: 1050 };
+  const base = { x: 280, y: 85, width: 1360, height: 880 };
+
+  it('takes the remembered place when it is free, and steps down and right past windows already there', () => {
+    expect(cascadeBounds(base, [], display)).toEqual(base);
+    expect(cascadeBounds(base, [{ ...base, x: 900 }], display)).toEqual(base);
+    expect(cascadeBounds(base, [base], display)).toEqual({ ...base, x: 280 + CASCADE_STEP, y: 85 + CASCADE_STEP });
+    expect(cascadeBounds(base, [base, { ...base, x: 280 + CASCADE_STEP, y: 85 + CASCADE_STEP }], display)).toEqual({ ...base, x: 280 + 2 * CASCADE_STEP, y: 85 + 2 * CASCADE_STEP });
+  });
+
+  it('stays on the display: a step that would leave it starts again from its corner', () => {
+    const low = { x: 500, y: 160, width: 1360, height: 880 };
+    const next = cascadeBounds(low, [low], display);
+    expect(next.x + next.width).toBeLessThanOrEqual(display.x + display.width);
+    expect(next.y + next.height).toBeLessThanOrEqual(display.y + display.height);
+    expect(next).not.toMatchObject({ x: low.x, y: low.y });
+  });
+});
+
+describe('launch fragments (what a window or tab opens)', () => {
+  it('round-trips a path with spaces, unicode, "&", "#" and "%" and a view', () => {
+    const file = '/home/ana/Q3 & Q4 #1 100% été ✦.dashboard.json';
+    const fragment = encodeLaunchFragment({ file, view: 'eyJpZCI6InYifQ' });
+    expect(parseLaunchFragment(`#token=abc&${fragment}`)).toEqual({ file, view: 'eyJpZCI6InYifQ' });
+    expect(parseLaunchFragment(`#${encodeLaunchFragment({ start: true })}`)).toEqual({ start: true });
+    expect(parseLaunchFragment('#token=abc')).toEqual({});
+  });
+
+  it('ignores broken escapes, control characters, and views that are not base64url', () => {
+    expect(parseLaunchFragment('#file=%E0%A4%A')).toEqual({});
+    expect(parseLaunchFragment('#file=%2Fa%0A.dashboard.json')).toEqual({});
+    expect(parseLaunchFragment('#view=<script>')).toEqual({});
+    expect(parseLaunchFragment(`#view=${'a'.repeat(MAX_LINK_VIEW_CHARS + 1)}`)).toEqual({});
   });
 });

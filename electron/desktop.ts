@@ -53,6 +53,14 @@ export function launchRequestFromArgv(argv: readonly string[], cwd: string, opts
   return { kind: 'open', path: file };
 }
 
+/**
+ * A launch request for a file the OS hands over by path (macOS open-file: a double-click, "Open
+ * With", a drop on the Dock icon). Finder offers Northstar for every .json file, so the name is checked.
+ */
+export function launchRequestFromFile(file: string): LaunchRequest {
+  return DASHBOARD_FILE_PATTERN.test(file) ? { kind: 'open', path: file } : { kind: 'notADashboard', path: file, message: notADashboardMessage(file) };
+}
+
 /** The text of the error dialog for a file that is not a dashboard. */
 export function notADashboardMessage(file: string): string {
   return `"${path.basename(file)}" is not a Northstar dashboard. Northstar opens dashboard files named *.northstar.json or *.dashboard.json.`;
@@ -232,12 +240,85 @@ function overlap(a: Rectangle, b: Rectangle): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
+/** How far each new window is moved from one already at its place, so that it does not hide it exactly. */
+export const CASCADE_STEP = 28;
+
+/**
+ * The bounds of one more window: `base` (the remembered state, already clamped to a display),
+ * moved down and right by CASCADE_STEP while another window sits at that very place, and moved
+ * back to the top-left of the base display when that would push it off it.
+ */
+export function cascadeBounds(base: Rectangle, others: readonly Rectangle[], display: Rectangle): Rectangle {
+  let { x, y } = base;
+  const taken = (px: number, py: number) => others.some((o) => Math.abs(o.x - px) < CASCADE_STEP / 2 && Math.abs(o.y - py) < CASCADE_STEP / 2);
+  for (let i = 0; i < 50 && taken(x, y); i += 1) {
+    x += CASCADE_STEP;
+    y += CASCADE_STEP;
+    if (x + base.width > display.x + display.width || y + base.height > display.y + display.height) {
+      // Off the display: start a new cascade from its corner.
+      x = display.x + ((i + 1) % 10) * CASCADE_STEP;
+      y = display.y;
+    }
+  }
+  return { x, y, width: base.width, height: base.height };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several windows: where a dashboard opens
+
+/** What the main process knows of one open window. */
+export interface DashboardWindow {
+  id: number;
+  /** The dashboard file it shows (as its page last reported), or null (a start window, not yet reported). */
+  path: string | null;
+  /** It has edits not saved yet (as its page last reported). */
+  dirty: boolean;
+}
+
+/**
+ * Where a dashboard goes: `focus` the window that has it open already, `replace` what a window
+ * shows (the focused window, when it has no unsaved edits), or a `newWindow`.
+ */
+export type OpenRoute = { kind: 'focus'; id: number } | { kind: 'replace'; id: number } | { kind: 'newWindow' };
+
+/**
+ * Route a dashboard the user opens from outside a window (a double-click, a second launch, a
+ * northstar:// link, File › Open Recent, File › Open in New Window). `windows` are most recently
+ * focused first. A file already open anywhere focuses that window (two windows on one file would
+ * overwrite each other's saves and autosaves); `newWindow` (Open in New Window) or a focused
+ * window with unsaved edits gets a new window; else the focused window shows the file instead.
+ */
+export function routeDashboardOpen(
+  file: string,
+  windows: readonly DashboardWindow[],
+  opts: { newWindow?: boolean; platform?: NodeJS.Platform } = {},
+): OpenRoute {
+  const platform = opts.platform ?? process.platform;
+  const key = pathKey(file, platform);
+  const open = windows.find((w) => w.path !== null && pathKey(w.path, platform) === key);
+  if (open) return { kind: 'focus', id: open.id };
+  const target = windows[0];
+  if (opts.newWindow || !target || target.dirty) return { kind: 'newWindow' };
+  return { kind: 'replace', id: target.id };
+}
+
+/** A path as the file system compares it: macOS and Windows file names ignore case by default. */
+function pathKey(file: string, platform: NodeJS.Platform): string {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const resolved = p.resolve(file);
+  return platform === 'win32' || platform === 'darwin' ? resolved.toLowerCase() : resolved;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Native menus
 
 export interface MenuActions {
   /** Ask the renderer to run one of its commands (the same ids the command palette runs). */
   command(id: HostCommandId): void;
+  /** A new window with no dashboard open. */
+  newWindow(): void;
+  /** Ask for a dashboard file and open it in a window of its own. */
+  openInNewWindow(): void;
   openRecent(file: string): void;
   clearRecent(): void;
 }
@@ -275,7 +356,10 @@ export function buildMenuTemplate(opts: MenuOptions): MenuItemConstructorOptions
     label: '&File',
     submenu: [
       { id: 'file.new', label: 'New Dashboard…', accelerator: 'CmdOrCtrl+N', click: send('file.new') },
+      { id: 'file.newWindow', label: 'New Window', accelerator: 'Shift+CmdOrCtrl+N', click: () => opts.actions.newWindow() },
+      { type: 'separator' },
       { id: 'file.open', label: 'Open…', accelerator: 'CmdOrCtrl+O', click: send('file.open') },
+      { id: 'file.openInNewWindow', label: 'Open in New Window…', click: () => opts.actions.openInNewWindow() },
       {
         id: 'file.recent',
         label: 'Open Recent',
@@ -311,6 +395,7 @@ export function buildMenuTemplate(opts: MenuOptions): MenuItemConstructorOptions
     submenu: [
       // Replaces the page reload Chromium binds to Ctrl+R: reloading the page would drop unsaved edits.
       { id: 'data.reload', label: 'Reload Data', accelerator: 'CmdOrCtrl+R', click: send('data.reload') },
+      { id: 'data.clearCache', label: 'Clear Data Cache', click: send('data.clearCache') },
       { type: 'separator' },
       { role: 'resetZoom' },
       { role: 'zoomIn' },

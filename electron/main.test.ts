@@ -438,13 +438,14 @@ describe('main process: IPC', () => {
     expect(reply).toMatchObject({ ok: false, error: { name: 'HostError', code: 'notFound' } });
   });
 
-  it('opens the dashboard named on the command line by default', async () => {
+  it('opens the dashboard named on the command line in the first window (its URL names it)', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'northstar-main-'));
     try {
       const file = path.join(dir, 'sales.northstar.json');
       await writeFile(file, '{"type":"northstar.dashboard"}\n');
       const win = await startMain({ argv: ['/usr/bin/electron', APP_ROOT, '--some-flag', file] });
-      await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toMatchObject({
+      expect(win!.loadURL).toHaveBeenCalledWith(`app://northstar/index.html#file=${encodeURIComponent(file)}`);
+      await expect(invoke('openDashboard', [{ path: file }], fromWindow(win!))).resolves.toMatchObject({
         ok: true,
         value: { path: file, text: '{"type":"northstar.dashboard"}\n', contentHash: null, trusted: false },
       });
@@ -561,7 +562,8 @@ describe('main process: desktop integration', () => {
     expect(event.preventDefault).toHaveBeenCalled();
     fake.markReady();
     await vi.waitFor(() => expect(fake.windows).toHaveLength(1));
-    await expect(invoke('openDashboard', [{}], fromWindow(fake.windows[0]!))).resolves.toMatchObject({ ok: true, value: { path: file } });
+    expect(fake.windows[0]!.loadURL).toHaveBeenCalledWith(`app://northstar/index.html#file=${encodeURIComponent(file)}`);
+    await expect(invoke('openDashboard', [{ path: file }], fromWindow(fake.windows[0]!))).resolves.toMatchObject({ ok: true, value: { path: file } });
     await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(home, 'recent-dashboards.json'), 'utf8'))).toEqual({ version: 1, paths: [file] }));
   });
 
@@ -586,7 +588,7 @@ describe('main process: desktop integration', () => {
       expect(events(win!)).toEqual([{ kind: 'openFile', path: file, view: VIEW }]);
     });
 
-    it('macOS open-url at launch (before ready): opens that dashboard first, then sends its view once the page has loaded', async () => {
+    it('macOS open-url at launch (before ready): the first window opens that dashboard with its view (one run), and nothing more is sent', async () => {
       const file = path.join(home, 'linked.dashboard.json');
       await writeFile(file, '{"type":"northstar.dashboard"}\n');
       await loadMain();
@@ -594,19 +596,18 @@ describe('main process: desktop integration', () => {
       fake.markReady();
       await vi.waitFor(() => expect(fake.windows).toHaveLength(1));
       const win = fake.windows[0]!;
-      await expect(invoke('openDashboard', [{}], fromWindow(win))).resolves.toMatchObject({ ok: true, value: { path: file } });
-      expect(events(win)).toEqual([]);
+      expect(win.loadURL).toHaveBeenCalledWith(`app://northstar/index.html#file=${encodeURIComponent(file)}&view=${VIEW}`);
       win.webContents.emit('did-finish-load');
-      expect(events(win)).toEqual([{ kind: 'openFile', path: file, view: VIEW }]);
+      expect(events(win)).toEqual([]);
     });
 
     it('Windows/Linux: a link in a second launch’s arguments reaches the running window; one at first launch opens its dashboard', async () => {
       const file = path.join(home, 'ventes.northstar.json');
       await writeFile(file, '{"type":"northstar.dashboard"}\n');
       const win = await startMain({ argv: ['/usr/bin/electron', APP_ROOT, link(file)] });
-      await expect(invoke('openDashboard', [{}], fromWindow(win!))).resolves.toMatchObject({ ok: true, value: { path: file } });
+      expect(win!.loadURL).toHaveBeenCalledWith(`app://northstar/index.html#file=${encodeURIComponent(file)}&view=${VIEW}`);
       win!.webContents.emit('did-finish-load');
-      expect(events(win!)).toEqual([{ kind: 'openFile', path: file, view: VIEW }]);
+      expect(events(win!)).toEqual([]);
       const other = path.join(home, 'autre été.dashboard.json');
       fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, '--allow-file-access-from-files', link(other, '')], '/somewhere');
       expect(events(win!).at(-1)).toEqual({ kind: 'openFile', path: other });
@@ -675,6 +676,108 @@ describe('main process: desktop integration', () => {
     const next = await startMain();
     // The 1920x1050 display: moved back so all of it is visible.
     expect(next!.options).toMatchObject({ x: 920, y: 350, width: 1000, height: 700 });
+  });
+
+  it('refuses a plain .json file macOS hands over (Finder offers Northstar for every .json), with a dialog that says why', async () => {
+    const win = await startMain();
+    win!.webContents.emit('did-finish-load');
+    fake.app.emit('open-file', { preventDefault: vi.fn() }, '/Users/ana/package.json');
+    expect(events(win!)).toEqual([]);
+    expect(fake.windows).toHaveLength(1);
+    expect(fake.module.dialog.showMessageBox).toHaveBeenCalledWith(win, expect.objectContaining({ detail: expect.stringContaining('"package.json" is not a Northstar dashboard') }));
+  });
+
+  describe('several windows', () => {
+    const url = (win: FakeWindow) => win.loadURL.mock.calls[0]?.[0];
+    const report = (win: FakeWindow, p: string | null, dirty: boolean) => invoke('setWindowDocument', [{ path: p, dirty }], fromWindow(win));
+
+    it('a second launch opens its file in the focused window when that has no unsaved edits', async () => {
+      const first = await startMain();
+      first!.webContents.emit('did-finish-load');
+      await report(first!, path.join(home, 'a.dashboard.json'), false);
+      fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, path.join(home, 'b.dashboard.json')], '/');
+      expect(fake.windows).toHaveLength(1);
+      expect(events(first!)).toEqual([{ kind: 'openFile', path: path.join(home, 'b.dashboard.json') }]);
+    });
+
+    it('a file for a window with unsaved edits gets a new window of its own; the first window is left alone', async () => {
+      const first = await startMain();
+      first!.webContents.emit('did-finish-load');
+      await report(first!, path.join(home, 'a.dashboard.json'), true);
+      const other = path.join(home, 'b été.dashboard.json');
+      fake.app.emit('second-instance', {}, ['/usr/bin/electron', APP_ROOT, other], '/');
+      expect(fake.windows).toHaveLength(2);
+      const second = fake.windows[1]!;
+      expect(url(second)).toBe(`app://northstar/index.html#file=${encodeURIComponent(other)}`);
+      expect(events(first!)).toEqual([]);
+      // Its own place: one step down and right of the first window.
+      expect(second.options).toMatchObject({ x: (first!.options.x as number) + 28, y: (first!.options.y as number) + 28 });
+      // Each window is answered by IPC on its own.
+      await expect(invoke('getAppInfo', [], fromWindow(second))).resolves.toMatchObject({ ok: true });
+    });
+
+    it('a file open in a window already focuses that window (with a link, it shows the link’s view there)', async () => {
+      const first = await startMain();
+      first!.webContents.emit('did-finish-load');
+      const a = path.join(home, 'a.dashboard.json');
+      await report(first!, a, false);
+      await invoke('openWindow', [{ path: path.join(home, 'b.dashboard.json') }], fromWindow(first!));
+      const second = fake.windows[1]!;
+      second.webContents.emit('did-finish-load');
+      await report(second, path.join(home, 'b.dashboard.json'), true);
+      fake.app.emit('open-file', { preventDefault: vi.fn() }, a);
+      expect(fake.windows).toHaveLength(2);
+      expect(first!.focus).toHaveBeenCalled();
+      expect(events(first!)).toEqual([]);
+      fake.app.emit('open-url', { preventDefault: vi.fn() }, `northstar://open?file=${encodeURIComponent(a)}#view=eyJpZCI6InYifQ`);
+      expect(events(first!)).toEqual([{ kind: 'openFile', path: a, view: 'eyJpZCI6InYifQ' }]);
+      expect(events(second)).toEqual([]);
+      // Asking for a new window on a file that is open already focuses it too.
+      await invoke('openWindow', [{ path: a }], fromWindow(second));
+      expect(fake.windows).toHaveLength(2);
+    });
+
+    it('File › New Window opens an empty start window; Open in New Window… asks for a file and opens it apart', async () => {
+      const first = await startMain();
+      menuItems().find((i) => i.id === 'file.newWindow')!.click!();
+      expect(fake.windows).toHaveLength(2);
+      expect(url(fake.windows[1]!)).toBe('app://northstar/index.html#start');
+      const picked = path.join(home, 'picked.dashboard.json');
+      fake.module.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [picked] });
+      menuItems().find((i) => i.id === 'file.openInNewWindow')!.click!();
+      await vi.waitFor(() => expect(fake.windows).toHaveLength(3));
+      expect(url(fake.windows[2]!)).toBe(`app://northstar/index.html#file=${encodeURIComponent(picked)}`);
+      expect(url(first!)).toBe('app://northstar/index.html');
+    });
+
+    it('menu commands go to the most recently focused window', async () => {
+      const first = await startMain();
+      await invoke('openWindow', [{}], fromWindow(first!));
+      const second = fake.windows[1]!;
+      for (const w of fake.windows) w.webContents.emit('did-finish-load');
+      menuItems().find((i) => i.id === 'file.save')!.click!();
+      expect(events(second)).toEqual([{ kind: 'command', id: 'file.save' }]);
+      first!.emit('focus');
+      menuItems().find((i) => i.id === 'edit.undo')!.click!();
+      expect(events(first!)).toEqual([{ kind: 'command', id: 'edit.undo' }]);
+      expect(events(second)).toHaveLength(1);
+    });
+
+    it('closing one window keeps the app running; a closed window’s IPC is refused; the last window closed sets the next launch’s place', async () => {
+      const first = await startMain();
+      await invoke('openWindow', [{}], fromWindow(first!));
+      const second = fake.windows[1]!;
+      second.bounds = { x: 100, y: 120, width: 1000, height: 700 };
+      second.emit('close');
+      second.emit('closed');
+      expect(fake.app.quit).not.toHaveBeenCalled();
+      const refused = await invoke('getAppInfo', [], fromWindow(second));
+      expect(!refused.ok && refused.error.code).toBe('accessDenied');
+      await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(home, 'window-state.json'), 'utf8'))).toMatchObject({ bounds: second.bounds }));
+      // A window opened now takes that place (nothing else is there).
+      await invoke('openWindow', [{}], fromWindow(first!));
+      expect(fake.windows[2]!.options).toMatchObject({ x: 100, y: 120, width: 1000, height: 700 });
+    });
   });
 
   it('opens https links the renderer asks for with the system browser, and nothing else', async () => {

@@ -1,9 +1,10 @@
 // The Electron main process, kept thin: it starts the data gateway and the host services, and
 // wires the policies of window-security.ts and the desktop integration of desktop.ts into
-// Electron. No product logic lives here.
+// Electron. No product logic lives here. Each window is its own renderer with its own dashboard;
+// which window a file goes to is decided by routeDashboardOpen (desktop.ts).
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
-import { HOST_EVENT_CHANNEL, HostEvent, type HostCommandId } from './api/host-api';
+import { encodeLaunchFragment, HOST_EVENT_CHANNEL, HostEvent, hostMethods, IPC_PREFIX, type HostApi, type HostCommandId, type LaunchFragment } from './api/host-api';
 import { DataGateway } from './services/data-gateway';
 import { CredentialStore, safeStorageCipher } from './services/credentials';
 import { APP_ROOT, createHostServices, defaultHomeDir, DEMO_DASHBOARD_PATH } from './services/host-services';
@@ -15,17 +16,20 @@ import {
   buildContentSecurityPolicy,
   createAppProtocolHandler,
   hardenSession,
+  handleHostCall,
   hardenWebContents,
-  registerHostIpc,
   secureWebPreferences,
 } from './window-security';
 import {
   buildMenuTemplate,
+  cascadeBounds,
   DEEP_LINK_SCHEME,
   launchRequestFromArgv,
+  launchRequestFromFile,
   launchRequestFromLink,
   reportingOpenedDashboards,
   restoreWindowState,
+  routeDashboardOpen,
   withDashboardExtension,
   type LaunchRequest,
   type WindowState,
@@ -39,14 +43,29 @@ const PRELOAD_PATH = path.join(APP_ROOT, 'out', 'electron', 'preload.cjs');
 const GATEWAY_CLOSE_TIMEOUT_MS = 2000;
 const WINDOW_SIZING = { width: 1360, height: 880, minWidth: 800, minHeight: 560 };
 
-let mainWindow: BrowserWindow | null = null;
+/** One dashboard window: its page's state as far as main knows it, and its own host API. */
+interface AppWindow {
+  id: number;
+  win: BrowserWindow;
+  /** Events for the page wait here until it has loaded. */
+  pageLoaded: boolean;
+  queued: HostEvent[];
+  /** The dashboard it shows: the file it was opened for, then what its page reports. */
+  path: string | null;
+  dirty: boolean;
+  services: HostApi;
+}
+
 let gateway: DataGateway | null = null;
-// A file or link the OS handed over before start() read the launch (macOS open-file/open-url at launch).
-let pendingLaunch: LaunchRequest | null = null;
+// Set once start() has run: the host API every window shares, and the window state to start from.
+let shared: HostApi | null = null;
+let lastWindowState: WindowState | null = null;
+// Files or links the OS handed over before start() read the launch (macOS open-file/open-url at launch).
+const pendingLaunches: LaunchRequest[] = [];
 let launchRead = false;
-// Events for a window whose page has not loaded yet: sent once it has.
-let pageLoaded = false;
-const queuedEvents: HostEvent[] = [];
+// Open windows, most recently focused first.
+let windows: AppWindow[] = [];
+let nextWindowId = 1;
 
 const home = defaultHomeDir();
 const recent = new RecentDashboards(home);
@@ -60,19 +79,17 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', (_event, argv, workingDirectory) => {
-    // A second launch (`northstar other.dashboard.json`, a double-click) lands here: open its
-    // file in this window, resolved against the directory *that* launch ran in.
-    if (mainWindow && !mainWindow.isDestroyed()) {
-      if (mainWindow.isMinimized()) mainWindow.restore();
-      mainWindow.focus();
-    }
-    handleLaunchRequest(launchRequestFromArgv(argv, workingDirectory, { isPackaged: app.isPackaged }));
+    // A second launch (`northstar other.dashboard.json`, a double-click) lands here, its file
+    // resolved against the directory *that* launch ran in. Without a file, bring the app forward.
+    const request = launchRequestFromArgv(argv, workingDirectory, { isPackaged: app.isPackaged });
+    if (request.kind !== 'open' && windows[0]) focusWindow(windows[0]);
+    handleOsRequest(request);
   });
   // macOS delivers double-clicked files (and files dropped on the Dock icon) and clicked
   // northstar:// links as events, also before `ready`: register at once.
   app.on('open-file', (event, file) => {
     event.preventDefault();
-    handleOsRequest({ kind: 'open', path: file });
+    handleOsRequest(launchRequestFromFile(file));
   });
   app.on('open-url', (event, url) => {
     event.preventDefault();
@@ -83,7 +100,14 @@ if (!app.requestSingleInstanceLock()) {
   // scheme over from it.
   if (app.isPackaged && !app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
-  app.on('window-all-closed', () => app.quit());
+  // Closing the last window quits, except on macOS, where apps stay in the Dock until Cmd+Q.
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    // macOS: a click on the Dock icon with no window open opens one.
+    if (shared && windows.length === 0) createWindow({});
+  });
   app.on('will-quit', (event) => {
     if (!gateway) return;
     // Hold the quit until the gateway has closed (bounded), then quit for real.
@@ -111,9 +135,7 @@ async function start(): Promise<void> {
   gateway.allowOrigin(APP_ORIGIN);
   const csp = buildContentSecurityPolicy(gateway.origin);
 
-  const launch = pendingLaunch ?? launchRequestFromArgv(process.argv, process.cwd(), { isPackaged: app.isPackaged });
-  const firstFile = launch.kind === 'open' ? launch.path : null;
-  pendingLaunch = null;
+  const launches = pendingLaunches.length > 0 ? pendingLaunches.splice(0) : [launchRequestFromArgv(process.argv, process.cwd(), { isPackaged: app.isPackaged })];
   launchRead = true;
 
   // Packaged, the bundled demo is read-only inside the asar: open a writable copy in the home.
@@ -123,7 +145,8 @@ async function start(): Promise<void> {
     host: 'electron',
     appVersion: app.getVersion(),
     gateway,
-    defaultDashboardPath: firstFile ?? demo,
+    // Each window names its file in its URL; a window asking for "the default" gets the demo.
+    defaultDashboardPath: demo,
     homeDir: home,
     // Typed S3 keys: encrypted by the OS keychain, never stored where safeStorage falls back to plain text.
     credentials: new CredentialStore(home, safeStorageCipher(safeStorage)),
@@ -131,7 +154,7 @@ async function start(): Promise<void> {
     pickDashboardFile: pickDashboardFile,
     pickDataFile: pickDataFile,
   });
-  const reported = reportingOpenedDashboards(
+  shared = reportingOpenedDashboards(
     services,
     (file) => void recent.add(file).then(updateMenu, (err: unknown) => console.error('Northstar: could not update the recent dashboards:', err)),
     [DEMO_DASHBOARD_PATH, demo],
@@ -139,22 +162,106 @@ async function start(): Promise<void> {
 
   hardenSession(session.defaultSession, csp);
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: RENDERER_DIR, csp }));
-  registerHostIpc(ipcMain, reported, () => mainWindow);
+  registerWindowIpc();
   await updateMenu();
-  mainWindow = createWindow(await initialWindowState());
-  // The renderer opens firstFile by itself; a link's view comes after it as an event (queued until the page has loaded).
-  if (launch.kind !== 'open' || launch.view !== undefined) handleLaunchRequest(launch);
+  lastWindowState = await initialWindowState();
+  // The first launch's dashboard (and a link's view) go into the first window's URL, so the page
+  // opens them in one run; the demo when the launch named nothing.
+  const [first, ...rest] = launches;
+  createWindow(first?.kind === 'open' ? launchOf(first) : {});
+  if (first && first.kind !== 'open') handleLaunchRequest(first);
+  for (const request of rest) handleLaunchRequest(request);
+}
+
+/**
+ * One IPC handler per host method (generated from `hostMethods`), answering only the top frame
+ * of one of our windows (handleHostCall checks the sender against the window it came from), each
+ * window with its own host API: the same services, plus the methods about that window.
+ */
+function registerWindowIpc(): void {
+  for (const method of hostMethods) {
+    ipcMain.handle(`${IPC_PREFIX}${method}`, (event, args: unknown) => {
+      const entry = windows.find((w) => !w.win.isDestroyed() && w.win.webContents === event.sender);
+      return handleHostCall(event, entry?.win ?? null, entry?.services ?? (shared as HostApi), method, args);
+    });
+  }
+}
+
+function windowServices(entry: AppWindow): HostApi {
+  return {
+    ...(shared as HostApi),
+    openWindow: async (req) => {
+      if (req.path === undefined) createWindow({ start: true });
+      else openDashboardRequest(req.path, req.view, { newWindow: true });
+      return { opened: true };
+    },
+    setWindowDocument: async (req) => {
+      entry.path = req.path;
+      entry.dirty = req.dirty;
+      if (process.platform === 'darwin') {
+        // The title bar's unsaved dot and its file icon (Cmd-click shows the folder).
+        entry.win.setDocumentEdited(req.dirty);
+        entry.win.setRepresentedFilename(req.path ?? '');
+      }
+    },
+  };
+}
+
+function launchOf(request: Extract<LaunchRequest, { kind: 'open' }>): LaunchFragment {
+  return request.view === undefined ? { file: request.path } : { file: request.path, view: request.view };
 }
 
 /** A file or link from the OS: remembered for start() until it has read the launch, else handled at once. */
 function handleOsRequest(request: LaunchRequest): void {
   if (launchRead) handleLaunchRequest(request);
-  else pendingLaunch = request;
+  else pendingLaunches.push(request);
 }
 
-function createWindow(state: WindowState): BrowserWindow {
+function handleLaunchRequest(request: LaunchRequest): void {
+  if (request.kind === 'open') openDashboardRequest(request.path, request.view, {});
+  else if (request.kind === 'notADashboard') showRefusal('Not a dashboard', 'This file cannot be opened', request.message);
+  else if (request.kind === 'badLink') showRefusal('Not a Northstar link', 'This link cannot be opened', request.message);
+}
+
+/** Open a dashboard from outside a page: in the window that has it, the focused one, or a new one. */
+function openDashboardRequest(file: string, view: string | undefined, opts: { newWindow?: boolean }): void {
+  const route = routeDashboardOpen(file, windows, opts);
+  if (route.kind === 'newWindow') {
+    createWindow(view === undefined ? { file } : { file, view });
+    return;
+  }
+  const entry = windows.find((w) => w.id === route.id);
+  if (!entry) return;
+  focusWindow(entry);
+  if (route.kind === 'replace') {
+    // entry.path follows once the page reports the file open (it may still ask to keep unsaved edits).
+    sendHostEvent(entry, view === undefined ? { kind: 'openFile', path: file } : { kind: 'openFile', path: file, view });
+  } else if (view !== undefined) {
+    // Open there already: the page only switches to the link's view (its path, as it knows it).
+    sendHostEvent(entry, { kind: 'openFile', path: entry.path ?? file, view });
+  }
+}
+
+function focusWindow(entry: AppWindow): void {
+  if (entry.win.isDestroyed()) return;
+  if (entry.win.isMinimized()) entry.win.restore();
+  entry.win.focus();
+  moveToFront(entry);
+}
+
+function moveToFront(entry: AppWindow): void {
+  windows = [entry, ...windows.filter((w) => w !== entry)];
+}
+
+function createWindow(launch: LaunchFragment): BrowserWindow {
+  const state = lastWindowState ?? { bounds: { x: 0, y: 0, ...WINDOW_SIZING }, maximized: false };
+  const bounds = cascadeBounds(
+    state.bounds,
+    windows.filter((w) => !w.win.isDestroyed()).map((w) => w.win.getBounds()),
+    screen.getPrimaryDisplay().workArea,
+  );
   const win = new BrowserWindow({
-    ...state.bounds,
+    ...bounds,
     minWidth: WINDOW_SIZING.minWidth,
     minHeight: WINDOW_SIZING.minHeight,
     show: false,
@@ -164,26 +271,33 @@ function createWindow(state: WindowState): BrowserWindow {
   });
   // Also applied by `web-contents-created`; doing it here too does not depend on event order.
   hardenWebContents(win.webContents);
-  pageLoaded = false;
+  const self: AppWindow = { id: nextWindowId++, win, pageLoaded: false, queued: [], path: launch.file ?? null, dirty: false, services: shared as HostApi };
+  self.services = windowServices(self);
+  windows = [self, ...windows];
   win.webContents.on('did-start-loading', () => {
-    pageLoaded = false;
+    self.pageLoaded = false;
   });
   win.webContents.on('did-finish-load', () => {
-    pageLoaded = true;
-    for (const event of queuedEvents.splice(0)) win.webContents.send(HOST_EVENT_CHANNEL, event);
+    self.pageLoaded = true;
+    for (const event of self.queued.splice(0)) win.webContents.send(HOST_EVENT_CHANNEL, event);
   });
   win.once('ready-to-show', () => {
-    if (state.maximized) win.maximize();
+    if (state.maximized && windows.length === 1) win.maximize();
     win.show();
   });
+  win.on('focus', () => moveToFront(self));
   win.on('close', () => {
-    const bounds = win.isMaximized() || win.isFullScreen() ? win.getNormalBounds() : win.getBounds();
-    void windowStateFile.save({ bounds, maximized: win.isMaximized() }).catch((err: unknown) => console.error('Northstar: could not remember the window size:', err));
+    // Every window remembers its place when it closes: the last one closed is where the next launch opens.
+    const closed = { bounds: win.isMaximized() || win.isFullScreen() ? win.getNormalBounds() : win.getBounds(), maximized: win.isMaximized() };
+    lastWindowState = closed;
+    void windowStateFile.save(closed).catch((err: unknown) => console.error('Northstar: could not remember the window size:', err));
   });
   win.on('closed', () => {
-    if (mainWindow === win) mainWindow = null;
+    windows = windows.filter((w) => w !== self);
   });
-  win.loadURL(APP_INDEX_URL).catch((err: unknown) => console.error(`Northstar: could not load ${APP_INDEX_URL}:`, err));
+  const fragment = encodeLaunchFragment(launch);
+  const url = fragment ? `${APP_INDEX_URL}#${fragment}` : APP_INDEX_URL;
+  win.loadURL(url).catch((err: unknown) => console.error(`Northstar: could not load ${APP_INDEX_URL}:`, err));
   return win;
 }
 
@@ -193,27 +307,37 @@ async function initialWindowState(): Promise<WindowState> {
   return restoreWindowState(await windowStateFile.load(), [primary, ...others].map((d) => d.workArea), WINDOW_SIZING);
 }
 
-/** Send a host event to the page, validated like every message; queued until the page has loaded. */
-function sendHostEvent(event: HostEvent): void {
+/** Send a host event to a window's page, validated like every message; queued until the page has loaded. */
+function sendHostEvent(entry: AppWindow, event: HostEvent): void {
   const checked = HostEvent.parse(event);
-  const win = mainWindow;
-  if (!win || win.isDestroyed() || !pageLoaded) {
-    queuedEvents.push(checked);
+  if (entry.win.isDestroyed() || !entry.pageLoaded) {
+    entry.queued.push(checked);
     return;
   }
-  win.webContents.send(HOST_EVENT_CHANNEL, checked);
+  entry.win.webContents.send(HOST_EVENT_CHANNEL, checked);
 }
 
-function handleLaunchRequest(request: LaunchRequest): void {
-  if (request.kind === 'open') sendHostEvent(request.view === undefined ? { kind: 'openFile', path: request.path } : { kind: 'openFile', path: request.path, view: request.view });
-  else if (request.kind === 'notADashboard') showRefusal('Not a dashboard', 'This file cannot be opened', request.message);
-  else if (request.kind === 'badLink') showRefusal('Not a Northstar link', 'This link cannot be opened', request.message);
+/** A menu command goes to the focused window; with none open (macOS), to a new, empty one. */
+function sendCommand(id: HostCommandId): void {
+  const target = windows[0];
+  if (target) {
+    sendHostEvent(target, { kind: 'command', id });
+    return;
+  }
+  createWindow({ start: true });
+  if (windows[0]) sendHostEvent(windows[0], { kind: 'command', id });
+}
+
+/** The window a dialog belongs to: the focused one, if any. */
+function dialogParent(): BrowserWindow | null {
+  const win = windows[0]?.win;
+  return win && !win.isDestroyed() ? win : null;
 }
 
 function showRefusal(title: string, message: string, detail: string): void {
   const options = { type: 'error' as const, title, message, detail, buttons: ['OK'] };
-  const win = mainWindow;
-  void (win && !win.isDestroyed() ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
+  const win = dialogParent();
+  void (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
 }
 
 async function updateMenu(): Promise<void> {
@@ -223,8 +347,15 @@ async function updateMenu(): Promise<void> {
     recent: await recent.list(),
     devTools: !app.isPackaged,
     actions: {
-      command: (id: HostCommandId) => sendHostEvent({ kind: 'command', id }),
-      openRecent: (file) => sendHostEvent({ kind: 'openFile', path: file }),
+      command: sendCommand,
+      newWindow: () => createWindow({ start: true }),
+      openInNewWindow: () => {
+        void pickDashboardFile({ purpose: 'open' }).then(
+          (file) => file && openDashboardRequest(file, undefined, { newWindow: true }),
+          (err: unknown) => console.error('Northstar: the open dialog failed:', err),
+        );
+      },
+      openRecent: (file) => openDashboardRequest(file, undefined, {}),
       clearRecent: () => void recent.clear().then(updateMenu),
     },
   });
@@ -236,7 +367,7 @@ async function pickDashboardFile(req: { purpose: 'open' | 'new' | 'saveAs'; sugg
     { name: 'Northstar dashboards', extensions: ['json'] },
     { name: 'All files', extensions: ['*'] },
   ];
-  const win = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+  const win = dialogParent();
   if (req.purpose === 'open') {
     const options = { title: 'Open dashboard', properties: ['openFile' as const], filters, ...(req.suggestedPath ? { defaultPath: path.dirname(req.suggestedPath) } : {}) };
     const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
@@ -262,7 +393,7 @@ async function pickDataFile(req: { folder?: string }): Promise<string | null> {
     ],
     ...(req.folder ? { defaultPath: req.folder } : {}),
   };
-  const win = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+  const win = dialogParent();
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }

@@ -36,6 +36,8 @@ import { listenToHostEvents, useCommandUi } from './commands';
 import { PrintReportButton, PrintStamp, ReportPngButton } from './components/print-report';
 import { RawDataToggle } from './components/corrections';
 import { AutosaveRecovery } from './components/autosave-recovery';
+import { StartView } from './components/start-view';
+import { launchView, pageLaunch, useWindowDocument } from './windows';
 
 export function App({ host }: { host: HostApi }) {
   const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, cancelEngine, store: useStore }), [host]);
@@ -47,9 +49,16 @@ export function App({ host }: { host: HostApi }) {
   const editorPanel = useStore((s) => s.editorPanel);
   const setEditorPanel = useStore((s) => s.setEditorPanel);
 
+  const launch = pageLaunch();
   useEffect(() => {
-    void openDashboard(deps);
-  }, [deps]);
+    // This window's dashboard and view come from its URL (a new window, a link); a start window opens nothing.
+    if (launch.start) return;
+    const { view, damaged } = launchView(launch);
+    void openDashboard(deps, launch.file, view ? { view } : {}).then(() => {
+      if (damaged) deps.store.getState().setNotice({ tone: 'error', text: 'The link’s view could not be read (it is damaged or from another version); showing the dashboard as saved.' });
+    });
+  }, [deps, launch]);
+  useWindowDocument(host);
   useEffect(() => {
     // A restarted engine has none of the loaded tables; after a crash the user should know why.
     setEngineRestartListener((reason) => {
@@ -70,7 +79,15 @@ export function App({ host }: { host: HostApi }) {
         <CommandPalette deps={deps} />
       </>
     );
-  if (!dashboard) return <div className="splash">Opening dashboard…</div>;
+  if (!dashboard)
+    return launch.start ? (
+      <>
+        <StartView deps={deps} />
+        <CommandPalette deps={deps} />
+      </>
+    ) : (
+      <div className="splash">Opening dashboard…</div>
+    );
   const shown = viewing?.dashboard ?? dashboard;
 
   return (

@@ -9,6 +9,7 @@ import { proposalsByCheck } from '../actions/correction-actions';
 import type { ActionDeps } from '../actions/dashboard-actions';
 import { useStore } from '../store';
 import { CorrectionsList, FixButton } from './corrections';
+import { NoChecks } from './empty-panel';
 
 const MARKS: Record<CheckStatus, { mark: string; label: string }> = {
   pass: { mark: '✓', label: 'passing' },
@@ -25,7 +26,7 @@ export function AnomalyBody({ panel, deps }: { panel: AnomalyPanel; deps?: Actio
   const working = useStore((s) => (s.viewing || s.showRaw ? null : s.dashboard));
   const proposals = useMemo(() => (working && checks && deps ? proposalsByCheck(working, checks.results) : new Map<string, CorrectionProposal>()), [working, checks, deps]);
   const wanted = (id: string) => panel.checks.length === 0 || panel.checks.includes(id);
-  if (declared.filter((c) => wanted(c.id)).length === 0) return <div className="panel-empty">No data checks on this dashboard yet.</div>;
+  if (declared.filter((c) => wanted(c.id)).length === 0) return <NoChecks deps={deps} />;
   if (!checks) return <div className="panel-empty">Running the data checks…</div>;
   const results = checks.results.filter((r) => wanted(r.id));
   return (
