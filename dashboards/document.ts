@@ -2,6 +2,7 @@
 // size → nesting depth and value count → JSON → envelope → too new? → secrets? → migrate →
 // validate → tolerant restore → references. Each stage either passes the document on or stops with one typed error.
 import type { z } from 'zod';
+import { engineNameClashes } from './engine-names';
 import { migrate, MigrationError } from './migrations';
 import { CURRENT_SCHEMA_VERSION, DASHBOARD_FILE_TYPE, DashboardFile, Panel } from './schema';
 
@@ -353,6 +354,9 @@ function validateAndRestore(doc: JsonObject, warnings: Warnings): Restored {
   }
   // Not push(...list): spreading tens of thousands of duplicates can overflow the argument stack.
   for (const problem of duplicateProblems(doc)) blocking.push(problem);
+  for (const clash of engineNameClashes(Array.isArray(doc.sources) ? doc.sources : [], Array.isArray(doc.datasets) ? doc.datasets : [])) {
+    blocking.push({ path: `$.${clash.item.list}[${clash.item.index}].name`, message: clash.message });
+  }
   if (blocking.length > 0) return { ok: false, problems: blocking };
 
   const origin = {} as Origin;

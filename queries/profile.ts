@@ -7,6 +7,9 @@ import type { QueryEngine } from './dashboard-runner';
 import { Sql, createTableAs, ident, readFile } from './sql';
 import type { Scalar } from './engine/engine';
 import { scanDataset, type ScanResult } from './checks/scan';
+import { columnCountsQuery, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, readColumnCounts } from './column-kinds';
+
+export { namedLikeId };
 
 /** What a column can be used as in a starter dashboard. */
 export type ColumnRole = 'time' | 'measure' | 'dimension' | 'id' | 'other';
@@ -40,13 +43,6 @@ export interface StarterPicks {
   dimensions: string[];
 }
 
-const NUMERIC = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/i;
-const TEMPORAL = /^(DATE|TIMESTAMP.*)$/i;
-const TEXT = /^VARCHAR/i;
-const BOOLEAN = /^BOOL(EAN)?$/i;
-/** Nested values (lists, structs, maps) cannot be summed or grouped sensibly: not profiled. */
-const NESTED = /(\[\]$|^STRUCT|^MAP|^UNION|^LIST)/i;
-const TIME_NAME = /(_ts$|_at$|^ts$|date|time|day)/i;
 /** Integer columns named like parts of a date are calendar fields, not amounts. */
 const CALENDAR_PART = /^(year|month|day|week|quarter|hour|minute|second|weekday|dow|doy)s?$/i;
 /** Names of amounts that read best as money; only a hint for the number format. */
@@ -60,43 +56,19 @@ export const MAX_DIMENSION_DISTINCT = 50;
 const DEFAULT_MEASURES = 3;
 const DEFAULT_DIMENSIONS = 3;
 
-/** Whether a column name reads like an identifier: `order_id`, `orderId`, `ID`, `uuid`, `key`. */
-export function namedLikeId(name: string): boolean {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w !== '');
-  const ids = ['id', 'uuid', 'guid', 'key'];
-  return words.length > 0 && (ids.includes(words[words.length - 1] as string) || words[0] === 'id');
-}
-
-/** The one profiling query over a table; columns get positional aliases so no file name becomes ours. */
+/** The one profiling query over a table (the scan counts columns with the same query). */
 export function profileQuery(table: string, described: readonly { name: string; type: string }[]): Sql {
-  const parts: Sql[] = [Sql.raw`CAST(count(*) AS DOUBLE) AS "rows"`];
-  described.forEach((c, i) => {
-    if (NESTED.test(c.type)) return;
-    const col = ident(c.name);
-    parts.push(Sql.concat('CAST(count(', col, ') AS DOUBLE) AS ', ident(`n${i}`)));
-    parts.push(Sql.concat('CAST(count(DISTINCT ', col, ') AS DOUBLE) AS ', ident(`d${i}`)));
-    if (TEMPORAL.test(c.type)) {
-      parts.push(Sql.concat('CAST(epoch_ms(CAST(min(', col, ') AS TIMESTAMP)) AS DOUBLE) AS ', ident(`lo${i}`)));
-      parts.push(Sql.concat('CAST(epoch_ms(CAST(max(', col, ') AS TIMESTAMP)) AS DOUBLE) AS ', ident(`hi${i}`)));
-    }
-  });
-  return Sql.concat('SELECT ', Sql.join(parts), ' FROM ', ident(table));
+  return columnCountsQuery(table, described, { span: true });
 }
 
 /** Turn the profiling query's one row into column profiles with a proposed role each. */
 export function readProfile(described: readonly { name: string; type: string }[], row: Record<string, Scalar>): DatasetProfile {
-  const rows = toNumber(row.rows) ?? 0;
-  const columns = described.map((c, i): ColumnProfile => {
-    const nonNull = toNumber(row[`n${i}`]) ?? 0;
-    const distinct = toNumber(row[`d${i}`]) ?? 0;
-    const base = { name: c.name, type: c.type, nonNull, distinct, minMs: toNumber(row[`lo${i}`]), maxMs: toNumber(row[`hi${i}`]) };
-    return { ...base, ...classify(base, rows) };
+  const counted = readColumnCounts(described, row);
+  const columns = counted.columns.map(({ name, type, nonNull, distinct, minMs, maxMs }): ColumnProfile => {
+    const base = { name, type, nonNull, distinct, minMs, maxMs };
+    return { ...base, ...classify(base, counted.rows) };
   });
-  return { rows, columns };
+  return { rows: counted.rows, columns };
 }
 
 /** Profile a loaded table (one query). */
@@ -110,9 +82,9 @@ const PLAUSIBLE_FROM_MS = Date.UTC(1000, 0, 1);
 const PLAUSIBLE_TO_MS = Date.UTC(9000, 0, 1);
 
 function classify(c: { name: string; type: string; nonNull: number; distinct: number; minMs: number | null; maxMs: number | null }, rows: number): { role: ColumnRole; why: string } {
-  if (NESTED.test(c.type)) return { role: 'other', why: `${c.type} values are nested` };
+  if (isNestedType(c.type)) return { role: 'other', why: `${c.type} values are nested` };
   if (c.nonNull === 0) return { role: 'other', why: 'always empty' };
-  if (TEMPORAL.test(c.type)) {
+  if (isTemporalType(c.type)) {
     // Years like 0001 or 9999 are placeholders (or broken files): periods around them cannot even be written as timestamps.
     const outside = (ms: number | null) => ms !== null && (ms < PLAUSIBLE_FROM_MS || ms >= PLAUSIBLE_TO_MS);
     if (outside(c.minMs) || outside(c.maxMs)) return { role: 'other', why: 'dates before the year 1000 or after 9000: placeholders or broken values' };
@@ -120,13 +92,13 @@ function classify(c: { name: string; type: string; nonNull: number; distinct: nu
   }
   const unique = c.distinct >= 0.95 * c.nonNull && c.nonNull >= 20;
   if (namedLikeId(c.name)) return { role: 'id', why: 'named like an id' };
-  if (NUMERIC.test(c.type)) {
+  if (isNumericType(c.type)) {
     if (CALENDAR_PART.test(c.name)) return { role: 'other', why: 'a calendar field, not an amount' };
     // A whole number that differs on every row counts things one by one: a row number, not an amount.
     if (unique && /INT/i.test(c.type) && c.nonNull === rows) return { role: 'id', why: 'a different whole number on every row' };
     return { role: 'measure', why: c.type };
   }
-  if (TEXT.test(c.type) || BOOLEAN.test(c.type)) {
+  if (isTextType(c.type) || isBooleanType(c.type)) {
     if (unique) return { role: 'id', why: 'a different value on (almost) every row' };
     if (c.distinct < 2) return { role: 'other', why: 'a single value' };
     if (c.distinct > MAX_DIMENSION_DISTINCT) return { role: 'other', why: `${c.distinct} distinct values: too many to break down by` };
@@ -139,7 +111,7 @@ function classify(c: { name: string; type: string; nonNull: number; distinct: nu
 export function proposePicks(profile: DatasetProfile): StarterPicks {
   const times = profile.columns
     .filter((c) => c.role === 'time')
-    .sort((a, b) => Number(TIME_NAME.test(b.name)) - Number(TIME_NAME.test(a.name)) || b.nonNull - a.nonNull || spanOf(b) - spanOf(a));
+    .sort((a, b) => Number(namedLikeTime(b.name)) - Number(namedLikeTime(a.name)) || b.nonNull - a.nonNull || spanOf(b) - spanOf(a));
   const measures = profile.columns
     .filter((c) => c.role === 'measure')
     .map((c, i) => ({ c, score: (AMOUNT_NAME.test(c.name) ? 4 : 0) + (/INT/i.test(c.type) ? 0 : 2) + (c.distinct > 2 ? 1 : 0), i }))
@@ -148,7 +120,7 @@ export function proposePicks(profile: DatasetProfile): StarterPicks {
   // Text before booleans; among them the ones with a handful of members read best as bars.
   const dimensions = profile.columns
     .filter((c) => c.role === 'dimension')
-    .map((c, i) => ({ c, text: TEXT.test(c.type), i }))
+    .map((c, i) => ({ c, text: isTextType(c.type), i }))
     .sort((a, b) => Number(b.text) - Number(a.text) || distanceFromHandful(a.c.distinct) - distanceFromHandful(b.c.distinct) || a.i - b.i)
     .map((x) => x.c.name);
   return { time: times[0]?.name ?? null, measures: measures.slice(0, DEFAULT_MEASURES), dimensions: dimensions.slice(0, DEFAULT_DIMENSIONS) };
@@ -167,12 +139,6 @@ function distanceFromHandful(distinct: number): number {
   return Math.abs(distinct - 8);
 }
 
-function toNumber(v: Scalar | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
 /** Load the files to profile into an in-memory table (replacing an earlier one). */
 export function profileLoadQuery(table: string, urls: readonly string[], format: 'parquet' | 'csv' | 'json'): Sql {
   return createTableAs(table, Sql.concat('SELECT * FROM ', readFile(urls, format)));
@@ -188,7 +154,8 @@ export const MAX_PLAUSIBLE_SPAN_DAYS = 36_600;
 
 /**
  * The time column the dataset scan may judge by: the picked one, unless its values span more than
- * a century (dates like 0001-01-01 or 9999-12-31), where rules that walk day by day would never end.
+ * a century (dates like 0001-01-01 or 9999-12-31): judged against such placeholder days, every real
+ * day reads as a jump from nothing, and the starter would propose checks of that noise.
  */
 export function scanTimeColumn(profile: DatasetProfile, picks: StarterPicks): string | null {
   const c = profile.columns.find((x) => x.name === picks.time);
@@ -199,11 +166,11 @@ export function scanTimeColumn(profile: DatasetProfile, picks: StarterPicks): st
 /**
  * Run the dataset scan for a starter dashboard: judged by the picked time column only. Other date
  * columns, and a picked one with an implausible span, are hidden from the scan (through a view), so
- * it cannot infer them and walk centuries day by day. Null when no column is left to scan.
+ * it cannot infer them and judge by them. Null when no column is left to scan.
  */
 export async function scanForStarter(engine: QueryEngine, table: string, profile: DatasetProfile, picks: StarterPicks): Promise<ScanResult | null> {
   const time = scanTimeColumn(profile, picks);
-  const hidden = profile.columns.filter((c) => TEMPORAL.test(c.type) && c.name !== time).map((c) => c.name);
+  const hidden = profile.columns.filter((c) => isTemporalType(c.type) && c.name !== time).map((c) => c.name);
   if (hidden.length === 0) return scanDataset(engine, table, time ? { time } : {});
   if (hidden.length === profile.columns.length) return null;
   const view = `${table}_scan`;

@@ -2,7 +2,7 @@
 // tiles (each compared with the period before), a trend chart, top-N breakdown bars and an
 // anomaly panel listing the checks the dataset scan proposes. Pure: no engine, no I/O.
 import { CURRENT_SCHEMA_VERSION, DASHBOARD_FILE_TYPE, type Check, type DashboardFile, type Dimension, type LayoutItem, type Measure, type Panel, type Source, type TimeGrain, type TimeRange } from '../dashboards/schema';
-import type { ScanFinding } from './checks/scan';
+import { scanCheckParams, type ScanFinding } from './checks/scan';
 import { looksLikeMoney, type DatasetProfile, type StarterPicks } from './profile';
 
 export interface StarterInput {
@@ -177,7 +177,8 @@ function proposeChecks(input: StarterInput, dataset: string, names: UniqueNames)
   const out: Check[] = [];
   const seen = new Set<string>();
   const add = (rule: string, column: string | null, severity: 'warn' | 'error', title: string) => {
-    const params = paramsFor(rule, column);
+    // The scan's own params, so a proposed check judges exactly what the scan judged.
+    const params = scanCheckParams(rule, column);
     if (!params) return;
     const key = JSON.stringify([rule, params]);
     if (seen.has(key)) return;
@@ -189,27 +190,6 @@ function proposeChecks(input: StarterInput, dataset: string, names: UniqueNames)
   if (input.key && !seen.has(JSON.stringify(['duplicate_key', { key: input.key }]))) add('duplicate_key', input.key, 'error', titleFor('duplicate_key', input.key));
   if (input.picks.time !== null && !out.some((c) => c.rule === 'volume')) add('volume', input.picks.time, 'warn', titleFor('volume', null));
   return out;
-}
-
-function paramsFor(rule: string, column: string | null): Record<string, unknown> | null {
-  switch (rule) {
-    case 'duplicate_key':
-      return column ? { key: column } : null;
-    case 'near_duplicate_values':
-    case 'null_rate':
-    case 'total_jump':
-      return column ? { column } : null;
-    case 'unexpected_values':
-      return column ? { column, referenceDays: 90, recentDays: 7 } : null;
-    case 'range':
-      return column ? { column, min: 0 } : null;
-    case 'volume':
-      return {};
-    case 'freshness':
-      return { maxAgeHours: 48 };
-    default:
-      return null;
-  }
 }
 
 function titleFor(rule: string, column: string | null): string {

@@ -61,6 +61,16 @@ export async function hasRevision(dashboardFile: string, dashboardId: string, re
   );
 }
 
+/** Whether any revision of this dashboard is kept next to this file (its folder's history of that id). */
+export async function hasHistory(dashboardFile: string, dashboardId: string): Promise<boolean> {
+  const folder = historyFolder(dashboardFile, dashboardId);
+  if (!folder) return false;
+  return fs.readdir(folder).then(
+    (names) => names.some((name) => HISTORY_FILE.test(name)),
+    () => false,
+  );
+}
+
 /**
  * Store the exact text of a saved revision. A revision already stored under that name is kept as
  * it is: the name carries the number and the content hash, so both copies hold the same content.

@@ -1,6 +1,18 @@
 // Which dashboard contents this machine trusts to run their SQL: a set of content hashes in
 // `<homeDir>/trusted-dashboards.json`. Trust is keyed by what a file contains, never by its path
 // or by the hash a file claims for itself, so an edit made outside Northstar is untrusted again.
+//
+// The hash is of the content as loaded (host-services `contentHashOf`: migrated to the current
+// schema, defaults filled, broken items dropped, revision block left out), which is exactly what the
+// app then runs. So (checked in host-services.test.ts, "trust is keyed by the content as loaded"):
+// - A file in an older schema trusted in this version stays trusted on reopen and after it is saved
+//   in the current schema: migration is deterministic and saving writes the migrated content.
+//   Trust given by an older Northstar (a hash of the older schema's content) is asked for again
+//   after an upgrade whose migration changes the content: a fail-safe, never a silent grant.
+// - Two different files that load to the same content share trust, and that is right: whatever a
+//   crafted file adds that the loader drops (a broken panel, a false revision block, key order) never
+//   runs, and anything that would run (SQL, sources, id) is part of the hash. Reaching trusted
+//   content from other content would take a SHA-256 collision.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write';

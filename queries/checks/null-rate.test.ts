@@ -51,6 +51,10 @@ describe('null_rate', () => {
     expect(bucketEnd('2024-02-01', 'month')).toBe('2024-02-29');
     expect(bucketEnd('2025-12-01', 'month')).toBe('2025-12-31');
     expect(bucketEnd('2025-04-20', 'day')).toBe('2025-04-20');
+    // Years DuckDB writes outside 0000-9999 (Date.UTC would read year 50 as 1950, Date.parse fails on 10000).
+    expect(bucketEnd('10000-02-01', 'month')).toBe('10000-02-29');
+    expect(bucketEnd('0050-02-01', 'month')).toBe('0050-02-28');
+    expect(bucketEnd('9999-12-27', 'week')).toBe('10000-01-02');
   });
 
   it('passes on the usual day-to-day noise, and on a column that is always half NULL', async () => {

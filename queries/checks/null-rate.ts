@@ -118,9 +118,11 @@ function judgeBuckets(rows: Row[], params: Params): RuleOutcome {
 export function bucketEnd(from: string, grainName: 'day' | 'week' | 'month'): string {
   if (grainName === 'day') return from;
   if (grainName === 'week') return isoDay(dayNumber(from) + 6);
-  const start = new Date(`${from}T00:00:00Z`);
-  const next = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
-  return isoDay(Math.round(next / DAY_MS) - 1);
+  // Through day numbers and setUTCFullYear: Date.parse and Date.UTC misread years past 9999 and before 100.
+  const start = new Date(dayNumber(from) * DAY_MS);
+  const next = new Date(0);
+  next.setUTCFullYear(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
+  return isoDay(Math.round(next.getTime() / DAY_MS) - 1);
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -156,3 +156,27 @@ describe('scan of a small table with hostile names', () => {
     expect(result.notes).toContain('no time column: null_rate, volume, total_jump, unexpected_values and freshness were not run (give one with --time)');
   });
 });
+
+describe('scan of a time column spanning centuries', () => {
+  it('judges the days with data, not every day from 0001-01-01 to 9999-12-31', async () => {
+    const rows: (string | number)[][] = [];
+    for (let i = 0; i < 3000; i += 1) rows.push([i, `2025-03-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`, 5 + (i % 4), 1 + (i % 3), 2 + (i % 5)]);
+    rows.push([-1, '0001-01-01 00:00:00', 5, 1, 2], [-2, '9999-12-31 00:00:00', 5, 1, 2]);
+    await createTable(engine, 'centuries', { id: 'BIGINT', at: 'TIMESTAMP', a: 'DOUBLE', b: 'DOUBLE', c: 'DOUBLE' }, rows);
+    const result = await scanDataset(engine, 'centuries');
+    expect(result.inferred).toEqual({ time: 'at', key: 'id' });
+    expect(result.notes).toContain(
+      'time column: at spans 0001-01-01 … 9999-12-31, more than a century: placeholder or broken dates there make the days next to real data read as jumps from nothing',
+    );
+    // A date past the years a timestamp holds (a broken file) leaves the scan running, the span unknown.
+    await engine.run(`CREATE TABLE far_dates AS SELECT * REPLACE (CAST("at" AS DATE) AS "at") FROM centuries UNION ALL SELECT -3, DATE '5000000-01-01', 1, 1, 1`);
+    const far = await scanDataset(engine, 'far_dates');
+    expect(far.inferred.time).toBe('at');
+    expect(far.notes.some((n) => n.startsWith('time column: at (inferred'))).toBe(true);
+    // Each daily rule sees the stray last day as a jump from nothing.
+    for (const rule of ['volume', 'total_jump']) {
+      for (const f of result.findings.filter((x) => x.rule === rule)) expect(f.examples.map((e) => e.day)).toContain('9999-12-31');
+    }
+    expect(result.findings.filter((f) => f.rule === 'total_jump').map((f) => f.column)).toEqual(['a', 'b', 'c']);
+  });
+});

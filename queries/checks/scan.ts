@@ -2,11 +2,12 @@
 // looks wrong. It infers the time column and a unique key when not told, and says what it chose.
 // Findings are proposals for checks: each names the rule and column a check would use.
 import type { QueryEngine } from '../dashboard-runner';
-import { Sql, column, ident } from '../sql';
+import { column } from '../sql';
+import { columnCountsQuery, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, readColumnCounts, type ColumnCounts } from '../column-kinds';
 import type { Row } from '../engine/engine';
 import { RULES } from './index';
 import { judgeNullCounts, nullCountsQuery } from './null-rate';
-import { asNumber, formatCount, formatShare, plural } from './stats';
+import { DAY_MS, asNumber, formatCount, formatShare, isoDay, plural } from './stats';
 import type { CheckContext, CheckEnv, Example, RuleOutcome } from './types';
 
 export interface ScanOptions {
@@ -71,32 +72,10 @@ export interface ScanResult {
   notes: string[];
 }
 
-/** How a column looks: type and counts from one profiling query. */
-interface ColumnProfile {
-  name: string;
-  type: string;
-  nonNull: number;
-  distinct: number;
-  negative: number;
-  nonNegative: number;
-}
+/** How a column looks: type and counts from one profiling query (the starter profile's query). */
+type ColumnProfile = ColumnCounts;
 
-const NUMERIC = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/i;
-const TEMPORAL = /^(DATE|TIMESTAMP.*)$/i;
-const TEXT = /^VARCHAR/i;
 const KEY_TYPES = /^(U?(SMALL|BIG|HUGE)?INT(EGER)?|VARCHAR|UUID)$/i;
-const TIME_NAME = /(_ts$|_at$|^ts$|date|time)/i;
-
-/** Named like an identifier: its last word (or its first) is id, uuid, guid or key: `order_id`, `orderId`, `ID`. */
-function namedLikeId(name: string): boolean {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w !== '');
-  const ids = ['id', 'uuid', 'guid', 'key'];
-  return words.length > 0 && (ids.includes(words[words.length - 1] as string) || words[0] === 'id');
-}
 
 /** Distinct values at most, for a text column to be checked for look-alike values. */
 const MAX_DISTINCT_NEAR_DUPLICATES = 1000;
@@ -126,6 +105,8 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
   const key = opts.key ?? inferKey(profiles, rows, notes);
   if (opts.time !== undefined) notes.push(`time column: ${opts.time} (given)`);
   if (opts.key !== undefined) notes.push(`key: ${opts.key} (given)`);
+  const span = spanNote(profiles.find((p) => p.name === time));
+  if (span !== null) notes.push(span);
 
   const ctx: CheckContext = { table, columns, timeColumn: time, where: 'scan' };
   const env: CheckEnv = { now: opts.asOf ?? Date.now() };
@@ -152,7 +133,7 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
 
   if (key !== null) add('duplicate_key', key, 'error', await run('duplicate_key', key, key));
 
-  const textColumns = profiles.filter((p) => TEXT.test(p.type) && p.name !== key && p.distinct >= 2);
+  const textColumns = profiles.filter((p) => isTextType(p.type) && p.name !== key && p.distinct >= 2);
   for (const p of textColumns.filter((c) => c.distinct <= MAX_DISTINCT_NEAR_DUPLICATES)) {
     add('near_duplicate_values', p.name, 'warn', await run('near_duplicate_values', p.name, p.name));
   }
@@ -182,7 +163,7 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
     }
   } else notes.push('no time column: null_rate, volume, total_jump, unexpected_values and freshness were not run (give one with --time)');
 
-  const measures = profiles.filter((p) => NUMERIC.test(p.type) && p.name !== key && !namedLikeId(p.name));
+  const measures = profiles.filter((p) => isNumericType(p.type) && p.name !== key && !namedLikeId(p.name));
   for (const p of measures) {
     // Only a column that is (almost) never negative "should" be: a few negatives there are suspicious.
     if (p.negative > 0 && p.nonNull > 0 && p.nonNegative / p.nonNull >= NON_NEGATIVE_SHARE) {
@@ -203,43 +184,34 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
 }
 
 async function profile(engine: QueryEngine, table: string, described: { name: string; type: string }[]): Promise<{ rows: number; profiles: ColumnProfile[] }> {
-  // Positional aliases: a hostile column name never becomes one of our names.
-  const parts: Sql[] = [Sql.raw`CAST(count(*) AS DOUBLE) AS "rows"`];
-  described.forEach((c, i) => {
-    const col = ident(c.name);
-    parts.push(Sql.concat('CAST(count(', col, ') AS DOUBLE) AS ', ident(`n${i}`)));
-    parts.push(Sql.concat('CAST(count(DISTINCT ', col, ') AS DOUBLE) AS ', ident(`d${i}`)));
-    if (NUMERIC.test(c.type)) {
-      parts.push(Sql.concat('CAST(count(*) FILTER (WHERE ', col, ' < 0) AS DOUBLE) AS ', ident(`neg${i}`)));
-      parts.push(Sql.concat('CAST(count(*) FILTER (WHERE ', col, ' >= 0) AS DOUBLE) AS ', ident(`pos${i}`)));
-    }
-  });
-  const result = await engine.query(Sql.concat('SELECT ', Sql.join(parts), ' FROM ', ident(table)));
-  const row = result.rows[0] ?? {};
-  const profiles = described.map((c, i) => ({
-    name: c.name,
-    type: c.type,
-    nonNull: asNumber(row[`n${i}`]) ?? 0,
-    distinct: asNumber(row[`d${i}`]) ?? 0,
-    negative: asNumber(row[`neg${i}`]) ?? 0,
-    nonNegative: asNumber(row[`pos${i}`]) ?? 0,
-  }));
-  return { rows: asNumber(row.rows) ?? 0, profiles };
+  const result = await engine.query(columnCountsQuery(table, described, { signs: true, span: true }));
+  const { rows, columns } = readColumnCounts(described, result.rows[0] ?? {});
+  return { rows, profiles: columns };
+}
+
+/** Days a time column may span before its extremes look like placeholders (a century). */
+const PLAUSIBLE_SPAN_DAYS = 36_600;
+
+/** A note when the time column spans more than a century: its oldest or newest values are likely placeholders. */
+function spanNote(time: ColumnProfile | undefined): string | null {
+  if (!time || time.minMs === null || time.maxMs === null || (time.maxMs - time.minMs) / DAY_MS <= PLAUSIBLE_SPAN_DAYS) return null;
+  const day = (ms: number) => (Number.isNaN(new Date(ms).getTime()) ? (ms < 0 ? 'before the year -271821' : 'after the year 275760') : isoDay(Math.floor(ms / DAY_MS)));
+  return `time column: ${time.name} spans ${day(time.minMs)} … ${day(time.maxMs)}, more than a century: placeholder or broken dates there make the days next to real data read as jumps from nothing`;
 }
 
 /** The likely time column: a DATE/TIMESTAMP column, preferring names like *_ts, *_at, date. */
 function inferTime(profiles: ColumnProfile[], notes: string[]): string | null {
-  const candidates = profiles.filter((p) => TEMPORAL.test(p.type) && p.nonNull > 0);
+  const candidates = profiles.filter((p) => isTemporalType(p.type) && p.nonNull > 0);
   if (candidates.length === 0) {
     notes.push('time column: none found (no DATE or TIMESTAMP column)');
     return null;
   }
-  const ranked = [...candidates].sort((a, b) => Number(TIME_NAME.test(b.name)) - Number(TIME_NAME.test(a.name)) || b.nonNull - a.nonNull);
+  const ranked = [...candidates].sort((a, b) => Number(namedLikeTime(b.name)) - Number(namedLikeTime(a.name)) || b.nonNull - a.nonNull);
   const chosen = ranked[0] as ColumnProfile;
   const why =
     candidates.length === 1
       ? `the only ${chosen.type} column`
-      : `${chosen.type}${TIME_NAME.test(chosen.name) ? ', named like a time' : ''}; other candidates: ${ranked
+      : `${chosen.type}${namedLikeTime(chosen.name) ? ', named like a time' : ''}; other candidates: ${ranked
           .slice(1)
           .map((p) => p.name)
           .join(', ')}`;

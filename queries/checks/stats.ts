@@ -35,14 +35,27 @@ export function asText(value: Scalar | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-/** `2025-12-10` → the UTC day number. */
+/**
+ * `2025-12-10` → the UTC day number. Takes every year DuckDB's strftime writes: `10000-01-01`,
+ * `0000-03-01` and `-1-01-01` (astronomical years, as JS counts them); NaN for text that is not a day
+ * or a day outside the JS date range.
+ */
 export function dayNumber(iso: string): number {
-  return Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
+  const m = /^(-?\d+)-(\d{2})-(\d{2})$/u.exec(iso);
+  if (!m) return Number.NaN;
+  // Date.UTC reads years 0-99 as 1900-1999: set the year on its own.
+  const date = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
+  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const ms = date.getTime();
+  return Number.isNaN(ms) ? Number.NaN : Math.round(ms / DAY_MS);
 }
 
-/** The UTC day number → `2025-12-10`. */
+/** The UTC day number → `2025-12-10`, years as DuckDB writes them (`10000-01-01`, `-0001-01-01`). */
 export function isoDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const date = new Date(day * DAY_MS);
+  const year = date.getUTCFullYear();
+  // toISOString writes "+010000" / "-000001" outside 0000-9999, a form neither DuckDB nor people read.
+  return `${year < 0 ? '-' : ''}${String(Math.abs(year)).padStart(4, '0')}${date.toISOString().replace(/^[+-]?\d+/u, '').slice(0, 6)}`;
 }
 
 /** 12034 → "12,034"; fractions keep at most two decimals. */

@@ -45,25 +45,39 @@ export function outlierDays(rows: Row[], params: BandParams): { judged: number; 
   const byDay = new Map<number, number>();
   for (const r of rows) {
     const day = asText(r.day);
-    if (day !== null) byDay.set(dayNumber(day), asNumber(r.value) ?? 0);
+    if (day === null) continue;
+    const n = dayNumber(day);
+    if (Number.isNaN(n)) throw new CheckCannotRun(`the day "${day}" is outside the dates a check can judge (years -271821 to 275760)`);
+    byDay.set(n, asNumber(r.value) ?? 0);
   }
   if (byDay.size === 0) return { judged: 0, outliers: [] };
-  const first = Math.min(...byDay.keys());
-  const last = Math.max(...byDay.keys());
+  const days = [...byDay.keys()].sort((a, b) => a - b);
+  const first = days[0] as number;
+  const last = days[days.length - 1] as number;
   const valueOn = (d: number) => byDay.get(d) ?? 0;
   const weeks = Math.floor(params.windowDays / 7);
   const from = params.recentDays === undefined ? first : Math.max(first, last - params.recentDays + 1);
-  let judged = 0;
+  // A day is judged once it has minHistory earlier same weekdays on or after the first day; counted,
+  // not walked: a column spanning centuries (0001-01-01 … 9999-12-31, a corrupt outlier) has
+  // millions of such days.
+  const judgedFrom = Math.max(from, first + 7 * params.minHistory);
+  const judged = weeks < params.minHistory ? 0 : Math.max(0, last - judgedFrom + 1);
   const outliers: Outlier[] = [];
-  for (let d = from; d <= last; d += 1) {
-    const history: number[] = [];
-    for (let w = 1; w <= weeks && d - 7 * w >= first; w += 1) history.push(valueOn(d - 7 * w));
-    if (history.length < params.minHistory) continue;
-    judged += 1;
-    const usual = median(history);
-    const width = Math.max(params.k * MAD_SCALE * mad(history), params.minChange * Math.abs(usual));
-    const value = valueOn(d);
-    if (Math.abs(value - usual) > width) outliers.push({ day: isoDay(d), value, usual, low: usual - width, high: usual + width });
+  if (judged === 0) return { judged, outliers };
+  // Only a day with rows, or one within the window after one, can leave its band: any other day is
+  // 0 among a history of 0s. So walk those stretches only: the work is bounded by the days with
+  // data times the window, not by the span of the column.
+  let d = judgedFrom;
+  for (const dataDay of days) {
+    const end = Math.min(last, dataDay + 7 * weeks);
+    for (d = Math.max(d, dataDay, judgedFrom); d <= end; d += 1) {
+      const history: number[] = [];
+      for (let w = 1; w <= weeks && d - 7 * w >= first; w += 1) history.push(valueOn(d - 7 * w));
+      const usual = median(history);
+      const width = Math.max(params.k * MAD_SCALE * mad(history), params.minChange * Math.abs(usual));
+      const value = valueOn(d);
+      if (Math.abs(value - usual) > width) outliers.push({ day: isoDay(d), value, usual, low: usual - width, high: usual + width });
+    }
   }
   return { judged, outliers };
 }

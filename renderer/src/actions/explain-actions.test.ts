@@ -159,6 +159,12 @@ describe('contribution chart', () => {
     const chart = contributionChart({ ...explanation('region', 30), method: 'leave_one_out', members }, s(), 100);
     expect(chart.waterfall).toBe(false);
     expect(chart.members).toHaveLength(2);
+    // The same tooltip as the waterfall's: the member under the pointer, escaped; nothing off the bars.
+    const tooltip = (chart.option as { tooltip: { trigger: string; confine: boolean; formatter: (p: unknown) => string } }).tooltip;
+    expect(tooltip).toMatchObject({ trigger: 'axis', confine: true });
+    expect(tooltip.formatter([{ dataIndex: 0 }])).toBe('&lt;b&gt;EMEA&lt;/b&gt;: −$30.00 (−30.0 pts) · $10.00 now, $40.00 before');
+    expect(tooltip.formatter({ dataIndex: 1 })).toMatch(/^Other \(3 members\): \+\$10\.00 \(\+10\.0 pts\)/);
+    expect(tooltip.formatter([{ dataIndex: 5 }])).toBe('');
   });
 });
 

@@ -293,6 +293,18 @@ export function contributionChart(e: DimensionExplanation, setup: ExplainSetup, 
     xAxis: { type: 'value', axisLabel: { formatter: axis, hideOverlap: true }, splitLine: { lineStyle: { color: '#eceef2' } } },
   };
   const category = (labels: string[]) => ({ type: 'category', data: labels, inverse: true, axisLabel: { width: 150, overflow: 'truncate' } });
+  // One tooltip for both charts: the bar under the pointer, described as text (escaped: labels are data).
+  const tooltip = (bar: (i: number) => { label: string; member: MemberContribution | null; value: number | null } | null) => ({
+    trigger: 'axis',
+    axisPointer: { type: 'shadow' },
+    confine: true,
+    extraCssText: 'max-width: 380px; white-space: normal; overflow-wrap: anywhere;',
+    formatter: (params: unknown) => {
+      const list = (Array.isArray(params) ? params : [params]) as { dataIndex: number }[];
+      const b = bar(list[0]?.dataIndex ?? -1);
+      return b ? escapeHtml(tooltipOf(b.label, b.member, b.value)) : '';
+    },
+  });
 
   // A waterfall needs every running total on one side of zero (stacked bars cannot cross it).
   const additive = e.method !== 'leave_one_out' && current !== null && previous !== null;
@@ -324,17 +336,7 @@ export function contributionChart(e: DimensionExplanation, setup: ExplainSetup, 
       members: steps.map((s) => s.member),
       option: {
         ...common,
-        tooltip: {
-          trigger: 'axis',
-          axisPointer: { type: 'shadow' },
-          confine: true,
-          extraCssText: 'max-width: 380px; white-space: normal; overflow-wrap: anywhere;',
-          formatter: (params: unknown) => {
-            const list = (Array.isArray(params) ? params : [params]) as { dataIndex: number }[];
-            const s = steps[list[0]?.dataIndex ?? -1];
-            return s ? escapeHtml(tooltipOf(s.label, s.member, s.value)) : '';
-          },
-        },
+        tooltip: tooltip((i) => steps[i] ?? null),
         xAxis: { ...common.xAxis, min: axisMin },
         yAxis: category(labels),
         series: [
@@ -365,18 +367,10 @@ export function contributionChart(e: DimensionExplanation, setup: ExplainSetup, 
     members: [...e.members],
     option: {
       ...common,
-      tooltip: {
-        trigger: 'axis',
-        axisPointer: { type: 'shadow' },
-        confine: true,
-        extraCssText: 'max-width: 380px; white-space: normal; overflow-wrap: anywhere;',
-        formatter: (params: unknown) => {
-          const list = (Array.isArray(params) ? params : [params]) as { dataIndex: number }[];
-          const i = list[0]?.dataIndex ?? -1;
-          const m = e.members[i];
-          return m ? escapeHtml(tooltipOf(labels[i] ?? '', m, m.contribution)) : '';
-        },
-      },
+      tooltip: tooltip((i) => {
+        const m = e.members[i];
+        return m ? { label: labels[i] ?? '', member: m, value: m.contribution } : null;
+      }),
       yAxis: category(labels),
       series: [
         {
