@@ -6,6 +6,7 @@ import type { DashboardFile, DataPanel } from '../dashboards/schema';
 import { openNativeEngine, type NativeEngine } from './checks/testing-engine';
 import { isDataPanel, runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunCallbacks, type RunOptions } from './dashboard-runner';
 import { EngineError, type QueryResult } from './engine/engine';
+import { describeReadFailure } from './engine/read-errors';
 import { ResultCache } from './result-cache';
 import type { Sql } from './sql';
 
@@ -93,6 +94,24 @@ describe('runDashboardQueries with a cancelled (stale) run', () => {
     const dataPanels = dashboard.panels.filter((p) => p.kind === 'kpi' || p.kind === 'chart' || p.kind === 'table');
     expect(panels.filter(([, s]) => s.status !== 'ready')).toEqual([]);
     expect(panels.map(([id]) => id)).toEqual(dataPanels.map((p) => p.id));
+  });
+
+  it('says a dataset that ran out of memory is too large, not that its source could not be read', async () => {
+    const failure = describeReadFailure('Out of Memory Error: could not allocate block of size 262144 (4.0 GiB/4.0 GiB used)');
+    expect(failure.kind).toBe('tooLarge');
+    const { engine } = fakeEngine();
+    const exec = engine.exec.bind(engine);
+    engine.exec = async (sql: Sql) => {
+      if (sql.text.startsWith('CREATE TABLE') || sql.text.includes('CREATE OR REPLACE TABLE')) throw new EngineError('sql', failure.message, failure);
+      return exec(sql);
+    };
+    const { cb, panels, datasets } = recorder();
+    await runDashboardQueries(engine, demo(), cb, { trusted: true, now: Date.UTC(2026, 1, 1) });
+    const orders = datasets.find(([name, s]) => name === 'orders' && s.status === 'error')?.[1];
+    expect(orders?.status === 'error' && orders.message).toContain('does not fit in the memory');
+    const messages = panels.map(([, s]) => (s.status === 'error' ? s.message : s.status));
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m).toBe('No data: source "orders" is unavailable (too large for memory).');
   });
 });
 

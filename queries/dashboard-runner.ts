@@ -436,7 +436,9 @@ async function loadDataset(
     if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);
     if (err instanceof TooManyRows) return failed(err.message, 'too many rows', location);
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
-    return failed(describeEngineError(err, name, location), dataset.kind === 'sql' ? 'SQL error' : 'could not be read', location);
+    // Out of memory is not a broken source: say so on every panel, not "could not be read".
+    const reason = err instanceof EngineError && err.readFailure?.kind === 'tooLarge' ? 'too large for memory' : dataset.kind === 'sql' ? 'SQL error' : 'could not be read';
+    return failed(describeEngineError(err, name, location), reason, location);
   }
 }
 

@@ -362,7 +362,7 @@ function formatText(info: InspectedFile): string {
   const count = (n: number) => n.toLocaleString('en-US');
   const parquet = info.format === 'parquet';
   const lines = [
-    `${printable(info.file)}: ${parquet ? 'Parquet' : info.format.toUpperCase()}, ${formatBytes(info.sizeBytes)}, ${count(info.rows)} rows, ${info.columns.length} columns`,
+    `${printable(info.file)}: ${parquet ? 'Parquet' : info.format.toUpperCase()}, ${formatBytes(info.sizeBytes)}, ${count(info.rows)} rows, ${info.columns.length} ${info.columns.length === 1 ? 'column' : 'columns'}`,
   ];
   if (parquet && info.rowGroups !== null) lines.push(`  row groups: ${count(info.rowGroups)}`);
   if (parquet && info.writer) lines.push(`  written by: ${printable(info.writer)}`);

@@ -1,10 +1,10 @@
 // The bodies of panels: KPI tile, chart, table and text, drawn from a query result.
 import { useEffect, useMemo, useState } from 'react';
-import * as echarts from 'echarts/core';
+import type * as echarts from 'echarts/core';
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel } from '../../../dashboards/schema';
 import type { QueryResult, Row } from '../../../queries/engine/engine';
 import { anomalyMarks, buildChartOption, chartCategories, chartFindings } from '../charts/chart-options';
-import { EChart, type ChartPoint } from '../charts/echart';
+import { EChart, type ChartPoint } from '../charts/lazy-echart';
 import { currentGrain } from '../explore';
 import { cellTone, formatCell, formatChange, formatTimestamp, formatValue, thresholdTone, type ValueFormat } from '../format';
 import { useStore } from '../store';

@@ -20,7 +20,7 @@ import {
   type ExplainSetup,
   type ExplainStep,
 } from '../actions/explain-actions';
-import { EChart, type ChartPoint } from '../charts/echart';
+import { EChart, type ChartPoint } from '../charts/lazy-echart';
 import { formatTimeBucket, formatValue } from '../format';
 import { useStore } from '../store';
 import './why-moved.css';

@@ -5,6 +5,9 @@ import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echar
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
+import type { ImageSize } from './chart-size';
+
+export { chartSize, dataUrlToBlob, type ImageSize } from './chart-size';
 
 // Every series type buildChartOption can produce, so an export never meets an unregistered one.
 echarts.use([LineChart, BarChart, PieChart, ScatterChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, SVGRenderer]);
@@ -14,10 +17,6 @@ export const EXPORT_BACKGROUND = '#ffffff';
 /** The size of an SVG when there is no chart on screen to measure. */
 export const DEFAULT_SVG_SIZE = { width: 800, height: 450 };
 
-export interface ImageSize {
-  width: number;
-  height: number;
-}
 
 /** The chart on screen as PNG data, at pixel ratio 2 on white. */
 export function chartPngDataUrl(chart: echarts.ECharts): string {
@@ -38,22 +37,3 @@ export function renderChartSvg(option: EChartsCoreOption, size: ImageSize = DEFA
   }
 }
 
-/** The size of a chart on screen, or null when there is none to measure. */
-export function chartSize(chart: echarts.ECharts | null | undefined): ImageSize | null {
-  if (!chart || chart.isDisposed()) return null;
-  const width = chart.getWidth();
-  const height = chart.getHeight();
-  return width > 0 && height > 0 ? { width, height } : null;
-}
-
-/** A `data:` URL (as getDataURL returns) as a Blob, without fetch (the CSP limits connect-src). */
-export function dataUrlToBlob(dataUrl: string): Blob {
-  const match = /^data:([^;,]+)(;base64)?,(.*)$/s.exec(dataUrl);
-  if (!match) throw new Error('not a data URL');
-  const [, mime = 'application/octet-stream', base64, payload = ''] = match;
-  if (!base64) return new Blob([decodeURIComponent(payload)], { type: mime });
-  const binary = atob(payload);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Blob([bytes], { type: mime });
-}

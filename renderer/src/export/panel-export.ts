@@ -9,7 +9,7 @@ import type { DatasetContext, PanelRefinement } from '../../../queries/panel-que
 import type { QueryResult } from '../../../queries/engine/engine';
 import { buildChartOption } from '../charts/chart-options';
 import { chartCsvTable, encodeCsv, kpiCsvTable, type CsvTable } from './csv';
-import { chartPngDataUrl, chartSize, dataUrlToBlob, renderChartSvg } from './chart-image';
+import { chartSize, dataUrlToBlob } from './chart-size';
 import { exportFileName } from './file-name';
 
 export type ExportFormat = 'png' | 'svg' | 'csv';
@@ -72,9 +72,10 @@ export async function buildExport(format: ExportFormat, src: PanelExportSource, 
   switch (format) {
     case 'png':
       if (!src.chart) throw new Error('The chart is not on screen.');
-      return { fileName, blob: dataUrlToBlob(chartPngDataUrl(src.chart)) };
+      return { fileName, blob: dataUrlToBlob((await import('./chart-image')).chartPngDataUrl(src.chart)) };
     case 'svg': {
       if (panel.kind !== 'chart') throw new Error('Only charts export as SVG.');
+      const { renderChartSvg } = await import('./chart-image');
       const svg = renderChartSvg(buildChartOption(panel, dataset, result, src.refine?.grain), chartSize(src.chart) ?? undefined);
       return { fileName, blob: new Blob([svg], { type: 'image/svg+xml;charset=utf-8' }) };
     }
