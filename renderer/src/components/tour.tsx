@@ -70,18 +70,34 @@ export function Tour() {
     return () => window.removeEventListener('keydown', onKey);
   }, [step]);
 
-  // The ring follows its element as the page loads, scrolls and resizes.
+  // The ring follows its element: at once on scroll and resize (it is position: fixed, so a stale
+  // place shows as a ring beside the panel), and every 250 ms for layout changes while the page loads.
   useEffect(() => {
     if (step === null) return;
+    let timer = 0;
     let frame = 0;
-    const place = () => {
+    const measure = () => {
       const el = STEPS[step]?.anchor();
       const rect = el?.getBoundingClientRect() ?? null;
       setRing((old) => (old && rect && old.x === rect.x && old.y === rect.y && old.width === rect.width && old.height === rect.height ? old : rect));
-      frame = window.setTimeout(place, 250);
     };
-    place();
-    return () => window.clearTimeout(frame);
+    const poll = () => {
+      measure();
+      timer = window.setTimeout(poll, 250);
+    };
+    const onMove = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(measure);
+    };
+    poll();
+    window.addEventListener('scroll', onMove, { capture: true, passive: true });
+    window.addEventListener('resize', onMove, { passive: true });
+    return () => {
+      window.clearTimeout(timer);
+      cancelAnimationFrame(frame);
+      window.removeEventListener('scroll', onMove, { capture: true });
+      window.removeEventListener('resize', onMove);
+    };
   }, [step]);
 
   if (step === null) return null;
