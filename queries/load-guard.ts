@@ -1,7 +1,7 @@
 // A refusal before a load, from the Parquet metadata alone: a file of a few kilobytes can declare
 // billions of rows (one constant column, run-length encoded: 2 billion rows of `true` take 10 KB,
-// dashboards/testdata/hostile/two-billion-rows.parquet). The memory estimate cannot see it (its
-// uncompressed size is 250 MB of run lengths, under the 2 GiB budget), so the load would start:
+// dashboards/testdata/hostile/two-billion-rows.parquet). The memory estimate does not stop it (250 MB
+// of run lengths uncompressed, 2.0 GB at a byte per value: under the 2 GiB budget), so the load would start:
 // measured, the engine then worked for 48 s filling its memory before failing with out-of-memory,
 // every other query of the dashboard waiting behind it. From the metadata it is refused at once.
 import type { QueryResult } from './engine/engine';
