@@ -20,7 +20,7 @@ test('a dropped CSV is copied next to the dashboard and added as a source', asyn
   await drop.addAsSource();
   await expect(drop.notice()).toHaveText(/Added the data source "sales" reading data\/sales\.csv\./);
   expect(readFileSync(copied, 'utf8')).toBe(CSV);
-  await page.getByRole('button', { name: /Data sources/ }).click();
+  await page.getByRole('button', { name: /^Data sources/ }).click();
   await expect(page.locator('[data-dataset="sales"]')).toContainText('3 rows', { timeout: 60_000 });
   await expect(dashboard.sourceErrors()).toHaveCount(0);
 });

@@ -35,7 +35,7 @@ test('the tour shows once, points at the real elements, never blocks, and Esc en
   await tour.getByRole('button', { name: 'Next tip' }).click();
   await expect(tour).toContainText('Tip 3 of 3');
   // Not in the way: the element it points at works while it is shown.
-  await page.getByRole('button', { name: /Data sources/ }).click();
+  await page.getByRole('button', { name: /^Data sources/ }).click();
   await expect(page.getByRole('dialog', { name: 'Data sources' })).toBeVisible();
   await page.getByRole('dialog', { name: 'Data sources' }).getByRole('button', { name: 'Close', exact: true }).click();
   await page.keyboard.press('Escape');
@@ -74,7 +74,7 @@ test('Data sources › Browse… picks a local file through the in-app browser (
   writeFileSync(path.join(workspace.dir, 'data', 'targets.csv'), 'region,target\nEMEA,1\n');
   await dashboard.open();
   await dashboard.waitUntilDrawn();
-  await page.getByRole('button', { name: /Data sources/ }).click();
+  await page.getByRole('button', { name: /^Data sources/ }).click();
   const sources = page.getByRole('dialog', { name: 'Data sources' });
   await sources.getByRole('button', { name: 'Add source…' }).click();
   const form = sources.getByTestId('add-source');

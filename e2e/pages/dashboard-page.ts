@@ -56,7 +56,7 @@ export class DashboardPage {
   }
 
   async pointSourceAtS3(source: string, s3: { uri: string; endpoint: string; region: string; keys?: { accessKeyId: string; secretAccessKey: string } }) {
-    await this.page.getByRole('button', { name: /Data sources/ }).click();
+    await this.page.getByRole('button', { name: /^Data sources/ }).click();
     const row = this.page.locator(`[data-source="${source}"]`);
     await row.getByRole('button', { name: /Change/ }).click();
     const form = row.getByRole('form');

@@ -21,7 +21,7 @@ export class SourcesPage {
   }
 
   async open(): Promise<void> {
-    await this.page.getByRole('button', { name: /Data sources/ }).click();
+    await this.page.getByRole('button', { name: /^Data sources/ }).click();
     await expect(this.dialog()).toBeVisible();
   }
 
