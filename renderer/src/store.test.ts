@@ -60,6 +60,20 @@ describe('editing with undo and redo', () => {
     expect(now?.revision?.number).toBe(4);
     expect(selectDirty(useStore.getState())).toBe(true);
   });
+
+  it('a save as a copy that got its own id is clean, and undo past it keeps the new id (its own history)', async () => {
+    renameDashboard(deps, 'Copy');
+    const before = useStore.getState().dashboard;
+    const copyId = '00000000-0000-4000-8000-00000000c0de';
+    const saved = { ...doc('Copy'), id: copyId, revision: { ...doc().revision!, number: 1, parentHash: null, contentHash: 'd'.repeat(64) } };
+    expect(before?.id).not.toBe(copyId);
+    useStore.getState().markSaved({ path: '/x (copy).dashboard.json', dashboard: saved, diskHash: 'e'.repeat(64), contentHash: 'd'.repeat(64), trusted: true });
+    expect(selectDirty(useStore.getState())).toBe(false);
+    expect(useStore.getState().dashboard?.id).toBe(copyId);
+    await moveInHistory(deps as never, 'undo');
+    expect(useStore.getState().dashboard?.title).toBe('T');
+    expect(useStore.getState().dashboard?.id).toBe(copyId);
+  });
 });
 
 describe('copyPath', () => {

@@ -150,26 +150,22 @@ const dashboardSlice: StateCreator<Store, [], [], DashboardSlice> = (set) => ({
     set((s) => {
       const previous = s.past[s.past.length - 1];
       if (!previous || !s.dashboard) return {};
-      // The revision block belongs to the file, not to the edit: keep the current one.
-      return { dashboard: { ...previous, revision: s.dashboard.revision }, past: s.past.slice(0, -1), future: [s.dashboard, ...s.future] };
+      // The id and revision block belong to the file, not to the edit: keep the current ones.
+      return { dashboard: { ...previous, id: s.dashboard.id, revision: s.dashboard.revision }, past: s.past.slice(0, -1), future: [s.dashboard, ...s.future] };
     }),
   redo: () =>
     set((s) => {
       const next = s.future[0];
       if (!next || !s.dashboard) return {};
-      return { dashboard: { ...next, revision: s.dashboard.revision }, past: [...s.past, s.dashboard], future: s.future.slice(1) };
+      return { dashboard: { ...next, id: s.dashboard.id, revision: s.dashboard.revision }, past: [...s.past, s.dashboard], future: s.future.slice(1) };
     }),
   markSaved: ({ path, dashboard, diskHash, contentHash, trusted }) =>
-    // The saved file carries a new revision block; edits before it stay undoable.
-    set((s) => ({
-      path,
-      diskHash,
-      contentHash,
-      trusted,
-      draft: false,
-      saved: dashboard,
-      dashboard: !s.dashboard || sameContent(s.dashboard, dashboard) ? dashboard : { ...s.dashboard, revision: dashboard.revision },
-    })),
+    // The saved file carries a new revision block, and a copy saved next to its original a new id
+    // (its own history); edits made while it saved stay, and edits before it stay undoable.
+    set((s) => {
+      const working = s.dashboard && { ...s.dashboard, id: dashboard.id, revision: dashboard.revision };
+      return { path, diskHash, contentHash, trusted, draft: false, saved: dashboard, dashboard: !working || sameContent(working, dashboard) ? dashboard : working };
+    }),
   setTrusted: (trusted) => set({ trusted }),
 });
 

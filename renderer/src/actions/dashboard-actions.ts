@@ -440,7 +440,7 @@ export async function restoreRevision(deps: ActionDeps, revision: RevisionInfo):
       }
     }
     deps.store.getState().setViewing(null);
-    deps.store.getState().edit((current) => ({ ...doc, revision: current.revision }));
+    deps.store.getState().edit((current) => ({ ...doc, id: current.id, revision: current.revision }));
     deps.store.getState().setDrawer(null);
     await saveDashboard(deps, { message: `Restored revision ${revision.number}` });
     const after = deps.store.getState().dashboard;
