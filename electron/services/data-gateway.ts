@@ -280,6 +280,23 @@ export class DataGateway {
   }
 
   /**
+   * Stop serving the objects of this bucket (at this endpoint) that are signed with keys the user
+   * typed: after "Forget keys" their gateway URLs answer 404, so a URL handed out earlier does not
+   * keep the forgotten keys in use. Objects read with the machine's own credentials stay. Returns
+   * how many were dropped; the next connect mounts again with whatever keys are left.
+   */
+  dropTypedKeyMounts(bucket: string, endpoint: string | undefined): number {
+    let dropped = 0;
+    for (const [pathname, mount] of this.mountsByPath) {
+      if (mount.kind !== 's3' || !mount.ref.keys || mount.ref.bucket !== bucket || (mount.ref.endpoint ?? '') !== (endpoint ?? '')) continue;
+      this.mountsByPath.delete(pathname);
+      this.mountsByUrl.delete(mount.url);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  /**
    * Serve the bytes of a public http(s) URL; returns its gateway URL. The URL is fixed here and is
    * the only one this mount ever requests. URLs with a user name or password are refused: Northstar
    * sends no credentials to plain URLs.

@@ -322,7 +322,10 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       if (source.kind !== 's3') return { forgotten: false };
       const location = sourceIdentity(source);
       const typed = typedKeys.delete(location);
-      return { forgotten: (await credentials.forget(location)) || typed };
+      const stored = await credentials.forget(location);
+      // URLs mounted with the keys would keep signing with them: they go too.
+      opts.gateway.dropTypedKeyMounts(parseS3Uri(source.uri).bucket, source.endpoint);
+      return { forgotten: stored || typed };
     },
 
     async connectSource({ dashboardPath, source, keys }): Promise<ConnectedSource> {

@@ -9,7 +9,7 @@ import { newSourceNameClash } from '../../../dashboards/engine-names';
 import { datasetTable } from '../../../queries/dashboard-runner';
 import type { QueryResult } from '../../../queries/engine/engine';
 import { ident, Sql } from '../../../queries/sql';
-import { changeSource, runDashboard, type ActionDeps } from './dashboard-actions';
+import { changeSource, clearDatasetCache, runDashboard, type ActionDeps } from './dashboard-actions';
 
 /** How many rows the Data sources dialog shows of each dataset. */
 export const SAMPLE_ROW_COUNT = 5;
@@ -101,6 +101,9 @@ export async function forgetSourceKeys(deps: ActionDeps, source: Source): Promis
     deps.store.getState().setNotice({ tone: 'error', text: `Could not forget the keys for ${where}: ${HostError.from(err).message}` });
     return;
   }
+  // Read the source again now, without the keys: data loaded with them does not stay on show as if
+  // it could still be read.
+  clearDatasetCache();
   await runDashboard(deps);
 }
 
