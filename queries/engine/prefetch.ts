@@ -7,6 +7,7 @@
 // Only the bytes a load reads are fetched: the footer (read first, parsed here) says where each
 // column chunk lies, so a projection fetches only its columns' chunks into a buffer the size of
 // the file whose other bytes stay zero and are never read.
+import { CompactReader, T } from './thrift-compact';
 
 /** How far a fetch has got, for the progress line (rows from the footers, known before the data). */
 export interface FetchProgress {
@@ -251,33 +252,33 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
   let numRows = 0;
   const rowGroups: { path: string[]; start: number; length: number }[][] = [];
   try {
-    reader.struct((id, type) => {
-      if (id === 2 && type === LIST) {
-        reader.list(() => {
+    reader.readStruct((id, type) => {
+      if (id === 2 && type === T.LIST) {
+        reader.readList(() => {
           const el = { name: '', children: 0 };
-          reader.struct((fid, ftype) => {
-            if (fid === 4 && ftype === BINARY) el.name = reader.string();
-            else if (fid === 5 && ftype === I32) el.children = reader.int();
+          reader.readStruct((fid, ftype) => {
+            if (fid === 4 && ftype === T.BINARY) el.name = reader.readString();
+            else if (fid === 5 && ftype === T.I32) el.children = reader.readVarLong();
             else reader.skip(ftype);
           });
           schema.push(el);
         });
-      } else if (id === 3 && type === I64) numRows = reader.int();
-      else if (id === 4 && type === LIST) {
-        reader.list(() => {
+      } else if (id === 3 && type === T.I64) numRows = reader.readVarLong();
+      else if (id === 4 && type === T.LIST) {
+        reader.readList(() => {
           const chunks: { path: string[]; start: number; length: number }[] = [];
-          reader.struct((rid, rtype) => {
-            if (rid !== 1 || rtype !== LIST) return reader.skip(rtype);
-            reader.list(() => {
+          reader.readStruct((rid, rtype) => {
+            if (rid !== 1 || rtype !== T.LIST) return reader.skip(rtype);
+            reader.readList(() => {
               const chunk = { path: [] as string[], dataOffset: -1, dictOffset: -1, size: -1, filePath: false };
-              reader.struct((cid, ctype) => {
-                if (cid === 1 && ctype === BINARY) chunk.filePath = reader.string() !== '';
-                else if (cid === 3 && ctype === STRUCT) {
-                  reader.struct((mid, mtype) => {
-                    if (mid === 3 && mtype === LIST) reader.list(() => chunk.path.push(reader.string()));
-                    else if (mid === 7 && mtype === I64) chunk.size = reader.int();
-                    else if (mid === 9 && mtype === I64) chunk.dataOffset = reader.int();
-                    else if (mid === 11 && mtype === I64) chunk.dictOffset = reader.int();
+              reader.readStruct((cid, ctype) => {
+                if (cid === 1 && ctype === T.BINARY) chunk.filePath = reader.readString() !== '';
+                else if (cid === 3 && ctype === T.STRUCT) {
+                  reader.readStruct((mid, mtype) => {
+                    if (mid === 3 && mtype === T.LIST) reader.readList(() => chunk.path.push(reader.readString()));
+                    else if (mid === 7 && mtype === T.I64) chunk.size = reader.readVarLong();
+                    else if (mid === 9 && mtype === T.I64) chunk.dataOffset = reader.readVarLong();
+                    else if (mid === 11 && mtype === T.I64) chunk.dictOffset = reader.readVarLong();
                     else reader.skip(mtype);
                   });
                 } else reader.skip(ctype);
@@ -312,135 +313,4 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
   const footerStart = fileSize - 8 - length;
   if (chunks.some((c) => c.start + c.length > footerStart)) throw new PrefetchError('a column chunk runs into the footer');
   return { numRows, columns, chunks, footerStart };
-}
-
-const BOOL_TRUE = 1;
-const BOOL_FALSE = 2;
-const BYTE = 3;
-const I16 = 4;
-const I32 = 5;
-const I64 = 6;
-const DOUBLE = 7;
-const BINARY = 8;
-const LIST = 9;
-const SET = 10;
-const MAP = 11;
-const STRUCT = 12;
-
-/** Just enough of Thrift's compact protocol to walk a Parquet FileMetaData. */
-class CompactReader {
-  private at = 0;
-  private readonly text = new TextDecoder();
-  constructor(private readonly bytes: Uint8Array) {}
-
-  private byte(): number {
-    if (this.at >= this.bytes.length) throw new Error('truncated');
-    return this.bytes[this.at++] as number;
-  }
-
-  private varint(): number {
-    // Offsets and sizes fit in 2^53; multiply instead of shifting past 32 bits.
-    let result = 0;
-    let scale = 1;
-    for (let n = 0; n < 10; n++) {
-      const b = this.byte();
-      result += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) return result;
-      scale *= 128;
-    }
-    throw new Error('varint too long');
-  }
-
-  /** A zigzag-encoded i16/i32/i64. */
-  int(): number {
-    const v = this.varint();
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-  }
-
-  string(): string {
-    const n = this.varint();
-    if (this.at + n > this.bytes.length) throw new Error('truncated');
-    const s = this.text.decode(this.bytes.subarray(this.at, this.at + n));
-    this.at += n;
-    return s;
-  }
-
-  /** Walk a struct's fields; `field` must consume (or skip) each value. */
-  struct(field: (id: number, type: number) => void): void {
-    let last = 0;
-    for (;;) {
-      const header = this.byte();
-      const type = header & 0x0f;
-      if (type === 0) return;
-      const delta = header >> 4;
-      const id = delta === 0 ? this.int() : last + delta;
-      last = id;
-      if (type === BOOL_TRUE || type === BOOL_FALSE) continue;
-      field(id, type);
-    }
-  }
-
-  /** Walk a list's elements; `element` must consume each one. */
-  list(element: () => void): void {
-    const header = this.byte();
-    const size = header >> 4 === 15 ? this.varint() : header >> 4;
-    for (let n = 0; n < size; n++) element();
-  }
-
-  skip(type: number): void {
-    switch (type) {
-      case BOOL_TRUE:
-      case BOOL_FALSE:
-        return;
-      case BYTE:
-        this.byte();
-        return;
-      case I16:
-      case I32:
-      case I64:
-        this.varint();
-        return;
-      case DOUBLE:
-        this.at += 8;
-        return;
-      case BINARY: {
-        // Not `this.at += this.varint()`: that adds to the offset from before the length was read.
-        const n = this.varint();
-        this.at += n;
-        return;
-      }
-      case LIST:
-      case SET: {
-        const header = this.byte();
-        const size = header >> 4 === 15 ? this.varint() : header >> 4;
-        const elem = header & 0x0f;
-        // Booleans in a collection take a byte each.
-        for (let n = 0; n < size; n++) {
-          if (elem === BOOL_TRUE || elem === BOOL_FALSE) this.byte();
-          else this.skip(elem);
-        }
-        return;
-      }
-      case MAP: {
-        const size = this.varint();
-        if (size === 0) return;
-        const kinds = this.byte();
-        for (let n = 0; n < size; n++) {
-          this.skipValue(kinds >> 4);
-          this.skipValue(kinds & 0x0f);
-        }
-        return;
-      }
-      case STRUCT:
-        this.struct((_id, t) => this.skip(t));
-        return;
-      default:
-        throw new Error(`unknown Thrift type ${type}`);
-    }
-  }
-
-  private skipValue(type: number): void {
-    if (type === BOOL_TRUE || type === BOOL_FALSE) this.byte();
-    else this.skip(type);
-  }
 }

@@ -4,6 +4,7 @@
 // Every message about reading data goes through `describeReadFailure`, so the CLI and the app say
 // the same thing. This module also looks at a Parquet file's bytes (magic, footer) before DuckDB
 // does, so an encrypted file is named as such whatever the engine version says.
+import { CompactReader, T } from './thrift-compact';
 
 /** What kind of failure it is; the UI may group by it, tests assert on it. */
 export type ReadFailureKind =
@@ -167,122 +168,5 @@ export function parseParquetFooter(footer: Uint8Array): ParquetFooter | null {
     return out;
   } catch {
     return null;
-  }
-}
-
-// Thrift compact protocol type ids.
-const T = { TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12 } as const;
-
-class FooterError extends Error {}
-
-/** Just enough of the Thrift compact protocol to walk a struct and skip what we do not need. */
-class CompactReader {
-  private pos = 0;
-  private depth = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  private byte(): number {
-    if (this.pos >= this.bytes.length) throw new FooterError('footer ends early');
-    return this.bytes[this.pos++] as number;
-  }
-
-  private varint(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      // Past 2^53 precision is lost; row counts and lengths never get there in a real file.
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-      if (shift > 63) throw new FooterError('varint too long');
-    }
-  }
-
-  readVarLong(): number {
-    const n = this.varint();
-    // zigzag: even → n/2, odd → -(n+1)/2
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-  }
-
-  readString(): string {
-    const length = this.varint();
-    if (length > this.bytes.length - this.pos) throw new FooterError('string past the end');
-    const slice = this.bytes.subarray(this.pos, this.pos + length);
-    this.pos += length;
-    return new TextDecoder('utf-8', { fatal: false }).decode(slice);
-  }
-
-  readStruct(onField: (id: number, type: number) => void): void {
-    if (++this.depth > 64) throw new FooterError('nested too deep');
-    let lastId = 0;
-    for (;;) {
-      const header = this.byte();
-      if (header === 0) break;
-      const type = header & 0x0f;
-      const delta = header >> 4;
-      const id = delta === 0 ? this.readVarLong() : lastId + delta;
-      lastId = id;
-      onField(id, type);
-    }
-    this.depth--;
-  }
-
-  /** Skip a list or set, returning its size. */
-  skipList(): number {
-    const header = this.byte();
-    const size = header >> 4 === 15 ? this.varint() : header >> 4;
-    const elem = header & 0x0f;
-    if (size > this.bytes.length) throw new FooterError('list larger than the footer');
-    for (let i = 0; i < size; i++) this.skip(elem, true);
-    return size;
-  }
-
-  skip(type: number, inCollection = false): void {
-    switch (type) {
-      case T.TRUE:
-      case T.FALSE:
-        // In a struct a bool lives in the field header; in a list it takes one byte.
-        if (inCollection) this.byte();
-        return;
-      case T.BYTE:
-        this.byte();
-        return;
-      case T.I16:
-      case T.I32:
-      case T.I64:
-        this.varint();
-        return;
-      case T.DOUBLE:
-        if (this.pos + 8 > this.bytes.length) throw new FooterError('double past the end');
-        this.pos += 8;
-        return;
-      case T.BINARY: {
-        const length = this.varint();
-        if (length > this.bytes.length - this.pos) throw new FooterError('binary past the end');
-        this.pos += length;
-        return;
-      }
-      case T.LIST:
-      case T.SET:
-        this.skipList();
-        return;
-      case T.MAP: {
-        const size = this.varint();
-        if (size === 0) return;
-        const kinds = this.byte();
-        if (size > this.bytes.length) throw new FooterError('map larger than the footer');
-        for (let i = 0; i < size; i++) {
-          this.skip(kinds >> 4, true);
-          this.skip(kinds & 0x0f, true);
-        }
-        return;
-      }
-      case T.STRUCT:
-        this.readStruct((_, t) => this.skip(t));
-        return;
-      default:
-        throw new FooterError(`unknown thrift type ${type}`);
-    }
   }
 }
