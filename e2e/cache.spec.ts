@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, DEMO_FILE, EXAMPLES } from './fixtures/app';
-import { startS3Fixture, type S3Fixture } from './fixtures/s3-fixture';
+import { useS3FromEnvironment } from './fixtures/s3-fixture';
 import { computeKpisNative, queryNative } from './oracle';
 import { AnomalyPage } from './pages/anomaly-page';
 import { PalettePage } from './pages/palette-page';
@@ -33,28 +33,11 @@ function shown(bytes: number): string {
 }
 
 test.describe('the disk cache of downloaded data', () => {
-  let s3: S3Fixture;
-  const saved: Record<string, string | undefined> = {};
-
-  test.beforeAll(async () => {
-    s3 = await startS3Fixture({ accessKeyId: 'NORTHSTARCACHEKEY', secretAccessKey: 'northstar-cache-secret-0123456789', region: 'eu-west-1' });
-    await s3.createBucket('analytics');
-    await s3.putFile('analytics', 'warehouse/orders.parquet', DEMO_PARQUET);
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_REGION']) saved[k] = process.env[k];
-    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-    delete process.env.AWS_PROFILE;
-  });
-
-  test.afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    await s3?.stop();
-  });
+  // The host resolves credentials with the standard AWS chain; here, from the environment.
+  const fixture = useS3FromEnvironment(test, { accessKeyId: 'NORTHSTARCACHEKEY', secretAccessKey: 'northstar-cache-secret-0123456789' }, { bucket: 'analytics', key: 'warehouse/orders.parquet', file: DEMO_PARQUET });
 
   test('About shows its size; Clear data cache frees it, says how much, and the data reloads from S3', async ({ dashboard, page, workspace }) => {
+    const s3 = fixture();
     const cacheDir = path.join(workspace.home, 'cache', 'gateway');
     await dashboard.open();
     await dashboard.waitUntilDrawn();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect } from './fixtures/app';
 import { computeKpisNative } from './oracle';
-import { startS3Fixture, type S3Fixture } from './fixtures/s3-fixture';
+import { useS3FromEnvironment } from './fixtures/s3-fixture';
 import type { DashboardPage } from './pages/dashboard-page';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,29 +57,11 @@ test('the demo dashboard renders its KPIs, charts and table, equal to native Duc
 });
 
 test.describe('S3 data source', () => {
-  let s3: S3Fixture;
-  const saved: Record<string, string | undefined> = {};
-
-  test.beforeAll(async () => {
-    s3 = await startS3Fixture({ accessKeyId: 'NORTHSTARTESTKEY', secretAccessKey: 'northstar-test-secret-0123456789', region: 'eu-west-1' });
-    await s3.createBucket('analytics');
-    await s3.putFile('analytics', 'warehouse/orders.parquet', DEMO_PARQUET);
-    // The host resolves credentials with the standard AWS chain; here, from the environment.
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_REGION']) saved[k] = process.env[k];
-    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-    delete process.env.AWS_PROFILE;
-  });
-
-  test.afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    await s3?.stop();
-  });
+  // The host resolves credentials with the standard AWS chain; here, from the environment.
+  const fixture = useS3FromEnvironment(test, { accessKeyId: 'NORTHSTARTESTKEY', secretAccessKey: 'northstar-test-secret-0123456789' }, { bucket: 'analytics', key: 'warehouse/orders.parquet', file: DEMO_PARQUET });
 
   test('the same dashboard runs against the object in S3, with credentials from the AWS chain', async ({ dashboard, page }) => {
+    const s3 = fixture();
     await dashboard.open();
     await dashboard.waitUntilDrawn();
     const before = await dashboard.runId();
@@ -98,6 +80,7 @@ test.describe('S3 data source', () => {
   });
 
   test('a wrong secret gives a clear "access denied" naming the source', async ({ dashboard, page, consoleLog }) => {
+    const s3 = fixture();
     consoleLog.allow(/403|Forbidden/);
     await dashboard.open();
     await dashboard.waitUntilDrawn();
