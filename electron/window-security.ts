@@ -13,7 +13,7 @@ import type {
   WebPreferences,
 } from 'electron';
 import { dispatchHostCall, hostMethods, IPC_PREFIX, type HostApi, type HostReply } from './api/host-api';
-import { buildCsp } from './services/csp';
+import { buildCsp, CROSS_ORIGIN_ISOLATION_HEADERS } from './services/csp';
 
 /** The custom scheme the renderer is served from: `app://northstar/`, never file://. */
 export const APP_SCHEME = 'app';
@@ -220,11 +220,13 @@ export function resolveRendererFile(rendererDir: string, url: string): string | 
 
 /**
  * The `protocol.handle('app', ...)` handler: serves the built renderer read-only, with our CSP on
- * every response (errors included).
+ * every response (errors included). `crossOriginIsolation` adds COOP/COEP/CORP, which lets
+ * DuckDB-WASM pick its threaded build; off by default (not kept, see bench/README.md "Threads").
  */
-export function createAppProtocolHandler(opts: { rendererDir: string; csp: string }): (request: Request) => Promise<Response> {
+export function createAppProtocolHandler(opts: { rendererDir: string; csp: string; crossOriginIsolation?: boolean }): (request: Request) => Promise<Response> {
   const baseHeaders = {
     'Content-Security-Policy': opts.csp,
+    ...(opts.crossOriginIsolation ? CROSS_ORIGIN_ISOLATION_HEADERS : {}),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache',
   };

@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { BROWSER_HOST_TOKEN_HEADER, dispatchHostCall, HostError, type HostApi, type HostReply } from '../api/host-api';
 import { APP_ROOT, createHostServices } from '../services/host-services';
 import { DataGateway } from '../services/data-gateway';
-import { buildCsp } from '../services/csp';
+import { buildCsp, CROSS_ORIGIN_ISOLATION_HEADERS } from '../services/csp';
 
 export interface BrowserHostOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -21,6 +21,12 @@ export interface BrowserHostOptions {
   homeDir?: string;
   /** Overrides the renderer's memory budget for one dataset load, in bytes (tests of scan mode). */
   memoryBudgetBytes?: number;
+  /**
+   * Serve the renderer cross-origin isolated, so DuckDB-WASM runs its threaded `coi` build. Off by
+   * default (the single-threaded `eh` build: coi was not kept, see bench/README.md "Threads");
+   * on with this option or NORTHSTAR_CROSS_ORIGIN_ISOLATION=on, for A/B benchmarks and retrials.
+   */
+  crossOriginIsolation?: boolean;
 }
 
 export interface BrowserHost {
@@ -67,6 +73,8 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     ...(opts.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
   });
   const csp = buildCsp(gateway.origin);
+  const isolated = opts.crossOriginIsolation ?? process.env.NORTHSTAR_CROSS_ORIGIN_ISOLATION === 'on';
+  const isolation = isolated ? CROSS_ORIGIN_ISOLATION_HEADERS : {};
 
   let port = 0;
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
@@ -150,6 +158,7 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
       'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'content-length': data.length,
       'content-security-policy': csp,
+      ...isolation,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': rel === '/index.html' ? 'no-store' : 'public, max-age=31536000, immutable',

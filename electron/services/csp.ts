@@ -22,3 +22,18 @@ export function buildCsp(gatewayOrigin: string): string {
     "form-action 'none'",
   ].join('; ');
 }
+
+/**
+ * Headers that make the renderer cross-origin isolated, sent on every response of the Electron
+ * protocol and of the browser host when isolation is switched on (off by default: the threaded
+ * build was not kept, see bench/README.md "Threads"). Isolation gives the page SharedArrayBuffer,
+ * which DuckDB-WASM's threaded `coi` build needs (queries/engine/browser-bundles.ts). COEP
+ * require-corp means every subresource must be same-origin, CORS-approved or carry CORP: the
+ * renderer's files are same-origin (CORP same-origin says so), and the data gateway, another
+ * origin, answers with CORS (Access-Control-Allow-Origin for the app's origin).
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+});

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { Sql, userSelect } from '../sql';
 import { Engine, EngineError } from './engine';
-import { ENGINE_LOCKDOWN } from './engine-settings';
+import { ENGINE_CONFIG, ENGINE_LOCKDOWN, engineConfig, engineThreads, MAX_ENGINE_THREADS, WASM_THREADS_FEATURE } from './engine-settings';
 
 let boot: NodeEngineBootstrap;
 let engine: Engine;
@@ -80,5 +80,41 @@ describe('engine lockdown', () => {
       await db.terminate();
       fresh.dispose();
     }
+  });
+});
+
+describe('engine threads', () => {
+  it('gives a threaded build the machine\'s cores, at most MAX_ENGINE_THREADS, and 2 when the browser hides them', () => {
+    expect(engineThreads(1)).toBe(1);
+    expect(engineThreads(2)).toBe(2);
+    expect(engineThreads(3.5)).toBe(3);
+    expect(engineThreads(64)).toBe(MAX_ENGINE_THREADS);
+    for (const hidden of [undefined, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(engineThreads(hidden), String(hidden)).toBe(2);
+  });
+
+  it('asks for threads only above 1, and refuses a count no build can run', () => {
+    expect(engineConfig(1)).toBe(ENGINE_CONFIG);
+    expect(engineConfig(1).maximumThreads).toBeUndefined();
+    expect(engineConfig(2)).toEqual({ ...ENGINE_CONFIG, maximumThreads: 2 });
+    for (const bad of [0, 1.5, MAX_ENGINE_THREADS + 1, Number.NaN]) {
+      expect(() => engineConfig(bad), String(bad)).toThrow(`engine threads must be a whole number from 1 to ${MAX_ENGINE_THREADS}, not ${bad}`);
+    }
+  });
+
+  it('measured: a single-threaded build reports no thread support and refuses to open with 2 threads', async () => {
+    const fresh = nodeBootstrap();
+    const db = await fresh.createDatabase({ log: () => {} }, () => {});
+    try {
+      expect((await db.getFeatureFlags()) & WASM_THREADS_FEATURE).toBe(0);
+      await expect(db.open(engineConfig(2))).rejects.toThrow(/compiled without threads/);
+    } finally {
+      await db.terminate();
+      fresh.dispose();
+    }
+  });
+
+  it('the engine opens such a build with one thread', async () => {
+    const { rows } = await engine.query(statement("SELECT current_setting('threads') AS t"));
+    expect(rows).toEqual([{ t: 1 }]);
   });
 });

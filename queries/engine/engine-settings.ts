@@ -15,7 +15,7 @@
 //   locked: nothing later (dashboard SQL included) can change a setting.
 import type * as duckdb from '@duckdb/duckdb-wasm';
 
-/** Options of `AsyncDuckDB.open` for every database. */
+/** Options of `AsyncDuckDB.open` for every single-threaded database (see `engineConfig`). */
 export const ENGINE_CONFIG: duckdb.DuckDBConfig = {
   query: {
     // Results as plain numbers: measures are cast to DOUBLE in SQL, counts fit in 2^53.
@@ -25,6 +25,35 @@ export const ENGINE_CONFIG: duckdb.DuckDBConfig = {
   },
   filesystem: { allowFullHTTPReads: false },
 };
+
+/**
+ * The most threads one database uses. The 1.28.0 `coi` build starts a pool of 4 pthread workers
+ * (Emscripten's PTHREAD_POOL_SIZE) and DuckDB runs N threads as the calling thread plus N-1
+ * background threads, so 4 stays well within the pool (larger counts were not tried).
+ */
+export const MAX_ENGINE_THREADS = 4;
+
+/** DuckDB's feature bit for a build with wasm threads (`DuckDBFeature.WASM_THREADS`, a type-only enum in 1.28.0). */
+export const WASM_THREADS_FEATURE = 2;
+
+/** Threads for a threaded build: the machine's logical cores, at least 1, at most MAX_ENGINE_THREADS. */
+export function engineThreads(hardwareConcurrency: number | undefined): number {
+  // Browsers may hide the core count (undefined or 0): 2 is a modest guess that still uses threads.
+  const cores = hardwareConcurrency !== undefined && Number.isFinite(hardwareConcurrency) && hardwareConcurrency >= 1 ? Math.floor(hardwareConcurrency) : 2;
+  return Math.min(cores, MAX_ENGINE_THREADS);
+}
+
+/**
+ * Options of `AsyncDuckDB.open` for a database that may use `threads` threads. Only the threaded
+ * `coi` build accepts more than 1: the `eh` and `mvp` builds fail to open with "DuckDB was compiled
+ * without threads", so `maximumThreads` is left out for them.
+ */
+export function engineConfig(threads: number): duckdb.DuckDBConfig {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_ENGINE_THREADS) {
+    throw new RangeError(`engine threads must be a whole number from 1 to ${MAX_ENGINE_THREADS}, not ${threads}`);
+  }
+  return threads === 1 ? ENGINE_CONFIG : { ...ENGINE_CONFIG, maximumThreads: threads };
+}
 
 /**
  * Statements run once on a new connection, before any dashboard SQL; `lock_configuration` last,

@@ -3,7 +3,7 @@
 import * as duckdb from '@duckdb/duckdb-wasm';
 import type { Sql } from '../sql';
 import { ident, Sql as SqlFragment, str } from '../sql';
-import { ENGINE_CONFIG, lockDownEngine } from './engine-settings';
+import { engineConfig, engineThreads, lockDownEngine, WASM_THREADS_FEATURE } from './engine-settings';
 import { describeReadFailure, type ReadFailure } from './read-errors';
 
 /** A plain value in a result row. Timestamps arrive as epoch milliseconds. */
@@ -86,12 +86,15 @@ export class Engine {
     let engine: Engine | null = null;
     const startedAt = performance.now();
     const db = await bootstrap.createDatabase(silentLogger, (message) => engine?.stop(new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`)));
-    await db.open(ENGINE_CONFIG);
+    // A threaded (coi) build gets the machine's cores; the others refuse any thread count above 1.
+    const threaded = ((await db.getFeatureFlags()) & WASM_THREADS_FEATURE) !== 0;
+    const threads = threaded ? engineThreads(globalThis.navigator?.hardwareConcurrency) : 1;
+    await db.open(engineConfig(threads));
     const version = await db.getVersion();
     const conn = await db.connect();
     await lockDownEngine(conn);
     engine = new Engine(db, conn, version);
-    traceMeasure('northstar:engine-start', startedAt, { version });
+    traceMeasure('northstar:engine-start', startedAt, { version, threads });
     return engine;
   }
 

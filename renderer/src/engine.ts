@@ -1,7 +1,7 @@
 // One DuckDB-WASM engine per window: started on first use, terminated when the page goes away,
 // and started afresh after a cancel (which terminates the worker) or a crash.
 import { Engine, browserBootstrap } from '../../queries/engine/engine';
-import { BROWSER_BUNDLES } from '../../queries/engine/browser-bundles';
+import { browserBundles } from '../../queries/engine/browser-bundles';
 
 let starting: Promise<Engine> | null = null;
 let current: Engine | null = null;
@@ -27,7 +27,7 @@ export function getEngine(): Promise<Engine> {
     onRestart(reason);
   }
   if (!starting) {
-    const started = Engine.start(browserBootstrap(BROWSER_BUNDLES));
+    const started = Engine.start(browserBootstrap(browserBundles()));
     starting = started;
     started.then(
       (e) => {
