@@ -143,6 +143,9 @@ describe('JSON that cannot be a table', () => {
     expect(thrown(() => parseJsonRows('[\n  {"a": 1},\n  {"a": 2,,}\n]', 'data.json'))).toMatch(/^data\.json is not valid JSON: line 3, column 11: .+\.$/);
     expect(thrown(() => parseJsonRows('{"a": 1}\n{"a": 2}\n{"a": }\n', 'rows.ndjson'))).toMatch(/^rows\.ndjson is not valid JSON at line 3, column 7: .+\.$/);
     expect(thrown(() => parseJsonRows('[{"a": 1}', 'cut.json'))).toMatch(/^cut\.json is not valid JSON: line 1, column 10: /);
+    // A long line: V8 quotes it cut with "...", which is left out as the short quote is.
+    expect(thrown(() => parseJsonRows('{"day": "2025-01-01"}\n{"day": "2025-01-02", "amount": }\n', 'long.ndjson'))).toBe(`long.ndjson is not valid JSON at line 2, column 33: Unexpected token '}'.`);
+    expect(thrown(() => parseJsonRows('[{"day": "2025-01-02", "amount": } , "zzzzzzzzzzzzzzzzzzzzzzzzzz": 1]', 'long.json'))).toBe(`long.json is not valid JSON: line 1, column 34: Unexpected token '}'.`);
   });
 
   it('names the row that is not an object', () => {

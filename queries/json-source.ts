@@ -145,7 +145,8 @@ function syntaxReason(text: string, err: unknown): string {
   const reason = message
     .replace(/\s*\(line \d+ column \d+\)/, '')
     .replace(/\s*in JSON at position \d+/, '')
-    .replace(/, ".*" is not valid JSON$/s, '')
+    // V8 quotes the text around the error, cut with "..." at either end when it is long.
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
     .trim();
   return reason || 'unexpected input';
 }

@@ -3,8 +3,10 @@
 // `proposePicks` guesses which column places rows in time, which numbers are worth summing and
 // which text columns are worth breaking down by; the user can change every pick before anything
 // is built. SQL comes only from queries/sql.ts fragments.
-import type { QueryEngine } from './dashboard-runner';
-import { Sql, createTableAs, ident, readFile } from './sql';
+import type { Source } from '../dashboards/schema';
+import type { LinkedSource, QueryEngine } from './dashboard-runner';
+import { Sql, createTableAs, dropRelation, ident, selectAll } from './sql';
+import { jsonSourceTable, readableSource } from './text-sources';
 import type { Scalar } from './engine/engine';
 import { scanDataset, type ScanResult } from './checks/scan';
 import { columnCountsQuery, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, readColumnCounts } from './column-kinds';
@@ -139,9 +141,26 @@ function distanceFromHandful(distinct: number): number {
   return Math.abs(distinct - 8);
 }
 
-/** Load the files to profile into an in-memory table (replacing an earlier one). */
-export function profileLoadQuery(table: string, urls: readonly string[], format: 'parquet' | 'csv' | 'json'): Sql {
-  return createTableAs(table, Sql.concat('SELECT * FROM ', readFile(urls, format)));
+/**
+ * Load a linked source's files into the in-memory table `table` to profile (replacing an earlier
+ * one), through the readable form the runner uses: JSON parsed into an Arrow table, a CSV that is
+ * not UTF-8 converted (text-sources.ts), the rest read as it is. The source is linked under a name
+ * of the profile's own, so the open dashboard's view of a source with the same name is left alone.
+ * A file that cannot be read throws the runner's message (a JSON syntax error names line and column).
+ */
+export async function loadProfileTable(engine: QueryEngine, table: string, source: Source, found: LinkedSource): Promise<void> {
+  const staged: Source = { ...source, name: `${table}_source` };
+  const ready = await readableSource(engine, staged, found);
+  try {
+    await engine.exec(ready.view);
+    await engine.exec(createTableAs(table, selectAll(staged.name)));
+  } finally {
+    // The table holds the rows now: the staging view and a JSON source's own table would only hold memory.
+    await engine.exec(dropRelation(staged.name, 'view')).catch(() => undefined);
+    if (source.format === 'json') await engine.exec(dropRelation(jsonSourceTable(staged.name), 'table')).catch(() => undefined);
+    // A converted CSV was registered as in-memory files (the links that are no URLs).
+    for (const file of ready.linked.urls.filter((u) => !found.urls.includes(u))) await engine.dropFile?.(file).catch(() => undefined);
+  }
 }
 
 /** Free the memory of a profiled table once the dashboard is built. */

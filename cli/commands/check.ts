@@ -6,7 +6,7 @@ import type { DashboardFile } from '../../dashboards/schema';
 import { datasetTable, DEFAULT_MEMORY_BUDGET_BYTES, runDashboardQueries, type DatasetRunState } from '../../queries/dashboard-runner';
 import { runChecks, type CheckResult } from '../../queries/checks/index';
 import { HEADLESS_OPTIONS_HELP, headlessArgs, openForRun, parseOptions, withNodeEngine, type HeadlessArgs } from '../headless';
-import { printable, UsageError, type Command } from './command';
+import { counted, printable, UsageError, type Command } from './command';
 import { correctionWarnings } from './run';
 
 type Format = 'text' | 'json' | 'junit';
@@ -123,7 +123,7 @@ function formatText(results: readonly CheckResult[]): string {
     return `${MARKS[r.status]} ${r.id} [${r.rule}, ${r.severity}] ${printable(r.title)}: ${printable(what)}`;
   });
   const count = (status: CheckResult['status']) => results.filter((r) => r.status === status).length;
-  lines.push(`${results.length} checks: ${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed, ${count('error')} could not run`);
+  lines.push(`${counted(results.length, 'check')}: ${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed, ${count('error')} could not run`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -94,3 +94,8 @@ export function printable(text: string): string {
     .replace(/\r?\n/g, ' ')
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** "1 row", "2 rows", "1,234 rows": a count with its noun in the number it needs. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../queries/engine/engine';
-import { parseParquetFooter } from '../../queries/engine/read-errors';
+import { summarizeParquetFooter } from '../../queries/engine/read-errors';
 import { readFile, Sql } from '../../queries/sql';
 import { withNodeEngine } from '../headless';
 import { InspectSession, inspectDataFile, type InspectOutcome } from './inspect';
@@ -114,7 +114,7 @@ describe('the parquet-testing corpus', () => {
     // The same file with time to spare reads fine: the deadline, not the file, stopped it.
     const full = await inspect(big);
     const bytes = readFileSync(big);
-    const footer = parseParquetFooter(bytes.subarray(bytes.length - 8 - bytes.readUInt32LE(bytes.length - 8), bytes.length - 8));
+    const footer = summarizeParquetFooter(bytes.subarray(bytes.length - 8 - bytes.readUInt32LE(bytes.length - 8), bytes.length - 8));
     expect(full.ok && full.info.rows).toBe(footer?.numRows);
     expect(Date.now() - started).toBeLessThan(60_000);
   });
@@ -244,5 +244,13 @@ describe('northstar inspect (the bin)', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/^northstar: --timeout needs a number of seconds/);
     expect(bin(['s3://bucket/x.parquet']).status).toBe(2);
+  });
+
+  it('says "1 row, 1 column" in the singular', () => {
+    const one = path.join(tmp, 'one.csv');
+    writeFileSync(one, 'only\n7\n');
+    const out = bin([one]);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/one\.csv: CSV, 7 B, 1 row, 1 column\n/);
   });
 });

@@ -7,14 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile as readFileBytes, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Engine, EngineError } from '../../queries/engine/engine';
-import { describeReadFailure, ENCRYPTED_PARQUET, parseParquetFooter, sniffParquetMagic, type ParquetFooter, type ReadFailureKind } from '../../queries/engine/read-errors';
+import { describeReadFailure, ENCRYPTED_PARQUET, summarizeParquetFooter, sniffParquetMagic, type ParquetFooterSummary, type ReadFailureKind } from '../../queries/engine/read-errors';
 import { MAX_DATASET_ROWS, tooManyRowsMessage } from '../../queries/load-guard';
 import { JsonSourceError, jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from '../../queries/json-source';
 import { dropRelation, ident, readFile, Sql } from '../../queries/sql';
 import { detectTextEncoding, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from '../../queries/text-encoding';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../engine-node';
 import { localPathArg, parseOptions } from '../headless';
-import { printable, UsageError, type Command } from './command';
+import { counted, printable, UsageError, type Command } from './command';
 
 export type DataFormat = 'parquet' | 'csv' | 'json';
 
@@ -180,7 +180,7 @@ export class InspectSession {
   }
 }
 
-type CheckedFile = { absolute: string; format: DataFormat; sizeBytes: number; footer: ParquetFooter | null };
+type CheckedFile = { absolute: string; format: DataFormat; sizeBytes: number; footer: ParquetFooterSummary | null };
 
 /** What the file system and the file's own bytes say, before any engine is involved. */
 async function checkBytes(file: string): Promise<CheckedFile | { outcome: InspectOutcome }> {
@@ -312,7 +312,7 @@ async function readEnds(file: string, size: number): Promise<{ head: Uint8Array;
 }
 
 /** The footer's top-level fields, or null when its length is impossible (the engine then reports the damage). */
-async function readFooter(file: string, size: number, tail: Uint8Array): Promise<ParquetFooter | null> {
+async function readFooter(file: string, size: number, tail: Uint8Array): Promise<ParquetFooterSummary | null> {
   if (tail.length < 8) return null;
   const length = Buffer.from(tail).readUInt32LE(0);
   if (length === 0 || length > size - 12) return null;
@@ -320,7 +320,7 @@ async function readFooter(file: string, size: number, tail: Uint8Array): Promise
   try {
     const footer = Buffer.alloc(length);
     await handle.read(footer, 0, length, size - 8 - length);
-    return parseParquetFooter(footer);
+    return summarizeParquetFooter(footer);
   } finally {
     await handle.close();
   }
@@ -362,7 +362,7 @@ function formatText(info: InspectedFile): string {
   const count = (n: number) => n.toLocaleString('en-US');
   const parquet = info.format === 'parquet';
   const lines = [
-    `${printable(info.file)}: ${parquet ? 'Parquet' : info.format.toUpperCase()}, ${formatBytes(info.sizeBytes)}, ${count(info.rows)} rows, ${info.columns.length} ${info.columns.length === 1 ? 'column' : 'columns'}`,
+    `${printable(info.file)}: ${parquet ? 'Parquet' : info.format.toUpperCase()}, ${formatBytes(info.sizeBytes)}, ${counted(info.rows, 'row')}, ${counted(info.columns.length, 'column')}`,
   ];
   if (parquet && info.rowGroups !== null) lines.push(`  row groups: ${count(info.rowGroups)}`);
   if (parquet && info.writer) lines.push(`  written by: ${printable(info.writer)}`);

@@ -13,7 +13,7 @@ import {
 import type { QueryResult, Row, Scalar } from '../../queries/engine/engine';
 import type { PanelRefinement } from '../../queries/panel-queries';
 import { HEADLESS_OPTIONS_HELP, headlessArgs, openForRun, parseOptions, withNodeEngine, type HeadlessArgs } from '../headless';
-import { printable, UsageError, type Command, type CommandIo } from './command';
+import { counted, printable, UsageError, type Command, type CommandIo } from './command';
 
 interface RunArgs extends HeadlessArgs {
   /** Dimension name → the values kept (either of them). */
@@ -228,9 +228,9 @@ function formatText(dashboard: DashboardFile, panels: PanelOutput[], outcome: Ru
   for (const [name, state] of outcome.datasets) {
     if (state.status !== 'ready') continue;
     const period = state.period
-      ? `, period ${day(state.period.start)} to ${day(state.period.end - 1)} (${state.period.days} days; previous from ${day(state.period.previousStart)})`
+      ? `, period ${day(state.period.start)} to ${day(state.period.end - 1)} (${counted(state.period.days, 'day')}; previous from ${day(state.period.previousStart)})`
       : '';
-    out.push(`  dataset ${printable(name)}: ${state.rowCount.toLocaleString('en-US')} rows from ${printable(state.location)}${period}`);
+    out.push(`  dataset ${printable(name)}: ${counted(state.rowCount, 'row')} from ${printable(state.location)}${period}`);
   }
   const byId = new Map(dashboard.panels.map((p) => [p.id, p]));
   for (const panel of panels) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { scanDataset, type ScanResult } from '../../queries/checks/scan';
 import { createSourceView, createTableAs, selectAll } from '../../queries/sql';
 import { localPathArg, parseAsOf, parseOptions, withNodeEngine } from '../headless';
-import { printable, UsageError, type Command } from './command';
+import { counted, printable, UsageError, type Command } from './command';
 
 const VIEW = 'scan_source';
 const TABLE = 'scan_data';
@@ -86,7 +86,7 @@ async function formatOf(file: string): Promise<'parquet' | 'csv'> {
 function formatText(data: string, result: ScanResult): string {
   const errors = result.findings.filter((f) => f.severity === 'error').length;
   const lines = [
-    `${printable(data)}: ${result.rows.toLocaleString('en-US')} rows; ${result.findings.length} findings (${errors} errors, ${result.findings.length - errors} warnings)`,
+    `${printable(data)}: ${counted(result.rows, 'row')}; ${counted(result.findings.length, 'finding')} (${counted(errors, 'error')}, ${counted(result.findings.length - errors, 'warning')})`,
     ...result.notes.map((n) => `  note: ${printable(n)}`),
     ...result.findings.map((f) => `${f.severity === 'error' ? '✗' : '!'} ${f.rule}${f.column === null ? '' : ` ${printable(f.column)}`}: ${printable(f.detail)}`),
   ];

@@ -13,6 +13,8 @@ const FORMAT_BY_EXTENSION: Record<string, 'parquet' | 'csv' | 'json'> = {
   '.csv': 'csv',
   '.tsv': 'csv',
   '.json': 'json',
+  '.ndjson': 'json',
+  '.jsonl': 'json',
 };
 
 /** Dropped files larger than this are refused: they travel to the host inside one JSON request. */

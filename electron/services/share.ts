@@ -725,7 +725,8 @@ async function verifyRewrittenSources(sharedDashboard: string, sources: Source[]
 
 // --- small helpers ----------------------------------------------------------------------------------------
 
-async function namingSource<T>(name: string, work: () => Promise<T>): Promise<T> {
+/** Run a source operation; its errors name the source, so the UI can show them as they are (host-services.ts uses it too). */
+export async function namingSource<T>(name: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeReadFailure, ENCRYPTED_PARQUET, parseParquetFooter, sniffParquetMagic } from './read-errors';
+import { describeOutOfMemory, describeReadFailure, ENCRYPTED_PARQUET, outOfMemoryReason, summarizeParquetFooter, sniffParquetMagic } from './read-errors';
 
 const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/parquet-testing');
 
@@ -44,6 +44,23 @@ describe('describeReadFailure', () => {
     expect(failure.detail).not.toContain('/d/');
   });
 
+  it('says what to do about out-of-memory, and that the engine was started again only when it stopped', () => {
+    // The words the pinned engine (its Node build) gave for a 6M-row table of 1 KB strings.
+    const buffers = describeReadFailure('Out of Memory Error: could not allocate block of size 262KB (3.4GB/3.4GB used)\nDatabase is launched in in-memory mode and no temporary directory is specified.');
+    const refused = Object.assign(new Error(buffers.message), { code: 'sql', readFailure: buffers });
+    expect(describeOutOfMemory(refused, 'orders', 'data/orders.csv')).toBe(
+      '"orders" (data/orders.csv) does not fit in the memory the query engine may use (3.4GB). Load less of it: filter it in a SQL dataset, remove panels and measures you do not need (only the columns panels read are loaded), or split the data. Parquet data estimated larger than the memory budget is read from disk instead (scan mode).',
+    );
+    expect(outOfMemoryReason(refused)).toBe('too large for memory');
+    // A wasm heap that cannot grow aborts the engine (engine.ts gives code "crashed"; the app restarts it).
+    const aborted = Object.assign(new Error('The query engine stopped unexpectedly (RuntimeError: Aborted(OOM). Build with -sASSERTIONS for more info.).'), { code: 'crashed' });
+    expect(describeOutOfMemory(aborted, 'orders')).toMatch(/^"orders" does not fit in the memory the query engine may use: the query engine ran out of memory and stopped, and Northstar started it again\. Load less/);
+    expect(outOfMemoryReason(aborted)).toBe('too large for memory; the query engine was restarted');
+    // Other failures are not called out-of-memory.
+    const trap = Object.assign(new Error('The query engine stopped unexpectedly (RuntimeError: unreachable executed).'), { code: 'crashed' });
+    expect([describeOutOfMemory(trap, 'orders'), outOfMemoryReason(trap), outOfMemoryReason('Out of Memory')]).toEqual([null, null, null]);
+  });
+
   it('does not call a locked setting an out-of-memory', () => {
     expect(describeReadFailure('Invalid Input Error: Cannot change memory_limit: the configuration has been locked').kind).toBe('other');
   });
@@ -64,9 +81,9 @@ describe('sniffParquetMagic', () => {
   });
 });
 
-describe('parseParquetFooter', () => {
+describe('summarizeParquetFooter', () => {
   it('reads rows, row groups and writer of a real file', () => {
-    expect(parseParquetFooter(footerOf('data/alltypes_tiny_pages.parquet'))).toEqual({
+    expect(summarizeParquetFooter(footerOf('data/alltypes_tiny_pages.parquet'))).toEqual({
       numRows: 7300,
       rowGroups: 1,
       writer: 'parquet-mr version 1.12.0-SNAPSHOT (build 6901a2040848c6b37fa61f4b0a76246445f396db)',
@@ -77,7 +94,7 @@ describe('parseParquetFooter', () => {
   it('sees the encryption algorithm of a plaintext-footer encrypted file (PAR1 magic, encrypted columns)', () => {
     const bytes = readFileSync(path.join(CORPUS, 'data/encrypt_columns_plaintext_footer.parquet.encrypted'));
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('PAR1');
-    expect(parseParquetFooter(footerOf('data/encrypt_columns_plaintext_footer.parquet.encrypted'))?.encrypted).toBe(true);
+    expect(summarizeParquetFooter(footerOf('data/encrypt_columns_plaintext_footer.parquet.encrypted'))?.encrypted).toBe(true);
     expect(ENCRYPTED_PARQUET).toMatch(/^encrypted Parquet is not supported/);
   });
 
@@ -85,7 +102,7 @@ describe('parseParquetFooter', () => {
     const good = footerOf('data/alltypes_plain.parquet');
     // Every truncation and a deterministic spread of single-byte corruptions.
     for (let n = 0; n < good.length; n += 1) {
-      const result = parseParquetFooter(good.subarray(0, n));
+      const result = summarizeParquetFooter(good.subarray(0, n));
       expect(result === null || typeof result === 'object').toBe(true);
     }
     let seed = 7;
@@ -93,9 +110,9 @@ describe('parseParquetFooter', () => {
     for (let i = 0; i < 2000; i += 1) {
       const copy = Uint8Array.from(good);
       copy[next() % copy.length] = next() % 256;
-      const result = parseParquetFooter(copy);
+      const result = summarizeParquetFooter(copy);
       expect(result === null || typeof result === 'object').toBe(true);
     }
-    expect(parseParquetFooter(new Uint8Array([0x19, 0xfc, 0xff, 0xff, 0xff, 0x0f]))).toBeNull();
+    expect(summarizeParquetFooter(new Uint8Array([0x19, 0xfc, 0xff, 0xff, 0xff, 0x0f]))).toBeNull();
   });
 });

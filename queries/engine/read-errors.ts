@@ -71,8 +71,7 @@ export function describeReadFailure(engineMessage: string): ReadFailure {
   if (/No magic bytes found|not a parquet file|too small to be a Parquet file/i.test(engineMessage)) {
     return failure('notParquet', 'not a Parquet file: it does not end with the Parquet marker "PAR1" (it may be truncated, still being written, or another format)');
   }
-  // Not any message naming memory_limit: "Cannot change memory_limit: the configuration has been locked" is no OOM.
-  if (/Out of Memory|could not allocate|failed to allocate/i.test(engineMessage)) {
+  if (isOutOfMemory(engineMessage)) {
     return failure('tooLarge', 'the data does not fit in the memory the query engine may use; read fewer rows or columns (filter it in a SQL dataset) or split the file');
   }
   if (/row limit|too many rows/i.test(engineMessage)) return failure('tooLarge', detail);
@@ -104,6 +103,44 @@ export function describeReadFailure(engineMessage: string): ReadFailure {
     return failure('malformed', `the file is damaged or malformed and cannot be decoded (${firstLine(detail)})`);
   }
   return failure('other', firstLine(detail));
+}
+
+// DuckDB's buffer manager ("Out of Memory Error: could not allocate block of size 262KB (3.4GB/3.4GB
+// used)"), and the wasm heap that could not grow (an abort, which stops the engine). Not any message
+// naming memory_limit: "Cannot change memory_limit: the configuration has been locked" is no OOM.
+const OUT_OF_MEMORY = /Out of Memory|could not allocate|failed to allocate|std::bad_alloc|Cannot enlarge memory|Aborted\(OOM\)|Array buffer allocation failed|Maximum memory size exceeded/i;
+
+/** Whether an engine's error text says it ran out of memory. */
+export function isOutOfMemory(engineMessage: string): boolean {
+  return OUT_OF_MEMORY.test(engineMessage);
+}
+
+/**
+ * What to tell someone whose data `name` ran out of memory while it loaded, or null when `err` is no
+ * out-of-memory error: what happened (with the engine's limit when it says it), that the engine was
+ * started again when the failure stopped it (an EngineError of code "crashed": the app restarts
+ * it), and what to do. Duck-typed on EngineError's fields, which engine.ts builds from this module.
+ */
+export function describeOutOfMemory(err: unknown, name: string, location?: string): string | null {
+  if (!(err instanceof Error)) return null;
+  const { code, readFailure } = err as Error & { code?: string; readFailure?: ReadFailure };
+  const text = readFailure?.detail ?? err.message;
+  if (!isOutOfMemory(text)) return null;
+  const limit = /\(([\d.]+ ?[KMGT]i?B)\/([\d.]+ ?[KMGT]i?B) used\)/i.exec(text)?.[2];
+  const stopped = code === 'crashed' ? ': the query engine ran out of memory and stopped, and Northstar started it again' : '';
+  return (
+    `"${name}"${location ? ` (${location})` : ''} does not fit in the memory the query engine may use${limit ? ` (${limit})` : ''}${stopped}. ` +
+    'Load less of it: filter it in a SQL dataset, remove panels and measures you do not need (only the columns panels read are loaded), or split the data. ' +
+    'Parquet data estimated larger than the memory budget is read from disk instead (scan mode).'
+  );
+}
+
+/** The short reason panels give for a dataset that ran out of memory, or null when `err` is no such error. */
+export function outOfMemoryReason(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  const { code, readFailure } = err as Error & { code?: string; readFailure?: ReadFailure };
+  if (!isOutOfMemory(readFailure?.detail ?? err.message)) return null;
+  return code === 'crashed' ? 'too large for memory; the query engine was restarted' : 'too large for memory';
 }
 
 /** Drop DuckDB's "Invalid Input Error:" style prefixes and quoted paths, which only add noise. */
@@ -138,7 +175,7 @@ export function sniffParquetMagic(head: Uint8Array, tail: Uint8Array): ParquetSn
 }
 
 /** What the Parquet footer (FileMetaData) says, read without an engine. */
-export interface ParquetFooter {
+export interface ParquetFooterSummary {
   numRows: number | null;
   rowGroups: number | null;
   /** The `created_by` string, e.g. "parquet-cpp-arrow version 14.0.1". */
@@ -148,14 +185,15 @@ export interface ParquetFooter {
 }
 
 /**
- * Parse the top level of a Parquet footer: the bytes between the 4-byte `PAR1` head and the
+ * A summary of a Parquet footer's top level (rows, row groups, writer, encryption) for error
+ * messages; prefetch.ts `parseParquetFooter` reads the column chunks instead. The footer is the bytes between the 4-byte `PAR1` head and the
  * trailing `<length><PAR1>`, i.e. `file.subarray(size - 8 - length, size - 8)`. Returns null when
  * the bytes are not a well-formed Thrift compact struct (a damaged footer is the engine's to report).
  */
-export function parseParquetFooter(footer: Uint8Array): ParquetFooter | null {
+export function summarizeParquetFooter(footer: Uint8Array): ParquetFooterSummary | null {
   try {
     const reader = new CompactReader(footer);
-    const out: ParquetFooter = { numRows: null, rowGroups: null, writer: null, encrypted: false };
+    const out: ParquetFooterSummary = { numRows: null, rowGroups: null, writer: null, encrypted: false };
     reader.readStruct((id, type) => {
       if (id === 3 && type === T.I64) out.numRows = reader.readVarLong();
       else if (id === 4 && type === T.LIST) out.rowGroups = reader.skipList();

@@ -1,7 +1,7 @@
 // The Thrift compact protocol, as far as reading Parquet footers needs: the one reader behind
-// `parseParquetFooter` in read-errors.ts (what a file is, for error messages) and in prefetch.ts
-// (where its column chunks are, for fetching only those). Bounded: every length is checked against
-// the bytes there are, and nesting stops at 64 levels.
+// `summarizeParquetFooter` in read-errors.ts (what a file is, for error messages) and
+// `parseParquetFooter` in prefetch.ts (where its column chunks are, for fetching only those).
+// Bounded: every length is checked against the bytes there are, and nesting stops at 64 levels.
 
 /** Thrift compact protocol type ids. */
 export const T = { TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12 } as const;

@@ -15,6 +15,7 @@ import {
   addRatioMeasure,
   applyDataset,
   deleteDataset,
+  freshDatasetName,
   freshName,
   moveLevel,
   newSqlDataset,
@@ -239,6 +240,21 @@ describe('new datasets', () => {
     expect(freshName(['x'], 'x')).toBe('x_2');
     expect(freshName([], '9 lives!')).toBe('_9_lives');
     expect(freshName([], '!!!')).toBe('item');
+  });
+
+  it('names a new dataset so its engine relations clash with nothing, and the file still opens', () => {
+    // Source "raw_orders": a dataset of that name would have the view "ds_raw_orders", the table dataset "orders" is loaded into.
+    const withRaw = { ...demo, sources: [...demo.sources, { name: 'raw_orders', kind: 'file' as const, path: 'data/orders.parquet', format: 'parquet' as const }] };
+    const ds = newTableDataset(withRaw, 'raw_orders');
+    expect(ds.name).toBe('raw_orders_2');
+    const r = applyDataset(withRaw, null, ds);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(loadDashboard(JSON.stringify(r.dashboard)).ok).toBe(true);
+    // Names ignore case in the engine: a dataset "Sales" takes "sales" too.
+    expect(freshDatasetName({ sources: [], datasets: [{ ...orders, name: 'Sales' }] }, 'sales')).toBe('sales_2');
+    // "ds_x" would be the view of dataset "x": a source named so takes it.
+    expect(freshDatasetName({ sources: [{ name: 'ds_sales', kind: 'file', path: 'a.csv', format: 'csv' }], datasets: [] }, 'sales')).toBe('sales_2');
+    expect(freshDatasetName(demo, 'targets')).toBe('targets');
   });
 });
 

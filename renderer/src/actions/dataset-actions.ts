@@ -1,8 +1,9 @@
 // Authoring datasets: pure edits of one dataset draft (measures, ratios, dimensions, drill
 // hierarchies), the checks that run before a draft becomes part of the dashboard, and the engine
 // calls of the Datasets drawer (source columns for autocomplete, the SQL preview).
-import { createSourceView } from '../../../queries/sql';
+import { readableSource } from '../../../queries/text-sources';
 import { loadDashboard } from '../../../dashboards/document';
+import { engineNameClashes } from '../../../dashboards/engine-names';
 import { Dataset as DatasetSchema, type DashboardFile, type Dataset, type Dimension, type Measure } from '../../../dashboards/schema';
 import type { Row } from '../../../queries/engine/engine';
 import {
@@ -34,8 +35,11 @@ export const NUMERIC_AGGS: readonly Measure['agg'][] = ['sum', 'avg', 'min', 'ma
 // ---------------------------------------------------------------------------------------------
 // Names
 
-/** A machine name not in `taken`, from a readable stem ("Order date" → "order_date"). */
-export function freshName(taken: Iterable<string>, stem: string): string {
+/**
+ * A machine name not in `taken` and that `free` accepts, from a readable stem ("Order date" →
+ * "order_date"); a suffix ("_2", "_3", ...) is added until both hold.
+ */
+export function freshName(taken: Iterable<string>, stem: string, free: (name: string) => boolean = () => true): string {
   const used = new Set(taken);
   const base =
     stem
@@ -45,8 +49,21 @@ export function freshName(taken: Iterable<string>, stem: string): string {
       .replace(/^_+|_+$/g, '')
       .replace(/^([0-9])/, '_$1')
       .slice(0, 56) || 'item';
-  if (!used.has(base)) return base;
-  for (let i = 2; ; i += 1) if (!used.has(`${base}_${i}`)) return `${base}_${i}`;
+  const ok = (name: string) => !used.has(name) && free(name);
+  if (ok(base)) return base;
+  for (let i = 2; ; i += 1) if (ok(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+/**
+ * A name for a new dataset of `d`: not taken, and whose relations in the query engine clash with no
+ * source or dataset ("raw_orders" next to dataset "orders" would share "ds_raw_orders"), which the
+ * file would otherwise be refused for only when it is saved or opened again.
+ */
+export function freshDatasetName(d: Pick<DashboardFile, 'sources' | 'datasets'>, stem: string): string {
+  const added = d.datasets.length;
+  const isAdded = (item: { list: string; index: number }) => item.list === 'datasets' && item.index === added;
+  const free = (name: string) => !engineNameClashes(d.sources, [...d.datasets, { name }]).some((c) => isAdded(c.item) || isAdded(c.other));
+  return freshName(d.datasets.map((x) => x.name), stem, free);
 }
 
 /** "order_ts" → "Order ts". */
@@ -62,7 +79,7 @@ function humanize(column: string): string {
 export function newTableDataset(d: DashboardFile, source: string, columns: readonly ColumnInfo[] = []): Dataset {
   const time = columns.find((c) => isTemporalType(c.type));
   return {
-    name: freshName(d.datasets.map((x) => x.name), source),
+    name: freshDatasetName(d, source),
     kind: 'table',
     source,
     ...(time ? { timeColumn: time.name } : {}),
@@ -76,7 +93,7 @@ export function newTableDataset(d: DashboardFile, source: string, columns: reado
 export function newSqlDataset(d: DashboardFile): Dataset {
   const first = d.sources[0];
   return {
-    name: freshName(d.datasets.map((x) => x.name), 'sql_dataset'),
+    name: freshDatasetName(d, 'sql_dataset'),
     kind: 'sql',
     sql: first ? selectAll(first.name).text : 'SELECT 1 AS one',
     measures: [{ name: 'row_count', label: 'Rows', agg: 'count', format: 'integer' }],
@@ -437,7 +454,9 @@ export async function describeSources(deps: Pick<ActionDeps, 'engine' | 'host' |
         const source = dashboard?.sources.find((x) => x.name === name);
         if (!source || !path) continue;
         const connected = await deps.host.connectSource({ dashboardPath: path, source });
-        await engine.exec(createSourceView(source.name, connected.urls, source.format));
+        // The runner's readable form: JSON parsed into a table, a CSV that is not UTF-8 converted.
+        const ready = await readableSource(engine, source, { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes });
+        await engine.exec(ready.view);
         out[name] = await engine.describe(name);
       } catch {
         // Left out of autocomplete; the Data sources dialog says why.

@@ -8,6 +8,7 @@ import { HOST_FILES_GLOBAL, HostError, type HostApi } from '../../../electron/ap
 import { addSource } from '../actions/source-actions';
 import type { ActionDeps } from '../actions/dashboard-actions';
 import { sourceNameFor } from '../../../queries/starter-dashboard';
+import { newSourceNameClash } from '../../../dashboards/engine-names';
 import { useStore } from '../store';
 import { formatFromName, useInstantUi } from './instant-dashboard';
 import { relativeToDashboard } from './file-browser';
@@ -140,9 +141,12 @@ export function DropZone({ deps }: { deps: ActionDeps }) {
     const d = deps.store.getState().dashboard;
     if (!d) return;
     const taken = new Set([...d.sources.map((s) => s.name), ...d.datasets.map((x) => x.name)]);
+    // A source comes with its table dataset: neither may share a relation in the query engine with
+    // what is there ("raw_orders" next to dataset "orders" would both be "ds_raw_orders").
+    const free = (n: string) => !taken.has(n) && newSourceNameClash(d.sources, d.datasets, n) === null;
     const base = sourceNameFor(o.name);
     let name = base;
-    for (let i = 2; taken.has(name); i += 1) name = `${base}_${i}`;
+    for (let i = 2; !free(name); i += 1) name = `${base}_${i}`;
     await addSource(deps, { name, kind: 'file', path: o.sourcePath, format: o.format });
     notify('info', `Added the data source "${name}" reading ${o.sourcePath}.`);
   };

@@ -5,7 +5,8 @@ import { useState, type FormEvent } from 'react';
 import { create } from 'zustand';
 import type { DashboardFile, Source } from '../../../dashboards/schema';
 import { HostError } from '../../../electron/api/host-api';
-import { dropProfileTable, profileLoadQuery, profileTable, proposePicks, scanForStarter, type DatasetProfile, type StarterPicks } from '../../../queries/profile';
+import { EngineError } from '../../../queries/engine/engine';
+import { dropProfileTable, loadProfileTable, profileTable, proposePicks, scanForStarter, type DatasetProfile, type StarterPicks } from '../../../queries/profile';
 import { buildStarterDashboard, humanize, sourceNameFor } from '../../../queries/starter-dashboard';
 import { clearDatasetCache, runDashboard, saveDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { useStore } from '../store';
@@ -43,6 +44,8 @@ export function formatFromName(name: string): Format | null {
   if (lower.endsWith('.parquet')) return 'parquet';
   if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv';
   if (lower.endsWith('.json') && !lower.endsWith('.dashboard.json')) return 'json';
+  // One object per line: read as JSON too (queries/json-source.ts takes both shapes).
+  if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'json';
   return null;
 }
 
@@ -333,9 +336,12 @@ async function profileData(
   const connected = await deps.host.connectSource({ dashboardPath: draft.path, source });
   const engine = await deps.engine();
   try {
-    await engine.exec(profileLoadQuery(PROFILE_TABLE, connected.urls, req.fmt));
+    await loadProfileTable(engine, PROFILE_TABLE, source, { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes });
   } catch (err) {
-    throw new Error(`Could not read ${connected.location} as ${req.fmt.toUpperCase()}: ${err instanceof Error ? err.message : String(err)}`);
+    // The engine's own refusals need the file and format said; a JSON file's syntax error, a file
+    // too large or an HTTP refusal already name the file (and a line and column), as the runner shows them.
+    if (err instanceof EngineError) throw new Error(`Could not read ${connected.location} as ${req.fmt.toUpperCase()}: ${err.message}`);
+    throw err;
   }
   const profile = await profileTable(engine, PROFILE_TABLE);
   if (profile.rows === 0) throw new Error(`${connected.location} has no rows: there is nothing to make a dashboard from.`);

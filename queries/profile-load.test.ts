@@ -1,0 +1,93 @@
+// Loading a file to profile ("New from data…", a dropped file) through the runner's readable form,
+// in the pinned engine (its Node build) over a real local HTTP server: JSON becomes rows, a bad JSON
+// file fails with its line and column, and the open dashboard's view of a source with the same
+// name is left alone, as are no staging relations.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import type { Source } from '../dashboards/schema';
+import { Engine } from './engine/engine';
+import { loadProfileTable, profileTable } from './profile';
+import { Sql, createViewAs, ident, readFile } from './sql';
+
+const readFileQuery = (file: string) => Sql.concat('SELECT * FROM ', readFile([file], 'csv'));
+
+const FILES: Record<string, Buffer> = {
+  'sales.ndjson': Buffer.from('{"day": "2025-01-01", "region": "north", "amount": 1.5}\n{"day": "2025-01-02", "region": "south", "amount": 2}\n'),
+  'broken.json': Buffer.from('{"day": "2025-01-01"}\n{"day": }\n'),
+  'shops.csv': Buffer.from('shop,staff\nCaf\xe9 Ren\xe9,4\nB\xe4ckerei,12\n', 'latin1'),
+};
+
+let server: http.Server;
+let base = '';
+let boot: NodeEngineBootstrap;
+let engine: Engine;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const body = FILES[(req.url ?? '').slice(1)];
+    if (body === undefined) res.writeHead(404).end('no such file');
+    else res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  boot = nodeBootstrap();
+  engine = await Engine.start(boot);
+}, 60_000);
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  server?.close();
+  await engine?.terminate();
+  boot?.dispose();
+});
+
+const source = (name: string, file: string, format: 'json' | 'csv' = 'json'): Source => ({ kind: 'url', name, url: `${base}/${file}`, format });
+
+/** The engine as the app has it; the Node build reads a registered name only once told (as the CLI does). */
+const appEngine = () => ({
+  exec: (sql: Sql) => engine.exec(sql),
+  query: (sql: Sql) => engine.query(sql),
+  describe: (table: string) => engine.describe(table),
+  insertArrow: (name: string, ipc: Uint8Array) => engine.insertArrow(name, ipc),
+  dropFile: (name: string) => engine.dropFile(name),
+  registerFile: async (name: string, bytes: Uint8Array) => {
+    boot.allowReading([name]);
+    await engine.registerFile(name, bytes);
+  },
+});
+
+describe('loadProfileTable', () => {
+  it('profiles a JSON file, leaving the open dashboard view of the same name and no staging relation behind', async () => {
+    // The open dashboard has a source "sales" of its own.
+    await engine.exec(createViewAs('sales', Sql.concat('SELECT 42 AS mine')));
+    await loadProfileTable(engine, 'instant_profile', source('sales', 'sales.ndjson'), { urls: [`${base}/sales.ndjson`], location: 'sales.ndjson' });
+    const profile = await profileTable(engine, 'instant_profile');
+    expect(profile.rows).toBe(2);
+    expect(profile.columns.map((c) => [c.name, c.type])).toEqual([
+      ['day', 'TIMESTAMP'],
+      ['region', 'VARCHAR'],
+      ['amount', 'DOUBLE'],
+    ]);
+    expect((await engine.query(Sql.concat('SELECT mine FROM ', ident('sales')))).rows).toEqual([{ mine: 42 }]);
+    const left = await engine.query(Sql.concat("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'instant_profile%' OR table_name LIKE 'northstar_json_%' ORDER BY 1"));
+    expect(left.rows).toEqual([{ table_name: 'instant_profile' }]);
+  });
+
+  it('profiles a Windows-1252 CSV converted to UTF-8, and frees the converted copy once the table holds the rows', async () => {
+    await loadProfileTable(appEngine(), 'instant_profile', source('shops', 'shops.csv', 'csv'), { urls: [`${base}/shops.csv`], location: 'shops.csv' });
+    const rows = await engine.query(Sql.concat('SELECT shop, staff FROM ', ident('instant_profile'), ' ORDER BY staff'));
+    expect(rows.rows).toEqual([
+      { shop: 'Café René', staff: 4 },
+      { shop: 'Bäckerei', staff: 12 },
+    ]);
+    await expect(engine.query(readFileQuery('northstar-text/instant_profile_source/0/shops.csv'))).rejects.toThrow();
+  });
+
+  it('fails on bad JSON with the runner message: the file, the line and the column', async () => {
+    await expect(loadProfileTable(engine, 'instant_profile', source('broken', 'broken.json'), { urls: [`${base}/broken.json`], location: 'data/broken.json' })).rejects.toThrow(
+      /^data\/broken\.json is not valid JSON at line 2, column 9: .+\.$/,
+    );
+  });
+});
