@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ChartPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
-import { MAX_SERIES, chartQuery, heatmapQuery, kpiBatchQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, tableTopNQuery, type DatasetContext, type PanelRefinement } from './panel-queries';
+import { MAX_SERIES, chartQuery, datasetStatsQuery, heatmapQuery, kpiBatchQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, tableTopNQuery, type DatasetContext, type PanelRefinement } from './panel-queries';
 import { SqlBuildError } from './sql';
 
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
@@ -447,6 +447,84 @@ describe('faster queries with the same answers', () => {
     }
     // Two KPIs with the same comparison window share its branch: one branch per window.
     expect(kpiBatchQuery(panels, factsCtx).sql.text.match(/UNION ALL/g)?.length).toBe(2);
+  });
+
+  it('a KPI batch counts distinct integers by bitmap, exactly as count(DISTINCT) on native DuckDB', async () => {
+    // Ids with duplicates, NULLs and negatives; a text id and an all-NULL id get no bitmap.
+    await conn.run(`CREATE TABLE "ids ""z""" ("day" TIMESTAMP, "r" VARCHAR, "amount" DOUBLE, "order id" BIGINT, "cust" INTEGER, "code" VARCHAR, "never" BIGINT)`);
+    await conn.run(`INSERT INTO "ids ""z"""
+      SELECT TIMESTAMP '2025-01-01' + to_days(CAST(i % 40 AS INTEGER)) + to_hours(CAST(i % 24 AS INTEGER)),
+        ['A', 'B', 'C', NULL][i % 4 + 1], i % 97,
+        CASE WHEN i % 13 = 0 THEN NULL WHEN i % 11 = 0 THEN 40000 - i % 3 ELSE (i * 7919) % 5003 - 2000 END,
+        CAST((i * 31) % 700 AS INTEGER), 'c' || (i % 50), NULL
+      FROM range(20000) t(i)`);
+    const ds: Dataset = {
+      name: 'ids', kind: 'table', source: 's', timeColumn: 'day',
+      measures: [
+        { name: 'orders', agg: 'count_distinct', column: 'order id', format: 'integer' },
+        { name: 'customers', agg: 'count_distinct', column: 'cust', format: 'integer' },
+        { name: 'codes', agg: 'count_distinct', column: 'code', format: 'integer' },
+        { name: 'nevers', agg: 'count_distinct', column: 'never', format: 'integer' },
+        { name: 'revenue', agg: 'sum', column: 'amount', format: 'currency' },
+        { name: 'aov', agg: 'ratio', numerator: 'revenue', denominator: 'orders', format: 'currency' },
+      ],
+      dimensions: [{ name: 'region', column: 'r' }],
+      hierarchies: [],
+    };
+    const base = { dataset: ds, table: 'ids "z"', columns: new Set(['day', 'r', 'amount', 'order id', 'cust', 'code', 'never']) };
+    const types = (await rows({ text: `DESCRIBE "ids ""z"""` })).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const stats = datasetStatsQuery(base, types);
+    if (!stats) throw new Error('expected a stats query');
+    const read = stats.read(await result(stats.sql));
+    expect(read.newest).toBe(Date.UTC(2025, 1, 9, 23));
+    // Text and all-NULL columns have no bounds: they keep count(DISTINCT).
+    expect(Object.fromEntries(read.distinctBounds)).toEqual({ 'order id': { min: -2000, max: 40000 }, cust: { min: 0, max: 699 } });
+
+    const panels = ds.measures.filter((m) => m.agg !== 'sum').map((m) => kpiPanel({ id: m.name, dataset: 'ids', measure: m.name }));
+    const periods = [
+      resolvePeriod({ lastDays: 7, anchor: 'data' }, read.newest, 0),
+      resolvePeriod({ from: '2025-01-10', to: '2025-01-20' }, null, 0),
+      // No row in either window: the bitmap is NULL there, where count(DISTINCT) is 0.
+      resolvePeriod({ from: '2030-01-01', to: '2030-01-02' }, null, 0),
+      null,
+    ];
+    const refines: (PanelRefinement | undefined)[] = [undefined, { members: [{ dimension: 'region', values: ['A', null] }] }, { members: [{ dimension: 'region', values: ['nobody'] }] }];
+    for (const period of periods) {
+      for (const refine of refines) {
+        const ctx: DatasetContext = { ...base, period, distinctBounds: read.distinctBounds };
+        const batch = kpiBatchQuery(panels, ctx, refine);
+        expect(batch.sql.text).toContain('bitstring_agg("order id", -2000, 40000)');
+        expect(batch.sql.text).toContain('bitstring_agg("cust", 0, 699)');
+        expect(batch.sql.text).toContain('count(DISTINCT "code")');
+        const split = batch.split(await result(batch.sql));
+        for (const [i, panel] of panels.entries()) {
+          // The panel's own SQL (what the reader sees and the result cache keys on) counts with count(DISTINCT): the reference.
+          const own = kpiQuery(panel, ctx, refine);
+          expect(own.text).not.toContain('bitstring_agg');
+          expect({ panel: panel.id, ...split[i] }, JSON.stringify({ period, refine })).toEqual({ panel: panel.id, ...(await result(own)) });
+        }
+      }
+    }
+  });
+
+  it('dataset stats: bounds only for integer count-distinct columns within the bitmap limit', async () => {
+    await conn.run(`CREATE TABLE "wide" ("id" BIGINT, "small" UTINYINT, "huge" HUGEINT)`);
+    await conn.run(`INSERT INTO "wide" VALUES (-9007199254740991, 3, 1), (9007199254740991, 9, 170141183460469231731687303715884105727), (0, NULL, 2)`);
+    const ds: Dataset = {
+      name: 'wide', kind: 'table', source: 's',
+      measures: ['id', 'small', 'huge'].map((c) => ({ name: c, agg: 'count_distinct' as const, column: c, format: 'integer' as const })),
+      dimensions: [], hierarchies: [],
+    };
+    const base = { dataset: ds, table: 'wide', columns: new Set(['id', 'small', 'huge']) };
+    const stats = datasetStatsQuery(base, [{ name: 'id', type: 'BIGINT' }, { name: 'small', type: 'UTINYINT' }, { name: 'huge', type: 'HUGEINT' }]);
+    if (!stats) throw new Error('expected a stats query');
+    // "id" spans 2^54 values and "huge" is beyond 2^53: neither fits a bitmap.
+    expect(Object.fromEntries(stats.read(await result(stats.sql)).distinctBounds)).toEqual({ small: { min: 3, max: 9 } });
+    const plain: Dataset = { ...facts, measures: [{ name: 'revenue', agg: 'sum', column: 'amount "$"', format: 'currency' }] };
+    const factsBase = { dataset: plain, table: FACTS, columns: factsCtx.columns };
+    expect(datasetStatsQuery(factsBase, [{ name: 'g', type: 'BIGINT' }])?.sql.text).toBe(`SELECT CAST(epoch_ms(max("day")) AS DOUBLE) AS "newest" FROM "facts ""y"""`);
+    expect(datasetStatsQuery({ ...factsBase, dataset: { ...plain, timeColumn: undefined } }, [])).toBeNull();
+    expect(() => datasetStatsQuery({ ...factsBase, columns: new Set(['g']) }, [])).toThrow(SqlBuildError);
   });
 
   it('a KPI batch refuses sparklines and an empty list, with the panel named', () => {

@@ -21,6 +21,66 @@ export interface DatasetContext {
   /** The table's real column names, to check every identifier against. */
   columns: ReadonlySet<string>;
   period: Period | null;
+  /**
+   * The smallest and largest value of integer columns that count-distinct measures read, over the
+   * whole table (see `datasetStatsQuery`). With them, ungrouped aggregates (`kpiBatchQuery`) count
+   * distinct values exactly with a bitmap instead of a hash table: 3-5x faster in DuckDB-WASM.
+   */
+  distinctBounds?: ReadonlyMap<string, IntRange>;
+}
+
+/** The closed range [min, max] of an integer column's values. */
+export interface IntRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * A distinct count by bitmap allocates one bit per value of the column's range, per aggregate
+ * state: above this many (8 MB) the hash-table count(DISTINCT) is used instead.
+ */
+export const MAX_DISTINCT_BITMAP_BITS = 2 ** 26;
+
+const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|INT\d*|UINT\d*)$/i;
+
+/** What a run reads once per version of a dataset: its newest timestamp, and the bounds of `DatasetContext.distinctBounds`. */
+export interface DatasetStats {
+  newest: number | null;
+  distinctBounds: ReadonlyMap<string, IntRange>;
+}
+
+/**
+ * One scan for the newest timestamp (in epoch ms, to anchor the period on) and the min/max of every
+ * integer column a count-distinct measure of the dataset reads. `columnTypes` are the table's
+ * columns with their engine types; pass none to skip the bounds. Null when there is nothing to ask.
+ */
+export function datasetStatsQuery(ctx: Omit<DatasetContext, 'period' | 'distinctBounds'>, columnTypes: readonly { name: string; type: string }[]): { sql: Sql; read(result: QueryResult): DatasetStats } | null {
+  const integer = new Set(columnTypes.filter((c) => INTEGER_TYPE.test(c.type)).map((c) => c.name));
+  const distinct = [...new Set(ctx.dataset.measures.filter((m) => m.agg === 'count_distinct' && m.column !== undefined && integer.has(m.column) && ctx.columns.has(m.column)).map((m) => m.column as string))];
+  const t = ctx.dataset.timeColumn;
+  const parts: Sql[] = [];
+  if (t) parts.push(Sql.concat('CAST(epoch_ms(max(', column(t, ctx.columns, `dataset "${ctx.dataset.name}" timeColumn`), ')) AS DOUBLE) AS "newest"'));
+  distinct.forEach((name, i) => {
+    const col = column(name, ctx.columns, `dataset "${ctx.dataset.name}"`);
+    // As text: a BIGINT beyond 2^53 must not round to a neighbour and leave a value outside the range.
+    parts.push(Sql.concat('CAST(min(', col, ') AS VARCHAR) AS ', ident(`min_${i}`), ', CAST(max(', col, ') AS VARCHAR) AS ', ident(`max_${i}`)));
+  });
+  if (parts.length === 0) return null;
+  return {
+    sql: Sql.concat('SELECT ', Sql.join(parts), ' FROM ', ident(ctx.table)),
+    read(result) {
+      const row = result.rows[0] ?? {};
+      const newest = typeof row.newest === 'number' && Number.isFinite(row.newest) ? row.newest : null;
+      const bounds = new Map<string, IntRange>();
+      distinct.forEach((name, i) => {
+        const min = Number(row[`min_${i}`] ?? NaN);
+        const max = Number(row[`max_${i}`] ?? NaN);
+        // No values (all NULL), or a range a bitmap cannot hold: count(DISTINCT) as before.
+        if (Number.isSafeInteger(min) && Number.isSafeInteger(max) && max - min < MAX_DISTINCT_BITMAP_BITS) bounds.set(name, { min, max });
+      });
+      return { newest, distinctBounds: bounds };
+    },
+  };
 }
 
 /** Work out the dashboard period from its time range and the newest timestamp in the data. */
@@ -53,8 +113,12 @@ export function newestTimestampQuery(ctx: Omit<DatasetContext, 'period'>): Sql |
   return Sql.concat('SELECT CAST(epoch_ms(max(', col, ')) AS DOUBLE) AS "newest" FROM ', ident(ctx.table));
 }
 
-/** The aggregate SQL of a named measure (ratios expand to their parts). */
-export function measureExpr(ctx: Pick<DatasetContext, 'dataset' | 'columns'>, name: string, depth = 0): Sql {
+/**
+ * The aggregate SQL of a named measure (ratios expand to their parts). With `bitmaps`, for an
+ * ungrouped aggregate only, a count-distinct over a column with known bounds counts the bits of a
+ * bitmap of its values (`bitstring_agg`): exact, like count(DISTINCT), but without a hash table.
+ */
+export function measureExpr(ctx: Pick<DatasetContext, 'dataset' | 'columns' | 'distinctBounds'>, name: string, depth = 0, bitmaps = false): Sql {
   if (depth > 8) throw new SqlBuildError(`measure "${name}" refers to itself`);
   const m: Measure | undefined = ctx.dataset.measures.find((x) => x.name === name);
   if (!m) throw new SqlBuildError(`dataset "${ctx.dataset.name}" has no measure "${name}"`);
@@ -74,12 +138,19 @@ export function measureExpr(ctx: Pick<DatasetContext, 'dataset' | 'columns'>, na
       return Sql.concat('CAST(max(', col(), ') AS DOUBLE)');
     case 'count':
       return m.column ? Sql.concat('CAST(count(', col(), ') AS DOUBLE)') : Sql.concat('CAST(count(*) AS DOUBLE)');
-    case 'count_distinct':
+    case 'count_distinct': {
+      const range = bitmaps && m.column ? ctx.distinctBounds?.get(m.column) : undefined;
+      if (range) {
+        // No rows: bitstring_agg is NULL where count(DISTINCT) is 0. NULL values set no bit, as count(DISTINCT) skips them.
+        const bound = (v: number) => int(v, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+        return Sql.concat('CAST(coalesce(bit_count(bitstring_agg(', col(), ', ', bound(range.min), ', ', bound(range.max), ')), 0) AS DOUBLE)');
+      }
       return Sql.concat('CAST(count(DISTINCT ', col(), ') AS DOUBLE)');
+    }
     case 'ratio': {
       if (!m.numerator || !m.denominator) throw new SqlBuildError(`${where} needs a numerator and a denominator`);
-      const top = measureExpr(ctx, m.numerator, depth + 1);
-      const bottom = measureExpr(ctx, m.denominator, depth + 1);
+      const top = measureExpr(ctx, m.numerator, depth + 1, bitmaps);
+      const bottom = measureExpr(ctx, m.denominator, depth + 1, bitmaps);
       return Sql.concat('(', top, ') / NULLIF(', bottom, ', 0)');
     }
   }
@@ -241,7 +312,8 @@ export function kpiBatchQuery(panels: readonly KpiPanel[], ctx: DatasetContext, 
     return at;
   });
   const where = `panel "${panels[0]?.id}"`;
-  const exprs = new Map(measures.map((m) => [m, measureExpr(ctx, m)]));
+  // Every branch is one ungrouped aggregate (one bitmap per distinct count): bitmaps are safe here.
+  const exprs = new Map(measures.map((m) => [m, measureExpr(ctx, m, 0, true)]));
   const branches = windows.map((w, i) =>
     Sql.concat(
       'SELECT ', int(i, 0, 1_000_000), ' AS "w", ', str(w.label), ' AS "period", ',

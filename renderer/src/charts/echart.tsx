@@ -23,6 +23,10 @@ echarts.use([
   CanvasRenderer,
 ]);
 
+// Each chart instance gets a number (`data-chart-instance`): tests tell a chart updated in place
+// from one disposed and made again.
+let instancesMade = 0;
+
 /** A clicked data point: its row in the result, and where on the chart it was clicked. */
 export interface ChartPoint {
   dataIndex: number;
@@ -71,6 +75,8 @@ export function EChart({
     if (!el) return;
     const instance = echarts.init(el, initialTheme.current === 'dark' ? 'dark' : undefined, { renderer: 'canvas' });
     chart.current = instance;
+    instancesMade += 1;
+    el.dataset.chartInstance = String(instancesMade);
     const onFinished = () => drawnCallback.current?.();
     instance.on('finished', onFinished);
     // Pies report the clicked slice; axis charts take the category under the pointer anywhere in

@@ -1,7 +1,7 @@
 // The bodies of panels: KPI tile, chart, table and text, drawn from a query result.
 import { useEffect, useMemo, useState } from 'react';
 import type * as echarts from 'echarts/core';
-import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel } from '../../../dashboards/schema';
+import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel, TimeGrain } from '../../../dashboards/schema';
 import type { QueryResult, Row } from '../../../queries/engine/engine';
 import { anomalyMarks, buildChartOption, chartCategories, chartFindings } from '../charts/chart-options';
 import { EChart, type ChartPoint } from '../charts/lazy-echart';
@@ -29,6 +29,7 @@ export function PanelBody({
   onDrawn,
   onPointClick,
   onInstance,
+  grain,
 }: {
   panel: DataPanel;
   dataset: Dataset;
@@ -37,12 +38,14 @@ export function PanelBody({
   onPointClick?: (p: ChartPoint) => void;
   /** Receives the chart instance on screen, and null when it goes (for PNG export). */
   onInstance?: (chart: echarts.ECharts | null) => void;
+  /** The time grain `result` was queried at, when it is not the current one (a result kept on screen while a new one loads). */
+  grain?: TimeGrain;
 }) {
   switch (panel.kind) {
     case 'kpi':
       return <KpiTile panel={panel} dataset={dataset} result={result} />;
     case 'chart':
-      return <ChartBody panel={panel} dataset={dataset} result={result} onDrawn={onDrawn} onPointClick={onPointClick} onInstance={onInstance} />;
+      return <ChartBody panel={panel} dataset={dataset} result={result} onDrawn={onDrawn} onPointClick={onPointClick} onInstance={onInstance} atGrain={grain} />;
     case 'table':
       return <TableBody panel={panel} result={result} />;
   }
@@ -154,6 +157,7 @@ function ChartBody({
   onDrawn,
   onPointClick,
   onInstance,
+  atGrain,
 }: {
   panel: ChartPanel;
   dataset: Dataset;
@@ -161,9 +165,11 @@ function ChartBody({
   onDrawn: () => void;
   onPointClick?: (p: ChartPoint) => void;
   onInstance?: (chart: echarts.ECharts | null) => void;
+  atGrain?: TimeGrain;
 }) {
   // A drill or the grain picker may draw time at another grain than the panel's: label by that one.
-  const grain = useStore((s) => (panel.x.type === 'time' ? currentGrain(panel, s.explore) : undefined));
+  const currentTimeGrain = useStore((s) => (panel.x.type === 'time' ? currentGrain(panel, s.explore) : undefined));
+  const grain = atGrain ?? currentTimeGrain;
   // Failing checks' days are marked on the chart; a click on a mark opens the finding.
   const checks = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.checks);
   const results = useStore((s) => s.checks?.results);
