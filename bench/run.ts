@@ -1,4 +1,4 @@
-// npm run bench -- --rows N [--latency-ms L] [--json FILE] [--renderer DIR] [--chromium PATH]
+// npm run bench -- --rows N [--latency-ms L] [--json FILE] [--renderer DIR] [--chromium PATH] [--profile FILE]
 //
 // Opens the demo dashboard over N generated orders served from a local S3 (s3rver behind a
 // SigV4-verifying front) through the data gateway, in the real renderer in headless Chromium, and
@@ -30,6 +30,8 @@ interface Args {
   json?: string;
   rendererDir?: string;
   chromium: string;
+  /** Write a CPU profile of the page's main thread over the interactions (Chrome DevTools format). */
+  profile?: string;
 }
 
 function parse(argv: string[]): Args {
@@ -41,12 +43,13 @@ function parse(argv: string[]): Args {
       json: { type: 'string' },
       renderer: { type: 'string' },
       chromium: { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('Usage: npm run bench -- --rows N [--latency-ms L] [--json FILE] [--renderer DIR] [--chromium PATH]\n');
+    process.stdout.write('Usage: npm run bench -- --rows N [--latency-ms L] [--json FILE] [--renderer DIR] [--chromium PATH] [--profile FILE]\n');
     process.exit(0);
   }
   if (values.rows === undefined) throw new UsageError('--rows N is required (e.g. --rows 200000)');
@@ -59,6 +62,7 @@ function parse(argv: string[]): Args {
     ...(values.json ? { json: path.resolve(values.json) } : {}),
     ...((values.renderer ?? process.env.NORTHSTAR_RENDERER_DIR) ? { rendererDir: path.resolve((values.renderer ?? process.env.NORTHSTAR_RENDERER_DIR) as string) } : {}),
     chromium: values.chromium ?? process.env.NORTHSTAR_CHROMIUM ?? '/usr/bin/chromium',
+    ...(values.profile ? { profile: path.resolve(values.profile) } : {}),
   };
 }
 
@@ -133,11 +137,22 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     const cold = await openDashboard(page, host.url);
     const checksMs = await waitForChecks(page);
+    // The panels draw from the fetched bytes; the in-memory table is built after them (queries/bytes-first.ts),
+    // so its statement is among those that ran by the time the checks (which wait for it) are shown.
+    const openedStatements = await statementsSince(page, 0);
+    const tableBuild = openedStatements.find((x) => x.sql.startsWith('CREATE OR REPLACE TABLE'));
     const coldS3 = s3Totals(s3.requests);
     let rssMb = browser.rendererRssMb() ?? 0;
 
     log(`${INTERACTIONS} interactions…`);
     const afterOpen = await now(page);
+    // Where the main thread's time goes during the clicks (open the file in DevTools' Performance panel).
+    const cdp = args.profile ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+      await cdp.send('Profiler.start');
+    }
     const interactions = await runInteractions(page, native).catch(async (err: unknown) => {
       const shot = path.join(CACHE_DIR, 'interaction-failure.png');
       await page.screenshot({ path: shot }).catch(() => {});
@@ -145,6 +160,11 @@ async function main(): Promise<void> {
       throw err;
     });
     const queryLongTasks = await longTasksSince(page, afterOpen);
+    if (cdp && args.profile) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(args.profile, JSON.stringify(profile));
+      log(`wrote the interactions' CPU profile to ${args.profile}`);
+    }
     rssMb = Math.max(rssMb, browser.rendererRssMb() ?? 0);
 
     // Coming back to the opening state, the result cache answers the panels: their SQL never reaches
@@ -163,11 +183,24 @@ async function main(): Promise<void> {
     const warmPage = await browser.newPage(page);
     await page.close();
     const warm = await openDashboard(warmPage, host.url);
+    // Drawn is not loaded: panels drawn from stored results say "Updating…" until the engine, having
+    // loaded the data, answers them. Both times are reported.
+    const fromStore = await warmPage.evaluate(() => Number(((performance.getEntriesByName('northstar:stored-results')[0] as PerformanceMark | undefined)?.detail as { results?: unknown } | null)?.results ?? 0));
+    const warmMarks = await warmPage.evaluate(() =>
+      ['northstar:open-start', 'northstar:stored-results', 'northstar:engine-start', 'northstar:prefetch', 'northstar:all-panels-drawn'].map((name) => {
+        const e = performance.getEntriesByName(name)[0];
+        return e ? `${name.replace('northstar:', '')} ${Math.round(e.startTime)}${e.duration ? `–${Math.round(e.startTime + e.duration)}` : ''} ms` : `${name.replace('northstar:', '')} —`;
+      }),
+    );
+    const warmTasks = await warmPage.evaluate(() => (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.map((t) => `${Math.round(t.start)}+${Math.round(t.ms)}`));
+    log(`  warm open timeline: ${warmMarks.join(', ')}; long tasks (start+ms): ${warmTasks.join(' ')}`);
+    const warmLive = (await (await warmPage.waitForFunction(() => (document.querySelector('[data-testid="panel-updating"]') ? 0 : performance.now()), null, { timeout: 600_000, polling: 'raf' })).jsonValue()) as number;
     const warmS3 = s3Totals(s3.requests.slice(warmStart));
     await warmPage.context().close();
 
-    for (const t of cold.timeline) log(`  cold open timeline: ${t.name} ${Math.round(t.start)}${t.end > t.start ? `–${Math.round(t.end)} ms (${Math.round(t.end - t.start)} ms)` : ' ms'}`);
-    const steps = buildSteps(cold.engineStartMs, cold.statements, reloadStatements, native);
+    const coldTimeline = [...cold.timeline.filter((t) => t.name !== 'load statement'), ...(tableBuild ? [{ name: 'in-memory table build (after first paint)', start: tableBuild.start, end: tableBuild.start + tableBuild.ms }] : [])].sort((a, b) => a.start - b.start);
+    for (const t of coldTimeline) log(`  cold open timeline: ${t.name} ${Math.round(t.start)}${t.end > t.start ? `–${Math.round(t.end)} ms (${Math.round(t.end - t.start)} ms)` : ' ms'}`);
+    const steps = buildSteps(cold.engineStartMs, openedStatements, reloadStatements, native);
     steps.push({ name: 'reload data → all drawn (warm engine, disk cache)', wasm_ms: round(reload.ms), native_ms: null, ratio: null });
     const nativeOpen = native.engineStartMs + native.statements.reduce((s, x) => s + x.ms, 0);
     const ms = interactions.map((i) => i.ms);
@@ -178,7 +211,16 @@ async function main(): Promise<void> {
       engine: `DuckDB ${cold.engineVersion ?? '?'}, ${cold.isolated ? 'cross-origin isolated: threaded coi build' : 'not isolated: eh build, 1 thread'}`,
       dashboard_open: { wasm_ms: round(cold.openMs), native_ms: round(nativeOpen), ratio: ratio(cold.openMs, nativeOpen) },
       checks_done_ms: checksMs === null ? null : round(checksMs),
-      warm_open: { wasm_ms: round(warm.openMs), ratio_to_cold: ratio(warm.openMs, cold.openMs), s3_requests: warmS3.requests, s3_bytes: warmS3.bytes },
+      table_in_memory_ms: tableBuild ? round(tableBuild.start + tableBuild.ms) : null,
+      warm_open: {
+        wasm_ms: round(warm.openMs),
+        ratio_to_cold: ratio(warm.openMs, cold.openMs),
+        live_ms: round(Math.max(warm.openMs, warmLive)),
+        live_ratio_to_cold: ratio(Math.max(warm.openMs, warmLive), cold.openMs),
+        stored_results_read: fromStore,
+        s3_requests: warmS3.requests,
+        s3_bytes: warmS3.bytes,
+      },
       interactions: { count: ms.length, p50_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), max_ms: round(Math.max(...ms)) },
       steps,
       s3: { requests: coldS3.requests, bytes: coldS3.bytes, needed_bytes: needed.bytes, over_read: ratio(coldS3.bytes, needed.bytes) },
@@ -190,8 +232,9 @@ async function main(): Promise<void> {
       load_avg_1m: round(os.loadavg()[0] ?? 0),
     };
     process.stdout.write(formatReport(report, interactions));
+    process.stdout.write(formatBreakdowns(breakdowns));
     if (args.json) {
-      writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(args.json, `${JSON.stringify({ ...report, interaction_breakdown: breakdowns }, null, 2)}\n`);
       log(`wrote ${args.json}`);
     }
   } finally {
@@ -222,10 +265,59 @@ async function runInteractions(page: import('@playwright/test').Page, native: Na
     ];
     for (const [label, act] of steps) {
       if (out.length >= INTERACTIONS) break;
-      out.push(await interact(page, label, act));
+      const before = await now(page);
+      const result = await interact(page, label, act);
+      out.push(result);
+      breakdowns.push(await interactionBreakdown(page, before, result, native));
     }
   }
   return out;
+}
+
+/** Where one interaction's time went: before the first query, in the engine, and after the last. */
+interface InteractionBreakdown {
+  label: string;
+  ms: number;
+  /** Input → first statement starts (handlers, store updates, React renders before the run queries). */
+  beforeSqlMs: number;
+  /** Statements run for this interaction, each with its time as the main thread saw it (worker + Arrow → rows). */
+  statements: { name: string; ms: number }[];
+  /** Last statement done → all panels drawn (React renders, chart setOption and paint). */
+  afterSqlMs: number;
+  longTasks: { count: number; maxMs: number };
+}
+
+const breakdowns: InteractionBreakdown[] = [];
+
+async function interactionBreakdown(page: import('@playwright/test').Page, before: number, result: InteractionResult, native: NativeRun): Promise<InteractionBreakdown> {
+  const input = await page.evaluate(() => (window as unknown as { __bench: { lastInput: number } }).__bench.lastInput);
+  const drawn = input + result.ms;
+  const statements = (await statementsSince(page, before)).filter((s) => s.start <= drawn);
+  const tasks = await page.evaluate(
+    ([from, to]) => (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.filter((t) => t.start >= from && t.start <= to),
+    [input, drawn] as const,
+  );
+  const panelOf = new Map([...native.panelSql].map(([id, sql]) => [sql, id]));
+  const name = (sql: string) => panelOf.get(sql) ?? (sql.startsWith('SELECT 0 AS "w"') ? 'KPI batch' : describeStatement(sql));
+  const first = statements[0];
+  const last = statements.reduce((end, s) => Math.max(end, s.start + s.ms), first ? first.start : input);
+  return {
+    label: result.label,
+    ms: result.ms,
+    beforeSqlMs: first ? first.start - input : result.ms,
+    statements: statements.map((s) => ({ name: name(s.sql), ms: s.ms })),
+    afterSqlMs: first ? drawn - last : 0,
+    longTasks: { count: tasks.length, maxMs: Math.max(0, ...tasks.map((t) => t.ms)) },
+  };
+}
+
+function formatBreakdowns(list: InteractionBreakdown[]): string {
+  const lines = ['per interaction: total = before first SQL + SQL (each) + after last SQL; long tasks in the window'];
+  for (const b of list) {
+    const sql = b.statements.map((s) => `${s.name} ${s.ms.toFixed(0)}`).join(', ') || 'none (result cache)';
+    lines.push(`  ${b.ms.toFixed(0).padStart(5)} ms  ${b.label.padEnd(32)} before ${b.beforeSqlMs.toFixed(0)} | ${sql} | after ${b.afterSqlMs.toFixed(0)} | long tasks ${b.longTasks.count} (max ${b.longTasks.maxMs.toFixed(0)})`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function buildSteps(engineStartMs: number | null, opened: SqlEntry[], later: SqlEntry[], native: NativeRun): Step[] {
@@ -240,7 +332,10 @@ function buildSteps(engineStartMs: number | null, opened: SqlEntry[], later: Sql
     // Views name their source's URL, and the app loads a table from its fetched bytes (a registered
     // file with a random name) where native reads the file: match both by what they create.
     const isView = sql.startsWith('CREATE OR REPLACE VIEW') || sql.startsWith('CREATE OR REPLACE TABLE');
-    const at = unused.findIndex((w) => w.sql === sql || (isView && w.sql.startsWith(sql.slice(0, sql.indexOf(' AS ')))));
+    // The table built after first paint (queries/bytes-first.ts) is made under a temporary name, "<raw> (loading N)".
+    const created = sql.slice(0, sql.indexOf(' AS '));
+    const building = `${created.slice(0, -1)} (loading `;
+    const at = unused.findIndex((w) => w.sql === sql || (isView && (w.sql.startsWith(`${created} `) || w.sql.startsWith(building))));
     return at === -1 ? null : (unused.splice(at, 1)[0] as SqlEntry);
   };
   let loadWasm = 0;

@@ -113,6 +113,24 @@ describe('runDashboardQueries with a cancelled (stale) run', () => {
     expect(messages.length).toBeGreaterThan(0);
     for (const m of messages) expect(m).toBe('No data: source "orders" is unavailable (too large for memory).');
   });
+
+  it('says a load that stopped the engine by running out of memory was too large, and that the engine was restarted', async () => {
+    const { engine } = fakeEngine();
+    const exec = engine.exec.bind(engine);
+    engine.exec = async (sql: Sql) => {
+      if (sql.text.startsWith('CREATE TABLE') || sql.text.includes('CREATE OR REPLACE TABLE')) {
+        throw new EngineError('crashed', 'The query engine stopped unexpectedly (RuntimeError: Aborted(OOM). Build with -sASSERTIONS for more info.).');
+      }
+      return exec(sql);
+    };
+    const { cb, panels, datasets } = recorder();
+    await runDashboardQueries(engine, demo(), cb, { trusted: true, now: Date.UTC(2026, 1, 1) });
+    const orders = datasets.find(([name, s]) => name === 'orders' && s.status === 'error')?.[1];
+    expect(orders?.status === 'error' && orders.message).toMatch(/^"orders" \(.+\) does not fit in the memory the query engine may use: the query engine ran out of memory and stopped, and Northstar started it again\. .*scan mode/);
+    const messages = panels.map(([, s]) => (s.status === 'error' ? s.message : s.status));
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m).toBe('No data: source "orders" is unavailable (too large for memory; the query engine was restarted).');
+  });
 });
 
 describe('runDashboardQueries with a result cache, on a real engine', () => {
@@ -120,6 +138,8 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
   const emea = () => ({ members: [{ dimension: 'region', values: ['EMEA'] }] });
   let native: NativeEngine;
   let queries = 0;
+  // The SQL of every query asked, latest last.
+  const asked: string[] = [];
   // The real engine, counting every query it is asked (panel queries and the dataset's own counts).
   let engine: QueryEngine;
 
@@ -130,6 +150,7 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
       describe: (table) => native.describe(table),
       query: (sql) => {
         queries += 1;
+        asked.push(sql.text);
         return native.query(sql);
       },
     };
@@ -192,7 +213,10 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
   it('shows each panel the rows its own SQL gives, with the KPIs batched and the table found in two steps', async () => {
     const dashboard = demo();
     for (const refine of [undefined, emea, () => ({ members: [{ dimension: 'campaign', values: ['(none)', null] }], window: { start: Date.UTC(2025, 11, 1), end: Date.UTC(2025, 11, 20) } })]) {
+      const from = asked.length;
       const { panels } = await run(dashboard, { refine });
+      // The KPI batch counts distinct orders and customers (integer ids) by bitmap, within the ids' bounds.
+      expect(asked.slice(from).filter((q) => /bitstring_agg\("order_id", \d+, \d+\)/.test(q) && /bitstring_agg\("customer_id", \d+, \d+\)/.test(q))).toHaveLength(1);
       for (const [id, state] of Object.entries(panels)) {
         if (state.status !== 'ready') throw new Error(`${id} is not ready`);
         const own = await native.query({ text: state.sql } as Sql);

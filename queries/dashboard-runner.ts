@@ -5,11 +5,14 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
+import { beginLoad, loadTable, newestFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
-import { kpiBatchQuery, newestTimestampQuery, panelQuery, resolvePeriod, tableTopNQuery, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { datasetStatsQuery, kpiBatchQuery, panelQuery, resolvePeriod, tableTopNQuery, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
+import { sameVersions, storableResult, persistedResultsKey, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
+import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, parquetSizeEstimate, readFile, selectAll, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
@@ -32,6 +35,8 @@ export interface LinkedSource {
   sizeBytes?: number | null;
   /** Each file's bytes, when the host already read them (the CLI's JSON sources): parsed instead of fetched (text-sources.ts). */
   contents?: Uint8Array[];
+  /** Each file's identity and content version as the host validated it now (persisted-results.ts). */
+  versions?: ObjectVersion[];
 }
 
 /** A source that could not be reached, with a short reason for the panels ("access denied"). */
@@ -79,6 +84,9 @@ export interface ScanMode {
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
 
+/** From this many fetched bytes on, panels draw from the registered Parquet before the table is built (bytes-first.ts). */
+export const BYTES_FIRST_MIN_BYTES = 8 * 1024 * 1024;
+
 /** What the corrected view of a dataset applies: rowCount above counts its rows, rawRowCount the loaded ones. */
 export interface CorrectionsState {
   /** Ids of the corrections in effect, in file order. */
@@ -90,9 +98,17 @@ export interface CorrectionsState {
   rawRowCount: number;
 }
 
+/**
+ * A panel drawn from a result stored in an earlier session over the same, just validated, version
+ * of its files, while the engine still loads them (it is then answered again, or kept as it is).
+ */
+export interface StoredResultNote {
+  updating: true;
+}
+
 export type PanelRunState =
   | { status: 'loading' }
-  | { status: 'ready'; result: QueryResult; sql: string }
+  | { status: 'ready'; result: QueryResult; sql: string; stored?: StoredResultNote }
   | { status: 'waiting'; message: string }
   | { status: 'error'; message: string };
 
@@ -130,10 +146,28 @@ export interface RunOptions {
    * from disk on every query (scan mode, see `ScanMode`). Without it every dataset is loaded.
    */
   memoryBudgetBytes?: number;
+  /** Fetched data smaller than this is loaded into memory before any panel draws (default `BYTES_FIRST_MIN_BYTES`). */
+  bytesFirstMinBytes?: number;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
   /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
   signal?: AbortSignal;
+  /**
+   * Panel results stored between sessions (persisted-results.ts), per exact version of the files:
+   * drawn before a dataset loads, kept after it when the load read those very versions, and
+   * stored for the next open. Only table datasets over Parquet use it, so no SQL of the file's
+   * own (which needs trust) ever produces a stored result.
+   */
+  persisted?: PersistedResultsStore;
+}
+
+// Stands for "not asked" on clicks: not null, so the facts are not written again with every click.
+const EMPTY_STORED_ENTRY: StoredPanelResults = { dataset: { columns: [], newest: null, rowCount: 0 }, results: [] };
+
+/** A dataset's stored entry in this run: its key and the entry the host had (null: none). */
+interface PersistedForRun {
+  key: string;
+  entry: Promise<StoredPanelResults | null>;
 }
 
 /** A dataset loaded into memory by an earlier run. */
@@ -159,7 +193,14 @@ export interface LoadedDataset {
    * `version` is new every time the view is made, which is every load, corrections change and raw
    * toggle: results computed on an older version are never served for this one.
    */
-  view?: { key: string; version: string; rowCount: number; newest: number | null; corrections: CorrectionsState };
+  view?: { key: string; version: string; rowCount: number; newest: number | null; corrections: CorrectionsState; distinctBounds?: DatasetContext['distinctBounds'] };
+  /**
+   * Loaded from fetched bytes: `table` is a view over the registered Parquet files until the table
+   * is built after the first panels drew (bytes-first.ts); `fromBytes.inMemory` says it is.
+   */
+  fromBytes?: BytesPhase;
+  /** The files' content versions this load read, confirmed by every response (persisted-results.ts). */
+  contentVersions?: ObjectVersion[][];
 }
 
 // Data versions are unique for the life of the module (never reused, even after the caller clears
@@ -186,6 +227,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   const stale = opts.isStale ?? (() => false);
   const dataPanels = dashboard.panels.filter(isDataPanel);
   const fail = (message: string, ids: string[]) => ids.forEach((id) => cb.onPanel(id, { status: 'error', message }));
+  const fromBytes: { dataset: Dataset; loaded: LoadedDataset }[] = [];
 
   const links = new Map<string, Promise<LinkedSource>>();
   const views = new Map<string, Promise<LinkedSource>>();
@@ -207,7 +249,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
           await engine.exec(ready.view);
           return ready.linked;
         } catch (err) {
-          throw new SourceUnavailable(describeEngineError(err, source.name, found.location), 'could not be read');
+          throw new SourceUnavailable(describeEngineError(err, source.name, found.location), outOfMemoryReason(err) ?? 'could not be read');
         }
       });
       views.set(source.name, viewed);
@@ -232,6 +274,48 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       continue;
     }
     if ((await runPanels(engine, panels, ctx, cb, opts)) === 'stale') return;
+    if (ctx.loaded.fromBytes && !ctx.loaded.fromBytes.inMemory) fromBytes.push({ dataset, loaded: ctx.loaded });
+  }
+  // Every panel drew (from the fetched bytes where a dataset was loaded from them): now build the
+  // tables, one at a time. The run ends when they are in memory, so what follows it (the checks,
+  // which read whole datasets) reads memory. A stale run leaves this to the run that replaced it,
+  // whose clicks are answered from the bytes first.
+  for (const { dataset, loaded } of fromBytes) {
+    if (stale()) return;
+    if (loaded.fromBytes) await loadTable(engine, opts.cache ?? engine, rawDatasetTable(dataset), loaded.fromBytes);
+    const damaged = damagedBytes(loaded);
+    if (damaged !== null && !stale()) {
+      // The first panels read only some values; building the table read them all, and some could
+      // not be decoded: the file is damaged, and no panel may go on showing numbers from it.
+      const message = describeEngineError(damaged, dataset.kind === 'table' ? dataset.source : dataset.name, loaded.location);
+      cb.onDataset(dataset.name, { status: 'error', message, location: loaded.location });
+      for (const panel of dataPanels) if (panel.dataset === dataset.name) cb.onPanel(panel.id, { status: 'error', message });
+      continue;
+    }
+    if (loaded.fromBytes?.inMemory && !stale()) await addDistinctBounds(engine, dataset, loaded);
+  }
+}
+
+/** The error of a table build that failed on the data itself (not for want of memory: the bytes then still answer), or null. */
+function damagedBytes(loaded: LoadedDataset): unknown {
+  const error = loaded.fromBytes?.error;
+  return error === undefined || outOfMemoryReason(error) !== null ? null : error;
+}
+
+/**
+ * Once a dataset read from its bytes is in memory: the count-distinct bounds its first view left
+ * out (see `correctedView`), so later KPI queries use their bitmaps. Same view, same data version:
+ * the bounds change how a count is computed, never its result.
+ */
+async function addDistinctBounds(engine: QueryEngine, dataset: Dataset, loaded: LoadedDataset): Promise<void> {
+  const view = loaded.view;
+  if (!view) return;
+  const stats = datasetStatsQuery({ dataset, table: datasetTable(dataset), columns: new Set(memoryColumns(loaded).map((c) => c.name)) }, memoryColumns(loaded));
+  if (!stats) return;
+  try {
+    view.distinctBounds = stats.read(await engine.query(stats.sql)).distinctBounds;
+  } catch {
+    // Without bounds the KPIs count distinct values as before; a cancelled engine is reported elsewhere.
   }
 }
 
@@ -242,21 +326,28 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
  * `tableTopNQuery`. Results are kept and shown under each panel's own SQL (`panelQuery`), the
  * query a reader can copy and run to get the same rows.
  */
-async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetContext & { version: string }, cb: RunCallbacks, opts: RunOptions): Promise<'stale' | 'done'> {
+async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetContext & { version: string; loaded?: LoadedDataset; persisted?: PersistedForRun }, cb: RunCallbacks, opts: RunOptions): Promise<'stale' | 'done'> {
   const stale = opts.isStale ?? (() => false);
   const name = ctx.dataset.name;
+  // Results of an earlier session over these very files (the load confirmed their versions).
+  const storedEntry = ctx.persisted ? await ctx.persisted.entry : null;
+  const stored = new Map(storedEntry?.results.map((r) => [r.sql, r.result]) ?? []);
+  const fresh: { sql: string; result: QueryResult }[] = [];
   // Array.prototype.sort is stable: the other panels keep dashboard order.
   const ordered = opts.first?.size ? [...panels].sort((a, b) => Number(!opts.first?.has(a.id)) - Number(!opts.first?.has(b.id))) : panels;
   const planned = ordered.map((panel) => {
     const refine = opts.refine?.(panel);
     try {
       const sql = panelQuery(panel, ctx, refine);
-      return { panel, refine, sql, kept: opts.results?.get(name, ctx.version, sql.text) };
+      const fromStore = opts.results?.get(name, ctx.version, sql.text) ? undefined : stored.get(sql.text);
+      if (fromStore) opts.results?.set(name, ctx.version, sql.text, fromStore);
+      return { panel, refine, sql, kept: fromStore ?? opts.results?.get(name, ctx.version, sql.text), fromStore };
     } catch (err) {
       return { panel, refine, error: (err as Error).message };
     }
   });
-  // KPI panels still to compute, grouped by refinement: a group of two or more runs as one query.
+  // KPI panels still to compute, grouped by refinement: each group runs as one query (even a group
+  // of one: the batch counts distinct values by bitmap, see kpiBatchQuery).
   const groups = new Map<string, typeof planned>();
   for (const plan of planned) {
     if (plan.panel.kind !== 'kpi' || plan.panel.sparkline || !plan.sql || plan.kept) continue;
@@ -264,11 +355,12 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     groups.set(key, [...(groups.get(key) ?? []), plan]);
   }
   const batchOf = new Map<string, typeof planned>();
-  for (const group of groups.values()) if (group.length > 1) for (const plan of group) batchOf.set(plan.panel.id, group);
+  for (const group of groups.values()) for (const plan of group) batchOf.set(plan.panel.id, group);
   const reported = new Set<string>();
   const ready = (id: string, sql: Sql, result: QueryResult) => {
     // Only a current run keeps results: a stale one may have read a view remade under it.
     opts.results?.set(name, ctx.version, sql.text, result);
+    if (ctx.persisted && storableResult(result)) fresh.push({ sql: sql.text, result });
     reported.add(id);
     cb.onPanel(id, { status: 'ready', result, sql: sql.text });
   };
@@ -283,8 +375,9 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     }
     if (plan.kept) {
       // A new object around the same rows: views that redraw when their result changes (charts
-      // report "drawn" only after drawing) treat a kept result like a fresh one.
-      cb.onPanel(panel.id, { status: 'ready', result: { ...plan.kept }, sql: sql.text });
+      // report "drawn" only after drawing) treat a kept result like a fresh one. A stored result
+      // keeps its object: this run may have drawn it already, before the load, and need not again.
+      cb.onPanel(panel.id, { status: 'ready', result: plan.fromStore ?? { ...plan.kept }, sql: sql.text });
       continue;
     }
     const batch = batchOf.get(panel.id);
@@ -313,7 +406,58 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       cb.onPanel(panel.id, { status: 'error', message: describeEngineError(err, name) });
     }
   }
+  if (ctx.persisted && ctx.loaded && (fresh.length > 0 || !storedEntry)) {
+    const key = ctx.persisted.key;
+    const facts = { columns: [...ctx.columns], newest: ctx.loaded.view?.newest ?? null, rowCount: ctx.loaded.view?.rowCount ?? ctx.loaded.rowCount };
+    // Storing is a convenience for the next open: a failure to store changes nothing shown now.
+    const store = opts.persisted;
+    if (store) void Promise.resolve()
+      .then(() => store.write(key, { dataset: facts, results: fresh }))
+      .catch(() => {});
+  }
   return 'done';
+}
+
+/** A stored entry, or null when the store fails to answer: a run never fails for want of one. */
+function readStored(store: PersistedResultsStore, key: string): Promise<StoredPanelResults | null> {
+  return Promise.resolve()
+    .then(() => store.read(key))
+    .catch(() => null);
+}
+
+/** The key of a dataset's stored entry for this run's corrections, raw toggle and budget; null when its versions are unknown. */
+function persistedKeyFor(dashboard: DashboardFile, dataset: Dataset, sources: readonly Source[], versions: readonly ObjectVersion[][], opts: RunOptions): Promise<string | null> {
+  return persistedResultsKey({
+    dataset,
+    sources,
+    corrections: dashboard.corrections.filter((c) => c.dataset === dataset.name),
+    raw: opts.raw ?? false,
+    memoryBudgetBytes: opts.memoryBudgetBytes ?? null,
+    versions,
+  });
+}
+
+/**
+ * Draw the dataset's panels from its stored entry, while its load goes on: each panel's SQL is
+ * built as after the load (from the stored columns and newest timestamp), and only a result stored
+ * under exactly that SQL is shown. Nothing is drawn once the load has answered (`settled`).
+ */
+async function drawStoredResults(dashboard: DashboardFile, dataset: Dataset, persisted: PersistedForRun, cb: RunCallbacks, opts: RunOptions, settled: () => boolean): Promise<void> {
+  const entry = await persisted.entry;
+  if (!entry || settled() || opts.isStale?.()) return;
+  const ctx: DatasetContext = { dataset, table: datasetTable(dataset), columns: new Set(entry.dataset.columns), period: resolvePeriod(dashboard.timeRange, entry.dataset.newest, opts.now) };
+  const results = new Map(entry.results.map((r) => [r.sql, r.result]));
+  for (const panel of dashboard.panels) {
+    if (!isDataPanel(panel) || panel.dataset !== dataset.name) continue;
+    let sql: Sql;
+    try {
+      sql = panelQuery(panel, ctx, opts.refine?.(panel));
+    } catch {
+      continue;
+    }
+    const result = results.get(sql.text);
+    if (result) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text, stored: { updating: true } });
+  }
 }
 
 /** Link a source through the host, and (unless `withView` is false) make its view in the engine. */
@@ -326,7 +470,7 @@ async function loadDataset(
   link: SourceLinker,
   cb: RunCallbacks,
   opts: RunOptions,
-): Promise<(DatasetContext & { version: string }) | { error: string; reason: string }> {
+): Promise<(DatasetContext & { version: string; loaded: LoadedDataset; persisted?: PersistedForRun }) | { error: string; reason: string }> {
   const failed = (error: string, reason: string, location?: string) => {
     cb.onDataset(dataset.name, { status: 'error', message: error, ...(location ? { location } : {}) });
     return { error, reason };
@@ -340,6 +484,8 @@ async function loadDataset(
   const cachedEntry = opts.cache?.get(cacheKey);
   const cached = cachedEntry && coversProjection(cachedEntry, dashboard, dataset) ? cachedEntry : undefined;
   if (cached) {
+    const damaged = damagedBytes(cached);
+    if (damaged !== null) return failed(describeEngineError(damaged, dataset.kind === 'table' ? dataset.source : dataset.name, cached.location), 'could not be read', cached.location);
     // The data is in memory; corrections may have changed since, so the view may need re-making.
     let view;
     try {
@@ -349,7 +495,10 @@ async function loadDataset(
     }
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections, ...(cached.scan ? { scan: cached.scan } : {}) });
-    return { dataset, table, columns: new Set(memoryColumns(cached).map((c) => c.name)), period, version: view.version };
+    const key = cached.contentVersions && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, cached.contentVersions, opts) : null;
+    // A click re-runs on data in memory: its new results are stored too, without asking the host what it has.
+    const persisted: PersistedForRun | undefined = key ? { key, entry: Promise.resolve(EMPTY_STORED_ENTRY) } : undefined;
+    return { dataset, table, columns: new Set(memoryColumns(cached).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded: cached, ...(persisted ? { persisted } : {}) };
   }
   if (dataset.kind === 'table' && needed.length === 0) {
     return failed(`Dataset "${dataset.name}" refers to a data source "${dataset.source}" that the dashboard does not declare.`, 'not declared');
@@ -371,8 +520,19 @@ async function loadDataset(
     }
   }
   const location = locations.join(', ') || 'SQL';
+  // From here on this load owns the raw relation: an older one still building its table must not swap it in.
+  const scope = opts.cache ?? engine;
+  const generation = beginLoad(scope, rawTable);
   cb.onDataset(dataset.name, { status: 'loading', location });
   const progress = progressReporter((p) => cb.onDataset(dataset.name, { status: 'loading', location, progress: p }));
+  // Results an earlier session stored for these very files (validated just now by the host) draw
+  // while the load goes on. Only loads from fetched bytes, whose every response names its version,
+  // can confirm afterwards that they read those files: other datasets neither show nor store results.
+  let settled = false;
+  const versions = linked.map((l) => l.versions ?? []);
+  const persistedKey = mayPrefetch && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, versions, opts) : null;
+  const persisted: PersistedForRun | null = persistedKey && opts.persisted ? { key: persistedKey, entry: readStored(opts.persisted, persistedKey) } : null;
+  if (persisted) void drawStoredResults(dashboard, dataset, persisted, cb, opts, () => settled);
   try {
     const first = linked[0];
     const prefetchable = mayPrefetch && first !== undefined && canPrefetch(first.urls) && (first.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
@@ -405,13 +565,22 @@ async function loadDataset(
     }
     let columns: { name: string; type: string }[];
     let projection: LoadedDataset['projection'];
+    let fromBytes: BytesPhase | undefined;
     if (fetched) {
       // Cancelled as the last bytes came in: the run is over, do not start a load nobody will see.
       if (opts.signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
       progress.reading(fetched);
-      const loadedFrom = await loadFromMemory(engine, rawTable, fetched);
-      columns = loadedFrom.columns;
-      projection = loadedFrom.projection;
+      const opened = await openFromMemory(engine, rawTable, fetched);
+      columns = opened.columns;
+      projection = opened.projection;
+      fromBytes = { files: opened.files, select: opened.select, generation, tableLoad: null, inMemory: false, failed: null };
+      trackPhase(scope, rawTable, fromBytes);
+      // Small data gains nothing from drawing first, and its table, built now, decodes every value:
+      // a damaged file fails here, with the message `northstar inspect` gives, before any panel draws.
+      if (fetched.bytesFetched < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES)) {
+        await loadTable(engine, scope, rawTable, fromBytes);
+        if (fromBytes.error !== undefined) throw fromBytes.error;
+      }
     } else {
       // The engine reads the source itself, through its view: no bytes to count, but the rows it reads.
       if (mayPrefetch) for (const source of needed) await link(source);
@@ -421,24 +590,36 @@ async function loadDataset(
       else await replaceRelation(engine, rawTable, 'table', select);
       columns = await engine.describe(rawTable);
     }
-    const count = await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)));
-    const rowCount = Number(count.rows[0]?.n ?? 0);
-    const loaded: LoadedDataset = { columns, rowCount, location, newest: null, table: rawTable, ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}) };
+    // Asked of the engine, not taken from the footers: for some legacy nested files the two differ
+    // (parquet-testing's repeated_no_annotation declares 0 rows and holds 6). Over the bytes it reads
+    // only each row group's metadata.
+    const rowCount = Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)))).rows[0]?.n ?? 0);
+    const loaded: LoadedDataset = {
+      columns, rowCount, location, newest: null, table: rawTable,
+      ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}), ...(fromBytes ? { fromBytes } : {}),
+    };
+    // Every response of the fetch named the version the key was built from: the data is that version.
+    const confirmed = persisted !== null && fetched !== null && linked.length === 1 && sameVersions(versions[0] ?? [], fetched.files.map((f) => f.version));
+    if (confirmed) loaded.contentVersions = versions;
     const view = await correctedView(engine, dashboard, dataset, loaded, opts);
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     // One entry per table: an older load of this dataset (another definition or projection) is gone
     // from the engine, and so is the view it described.
     for (const [key, entry] of opts.cache ?? []) if (entry.table === rawTable) opts.cache?.delete(key);
     opts.cache?.set(cacheKey, loaded);
+    // The raw relation is this load's now: registered bytes of earlier loads nobody reads can go.
+    await releaseSuperseded(engine, scope, rawTable);
     cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections, ...(scan ? { scan } : {}) });
-    return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version };
+    return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded, ...(confirmed ? { persisted } : {}) };
   } catch (err) {
     if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);
     if (err instanceof TooManyRows) return failed(err.message, 'too many rows', location);
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     // Out of memory is not a broken source: say so on every panel, not "could not be read".
-    const reason = err instanceof EngineError && err.readFailure?.kind === 'tooLarge' ? 'too large for memory' : dataset.kind === 'sql' ? 'SQL error' : 'could not be read';
+    const reason = outOfMemoryReason(err) ?? (err instanceof EngineError && err.readFailure?.kind === 'tooLarge' ? 'too large for memory' : dataset.kind === 'sql' ? 'SQL error' : 'could not be read');
     return failed(describeEngineError(err, name, location), reason, location);
+  } finally {
+    settled = true;
   }
 }
 
@@ -485,11 +666,16 @@ function registeredNames(urls: readonly string[]): string[] {
 }
 
 /**
- * Load fetched Parquet bytes into the dataset's raw table: register them with the engine, copy the
- * chosen columns into memory, and drop the files again so their memory is freed. Returns the
- * source's columns (all of them, with types) and, for a projection, which ones were loaded.
+ * Make fetched Parquet bytes the dataset's raw relation: register them with the engine and make the
+ * raw relation a view of the chosen columns over them (bytes-first.ts builds the table later; the
+ * files stay registered until then). Returns the source's columns (all of them, with types), for a
+ * projection which ones are read, and the files and SELECT the table is to be made of.
  */
-async function loadFromMemory(engine: QueryEngine, rawTable: string, fetched: PrefetchResult): Promise<{ columns: { name: string; type: string }[]; projection?: NonNullable<LoadedDataset['projection']> }> {
+async function openFromMemory(
+  engine: QueryEngine,
+  rawTable: string,
+  fetched: PrefetchResult,
+): Promise<{ columns: { name: string; type: string }[]; projection?: NonNullable<LoadedDataset['projection']>; files: string[]; select: Sql }> {
   const registerFile = engine.registerFile?.bind(engine);
   const dropFile = engine.dropFile?.bind(engine);
   if (!registerFile || !dropFile) throw new EngineError('crashed', 'This engine cannot load files from memory.');
@@ -502,14 +688,15 @@ async function loadFromMemory(engine: QueryEngine, rawTable: string, fetched: Pr
     }
     const from = readFile(names, 'parquet');
     const select = fetched.columns ? Sql.concat('SELECT ', Sql.join(fetched.columns.map(ident)), ' FROM ', from) : Sql.concat('SELECT * FROM ', from);
-    await replaceRelation(engine, rawTable, 'table', select);
-    if (!fetched.columns) return { columns: await engine.describe(rawTable) };
+    await replaceRelation(engine, rawTable, 'view', select);
+    if (!fetched.columns) return { columns: await engine.describe(rawTable), files: names, select };
     // The source's own columns and types, from the footers already in memory (no data is read).
     const described = await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from));
     const columns = described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    return { columns, projection: { loaded: [...fetched.columns], source: columns.map((c) => c.name) } };
-  } finally {
+    return { columns, projection: { loaded: [...fetched.columns], source: columns.map((c) => c.name) }, files: names, select };
+  } catch (err) {
     for (const name of registered) await dropFile(name).catch(() => {});
+    throw err;
   }
 }
 
@@ -589,6 +776,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   const planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder);
   const problems = [...planned.problems];
   let applied = planned.applied;
+  // Only "keep one row per key" prepares (its copies, found by load order): the order is the rowid of
+  // the table, which a dataset still read from its bytes does not have yet, so its table comes first.
+  if (planned.prepare.length > 0 && loaded.fromBytes && !loaded.fromBytes.inMemory) await loadTable(engine, opts.cache ?? engine, rawTable, loaded.fromBytes);
   try {
     for (const statement of planned.prepare) await engine.exec(statement);
     await engine.exec(planned.sql);
@@ -602,10 +792,20 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   }
   const base = { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)) };
   const count = applied.length === 0 ? loaded.rowCount : Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)))).rows[0]?.n ?? 0);
-  const newestSql = newestTimestampQuery(base);
-  const newest = newestSql ? ((await engine.query(newestSql)).rows[0]?.newest ?? null) : null;
+  // The same scan gives the bounds of count-distinct columns (kpiBatchQuery's bitmaps); a dataset
+  // read from disk skips them, as each would read the files once more.
+  // So does a dataset still read from its fetched bytes: bounds cost a scan of every row group of
+  // those columns where the first panels read only their period's; they are added once its table is
+  // built (`addDistinctBounds`). Without them the KPIs count distinct values as before: same numbers.
+  const fromBytes = loaded.fromBytes && !loaded.fromBytes.inMemory ? loaded.fromBytes : null;
+  const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded));
+  // Uncorrected rows still in their bytes: the newest timestamp from the footers' statistics.
+  const timeType = memoryColumns(loaded).find((c) => c.name === dataset.timeColumn)?.type;
+  const footerNewest = fromBytes && applied.length === 0 && dataset.timeColumn && timeType === 'TIMESTAMP' ? await newestFromFooters(engine, fromBytes, dataset.timeColumn).catch(() => null) : null;
+  const stats = footerNewest !== null ? { newest: footerNewest, distinctBounds: undefined } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null, distinctBounds: undefined };
+  const newest = stats.newest;
   dataVersions += 1;
-  const view = { key, version: String(dataVersions), rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount } };
+  const view = { key, version: String(dataVersions), rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount }, distinctBounds: stats.distinctBounds };
   loaded.view = view;
   loaded.newest = view.newest;
   return view;
@@ -613,6 +813,8 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
 
 /** An engine failure in the user's words. */
 export function describeEngineError(err: unknown, name: string, location?: string): string {
+  const memory = describeOutOfMemory(err, name, location);
+  if (memory) return memory;
   if (err instanceof EngineError && err.code === 'sourceUnreadable') {
     const detail = err.message.includes('WebAssembly') ? '' : ` ${err.message}`;
     return `Data source "${name}" could not be read${location ? ` (${location})` : ''}: the data was refused, went missing or is not a valid file.${detail}`;

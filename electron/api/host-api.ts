@@ -80,6 +80,11 @@ export interface ConnectedSource {
   sizeBytes: number | null;
   /** Human description of where the data is, e.g. "s3://bucket/key at http://127.0.0.1:9000". */
   location: string;
+  /**
+   * Each file's identity and content version as validated upstream on this call (aligned with
+   * `urls`; version null when unknown): what stored panel results are keyed by (persisted-results.ts).
+   */
+  versions?: { object: string; version: string | null }[];
 }
 
 /** One file of a source, as listed by `listSourceObjects`. */
@@ -174,7 +179,10 @@ export interface AutosavedCopy {
 export interface GatewayCacheInfo {
   /** False when this host reads upstream every time (no cache folder). */
   enabled: boolean;
+  /** Bytes of downloaded data. */
   bytes: number;
+  /** Bytes of stored panel results besides (see `storePanelResults`); absent when the host keeps none. */
+  resultsBytes?: number;
   /** Its bound: least recently used blocks are evicted above it. */
   maxBytes: number;
 }
@@ -183,7 +191,48 @@ export interface GatewayCacheInfo {
 export interface ClearedGatewayCache {
   enabled: boolean;
   freedBytes: number;
+  /** Bytes of stored panel results removed with it; absent when the host keeps none. */
+  freedResultsBytes?: number;
 }
+
+/** A result value as stored: the engine's plain scalars (timestamps are epoch milliseconds). */
+const StoredScalar = z.union([z.string().max(1_000_000), z.number(), z.boolean(), z.null()]);
+
+/**
+ * Panel results stored on the host for one dataset over one exact version of its data (see
+ * queries/persisted-results.ts, which builds the key). Bounded so one call stays well under the
+ * browser host's request limit.
+ */
+export const StoredPanelResults = z
+  .object({
+    dataset: z
+      .object({
+        columns: z.array(z.string().max(1024)).max(10_000),
+        newest: z.number().nullable(),
+        rowCount: z.number().int().min(0),
+      })
+      .strict(),
+    results: z
+      .array(
+        z
+          .object({
+            sql: z.string().min(1).max(200_000),
+            result: z
+              .object({
+                columns: z.array(z.object({ name: z.string().max(1024), type: z.string().max(1024) }).strict()).max(10_000),
+                rows: z.array(z.record(z.string().max(1024), StoredScalar)).max(10_000),
+              })
+              .strict(),
+          })
+          .strict(),
+      )
+      .max(200),
+  })
+  .strict();
+export type StoredPanelResults = z.infer<typeof StoredPanelResults>;
+
+/** The key of a stored entry: SHA-256 hex (also its file name on the host). */
+const StoredResultsKey = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The longest view a northstar:// link may carry (characters of its base64url `#view=` payload). */
 export const MAX_LINK_VIEW_CHARS = 16_384;
@@ -347,6 +396,14 @@ export const hostApiArgs = {
    * (blocks being downloaded reach their readers but are not stored); the next read goes upstream.
    */
   clearCache: z.tuple([]),
+  /** The panel results stored for this key (a dataset over one exact data version), or null. */
+  readPanelResults: z.tuple([z.object({ key: StoredResultsKey }).strict()]),
+  /**
+   * Store panel results under this key: merged into the entry (the same SQL replaces its result),
+   * bounded in size with the least recently used entries going first. Kept in the host's cache
+   * folder and emptied by `clearCache`.
+   */
+  storePanelResults: z.tuple([z.object({ key: StoredResultsKey, entry: StoredPanelResults }).strict()]),
   /**
    * Desktop only (a host without windows of its own leaves it out; the call then fails with
    * `badRequest` and the page opens a browser tab itself): show a dashboard in a window of its
@@ -394,6 +451,8 @@ export interface HostApi {
   discardAutosave(req: z.infer<(typeof hostApiArgs)['discardAutosave']>[0]): Promise<void>;
   getCacheInfo(): Promise<GatewayCacheInfo>;
   clearCache(): Promise<ClearedGatewayCache>;
+  readPanelResults(req: z.infer<(typeof hostApiArgs)['readPanelResults']>[0]): Promise<StoredPanelResults | null>;
+  storePanelResults(req: z.infer<(typeof hostApiArgs)['storePanelResults']>[0]): Promise<void>;
   /** Desktop only: absent in the browser host (its client still has it, and gets `badRequest`). */
   openWindow?(req: z.infer<(typeof hostApiArgs)['openWindow']>[0]): Promise<{ opened: boolean }>;
   /** Desktop only, like openWindow. */

@@ -336,6 +336,9 @@ export class DataGateway {
     try {
       const info = mount.kind === 'file' ? await this.fileInfo(mount) : mount.kind === 's3' ? await this.s3Info(mount) : await this.urlInfo(mount);
       this.lastErrors.delete(mount.id);
+      // The app's probe on opening a source revalidates a cached copy, as DuckDB's HEAD does: the
+      // reads that follow (the prefetch's GETs) are then served for the version it saw, or refetched.
+      if (mount.kind !== 'file') this.noteVersion(mount, info);
       return info;
     } catch (err) {
       const failure = isReadFailure(err) ? err : await this.explainError(mount, err, 'head');

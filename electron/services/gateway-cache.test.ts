@@ -277,6 +277,22 @@ describe('the data gateway with a disk cache, on a real S3', () => {
     await second.gw.close();
   });
 
+  it("the app's probe of a source (gateway.head) revalidates like DuckDB's HEAD: after a change, the reads serve the new bytes", async () => {
+    const { gw, url } = await gatewayWithCache(path.join(dir, 'gateway-probe'));
+    await fx.putObject('cached', 'data/orders.parquet', object);
+    const before = await gw.head(url);
+    expectBytes((await get(url, 'GET', 'bytes=0-99999')).body, object.subarray(0, 100000));
+    const replaced = bytesOf(object.length, 13);
+    await fx.putObject('cached', 'data/orders.parquet', replaced);
+    // No HTTP HEAD: only the probe the app makes when it opens the source (connectSource).
+    const after = await gw.head(url);
+    expect(after.etag).not.toBe(before.etag);
+    const r = await get(url, 'GET', 'bytes=0-99999');
+    expect(r.headers.etag).toBe(after.etag);
+    expectBytes(r.body, replaced.subarray(0, 100000));
+    await gw.close();
+  });
+
   it('an object replaced between HEAD and GET is not served from the old version', async () => {
     const { gw, url } = await gatewayWithCache(path.join(dir, 'gateway'));
     await fx.putObject('cached', 'data/orders.parquet', object);

@@ -22,13 +22,15 @@ import { loadDashboard, MAX_DASHBOARD_BYTES, serializeDashboard } from '../../da
 import { canonicalContent, withRevision } from '../../dashboards/revision';
 import { displayUrl, type DataGateway } from './data-gateway';
 import { GatewayCache } from './gateway-cache';
+import { ResultStore } from './result-store';
+import { contentVersion } from '../../queries/persisted-results';
 import { expandSource, isMultiFilePattern, literalPrefix, parseS3Uri, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
 import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
 import { hasHistory, hasRevision, historyFolder, listRevisionInfos, readDashboardId, readHistory, readRevisionBlock, recordRevision } from './history-store';
 import { TrustStore } from './trust-store';
 import { AutosaveStore } from './autosave';
 import { CredentialStore } from './credentials';
-import { shareDashboard } from './share';
+import { namingSource, shareDashboard } from './share';
 import { dataFormatOf, freeDashboardPath, importDataFile, listDataFolder, MAX_IMPORT_BYTES, startPlaces, tooLargeToImport } from './local-files';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,6 +53,8 @@ export interface HostServicesOptions {
   gatewayCacheDir?: string | null;
   /** Upper bound of that cache in bytes (default 2 GiB). */
   gatewayCacheMaxBytes?: number;
+  /** Stored panel results (result-store.ts): their folder (default <home>/cache/results), or null for none. */
+  resultStoreDir?: string | null;
   /** Where typed S3 keys are kept: Electron passes one with its safeStorage cipher; default: memory only. */
   credentials?: CredentialStore;
   /** Opens a checked https URL in the system browser (Electron's shell.openExternal); absent in the browser host. */
@@ -76,6 +80,10 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     const dir = opts.gatewayCacheDir ?? path.join(opts.homeDir ?? defaultHomeDir(), 'cache', 'gateway');
     opts.gateway.useCache(new GatewayCache({ dir, ...(opts.gatewayCacheMaxBytes !== undefined ? { maxBytes: opts.gatewayCacheMaxBytes } : {}) }));
   }
+  // Panel results of earlier sessions, so a re-open over unchanged data draws before its load.
+  // A host that keeps no data cache keeps no results either, unless given a folder for them.
+  const noResultStore = opts.resultStoreDir === null || (opts.resultStoreDir === undefined && opts.gatewayCacheDir === null);
+  const resultStore = noResultStore ? null : new ResultStore({ dir: opts.resultStoreDir ?? path.join(opts.homeDir ?? defaultHomeDir(), 'cache', 'results') });
   // Content hashes this process has seen trusted (by real content, not by a file's own claim).
   const verifiedTrusted = new Set<string>();
   // Dashboards the renderer has opened or saved in this session; sources resolve relative to them.
@@ -237,8 +245,12 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
           throw new HostError('badRequest', `Not saved: the dashboard is not valid. ${repair.path}: ${repair.message}${more}`);
         }
         let doc = loaded.dashboard;
-        // The content as sent, and the revision it says it was made from: trust carries over from either.
-        const madeFrom = [contentHashOf(doc), ...(doc.revision ? [doc.revision.contentHash] : [])];
+        // The content as sent, the revision it says it was made from, and the file on disk when the
+        // edit was made from it (its bytes are the save's base): trust carries over from any of them.
+        // A file written by hand has no revision block, so only the disk says what its first save
+        // was made from; an overwrite of a file changed since (force) is not made from that file.
+        const base = disk && !req.force && disk.hash === req.baseDiskHash ? loadDashboard(disk.text) : null;
+        const madeFrom = [contentHashOf(doc), ...(doc.revision ? [doc.revision.contentHash] : []), ...(base?.ok ? [contentHashOf(base.dashboard)] : [])];
         let copyNote: string | undefined;
         if (!disk && !knownDashboards.has(file) && ((await hasHistory(file, doc.id)) || (await knownNearbyWithId(file, doc.id)))) {
           // A new file for a dashboard whose history is kept in this folder is a copy (Save as copy,
@@ -339,7 +351,10 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         // already knows every size, and HEADing thousands of objects would only cost time.
         const info = await opts.gateway.head(first);
         const sizeBytes = expanded.multiFile ? sumSizes(expanded.objects) : info.sizeBytes;
-        return { name: source.name, url: first, urls, sizeBytes, location: expanded.location };
+        // The HEAD validated the one object just now; a listing's files carry no validated version
+        // (so their panel results are neither stored nor served).
+        const versions = expanded.objects.map((o) => ({ object: objectIdentity(o), version: expanded.multiFile ? null : contentVersion(info.etag, info.lastModified, info.sizeBytes) }));
+        return { name: source.name, url: first, urls, sizeBytes, location: expanded.location, versions };
       });
     },
 
@@ -439,11 +454,17 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     },
     getCacheInfo: async () => {
       const { enabled, bytes, maxBytes } = await opts.gateway.cacheInfo();
-      return { enabled, bytes, maxBytes };
+      if (!resultStore) return { enabled, bytes, maxBytes };
+      return { enabled: true, bytes, resultsBytes: (await resultStore.info()).bytes, maxBytes };
     },
     clearCache: async () => {
       const { enabled, freedBytes } = await opts.gateway.clearCache();
-      return { enabled, freedBytes };
+      if (!resultStore) return { enabled, freedBytes };
+      return { enabled: true, freedBytes, freedResultsBytes: (await resultStore.clear()).freedBytes };
+    },
+    readPanelResults: async ({ key }) => (resultStore ? resultStore.read(key) : null),
+    storePanelResults: async ({ key, entry }) => {
+      await resultStore?.write(key, entry);
     },
   };
 }
@@ -603,15 +624,6 @@ async function readDashboardBytes(file: string): Promise<Buffer> {
 /** Replies of listSourceObjects list at most this many files (the count covers them all). */
 const LISTING_REPLY_LIMIT = 1000;
 
-/** Run a source operation; its errors name the source, so the UI can show them as they are. */
-async function namingSource<T>(name: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    const e = HostError.from(err);
-    throw new HostError(e.code, `Data source "${name}": ${e.message}`);
-  }
-}
 
 function mountObject(gateway: DataGateway, object: SourceObject): string {
   switch (object.kind) {
@@ -632,6 +644,18 @@ function describeObject(object: SourceObject): string {
       return `s3://${object.ref.bucket}/${object.ref.key}`;
     case 'url':
       return displayUrl(new URL(object.url));
+  }
+}
+
+/** Which file an object is, for stored results' keys: never a gateway URL (new every launch). */
+function objectIdentity(object: SourceObject): string {
+  switch (object.kind) {
+    case 'file':
+      return object.absPath;
+    case 's3':
+      return JSON.stringify(['s3', object.ref.endpoint ?? null, object.ref.bucket, object.ref.key]);
+    case 'url':
+      return object.url;
   }
 }
 

@@ -176,6 +176,25 @@ describe('prefetchParquet', () => {
     expect(got.files[0]?.footer.chunks.filter((c) => c.column === 'id')).toHaveLength(Number(groups?.n));
   });
 
+  it('names the content version every response vouched for, and stops when a file changes while it is read', async () => {
+    // A server whose ETag changes after the footer's read: the object was replaced mid-load.
+    const versioned =
+      (etagAfterTail: string): typeof fetch =>
+      async (_url, init) => {
+        const range = String(new Headers(init?.headers).get('Range'));
+        const m = /^bytes=(\d*)-(\d*)$/.exec(range) as RegExpExecArray;
+        const start = m[1] === '' ? bytes.length - Number(m[2]) : Number(m[1]);
+        const end = m[1] === '' || m[2] === '' ? bytes.length - 1 : Number(m[2]);
+        const etag = m[1] === '' ? '"a"' : etagAfterTail;
+        return new Response(bytes.slice(start, end + 1), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${bytes.length}`, ETag: etag } });
+      };
+    const got = await prefetchParquet(['http://files.test/wide.parquet'], { fetch: versioned('"a"'), choose: () => ['id'] });
+    expect(got.files[0]?.version).toBe(`etag "a" size ${bytes.length}`);
+    await expect(prefetchParquet(['http://files.test/wide.parquet'], { fetch: versioned('"b"'), choose: () => ['id'] })).rejects.toThrow(/the file changed while it was read/);
+    // A server that names no version: the bytes load as before, with no version to key results by.
+    expect((await prefetchParquet([`${base}/wide.parquet`], { choose: () => ['id'] })).files[0]?.version).toBeNull();
+  });
+
   it('stops every request when aborted', async () => {
     const abort = new AbortController();
     const run = prefetchParquet([`${base}/wide.parquet`], {

@@ -8,6 +8,7 @@
 // column chunk lies, so a projection fetches only its columns' chunks into a buffer the size of
 // the file whose other bytes stay zero and are never read.
 import { CompactReader, T } from './thrift-compact';
+import { contentVersion } from '../persisted-results';
 
 /** How far a fetch has got, for the progress line (rows from the footers, known before the data). */
 export interface FetchProgress {
@@ -39,6 +40,8 @@ export interface FetchedFile {
   size: number;
   bytes: Uint8Array;
   footer: ParquetFooter;
+  /** The content version every response vouched for (ETag or date, and size; see persisted-results.ts), null if none. */
+  version: string | null;
 }
 
 export interface PrefetchOptions {
@@ -132,7 +135,7 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
     const tailStart = t.size - t.tail.length;
     const ranges = wanted ? t.footer.chunks.filter((c) => wanted.has(c.column)).map((c) => [c.start, c.start + c.length] as const) : [[0, t.size] as const];
     for (const [start, end] of mergeRanges(ranges.map(([a, b]) => [Math.max(0, a), Math.min(b, tailStart)] as const))) jobs.push({ file: i, start, end });
-    return { url: t.url, size: t.size, bytes, footer: t.footer };
+    return { url: t.url, size: t.size, bytes, footer: t.footer, version: t.version };
   });
 
   // A few large requests: the chunk size grows with the total so a big file is not hundreds of reads.
@@ -150,7 +153,7 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
     while (next < pieces.length) {
       const piece = pieces[next++] as (typeof pieces)[number];
       const file = files[piece.file] as FetchedFile;
-      await readRange(doFetch, file.url, piece.start, piece.end, file.bytes, opts.signal, (n) => {
+      await readRange(doFetch, file, piece.start, piece.end, opts.signal, (n) => {
         progress.bytesDone += n;
         opts.onProgress?.({ ...progress });
       });
@@ -176,8 +179,9 @@ function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, n
 }
 
 /** The end of a file (its size from Content-Range) and its parsed footer, re-reading when the footer is larger than the first read. */
-async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<{ url: string; size: number; tail: Uint8Array; footer: ParquetFooter; fetched: number; requests: number }> {
+async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<{ url: string; size: number; tail: Uint8Array; footer: ParquetFooter; fetched: number; requests: number; version: string | null }> {
   const first = await request(doFetch, url, `bytes=-${TAIL_BYTES}`, signal);
+  const version = versionOf(first.headers, first.size);
   let tail = first.body;
   const size = first.size;
   let fetched = tail.length;
@@ -186,6 +190,7 @@ async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal 
   const footerLength = readFooterLength(tail, size);
   if (footerLength + 8 > tail.length) {
     const more = await request(doFetch, url, `bytes=${size - footerLength - 8}-${size - tail.length - 1}`, signal);
+    checkVersion(version, versionOf(more.headers, more.size));
     const joined = new Uint8Array(footerLength + 8);
     joined.set(more.body, 0);
     joined.set(tail, more.body.length);
@@ -193,7 +198,7 @@ async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal 
     fetched += more.body.length;
     requests += 1;
   }
-  return { url, size, tail, footer: parseParquetFooter(tail, size), fetched, requests };
+  return { url, size, tail, footer: parseParquetFooter(tail, size), fetched, requests, version };
 }
 
 function readFooterLength(tail: Uint8Array, size: number): number {
@@ -205,14 +210,23 @@ function readFooterLength(tail: Uint8Array, size: number): number {
 }
 
 /** One ranged GET, whole body in memory; checks the server answered exactly that range. */
-async function request(doFetch: typeof fetch, url: string, range: string, signal: AbortSignal | undefined): Promise<{ body: Uint8Array; size: number }> {
+async function request(doFetch: typeof fetch, url: string, range: string, signal: AbortSignal | undefined): Promise<{ body: Uint8Array; size: number; headers: Headers }> {
   const res = await doFetch(url, { headers: { Range: range }, ...(signal ? { signal } : {}) });
   if (res.status !== 206) {
     await res.body?.cancel();
     throw new PrefetchError(`HTTP ${res.status} for a ranged read`);
   }
   const size = totalOf(res.headers.get('Content-Range'));
-  return { body: new Uint8Array(await res.arrayBuffer()), size };
+  return { body: new Uint8Array(await res.arrayBuffer()), size, headers: res.headers };
+}
+
+function versionOf(headers: Headers, size: number): string | null {
+  return contentVersion(headers.get('ETag'), headers.get('Last-Modified'), size);
+}
+
+/** Bytes of two versions of a file would make a corrupt load: stop, and let the engine read the file itself. */
+function checkVersion(expected: string | null, got: string | null): void {
+  if (expected !== null && got !== null && got !== expected) throw new PrefetchError('the file changed while it was read');
 }
 
 function totalOf(contentRange: string | null): number {
@@ -222,12 +236,19 @@ function totalOf(contentRange: string | null): number {
 }
 
 /** Read bytes [start, end) of a file straight into `into` at the same offset, reporting bytes as they arrive. */
-async function readRange(doFetch: typeof fetch, url: string, start: number, end: number, into: Uint8Array, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
-  const res = await doFetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, ...(signal ? { signal } : {}) });
+async function readRange(doFetch: typeof fetch, file: FetchedFile, start: number, end: number, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
+  const into = file.bytes;
+  const res = await doFetch(file.url, { headers: { Range: `bytes=${start}-${end - 1}` }, ...(signal ? { signal } : {}) });
   const expected = `bytes ${start}-${end - 1}/`;
   if (res.status !== 206 || !res.headers.get('Content-Range')?.startsWith(expected) || !res.body) {
     await res.body?.cancel();
     throw new PrefetchError(`HTTP ${res.status} for bytes ${start}-${end - 1}`);
+  }
+  try {
+    checkVersion(file.version, versionOf(res.headers, totalOf(res.headers.get('Content-Range'))));
+  } catch (err) {
+    await res.body.cancel();
+    throw err;
   }
   const reader = res.body.getReader();
   let at = start;

@@ -160,7 +160,7 @@ export const COMMANDS: readonly Command[] = [
     run: async (deps) => {
       const cleared = await deps.host.clearCache();
       const text = cleared.enabled
-        ? `Cleared ${formatBytes(cleared.freedBytes)} of downloaded data from the disk cache; the next load reads from the source again.`
+        ? `Cleared ${formatBytes(cleared.freedBytes)} of downloaded data from the disk cache${cleared.freedResultsBytes ? ` (and ${formatBytes(cleared.freedResultsBytes)} of stored panel results)` : ''}; the next load reads from the source again.`
         : 'This app keeps no disk cache of downloaded data: nothing to clear.';
       deps.store.getState().setNotice({ tone: 'info', text });
     },

@@ -8,6 +8,8 @@ import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
 import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset, type QueryEngine } from '../../../queries/dashboard-runner';
 import { ResultCache } from '../../../queries/result-cache';
+import { preloadECharts } from '../charts/lazy-echart';
+import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import { applyView } from '../views';
@@ -40,6 +42,8 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   performance.mark('northstar:open-start');
   // Start the engine now, while the file is read and parsed (the run awaits the same start).
   deps.engine().catch(() => {});
+  // And ask for the memory budget now: the run needs it before it links the first source.
+  void memoryBudgetBytes(host);
   let opened;
   try {
     opened = await host.openDashboard(path === undefined ? {} : { path });
@@ -62,6 +66,10 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
     warnings: loaded.warnings,
   });
   if (!opened.trusted && hasSql(loaded.dashboard)) store.getState().setDrawer('review');
+  // A dashboard with charts needs ECharts in any case: parse it now, while the host links the sources
+  // and the engine starts (the main thread waits then), not when the first chart is about to draw,
+  // which on a re-open over unchanged data is right away (stored results), before any load.
+  if (loaded.dashboard.panels.some((p) => p.kind === 'chart')) preloadECharts().catch(() => {});
   const linked = opts.view;
   if (linked) {
     const applied = applyView(linked, loaded.dashboard);
@@ -150,7 +158,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
             source,
             ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
           });
-          return { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes };
+          return { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes, ...(connected.versions ? { versions: connected.versions } : {}) };
         } catch (err) {
           const e = HostError.from(err);
           throw new SourceUnavailable(e.message, SHORT_REASONS[e.code]);
@@ -174,6 +182,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       raw: state.showRaw,
       memoryBudgetBytes: await budget,
       signal: abort.signal,
+      persisted: persistedResults(deps.host),
     },
   );
   let engine: Engine;
@@ -212,6 +221,20 @@ export async function cancelRun(deps: ActionDeps): Promise<void> {
 
 // The current run's fetches, aborted by the next run or Cancel.
 let runAbort: AbortController | null = null;
+
+/** Panel results kept by the host between sessions (persisted-results.ts), through the host API. */
+function persistedResults(host: HostApi): PersistedResultsStore {
+  return {
+    // Async, so a host without these methods (a test's partial host) fails as a promise the runner catches.
+    read: async (key) => {
+      const entry = await host.readPanelResults({ key });
+      // For the benchmark and tests: when the stored entry arrived, and how many results it held.
+      performance.mark('northstar:stored-results', { detail: { results: entry?.results.length ?? 0 } });
+      return entry;
+    },
+    write: async (key, entry) => host.storePanelResults({ key, entry }),
+  };
+}
 
 /** The runner's engine while it may still be starting: every call waits for the start. */
 function startingEngine(starting: Promise<Engine>): QueryEngine {

@@ -1,5 +1,6 @@
 // The data gateway's disk cache as the About dialog shows it: how much downloaded data (S3 objects,
-// URLs) it holds, and a button that clears it through the same command as the palette and menu.
+// URLs) it holds, and the panel results stored for quick re-opens, with a button that clears both
+// through the same command as the palette and menu.
 import { useCallback, useEffect, useState } from 'react';
 import { HostError, type GatewayCacheInfo } from '../../../electron/api/host-api';
 import type { ActionDeps } from '../actions/dashboard-actions';
@@ -38,13 +39,19 @@ export function DataCacheRow({ deps }: { deps: ActionDeps }) {
   else if (!info) text = '…';
   else if (!info.enabled) text = 'not used (every read goes to the source)';
   else text = `${formatBytes(info.bytes)} of ${formatBytes(info.maxBytes)} downloaded data`;
+  const results = info?.enabled && info.resultsBytes ? info.resultsBytes : 0;
   return (
     <div className="data-cache" data-testid="data-cache">
       <span className="data-cache-label">Data cache</span>
       <span className="data-cache-size" data-testid="data-cache-size">
         {text}
       </span>
-      <button type="button" disabled={busy || !info?.enabled || info.bytes === 0} onClick={() => void clear()}>
+      {results > 0 && (
+        <span className="data-cache-results" data-testid="data-cache-results" title="Panel results kept so that re-opening a dashboard over unchanged data shows its numbers at once">
+          + {formatBytes(results)} of stored panel results
+        </span>
+      )}
+      <button type="button" disabled={busy || !info?.enabled || info.bytes + results === 0} onClick={() => void clear()}>
         Clear
       </button>
     </div>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type * as echarts from 'echarts/core';
-import type { Dataset, Panel } from '../../../dashboards/schema';
+import type { Dataset, Panel, TimeGrain } from '../../../dashboards/schema';
 import { cancelRun, isDataPanel, runDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { AnomalyBody } from './anomaly-panel';
 import { emptyReason, EmptyPanelMessage, useActiveFilters } from './empty-panel';
@@ -9,9 +9,11 @@ import { Breadcrumbs, ChartActionsMenu, type ClickedPoint } from './drill';
 import { PanelBody, TextBody } from './panel-bodies';
 import { PanelMenu } from './panel-menu';
 import { OpenLinkDialog } from './open-link-dialog';
-import { refinementFor } from '../explore';
+import { currentGrain, refinementFor } from '../explore';
 import { useStore, type PanelState } from '../store';
 import { loadProgressText } from '../load-progress';
+import { StoredResultNote } from './stored-result-note';
+import './panels.css';
 
 /**
  * The frame every panel sits in: title (renamable), drill breadcrumbs, body, and its own loading
@@ -63,6 +65,19 @@ export function PanelFrame({
   });
   const activeFilters = useActiveFilters(dataset);
   const shownEmpty = useCallback(() => markDrawn(panel.id), [markDrawn, panel.id]);
+  // A chart that shows rows keeps them on screen (dimmed) while a new run re-queries it: its ECharts
+  // instance stays mounted and takes the new option in place, instead of a dispose and an init per
+  // click (a long main-thread task). It is drawn as it was: the panel spec and time grain of its
+  // result. Errors, empty results, cancels and other panel kinds replace it as before.
+  const grain = useStore((s) => (panel.kind === 'chart' && panel.x.type === 'time' ? currentGrain(panel, s.explore) : undefined));
+  const lastChart = useRef<{ result: QueryResult; panel: Panel; grain: TimeGrain | undefined } | null>(null);
+  if (state?.status === 'ready') {
+    if (lastChart.current?.result !== state.result) lastChart.current = panel.kind === 'chart' && state.result.rows.length > 0 ? { result: state.result, panel, grain } : null;
+  } else if (state?.status !== 'loading') {
+    lastChart.current = null;
+  }
+  const kept = state?.status === 'loading' && panel.kind === 'chart' ? lastChart.current : null;
+  const shown = state?.status === 'ready' ? { result: state.result, panel, grain: undefined } : kept;
   const empty = (result: QueryResult) => {
     const reason = dataset && isDataPanel(panel) ? emptyReason(panel, dataset, datasetRows, result, activeFilters) : null;
     return reason ? <EmptyPanelMessage reason={reason} deps={deps} onShown={shownEmpty} /> : null;
@@ -75,11 +90,17 @@ export function PanelFrame({
         <PanelMenu panel={panel} dataset={dataset} state={state} getChart={getChart} refine={refine} />
       </div>
       {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
-      <div className="panel-body">
+      <div className={kept ? 'panel-body refreshing' : 'panel-body'}>
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} onOpenLink={setLink} />}
         {link && <OpenLinkDialog url={link} deps={deps} onClose={closeLink} />}
         {panel.kind === 'anomaly' && <AnomalyBody panel={panel} deps={deps} />}
-        {state?.status === 'loading' && <PanelProgress dataset={dataset} deps={deps} />}
+        {state?.status === 'loading' && !kept && <PanelProgress dataset={dataset} deps={deps} />}
+        {kept && (
+          <div className="panel-refresh">
+            <PanelProgress dataset={dataset} deps={deps} />
+          </div>
+        )}
+        {state?.status === 'ready' && state.stored && <StoredResultNote dataset={dataset} />}
         {state?.status === 'cancelled' && (
           <div className="panel-cancelled">
             Cancelled —{' '}
@@ -98,8 +119,18 @@ export function PanelFrame({
             {state.message}
           </div>
         )}
-        {state?.status === 'ready' && dataset && isDataPanel(panel) && (empty(state.result) ?? (
-          <PanelBody panel={panel} dataset={dataset} result={state.result} onDrawn={() => markDrawn(panel.id)} onPointClick={drillable ? setPoint : undefined} onInstance={onInstance} />
+        {/* One slot for the shown and the kept result, so the chart in it stays mounted from one to the next. */}
+        {shown && dataset && isDataPanel(shown.panel) && ((kept ? null : empty(shown.result)) ?? (
+          <PanelBody
+            panel={shown.panel}
+            dataset={dataset}
+            result={shown.result}
+            // The kept chart is not this run's drawing, and its rows are not the ones a click would act on.
+            onDrawn={kept ? ignoreDrawn : () => markDrawn(panel.id)}
+            onPointClick={drillable && !kept ? setPoint : undefined}
+            onInstance={onInstance}
+            grain={kept ? kept.grain : undefined}
+          />
         ))}
         {drillable && point && state?.status === 'ready' && dataset && panel.kind === 'chart' && (
           <ChartActionsMenu deps={deps} panel={panel} dataset={dataset} result={state.result} point={point} onClose={closeMenu} />
@@ -108,6 +139,8 @@ export function PanelFrame({
     </section>
   );
 }
+
+const ignoreDrawn = () => {};
 
 /**
  * What a loading panel waits for and for how long, with a Cancel that stops the whole run

@@ -1,0 +1,113 @@
+// npx tsx bench/cold-timeline.ts --rows N --renderer DIR [--runs K]
+//
+// One cold open of the bench dashboard (the same S3 fixture, gateway and headless Chromium as
+// bench/run.ts), printed as a timeline: every engine statement with its start and duration, the
+// byte fetch, every main-thread long task, and "all panels drawn". For finding where a cold open's
+// time goes (bench/run.ts prints only the summary). A measurement, not a test.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadDashboard } from '../dashboards/document';
+import { startBrowserHost } from '../electron/browser-host/server';
+import { startS3Fixture } from '../e2e/fixtures/s3-fixture';
+import { BENCH_DIR, ensureOrders } from './data';
+import { BenchBrowser, openDashboard } from './browser';
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false } } });
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const file = await ensureOrders(Number(values.rows), (l) => process.stderr.write(`${l}\n`));
+  const s3 = await startS3Fixture();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'northstar-timeline-'));
+  let browser: BenchBrowser | null = null;
+  let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
+  try {
+    await s3.createBucket('bench');
+    await s3.putFile('bench', 'orders/orders.parquet', file.path);
+    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    const loaded = loadDashboard(readFileSync(path.resolve(BENCH_DIR, '..', 'dashboards', 'examples', 'customer-kpis.dashboard.json'), 'utf8'));
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const name = (loaded.dashboard.sources[0] as { name: string }).name;
+    const dashboard = { ...loaded.dashboard, sources: [{ kind: 's3' as const, name, uri: 's3://bench/orders/orders.parquet', endpoint: s3.endpoint, region: s3.region, pathStyle: true, format: 'parquet' as const }] };
+    mkdirSync(path.join(root, 'dashboards'), { recursive: true });
+    mkdirSync(path.join(root, 'home'), { recursive: true });
+    const dashboardPath = path.join(root, 'dashboards', 'bench.dashboard.json');
+    writeFileSync(dashboardPath, `${JSON.stringify(dashboard, null, 2)}\n`);
+    host = await startBrowserHost({ appVersion: 'bench', dashboardPath, homeDir: path.join(root, 'home'), ...(values.renderer ? { rendererDir: path.resolve(values.renderer) } : {}) });
+    host.gateway.approveBucket('bench', s3.endpoint);
+    browser = await BenchBrowser.launch('/usr/bin/chromium');
+    for (let run = 0; run < Number(values.runs); run++) {
+      const page = await browser.newPage();
+      const cdp = values.trace ? await page.context().newCDPSession(page) : null;
+      await cdp?.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReturnAsStream' });
+      const open = await openDashboard(page, host.url);
+      // Wait for the rest of the load (statements after the first paint), then read every entry.
+      await page.waitForTimeout(8000);
+      const after = await page.evaluate(() => ({
+        sql: performance.getEntriesByName('northstar:sql').map((e) => ({ sql: String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''), start: e.startTime, ms: e.duration })),
+        tasks: (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks,
+      }));
+      const rows: [number, string][] = [];
+      for (const t of open.timeline) rows.push([t.start, `${t.name}${t.end > t.start ? ` (${Math.round(t.end - t.start)} ms)` : ''}`]);
+      for (const s of after.sql) rows.push([s.start, `  sql ${Math.round(s.ms).toString().padStart(5)} ms  ${s.sql.replace(/\s+/g, ' ').slice(0, 110)}`]);
+      for (const t of after.tasks) rows.push([t.start, `  long task ${Math.round(t.ms)} ms`]);
+      rows.sort((a, b) => a[0] - b[0]);
+      if (cdp) for (const line of await mainThreadLongTasks(cdp, open.openMs)) rows.push(line);
+      rows.sort((a, b) => a[0] - b[0]);
+      log(`== run ${run + 1}: ${values.rows} rows, open ${Math.round(open.openMs)} ms, load avg ${os.loadavg()[0]?.toFixed(2)}`);
+      for (const [at, text] of rows) log(`${Math.round(at).toString().padStart(6)}  ${text}`);
+      await page.context().close();
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await host?.close().catch(() => {});
+    await s3.stop().catch(() => {});
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** What the main thread did in each task over 50 ms, from a Chromium trace: the biggest pieces of work inside it. */
+async function mainThreadLongTasks(cdp: import('@playwright/test').CDPSession, drawnAt: number): Promise<[number, string][]> {
+  const done = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (e: { stream?: string }) => resolve(e.stream ?? '')));
+  await cdp.send('Tracing.end');
+  const stream = await done;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream, size: 1 << 20 });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
+    if (chunk.eof) break;
+  }
+  type Ev = { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: { name?: string; data?: Record<string, unknown> } };
+  const parsed = JSON.parse(text) as { traceEvents?: Ev[] } | Ev[];
+  const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+  // The page's main thread is the one that recorded the app's "all panels drawn" mark; times are aligned on it.
+  const drawn = events.find((e) => e.name === 'northstar:all-panels-drawn');
+  const main = drawn;
+  const origin = drawn ? drawn.ts - drawnAt * 1000 : 0;
+  const onMain = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined);
+  const out: [number, string][] = [];
+  const isTask = (e: Ev) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
+  for (const task of onMain.filter((e) => isTask(e) && (e.dur ?? 0) > 50_000)) {
+    const inside = onMain.filter((e) => e !== task && e.ts >= task.ts && e.ts + (e.dur ?? 0) <= task.ts + (task.dur ?? 0) && (e.dur ?? 0) > 10_000 && !isTask(e));
+    const what = inside
+      .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+      .slice(0, 6)
+      .map((e) => {
+        const d = e.args?.data ?? {};
+        const where = String(d.url ?? d.functionName ?? d.type ?? '').replace(/^.*\//, '');
+        return `${e.name}${where ? `(${where}${d.lineNumber !== undefined ? `:${String(d.lineNumber)}` : ''})` : ''} ${Math.round((e.dur ?? 0) / 1000)}`;
+      });
+    out.push([(task.ts - origin) / 1000, `  [trace] task ${Math.round((task.dur ?? 0) / 1000)} ms: ${what.join(', ')}`]);
+  }
+  return out;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

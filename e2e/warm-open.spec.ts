@@ -1,0 +1,124 @@
+// Re-opening a dashboard over unchanged data draws its panels from the results stored by the last
+// session, before the engine has loaded anything; a changed data file never shows stored numbers.
+// The load is held back at the data gateway (its data reads wait; the footer reads pass), so what
+// the page shows before the load ends is known exactly, not raced.
+import { readdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures/app';
+import { computeKpisNative, queryNative } from './oracle';
+
+const LAST_DAYS = 30;
+const DATA_PANELS = ['kpi_revenue', 'kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'revenue_by_campaign', 'recent_orders'];
+
+/** Hold every data read (not the footer reads from the end) of the gateway until `release`. */
+async function holdDataReads(page: Page, gatewayOrigin: string) {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let waiting = 0;
+  await page.route(
+    (url) => url.origin === gatewayOrigin,
+    async (route) => {
+      const range = route.request().headers()['range'] ?? '';
+      if (route.request().method() === 'GET' && !range.startsWith('bytes=-')) {
+        waiting += 1;
+        await held;
+      }
+      await route.continue();
+    },
+  );
+  return { release, waiting: () => waiting };
+}
+
+/** Open the dashboard in a fresh document (the launch URL differs only in its fragment: a plain goto would not reload). */
+async function reopen(page: Page, open: () => Promise<void>) {
+  await page.goto('about:blank');
+  await open();
+}
+
+/** How many results the stored entry the renderer read had (null until it read one). */
+async function storedResultsRead(page: Page): Promise<number | null> {
+  return page.evaluate(() => {
+    const mark = performance.getEntriesByName('northstar:stored-results')[0] as PerformanceMark | undefined;
+    return mark ? Number((mark.detail as { results?: unknown } | null)?.results ?? 0) : null;
+  });
+}
+
+test('a re-open draws stored results before the load, and a changed file shows its new numbers, never the stored ones', async ({ dashboard, page, host, workspace }) => {
+  const resultsDir = path.join(workspace.home, 'cache', 'results');
+  const dataFile = path.join(workspace.dir, 'data', 'orders.parquet');
+
+  // First open: nothing stored yet, the panels come from the load, and their results are stored.
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const revenue = await dashboard.kpiValue('kpi_revenue');
+  const native = await computeKpisNative(dataFile, LAST_DAYS);
+  expect(revenue).toBeCloseTo(native.current.revenue, 6);
+  await expect.poll(() => readdirSync(resultsDir, { withFileTypes: true }).filter((e) => e.name.endsWith('.json')).length, { timeout: 30_000 }).toBe(1);
+
+  // Re-open (a new page: a new engine) with the load held back: every panel is drawn from the store,
+  // marked as updating, and the dashboard counts as drawn while not a byte of data has arrived.
+  const gate = await holdDataReads(page, host.gateway.origin);
+  await reopen(page, () => dashboard.open());
+  await expect.poll(() => gate.waiting(), { timeout: 30_000 }).toBeGreaterThan(0);
+  await dashboard.waitUntilDrawn();
+  for (const id of DATA_PANELS) {
+    await expect(dashboard.panel(id), id).toHaveAttribute('data-state', 'ready');
+    await expect(dashboard.panel(id).getByTestId('panel-updating'), id).toBeVisible();
+  }
+  expect(await dashboard.kpiValue('kpi_revenue')).toBe(revenue);
+  await page.screenshot({ path: test.info().outputPath('warm-open-updating.png') });
+  gate.release();
+  // The load ends: the hints go, the numbers stay (the same data, confirmed by the load).
+  await expect(page.getByTestId('panel-updating')).toHaveCount(0, { timeout: 60_000 });
+  expect(await dashboard.kpiValue('kpi_revenue')).toBe(revenue);
+  await page.unrouteAll({ behavior: 'wait' });
+
+  // The data file changes (orders of one region removed): nothing stored may show for it.
+  const changed = path.join(workspace.dir, 'changed.parquet');
+  await queryNative(dataFile, `COPY (SELECT * FROM orders WHERE region <> 'EMEA') TO '${changed}' (FORMAT parquet)`);
+  renameSync(changed, dataFile);
+  const gate2 = await holdDataReads(page, host.gateway.origin);
+  await reopen(page, () => dashboard.open());
+  await expect.poll(() => gate2.waiting(), { timeout: 30_000 }).toBeGreaterThan(0);
+  // The renderer asked the store for this version of the file and got nothing: every data panel waits for the load.
+  await expect.poll(() => storedResultsRead(page), { timeout: 30_000 }).toBe(0);
+  for (const id of DATA_PANELS) await expect(dashboard.panel(id), id).toHaveAttribute('data-state', 'loading');
+  await expect(page.getByTestId('panel-updating')).toHaveCount(0);
+  gate2.release();
+  await dashboard.waitUntilDrawn();
+  const fresh = await computeKpisNative(dataFile, LAST_DAYS);
+  expect(fresh.current.revenue).not.toBeCloseTo(native.current.revenue, 0);
+  expect(await dashboard.kpiValue('kpi_revenue')).toBeCloseTo(fresh.current.revenue, 6);
+});
+
+test('a click while the re-open still loads waits for the load, with its progress, and then answers on the loaded data', async ({ dashboard, page, host, workspace }) => {
+  const dataFile = path.join(workspace.dir, 'data', 'orders.parquet');
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  await expect.poll(() => readdirSync(path.join(workspace.home, 'cache', 'results')).filter((n) => n.endsWith('.json')).length, { timeout: 30_000 }).toBe(1);
+  const regions = await queryNative(dataFile, 'SELECT DISTINCT region FROM orders');
+
+  const gate = await holdDataReads(page, host.gateway.origin);
+  await reopen(page, () => dashboard.open());
+  await dashboard.waitUntilDrawn();
+  await expect(dashboard.panel('revenue_by_region').getByTestId('panel-updating')).toBeVisible();
+  // Drill the first region of the chart drawn from stored results.
+  const menu = await dashboard.clickBar('revenue_by_region', 0, regions.length);
+  const before = await dashboard.runId();
+  await menu.getByRole('menuitem', { name: /^Drill into .* by country$/ }).click();
+  // The drilled chart has no stored result: it waits for the data, saying how far the load is.
+  await expect(dashboard.panel('revenue_by_region')).toHaveAttribute('data-state', 'loading');
+  await expect(dashboard.panel('revenue_by_region').getByTestId('panel-progress')).toBeVisible();
+  await expect(dashboard.panel('revenue_by_region').getByTestId('panel-updating')).toHaveCount(0);
+  gate.release();
+  await dashboard.waitUntilDrawn(before + 1);
+  await expect(dashboard.breadcrumbs('revenue_by_region').getByRole('button', { name: 'All regions' })).toBeVisible();
+  await expect(page.getByTestId('panel-updating')).toHaveCount(0, { timeout: 60_000 });
+  // The drill filters the other panels to the region: the KPI is that region's, as native DuckDB computes it.
+  const trail = (await dashboard.breadcrumbs('revenue_by_region').textContent()) ?? '';
+  const region = regions.map((r) => String(r.region)).find((r) => trail.includes(r));
+  expect(region, trail).toBeDefined();
+  const native = await computeKpisNative(dataFile, LAST_DAYS, `region = '${region}'`);
+  expect(await dashboard.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+});

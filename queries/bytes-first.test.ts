@@ -1,0 +1,304 @@
+// First paint from the fetched bytes (bytes-first.ts), on the pinned DuckDB-WASM (its Node build) over
+// the demo Parquet served by a real HTTP server with ranges: the panels are answered from the
+// registered bytes before the table is built, and give exactly the rows the table gives; the table
+// then replaces the view and the bytes are freed; "keep one row per key" waits for the table; a
+// newer load is never overwritten by an older table; a cancelled or failed build leaves a working
+// dataset.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import { loadDashboard } from '../dashboards/document';
+import type { Correction, DashboardFile } from '../dashboards/schema';
+import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
+import { Engine, EngineError } from './engine/engine';
+import { describeReadFailure } from './engine/read-errors';
+import { Sql } from './sql';
+
+const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
+const PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
+
+const demo = (corrections: Correction[] = []): DashboardFile => {
+  const loaded = loadDashboard(readFileSync(path.join(EXAMPLES, 'customer-kpis.dashboard.json'), 'utf8'));
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  return { ...loaded.dashboard, corrections };
+};
+
+const correction = (id: string, kind: Correction['kind'], params: Record<string, unknown>): Correction => ({ id, kind, dataset: 'orders', params, reason: 'test', author: 'test' });
+// The demo data's planted problems: a misspelled campaign, and a day loaded twice.
+const FIX_SPELLING = correction('fix_spelling', 'map_value', { column: 'campaign', from: 'Blak Friday', to: 'Black Friday' });
+const DROP_CHANNEL = correction('drop_partner', 'exclude_rows', { key: 'channel', values: ['Partner'] });
+const KEEP_ONE = correction('dedupe', 'exclude_rows', { key: 'order_id', duplicates: 'keep_one' });
+
+let boot: NodeEngineBootstrap;
+let wasm: Engine;
+let server: http.Server;
+let url: string;
+const file = readFileSync(PARQUET);
+
+beforeAll(async () => {
+  boot = nodeBootstrap();
+  wasm = await Engine.start(boot);
+  server = http.createServer((req, res) => {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (!m) return void res.writeHead(200, { 'Content-Length': String(file.length) }).end(file);
+    const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
+    const end = m[1] === '' || m[2] === '' ? file.length - 1 : Math.min(file.length - 1, Number(m[2]));
+    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${file.length}`, 'Content-Length': String(end - start + 1) }).end(file.subarray(start, end + 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders.parquet`;
+}, 60_000);
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await wasm?.terminate();
+  boot?.dispose();
+});
+
+/** The app's engine as the runner sees it, with a log of what reached it and a hook in front of every exec. */
+function recordingEngine(beforeExec: (sql: Sql) => Promise<void> | void = () => {}) {
+  const log: string[] = [];
+  const registered: string[] = [];
+  const dropped: string[] = [];
+  const engine: QueryEngine = {
+    async exec(sql) {
+      await beforeExec(sql);
+      log.push(sql.text);
+      return wasm.exec(sql);
+    },
+    query: (sql) => (log.push(sql.text), wasm.query(sql)),
+    describe: (t) => wasm.describe(t),
+    registerFile: (name, bytes) => {
+      // The CLI's engine thread opens only allowed paths, and the Node build asks its file system about registered names too.
+      boot.allowReading([name]);
+      registered.push(name);
+      return wasm.registerFile(name, bytes);
+    },
+    dropFile: (name) => (dropped.push(name), wasm.dropFile(name)),
+  };
+  return { engine, log, registered, dropped };
+}
+
+async function run(engine: QueryEngine, d: DashboardFile, cache: Map<string, LoadedDataset>, extra: Partial<RunOptions> = {}) {
+  const datasets: DatasetRunState[] = [];
+  const panels: Record<string, PanelRunState> = {};
+  await runDashboardQueries(
+    engine,
+    d,
+    { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => (panels[id] = st) },
+    // The demo file is small: draw first regardless of size (the app does so from BYTES_FIRST_MIN_BYTES on).
+    { trusted: true, now: Date.UTC(2026, 0, 1), cache, bytesFirstMinBytes: 0, ...extra },
+  );
+  return { datasets, panels };
+}
+
+const relationKind = async (name: string) => {
+  const tables = await wasm.query(Sql.concat("SELECT table_name AS n FROM duckdb_tables() WHERE table_name LIKE 'ds_raw_orders%'"));
+  const views = await wasm.query(Sql.concat("SELECT view_name AS n FROM duckdb_views() WHERE view_name LIKE 'ds_raw_orders%'"));
+  // The raw relation and any table still under a temporary name (not a correction's own tables).
+  const all = [...tables.rows, ...views.rows].map((r) => String(r.n)).filter((n) => n === name || n.startsWith(`${name} (loading`));
+  return { kind: tables.rows.some((r) => r.n === name) ? 'table' : views.rows.some((r) => r.n === name) ? 'view' : 'none', all: all.sort() };
+};
+const PANELS = ['kpi_revenue', 'kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'revenue_by_campaign', 'recent_orders'];
+const isPanelQuery = (sql: string) => sql.includes('FROM "ds_orders"') && !sql.includes('"newest"') && !sql.includes('count(*) AS "n"');
+const isBuild = (sql: string) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders (loading ');
+const readyRows = (st: PanelRunState | undefined) => (st?.status === 'ready' ? st.result.rows : st);
+
+describe('first paint from the fetched bytes', () => {
+  it('answers every panel from the registered bytes before the table is built, with exactly the rows the table gives; the table then replaces the view', async () => {
+    const d = demo([FIX_SPELLING, DROP_CHANNEL]);
+    const cache = new Map<string, LoadedDataset>();
+    const rec = recordingEngine();
+    const first = await run(rec.engine, d, cache);
+
+    // Every panel query went out before the table was built; the build came last, then the swap.
+    const build = rec.log.findIndex(isBuild);
+    const panelQueries = rec.log.flatMap((sql, i) => (isPanelQuery(sql) ? [i] : []));
+    expect(build).toBeGreaterThan(0);
+    expect(panelQueries.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...panelQueries)).toBeLessThan(build);
+    expect(rec.log[build + 1]).toMatch(/^DROP VIEW IF EXISTS "ds_raw_orders"; ALTER TABLE "ds_raw_orders \(loading \d+\)" RENAME TO "ds_raw_orders"$/);
+    // Now a table in memory, nothing left under a temporary name, and the registered bytes freed.
+    expect(await relationKind('ds_raw_orders')).toEqual({ kind: 'table', all: ['ds_raw_orders'] });
+    expect(rec.registered.length).toBe(1);
+    expect(rec.dropped).toEqual(rec.registered);
+    const entry = [...cache.values()][0];
+    expect(entry?.fromBytes?.inMemory).toBe(true);
+    // The count-distinct bounds (a scan of every row group) waited for the table.
+    const stats = rec.log.filter((sql) => sql.includes('AS "newest"'));
+    expect(stats[0]).not.toContain('"min_0"');
+    expect(stats[stats.length - 1]).toContain('"min_0"');
+    expect(rec.log.indexOf(stats[stats.length - 1] as string)).toBeGreaterThan(build);
+    expect([...(entry?.view?.distinctBounds?.keys() ?? [])].sort()).toEqual(['customer_id', 'order_id']);
+    const ready = first.datasets.find((st) => st.status === 'ready');
+    expect(ready?.status === 'ready' && ready.corrections?.applied).toEqual(['fix_spelling', 'drop_partner']);
+    // The rows loaded, as the footers declared them, are the table's count.
+    const loadedRows = (await wasm.query(Sql.concat('SELECT count(*) AS "n" FROM "ds_raw_orders"'))).rows[0]?.n;
+    expect(ready?.status === 'ready' && ready.corrections?.rawRowCount).toBe(loadedRows);
+    expect(entry?.rowCount).toBe(loadedRows);
+
+    // The same panels again on the table (the dataset is cached, no result cache; the KPIs now count by
+    // bitmap over the bounds): identical rows, panel by panel.
+    const again = recordingEngine();
+    const onTable = await run(again.engine, d, cache);
+    expect(again.log.some(isBuild)).toBe(false);
+    expect(again.registered).toEqual([]);
+    for (const id of PANELS) {
+      expect(first.panels[id]?.status, id).toBe('ready');
+      expect(readyRows(first.panels[id]), id).toEqual(readyRows(onTable.panels[id]));
+    }
+    // The spelling correction is in effect in both: the misspelled campaign is gone from the chart.
+    const campaigns = readyRows(first.panels.revenue_by_campaign) as { x: string }[];
+    expect(campaigns.map((r) => r.x)).not.toContain('Blak Friday');
+  }, 60_000);
+
+  it('builds the table first when "keep one row per key" needs the load order, and keeps the same row', async () => {
+    const d = demo([KEEP_ONE]);
+    const rec = recordingEngine();
+    const cache = new Map<string, LoadedDataset>();
+    const { datasets, panels } = await run(rec.engine, d, cache);
+    const build = rec.log.findIndex(isBuild);
+    const firstPanel = rec.log.findIndex(isPanelQuery);
+    expect(build).toBeGreaterThan(0);
+    expect(build).toBeLessThan(firstPanel);
+    const ready = datasets.find((st) => st.status === 'ready');
+    expect(ready?.status === 'ready' && ready.corrections).toMatchObject({ applied: ['dedupe'], problems: [] });
+    // The day loaded twice is counted once: as many rows as distinct order ids.
+    const distinct = await wasm.query(Sql.concat('SELECT count(DISTINCT order_id) AS "n" FROM "ds_raw_orders"'));
+    expect(ready?.status === 'ready' && ready.rowCount).toBe(distinct.rows[0]?.n);
+    for (const id of PANELS) expect(panels[id]?.status, id).toBe('ready');
+  }, 60_000);
+
+  it('a click during the first paint is answered from the bytes, and its run builds the table', async () => {
+    const d = demo();
+    const cache = new Map<string, LoadedDataset>();
+    const rec = recordingEngine();
+    // The first run goes stale once its first panel is drawn (the user clicked): it builds nothing.
+    let stale = false;
+    const datasets: DatasetRunState[] = [];
+    await runDashboardQueries(
+      rec.engine,
+      d,
+      { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: (_n, st) => datasets.push(st), onPanel: () => (stale = true) },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache, isStale: () => stale, bytesFirstMinBytes: 0 },
+    );
+    expect(rec.log.some(isBuild)).toBe(false);
+    expect((await relationKind('ds_raw_orders')).kind).toBe('view');
+    // The click's run finds the dataset (still its bytes), answers its panels, then builds the table.
+    const click = await run(rec.engine, d, cache);
+    expect(click.datasets.map((st) => st.status)).toEqual(['ready']);
+    const build = rec.log.findIndex(isBuild);
+    expect(rec.log.findLastIndex(isPanelQuery)).toBeLessThan(build);
+    expect(await relationKind('ds_raw_orders')).toEqual({ kind: 'table', all: ['ds_raw_orders'] });
+    expect(rec.dropped).toEqual(rec.registered);
+    // No correction: the newest timestamp came from the footers' statistics, not a pass over the rows,
+    // and it is the one the table gives.
+    const beforeBuild = rec.log.slice(0, build);
+    expect(beforeBuild.some((sql) => sql.includes('FROM parquet_metadata('))).toBe(true);
+    expect(beforeBuild.some((sql) => sql.includes('AS "newest"') && sql.includes('FROM "ds_orders"'))).toBe(false);
+    const newest = (await wasm.query(Sql.concat('SELECT CAST(epoch_ms(max("order_ts")) AS DOUBLE) AS "n" FROM "ds_raw_orders"'))).rows[0]?.n;
+    expect([...cache.values()][0]?.view?.newest).toBe(newest);
+    // ...and every panel drawn from the bytes shows the rows the table gives.
+    const onTable = await run(recordingEngine().engine, d, cache);
+    for (const id of PANELS) expect(readyRows(click.panels[id]), id).toEqual(readyRows(onTable.panels[id]));
+  }, 60_000);
+
+  it('never swaps an older load\'s table over a newer load, and frees both loads\' bytes', async () => {
+    const d = demo();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = '';
+    // The first build is held back until the second load (Reload data: the cache cleared) is done.
+    const rec = recordingEngine(async (sql) => {
+      if (isBuild(sql.text) && !held) {
+        held = sql.text;
+        await gate;
+      }
+    });
+    const cache = new Map<string, LoadedDataset>();
+    const older = run(rec.engine, d, cache);
+    await until(() => held !== '');
+    cache.clear();
+    const newer = await run(rec.engine, d, cache);
+    for (const id of PANELS) expect(newer.panels[id]?.status, id).toBe('ready');
+    expect(await relationKind('ds_raw_orders')).toEqual({ kind: 'table', all: ['ds_raw_orders'] });
+    const newerBuild = rec.log.filter(isBuild);
+    expect(newerBuild).toHaveLength(1);
+    release();
+    await older;
+    // The older build ran and was dropped: the newer table stays, alone.
+    expect(rec.log.filter(isBuild)).toHaveLength(2);
+    expect(rec.log[rec.log.length - 1]).toMatch(/^DROP TABLE IF EXISTS "ds_raw_orders \(loading \d+\)"$/);
+    expect(await relationKind('ds_raw_orders')).toEqual({ kind: 'table', all: ['ds_raw_orders'] });
+    expect([...rec.dropped].sort()).toEqual([...rec.registered].sort());
+  }, 60_000);
+
+  it('a build that fails leaves the dataset answering from its bytes; a cancelled one ends the run quietly', async () => {
+    const d = demo();
+    for (const failure of [new EngineError('sql', 'Out of Memory Error: could not allocate block'), new EngineError('cancelled', 'The query was cancelled.')]) {
+      const rec = recordingEngine((sql) => {
+        if (isBuild(sql.text)) throw failure;
+      });
+      const cache = new Map<string, LoadedDataset>();
+      const first = await run(rec.engine, d, cache);
+      for (const id of PANELS) expect(first.panels[id]?.status, `${failure.code} ${id}`).toBe('ready');
+      expect((await relationKind('ds_raw_orders')).kind).toBe('view');
+      const entry = [...cache.values()][0];
+      expect(entry?.fromBytes?.inMemory).toBe(false);
+      expect(entry?.fromBytes?.failed).toBe(failure.code === 'sql' ? failure.message : null);
+      // The bytes stay registered: the view still reads them, and gives the same rows again.
+      expect(rec.dropped).toEqual([]);
+      const again = await run(recordingEngine().engine, d, cache);
+      for (const id of PANELS) expect(readyRows(again.panels[id]), id).toEqual(readyRows(first.panels[id]));
+    }
+  }, 60_000);
+});
+
+describe('when the data cannot be decoded', () => {
+  // What DuckDB says about a damaged data page (parquet-testing's ARROW-GH-41321): the metadata reads
+  // fine, so counts answer from it, and only decoding every value (the table build) finds the damage.
+  const failure = describeReadFailure('Invalid Input Error: Decode bit width too large');
+  const damaged = new EngineError('sourceUnreadable', failure.message, failure);
+
+  it('a failed build after first paint turns every panel of the dataset into the damaged-file error, then and on later runs', async () => {
+    const rec = recordingEngine((sql) => {
+      if (isBuild(sql.text)) throw damaged;
+    });
+    const cache = new Map<string, LoadedDataset>();
+    const first = await run(rec.engine, demo(), cache);
+    const last = first.datasets[first.datasets.length - 1];
+    expect(last?.status).toBe('error');
+    expect(last?.status === 'error' && last.message).toMatch(/damaged or malformed.*Decode bit width too large/);
+    for (const id of PANELS) expect(first.panels[id]?.status, id).toBe('error');
+    // A click does not draw the numbers again from the bytes: the dataset stays failed until reloaded.
+    const again = await run(recordingEngine().engine, demo(), cache);
+    expect(again.datasets.map((st) => st.status)).toEqual(['error']);
+    for (const id of PANELS) expect(again.panels[id]?.status, id).toBe('error');
+  }, 60_000);
+
+  it('small data builds its table before any panel, so a damaged file fails before anything draws', async () => {
+    const rec = recordingEngine((sql) => {
+      if (isBuild(sql.text)) throw damaged;
+    });
+    const drawn: string[] = [];
+    const datasets: DatasetRunState[] = [];
+    await runDashboardQueries(
+      rec.engine,
+      demo(),
+      { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => st.status === 'ready' && drawn.push(id) },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map() },
+    );
+    expect(drawn).toEqual([]);
+    expect(rec.log.some((sql) => isPanelQuery(sql))).toBe(false);
+    expect(datasets.every((st, i) => (i === datasets.length - 1 ? st.status === 'error' : st.status === 'loading'))).toBe(true);
+    expect(datasets[datasets.length - 1]?.status).toBe('error');
+  }, 60_000);
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !check(); i += 1) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+}

@@ -1,0 +1,219 @@
+// Stored panel results in a real run: DuckDB-WASM (the Node build) loading Parquet fetched over
+// HTTP from a server whose ETag the test controls, and the host's real result store on disk.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import { loadDashboard } from '../dashboards/document';
+import type { DashboardFile } from '../dashboards/schema';
+import { ResultStore } from '../electron/services/result-store';
+import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine } from './dashboard-runner';
+import { Engine } from './engine/engine';
+import { contentVersion, type PersistedResultsStore } from './persisted-results';
+import { str } from './sql';
+
+const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
+const PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
+const NOW = Date.UTC(2026, 0, 1);
+
+const demo = (): DashboardFile => {
+  const loaded = loadDashboard(readFileSync(path.join(EXAMPLES, 'customer-kpis.dashboard.json'), 'utf8'));
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  return loaded.dashboard;
+};
+
+describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
+  let boot: NodeEngineBootstrap;
+  let wasm: Engine;
+  let server: http.Server;
+  let url: string;
+  let dir: string;
+  let store: ResultStore;
+  const original = readFileSync(PARQUET);
+  let changed: Buffer;
+  /** What the server serves now, and the ETag it says that is. */
+  let served: { bytes: Buffer; etag: string };
+  /** Held until opened: the body of every read that is not the footer's (the load's data). */
+  let gate: Promise<void> = Promise.resolve();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-persisted-run-'));
+    // The "changed file": the same orders without one region, so every total differs.
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const changedPath = path.join(dir, 'changed.parquet');
+    await conn.run(`COPY (SELECT * FROM read_parquet(${str(PARQUET).text}) WHERE region <> 'EMEA') TO ${str(changedPath).text} (FORMAT parquet)`);
+    conn.closeSync();
+    instance.closeSync();
+    changed = readFileSync(changedPath);
+    served = { bytes: original, etag: '"v1"' };
+    boot = nodeBootstrap();
+    wasm = await Engine.start(boot);
+    server = http.createServer((req, res) => {
+      const { bytes, etag } = served;
+      const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+      if (!m) {
+        res.writeHead(200, { 'Content-Length': String(bytes.length), ETag: etag }).end(bytes);
+        return;
+      }
+      const start = m[1] === '' ? Math.max(0, bytes.length - Number(m[2])) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? bytes.length - 1 : Math.min(bytes.length - 1, Number(m[2]));
+      const send = () => res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${bytes.length}`, 'Content-Length': String(end - start + 1), ETag: etag }).end(bytes.subarray(start, end + 1));
+      if (m[1] === '') send();
+      else void gate.then(send);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders.parquet`;
+    store = new ResultStore({ dir: path.join(dir, 'results') });
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await wasm?.terminate();
+    boot?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * One open: a fresh dataset cache (as a new app session), the host saying the file is `validated`.
+   * The load's data reads wait until the stored entry has been read and drawn from, so what was
+   * drawn before the load is exactly known.
+   */
+  async function open(validated: { etag: string; size: number }) {
+    const events: string[] = [];
+    const panels: Record<string, PanelRunState> = {};
+    const storedDraws: Record<string, PanelRunState> = {};
+    const queries: string[] = [];
+    const writes: Promise<void>[] = [];
+    let release = () => {};
+    gate = new Promise<void>((resolve) => (release = resolve));
+    const persisted: PersistedResultsStore = {
+      read: async (key) => {
+        const entry = await store.read(key);
+        // The runner draws from the entry as soon as it has it; then the data may arrive.
+        setImmediate(release);
+        return entry;
+      },
+      write: (key, entry) => {
+        const written = store.write(key, entry);
+        writes.push(written);
+        return written;
+      },
+    };
+    const engine: QueryEngine = {
+      exec: (sql) => wasm.exec(sql),
+      query: (sql) => {
+        queries.push(sql.text);
+        return wasm.query(sql);
+      },
+      describe: (t) => wasm.describe(t),
+      registerFile: (name, bytes) => {
+        boot.allowReading([name]);
+        return wasm.registerFile(name, bytes);
+      },
+      dropFile: (name) => wasm.dropFile(name),
+    };
+    // Without a stored entry nothing is read from the store, and nothing waits for it.
+    const fallback = setTimeout(() => release(), 5_000);
+    await runDashboardQueries(
+      engine,
+      demo(),
+      {
+        linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: served.bytes.length, versions: [{ object: 'orders.parquet', version: contentVersion(validated.etag, null, validated.size) }] }),
+        onDataset: (_n, st: DatasetRunState) => events.push(`dataset ${st.status}`),
+        onPanel: (id, st) => {
+          panels[id] = st;
+          if (st.status === 'ready' && st.stored) storedDraws[id] = st;
+          events.push(`panel ${id} ${st.status}${st.status === 'ready' && st.stored ? ' stored' : ''}`);
+        },
+      },
+      { trusted: true, now: NOW, cache: new Map<string, LoadedDataset>(), memoryBudgetBytes: 2 * 1024 ** 3, persisted },
+    );
+    clearTimeout(fallback);
+    await Promise.all(writes);
+    return { events, panels, storedDraws, queries };
+  }
+
+  const numbers = (panels: Record<string, PanelRunState>) =>
+    Object.fromEntries(Object.entries(panels).map(([id, st]) => [id, st.status === 'ready' ? JSON.stringify(st.result.rows) : st.status]));
+  const DATA_PANELS = ['kpi_revenue', 'kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'revenue_by_campaign', 'recent_orders'];
+
+  it('draws stored results before the load for the same version, runs none of their SQL, and never serves them for another version', async () => {
+    const v1 = { etag: '"v1"', size: original.length };
+    const cold = await open(v1);
+    expect(Object.keys(cold.storedDraws)).toEqual([]);
+    expect(Object.keys(cold.panels).sort()).toEqual([...DATA_PANELS].sort());
+    for (const id of DATA_PANELS) expect(cold.panels[id]?.status, id).toBe('ready');
+
+    // Re-open, file unchanged: every panel is drawn from the store while the dataset still loads...
+    const warm = await open(v1);
+    expect(Object.keys(warm.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
+    const datasetReady = warm.events.indexOf('dataset ready');
+    for (const id of DATA_PANELS) expect(warm.events.indexOf(`panel ${id} ready stored`), id).toBeLessThan(datasetReady);
+    // ...with the very numbers of the cold open, which the load then keeps without running their SQL.
+    expect(numbers(warm.panels)).toEqual(numbers(cold.panels));
+    for (const id of DATA_PANELS) expect(warm.panels[id]?.status === 'ready' && warm.panels[id].stored, id).toBeFalsy();
+    const panelSql = new Set(Object.values(cold.panels).flatMap((st) => (st.status === 'ready' ? [st.sql] : [])));
+    expect(warm.queries.filter((q) => panelSql.has(q))).toEqual([]);
+    expect(warm.queries.some((q) => q.startsWith('SELECT 0 AS "w"'))).toBe(false);
+
+    // The file changed (a new ETag, new bytes): nothing stored is drawn, the numbers are the new data's.
+    served = { bytes: changed, etag: '"v2"' };
+    const v2 = { etag: '"v2"', size: changed.length };
+    const after = await open(v2);
+    expect(Object.keys(after.storedDraws)).toEqual([]);
+    expect(numbers(after.panels).kpi_revenue).not.toEqual(numbers(cold.panels).kpi_revenue);
+    expect(numbers(after.panels).revenue_by_region).not.toContain('EMEA');
+
+    // The host validated v1 but the file changed before the load read it: the stored v1 numbers may
+    // show while loading (they were validated), but the load reads v2, so every panel is answered
+    // again with v2's numbers, and none of them is stored under v1's key.
+    served = { bytes: changed, etag: '"v2"' };
+    const raced = await open(v1);
+    expect(Object.keys(raced.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
+    expect(numbers(raced.panels)).toEqual(numbers(after.panels));
+    served = { bytes: original, etag: '"v1"' };
+    const again = await open(v1);
+    expect(Object.values(again.storedDraws).map((st) => (st.status === 'ready' ? JSON.stringify(st.result.rows) : ''))).toEqual(
+      Object.keys(again.storedDraws).map((id) => numbers(cold.panels)[id]),
+    );
+  }, 120_000);
+
+  it("never stores or serves results of a dataset of the file's own SQL, trusted or not", async () => {
+    served = { bytes: original, etag: '"v1"' };
+    const d = demo();
+    const sqlDashboard: DashboardFile = { ...d, datasets: d.datasets.map((ds) => ({ ...ds, kind: 'sql', sql: 'SELECT * FROM orders' }) as unknown as DashboardFile['datasets'][number]) };
+    const calls: string[] = [];
+    const counting: PersistedResultsStore = {
+      read: async (key) => {
+        calls.push('read');
+        return store.read(key);
+      },
+      write: async (key, entry) => {
+        calls.push('write');
+        return store.write(key, entry);
+      },
+    };
+    boot.allowReading([PARQUET]);
+    for (const trusted of [true, false]) {
+      const panels: Record<string, PanelRunState> = {};
+      await runDashboardQueries(
+        { exec: (sql) => wasm.exec(sql), query: (sql) => wasm.query(sql), describe: (t) => wasm.describe(t) },
+        sqlDashboard,
+        {
+          // The CLI's way: a local path the engine reads itself (the Node build reads no HTTP), with a version all the same.
+          linkSource: async () => ({ urls: [PARQUET], location: 'orders.parquet', sizeBytes: original.length, versions: [{ object: 'orders.parquet', version: contentVersion('"v1"', null, original.length) }] }),
+          onDataset: () => {},
+          onPanel: (id, st) => (panels[id] = st),
+        },
+        { trusted, now: NOW, cache: new Map<string, LoadedDataset>(), persisted: counting },
+      );
+      expect(panels.kpi_revenue?.status, `trusted: ${trusted}`).toBe(trusted ? 'ready' : 'waiting');
+    }
+    expect(calls).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,106 @@
+// Panel results kept on the host between sessions, so re-opening a dashboard over unchanged data
+// draws its panels before the engine has started or loaded anything. A stored result may only ever
+// be served for the very data and query that produced it, so its key is built from everything the
+// result depends on: the dataset's definition, its sources' definitions, the corrections in effect
+// (or the raw toggle), the memory budget (table or read-from-disk view) and each file's content
+// version as the data gateway validated it on this open. The panel SQL text picks the result
+// within that entry. Building the key is pure; the host keeps the entries (result-store.ts).
+import type { Correction, Dataset, Source } from '../dashboards/schema';
+import type { QueryResult } from './engine/engine';
+
+/** Bumped whenever what a stored entry means changes: entries of another format are never read. */
+export const PERSISTED_RESULTS_FORMAT = 1;
+
+/** The most results one stored entry keeps (the most recently computed win). */
+export const MAX_STORED_RESULTS_PER_ENTRY = 200;
+
+/** The most rows a result may have to be stored: big tables are cheap to recompute, costly to store. */
+export const MAX_STORED_ROWS = 10_000;
+
+/** One file of a source and the version of its content, as the host validated it (null: unknown). */
+export interface ObjectVersion {
+  /** The file's identity: its absolute path, s3:// URI (with endpoint) or URL; never a gateway URL. */
+  object: string;
+  version: string | null;
+}
+
+/** What the panels' SQL needs of a loaded dataset, stored beside its results to build that SQL before a load. */
+export interface StoredDatasetFacts {
+  /** The columns in the engine's table (a projection's, or all), which panel SQL is checked against. */
+  columns: string[];
+  /** The newest timestamp of the corrected view: relative periods ("last 30 days") are anchored on it. */
+  newest: number | null;
+  rowCount: number;
+}
+
+/** A stored entry: a dataset's facts and panel results by their SQL text. */
+export interface StoredPanelResults {
+  dataset: StoredDatasetFacts;
+  results: { sql: string; result: QueryResult }[];
+}
+
+/** Where stored entries are read and written (the host, through the host API). */
+export interface PersistedResultsStore {
+  read(key: string): Promise<StoredPanelResults | null>;
+  /** Merge results into the entry (same SQL replaces), creating it with these facts when absent. */
+  write(key: string, entry: StoredPanelResults): Promise<void>;
+}
+
+/**
+ * The content version a data gateway response (or the host's probe) vouches for: a strong ETag,
+ * else the Last-Modified date, each with the size. A weak ETag cannot vouch for bytes and a missing
+ * size or date gives no version: null, and nothing is stored or served for such a file.
+ */
+export function contentVersion(etag: string | null | undefined, lastModified: string | null | undefined, size: number | null | undefined): string | null {
+  if (size === null || size === undefined || !Number.isSafeInteger(size) || size < 0) return null;
+  if (etag && !etag.startsWith('W/')) return `etag ${etag} size ${size}`;
+  const date = lastModified ? Date.parse(lastModified) : Number.NaN;
+  // Date.parse reads both the ISO form the host keeps and the HTTP date a response carries.
+  return Number.isFinite(date) ? `modified ${new Date(date).toISOString()} size ${size}` : null;
+}
+
+/** Everything a stored entry's results depend on besides the panel SQL. */
+export interface PersistedKeyParts {
+  dataset: Dataset;
+  /** The sources the dataset reads, as declared. */
+  sources: readonly Source[];
+  /** The corrections of this dataset, in file order. */
+  corrections: readonly Correction[];
+  raw: boolean;
+  memoryBudgetBytes: number | null;
+  /** Every file the dataset reads with its validated version, per source, in load order. */
+  versions: readonly (readonly ObjectVersion[])[];
+}
+
+/**
+ * The key of a stored entry (SHA-256 hex), or null when any file's version is unknown: a result
+ * that cannot be tied to its exact data is neither stored nor served.
+ */
+export async function persistedResultsKey(parts: PersistedKeyParts): Promise<string | null> {
+  if (parts.versions.length === 0 || parts.versions.some((files) => files.length === 0 || files.some((f) => f.version === null))) return null;
+  // JSON of an array: no separator a name, path or SQL text could forge.
+  const text = JSON.stringify([PERSISTED_RESULTS_FORMAT, parts.dataset, parts.sources, parts.corrections, parts.raw, parts.memoryBudgetBytes, parts.versions]);
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Whether a result can be stored exactly: JSON keeps strings, booleans, null and finite numbers,
+ * but turns NaN and Infinity into null, which would change the numbers shown. Large results are
+ * left out too (`MAX_STORED_ROWS`).
+ */
+export function storableResult(result: QueryResult): boolean {
+  if (result.rows.length > MAX_STORED_ROWS) return false;
+  for (const row of result.rows) {
+    for (const key in row) {
+      const value = row[key];
+      if (typeof value === 'number' && !Number.isFinite(value)) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether the files a load read are exactly the versions the key was built from (none changed in between). */
+export function sameVersions(expected: readonly ObjectVersion[], read: readonly (string | null)[]): boolean {
+  return expected.length === read.length && expected.every((f, i) => f.version !== null && f.version === read[i]);
+}
