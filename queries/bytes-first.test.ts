@@ -279,7 +279,7 @@ describe('when the data cannot be decoded', () => {
     for (const id of PANELS) expect(again.panels[id]?.status, id).toBe('error');
   }, 60_000);
 
-  it('small data builds its table before any panel, so a damaged file fails before anything draws', async () => {
+  it('data under the threshold builds its table before any panel, so a damaged file fails before anything draws', async () => {
     const rec = recordingEngine((sql) => {
       if (isBuild(sql.text)) throw damaged;
     });
@@ -289,7 +289,8 @@ describe('when the data cannot be decoded', () => {
       rec.engine,
       demo(),
       { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => st.status === 'ready' && drawn.push(id) },
-      { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map() },
+      // The demo file counts as small here; the app's default threshold (BYTES_FIRST_MIN_BYTES) sits below it.
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map(), bytesFirstMinBytes: file.length + 1 },
     );
     expect(drawn).toEqual([]);
     expect(rec.log.some((sql) => isPanelQuery(sql))).toBe(false);
