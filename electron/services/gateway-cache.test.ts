@@ -130,10 +130,14 @@ describe('GatewayCache', () => {
   it('keeps the total under its bound by evicting the least recently used blocks', async () => {
     const cache = new GatewayCache({ dir, blockBytes: BLOCK, maxBytes: 4 * BLOCK });
     const s = source(data);
+    // Blocks are written while the download goes on: flush() waits until they are on disk (and in the LRU order).
     await readAll(cache, v1, 0, BLOCK - 1, s.fetch); // block 0
+    await cache.flush();
     await readAll(cache, v1, BLOCK, 4 * BLOCK - 1, s.fetch); // blocks 1..3
+    await cache.flush();
     await readAll(cache, v1, 0, 10, s.fetch); // block 0 used again: now the newest
     await readAll(cache, v1, 5 * BLOCK, 5 * BLOCK + 1, s.fetch); // block 5: evicts block 1, the oldest
+    await cache.flush();
     expect(cache.stats().bytes).toBeLessThanOrEqual(4 * BLOCK);
     const n = s.calls.length;
     await readAll(cache, v1, 0, 10, s.fetch);
