@@ -4,18 +4,22 @@
 // then replaces the view and the bytes are freed; "keep one row per key" waits for the table; a
 // newer load is never overwritten by an older table; a cancelled or failed build leaves a working
 // dataset.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import { loadDashboard } from '../dashboards/document';
 import type { Correction, DashboardFile } from '../dashboards/schema';
-import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
+import { statsFromFooters, type BytesPhase } from './bytes-first';
+import { fetchAhead, PREFETCH_MAX_BYTES, type FetchAhead } from './engine/prefetch';
+import { DEFAULT_MEMORY_BUDGET_BYTES, fetchAheadPlan, runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
 import { Engine, EngineError } from './engine/engine';
 import { describeReadFailure } from './engine/read-errors';
-import { Sql } from './sql';
+import { Sql, str } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
 const PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
@@ -36,12 +40,14 @@ let boot: NodeEngineBootstrap;
 let wasm: Engine;
 let server: http.Server;
 let url: string;
+let requests = 0;
 const file = readFileSync(PARQUET);
 
 beforeAll(async () => {
   boot = nodeBootstrap();
   wasm = await Engine.start(boot);
   server = http.createServer((req, res) => {
+    requests += 1;
     const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
     if (!m) return void res.writeHead(200, { 'Content-Length': String(file.length) }).end(file);
     const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
@@ -201,6 +207,13 @@ describe('first paint from the fetched bytes', () => {
     expect(beforeBuild.some((sql) => sql.includes('AS "newest"') && sql.includes('FROM "ds_orders"'))).toBe(false);
     const newest = (await wasm.query(Sql.concat('SELECT CAST(epoch_ms(max("order_ts")) AS DOUBLE) AS "n" FROM "ds_raw_orders"'))).rows[0]?.n;
     expect([...cache.values()][0]?.view?.newest).toBe(newest);
+    // The footers gave the count-distinct bounds too: the first KPIs counted by bitmap, within the
+    // table's own bounds (the check below proves their numbers are the table's).
+    expect(beforeBuild.some((sql) => sql.includes('bitstring_agg("order_id"'))).toBe(true);
+    const exact = (await wasm.query(Sql.concat('SELECT min("order_id") AS "lo", max("order_id") AS "hi" FROM "ds_raw_orders"'))).rows[0];
+    const footerBounds = beforeBuild.find((sql) => sql.includes('bitstring_agg("order_id"'))?.match(/bitstring_agg\("order_id", (-?\d+), (-?\d+)\)/);
+    expect(Number(footerBounds?.[1])).toBeLessThanOrEqual(Number(exact?.lo));
+    expect(Number(footerBounds?.[2])).toBeGreaterThanOrEqual(Number(exact?.hi));
     // ...and every panel drawn from the bytes shows the rows the table gives.
     const onTable = await run(recordingEngine().engine, d, cache);
     for (const id of PANELS) expect(readyRows(click.panels[id]), id).toEqual(readyRows(onTable.panels[id]));
@@ -296,6 +309,120 @@ describe('when the data cannot be decoded', () => {
     expect(rec.log.some((sql) => isPanelQuery(sql))).toBe(false);
     expect(datasets.every((st, i) => (i === datasets.length - 1 ? st.status === 'error' : st.status === 'loading'))).toBe(true);
     expect(datasets[datasets.length - 1]?.status).toBe('error');
+  }, 60_000);
+});
+
+describe('a fetch started ahead of the run', () => {
+  const plan = (d: DashboardFile) => fetchAheadPlan(d, { urls: [url], sizeBytes: file.length }, DEFAULT_MEMORY_BUDGET_BYTES);
+  const once = (ahead: FetchAhead) => {
+    let given = false;
+    return (urls: readonly string[]) => {
+      expect(urls).toEqual([url]);
+      if (given) return null;
+      given = true;
+      return ahead;
+    };
+  };
+
+  it('is taken over by the run: no byte is fetched twice, and the panels show what a run that fetched them itself shows', async () => {
+    const d = demo();
+    const p = plan(d);
+    if (!p) throw new Error('the demo dashboard fetches its first dataset ahead');
+    const ahead = fetchAhead(p.urls, { choose: p.choose, maxBytes: PREFETCH_MAX_BYTES });
+    await ahead.result;
+    const before = requests;
+    const taken = await run(recordingEngine().engine, d, new Map(), { fetchedAhead: once(ahead) });
+    expect(requests).toBe(before);
+    const itself = await run(recordingEngine().engine, d, new Map());
+    expect(requests).toBeGreaterThan(before);
+    for (const id of PANELS) expect(readyRows(taken.panels[id]), id).toEqual(readyRows(itself.panels[id]));
+  }, 60_000);
+
+  it('is not used when it fetched other columns than the run needs, or failed: the run fetches itself', async () => {
+    const d = demo();
+    // One column only (the demo needs more), then a failure.
+    const wide = fetchAhead([url], { choose: () => ['order_id'] });
+    await wide.result;
+    let before = requests;
+    const other = await run(recordingEngine().engine, d, new Map(), { fetchedAhead: once(wide) });
+    expect(requests).toBeGreaterThan(before);
+    const failed: FetchAhead = { urls: [url], result: Promise.reject(new Error('connection reset')), follow: () => {}, abort: () => {} };
+    failed.result.catch(() => {});
+    before = requests;
+    const recovered = await run(recordingEngine().engine, d, new Map(), { fetchedAhead: once(failed) });
+    expect(requests).toBeGreaterThan(before);
+    for (const id of PANELS) {
+      expect(other.panels[id]?.status, id).toBe('ready');
+      expect(readyRows(recovered.panels[id]), id).toEqual(readyRows(other.panels[id]));
+    }
+  }, 60_000);
+
+  it('stops when the run is cancelled', async () => {
+    let aborted = false;
+    let fail: (err: Error) => void = () => {};
+    const pending: FetchAhead = {
+      urls: [url],
+      result: new Promise((_resolve, reject) => (fail = reject)),
+      follow: () => {},
+      abort: () => {
+        aborted = true;
+        fail(new Error('aborted'));
+      },
+    };
+    const cancel = new AbortController();
+    const running = run(recordingEngine().engine, demo(), new Map(), { fetchedAhead: once(pending), signal: cancel.signal });
+    await until(() => true);
+    cancel.abort();
+    const { datasets } = await running;
+    expect(aborted).toBe(true);
+    expect(datasets[datasets.length - 1]?.status).toBe('error');
+  }, 60_000);
+
+  it('is planned only for a first dataset the run fetches into memory', () => {
+    const d = demo();
+    expect(plan(d)?.choose(['order_id', 'order_ts', 'amount', 'unused'])).toEqual(['order_id', 'order_ts', 'amount']);
+    // Too large to fetch, or large enough that the run first asks the engine whether to read it from disk.
+    expect(fetchAheadPlan(d, { urls: [url], sizeBytes: PREFETCH_MAX_BYTES + 1 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
+    expect(fetchAheadPlan(d, { urls: [url], sizeBytes: 1e6 }, 1e6)).toBeNull();
+    expect(fetchAheadPlan(d, { urls: [url], sizeBytes: null }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
+    // Not over HTTP, or not Parquet, or a SQL dataset first (it waits for trust).
+    expect(fetchAheadPlan(d, { urls: ['/data/orders.parquet'], sizeBytes: 1e6 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
+    const csv: DashboardFile = { ...d, sources: d.sources.map((s) => ({ ...s, format: 'csv' as const })) };
+    expect(fetchAheadPlan(csv, { urls: [url], sizeBytes: 1e6 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
+    const sqlFirst: DashboardFile = { ...d, datasets: [{ name: 'q', kind: 'sql', sql: 'SELECT 1 AS x', measures: [], dimensions: [], hierarchies: [] } as DashboardFile['datasets'][number], ...d.datasets] };
+    expect(fetchAheadPlan(sqlFirst, { urls: [url], sizeBytes: 1e6 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
+  });
+});
+
+describe("the footers' statistics", () => {
+  it('give the newest timestamp and the bounds of integer columns, and leave out a column a row group has no statistics for, or beyond exact numbers', async () => {
+    // Written by native DuckDB (an independent writer): three row groups of 2,048 rows, where the first
+    // has no statistics for "partly_null" (all NULL there).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-footers-'));
+    const target = path.join(dir, 'f.parquet');
+    const native = await (await DuckDBInstance.create(':memory:')).connect();
+    await native.run('SET threads = 1');
+    await native.run(
+      `COPY (SELECT i AS "id", CASE WHEN i >= 2048 THEN i END AS "partly_null", 9007199254740993 + i AS "huge", TIMESTAMP '2024-01-01' + to_minutes(i) AS "ts"
+       FROM range(6144) AS t(i) ORDER BY i) TO '${target.replace(/'/g, "''")}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`,
+    );
+    native.closeSync();
+    const name = `footers-${Date.now()}.parquet`;
+    boot.allowReading([name]);
+    await wasm.registerFile(name, new Uint8Array(readFileSync(target)));
+    try {
+      const phase: BytesPhase = { files: [name], select: Sql.raw``, generation: 1, tableLoad: null, inMemory: false, failed: null };
+      const stats = await statsFromFooters(wasm, phase, { time: 'ts', integers: ['id', 'partly_null', 'huge', 'not_a_column'] });
+      expect(stats.newest).toBe(Date.UTC(2024, 0, 1) + 6143 * 60_000);
+      expect([...stats.bounds]).toEqual([['id', { min: 0, max: 6143 }]]);
+      const groups = await wasm.query(Sql.concat('SELECT count(DISTINCT row_group_id) AS "n", count(*) FILTER (WHERE stats_min_value IS NULL) AS "unknown" FROM parquet_metadata(', str(name), ')'));
+      expect(groups.rows[0]).toEqual({ n: 3, unknown: 1 });
+      // Nothing asked, nothing read.
+      expect(await statsFromFooters(wasm, phase, { integers: [] })).toEqual({ newest: null, bounds: new Map() });
+    } finally {
+      await wasm.dropFile(name);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

@@ -1,14 +1,14 @@
 // Running a dashboard: sources become views, datasets load into memory, every panel's SQL runs.
 // The app and the headless CLI share this, so both show exactly the same numbers.
-import type { DashboardFile, DataPanel, Dataset, KpiPanel, Panel, Source } from '../dashboards/schema';
+import type { DashboardFile, DataPanel, Dataset, KpiPanel, Panel, Source, TablePanel } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
-import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
+import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type FetchAhead, type FetchProgress, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, loadTable, newestFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
+import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
-import { datasetStatsQuery, kpiBatchQuery, panelQuery, resolvePeriod, tableTopNQuery, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { datasetStatsQuery, distinctBoundColumns, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameVersions, storableResult, persistedResultsKey, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
@@ -153,6 +153,11 @@ export interface RunOptions {
   memoryBudgetBytes?: number;
   /** Fetched data smaller than this is loaded into memory before any panel draws (default `BYTES_FIRST_MIN_BYTES`). */
   bytesFirstMinBytes?: number;
+  /**
+   * A fetch of these files started ahead of the run (see `fetchAheadPlan`), handed over once: the
+   * load takes it over if it fetched the columns the load needs, instead of fetching again.
+   */
+  fetchedAhead?: (urls: readonly string[]) => FetchAhead | null;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
   /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
@@ -327,8 +332,8 @@ async function addDistinctBounds(engine: QueryEngine, dataset: Dataset, loaded: 
 /**
  * Run the panels of one loaded dataset, in dashboard order, reporting each as soon as it is known.
  * A panel whose SQL already ran on this data version is served from the result cache; KPI panels
- * under the same refinement share one query (`kpiBatchQuery`), and a table panel runs the faster
- * `tableTopNQuery`. Results are kept and shown under each panel's own SQL (`panelQuery`), the
+ * under the same refinement share one query (`kpiBatchQuery`), and a table panel is found in the
+ * two faster steps of `tableTopN`. Results are kept and shown under each panel's own SQL (`panelQuery`), the
  * query a reader can copy and run to get the same rows.
  */
 async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetContext & { version: string; loaded?: LoadedDataset; persisted?: PersistedForRun }, cb: RunCallbacks, opts: RunOptions): Promise<'stale' | 'done'> {
@@ -402,7 +407,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       }
     }
     try {
-      const result = await engine.query(panel.kind === 'table' ? tableTopNQuery(panel, ctx, plan.refine) : sql);
+      const result = panel.kind === 'table' ? await tableRows(engine, panel, ctx, plan.refine) : await engine.query(sql);
       if (stale()) return 'stale';
       ready(panel.id, sql, result);
     } catch (err) {
@@ -421,6 +426,13 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       .catch(() => {});
   }
   return 'done';
+}
+
+/** A table panel's rows: `tableTopN`'s two steps when it has an order, else `tableQuery`. */
+async function tableRows(engine: QueryEngine, panel: TablePanel, ctx: DatasetContext, refine: PanelRefinement | undefined): Promise<QueryResult> {
+  const steps = tableTopN(panel, ctx, refine);
+  if (!steps) return engine.query(tableQuery(panel, ctx, refine));
+  return engine.query(steps.rows(await engine.query(steps.cutoff)));
 }
 
 /** A stored entry, or null when the store fails to answer: a run never fails for want of one. */
@@ -548,16 +560,18 @@ async function loadDataset(
     const scan = parquetTable ? await scanMode(engine, first?.urls ?? [], opts.memoryBudgetBytes, first?.sizeBytes ?? null) : null;
     let fetched: PrefetchResult | null = null;
     if (prefetchable && !scan) {
+      // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
+      const choose = (sourceColumns: string[]) => fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded);
       try {
-        fetched = await prefetchParquet(first.urls, {
+        const ahead = opts.fetchedAhead?.(first.urls);
+        fetched = ahead ? await takeOver(ahead, choose, progress.fetching, opts.signal) : null;
+        if (fetched) refuseTooManyRows(fetched.files.map((f) => ({ url: f.url, rows: f.footer.numRows })), first.location);
+        fetched ??= await prefetchParquet(first.urls, {
           maxBytes: PREFETCH_MAX_BYTES,
           ...(opts.signal ? { signal: opts.signal } : {}),
           onProgress: progress.fetching,
           onFooters: (files) => refuseTooManyRows(files, first.location),
-          // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
-          // Hive partition columns (`year=2025/` folders) are in no footer: such sources load whole.
-          choose: (sourceColumns) =>
-            first.urls.some(isHivePartitioned) ? null : unionProjection(projectedColumns(dashboard, dataset, sourceColumns), cachedEntry?.projection?.loaded, sourceColumns),
+          choose,
         });
       } catch (err) {
         if (err instanceof TooManyRows) throw err;
@@ -625,6 +639,61 @@ async function loadDataset(
     return failed(describeEngineError(err, name, location), reason, location);
   } finally {
     settled = true;
+  }
+}
+
+/**
+ * The columns a load of a Parquet table dataset fetches (null: all): the dashboard's projection,
+ * plus what an earlier load had. Hive partition columns (`year=2025/` folders) are in no footer:
+ * such sources load whole.
+ */
+function fetchColumns(dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], sourceColumns: string[], before?: readonly string[]): string[] | null {
+  return urls.some(isHivePartitioned) ? null : unionProjection(projectedColumns(dashboard, dataset, sourceColumns), before, sourceColumns);
+}
+
+/**
+ * What a cold open may fetch before its run starts (renderer/src/head-start.ts): the bytes of the
+ * run's first load, when that is a Parquet table dataset the run will fetch into memory (not too
+ * large to fetch, nor for memory), with the columns the run will ask for. Null when the run would
+ * not fetch it, or not first.
+ */
+export function fetchAheadPlan(dashboard: DashboardFile, linked: { urls: string[]; sizeBytes: number | null }, budgetBytes: number): { urls: string[]; choose: (sourceColumns: string[]) => string[] | null } | null {
+  const first = firstFetchedSource(dashboard);
+  if (!first || !canPrefetch(linked.urls) || linked.sizeBytes === null || linked.sizeBytes > PREFETCH_MAX_BYTES) return null;
+  // A file that might need scan mode asks the engine first (`scanMode`): not ahead of the run.
+  if (linked.sizeBytes * MAX_PARQUET_EXPANSION >= budgetBytes) return null;
+  return { urls: linked.urls, choose: (sourceColumns) => fetchColumns(dashboard, first.dataset, linked.urls, sourceColumns) };
+}
+
+/** The source of the run's first load, when it is a Parquet table dataset's (which loads from fetched bytes). */
+export function firstFetchedSource(dashboard: DashboardFile): { dataset: Dataset; source: Source } | null {
+  const dataset = dashboard.datasets[0];
+  if (dataset?.kind !== 'table') return null;
+  const source = dashboard.sources.find((s) => s.name === dataset.source);
+  return source?.format === 'parquet' ? { dataset, source } : null;
+}
+
+/**
+ * The bytes of a fetch started ahead, if it fetched the columns this load asks for (a dashboard
+ * edited meanwhile may need others); null otherwise, or when it failed: the load then fetches them
+ * itself. Cancelling the run stops it.
+ */
+async function takeOver(ahead: FetchAhead, choose: (sourceColumns: string[]) => string[] | null, onProgress: (p: FetchProgress) => void, signal: AbortSignal | undefined): Promise<PrefetchResult | null> {
+  const onAbort = () => ahead.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) ahead.abort();
+  ahead.follow(onProgress);
+  try {
+    const result = await ahead.result;
+    const wanted = choose(result.sourceColumns);
+    const same = wanted === null || result.columns === null ? wanted === result.columns : wanted.length === result.columns.length && wanted.every((c) => result.columns?.includes(c));
+    // For the benchmark's timeline and the tests: this load's bytes were fetched ahead.
+    if (same) performance.mark('northstar:fetch-taken-over');
+    return same ? result : null;
+  } catch {
+    return null;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -800,14 +869,21 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   // The same scan gives the bounds of count-distinct columns (kpiBatchQuery's bitmaps); a dataset
   // read from disk skips them, as each would read the files once more.
   // So does a dataset still read from its fetched bytes: bounds cost a scan of every row group of
-  // those columns where the first panels read only their period's; they are added once its table is
-  // built (`addDistinctBounds`). Without them the KPIs count distinct values as before: same numbers.
+  // those columns where the first panels read only their period's. Its footers' statistics give them
+  // instead (below), and the table's exact ones replace them once it is built (`addDistinctBounds`).
+  // Without them the KPIs count distinct values as before: same numbers.
   const fromBytes = loaded.fromBytes && !loaded.fromBytes.inMemory ? loaded.fromBytes : null;
   const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded));
-  // Uncorrected rows still in their bytes: the newest timestamp from the footers' statistics.
+  // Uncorrected rows still in their bytes: the newest timestamp, and the count-distinct bounds, from
+  // the footers' statistics.
   const timeType = memoryColumns(loaded).find((c) => c.name === dataset.timeColumn)?.type;
-  const footerNewest = fromBytes && applied.length === 0 && dataset.timeColumn && timeType === 'TIMESTAMP' ? await newestFromFooters(engine, fromBytes, dataset.timeColumn).catch(() => null) : null;
-  const stats = footerNewest !== null ? { newest: footerNewest, distinctBounds: undefined } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null, distinctBounds: undefined };
+  const footer =
+    fromBytes && applied.length === 0
+      ? await statsFromFooters(engine, fromBytes, { ...(dataset.timeColumn && timeType === 'TIMESTAMP' ? { time: dataset.timeColumn } : {}), integers: distinctBoundColumns(base, memoryColumns(loaded)) }).catch(() => null)
+      : null;
+  const newestKnown = footer !== null && (footer.newest !== null || !dataset.timeColumn);
+  const stats = newestKnown ? { newest: footer.newest, distinctBounds: undefined } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null, distinctBounds: undefined };
+  if (footer?.bounds.size) stats.distinctBounds = footer.bounds;
   const newest = stats.newest;
   dataVersions += 1;
   const view = { key, version: String(dataVersions), rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount }, distinctBounds: stats.distinctBounds };

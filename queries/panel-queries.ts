@@ -1,7 +1,7 @@
 // SQL for each panel kind, built from the typed panel spec. All quoting goes through ./sql.
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, Measure, TablePanel, TimeGrain, TimeRange } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
-import { Sql, SqlBuildError, column, grain, ident, int, memberIn, str, timestamp } from './sql';
+import { Sql, SqlBuildError, castText, column, grain, ident, int, isTextExactType, memberIn, str, timestamp } from './sql';
 
 const DAY_MS = 86_400_000;
 
@@ -55,8 +55,7 @@ export interface DatasetStats {
  * columns with their engine types; pass none to skip the bounds. Null when there is nothing to ask.
  */
 export function datasetStatsQuery(ctx: Omit<DatasetContext, 'period' | 'distinctBounds'>, columnTypes: readonly { name: string; type: string }[]): { sql: Sql; read(result: QueryResult): DatasetStats } | null {
-  const integer = new Set(columnTypes.filter((c) => INTEGER_TYPE.test(c.type)).map((c) => c.name));
-  const distinct = [...new Set(ctx.dataset.measures.filter((m) => m.agg === 'count_distinct' && m.column !== undefined && integer.has(m.column) && ctx.columns.has(m.column)).map((m) => m.column as string))];
+  const distinct = distinctBoundColumns(ctx, columnTypes);
   const t = ctx.dataset.timeColumn;
   const parts: Sql[] = [];
   if (t) parts.push(Sql.concat('CAST(epoch_ms(max(', column(t, ctx.columns, `dataset "${ctx.dataset.name}" timeColumn`), ')) AS DOUBLE) AS "newest"'));
@@ -73,14 +72,30 @@ export function datasetStatsQuery(ctx: Omit<DatasetContext, 'period' | 'distinct
       const newest = typeof row.newest === 'number' && Number.isFinite(row.newest) ? row.newest : null;
       const bounds = new Map<string, IntRange>();
       distinct.forEach((name, i) => {
-        const min = Number(row[`min_${i}`] ?? NaN);
-        const max = Number(row[`max_${i}`] ?? NaN);
-        // No values (all NULL), or a range a bitmap cannot hold: count(DISTINCT) as before.
-        if (Number.isSafeInteger(min) && Number.isSafeInteger(max) && max - min < MAX_DISTINCT_BITMAP_BITS) bounds.set(name, { min, max });
+        const range = bitmapRange(row[`min_${i}`], row[`max_${i}`]);
+        if (range) bounds.set(name, range);
       });
       return { newest, distinctBounds: bounds };
     },
   };
+}
+
+/** The integer columns (by `columnTypes`, the table's columns and engine types) that count-distinct measures of the dataset read. */
+export function distinctBoundColumns(ctx: Pick<DatasetContext, 'dataset' | 'columns'>, columnTypes: readonly { name: string; type: string }[]): string[] {
+  const integer = new Set(columnTypes.filter((c) => INTEGER_TYPE.test(c.type)).map((c) => c.name));
+  return [...new Set(ctx.dataset.measures.filter((m) => m.agg === 'count_distinct' && m.column !== undefined && integer.has(m.column) && ctx.columns.has(m.column)).map((m) => m.column as string))];
+}
+
+/**
+ * The bounds of a distinct-count bitmap from a column's smallest and largest value (as text, so a
+ * BIGINT beyond 2^53 is not rounded into range): null for no values (all NULL), or a range a bitmap
+ * cannot hold, where count(DISTINCT) is used as before.
+ */
+export function bitmapRange(minText: unknown, maxText: unknown): IntRange | null {
+  if (minText === null || minText === undefined || maxText === null || maxText === undefined) return null;
+  const min = Number(minText);
+  const max = Number(maxText);
+  return Number.isSafeInteger(min) && Number.isSafeInteger(max) && min <= max && max - min < MAX_DISTINCT_BITMAP_BITS ? { min, max } : null;
 }
 
 /** Work out the dashboard period from its time range and the newest timestamp in the data. */
@@ -527,16 +542,27 @@ export function tableQuery(panel: TablePanel, ctx: DatasetContext, refine?: Pane
   );
 }
 
+/** The rows of `tableQuery` in two steps (see `tableTopN`). */
+export interface TableTopN {
+  /** Step 1: the cut-off value of the order column, its type and how many of the first rows have a value. */
+  cutoff: Sql;
+  /** Step 2, given step 1's result: the rows at or beyond the cut-off, or `tableQuery` when step 1 cannot narrow. */
+  rows(cutoff: QueryResult): Sql;
+}
+
 /**
- * The rows of `tableQuery`, found in two steps. DuckDB-WASM's top-N carries every column of every
- * row it considers, which costs most of the query on wide text rows (~450 ms for 100 of 320k rows
- * at 5M rows, one thread); a top-N over the order column alone finds the cut-off value first, and
- * the full rows are then read only for the rows at or beyond it (and NULLs, which sort last, for
- * when fewer than `limit` rows have a value). Same rows in the same order, ties aside, which
- * neither query orders. Without an order it is `tableQuery` itself.
+ * The rows of `tableQuery`, found in two steps; null without an order (then `tableQuery` is one
+ * cheap step). DuckDB-WASM's top-N carries every column of every row it considers, which costs
+ * most of the query on wide text rows (~300 ms for 100 of 5M demo rows from the Parquet bytes, one
+ * thread). Step 1 is a top-N over the order column alone, which gives the cut-off: the last value
+ * that makes the list. Step 2 reads the full rows at or beyond it, written as a literal, so the
+ * engine skips every row group whose statistics lie before it and reads the other columns only for
+ * rows that pass (~100 → ~35 ms on the demo table). When fewer than `limit` rows have a value, NULLs
+ * (which sort last) make the list too, and step 2 is `tableQuery` itself. Same rows in the same
+ * order, ties aside, which neither orders.
  */
-export function tableTopNQuery(panel: TablePanel, ctx: DatasetContext, refine?: PanelRefinement): Sql {
-  if (!panel.orderBy) return tableQuery(panel, ctx, refine);
+export function tableTopN(panel: TablePanel, ctx: DatasetContext, refine?: PanelRefinement): TableTopN | null {
+  if (!panel.orderBy) return null;
   const where = `panel "${panel.id}"`;
   const cols = panel.columns.map((c) => column(c, ctx.columns, where));
   const by = column(panel.orderBy.column, ctx.columns, where);
@@ -545,13 +571,22 @@ export function tableTopNQuery(panel: TablePanel, ctx: DatasetContext, refine?: 
   const filter = panelRowFilter(ctx, refine, where);
   const limit = int(panel.limit, 1, 10000);
   const table = ident(ctx.table);
+  const edge = asc ? 'max("ns_v")' : 'min("ns_v")';
   const cutoff = Sql.concat(
-    '(SELECT ', asc ? 'max' : 'min', '("ns_v") FROM (SELECT ', by, ' AS "ns_v" FROM ', table, ' WHERE ', filter, ' ORDER BY 1', direction, ' LIMIT ', limit, '))',
+    'SELECT CAST(', edge, ' AS VARCHAR) AS "cutoff", typeof(', edge, ') AS "type", count("ns_v") AS "n" FROM (SELECT ', by, ' AS "ns_v" FROM ', table, ' WHERE ', filter, ' ORDER BY 1', direction, ' LIMIT ', limit, ')',
   );
-  return Sql.concat(
-    'SELECT ', Sql.join(cols), ' FROM ', table, ' WHERE (', filter, ') AND (', by, ' IS NULL OR ', by, asc ? ' <= ' : ' >= ', cutoff, ')',
-    ' ORDER BY ', by, direction, ' LIMIT ', limit,
-  );
+  return {
+    cutoff,
+    rows(result) {
+      const row = result.rows[0];
+      const type = String(row?.type ?? '');
+      if (!row || typeof row.cutoff !== 'string' || Number(row.n) < panel.limit || !isTextExactType(type)) return tableQuery(panel, ctx, refine);
+      return Sql.concat(
+        'SELECT ', Sql.join(cols), ' FROM ', table, ' WHERE (', filter, ') AND ', by, asc ? ' <= ' : ' >= ', castText(row.cutoff, type),
+        ' ORDER BY ', by, direction, ' LIMIT ', limit,
+      );
+    },
+  };
 }
 
 /** The SQL that feeds a panel, narrowed by filters and drill-down when given. */

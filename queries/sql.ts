@@ -82,6 +82,23 @@ export function timestamp(epochMs: number): Sql {
   return Sql.concat('TIMESTAMP ', str(yyyy + rest));
 }
 
+/** DuckDB types whose values it writes as text (CAST to VARCHAR) that it reads back as the same value. */
+const TEXT_EXACT_TYPE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DATE|TIME|TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP WITH TIME ZONE|VARCHAR|UUID|DECIMAL\(\d{1,2},\d{1,2}\))$/;
+
+/** Whether `castText` can write a value of this type (a name as DuckDB's typeof() gives it). */
+export function isTextExactType(type: string): boolean {
+  return TEXT_EXACT_TYPE.test(type);
+}
+
+/**
+ * A value of a type `isTextExactType` accepts, from the text the engine wrote it as:
+ * `CAST('2025-03-01 10:00:00.123456' AS TIMESTAMP)`. A constant, so the engine can skip row groups by it.
+ */
+export function castText(text: string, type: string): Sql {
+  if (!TEXT_EXACT_TYPE.test(type)) throw new SqlBuildError(`a ${JSON.stringify(type.slice(0, 60))} value cannot be written back from its text`);
+  return Sql.concat('CAST(', str(text), ' AS ', type, ')');
+}
+
 /** Any scalar as a typed literal. */
 export function literal(value: string | number | boolean | null): Sql {
   if (value === null) return Sql.concat('NULL');
