@@ -125,11 +125,7 @@ export async function openDashboard(page: Page, url: string): Promise<OpenResult
       timeline: [
         ...performance.getEntriesByName('northstar:open-start').map((e) => ({ name: 'open action starts', start: e.startTime, end: e.startTime })),
         ...(engine ? [{ name: 'engine start', start: engine.startTime, end: engine.startTime + engine.duration }] : []),
-        ...performance.getEntriesByName('northstar:prefetch').map((e) => ({
-          name: `fetch bytes (parallel ranged reads${((e as PerformanceMeasure).detail as { ahead?: boolean } | null)?.ahead ? ', started ahead of the UI' : ''})`,
-          start: e.startTime,
-          end: e.startTime + e.duration,
-        })),
+        ...performance.getEntriesByName('northstar:prefetch').map((e) => ({ name: 'fetch bytes (parallel ranged reads)', start: e.startTime, end: e.startTime + e.duration })),
         ...statements.filter((x) => x.sql.startsWith('CREATE OR REPLACE TABLE') || x.sql.startsWith('CREATE TABLE')).map((x) => ({ name: 'load statement', start: x.start, end: x.start + x.ms })),
         { name: 'all panels drawn', start: drawn.startTime, end: drawn.startTime },
       ].sort((a, b) => a.start - b.start),

@@ -51,13 +51,6 @@ test('the demo dashboard renders its KPIs, charts and table, equal to native Duc
   await expect(dashboard.panel('recent_orders').locator('tbody tr')).toHaveCount(100);
   await expect(page.getByTestId('period')).toContainText(`last ${LAST_DAYS} days`);
 
-  // The data was fetched once, ahead of the UI (head-start.ts), and the run took that fetch over.
-  const fetches = await page.evaluate(() => ({
-    prefetches: performance.getEntriesByName('northstar:prefetch').map((e) => ((e as PerformanceMeasure).detail as { ahead?: boolean }).ahead),
-    takenOver: performance.getEntriesByName('northstar:fetch-taken-over').length,
-  }));
-  expect(fetches).toEqual({ prefetches: [true], takenOver: 1 });
-
   await page.screenshot({ path: path.join(ARTIFACTS, 'demo-dashboard.png'), fullPage: true });
   writeFileSync(path.join(ARTIFACTS, 'timings.json'), `${JSON.stringify({ dashboardOpenMs: Math.round(openMs) }, null, 2)}\n`);
   console.log(`dashboard open (navigation → all panels drawn): ${Math.round(openMs)} ms`);

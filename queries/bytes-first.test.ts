@@ -15,8 +15,7 @@ import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import { loadDashboard } from '../dashboards/document';
 import type { Correction, DashboardFile } from '../dashboards/schema';
 import { statsFromFooters, type BytesPhase } from './bytes-first';
-import { fetchAhead, PREFETCH_MAX_BYTES, type FetchAhead } from './engine/prefetch';
-import { DEFAULT_MEMORY_BUDGET_BYTES, fetchAheadPlan, runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
+import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
 import { Engine, EngineError } from './engine/engine';
 import { describeReadFailure } from './engine/read-errors';
 import { Sql, str } from './sql';
@@ -40,14 +39,12 @@ let boot: NodeEngineBootstrap;
 let wasm: Engine;
 let server: http.Server;
 let url: string;
-let requests = 0;
 const file = readFileSync(PARQUET);
 
 beforeAll(async () => {
   boot = nodeBootstrap();
   wasm = await Engine.start(boot);
   server = http.createServer((req, res) => {
-    requests += 1;
     const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
     if (!m) return void res.writeHead(200, { 'Content-Length': String(file.length) }).end(file);
     const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
@@ -310,88 +307,6 @@ describe('when the data cannot be decoded', () => {
     expect(datasets.every((st, i) => (i === datasets.length - 1 ? st.status === 'error' : st.status === 'loading'))).toBe(true);
     expect(datasets[datasets.length - 1]?.status).toBe('error');
   }, 60_000);
-});
-
-describe('a fetch started ahead of the run', () => {
-  const plan = (d: DashboardFile) => fetchAheadPlan(d, { urls: [url], sizeBytes: file.length }, DEFAULT_MEMORY_BUDGET_BYTES);
-  const once = (ahead: FetchAhead) => {
-    let given = false;
-    return (urls: readonly string[]) => {
-      expect(urls).toEqual([url]);
-      if (given) return null;
-      given = true;
-      return ahead;
-    };
-  };
-
-  it('is taken over by the run: no byte is fetched twice, and the panels show what a run that fetched them itself shows', async () => {
-    const d = demo();
-    const p = plan(d);
-    if (!p) throw new Error('the demo dashboard fetches its first dataset ahead');
-    const ahead = fetchAhead(p.urls, { choose: p.choose, maxBytes: PREFETCH_MAX_BYTES });
-    await ahead.result;
-    const before = requests;
-    const taken = await run(recordingEngine().engine, d, new Map(), { fetchedAhead: once(ahead) });
-    expect(requests).toBe(before);
-    const itself = await run(recordingEngine().engine, d, new Map());
-    expect(requests).toBeGreaterThan(before);
-    for (const id of PANELS) expect(readyRows(taken.panels[id]), id).toEqual(readyRows(itself.panels[id]));
-  }, 60_000);
-
-  it('is not used when it fetched other columns than the run needs, or failed: the run fetches itself', async () => {
-    const d = demo();
-    // One column only (the demo needs more), then a failure.
-    const wide = fetchAhead([url], { choose: () => ['order_id'] });
-    await wide.result;
-    let before = requests;
-    const other = await run(recordingEngine().engine, d, new Map(), { fetchedAhead: once(wide) });
-    expect(requests).toBeGreaterThan(before);
-    const failed: FetchAhead = { urls: [url], result: Promise.reject(new Error('connection reset')), follow: () => {}, abort: () => {} };
-    failed.result.catch(() => {});
-    before = requests;
-    const recovered = await run(recordingEngine().engine, d, new Map(), { fetchedAhead: once(failed) });
-    expect(requests).toBeGreaterThan(before);
-    for (const id of PANELS) {
-      expect(other.panels[id]?.status, id).toBe('ready');
-      expect(readyRows(recovered.panels[id]), id).toEqual(readyRows(other.panels[id]));
-    }
-  }, 60_000);
-
-  it('stops when the run is cancelled', async () => {
-    let aborted = false;
-    let fail: (err: Error) => void = () => {};
-    const pending: FetchAhead = {
-      urls: [url],
-      result: new Promise((_resolve, reject) => (fail = reject)),
-      follow: () => {},
-      abort: () => {
-        aborted = true;
-        fail(new Error('aborted'));
-      },
-    };
-    const cancel = new AbortController();
-    const running = run(recordingEngine().engine, demo(), new Map(), { fetchedAhead: once(pending), signal: cancel.signal });
-    await until(() => true);
-    cancel.abort();
-    const { datasets } = await running;
-    expect(aborted).toBe(true);
-    expect(datasets[datasets.length - 1]?.status).toBe('error');
-  }, 60_000);
-
-  it('is planned only for a first dataset the run fetches into memory', () => {
-    const d = demo();
-    expect(plan(d)?.choose(['order_id', 'order_ts', 'amount', 'unused'])).toEqual(['order_id', 'order_ts', 'amount']);
-    // Too large to fetch, or large enough that the run first asks the engine whether to read it from disk.
-    expect(fetchAheadPlan(d, { urls: [url], sizeBytes: PREFETCH_MAX_BYTES + 1 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
-    expect(fetchAheadPlan(d, { urls: [url], sizeBytes: 1e6 }, 1e6)).toBeNull();
-    expect(fetchAheadPlan(d, { urls: [url], sizeBytes: null }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
-    // Not over HTTP, or not Parquet, or a SQL dataset first (it waits for trust).
-    expect(fetchAheadPlan(d, { urls: ['/data/orders.parquet'], sizeBytes: 1e6 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
-    const csv: DashboardFile = { ...d, sources: d.sources.map((s) => ({ ...s, format: 'csv' as const })) };
-    expect(fetchAheadPlan(csv, { urls: [url], sizeBytes: 1e6 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
-    const sqlFirst: DashboardFile = { ...d, datasets: [{ name: 'q', kind: 'sql', sql: 'SELECT 1 AS x', measures: [], dimensions: [], hierarchies: [] } as DashboardFile['datasets'][number], ...d.datasets] };
-    expect(fetchAheadPlan(sqlFirst, { urls: [url], sizeBytes: 1e6 }, DEFAULT_MEMORY_BUDGET_BYTES)).toBeNull();
-  });
 });
 
 describe("the footers' statistics", () => {

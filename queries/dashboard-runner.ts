@@ -3,7 +3,7 @@
 import type { DashboardFile, DataPanel, Dataset, KpiPanel, Panel, Source, TablePanel } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
-import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type FetchAhead, type FetchProgress, type PrefetchResult } from './engine/prefetch';
+import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
 import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
@@ -153,11 +153,6 @@ export interface RunOptions {
   memoryBudgetBytes?: number;
   /** Fetched data smaller than this is loaded into memory before any panel draws (default `BYTES_FIRST_MIN_BYTES`). */
   bytesFirstMinBytes?: number;
-  /**
-   * A fetch of these files started ahead of the run (see `fetchAheadPlan`), handed over once: the
-   * load takes it over if it fetched the columns the load needs, instead of fetching again.
-   */
-  fetchedAhead?: (urls: readonly string[]) => FetchAhead | null;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
   /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
@@ -563,10 +558,7 @@ async function loadDataset(
       // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
       const choose = (sourceColumns: string[]) => fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded);
       try {
-        const ahead = opts.fetchedAhead?.(first.urls);
-        fetched = ahead ? await takeOver(ahead, choose, progress.fetching, opts.signal) : null;
-        if (fetched) refuseTooManyRows(fetched.files.map((f) => ({ url: f.url, rows: f.footer.numRows })), first.location);
-        fetched ??= await prefetchParquet(first.urls, {
+        fetched = await prefetchParquet(first.urls, {
           maxBytes: PREFETCH_MAX_BYTES,
           ...(opts.signal ? { signal: opts.signal } : {}),
           onProgress: progress.fetching,
@@ -649,52 +641,6 @@ async function loadDataset(
  */
 function fetchColumns(dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], sourceColumns: string[], before?: readonly string[]): string[] | null {
   return urls.some(isHivePartitioned) ? null : unionProjection(projectedColumns(dashboard, dataset, sourceColumns), before, sourceColumns);
-}
-
-/**
- * What a cold open may fetch before its run starts (renderer/src/head-start.ts): the bytes of the
- * run's first load, when that is a Parquet table dataset the run will fetch into memory (not too
- * large to fetch, nor for memory), with the columns the run will ask for. Null when the run would
- * not fetch it, or not first.
- */
-export function fetchAheadPlan(dashboard: DashboardFile, linked: { urls: string[]; sizeBytes: number | null }, budgetBytes: number): { urls: string[]; choose: (sourceColumns: string[]) => string[] | null } | null {
-  const first = firstFetchedSource(dashboard);
-  if (!first || !canPrefetch(linked.urls) || linked.sizeBytes === null || linked.sizeBytes > PREFETCH_MAX_BYTES) return null;
-  // A file that might need scan mode asks the engine first (`scanMode`): not ahead of the run.
-  if (linked.sizeBytes * MAX_PARQUET_EXPANSION >= budgetBytes) return null;
-  return { urls: linked.urls, choose: (sourceColumns) => fetchColumns(dashboard, first.dataset, linked.urls, sourceColumns) };
-}
-
-/** The source of the run's first load, when it is a Parquet table dataset's (which loads from fetched bytes). */
-export function firstFetchedSource(dashboard: DashboardFile): { dataset: Dataset; source: Source } | null {
-  const dataset = dashboard.datasets[0];
-  if (dataset?.kind !== 'table') return null;
-  const source = dashboard.sources.find((s) => s.name === dataset.source);
-  return source?.format === 'parquet' ? { dataset, source } : null;
-}
-
-/**
- * The bytes of a fetch started ahead, if it fetched the columns this load asks for (a dashboard
- * edited meanwhile may need others); null otherwise, or when it failed: the load then fetches them
- * itself. Cancelling the run stops it.
- */
-async function takeOver(ahead: FetchAhead, choose: (sourceColumns: string[]) => string[] | null, onProgress: (p: FetchProgress) => void, signal: AbortSignal | undefined): Promise<PrefetchResult | null> {
-  const onAbort = () => ahead.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) ahead.abort();
-  ahead.follow(onProgress);
-  try {
-    const result = await ahead.result;
-    const wanted = choose(result.sourceColumns);
-    const same = wanted === null || result.columns === null ? wanted === result.columns : wanted.length === result.columns.length && wanted.every((c) => result.columns?.includes(c));
-    // For the benchmark's timeline and the tests: this load's bytes were fetched ahead.
-    if (same) performance.mark('northstar:fetch-taken-over');
-    return same ? result : null;
-  } catch {
-    return null;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
 }
 
 function isHivePartitioned(url: string): boolean {

@@ -55,8 +55,6 @@ export interface PrefetchOptions {
   choose?: (columns: string[]) => readonly string[] | null;
   /** Called with each file's rows once the footers are read, before any data; may throw to stop. */
   onFooters?: (files: { url: string; rows: number }[]) => void;
-  /** Started ahead of its run (`fetchAhead`): said so in the performance entry. */
-  ahead?: boolean;
   /** Requests in flight at once. */
   concurrency?: number;
   /** Refuse (with `PrefetchError`) files larger than this in total, learnt from their first reads. */
@@ -164,7 +162,7 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? CONCURRENCY, pieces.length) }, worker));
   // Next to the engine's northstar:sql entries, so the benchmark and the performance panel see the fetch.
-  performance.measure('northstar:prefetch', { start: startedAt, end: performance.now(), detail: { files: urls.length, bytes: bytesFetched, requests: tails.reduce((n, t) => n + t.requests, pieces.length), ahead: opts.ahead === true } });
+  performance.measure('northstar:prefetch', { start: startedAt, end: performance.now(), detail: { files: urls.length, bytes: bytesFetched, requests: tails.reduce((n, t) => n + t.requests, pieces.length) } });
   return { files, columns, sourceColumns, rows: rowsTotal, bytesFetched };
 }
 
@@ -336,44 +334,4 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
   const footerStart = fileSize - 8 - length;
   if (chunks.some((c) => c.start + c.length > footerStart)) throw new PrefetchError('a column chunk runs into the footer');
   return { numRows, columns, chunks, footerStart };
-}
-
-/**
- * A fetch started ahead of the run that will use it: a cold open starts its first dataset's fetch
- * while the UI bundle still loads (renderer/src/head-start.ts), and the run takes it over when it
- * reaches that load (`RunOptions.fetchedAhead`) instead of fetching again.
- */
-export interface FetchAhead {
-  readonly urls: readonly string[];
-  readonly result: Promise<PrefetchResult>;
-  /** Hear its progress from now on, the latest at once. */
-  follow(onProgress: (progress: FetchProgress) => void): void;
-  abort(): void;
-}
-
-/** Start `prefetchParquet` now, for a run to take over later (see `FetchAhead`). */
-export function fetchAhead(urls: readonly string[], opts: Pick<PrefetchOptions, 'choose' | 'maxBytes'>): FetchAhead {
-  const stop = new AbortController();
-  let latest: FetchProgress | null = null;
-  let listener: ((progress: FetchProgress) => void) | null = null;
-  const result = prefetchParquet(urls, {
-    ...opts,
-    ahead: true,
-    signal: stop.signal,
-    onProgress: (p) => {
-      latest = p;
-      listener?.(p);
-    },
-  });
-  // Nobody may ever take it (another file opened first): its failure must not go unhandled.
-  result.catch(() => {});
-  return {
-    urls: [...urls],
-    result,
-    follow(onProgress) {
-      listener = onProgress;
-      if (latest) onProgress(latest);
-    },
-    abort: () => stop.abort(),
-  };
 }

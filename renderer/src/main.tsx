@@ -7,10 +7,4 @@ import { getEngine } from './engine';
 getEngine().catch(() => {
   // A failed start is reported by the first action that needs the engine (it starts it again).
 });
-// And, while the UI loads, read the launch's dashboard and start fetching its data (head-start.ts).
-void Promise.all([import('./host'), import('./head-start')])
-  .then(([{ connectHost }, { startHeadStart }]) => startHeadStart(connectHost()))
-  .catch(() => {
-    // Without a head start the open action does all of it, as before.
-  });
 void import('./boot');

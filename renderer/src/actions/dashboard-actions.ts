@@ -9,7 +9,6 @@ import type { Engine } from '../../../queries/engine/engine';
 import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset, type QueryEngine } from '../../../queries/dashboard-runner';
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
-import { takeFetchAhead, takeOpened } from '../head-start';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
@@ -47,8 +46,7 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   void memoryBudgetBytes(host);
   let opened;
   try {
-    // The launch's file was read ahead while the UI loaded (head-start.ts).
-    opened = await (takeOpened(path) ?? host.openDashboard(path === undefined ? {} : { path }));
+    opened = await host.openDashboard(path === undefined ? {} : { path });
   } catch (err) {
     store.getState().setOpenError({ kind: 'host', message: HostError.from(err).message });
     return;
@@ -184,7 +182,6 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       raw: state.showRaw,
       memoryBudgetBytes: await budget,
       signal: abort.signal,
-      fetchedAhead: takeFetchAhead,
       persisted: persistedResults(deps.host),
     },
   );
