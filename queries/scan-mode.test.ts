@@ -8,6 +8,7 @@ import type { DashboardFile } from '../dashboards/schema';
 import { openNativeEngine, type NativeEngine } from './checks/testing-engine';
 import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type RunOptions } from './dashboard-runner';
 import { ResultCache } from './result-cache';
+import { parseParquetFooter } from './engine/prefetch';
 import { Sql, parquetSizeEstimate, relationKind, str } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
@@ -72,6 +73,13 @@ describe('scan mode', () => {
     expect(estimate / table).toBeGreaterThan(1 / 1.5);
     expect(estimate / table).toBeLessThan(1.5);
     expect(uncompressed).toBeLessThan(estimate);
+  });
+
+  it('estimates the same from the footer the page parses before a fetch as from parquet_metadata()', async () => {
+    const bytes = readFileSync(ORDERS);
+    const footer = parseParquetFooter(new Uint8Array(bytes), bytes.byteLength);
+    const sql = Number((await engine.query(parquetSizeEstimate([ORDERS]))).rows[0]?.bytes);
+    expect(footer.chunks.reduce((n, c) => n + c.memoryBytes, 0)).toBe(sql);
   });
 
   it('reads a dataset above the budget from disk, with the same panel results as loaded in memory', async () => {

@@ -2,6 +2,8 @@
 // `"` doubled) and checked against the dataset's real columns; values become typed literals.
 // Every other module composes SQL only from the fragments this module returns.
 
+import { OTHER_VALUE_WIDTH, VALUE_WIDTHS } from './memory-estimate';
+
 /** A fragment of SQL text that is safe by construction: only this module creates them. */
 export class Sql {
   private constructor(readonly text: string) {}
@@ -193,7 +195,10 @@ export function parquetSizeEstimate(urls: readonly string[]): Sql {
   if (urls.length === 0) throw new SqlBuildError('no files to measure');
   const arg = urls.length === 1 ? str(urls[0] as string) : Sql.concat('[', Sql.join(urls.map(str)), ']');
   return Sql.concat(
-    Sql.raw`SELECT CAST(sum(greatest(total_uncompressed_size, num_values * CASE "type" WHEN 'BOOLEAN' THEN 1 WHEN 'INT32' THEN 4 WHEN 'FLOAT' THEN 4 WHEN 'INT64' THEN 8 WHEN 'DOUBLE' THEN 8 WHEN 'INT96' THEN 8 ELSE 16 END)) AS DOUBLE) AS "bytes" FROM parquet_metadata(`,
+    // memory-estimate.ts's chunkMemoryBytes, per column chunk.
+    'SELECT CAST(sum(greatest(total_uncompressed_size, num_values * CASE "type" ',
+    Sql.join(Object.entries(VALUE_WIDTHS).map(([type, width]) => Sql.concat('WHEN ', str(type), ' THEN ', int(width, 1, 64))), ' '),
+    ' ELSE ', int(OTHER_VALUE_WIDTH, 1, 64), ' END)) AS DOUBLE) AS "bytes" FROM parquet_metadata(',
     arg,
     ')',
   );

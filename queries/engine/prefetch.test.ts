@@ -12,6 +12,7 @@ import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { createTableAs, ident, readFile, Sql } from '../sql';
 import { Engine } from './engine';
 import { canPrefetch, parseParquetFooter, prefetchParquet, PrefetchError } from './prefetch';
+import { chunkMemoryBytes } from '../memory-estimate';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
 
@@ -72,8 +73,14 @@ describe('parseParquetFooter', () => {
     for (const f of [file, DEMO]) {
       const data = new Uint8Array(readFileSync(f));
       const footer = parseParquetFooter(data, data.length);
-      const meta = await nativeRows(`SELECT path_in_schema, coalesce(dictionary_page_offset, data_page_offset) AS "start", total_compressed_size AS "length" FROM parquet_metadata('${f}')`);
+      const meta = await nativeRows(
+        `SELECT path_in_schema, coalesce(dictionary_page_offset, data_page_offset) AS "start", total_compressed_size AS "length", "type", num_values, total_uncompressed_size, compression FROM parquet_metadata('${f}')`,
+      );
       expect(footer.chunks.map((c) => [c.start, c.length])).toEqual(meta.map((r) => [Number(r.start), Number(r.length)]));
+      // Each chunk's memory estimate from its type, values and uncompressed size as native DuckDB reads them; all codecs readable.
+      expect(footer.chunks.map((c) => c.memoryBytes)).toEqual(meta.map((r) => chunkMemoryBytes(String(r.type), Number(r.num_values), Number(r.total_uncompressed_size))));
+      expect(meta.every((r) => ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'ZSTD'].includes(String(r.compression)))).toBe(true);
+      expect(footer.chunks.every((c) => c.readable)).toBe(true);
       const [{ n }] = (await nativeRows(`SELECT count(*) AS n FROM '${f}'`)) as [{ n: unknown }];
       expect(footer.numRows).toBe(Number(n));
       const described = await nativeRows(`DESCRIBE SELECT * FROM '${f}'`);
@@ -82,6 +89,14 @@ describe('parseParquetFooter', () => {
     // The nested column's two leaf chunks belong to its top-level name.
     const wide = parseParquetFooter(bytes, bytes.length);
     expect(wide.chunks.filter((c) => c.column === 'point')).toHaveLength(2 * 6);
+  });
+
+  it('marks chunks in a codec the engine cannot decode', () => {
+    const brotli = path.resolve(__dirname, '../../../shared/data/parquet-testing/data/large_string_map.brotli.parquet');
+    const data = new Uint8Array(readFileSync(brotli));
+    const footer = parseParquetFooter(data, data.length);
+    expect(footer.chunks.length).toBeGreaterThan(0);
+    expect(footer.chunks.every((c) => !c.readable)).toBe(true);
   });
 
   it('refuses what is not a Parquet footer, in words', () => {

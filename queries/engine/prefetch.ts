@@ -9,6 +9,8 @@
 // the file whose other bytes stay zero and are never read.
 import { CompactReader, T } from './thrift-compact';
 import { contentVersion } from '../persisted-results';
+import { chunkMemoryBytes, PHYSICAL_TYPES } from '../memory-estimate';
+import { READABLE_CODECS } from './read-errors';
 
 /** How far a fetch has got, for the progress line (rows from the footers, known before the data). */
 export interface FetchProgress {
@@ -28,8 +30,11 @@ export interface ParquetFooter {
   numRows: number;
   /** Top-level column names, in the file's order. */
   columns: string[];
-  /** Every column chunk: its top-level column and its byte range in the file. */
-  chunks: { column: string; start: number; length: number }[];
+  /**
+   * Every column chunk: its top-level column, its byte range in the file, its values' estimated size
+   * in memory (`chunkMemoryBytes`), and whether the engine reads its compression codec.
+   */
+  chunks: { column: string; start: number; length: number; memoryBytes: number; readable: boolean }[];
   /** Where the footer (metadata, its length and the magic) starts; it runs to the end of the file. */
   footerStart: number;
 }
@@ -53,6 +58,12 @@ export interface PrefetchOptions {
    * Called once every footer is read, before any data is fetched.
    */
   choose?: (columns: string[]) => readonly string[] | null;
+  /**
+   * Called with the estimated memory of the chosen columns once loaded (`chunkMemoryBytes` summed
+   * over their chunks), and whether the engine reads every one of those chunks' codecs, after
+   * `choose` and before any data is fetched; may throw to stop.
+   */
+  onEstimate?: (memoryBytes: number, readable: boolean) => void;
   /** Called with each file's rows once the footers are read, before any data; may throw to stop. */
   onFooters?: (files: { url: string; rows: number }[]) => void;
   /** Requests in flight at once. */
@@ -125,6 +136,11 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   for (const t of tails) for (const c of t.footer.columns) if (!sourceColumns.includes(c)) sourceColumns.push(c);
   const columns = opts.choose?.(sourceColumns) ?? null;
   const wanted = columns ? new Set(columns) : null;
+  const chosen = tails.flatMap((t) => t.footer.chunks.filter((c) => !wanted || wanted.has(c.column)));
+  opts.onEstimate?.(
+    chosen.reduce((n, c) => n + c.memoryBytes, 0),
+    chosen.every((c) => c.readable),
+  );
 
   // What each file still needs: the chosen column chunks (merged where they touch), minus the tail read.
   const jobs: { file: number; start: number; end: number }[] = [];
@@ -271,7 +287,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
   const reader = new CompactReader(tail.subarray(tail.length - 8 - length, tail.length - 8));
   const schema: { name: string; children: number }[] = [];
   let numRows = 0;
-  const rowGroups: { path: string[]; start: number; length: number }[][] = [];
+  const rowGroups: { path: string[]; start: number; length: number; memoryBytes: number; readable: boolean }[][] = [];
   try {
     reader.readStruct((id, type) => {
       if (id === 2 && type === T.LIST) {
@@ -287,16 +303,20 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
       } else if (id === 3 && type === T.I64) numRows = reader.readVarLong();
       else if (id === 4 && type === T.LIST) {
         reader.readList(() => {
-          const chunks: { path: string[]; start: number; length: number }[] = [];
+          const chunks: { path: string[]; start: number; length: number; memoryBytes: number; readable: boolean }[] = [];
           reader.readStruct((rid, rtype) => {
             if (rid !== 1 || rtype !== T.LIST) return reader.skip(rtype);
             reader.readList(() => {
-              const chunk = { path: [] as string[], dataOffset: -1, dictOffset: -1, size: -1, filePath: false };
+              const chunk = { path: [] as string[], dataOffset: -1, dictOffset: -1, size: -1, filePath: false, type: -1, codec: 0, values: 0, uncompressed: 0 };
               reader.readStruct((cid, ctype) => {
                 if (cid === 1 && ctype === T.BINARY) chunk.filePath = reader.readString() !== '';
                 else if (cid === 3 && ctype === T.STRUCT) {
                   reader.readStruct((mid, mtype) => {
-                    if (mid === 3 && mtype === T.LIST) reader.readList(() => chunk.path.push(reader.readString()));
+                    if (mid === 1 && mtype === T.I32) chunk.type = reader.readVarLong();
+                    else if (mid === 3 && mtype === T.LIST) reader.readList(() => chunk.path.push(reader.readString()));
+                    else if (mid === 4 && mtype === T.I32) chunk.codec = reader.readVarLong();
+                    else if (mid === 5 && mtype === T.I64) chunk.values = reader.readVarLong();
+                    else if (mid === 6 && mtype === T.I64) chunk.uncompressed = reader.readVarLong();
                     else if (mid === 7 && mtype === T.I64) chunk.size = reader.readVarLong();
                     else if (mid === 9 && mtype === T.I64) chunk.dataOffset = reader.readVarLong();
                     else if (mid === 11 && mtype === T.I64) chunk.dictOffset = reader.readVarLong();
@@ -308,7 +328,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
               if (chunk.filePath) throw new PrefetchError('column chunks in other files');
               if (chunk.dataOffset < 0 || chunk.size < 0) throw new PrefetchError('a column chunk without offsets');
               const start = chunk.dictOffset > 0 && chunk.dictOffset < chunk.dataOffset ? chunk.dictOffset : chunk.dataOffset;
-              chunks.push({ path: chunk.path, start, length: chunk.size });
+              chunks.push({ path: chunk.path, start, length: chunk.size, memoryBytes: chunkMemoryBytes(PHYSICAL_TYPES[chunk.type] ?? 'BYTE_ARRAY', chunk.values, chunk.uncompressed), readable: READABLE_CODECS.has(chunk.codec) });
             });
           });
           rowGroups.push(chunks);
@@ -330,7 +350,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
     columns.push(schema[i]?.name ?? '');
     skipSubtree();
   }
-  const chunks = rowGroups.flat().map((c) => ({ column: c.path[0] ?? '', start: c.start, length: c.length }));
+  const chunks = rowGroups.flat().map((c) => ({ column: c.path[0] ?? '', start: c.start, length: c.length, memoryBytes: c.memoryBytes, readable: c.readable }));
   const footerStart = fileSize - 8 - length;
   if (chunks.some((c) => c.start + c.length > footerStart)) throw new PrefetchError('a column chunk runs into the footer');
   return { numRows, columns, chunks, footerStart };

@@ -32,6 +32,8 @@ export const ENCRYPTED_PARQUET = 'encrypted Parquet is not supported (the file i
 
 // The codec numbers of parquet.thrift's CompressionCodec, for when DuckDB prints only the number.
 const CODEC_NAMES: Record<string, string> = { '0': 'UNCOMPRESSED', '1': 'SNAPPY', '2': 'GZIP', '3': 'LZO', '4': 'BROTLI', '5': 'LZ4', '6': 'ZSTD', '7': 'LZ4_RAW' };
+/** The Parquet codecs (by their footer number, as above) the pinned engine decodes. */
+export const READABLE_CODECS: ReadonlySet<number> = new Set([0, 1, 2, 6]);
 
 // Messages of a Parquet reader that met bytes that do not decode: the file is damaged (or written
 // by a buggy writer), not our bug and not the user's query.
