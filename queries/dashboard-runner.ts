@@ -776,11 +776,6 @@ function progressReporter(report: (p: LoadProgress) => void) {
  */
 const MAX_PARQUET_EXPANSION = 40;
 
-/**
- * Scan mode when the Parquet files' estimated size is above the budget, else null (load into memory).
- * An estimate the engine cannot make (old footers, a refused read) loads as before: the load itself
- * then reports any real problem with the files.
- */
 /** Thrown from a fetch's estimate (prefetch `onEstimate`): the dataset is above the budget and is read from disk. */
 class ReadFromDisk extends Error {
   constructor(readonly scan: ScanMode) {
@@ -788,6 +783,11 @@ class ReadFromDisk extends Error {
   }
 }
 
+/**
+ * Scan mode when the Parquet files' estimated size is above the budget, else null (load into memory).
+ * An estimate the engine cannot make (old footers, a refused read) loads as before: the load itself
+ * then reports any real problem with the files.
+ */
 async function scanMode(engine: QueryEngine, urls: readonly string[], budgetBytes: number | undefined, fileBytes: number | null): Promise<ScanMode | null> {
   if (budgetBytes === undefined || urls.length === 0) return null;
   // Files far below the budget even at a generous compression ratio load without reading their

@@ -281,13 +281,16 @@ async function readRange(doFetch: typeof fetch, file: FetchedFile, start: number
 
 // --- The Parquet footer: Thrift compact protocol, reading only the fields a load needs. ---
 
+/** A column chunk as the footer gives it, before its path is reduced to the top-level column. */
+type FooterChunk = { path: string[]; start: number; length: number; memoryBytes: number; readable: boolean };
+
 /** Parse a Parquet footer from the end of a file (`tail` holds at least the footer, its length and the magic). */
 export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetFooter {
   const length = readFooterLength(tail, fileSize);
   const reader = new CompactReader(tail.subarray(tail.length - 8 - length, tail.length - 8));
   const schema: { name: string; children: number }[] = [];
   let numRows = 0;
-  const rowGroups: { path: string[]; start: number; length: number; memoryBytes: number; readable: boolean }[][] = [];
+  const rowGroups: FooterChunk[][] = [];
   try {
     reader.readStruct((id, type) => {
       if (id === 2 && type === T.LIST) {
@@ -303,7 +306,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
       } else if (id === 3 && type === T.I64) numRows = reader.readVarLong();
       else if (id === 4 && type === T.LIST) {
         reader.readList(() => {
-          const chunks: { path: string[]; start: number; length: number; memoryBytes: number; readable: boolean }[] = [];
+          const chunks: FooterChunk[] = [];
           reader.readStruct((rid, rtype) => {
             if (rid !== 1 || rtype !== T.LIST) return reader.skip(rtype);
             reader.readList(() => {
