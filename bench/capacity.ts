@@ -36,7 +36,6 @@ interface Attempt {
   /** What the app estimates the load needs (Parquet footers: uncompressed column chunks). */
   estimate_bytes: number;
   outcome: Outcome;
-  /** Navigation → the first run's panels drawn (or the failure shown). */
   /** Navigation → every panel drawn (from the fetched bytes, for data in memory). */
   open_ms: number;
   /** Navigation → the in-memory table built (or not) and the checks shown: what the peak RSS covers. */

@@ -261,10 +261,16 @@ describe('first paint from the fetched bytes', () => {
       const entry = [...cache.values()][0];
       expect(entry?.fromBytes?.inMemory).toBe(false);
       expect(entry?.fromBytes?.failed).toBe(failure.code === 'sql' ? failure.message : null);
+      // Out of memory: the dataset says, after its panels drew, that it reads the fetched bytes (the
+      // app's notice); it was ready without that first. A cancelled build says nothing more.
+      const readsFetched = (states: DatasetRunState[]) => states.flatMap((st) => (st.status === 'ready' ? [st.readsFetched?.reason ?? 'in memory'] : []));
+      expect(readsFetched(first.datasets)).toEqual(failure.code === 'sql' ? ['in memory', failure.message] : ['in memory']);
       // The bytes stay registered: the view still reads them, and gives the same rows again.
       expect(rec.dropped).toEqual([]);
       const again = await run(recordingEngine().engine, d, cache);
       for (const id of PANELS) expect(readyRows(again.panels[id]), id).toEqual(readyRows(first.panels[id]));
+      // A later run (a click) is ready reading the bytes from the start.
+      expect(readsFetched(again.datasets).at(-1)).toBe(failure.code === 'sql' ? failure.message : 'in memory');
     }
   }, 60_000);
 });

@@ -60,7 +60,7 @@ export type LoadProgress =
 
 export type DatasetRunState =
   | { status: 'loading'; location?: string; progress?: LoadProgress }
-  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null; corrections?: CorrectionsState; scan?: ScanMode }
+  | { status: 'ready'; location: string; rowCount: number; columns: { name: string; type: string }[]; period: Period | null; corrections?: CorrectionsState; scan?: ScanMode; readsFetched?: ReadsFetched }
   | { status: 'needsTrust' }
   | { status: 'error'; message: string; location?: string };
 
@@ -73,6 +73,15 @@ export interface ScanMode {
   estimateBytes: number;
   /** The budget it is above (`RunOptions.memoryBudgetBytes`). */
   budgetBytes: number;
+}
+
+/**
+ * A dataset whose in-memory table could not be built after its first panels drew, for want of
+ * memory: it goes on reading the Parquet bytes it fetched (registered in the engine), correctly but
+ * slower, like scan mode without going back to the gateway. `reason` is the engine's message.
+ */
+export interface ReadsFetched {
+  reason: string;
 }
 
 /**
@@ -232,7 +241,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   const stale = opts.isStale ?? (() => false);
   const dataPanels = dashboard.panels.filter(isDataPanel);
   const fail = (message: string, ids: string[]) => ids.forEach((id) => cb.onPanel(id, { status: 'error', message }));
-  const fromBytes: { dataset: Dataset; loaded: LoadedDataset }[] = [];
+  const fromBytes: { dataset: Dataset; loaded: LoadedDataset; period: Period | null }[] = [];
 
   const links = new Map<string, Promise<LinkedSource>>();
   const views = new Map<string, Promise<LinkedSource>>();
@@ -279,13 +288,13 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       continue;
     }
     if ((await runPanels(engine, panels, ctx, cb, opts)) === 'stale') return;
-    if (ctx.loaded.fromBytes && !ctx.loaded.fromBytes.inMemory) fromBytes.push({ dataset, loaded: ctx.loaded });
+    if (ctx.loaded.fromBytes && !ctx.loaded.fromBytes.inMemory) fromBytes.push({ dataset, loaded: ctx.loaded, period: ctx.period });
   }
   // Every panel drew (from the fetched bytes where a dataset was loaded from them): now build the
   // tables, one at a time. The run ends when they are in memory, so what follows it (the checks,
   // which read whole datasets) reads memory. A stale run leaves this to the run that replaced it,
   // whose clicks are answered from the bytes first.
-  for (const { dataset, loaded } of fromBytes) {
+  for (const { dataset, loaded, period } of fromBytes) {
     if (stale()) return;
     if (loaded.fromBytes) await loadTable(engine, opts.cache ?? engine, rawDatasetTable(dataset), loaded.fromBytes);
     const damaged = damagedBytes(loaded);
@@ -297,8 +306,26 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       for (const panel of dataPanels) if (panel.dataset === dataset.name) cb.onPanel(panel.id, { status: 'error', message });
       continue;
     }
-    if (loaded.fromBytes?.inMemory && !stale()) await addDistinctBounds(engine, dataset, loaded);
+    if (stale()) return;
+    if (loaded.fromBytes?.inMemory) await addDistinctBounds(engine, dataset, loaded);
+    // Out of memory: the panels drew and stay right, but the dataset is not in memory and every
+    // query reads the fetched bytes. The dataset says so (the app shows a notice, as for scan mode).
+    else if (loaded.view && loaded.fromBytes?.failed != null) {
+      const state = readyState(loaded, loaded.view, period);
+      if (state.status === 'ready' && state.readsFetched) cb.onDataset(dataset.name, state);
+    }
   }
+}
+
+/** What a loaded dataset reports as ready: `view` is the corrected view the run reads. */
+function readyState(loaded: LoadedDataset, view: NonNullable<LoadedDataset['view']>, period: Period | null): DatasetRunState {
+  const failed = loaded.fromBytes?.inMemory === false ? loaded.fromBytes.error : undefined;
+  const outOfMemory = failed !== undefined && outOfMemoryReason(failed) !== null;
+  return {
+    status: 'ready', location: loaded.location, rowCount: view.rowCount, columns: loaded.columns, period, corrections: view.corrections,
+    ...(loaded.scan ? { scan: loaded.scan } : {}),
+    ...(outOfMemory ? { readsFetched: { reason: failed instanceof Error ? failed.message : String(failed) } } : {}),
+  };
 }
 
 /** The error of a table build that failed on the data itself (not for want of memory: the bytes then still answer), or null. */
@@ -506,7 +533,7 @@ async function loadDataset(
       return failed(describeEngineError(err, dataset.name, cached.location), 'corrections failed', cached.location);
     }
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
-    cb.onDataset(dataset.name, { status: 'ready', location: cached.location, rowCount: view.rowCount, columns: cached.columns, period, corrections: view.corrections, ...(cached.scan ? { scan: cached.scan } : {}) });
+    cb.onDataset(dataset.name, readyState(cached, view, period));
     const key = cached.contentVersions && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, cached.contentVersions, opts) : null;
     // A click re-runs on data in memory: its new results are stored too, without asking the host what it has.
     const persisted: PersistedForRun | undefined = key ? { key, entry: Promise.resolve(EMPTY_STORED_ENTRY) } : undefined;
@@ -633,7 +660,7 @@ async function loadDataset(
     opts.cache?.set(cacheKey, loaded);
     // The raw relation is this load's now: registered bytes of earlier loads nobody reads can go.
     await releaseSuperseded(engine, scope, rawTable);
-    cb.onDataset(dataset.name, { status: 'ready', location, rowCount: view.rowCount, columns, period, corrections: view.corrections, ...(scan ? { scan } : {}) });
+    cb.onDataset(dataset.name, readyState(loaded, view, period));
     return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded, ...(confirmed ? { persisted } : {}) };
   } catch (err) {
     if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);

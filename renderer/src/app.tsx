@@ -309,6 +309,8 @@ function Banners({ deps }: { deps: ActionDeps }) {
   const sourceErrors = [...new Set(Object.values(datasets).flatMap((d) => (d.status === 'error' ? [d.message] : [])))];
   // Datasets too large to load say so: every query reads them from disk, so panels are slower.
   const scanned = Object.entries(datasets).flatMap(([name, d]) => (d.status === 'ready' && d.scan ? [{ name, ...d.scan }] : []));
+  // So do datasets whose table ran out of memory after the first panels drew: they read their fetched file.
+  const unloaded = Object.entries(datasets).flatMap(([name, d]) => (d.status === 'ready' && d.readsFetched ? [{ name, ...d.readsFetched }] : []));
   return (
     <>
       {viewing && (
@@ -345,6 +347,12 @@ function Banners({ deps }: { deps: ActionDeps }) {
         <div key={d.name} className="banner info" role="status" data-testid="scan-mode">
           Large dataset: queries read from disk. Dataset &quot;{d.name}&quot; needs about {formatBytes(d.estimateBytes)} in memory, above the {formatBytes(d.budgetBytes)} budget, so
           it is not loaded: each query reads its files, which is slower.
+        </div>
+      ))}
+      {unloaded.map((d) => (
+        <div key={d.name} className="banner info" role="status" data-testid="reads-fetched" title={d.reason}>
+          Large dataset: queries read the downloaded file. Dataset &quot;{d.name}&quot; ran out of memory while it was being loaded, so it is not in memory: the numbers are
+          right, but each query reads the file again, which is slower.
         </div>
       ))}
       {sourceErrors.map((m) => (
