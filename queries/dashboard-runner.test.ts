@@ -275,6 +275,68 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
     for (const id of ['kpi_revenue', 'kpi_aov', 'kpi_active_customers']) expect(states[id]?.status).toBe('ready');
   });
 
+  it('a pipelined engine gets the next query while the one before runs, at most one ahead, with the same results; a stale run sends no more', async () => {
+    const dashboard = demo();
+    // An engine like the app's: calls run one at a time in call order (one worker), and the runner
+    // may queue the next. Counts how many calls were waiting or running at once.
+    let tail: Promise<unknown> = Promise.resolve();
+    let outstanding = 0;
+    let most = 0;
+    let issued = 0;
+    const queue = <T,>(work: () => Promise<T>): Promise<T> => {
+      outstanding += 1;
+      most = Math.max(most, outstanding);
+      const done = tail.then(work);
+      tail = done.catch(() => {});
+      return done.finally(() => (outstanding -= 1));
+    };
+    const pipelined: QueryEngine = {
+      exec: (sql) => queue(() => native.exec(sql)),
+      describe: (table) => queue(() => native.describe(table)),
+      query: (sql) => ((issued += 1), queue(() => native.query(sql))),
+      pipelined: true,
+    };
+    const runWith = async (e: QueryEngine, opts: Partial<RunOptions> = {}) => {
+      const { cb, panels } = recorder();
+      cb.linkSource = async () => ({ urls: [ordersFile], location: ordersFile });
+      await runDashboardQueries(e, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), ...opts });
+      return panels;
+    };
+    for (const refine of [undefined, emea]) {
+      most = 0;
+      const queued = await runWith(pipelined, { refine });
+      const alone = await runWith(engine, { refine });
+      // The panels' queries overlapped, never more than one ahead; every panel got what it gets alone.
+      expect(most).toBe(2);
+      const byId = (states: [string, PanelRunState][]) => Object.fromEntries(states.map(([id, st]) => [id, st.status === 'ready' ? { sql: st.sql, rows: st.result.rows.length, first: st.result.rows[0] } : st]));
+      expect(Object.keys(byId(queued)).sort()).toEqual(Object.keys(byId(alone)).sort());
+      for (const [id, st] of Object.entries(byId(alone))) {
+        if (id === 'recent_orders') continue; // orders at the same second come in either order
+        const close = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' ? Number(x.toPrecision(12)) : x)));
+        expect(close(byId(queued)[id]), id).toEqual(close(st));
+      }
+    }
+
+    // Stale from the first panel on (a click): nothing more is sent; the one call already queued runs.
+    let stale = false;
+    let issuedAtStale = 0;
+    const { cb, panels } = recorder();
+    cb.linkSource = async () => ({ urls: [ordersFile], location: ordersFile });
+    cb.onPanel = (id, st) => {
+      panels.push([id, st]);
+      if (!stale && st.status === 'ready') {
+        stale = true;
+        issuedAtStale = issued;
+      }
+    };
+    await runDashboardQueries(pipelined, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), isStale: () => stale });
+    expect(stale).toBe(true);
+    expect(issued - issuedAtStale).toBeLessThanOrEqual(1);
+    // The first step reported its panels (the four KPIs share it); no other panel was reported.
+    expect(new Set(panels.map(([id]) => id)).size).toBeLessThanOrEqual(4);
+    await tail;
+  });
+
   it('never serves a result from an earlier load, even when the result cache was not cleared', async () => {
     const dashboard = demo();
     const dataPanels = dashboard.panels.filter(isDataPanel).length;

@@ -25,6 +25,11 @@ export interface QueryEngine {
   dropFile?(name: string): Promise<void>;
   /** Create a table from an Arrow IPC stream (the app's engine): JSON sources need it (text-sources.ts). */
   insertArrow?(name: string, ipc: Uint8Array): Promise<void>;
+  /**
+   * Calls run one at a time, in the order they were made (the app's engine: one worker), so the
+   * runner may send a panel's query before the one before it has answered.
+   */
+  pipelined?: boolean;
 }
 
 /** Where a source's data can be read: one or more URLs or paths the engine can open. */
@@ -386,8 +391,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     const key = JSON.stringify(plan.refine ?? null);
     groups.set(key, [...(groups.get(key) ?? []), plan]);
   }
-  const batchOf = new Map<string, typeof planned>();
-  for (const group of groups.values()) for (const plan of group) batchOf.set(plan.panel.id, group);
+  type Plan = (typeof planned)[number];
   const reported = new Set<string>();
   const ready = (id: string, sql: Sql, result: QueryResult) => {
     // Only a current run keeps results: a stale one may have read a view remade under it.
@@ -395,6 +399,48 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     if (ctx.persisted && storableResult(result)) fresh.push({ sql: sql.text, result });
     reported.add(id);
     cb.onPanel(id, { status: 'ready', result, sql: sql.text });
+  };
+  // The engine calls of this run, in dashboard order: one per KPI group (its first panel's), one per
+  // other panel to compute. A pipelined engine gets the next call as soon as one is under way, so it
+  // works on it while this thread draws the answer before (at most one call ahead: a run made stale
+  // by a click wastes no more than that one).
+  type Step = { plan: Plan; batch: Plan[] | null; started: Promise<{ ok: true; value: QueryResult[] } | { ok: false; error: unknown }> | null };
+  const steps: Step[] = [];
+  const stepOf = new Map<string, Step>();
+  for (const plan of planned) {
+    if (!plan.sql || plan.kept) continue;
+    const group = plan.panel.kind === 'kpi' && !plan.panel.sparkline ? groups.get(JSON.stringify(plan.refine ?? null)) : undefined;
+    if (group && group[0] !== plan) continue;
+    const step: Step = { plan, batch: group ?? null, started: null };
+    steps.push(step);
+    stepOf.set(plan.panel.id, step);
+  }
+  const start = (step: Step | undefined) => {
+    if (!step || step.started) return;
+    const { plan, batch } = step;
+    let work: Promise<QueryResult[]>;
+    try {
+      if (batch) {
+        const query = kpiBatchQuery(batch.map((b) => b.panel as KpiPanel), ctx, plan.refine);
+        work = engine.query(query.sql).then((result) => query.split(result));
+      } else {
+        work = (plan.panel.kind === 'table' ? tableRows(engine, plan.panel, ctx, plan.refine) : engine.query(plan.sql as Sql)).then((result) => [result]);
+      }
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    // Settled either way, so a call nobody waits for any more (a stale run's) never goes unhandled.
+    step.started = work.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  };
+  const pipelined = engine.pipelined === true;
+  const run = (step: Step) => {
+    start(step);
+    const at = steps.indexOf(step);
+    if (pipelined && at >= 0) start(steps[at + 1]);
+    return step.started as NonNullable<Step['started']>;
   };
 
   for (const plan of planned) {
@@ -412,31 +458,24 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       cb.onPanel(panel.id, { status: 'ready', result: plan.fromStore ?? { ...plan.kept }, sql: sql.text });
       continue;
     }
-    const batch = batchOf.get(panel.id);
-    if (batch) {
-      batchOf.forEach((group, id) => group === batch && batchOf.delete(id));
-      try {
-        const kpis = batch.map((b) => b.panel as KpiPanel);
-        const query = kpiBatchQuery(kpis, ctx, plan.refine);
-        const results = query.split(await engine.query(query.sql));
-        if (stale()) return 'stale';
-        batch.forEach((b, i) => ready(b.panel.id, b.sql as Sql, results[i] as QueryResult));
+    // A KPI of a group whose shared query failed (below) has no step of its own: it runs alone.
+    const step = stepOf.get(panel.id) ?? { plan, batch: null, started: null };
+    let outcome = await run(step);
+    if (stale()) return 'stale';
+    if (step.batch) {
+      if (outcome.ok) {
+        const results = outcome.value;
+        step.batch.forEach((b, i) => ready(b.panel.id, b.sql as Sql, results[i] as QueryResult));
         continue;
-      } catch {
-        if (stale()) return 'stale';
-        // One bad measure fails the shared query: run the panels one by one, so only its own panel
-        // shows the error (they are reached below and after, as unbatched panels).
       }
-    }
-    try {
-      const result = panel.kind === 'table' ? await tableRows(engine, panel, ctx, plan.refine) : await engine.query(sql);
+      // One bad measure fails the shared query: run the panels one by one, so only its own panel
+      // shows the error (the others are reached after this one).
+      outcome = await run({ plan, batch: null, started: null });
       if (stale()) return 'stale';
-      ready(panel.id, sql, result);
-    } catch (err) {
-      // A cancelled run's engine fails every call in flight: that is not the panel's error.
-      if (stale()) return 'stale';
-      cb.onPanel(panel.id, { status: 'error', message: describeEngineError(err, name) });
     }
+    if (outcome.ok) ready(panel.id, sql, outcome.value[0] as QueryResult);
+    // A cancelled run's engine fails every call in flight: that is not the panel's error (stale above).
+    else cb.onPanel(panel.id, { status: 'error', message: describeEngineError(outcome.error, name) });
   }
   if (ctx.persisted && ctx.loaded && (fresh.length > 0 || !storedEntry)) {
     const key = ctx.persisted.key;

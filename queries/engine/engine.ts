@@ -117,19 +117,43 @@ export class Engine {
     return this.stopped === null;
   }
 
+  /**
+   * The worker runs calls one at a time, in the order they were made: a caller may queue the next
+   * query before the last one answered, and the worker goes on while this thread handles the answer.
+   */
+  readonly pipelined = true;
+  /** When the latest call made so far settles: a queued call's time is traced from then (see `traced`). */
+  private queueEnd: Promise<number> = Promise.resolve(0);
+
   /** Run a query and return plain rows. */
   async query(sql: Sql): Promise<QueryResult> {
-    const startedAt = performance.now();
-    const result = arrowToRows(await this.call((conn) => conn.query(sql.text)));
-    traceMeasure(SQL_TRACE, startedAt, { sql: sql.text, rows: result.rows.length });
-    return result;
+    return this.traced(sql, async (conn) => arrowToRows(await conn.query(sql.text)), (result) => ({ rows: result.rows.length }));
   }
 
   /** Run a statement whose result is not needed (CREATE VIEW / TABLE ...). */
   async exec(sql: Sql): Promise<void> {
-    const startedAt = performance.now();
-    await this.call((conn) => conn.query(sql.text));
-    traceMeasure(SQL_TRACE, startedAt, { sql: sql.text });
+    await this.traced(sql, async (conn) => {
+      await conn.query(sql.text);
+    });
+  }
+
+  /**
+   * A statement, traced from when the worker could start it: the later of the call and the end of
+   * the call before it, so queued statements' times do not overlap (bench/run.ts adds them up).
+   */
+  private async traced<T>(sql: Sql, work: (conn: duckdb.AsyncDuckDBConnection) => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> {
+    const calledAt = performance.now();
+    const before = this.queueEnd;
+    const done = this.call(work);
+    const settled = done.then(
+      () => performance.now(),
+      () => performance.now(),
+    );
+    this.queueEnd = settled;
+    const result = await done;
+    const startedAt = Math.max(calledAt, await before);
+    traceMeasure(SQL_TRACE, startedAt, { sql: sql.text, ...detail?.(result) });
+    return result;
   }
 
   /**

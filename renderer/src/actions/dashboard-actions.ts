@@ -245,6 +245,8 @@ function startingEngine(starting: Promise<Engine>): QueryEngine {
     registerFile: async (name, bytes) => (await starting).registerFile(name, bytes),
     dropFile: async (name) => (await starting).dropFile(name),
     insertArrow: async (name, ipc) => (await starting).insertArrow(name, ipc),
+    // Calls reach the engine in the order they were made (each awaits the same start first).
+    pipelined: true,
   };
 }
 

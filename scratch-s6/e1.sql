@@ -1,0 +1,11 @@
+SELECT count(*) FROM ds_orders;;
+SELECT min(order_ts), max(order_ts) FROM ds_orders;;
+SELECT count(*) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000';;
+SELECT count(*) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND region IN ('EMEA');;
+SELECT sum(amount) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND region IN ('EMEA');;
+SELECT sum(amount), CAST(coalesce(bit_count(bitstring_agg("order_id", 1000001, 6000000)), 0) AS DOUBLE) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND region IN ('EMEA');;
+SELECT sum(amount), CAST(coalesce(bit_count(bitstring_agg("order_id", 1000001, 6000000)), 0) AS DOUBLE), CAST(coalesce(bit_count(bitstring_agg("customer_id", 100001, 2000931)), 0) AS DOUBLE) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND region IN ('EMEA');;
+SELECT sum(amount), count(DISTINCT order_id), count(DISTINCT customer_id) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND region IN ('EMEA');;
+SELECT country, sum(amount) FROM ds_orders WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND region IN ('EMEA') GROUP BY 1;;
+SELECT 1;;
+SELECT count(*) FROM ds_orders WHERE rowid >= 4000000;;

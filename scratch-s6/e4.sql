@@ -1,0 +1,13 @@
+CREATE TYPE e_region AS ENUM (SELECT DISTINCT region FROM ds_orders WHERE region IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_country AS ENUM (SELECT DISTINCT country FROM ds_orders WHERE country IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_campaign AS ENUM (SELECT DISTINCT campaign FROM ds_orders WHERE campaign IS NOT NULL ORDER BY 1);;
+CREATE TABLE ds2 AS SELECT order_id, order_ts, customer_id, CAST(region AS e_region) AS region, CAST(country AS e_country) AS country, city, channel, CAST(campaign AS e_campaign) AS campaign, category, amount, quantity FROM ds_orders;;
+SELECT count(*) FROM "ds2" WHERE "order_ts" >= TIMESTAMP '2025-11-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND CAST("region" AS VARCHAR) IN ('EMEA');;
+SELECT count(*) FROM "ds2" WHERE "order_ts" >= TIMESTAMP '2025-11-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND "region" IN ('EMEA');;
+SELECT count(*) FROM "ds2" WHERE "order_ts" >= TIMESTAMP '2025-11-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND "region" = 'EMEA';;
+SELECT count(*) FROM "ds2" WHERE "region" = 'ZZZ';;
+SELECT count(*) FROM "ds2" WHERE "region" IN ('ZZZ', 'EMEA');;
+SELECT CAST("country" AS VARCHAR) AS "x", CAST(sum("amount") AS DOUBLE) AS "revenue" FROM "ds2" WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND CAST("region" AS VARCHAR) IN ('EMEA') GROUP BY 1 ORDER BY "revenue" DESC NULLS LAST, 1 ASC LIMIT 20;;
+SELECT CAST("country" AS VARCHAR) AS "x", CAST(sum("amount") AS DOUBLE) AS "revenue" FROM "ds_orders" WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND CAST("region" AS VARCHAR) IN ('EMEA') GROUP BY 1 ORDER BY "revenue" DESC NULLS LAST, 1 ASC LIMIT 20;;
+SELECT CAST("country" AS VARCHAR) AS "x", CAST(sum("amount") AS DOUBLE) AS "revenue" FROM "ds2" WHERE "order_ts" >= TIMESTAMP '2025-12-02 00:00:00.000' AND "order_ts" < TIMESTAMP '2026-01-01 00:00:00.000' AND "region" IN ('EMEA') GROUP BY "country" ORDER BY "revenue" DESC NULLS LAST, 1 ASC LIMIT 20;;
+EXPLAIN SELECT count(*) FROM "ds2" WHERE "region" IN ('ZZZ', 'EMEA');;

@@ -1,0 +1,14 @@
+SELECT DISTINCT region FROM read_parquet('probe.parquet');;
+SELECT DISTINCT city FROM read_parquet('probe.parquet');;
+SELECT list(DISTINCT region), list(DISTINCT country), list(DISTINCT city), list(DISTINCT channel), list(DISTINCT campaign), list(DISTINCT category) FROM read_parquet('probe.parquet');;
+SELECT list(DISTINCT region), list(DISTINCT country), list(DISTINCT city), list(DISTINCT channel), list(DISTINCT campaign), list(DISTINCT category) FROM ds_orders;;
+SELECT approx_count_distinct(region), approx_count_distinct(country), approx_count_distinct(city), approx_count_distinct(channel), approx_count_distinct(campaign), approx_count_distinct(category) FROM ds_orders;;
+CREATE TABLE t_plain AS SELECT order_id, order_ts, customer_id, region, country, city, channel, campaign, category, amount, quantity FROM read_parquet('probe.parquet');;
+CREATE TYPE e_region AS ENUM (SELECT DISTINCT region FROM ds_orders WHERE region IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_country AS ENUM (SELECT DISTINCT country FROM ds_orders WHERE country IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_city AS ENUM (SELECT DISTINCT city FROM ds_orders WHERE city IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_channel AS ENUM (SELECT DISTINCT channel FROM ds_orders WHERE channel IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_campaign AS ENUM (SELECT DISTINCT campaign FROM ds_orders WHERE campaign IS NOT NULL ORDER BY 1);;
+CREATE TYPE e_category AS ENUM (SELECT DISTINCT category FROM ds_orders WHERE category IS NOT NULL ORDER BY 1);;
+CREATE TABLE t_enum AS SELECT order_id, order_ts, customer_id, CAST(region AS e_region) AS region, CAST(country AS e_country) AS country, CAST(city AS e_city) AS city, CAST(channel AS e_channel) AS channel, CAST(campaign AS e_campaign) AS campaign, CAST(category AS e_category) AS category, amount, quantity FROM read_parquet('probe.parquet');;
+SELECT database_size, memory_usage FROM pragma_database_size();;
