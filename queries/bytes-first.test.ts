@@ -20,7 +20,7 @@ import { projectedColumns } from './projection';
 import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
 import { Engine, EngineError } from './engine/engine';
 import { describeReadFailure } from './engine/read-errors';
-import { Sql, str } from './sql';
+import { Sql, ident, str } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
 const PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
@@ -272,6 +272,79 @@ describe('first paint from the fetched bytes', () => {
       // A later run (a click) is ready reading the bytes from the start.
       expect(readsFetched(again.datasets).at(-1)).toBe(failure.code === 'sql' ? failure.message : 'in memory');
     }
+  }, 60_000);
+});
+
+describe('text columns with few values', () => {
+  const enumTypes = async () => (await wasm.query(Sql.concat("SELECT type_name AS \"t\" FROM duckdb_types() WHERE type_name LIKE 'ds_raw_orders (text %' ORDER BY 1"))).rows.map((r) => String(r.t));
+  const columnTypes = async (table: string) =>
+    Object.fromEntries((await wasm.query(Sql.concat('SELECT column_name AS "c", data_type AS "t" FROM duckdb_columns() WHERE table_name = ', str(table)))).rows.map((r) => [String(r.c), String(r.t)]));
+
+  it('are stored as ENUMs in the table, read back as VARCHAR with the same rows, corrections included; a newer load drops the older types', async () => {
+    for (const corrections of [[], [FIX_SPELLING, DROP_CHANNEL], [KEEP_ONE, FIX_SPELLING]]) {
+      const d = demo(corrections);
+      const plain = await run(recordingEngine().engine, d, new Map());
+      const cache = new Map<string, LoadedDataset>();
+      const rec = recordingEngine();
+      const encoded = await run(rec.engine, d, cache, { textEncodingMinRows: 0 });
+      const label = corrections.map((c) => c.id).join(',') || 'none';
+      // In memory, the demo's text columns (a few dozen values each at most) as ENUMs of all their values.
+      expect([...cache.values()][0]?.fromBytes?.inMemory, label).toBe(true);
+      const raw = await columnTypes('ds_raw_orders');
+      const text = ['region', 'country', 'city', 'channel', 'campaign', 'category'];
+      for (const c of text) expect(raw[c], `${label} ${c}`).toMatch(/^ENUM\(/);
+      expect(raw.amount).toBe('DOUBLE');
+      const types = await enumTypes();
+      expect(types).toHaveLength(text.length);
+      for (const c of text) {
+        const type = types.find((t) => t.endsWith(`) ${c}`)) as string;
+        const values = await wasm.query(Sql.concat('SELECT len(enum_range(NULL::', ident(type), ')) AS "n", (SELECT count(DISTINCT ', ident(c), ') FROM "ds_raw_orders") AS "d"'));
+        expect(values.rows[0]?.n, c).toBe(values.rows[0]?.d);
+      }
+      // Every reader sees VARCHAR, and the very rows of a table built as read.
+      const view = await columnTypes('ds_orders');
+      for (const c of text) expect(view[c], `${label} ${c}`).toBe('VARCHAR');
+      for (const id of PANELS) {
+        expect(encoded.panels[id]?.status, `${label} ${id}`).toBe('ready');
+        expect(readyRows(encoded.panels[id]), `${label} ${id}`).toEqual(readyRows(plain.panels[id]));
+      }
+      // On the table: the filters and group-bys of a click give what the text gives (native DuckDB, same SQL over the file).
+      const native = await (await DuckDBInstance.create(':memory:')).connect();
+      for (const sql of [
+        'SELECT CAST("country" AS VARCHAR) AS "x", round(sum("amount"), 2) AS "v" FROM %T WHERE CAST("region" AS VARCHAR) IN (\'EMEA\') GROUP BY 1 ORDER BY 1',
+        'SELECT "campaign", count(*) AS "n" FROM %T WHERE "campaign" LIKE \'%riday%\' OR "campaign" IS NULL GROUP BY 1 ORDER BY 1',
+        'SELECT min("city") AS "lo", max("city") AS "hi", count(DISTINCT "channel") AS "c" FROM %T',
+      ]) {
+        if (corrections.length > 0) continue;
+        const mine = await wasm.query(Sql.concat(sql.replace('%T', '"ds_orders"')));
+        const theirs = (await native.runAndReadAll(sql.replace('%T', `read_parquet('${PARQUET}')`))).getRowObjectsJS();
+        expect(mine.rows.map((r) => Object.values(r).map(String)), sql).toEqual(theirs.map((r) => Object.values(r).map(String)));
+      }
+      native.closeSync();
+      // Loaded again (another load of the same name): only the newest load's types are left.
+      const before = await enumTypes();
+      const reloaded = new Map<string, LoadedDataset>();
+      await run(recordingEngine().engine, d, reloaded, { textEncodingMinRows: 0 });
+      const after = await enumTypes();
+      expect(after).toHaveLength(text.length);
+      expect(after.some((t) => before.includes(t)), label).toBe(false);
+    }
+  }, 120_000);
+
+  it('are left as text below the row threshold, and a failed encoded build falls back to the table as read', async () => {
+    const cache = new Map<string, LoadedDataset>();
+    await run(recordingEngine().engine, demo(), cache);
+    expect((await columnTypes('ds_raw_orders')).region).toBe('VARCHAR');
+    // The engine refuses the encoded build (not for memory): the plain build follows, and the panels are right.
+    const rec = recordingEngine((sql) => {
+      if (isBuild(sql.text) && sql.text.includes(' REPLACE (CAST(')) throw new EngineError('sql', 'Conversion Error: Could not convert string to ENUM');
+    });
+    const fallback = new Map<string, LoadedDataset>();
+    const result = await run(rec.engine, demo(), fallback, { textEncodingMinRows: 0 });
+    expect([...fallback.values()][0]?.fromBytes?.inMemory).toBe(true);
+    expect((await columnTypes('ds_raw_orders')).region).toBe('VARCHAR');
+    for (const id of PANELS) expect(result.panels[id]?.status, id).toBe('ready');
+    expect(await enumTypes()).toEqual([]);
   }, 60_000);
 });
 

@@ -11,9 +11,15 @@
 //
 // While the table is built the engine's one thread is busy: a click then waits for it (DuckDB-WASM
 // answers one call at a time), and is answered from memory afterwards.
+//
+// Text columns with few distinct values (region, channel, campaign…) are stored in the table as
+// ENUMs: DuckDB-WASM 0.9.1 keeps every in-memory string at 16 bytes and scans it as such, so a filter
+// or a group-by on one took 2–3× as long as on a small integer code (bench/README.md). The corrected
+// view casts them back (corrections.ts, `readRaw`): every reader sees VARCHAR, with the same values.
 import { EngineError, type QueryResult } from './engine/engine';
+import { outOfMemoryReason } from './engine/read-errors';
 import { bitmapRange, type IntRange } from './panel-queries';
-import { Sql, createTableAs, dropRelation, ident, str } from './sql';
+import { Sql, createTableAs, dropRelation, ident, int, str } from './sql';
 
 /** What an engine must do for a bytes-first load (the runner's `QueryEngine` fits). */
 export interface BytesEngine {
@@ -38,6 +44,8 @@ export interface BytesPhase {
   failed: string | null;
   /** The engine's error behind `failed`: a damaged file is reported as such, out of memory is not. */
   error?: unknown;
+  /** VARCHAR columns the build may store as ENUMs (see `encodeText`); none when unset. */
+  text?: string[];
 }
 
 // Per scope (the runner's dataset cache, or the engine when there is none) and raw relation name:
@@ -102,28 +110,126 @@ export function loadTable(engine: BytesEngine, scope: object, rawTable: string, 
 
 async function build(engine: BytesEngine, scope: object, rawTable: string, phase: BytesPhase): Promise<void> {
   const building = buildingName(rawTable, phase.generation);
+  // The ENUM types this build makes (see `encodeText`).
+  const types: string[] = [];
   let freeFiles = false;
   try {
-    await engine.exec(createTableAs(building, phase.select));
+    await buildTable(engine, rawTable, building, phase, types);
     if (!isCurrent(scope, rawTable, phase.generation)) {
       freeFiles = true;
       await engine.exec(dropRelation(building, 'table'));
+      await dropTypes(engine, types);
       return;
     }
     // One call, so no other statement runs between the two: a query sees the view or the table.
     await engine.exec(Sql.concat(dropRelation(rawTable, 'view'), '; ALTER TABLE ', ident(building), ' RENAME TO ', ident(rawTable)));
     phase.inMemory = true;
     freeFiles = true;
+    // The tables of earlier loads of this name are gone (their raw relation was replaced): so can their types be.
+    await dropTypes(engine, await olderTypes(engine, rawTable, types));
   } catch (err) {
     if (err instanceof EngineError && (err.code === 'cancelled' || err.code === 'crashed')) return;
     phase.failed = err instanceof Error ? err.message : String(err);
     phase.error = err;
     await engine.exec(dropRelation(building, 'table')).catch(() => {});
+    await dropTypes(engine, types);
     // Superseded meanwhile: nothing reads the files any more.
     freeFiles = !isCurrent(scope, rawTable, phase.generation);
   } finally {
     if (freeFiles) await dropFiles(engine, phase.files);
   }
+}
+
+/**
+ * Make the table from the phase's rows, its low-cardinality text columns as ENUMs. Should the
+ * encoded build fail for another reason than memory, the table is built as read: a damaged file then
+ * fails in the plain build, with the engine's own words.
+ */
+async function buildTable(engine: BytesEngine, rawTable: string, building: string, phase: BytesPhase, types: string[]): Promise<void> {
+  const encoded = await encodeText(engine, rawTable, phase, types);
+  if (encoded.length === 0) return engine.exec(createTableAs(building, phase.select));
+  const casts = Sql.join(encoded.map(({ column, type }) => Sql.concat('CAST(', ident(column), ' AS ', ident(type), ') AS ', ident(column))));
+  try {
+    await engine.exec(createTableAs(building, Sql.concat('SELECT * REPLACE (', casts, ') FROM (', phase.select, ')')));
+  } catch (err) {
+    if (stopsTheBuild(err)) throw err;
+    await engine.exec(dropRelation(building, 'table')).catch(() => {});
+    await dropTypes(engine, types);
+    await engine.exec(createTableAs(building, phase.select));
+  }
+}
+
+/** Rows a dataset needs before its text columns are encoded: below, its queries are quick anyway. */
+export const TEXT_ENCODING_MIN_ROWS = 500_000;
+/** The first rows whose distinct values decide which text columns are worth an ENUM… */
+const TEXT_SAMPLE_ROWS = 100_000;
+/** …those with at most this many distinct values in them… */
+const TEXT_SAMPLE_MAX_DISTINCT = 1_000;
+/** …and at most this many in all (two-byte codes): a column past it is left as text. */
+const TEXT_MAX_DISTINCT = 65_535;
+
+/**
+ * Make an ENUM type for each of the phase's text columns with few distinct values: its values, all
+ * of them, sorted. Returns the columns and their types. A column whose type cannot be made is left as
+ * text; only a cancelled, crashed or out-of-memory engine stops the build.
+ */
+async function encodeText(engine: BytesEngine, rawTable: string, phase: BytesPhase, types: string[]): Promise<{ column: string; type: string }[]> {
+  const columns = phase.text ?? [];
+  if (columns.length === 0) return [];
+  let sample: QueryResult;
+  try {
+    sample = await engine.query(
+      Sql.concat(
+        'SELECT ', Sql.join(columns.map((c, i) => Sql.concat('count(DISTINCT ', ident(c), ') AS ', ident(`d${i}`)))),
+        ' FROM (SELECT * FROM (', phase.select, ') LIMIT ', int(TEXT_SAMPLE_ROWS, 1, TEXT_SAMPLE_ROWS), ')',
+      ),
+    );
+  } catch (err) {
+    if (stopsTheBuild(err)) throw err;
+    return [];
+  }
+  const encoded: { column: string; type: string }[] = [];
+  const build = (typeBuilds += 1);
+  for (const [i, column] of columns.entries()) {
+    const distinct = Number(sample.rows[0]?.[`d${i}`] ?? Infinity);
+    if (!(distinct > 0 && distinct <= TEXT_SAMPLE_MAX_DISTINCT)) continue;
+    const type = enumTypeName(rawTable, build, column);
+    try {
+      await engine.exec(
+        Sql.concat('CREATE TYPE ', ident(type), ' AS ENUM (SELECT DISTINCT ', ident(column), ' FROM (', phase.select, ') WHERE ', ident(column), ' IS NOT NULL ORDER BY 1)'),
+      );
+      types.push(type);
+      const size = Number((await engine.query(Sql.concat('SELECT len(enum_range(NULL::', ident(type), ')) AS "n"'))).rows[0]?.n);
+      if (size <= TEXT_MAX_DISTINCT) encoded.push({ column, type });
+    } catch (err) {
+      if (stopsTheBuild(err)) throw err;
+    }
+  }
+  return encoded;
+}
+
+/** A cancelled or crashed engine, or one out of memory: the build cannot go on by other means. */
+function stopsTheBuild(err: unknown): boolean {
+  return (err instanceof EngineError && (err.code === 'cancelled' || err.code === 'crashed')) || outOfMemoryReason(err) !== null;
+}
+
+// Numbers the ENUM types of every build in this module's life, so no two builds (of any scope) share a name.
+let typeBuilds = 0;
+
+/** The name of a build's ENUM type for `column` of `rawTable`: `<rawTable> (text <n>) <column>`. */
+function enumTypeName(rawTable: string, build: number, column: string): string {
+  return `${rawTable} (text ${build}) ${column}`;
+}
+
+/** The ENUM types the engine has for `rawTable`'s builds, but for `keep`: those of earlier tables. */
+async function olderTypes(engine: BytesEngine, rawTable: string, keep: readonly string[]): Promise<string[]> {
+  const found = await engine.query(Sql.concat('SELECT type_name AS "t" FROM duckdb_types() WHERE starts_with(type_name, ', str(`${rawTable} (text `), ')')).catch(() => null);
+  return (found?.rows ?? []).map((r) => String(r.t)).filter((t) => !keep.includes(t));
+}
+
+/** Drop ENUM types (emptying the list). Names only: a table made with one keeps its values (0.9.1 allows the drop). */
+async function dropTypes(engine: BytesEngine, types: string[]): Promise<void> {
+  for (const type of types.splice(0)) await engine.exec(Sql.concat('DROP TYPE IF EXISTS ', ident(type))).catch(() => {});
 }
 
 async function dropFiles(engine: BytesEngine, files: readonly string[]): Promise<void> {

@@ -187,6 +187,17 @@ function rowOrderColumn(columns: readonly ColumnInfo[]): string {
 export type RowOrder = { kind: 'rowid' } | { kind: 'parquetFiles'; urls: readonly string[] };
 
 /**
+ * Every row of the raw relation as the dataset declares it (and its rowid under `rowidAs`). Its text
+ * columns are cast to VARCHAR: a table built from fetched bytes stores those with few values as ENUMs
+ * (bytes-first.ts), and every reader, this view included, must see the same type before and after
+ * (on VARCHAR the cast is nothing; DuckDB also refuses a view whose column types changed under it).
+ */
+export function readRaw(rawTable: string, columns: readonly ColumnInfo[], rowidAs?: string): Sql {
+  const text = columns.filter((c) => c.type === 'VARCHAR').map((c) => Sql.concat('CAST(', ident(c.name), ' AS VARCHAR) AS ', ident(c.name)));
+  return Sql.concat('SELECT *', text.length ? Sql.concat(' REPLACE (', Sql.join(text), ')') : '', rowidAs ? Sql.concat(', rowid AS ', ident(rowidAs)) : '', ' FROM ', ident(rawTable));
+}
+
+/**
  * `CREATE OR REPLACE VIEW view AS ...` over `rawTable` with `corrections` (those of this dataset) applied
  * in file order; invalid ones are left out and listed in `problems`. With `raw`, none are applied.
  */
@@ -213,7 +224,7 @@ export function correctedViewSql(
     }
   }
   const head = Sql.concat('CREATE OR REPLACE VIEW ', ident(view), ' AS ');
-  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, 'SELECT * FROM ', ident(rawTable)), applied: [], problems };
+  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems };
   const prepare: Sql[] = [];
   // "Keep one row per key" keeps the first row in load order, carried under a hidden name: the raw
   // table's rowid, or for a view over Parquet files the file and row number it reads each row from
@@ -221,9 +232,9 @@ export function correctedViewSql(
   const orderName = steps.some((s) => s.step.kind === 'keepOne') ? rowOrderColumn(columns) : null;
   const order = orderName === null ? null : ident(orderName);
   let first: Sql;
-  if (orderName === null) first = Sql.concat('SELECT * FROM ', ident(rawTable));
+  if (orderName === null) first = readRaw(rawTable, columns);
   else if (rowOrder.kind === 'parquetFiles') first = selectParquetInFileOrder(rowOrder.urls, orderName);
-  else first = Sql.concat('SELECT *, rowid AS ', ident(orderName), ' FROM ', ident(rawTable));
+  else first = readRaw(rawTable, columns, orderName);
   const ctes: Sql[] = [Sql.concat('"c0" AS (', first, ')')];
   steps.forEach(({ step }, i) => {
     const from = ident(`c${i}`);

@@ -5,7 +5,7 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
+import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, TEXT_ENCODING_MIN_ROWS, type BytesPhase } from './bytes-first';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { datasetStatsQuery, distinctBoundColumns, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
@@ -167,6 +167,8 @@ export interface RunOptions {
   memoryBudgetBytes?: number;
   /** Fetched data smaller than this is loaded into memory before any panel draws (default `BYTES_FIRST_MIN_BYTES`). */
   bytesFirstMinBytes?: number;
+  /** Rows from which a table built after first paint stores its few-valued text columns as ENUMs (default `TEXT_ENCODING_MIN_ROWS`). */
+  textEncodingMinRows?: number;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
   /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
@@ -688,6 +690,10 @@ async function loadDataset(
       columns, rowCount, location, newest: null, table: rawTable,
       ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}), ...(fromBytes ? { fromBytes } : {}),
     };
+    // Its table, built after first paint, stores text columns with few values as ENUMs (bytes-first.ts).
+    if (fromBytes && !fromBytes.tableLoad && rowCount >= (opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS)) {
+      fromBytes.text = memoryColumns(loaded).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
+    }
     // Every response of the fetch named the version the key was built from: the data is that version.
     const confirmed = persisted !== null && fetched !== null && linked.length === 1 && sameVersions(versions[0] ?? [], fetched.files.map((f) => f.version));
     if (confirmed) loaded.contentVersions = versions;
