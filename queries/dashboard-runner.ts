@@ -491,11 +491,12 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
   return 'done';
 }
 
-/** A table panel's rows: `tableTopN`'s two steps when it has an order, else `tableQuery`. */
+/** A table panel's rows: `tableTopN`'s steps when it has an order (the narrowed cut-off first, when it has one), else `tableQuery`. */
 async function tableRows(engine: QueryEngine, panel: TablePanel, ctx: DatasetContext, refine: PanelRefinement | undefined): Promise<QueryResult> {
   const steps = tableTopN(panel, ctx, refine);
   if (!steps) return engine.query(tableQuery(panel, ctx, refine));
-  return engine.query(steps.rows(await engine.query(steps.cutoff)));
+  const narrowed = steps.narrowed ? await engine.query(steps.narrowed) : null;
+  return engine.query(steps.rows(narrowed && steps.enough(narrowed) ? narrowed : await engine.query(steps.cutoff)));
 }
 
 /** A stored entry, or null when the store fails to answer: a run never fails for want of one. */

@@ -568,4 +568,44 @@ describe('faster queries with the same answers', () => {
     }
     expect(tableTopN(table({}), tctx)).toBeNull();
   });
+
+  it('the table top-N by the time column tries the end of the period first, and falls back when it holds fewer rows than the limit', async () => {
+    // Every 6 hours over 64 days (a few NULL times, a second region), anchored on the newest: a
+    // 32-day period, whose last sixteenth (2 days) holds 8 rows.
+    await conn.run(`CREATE TABLE "recent" AS SELECT TIMESTAMP '2025-01-01' + INTERVAL (i * 6) HOUR AS "ts", i AS "id", CASE WHEN i % 3 = 0 THEN 'APAC' ELSE 'EMEA' END AS "region", i * 1.5 AS "v" FROM range(256) t(i)`);
+    await conn.run(`INSERT INTO "recent" VALUES (NULL, 1000, 'EMEA', 1), (NULL, 1001, 'APAC', 2)`);
+    const ds: Dataset = { name: 'recent', kind: 'table', source: 's', timeColumn: 'ts', measures: [], dimensions: [{ name: 'region', column: 'region' }], hierarchies: [] };
+    const newest = Date.UTC(2025, 0, 1) + 255 * 6 * 3_600_000;
+    const rctx: DatasetContext = { dataset: ds, table: 'recent', columns: new Set(['ts', 'id', 'region', 'v']), period: resolvePeriod({ lastDays: 32, anchor: 'data' }, newest, 0) };
+    const table = (over: Partial<TablePanel>): TablePanel => ({ id: 't', kind: 'table', pageSize: 25, rules: [], followFilters: true, title: 'T', dataset: 'recent', columns: ['id', 'region', 'ts'], limit: 3, ...over });
+    const asResult = (found: Record<string, unknown>[]) => ({ columns: [], rows: found.map((r) => ({ cutoff: r.cutoff === null ? null : String(r.cutoff), type: String(r.type), n: Number(r.n) })) });
+    let usedNarrowed = 0;
+    let fellBack = 0;
+    for (const direction of ['asc', 'desc'] as const) {
+      for (const limit of [1, 5, 8, 9, 20, 200]) {
+        for (const refine of [undefined, { members: [{ dimension: 'region', values: ['APAC'] }] }, { window: { start: Date.UTC(2025, 1, 1), end: Date.UTC(2025, 1, 17) } }]) {
+          const panel = table({ orderBy: { column: 'ts', direction }, limit });
+          const steps = tableTopN(panel, rctx, refine);
+          if (!steps?.narrowed) throw new Error('ordered by the time column within a period: a narrowed step');
+          // As the runner does: the narrowed cut-off when it found enough rows, else the whole period's.
+          const narrowed = asResult(await rows(steps.narrowed));
+          const cutoff = steps.enough(narrowed) ? narrowed : asResult(await rows(steps.cutoff));
+          if (steps.enough(narrowed)) {
+            usedNarrowed += 1;
+            // The very cut-off of the whole period (a lower one would give the same rows, reading more).
+            expect(narrowed.rows[0], `${direction} ${limit} cut-off`).toEqual(asResult(await rows(steps.cutoff)).rows[0]);
+          } else fellBack += 1;
+          const fast = await rows(steps.rows(cutoff));
+          const plain = await rows(tableQuery(panel, rctx, refine));
+          expect(fast.map((r) => Number(r.id)), `${direction} ${limit} ${JSON.stringify(refine)}`).toEqual(plain.map((r) => Number(r.id)));
+        }
+      }
+    }
+    // Both paths ran: small limits from the slice, large ones from the whole period.
+    expect(usedNarrowed).toBeGreaterThan(0);
+    expect(fellBack).toBeGreaterThan(0);
+    // Ordered by another column, or without a period: no narrowed step.
+    expect(tableTopN(table({ orderBy: { column: 'id', direction: 'desc' } }), rctx)?.narrowed).toBeUndefined();
+    expect(tableTopN(table({ orderBy: { column: 'ts', direction: 'desc' } }), { ...rctx, period: null })?.narrowed).toBeUndefined();
+  });
 });
