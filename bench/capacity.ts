@@ -11,6 +11,7 @@
 // Data above 5M rows is made from the cached 5M file with native DuckDB (K copies, order ids shifted
 // so they stay unique), not with the slow generator; files are kept in bench/.cache (git-ignored).
 import { existsSync, linkSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +19,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Page } from '@playwright/test';
 import { startBrowserHost } from '../electron/browser-host/server';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../queries/dashboard-runner';
-import { parquetSizeEstimate, str, Sql } from '../queries/sql';
+import { parseParquetFooter } from '../queries/engine/prefetch';
+import { loadedMemoryBytes } from '../queries/memory-estimate';
+import { str, Sql } from '../queries/sql';
 import { BenchBrowser, waitForChecks } from './browser';
 import { BENCH_DIR, CACHE_DIR, ensureOrders } from './data';
 
@@ -33,7 +36,7 @@ type Outcome = 'in memory' | 'fetched bytes only' | 'scan mode' | 'failed';
 interface Attempt {
   rows: number;
   file_bytes: number;
-  /** What the app estimates the load needs (Parquet footers: uncompressed column chunks). */
+  /** What the app estimates the load needs (Parquet footers; few-valued text columns as ENUMs). */
   estimate_bytes: number;
   outcome: Outcome;
   /** Navigation → every panel drawn (from the fetched bytes, for data in memory). */
@@ -146,16 +149,20 @@ async function ordersFile(rows: number): Promise<{ path: string; bytes: number }
   return { path: file, bytes: statSync(file).size };
 }
 
-/** The app's own estimate of the memory a load needs (the same SQL as its scan-mode decision). */
+/**
+ * The app's own estimate of the memory a load needs, as its scan-mode decision makes it for a
+ * fetched file: from the footer, with the few-valued text columns at their ENUM width.
+ */
 async function estimateBytes(file: string): Promise<number> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
+  const { size } = statSync(file);
+  const handle = await open(file, 'r');
   try {
-    const reader = await conn.runAndReadAll(parquetSizeEstimate([file]).text);
-    return Number(reader.getRowObjectsJS()[0]?.bytes ?? 0);
+    const tail = Buffer.alloc(Math.min(size, 1024 * 1024));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    const footer = parseParquetFooter(new Uint8Array(tail), size);
+    return loadedMemoryBytes(footer.chunks, footer.numRows);
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    await handle.close();
   }
 }
 

@@ -19,7 +19,7 @@
 import { EngineError, type QueryResult } from './engine/engine';
 import { outOfMemoryReason } from './engine/read-errors';
 import { bitmapRange, type IntRange } from './panel-queries';
-import { Sql, createTableAs, dropRelation, ident, int, str } from './sql';
+import { Sql, createTableAs, dropRelation, ident, str } from './sql';
 
 /** What an engine must do for a bytes-first load (the runner's `QueryEngine` fits). */
 export interface BytesEngine {
@@ -44,7 +44,7 @@ export interface BytesPhase {
   failed: string | null;
   /** The engine's error behind `failed`: a damaged file is reported as such, out of memory is not. */
   error?: unknown;
-  /** VARCHAR columns the build may store as ENUMs (see `encodeText`); none when unset. */
+  /** VARCHAR columns the build stores as ENUMs (see `encodeText`); none when unset. */
   text?: string[];
 }
 
@@ -159,40 +159,19 @@ async function buildTable(engine: BytesEngine, rawTable: string, building: strin
   }
 }
 
-/** Rows a dataset needs before its text columns are encoded: below, its queries are quick anyway. */
-export const TEXT_ENCODING_MIN_ROWS = 500_000;
-/** The first rows whose distinct values decide which text columns are worth an ENUM… */
-const TEXT_SAMPLE_ROWS = 100_000;
-/** …those with at most this many distinct values in them… */
-const TEXT_SAMPLE_MAX_DISTINCT = 1_000;
-/** …and at most this many in all (two-byte codes): a column past it is left as text. */
+/** An ENUM with more values than this (two-byte codes) is not made: the column is left as text. */
 const TEXT_MAX_DISTINCT = 65_535;
 
 /**
- * Make an ENUM type for each of the phase's text columns with few distinct values: its values, all
- * of them, sorted. Returns the columns and their types. A column whose type cannot be made is left as
- * text; only a cancelled, crashed or out-of-memory engine stops the build.
+ * Make an ENUM type for each of the phase's text columns (those the footers show with small
+ * dictionaries, memory-estimate.ts): its values, all of them, sorted. Returns the columns and their
+ * types. A column whose type cannot be made, or would have more than `TEXT_MAX_DISTINCT` values, is
+ * left as text; only a cancelled, crashed or out-of-memory engine stops the build.
  */
 async function encodeText(engine: BytesEngine, rawTable: string, phase: BytesPhase, types: string[]): Promise<{ column: string; type: string }[]> {
-  const columns = phase.text ?? [];
-  if (columns.length === 0) return [];
-  let sample: QueryResult;
-  try {
-    sample = await engine.query(
-      Sql.concat(
-        'SELECT ', Sql.join(columns.map((c, i) => Sql.concat('count(DISTINCT ', ident(c), ') AS ', ident(`d${i}`)))),
-        ' FROM (SELECT * FROM (', phase.select, ') LIMIT ', int(TEXT_SAMPLE_ROWS, 1, TEXT_SAMPLE_ROWS), ')',
-      ),
-    );
-  } catch (err) {
-    if (stopsTheBuild(err)) throw err;
-    return [];
-  }
   const encoded: { column: string; type: string }[] = [];
   const build = (typeBuilds += 1);
-  for (const [i, column] of columns.entries()) {
-    const distinct = Number(sample.rows[0]?.[`d${i}`] ?? Infinity);
-    if (!(distinct > 0 && distinct <= TEXT_SAMPLE_MAX_DISTINCT)) continue;
+  for (const column of phase.text ?? []) {
     const type = enumTypeName(rawTable, build, column);
     try {
       await engine.exec(
@@ -200,7 +179,7 @@ async function encodeText(engine: BytesEngine, rawTable: string, phase: BytesPha
       );
       types.push(type);
       const size = Number((await engine.query(Sql.concat('SELECT len(enum_range(NULL::', ident(type), ')) AS "n"'))).rows[0]?.n);
-      if (size <= TEXT_MAX_DISTINCT) encoded.push({ column, type });
+      if (size > 0 && size <= TEXT_MAX_DISTINCT) encoded.push({ column, type });
     } catch (err) {
       if (stopsTheBuild(err)) throw err;
     }

@@ -5,7 +5,8 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, TEXT_ENCODING_MIN_ROWS, type BytesPhase } from './bytes-first';
+import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
+import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { datasetStatsQuery, distinctBoundColumns, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
@@ -624,6 +625,7 @@ async function loadDataset(
     // A fetched dataset's footers give its memory estimate (below); the engine estimates the others.
     let scan = parquetTable && !prefetchable ? await scanMode(engine, first?.urls ?? [], opts.memoryBudgetBytes, first?.sizeBytes ?? null) : null;
     let fetched: PrefetchResult | null = null;
+    const encodingMinRows = opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS;
     if (prefetchable) {
       // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
       const choose = (sourceColumns: string[]) => fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded);
@@ -637,8 +639,10 @@ async function loadDataset(
           // Above the budget: nothing is fetched, and the dataset is read from disk (scan mode). A file
           // the engine cannot decode is loaded anyway, so the load says why (scan mode would count its
           // rows from the metadata and fail only in the panels).
-          onEstimate: (estimateBytes, readable) => {
+          // The estimate counts text columns the build will store as ENUMs at their codes' width.
+          onEstimate: (chunks, rows, readable) => {
             const budgetBytes = opts.memoryBudgetBytes;
+            const estimateBytes = loadedMemoryBytes(chunks, rows, encodingMinRows);
             if (readable && budgetBytes !== undefined && estimateBytes > budgetBytes) throw new ReadFromDisk({ estimateBytes, budgetBytes });
           },
         });
@@ -667,6 +671,12 @@ async function loadDataset(
       columns = opened.columns;
       projection = opened.projection;
       fromBytes = { files: opened.files, select: opened.select, generation, tableLoad: null, inMemory: false, failed: null };
+      // Its table stores the text columns whose footers show few values as ENUMs (bytes-first.ts), as the estimate assumed.
+      if (fetched.rows >= encodingMinRows) {
+        const encodable = encodableColumns(fetched.files.flatMap((f) => f.footer.chunks));
+        const loadedColumns = opened.projection ? new Set(opened.projection.loaded) : null;
+        fromBytes.text = opened.columns.filter((c) => c.type === 'VARCHAR' && encodable.has(c.name) && (!loadedColumns || loadedColumns.has(c.name))).map((c) => c.name);
+      }
       trackPhase(scope, rawTable, fromBytes);
       // Small data gains nothing from drawing first, and its table, built now, decodes every value:
       // a damaged file fails here, with the message `northstar inspect` gives, before any panel draws.
@@ -691,10 +701,6 @@ async function loadDataset(
       columns, rowCount, location, newest: null, table: rawTable,
       ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}), ...(fromBytes ? { fromBytes } : {}),
     };
-    // Its table, built after first paint, stores text columns with few values as ENUMs (bytes-first.ts).
-    if (fromBytes && !fromBytes.tableLoad && rowCount >= (opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS)) {
-      fromBytes.text = memoryColumns(loaded).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
-    }
     // Every response of the fetch named the version the key was built from: the data is that version.
     const confirmed = persisted !== null && fetched !== null && linked.length === 1 && sameVersions(versions[0] ?? [], fetched.files.map((f) => f.version));
     if (confirmed) loaded.contentVersions = versions;

@@ -9,7 +9,8 @@ import { openNativeEngine, type NativeEngine } from './checks/testing-engine';
 import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type RunOptions } from './dashboard-runner';
 import { ResultCache } from './result-cache';
 import { parseParquetFooter } from './engine/prefetch';
-import { Sql, parquetSizeEstimate, relationKind, str } from './sql';
+import { encodableColumns, loadedMemoryBytes } from './memory-estimate';
+import { Sql, ident, parquetSizeEstimate, relationKind, str } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
 const ORDERS = path.join(EXAMPLES, 'data', 'orders.parquet');
@@ -80,6 +81,29 @@ describe('scan mode', () => {
     const footer = parseParquetFooter(new Uint8Array(bytes), bytes.byteLength);
     const sql = Number((await engine.query(parquetSizeEstimate([ORDERS]))).rows[0]?.bytes);
     expect(footer.chunks.reduce((n, c) => n + c.memoryBytes, 0)).toBe(sql);
+  });
+
+  it('estimates a table whose few-valued text columns are ENUMs as about what such a table takes, and only from the row threshold on', async () => {
+    const bytes = readFileSync(ORDERS);
+    const footer = parseParquetFooter(new Uint8Array(bytes), bytes.byteLength);
+    // The demo's text columns have dictionary pages of a few hundred bytes in every row group; no other column counts.
+    expect([...encodableColumns(footer.chunks)].sort()).toEqual(['campaign', 'category', 'channel', 'city', 'country', 'region']);
+    const plain = footer.chunks.reduce((n, c) => n + c.memoryBytes, 0);
+    expect(loadedMemoryBytes(footer.chunks, footer.numRows)).toBe(plain); // the demo is below TEXT_ENCODING_MIN_ROWS
+    const encodedEstimate = loadedMemoryBytes(footer.chunks, footer.numRows, 0);
+    expect(encodedEstimate).toBeLessThan(plain * 0.75);
+    // Native DuckDB's accounting of the table with those columns as ENUMs (as bytes-first.ts builds it).
+    const used = async () => Number((await engine.query(Sql.raw`SELECT CAST(sum(memory_usage_bytes) AS DOUBLE) AS "b" FROM duckdb_memory()`)).rows[0]?.b);
+    const columns = [...encodableColumns(footer.chunks)];
+    for (const c of columns) await engine.exec(Sql.concat('CREATE TYPE ', ident(`probe ${c}`), ' AS ENUM (SELECT DISTINCT ', ident(c), ' FROM read_parquet(', str(ORDERS), ') WHERE ', ident(c), ' IS NOT NULL ORDER BY 1)'));
+    const before = await used();
+    const casts = Sql.join(columns.map((c) => Sql.concat('CAST(', ident(c), ' AS ', ident(`probe ${c}`), ') AS ', ident(c))));
+    await engine.exec(Sql.concat('CREATE TABLE encoded_probe AS SELECT * REPLACE (', casts, ') FROM read_parquet(', str(ORDERS), ')'));
+    const table = (await used()) - before;
+    await engine.exec(Sql.raw`DROP TABLE encoded_probe`);
+    for (const c of columns) await engine.exec(Sql.concat('DROP TYPE ', ident(`probe ${c}`)));
+    expect(encodedEstimate / table).toBeGreaterThan(1 / 1.5);
+    expect(encodedEstimate / table).toBeLessThan(1.5);
   });
 
   it('reads a dataset above the budget from disk, with the same panel results as loaded in memory', async () => {

@@ -9,7 +9,7 @@
 // the file whose other bytes stay zero and are never read.
 import { CompactReader, T } from './thrift-compact';
 import { contentVersion } from '../persisted-results';
-import { chunkMemoryBytes, PHYSICAL_TYPES } from '../memory-estimate';
+import { chunkMemoryBytes, isSmallTextDictionary, PHYSICAL_TYPES, type ChunkFacts } from '../memory-estimate';
 import { READABLE_CODECS } from './read-errors';
 
 /** How far a fetch has got, for the progress line (rows from the footers, known before the data). */
@@ -31,10 +31,11 @@ export interface ParquetFooter {
   /** Top-level column names, in the file's order. */
   columns: string[];
   /**
-   * Every column chunk: its top-level column, its byte range in the file, its values' estimated size
-   * in memory (`chunkMemoryBytes`), and whether the engine reads its compression codec.
+   * Every column chunk: its top-level column, its byte range in the file, its values and their
+   * estimated size in memory (`chunkMemoryBytes`), whether it is text with a small dictionary
+   * (memory-estimate.ts), and whether the engine reads its compression codec.
    */
-  chunks: { column: string; start: number; length: number; memoryBytes: number; readable: boolean }[];
+  chunks: (ChunkFacts & { start: number; length: number; readable: boolean })[];
   /** Where the footer (metadata, its length and the magic) starts; it runs to the end of the file. */
   footerStart: number;
 }
@@ -59,11 +60,11 @@ export interface PrefetchOptions {
    */
   choose?: (columns: string[]) => readonly string[] | null;
   /**
-   * Called with the estimated memory of the chosen columns once loaded (`chunkMemoryBytes` summed
-   * over their chunks), and whether the engine reads every one of those chunks' codecs, after
-   * `choose` and before any data is fetched; may throw to stop.
+   * Called with the chosen columns' chunks (of `rows` rows in all: memory-estimate.ts
+   * `loadedMemoryBytes` estimates their memory once loaded), and whether the engine reads every one
+   * of those chunks' codecs, after `choose` and before any data is fetched; may throw to stop.
    */
-  onEstimate?: (memoryBytes: number, readable: boolean) => void;
+  onEstimate?: (chunks: readonly ChunkFacts[], rows: number, readable: boolean) => void;
   /** Called with each file's rows once the footers are read, before any data; may throw to stop. */
   onFooters?: (files: { url: string; rows: number }[]) => void;
   /** Requests in flight at once. */
@@ -138,7 +139,8 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   const wanted = columns ? new Set(columns) : null;
   const chosen = tails.flatMap((t) => t.footer.chunks.filter((c) => !wanted || wanted.has(c.column)));
   opts.onEstimate?.(
-    chosen.reduce((n, c) => n + c.memoryBytes, 0),
+    chosen,
+    rowsTotal,
     chosen.every((c) => c.readable),
   );
 
@@ -282,7 +284,7 @@ async function readRange(doFetch: typeof fetch, file: FetchedFile, start: number
 // --- The Parquet footer: Thrift compact protocol, reading only the fields a load needs. ---
 
 /** A column chunk as the footer gives it, before its path is reduced to the top-level column. */
-type FooterChunk = { path: string[]; start: number; length: number; memoryBytes: number; readable: boolean };
+type FooterChunk = { path: string[]; start: number; length: number; values: number; memoryBytes: number; smallDictionary: boolean; readable: boolean };
 
 /** Parse a Parquet footer from the end of a file (`tail` holds at least the footer, its length and the magic). */
 export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetFooter {
@@ -330,8 +332,15 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
               // Chunks in another file (file_path) are not supported by DuckDB either.
               if (chunk.filePath) throw new PrefetchError('column chunks in other files');
               if (chunk.dataOffset < 0 || chunk.size < 0) throw new PrefetchError('a column chunk without offsets');
-              const start = chunk.dictOffset > 0 && chunk.dictOffset < chunk.dataOffset ? chunk.dictOffset : chunk.dataOffset;
-              chunks.push({ path: chunk.path, start, length: chunk.size, memoryBytes: chunkMemoryBytes(PHYSICAL_TYPES[chunk.type] ?? 'BYTE_ARRAY', chunk.values, chunk.uncompressed), readable: READABLE_CODECS.has(chunk.codec) });
+              const dictionary = chunk.dictOffset > 0 && chunk.dictOffset < chunk.dataOffset;
+              const start = dictionary ? chunk.dictOffset : chunk.dataOffset;
+              const type = PHYSICAL_TYPES[chunk.type] ?? 'BYTE_ARRAY';
+              chunks.push({
+                path: chunk.path, start, length: chunk.size, values: chunk.values,
+                memoryBytes: chunkMemoryBytes(type, chunk.values, chunk.uncompressed),
+                smallDictionary: isSmallTextDictionary(type, dictionary ? chunk.dataOffset - chunk.dictOffset : null),
+                readable: READABLE_CODECS.has(chunk.codec),
+              });
             });
           });
           rowGroups.push(chunks);
@@ -353,7 +362,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
     columns.push(schema[i]?.name ?? '');
     skipSubtree();
   }
-  const chunks = rowGroups.flat().map((c) => ({ column: c.path[0] ?? '', start: c.start, length: c.length, memoryBytes: c.memoryBytes, readable: c.readable }));
+  const chunks = rowGroups.flat().map((c) => ({ column: c.path[0] ?? '', start: c.start, length: c.length, values: c.values, memoryBytes: c.memoryBytes, smallDictionary: c.smallDictionary, readable: c.readable }));
   const footerStart = fileSize - 8 - length;
   if (chunks.some((c) => c.start + c.length > footerStart)) throw new PrefetchError('a column chunk runs into the footer');
   return { numRows, columns, chunks, footerStart };

@@ -28,7 +28,7 @@ import {
   type ActionDeps,
 } from './actions/dashboard-actions';
 import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
-import { formatBytes, formatTimestamp } from './format';
+import { formatBytesApart, formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
 import { ShareDialog } from './components/share-dialog';
 import { CommandPalette } from './components/command-palette';
@@ -345,7 +345,7 @@ function Banners({ deps }: { deps: ActionDeps }) {
       )}
       {scanned.map((d) => (
         <div key={d.name} className="banner info" role="status" data-testid="scan-mode">
-          Large dataset: queries read from disk. Dataset &quot;{d.name}&quot; needs about {formatBytes(d.estimateBytes)} in memory, above the {formatBytes(d.budgetBytes)} budget, so
+          Large dataset: queries read from disk. Dataset &quot;{d.name}&quot; needs about {formatBytesApart(d.estimateBytes, d.budgetBytes)[0]} in memory, above the {formatBytesApart(d.estimateBytes, d.budgetBytes)[1]} budget, so
           it is not loaded: each query reads its files, which is slower.
         </div>
       ))}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellTone, formatAxisAs, formatChange, formatValue, isoDay, thresholdTone } from './format';
+import { cellTone, formatAxisAs, formatBytes, formatBytesApart, formatChange, formatValue, isoDay, thresholdTone } from './format';
 
 describe('isoDay', () => {
   it('agrees with Date#toISOString across centuries, leap days and before 1970', () => {
@@ -74,5 +74,17 @@ describe('thresholds and table rules', () => {
     expect(cellTone(null, rules)).toBeNull();
     expect(cellTone('EMEA', [{ op: 'eq', value: 'EMEA', tone: 'good' }])).toBe('good');
     expect(cellTone('EMEA', [{ op: 'neq', value: 'EMEA', tone: 'good' }])).toBeNull();
+  });
+});
+
+describe('formatBytesApart', () => {
+  it('writes two different sizes differently, with as few digits as that takes', () => {
+    const GiB = 1024 ** 3;
+    expect(formatBytesApart(2.5 * GiB, 2 * GiB)).toEqual(['2.5 GB', '2.0 GB']);
+    // 2.016 GiB against the 2 GiB budget: "2.0 GB, above the 2.0 GB budget" would say nothing.
+    expect(formatBytesApart(2_165_000_000, 2 * GiB)).toEqual(['2.02 GB', '2.00 GB']);
+    expect(formatBytesApart(2 * GiB + 1024, 2 * GiB)).toEqual(['2.000 GB', '2.000 GB']);
+    expect(formatBytesApart(13.6 * 1024 ** 2, 1024 ** 2)).toEqual(['13.6 MB', '1.0 MB']);
+    expect(formatBytes(1536, 2)).toBe('1.50 KB');
   });
 });

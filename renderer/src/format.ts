@@ -243,10 +243,19 @@ export function formatCell(value: string | number | boolean | null, type: string
 }
 
 /** A byte count, e.g. 4.2 MB. */
-export function formatBytes(bytes: number | null): string {
+/** Two sizes written so that different sizes read differently ("2.02 GB, above the 2.00 GB budget", not 2.0 and 2.0). */
+export function formatBytesApart(a: number, b: number): [string, string] {
+  for (let digits = 1; digits <= 3; digits++) {
+    const pair: [string, string] = [formatBytes(a, digits), formatBytes(b, digits)];
+    if (pair[0] !== pair[1] || a === b) return pair;
+  }
+  return [formatBytes(a, 3), formatBytes(b, 3)];
+}
+
+export function formatBytes(bytes: number | null, digits = 1): string {
   if (bytes === null) return 'unknown size';
   if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(digits)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(digits)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(digits)} GB`;
 }
