@@ -180,6 +180,7 @@ async function encodeText(engine: BytesEngine, rawTable: string, phase: BytesPha
       types.push(type);
       const size = Number((await engine.query(Sql.concat('SELECT len(enum_range(NULL::', ident(type), ')) AS "n"'))).rows[0]?.n);
       if (size > 0 && size <= TEXT_MAX_DISTINCT) encoded.push({ column, type });
+      else await dropTypes(engine, types.splice(types.indexOf(type), 1));
     } catch (err) {
       if (stopsTheBuild(err)) throw err;
     }
