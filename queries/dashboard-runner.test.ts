@@ -275,6 +275,26 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
     for (const id of ['kpi_revenue', 'kpi_aov', 'kpi_active_customers']) expect(states[id]?.status).toBe('ready');
   });
 
+  it('yields between panels answered from the result cache, one panel per yield, and stops there once stale', async () => {
+    const dashboard = demo();
+    const cache = new Map<string, LoadedDataset>();
+    const results = new ResultCache();
+    await run(dashboard, { cache, results });
+    const events: string[] = [];
+    const { cb } = recorder();
+    cb.linkSource = async () => ({ urls: [ordersFile], location: ordersFile });
+    cb.onPanel = (id) => events.push(id);
+    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, yieldBetweenPanels: async () => void events.push('yield') });
+    const panels = dashboard.panels.filter(isDataPanel).map((p) => p.id);
+    expect(events).toEqual(panels.flatMap((id) => [id, 'yield']));
+    // A click during a yield: the run reports nothing more.
+    const later: string[] = [];
+    let stale = false;
+    cb.onPanel = (id) => later.push(id);
+    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, isStale: () => stale, yieldBetweenPanels: async () => void (stale = true) });
+    expect(later).toEqual(panels.slice(0, 1));
+  });
+
   it('a pipelined engine gets the next query while the one before runs, at most one ahead, with the same results; a stale run sends no more', async () => {
     const dashboard = demo();
     // An engine like the app's: calls run one at a time in call order (one worker), and the runner

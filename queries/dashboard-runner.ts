@@ -172,6 +172,12 @@ export interface RunOptions {
   textEncodingMinRows?: number;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
+  /**
+   * Awaited after each panel answered from the result cache, before the next: the app lets the page
+   * draw that panel in a task of its own (a click back to a view seen before would otherwise redraw
+   * every panel in one long task).
+   */
+  yieldBetweenPanels?: () => Promise<void>;
   /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
   signal?: AbortSignal;
   /**
@@ -459,6 +465,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       // report "drawn" only after drawing) treat a kept result like a fresh one. A stored result
       // keeps its object: this run may have drawn it already, before the load, and need not again.
       cb.onPanel(panel.id, { status: 'ready', result: plan.fromStore ?? { ...plan.kept }, sql: sql.text });
+      if (opts.yieldBetweenPanels) await opts.yieldBetweenPanels();
       continue;
     }
     // A KPI of a group whose shared query failed (below) has no step of its own: it runs alone.

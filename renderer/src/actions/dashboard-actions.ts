@@ -179,6 +179,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       cache: datasetCache,
       results: resultCache,
       first: redrilled(explore),
+      yieldBetweenPanels: nextTask,
       raw: state.showRaw,
       memoryBudgetBytes: await budget,
       signal: abort.signal,
@@ -234,6 +235,18 @@ function persistedResults(host: HostApi): PersistedResultsStore {
     },
     write: async (key, entry) => host.storePanelResults({ key, entry }),
   };
+}
+
+/** Resolves in a task of its own (a message to this page, which browsers do not delay as they do timers). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** The runner's engine while it may still be starting: every call waits for the start. */
