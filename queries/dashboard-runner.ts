@@ -326,13 +326,13 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
     // query reads the fetched bytes. The dataset says so (the app shows a notice, as for scan mode).
     else if (loaded.view && loaded.fromBytes?.failed != null) {
       const state = readyState(loaded, loaded.view, period);
-      if (state.status === 'ready' && state.readsFetched) cb.onDataset(dataset.name, state);
+      if (state.readsFetched) cb.onDataset(dataset.name, state);
     }
   }
 }
 
 /** What a loaded dataset reports as ready: `view` is the corrected view the run reads. */
-function readyState(loaded: LoadedDataset, view: NonNullable<LoadedDataset['view']>, period: Period | null): DatasetRunState {
+function readyState(loaded: LoadedDataset, view: NonNullable<LoadedDataset['view']>, period: Period | null): Extract<DatasetRunState, { status: 'ready' }> {
   const failed = loaded.fromBytes?.inMemory === false ? loaded.fromBytes.error : undefined;
   const outOfMemory = failed !== undefined && outOfMemoryReason(failed) !== null;
   return {
@@ -643,10 +643,10 @@ async function loadDataset(
           onProgress: progress.fetching,
           onFooters: (files) => refuseTooManyRows(files, first.location),
           choose,
-          // Above the budget: nothing is fetched, and the dataset is read from disk (scan mode). A file
+          // Above the budget: nothing is fetched, and the dataset is read from disk (scan mode). The
+          // estimate counts text columns the build will store as ENUMs at their codes' width. A file
           // the engine cannot decode is loaded anyway, so the load says why (scan mode would count its
           // rows from the metadata and fail only in the panels).
-          // The estimate counts text columns the build will store as ENUMs at their codes' width.
           onEstimate: (chunks, rows, readable) => {
             const budgetBytes = opts.memoryBudgetBytes;
             const estimateBytes = loadedMemoryBytes(chunks, rows, encodingMinRows);
@@ -681,8 +681,7 @@ async function loadDataset(
       // Its table stores the text columns whose footers show few values as ENUMs (bytes-first.ts), as the estimate assumed.
       if (fetched.rows >= encodingMinRows) {
         const encodable = encodableColumns(fetched.files.flatMap((f) => f.footer.chunks));
-        const loadedColumns = opened.projection ? new Set(opened.projection.loaded) : null;
-        fromBytes.text = opened.columns.filter((c) => c.type === 'VARCHAR' && encodable.has(c.name) && (!loadedColumns || loadedColumns.has(c.name))).map((c) => c.name);
+        fromBytes.text = memoryColumns(opened).filter((c) => c.type === 'VARCHAR' && encodable.has(c.name)).map((c) => c.name);
       }
       trackPhase(scope, rawTable, fromBytes);
       // Small data gains nothing from drawing first, and its table, built now, decodes every value:
@@ -755,7 +754,7 @@ function refuseTooManyRows(files: readonly { url: string; rows: number }[], loca
 }
 
 /** The columns in the engine's table: all of them, or the projection's. */
-function memoryColumns(loaded: LoadedDataset): { name: string; type: string }[] {
+function memoryColumns(loaded: Pick<LoadedDataset, 'columns' | 'projection'>): { name: string; type: string }[] {
   const kept = loaded.projection ? new Set(loaded.projection.loaded) : null;
   return kept ? loaded.columns.filter((c) => kept.has(c.name)) : loaded.columns;
 }

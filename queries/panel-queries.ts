@@ -559,6 +559,9 @@ export interface TableTopN {
   rows(cutoff: QueryResult): Sql;
 }
 
+/** The slices of a period `TableTopN.narrowed` reads one of: a 30-day period's last ~2 days. */
+const TOP_N_SLICES = 16;
+
 /**
  * The rows of `tableQuery`, found in two steps; null without an order (then `tableQuery` is one
  * cheap step). DuckDB-WASM's top-N carries every column of every row it considers, which costs
@@ -570,9 +573,6 @@ export interface TableTopN {
  * (which sort last) make the list too, and step 2 is `tableQuery` itself. Same rows in the same
  * order, ties aside, which neither orders.
  */
-/** The slices of a period `TableTopN.narrowed` reads one of: a 30-day period's last ~2 days. */
-const TOP_N_SLICES = 16;
-
 export function tableTopN(panel: TablePanel, ctx: DatasetContext, refine?: PanelRefinement): TableTopN | null {
   if (!panel.orderBy) return null;
   const where = `panel "${panel.id}"`;

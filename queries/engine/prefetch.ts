@@ -362,7 +362,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
     columns.push(schema[i]?.name ?? '');
     skipSubtree();
   }
-  const chunks = rowGroups.flat().map((c) => ({ column: c.path[0] ?? '', start: c.start, length: c.length, values: c.values, memoryBytes: c.memoryBytes, smallDictionary: c.smallDictionary, readable: c.readable }));
+  const chunks = rowGroups.flat().map(({ path, ...chunk }) => ({ column: path[0] ?? '', ...chunk }));
   const footerStart = fileSize - 8 - length;
   if (chunks.some((c) => c.start + c.length > footerStart)) throw new PrefetchError('a column chunk runs into the footer');
   return { numRows, columns, chunks, footerStart };

@@ -308,7 +308,7 @@ function Banners({ deps }: { deps: ActionDeps }) {
   const setDrawer = useStore((s) => s.setDrawer);
   const sourceErrors = [...new Set(Object.values(datasets).flatMap((d) => (d.status === 'error' ? [d.message] : [])))];
   // Datasets too large to load say so: every query reads them from disk, so panels are slower.
-  const scanned = Object.entries(datasets).flatMap(([name, d]) => (d.status === 'ready' && d.scan ? [{ name, ...d.scan }] : []));
+  const scanned = Object.entries(datasets).flatMap(([name, d]) => (d.status === 'ready' && d.scan ? [{ name, sizes: formatBytesApart(d.scan.estimateBytes, d.scan.budgetBytes) }] : []));
   // So do datasets whose table ran out of memory after the first panels drew: they read their fetched file.
   const unloaded = Object.entries(datasets).flatMap(([name, d]) => (d.status === 'ready' && d.readsFetched ? [{ name, ...d.readsFetched }] : []));
   return (
@@ -345,7 +345,7 @@ function Banners({ deps }: { deps: ActionDeps }) {
       )}
       {scanned.map((d) => (
         <div key={d.name} className="banner info" role="status" data-testid="scan-mode">
-          Large dataset: queries read from disk. Dataset &quot;{d.name}&quot; needs about {formatBytesApart(d.estimateBytes, d.budgetBytes)[0]} in memory, above the {formatBytesApart(d.estimateBytes, d.budgetBytes)[1]} budget, so
+          Large dataset: queries read from disk. Dataset &quot;{d.name}&quot; needs about {d.sizes[0]} in memory, above the {d.sizes[1]} budget, so
           it is not loaded: each query reads its files, which is slower.
         </div>
       ))}

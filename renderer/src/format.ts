@@ -242,16 +242,15 @@ export function formatCell(value: string | number | boolean | null, type: string
   return String(value);
 }
 
-/** A byte count, e.g. 4.2 MB. */
-/** Two sizes written so that different sizes read differently ("2.02 GB, above the 2.00 GB budget", not 2.0 and 2.0). */
+/** Two sizes written so that different sizes read differently ("2.02 GB, above the 2.00 GB budget", not 2.0 and 2.0), with at most 3 decimals. */
 export function formatBytesApart(a: number, b: number): [string, string] {
-  for (let digits = 1; digits <= 3; digits++) {
+  for (let digits = 1; ; digits++) {
     const pair: [string, string] = [formatBytes(a, digits), formatBytes(b, digits)];
-    if (pair[0] !== pair[1] || a === b) return pair;
+    if (pair[0] !== pair[1] || a === b || digits === 3) return pair;
   }
-  return [formatBytes(a, 3), formatBytes(b, 3)];
 }
 
+/** A byte count, e.g. 4.2 MB (`digits` decimals). */
 export function formatBytes(bytes: number | null, digits = 1): string {
   if (bytes === null) return 'unknown size';
   if (bytes < 1024) return `${bytes} B`;
