@@ -64,27 +64,36 @@ afterAll(async () => {
 });
 
 /** The app's engine as the runner sees it, with a log of what reached it and a hook in front of every exec. */
-function recordingEngine(beforeExec: (sql: Sql) => Promise<void> | void = () => {}) {
+function recordingEngine(beforeExec: (sql: Sql) => Promise<void> | void = () => {}, opts: { refuseProbes?: boolean } = {}) {
   const log: string[] = [];
   const registered: string[] = [];
   const dropped: string[] = [];
+  // The footer-only files the runner asks about while the data downloads (`probeFooters`), kept apart.
+  const probes: string[] = [];
+  const probesDropped: string[] = [];
+  // Everything in order: statements, and files registered and dropped.
+  const events: string[] = [];
+  const isProbe = (name: string) => name.startsWith('northstar-probe-');
   const engine: QueryEngine = {
     async exec(sql) {
       await beforeExec(sql);
       log.push(sql.text);
+      events.push(sql.text);
       return wasm.exec(sql);
     },
-    query: (sql) => (log.push(sql.text), wasm.query(sql)),
-    describe: (t) => wasm.describe(t),
-    registerFile: (name, bytes) => {
+    query: (sql) => (log.push(sql.text), events.push(sql.text), wasm.query(sql)),
+    describe: (t) => (events.push(`describe ${t}`), wasm.describe(t)),
+    registerFile: async (name, bytes) => {
+      if (isProbe(name) && opts.refuseProbes) throw new Error('refused (test)');
       // The CLI's engine thread opens only allowed paths, and the Node build asks its file system about registered names too.
       boot.allowReading([name]);
-      registered.push(name);
+      (isProbe(name) ? probes : registered).push(name);
+      events.push(`register ${name}`);
       return wasm.registerFile(name, bytes);
     },
-    dropFile: (name) => (dropped.push(name), wasm.dropFile(name)),
+    dropFile: (name) => ((isProbe(name) ? probesDropped : dropped).push(name), events.push(`drop ${name}`), wasm.dropFile(name)),
   };
-  return { engine, log, registered, dropped };
+  return { engine, log, registered, dropped, probes, probesDropped, events };
 }
 
 async function run(engine: QueryEngine, d: DashboardFile, cache: Map<string, LoadedDataset>, extra: Partial<RunOptions> = {}) {
@@ -113,6 +122,39 @@ const isBuild = (sql: string) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw
 const readyRows = (st: PanelRunState | undefined) => (st?.status === 'ready' ? st.result.rows : st);
 
 describe('first paint from the fetched bytes', () => {
+  it("asks the engine the footers' questions (columns, rows, statistics) over a footer-only file before the data is registered, not after", async () => {
+    const d = demo([]);
+    const rec = recordingEngine();
+    const probed = await run(rec.engine, d, new Map());
+    expect(rec.probes).toHaveLength(1);
+    expect(rec.probesDropped).toEqual(rec.probes);
+    const probe = rec.probes[0] as string;
+    const data = rec.events.indexOf(`register ${rec.registered[0]}`);
+    expect(rec.events.indexOf(`drop ${probe}`)).toBeLessThan(data);
+    const asked = (sql: string) => /^DESCRIBE |^describe |count\(\*\) AS "n"|parquet_metadata\(/.test(sql);
+    const beforeData = rec.events.slice(0, data).filter(asked);
+    expect(beforeData.some((sql) => sql.startsWith('DESCRIBE') && sql.includes(probe))).toBe(true);
+    expect(beforeData.some((sql) => sql.includes('count(*) AS "n"') && sql.includes(probe))).toBe(true);
+    expect(beforeData.some((sql) => sql.includes('parquet_metadata(') && sql.includes(probe))).toBe(true);
+    // After the data is registered, nothing of that is asked again before the panels' queries.
+    const firstPanel = rec.events.findIndex(isPanelQuery);
+    expect(firstPanel).toBeGreaterThan(data);
+    expect(rec.events.slice(data, firstPanel).filter(asked)).toEqual([]);
+
+    // A probe the engine refuses costs nothing but the time: the same questions are asked over the data, with the same answers.
+    const refused = recordingEngine(undefined, { refuseProbes: true });
+    const cache = new Map<string, LoadedDataset>();
+    const fallback = await run(refused.engine, d, cache);
+    expect(refused.probes).toEqual([]);
+    const fallbackData = refused.events.indexOf(`register ${refused.registered[0]}`);
+    const fallbackPanel = refused.events.findIndex(isPanelQuery);
+    expect(refused.events.slice(fallbackData, fallbackPanel).filter(asked).length).toBeGreaterThanOrEqual(2);
+    const ready = (r: typeof probed) => r.datasets.filter((st) => st.status === 'ready').map((st) => st.status === 'ready' && { rows: st.rowCount, columns: st.columns, period: st.period });
+    expect(ready(probed)[0]).toEqual(ready(fallback)[0]);
+    for (const id of PANELS) expect(readyRows(probed.panels[id]), id).toEqual(readyRows(fallback.panels[id]));
+    expect([...([...cache.values()][0]?.view?.distinctBounds?.keys() ?? [])].sort()).toEqual(['customer_id', 'order_id']);
+  });
+
   it('answers every panel from the registered bytes before the table is built, with exactly the rows the table gives; the table then replaces the view', async () => {
     const d = demo([FIX_SPELLING, DROP_CHANNEL]);
     const cache = new Map<string, LoadedDataset>();
@@ -433,13 +475,13 @@ describe("the footers' statistics", () => {
     await wasm.registerFile(name, new Uint8Array(readFileSync(target)));
     try {
       const phase: BytesPhase = { files: [name], select: Sql.raw``, generation: 1, tableLoad: null, inMemory: false, failed: null };
-      const stats = await statsFromFooters(wasm, phase, { time: 'ts', integers: ['id', 'partly_null', 'huge', 'not_a_column'] });
+      const stats = await statsFromFooters(wasm, phase.files, { time: 'ts', integers: ['id', 'partly_null', 'huge', 'not_a_column'] });
       expect(stats.newest).toBe(Date.UTC(2024, 0, 1) + 6143 * 60_000);
       expect([...stats.bounds]).toEqual([['id', { min: 0, max: 6143 }]]);
       const groups = await wasm.query(Sql.concat('SELECT count(DISTINCT row_group_id) AS "n", count(*) FILTER (WHERE stats_min_value IS NULL) AS "unknown" FROM parquet_metadata(', str(name), ')'));
       expect(groups.rows[0]).toEqual({ n: 3, unknown: 1 });
       // Nothing asked, nothing read.
-      expect(await statsFromFooters(wasm, phase, { integers: [] })).toEqual({ newest: null, bounds: new Map() });
+      expect(await statsFromFooters(wasm, phase.files, { integers: [] })).toEqual({ newest: null, bounds: new Map() });
     } finally {
       await wasm.dropFile(name);
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, loadTable, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase } from './bytes-first';
+import { beginLoad, loadTable, probedStatsFor, probeFooters, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
@@ -632,6 +632,8 @@ async function loadDataset(
     // A fetched dataset's footers give its memory estimate (below); the engine estimates the others.
     let scan = parquetTable && !prefetchable ? await scanMode(engine, first?.urls ?? [], opts.memoryBudgetBytes, first?.sizeBytes ?? null) : null;
     let fetched: PrefetchResult | null = null;
+    // What the footers answer (columns, rows, statistics), asked while the data downloads.
+    let probe = null as Promise<FooterProbe | null> | null;
     const encodingMinRows = opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS;
     if (prefetchable) {
       // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
@@ -641,7 +643,11 @@ async function loadDataset(
           maxBytes: PREFETCH_MAX_BYTES,
           ...(opts.signal ? { signal: opts.signal } : {}),
           onProgress: progress.fetching,
-          onFooters: (files) => refuseTooManyRows(files, first.location),
+          onFooters: (files) => {
+            refuseTooManyRows(files, first.location);
+            const names = registeredNames(files.map((f) => f.url), 'northstar-probe');
+            probe = probeFooters(engine as Required<Pick<QueryEngine, 'registerFile' | 'dropFile'>> & QueryEngine, files.map((f, i) => ({ name: names[i] as string, bytes: f.footerFile })), (cols) => footerAsk(dataset, cols)).catch(() => null);
+          },
           choose,
           // Above the budget: nothing is fetched, and the dataset is read from disk (scan mode). The
           // estimate counts text columns the build will store as ENUMs at their codes' width. A file
@@ -670,14 +676,16 @@ async function loadDataset(
     let columns: { name: string; type: string }[];
     let projection: LoadedDataset['projection'];
     let fromBytes: BytesPhase | undefined;
+    let probed: FooterProbe | null = null;
     if (fetched) {
       // Cancelled as the last bytes came in: the run is over, do not start a load nobody will see.
       if (opts.signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
       progress.reading(fetched);
-      const opened = await openFromMemory(engine, rawTable, fetched);
+      probed = probe ? await probe : null;
+      const opened = await openFromMemory(engine, rawTable, fetched, probed?.columns);
       columns = opened.columns;
       projection = opened.projection;
-      fromBytes = { files: opened.files, select: opened.select, generation, tableLoad: null, inMemory: false, failed: null };
+      fromBytes = { files: opened.files, select: opened.select, generation, tableLoad: null, inMemory: false, failed: null, ...(probed?.stats ? { footerStats: probed.stats } : {}) };
       // Its table stores the text columns whose footers show few values as ENUMs (bytes-first.ts), as the estimate assumed.
       if (fetched.rows >= encodingMinRows) {
         const encodable = encodableColumns(fetched.files.flatMap((f) => f.footer.chunks));
@@ -701,8 +709,8 @@ async function loadDataset(
     }
     // Asked of the engine, not taken from the footers: for some legacy nested files the two differ
     // (parquet-testing's repeated_no_annotation declares 0 rows and holds 6). Over the bytes it reads
-    // only each row group's metadata.
-    const rowCount = Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)))).rows[0]?.n ?? 0);
+    // only each row group's metadata; fetched files were asked over their footers while they downloaded.
+    const rowCount = probed?.rows ?? Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(rawTable)))).rows[0]?.n ?? 0);
     const loaded: LoadedDataset = {
       columns, rowCount, location, newest: null, table: rawTable,
       ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}), ...(fromBytes ? { fromBytes } : {}),
@@ -778,8 +786,8 @@ function unionProjection(wanted: string[] | null, before: readonly string[] | un
 // Files handed to the engine get names no dashboard path or URL can have (under a random UUID per
 // load), so user SQL cannot guess or collide with them. Each keeps its URL's path below that: DuckDB
 // reads Hive partitions (`year=2025/`) from the folders of the names it is given, as from the URLs.
-function registeredNames(urls: readonly string[]): string[] {
-  const load = `northstar-load-${globalThis.crypto.randomUUID()}`;
+function registeredNames(urls: readonly string[], prefix = 'northstar-load'): string[] {
+  const load = `${prefix}-${globalThis.crypto.randomUUID()}`;
   return urls.map((url) => `${load}${new URL(url).pathname}`);
 }
 
@@ -793,6 +801,8 @@ async function openFromMemory(
   engine: QueryEngine,
   rawTable: string,
   fetched: PrefetchResult,
+  /** The files' columns, when the engine already described them from their footers (`probeFooters`). */
+  known?: { name: string; type: string }[],
 ): Promise<{ columns: { name: string; type: string }[]; projection?: NonNullable<LoadedDataset['projection']>; files: string[]; select: Sql }> {
   const registerFile = engine.registerFile?.bind(engine);
   const dropFile = engine.dropFile?.bind(engine);
@@ -807,10 +817,9 @@ async function openFromMemory(
     const from = readFile(names, 'parquet');
     const select = fetched.columns ? Sql.concat('SELECT ', Sql.join(fetched.columns.map(ident)), ' FROM ', from) : Sql.concat('SELECT * FROM ', from);
     await replaceRelation(engine, rawTable, 'view', select);
-    if (!fetched.columns) return { columns: await engine.describe(rawTable), files: names, select };
+    if (!fetched.columns) return { columns: known ?? (await engine.describe(rawTable)), files: names, select };
     // The source's own columns and types, from the footers already in memory (no data is read).
-    const described = await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from));
-    const columns = described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const columns = known ?? (await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from))).rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     return { columns, projection: { loaded: [...fetched.columns], source: columns.map((c) => c.name) }, files: names, select };
   } catch (err) {
     for (const name of registered) await dropFile(name).catch(() => {});
@@ -931,11 +940,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded));
   // Uncorrected rows still in their bytes: the newest timestamp, and the count-distinct bounds, from
   // the footers' statistics.
-  const timeType = memoryColumns(loaded).find((c) => c.name === dataset.timeColumn)?.type;
-  const footer =
-    fromBytes && applied.length === 0
-      ? await statsFromFooters(engine, fromBytes, { ...(dataset.timeColumn && timeType === 'TIMESTAMP' ? { time: dataset.timeColumn } : {}), integers: distinctBoundColumns(base, memoryColumns(loaded)) }).catch(() => null)
-      : null;
+  const ask = footerAsk(dataset, memoryColumns(loaded));
+  const probedStats = fromBytes?.footerStats ? probedStatsFor(fromBytes.footerStats, ask) : null;
+  const footer = fromBytes && applied.length === 0 ? (probedStats ?? (await statsFromFooters(engine, fromBytes.files, ask).catch(() => null))) : null;
   const newestKnown = footer !== null && (footer.newest !== null || !dataset.timeColumn);
   const stats = newestKnown ? { newest: footer.newest, distinctBounds: undefined } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null, distinctBounds: undefined };
   if (footer?.bounds.size) stats.distinctBounds = footer.bounds;
@@ -945,6 +952,13 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   loaded.view = view;
   loaded.newest = view.newest;
   return view;
+}
+
+/** The footer statistics a dataset's first queries use: its newest time (of a TIMESTAMP column), and the bounds of count-distinct integer columns. */
+function footerAsk(dataset: Dataset, columns: readonly { name: string; type: string }[]): FooterAsk {
+  const timeType = columns.find((c) => c.name === dataset.timeColumn)?.type;
+  const base = { dataset, columns: new Set(columns.map((c) => c.name)) };
+  return { ...(dataset.timeColumn && timeType === 'TIMESTAMP' ? { time: dataset.timeColumn } : {}), integers: distinctBoundColumns(base, columns) };
 }
 
 /** An engine failure in the user's words. */

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
-import { createTableAs, ident, readFile, Sql } from '../sql';
+import { createTableAs, ident, readFile, Sql, str } from '../sql';
 import { Engine } from './engine';
-import { canPrefetch, parseParquetFooter, prefetchParquet, PrefetchError } from './prefetch';
+import { canPrefetch, footerOnlyFile, parseParquetFooter, prefetchParquet, PrefetchError } from './prefetch';
 import { chunkMemoryBytes } from '../memory-estimate';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -105,6 +105,37 @@ describe('parseParquetFooter', () => {
     broken.fill(0xff, broken.length - 2000, broken.length - 8);
     expect(() => parseParquetFooter(broken, broken.length)).toThrow(PrefetchError);
   });
+});
+
+describe('footerOnlyFile', () => {
+  it('answers columns, count(*) and parquet_metadata exactly as the whole file does, and refuses to read data', async () => {
+    const corpus = path.resolve(__dirname, '../../../shared/data/parquet-testing/data');
+    // Many row groups and a struct; legacy nested files whose footer declares other row counts than the data holds (0 for 6).
+    const files = [file, DEMO, path.join(corpus, 'repeated_no_annotation.parquet'), path.join(corpus, 'nested_lists.snappy.parquet'), path.join(corpus, 'alltypes_plain.parquet')];
+    const boot: NodeEngineBootstrap = nodeBootstrap();
+    boot.allowReading(files.flatMap((_, i) => [`whole-${i}.parquet`, `footer-${i}.parquet`]));
+    const engine = await Engine.start(boot);
+    try {
+      for (const [i, f] of files.entries()) {
+        const whole = new Uint8Array(readFileSync(f));
+        const footer = footerOnlyFile(whole.subarray(whole.length - Math.min(whole.length, 256 * 1024)), whole.length);
+        expect(footer.length).toBeLessThan(whole.length);
+        await engine.registerFile(`whole-${i}.parquet`, whole);
+        await engine.registerFile(`footer-${i}.parquet`, footer);
+        const ask = async (name: string) => ({
+          columns: (await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', readFile(name, 'parquet')))).rows,
+          count: (await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', readFile(name, 'parquet')))).rows,
+          metadata: (await engine.query(Sql.concat('SELECT * EXCLUDE (file_name) FROM parquet_metadata(', str(name), ')'))).rows,
+        });
+        expect(await ask(`footer-${i}.parquet`), f).toEqual(await ask(`whole-${i}.parquet`));
+        // Data is nowhere in it: a read of values fails, it never answers.
+        await expect(engine.query(Sql.concat('SELECT * FROM ', readFile(`footer-${i}.parquet`, 'parquet'), ' ORDER BY ALL')), f).rejects.toThrow();
+      }
+    } finally {
+      await engine.terminate();
+      boot.dispose();
+    }
+  }, 60_000);
 });
 
 describe('prefetchParquet', () => {
