@@ -1,6 +1,6 @@
 // Opening, running, saving and restoring a dashboard, as plain functions over the store, the host
 // and the engine, so they can be tested without React.
-import type { AccessKeys, HostApi, HostErrorCode, RevisionInfo } from '../../../electron/api/host-api';
+import type { AccessKeys, ConnectedSource, HostApi, HostErrorCode, RevisionInfo } from '../../../electron/api/host-api';
 import { HostError } from '../../../electron/api/host-api';
 import { loadDashboard, serializeDashboard } from '../../../dashboards/document';
 import { authoredSql, sameAuthoredSql } from '../../../dashboards/authored-sql';
@@ -57,6 +57,9 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
     return;
   }
   clearDatasetCache();
+  // Link the table datasets' sources now (the host asks S3 for each object's size and version),
+  // while the page draws the dashboard, which takes longer: the run takes these answers over.
+  linkEarly(deps.host, opened.path, loaded.dashboard);
   store.getState().setOpened({
     path: opened.path,
     dashboard: loaded.dashboard,
@@ -153,11 +156,13 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
     {
       async linkSource(source) {
         try {
-          const connected = await deps.host.connectSource({
-            dashboardPath: path,
-            source,
-            ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
-          });
+          const early = keys?.source === source.name ? undefined : takeEarlyLink(path, source);
+          const connected = await (early ??
+            deps.host.connectSource({
+              dashboardPath: path,
+              source,
+              ...(keys && keys.source === source.name ? { keys: keys.keys } : {}),
+            }));
           return { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes, ...(connected.versions ? { versions: connected.versions } : {}) };
         } catch (err) {
           const e = HostError.from(err);
@@ -186,6 +191,8 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       persisted: persistedResults(deps.host),
     },
   );
+  // What the open linked early is this run's, or nobody's: a later run links afresh.
+  earlyLinks.clear();
   let engine: Engine;
   try {
     engine = await starting;
@@ -218,6 +225,32 @@ export async function cancelRun(deps: ActionDeps): Promise<void> {
   deps.store.getState().cancelRun();
   clearDatasetCache();
   await deps.cancelEngine?.();
+}
+
+// Sources linked as a dashboard opened, by dashboard path and source; each is taken by the first run.
+let earlyLinks = new Map<string, Promise<ConnectedSource>>();
+
+const linkKey = (path: string, source: Source) => JSON.stringify([path, source]);
+
+/** Start linking the sources of a dashboard's table datasets (a SQL dataset's wait for trust). */
+function linkEarly(host: HostApi, path: string, dashboard: DashboardFile): void {
+  earlyLinks = new Map();
+  const used = new Set(dashboard.datasets.flatMap((d) => (d.kind === 'table' ? [d.source] : [])));
+  for (const source of dashboard.sources) {
+    if (!used.has(source.name)) continue;
+    const linking = host.connectSource({ dashboardPath: path, source });
+    // Not taken (a run with new keys, or none): its failure is nobody's.
+    linking.catch(() => {});
+    earlyLinks.set(linkKey(path, source), linking);
+  }
+}
+
+/** The early link of exactly this source of this dashboard, once. */
+function takeEarlyLink(path: string, source: Source): Promise<ConnectedSource> | undefined {
+  const key = linkKey(path, source);
+  const found = earlyLinks.get(key);
+  earlyLinks.delete(key);
+  return found;
 }
 
 // The current run's fetches, aborted by the next run or Cancel.
