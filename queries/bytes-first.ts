@@ -292,16 +292,16 @@ export type ProbedStats = FooterStats & { asked: FooterAsk };
  * drop the files again. Rejects when the engine cannot answer: the caller then asks later, over
  * the data.
  */
-export async function probeFooters(engine: BytesEngine & { registerFile(name: string, bytes: Uint8Array): Promise<void>; dropFile(name: string): Promise<void> }, files: readonly { name: string; bytes: Uint8Array }[], ask: (columns: readonly { name: string; type: string }[]) => FooterAsk): Promise<FooterProbe> {
+export async function probeFooters(engine: BytesEngine & { registerFile?(name: string, bytes: Uint8Array): Promise<void> }, files: readonly { name: string; bytes: Uint8Array }[], ask: (columns: readonly { name: string; type: string }[]) => FooterAsk): Promise<FooterProbe> {
   const registered: string[] = [];
+  if (!engine.registerFile) throw new Error('this engine cannot read files from memory');
   try {
     for (const file of files) {
       await engine.registerFile(file.name, file.bytes);
       registered.push(file.name);
     }
     const from = readFile(registered, 'parquet');
-    const described = await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from));
-    const columns = described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const columns = describedColumns(await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from)));
     const rows = Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', from))).rows[0]?.n);
     if (!Number.isSafeInteger(rows) || rows < 0) throw new Error(`the footers' row count is not a count (${rows})`);
     const asked = ask(columns);
@@ -311,8 +311,13 @@ export async function probeFooters(engine: BytesEngine & { registerFile(name: st
     );
     return { columns, rows, stats };
   } finally {
-    for (const name of registered) await engine.dropFile(name).catch(() => {});
+    await dropFiles(engine, registered);
   }
+}
+
+/** The columns and types of a DESCRIBE result. */
+export function describedColumns(described: QueryResult): { name: string; type: string }[] {
+  return described.rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
 }
 
 /**

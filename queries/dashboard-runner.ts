@@ -5,7 +5,7 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, loadTable, probedStatsFor, probeFooters, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
+import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
@@ -634,6 +634,7 @@ async function loadDataset(
     let fetched: PrefetchResult | null = null;
     // What the footers answer (columns, rows, statistics), asked while the data downloads.
     let probe = null as Promise<FooterProbe | null> | null;
+    let footers: { url: string; footerFile: Uint8Array }[] = [];
     const encodingMinRows = opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS;
     if (prefetchable) {
       // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
@@ -645,8 +646,7 @@ async function loadDataset(
           onProgress: progress.fetching,
           onFooters: (files) => {
             refuseTooManyRows(files, first.location);
-            const names = registeredNames(files.map((f) => f.url), 'northstar-probe');
-            probe = probeFooters(engine as Required<Pick<QueryEngine, 'registerFile' | 'dropFile'>> & QueryEngine, files.map((f, i) => ({ name: names[i] as string, bytes: f.footerFile })), (cols) => footerAsk(dataset, cols)).catch(() => null);
+            footers = files;
           },
           choose,
           // Above the budget: nothing is fetched, and the dataset is read from disk (scan mode). The
@@ -657,6 +657,9 @@ async function loadDataset(
             const budgetBytes = opts.memoryBudgetBytes;
             const estimateBytes = loadedMemoryBytes(chunks, rows, encodingMinRows);
             if (readable && budgetBytes !== undefined && estimateBytes > budgetBytes) throw new ReadFromDisk({ estimateBytes, budgetBytes });
+            // It loads into memory: ask the footers' questions while the data downloads.
+            const names = registeredNames(footers.map((f) => f.url), 'northstar-probe');
+            probe = probeFooters(engine, footers.map((f, i) => ({ name: names[i] as string, bytes: f.footerFile })), (cols) => footerAsk(dataset, cols)).catch(() => null);
           },
         });
       } catch (err) {
@@ -819,7 +822,7 @@ async function openFromMemory(
     await replaceRelation(engine, rawTable, 'view', select);
     if (!fetched.columns) return { columns: known ?? (await engine.describe(rawTable)), files: names, select };
     // The source's own columns and types, from the footers already in memory (no data is read).
-    const columns = known ?? (await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from))).rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const columns = known ?? describedColumns(await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from)));
     return { columns, projection: { loaded: [...fetched.columns], source: columns.map((c) => c.name) }, files: names, select };
   } catch (err) {
     for (const name of registered) await dropFile(name).catch(() => {});

@@ -242,7 +242,7 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]);
 
 function readFooterLength(tail: Uint8Array, size: number): number {
   const n = tail.length;
-  if (tail[n - 4] !== 0x50 || tail[n - 3] !== 0x41 || tail[n - 2] !== 0x52 || tail[n - 1] !== 0x31) throw new PrefetchError('not a Parquet file (no PAR1 at its end)');
+  if (MAGIC.some((byte, i) => tail[n - 4 + i] !== byte)) throw new PrefetchError('not a Parquet file (no PAR1 at its end)');
   const length = new DataView(tail.buffer, tail.byteOffset + n - 8, 4).getUint32(0, true);
   if (length + 12 > size) throw new PrefetchError('the Parquet footer length is larger than the file');
   return length;
