@@ -22,6 +22,10 @@ export const ENGINE_CONFIG: duckdb.DuckDBConfig = {
     castBigIntToDouble: true,
     castDecimalToDouble: true,
     castTimestampToDate: false,
+    // A query read with send() (engine.ts) runs to its first rows in one call to the worker, not
+    // in slices of 100 ms, each of which waited for the page to ask for the next (a long task in
+    // the page left the worker idle). Nothing cancels between slices: a cancel stops the worker.
+    queryPollingInterval: 60_000,
   },
   filesystem: { allowFullHTTPReads: false },
 };

@@ -118,20 +118,41 @@ export class Engine {
   }
 
   /**
-   * The worker runs calls one at a time, in the order they were made: a caller may queue the next
-   * query before the last one answered, and the worker goes on while this thread handles the answer.
+   * Calls run one at a time, in the order they were made: a caller may queue the next query before
+   * the last one answered. The next call goes to the worker as soon as the one before is read, before
+   * its caller hears the answer, so the worker goes on while this thread handles that answer.
    */
   readonly pipelined = true;
+  /** Calls waiting for the one in the worker to be read (see `inTurn`). */
+  private readonly waiting: (() => void)[] = [];
+  private turnTaken = false;
   /** When the latest call made so far settles: a queued call's time is traced from then (see `traced`). */
   private queueEnd: Promise<number> = Promise.resolve(0);
 
-  /** Run a query and return plain rows. */
+  /**
+   * Run a query and return plain rows. The rows are read with `send()`, not `query()`: DuckDB-WASM
+   * 1.28.0's `query()` drops an error raised while a result streams (duckdb-wasm #1329, #1662: a
+   * failing CAST, `ln(0)` or a damaged Parquet page answers fewer rows, or none, with no error).
+   */
   async query(sql: Sql): Promise<QueryResult> {
-    return this.traced(sql, async (conn) => arrowToRows(await conn.query(sql.text)), (result) => ({ rows: result.rows.length }));
+    return this.traced(
+      sql,
+      async (conn) => {
+        try {
+          return await readAll(await conn.send(sql.text));
+        } catch (err) {
+          // send() takes exactly one statement: several (or none) run through query(), as before.
+          if (/PendingQuery can only take a single statement/.test(err instanceof Error ? err.message : String(err))) return arrowToRows(await conn.query(sql.text));
+          throw err;
+        }
+      },
+      (result) => ({ rows: result.rows.length }),
+    );
   }
 
   /** Run a statement whose result is not needed (CREATE VIEW / TABLE ...). */
   async exec(sql: Sql): Promise<void> {
+    // query(): a statement here may be several, and one that returns no rows reports its errors.
     await this.traced(sql, async (conn) => {
       await conn.query(sql.text);
     });
@@ -144,7 +165,7 @@ export class Engine {
   private async traced<T>(sql: Sql, work: (conn: duckdb.AsyncDuckDBConnection) => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> {
     const calledAt = performance.now();
     const before = this.queueEnd;
-    const done = this.call(work);
+    const done = this.inTurn(() => this.call(work));
     const settled = done.then(
       () => performance.now(),
       () => performance.now(),
@@ -161,7 +182,7 @@ export class Engine {
    * buffer is transferred to the worker: `bytes` is empty afterwards. Call `dropFile` when done.
    */
   async registerFile(name: string, bytes: Uint8Array): Promise<void> {
-    await this.callDb((db) => db.registerFileBuffer(name, bytes));
+    await this.inTurn(() => this.callDb((db) => db.registerFileBuffer(name, bytes)));
   }
 
   /**
@@ -169,12 +190,12 @@ export class Engine {
    * has no JSON reader offline). The table must not exist yet; `ipc` is transferred to the worker.
    */
   async insertArrow(name: string, ipc: Uint8Array): Promise<void> {
-    await this.call((conn) => conn.insertArrowFromIPCStream(ipc, { name, create: true }));
+    await this.inTurn(() => this.call((conn) => conn.insertArrowFromIPCStream(ipc, { name, create: true })));
   }
 
   /** Forget a file registered with `registerFile`, freeing its memory in the worker. */
   async dropFile(name: string): Promise<void> {
-    await this.callDb((db) => db.dropFile(name));
+    await this.inTurn(() => this.callDb((db) => db.dropFile(name)));
   }
 
   /** The columns of a table or view. */
@@ -225,6 +246,39 @@ export class Engine {
     this.crashListeners.clear();
   }
 
+  /**
+   * `work` once every call made before it has been read. A statement sent on the connection ends a
+   * result still being read on it, and a file dropped under a streaming read would fail it, so calls
+   * take turns; the next one starts before this one's caller hears the answer.
+   */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = () => {
+        work().then(
+          (value) => {
+            this.passTurn();
+            resolve(value);
+          },
+          (err: unknown) => {
+            this.passTurn();
+            reject(err);
+          },
+        );
+      };
+      if (this.turnTaken) this.waiting.push(run);
+      else {
+        this.turnTaken = true;
+        run();
+      }
+    });
+  }
+
+  private passTurn(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.turnTaken = false;
+  }
+
   private callDb<T>(work: (db: duckdb.AsyncDuckDB) => Promise<T>): Promise<T> {
     const db = this.db;
     return this.call(() => (db ? work(db) : Promise.reject(new EngineError('crashed', 'The query engine is not running.'))));
@@ -255,7 +309,8 @@ export class Engine {
 }
 
 function toEngineError(err: unknown): EngineError {
-  const message = err instanceof Error ? err.message : String(err);
+  // A statement read with send() that failed before its first row says so first: keep the reason.
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^Invalid Input Error: Attempting to fetch from an unsuccessful query result\s*Error: /, '');
   if (/RuntimeError|memory access out of bounds|Aborted\(|unreachable executed/i.test(message)) {
     return new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`);
   }
@@ -270,6 +325,21 @@ function toEngineError(err: unknown): EngineError {
     return new EngineError('sourceUnreadable', message);
   }
   return new EngineError('sql', message.replace(/^(Binder|Parser|Catalog|Conversion|Invalid Input) Error: /, '$1 error: '));
+}
+
+/**
+ * Every batch of a streamed result, as plain rows; an error raised while it streams is thrown. The
+ * columns come from the first batch (DuckDB-WASM sends one, empty, for an empty result).
+ */
+async function readAll(reader: AsyncIterable<Parameters<typeof arrowToRows>[0]>): Promise<QueryResult> {
+  const rows: Row[] = [];
+  let columns: QueryResult['columns'] | null = null;
+  for await (const batch of reader) {
+    const part = arrowToRows(batch);
+    columns ??= part.columns;
+    for (const row of part.rows) rows.push(row);
+  }
+  return { columns: columns ?? [], rows };
 }
 
 /** Convert an Arrow table to plain rows, once, at the engine boundary. */
