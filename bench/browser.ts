@@ -126,6 +126,8 @@ export async function openDashboard(page: Page, url: string): Promise<OpenResult
         ...performance.getEntriesByName('northstar:open-start').map((e) => ({ name: 'open action starts', start: e.startTime, end: e.startTime })),
         ...(engine ? [{ name: 'engine start', start: engine.startTime, end: engine.startTime + engine.duration }] : []),
         ...performance.getEntriesByName('northstar:prefetch').map((e) => ({ name: 'fetch bytes (parallel ranged reads)', start: e.startTime, end: e.startTime + e.duration })),
+        // The panels drawn from the newest row groups before the whole file arrived (dashboard-runner.ts paintWindow).
+        ...performance.getEntriesByName('northstar:window-painted').map((e) => ({ name: `first paint from the newest row groups (${JSON.stringify((e as PerformanceMark).detail)})`, start: e.startTime, end: e.startTime })),
         ...statements.filter((x) => x.sql.startsWith('CREATE OR REPLACE TABLE') || x.sql.startsWith('CREATE TABLE')).map((x) => ({ name: 'load statement', start: x.start, end: x.start + x.ms })),
         { name: 'all panels drawn', start: drawn.startTime, end: drawn.startTime },
       ].sort((a, b) => a.start - b.start),

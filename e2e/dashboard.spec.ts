@@ -44,6 +44,10 @@ test('the demo dashboard renders its KPIs, charts and table, equal to native Duc
   }
   const native = await expectKpisMatchNative(dashboard);
   expect(native.current.revenue).toBeGreaterThan(0);
+  // Every panel drew first from the demo's two newest row groups of four, fetched before the rest
+  // (the numbers above are those it drew: the run after the load keeps them).
+  const painted = await page.evaluate(() => performance.getEntriesByName('northstar:window-painted').map((e) => (e as PerformanceMark).detail as { panels: number; rows: number }));
+  expect(painted).toEqual([expect.objectContaining({ panels: 8, rows: 155144 })]);
 
   // Charts drew pixels, the table has rows.
   await expect(dashboard.panel('daily_revenue').locator('canvas')).toHaveCount(1);

@@ -71,9 +71,13 @@ function recordingEngine(beforeExec: (sql: Sql) => Promise<void> | void = () => 
   // The footer-only files the runner asks about while the data downloads (`probeFooters`), kept apart.
   const probes: string[] = [];
   const probesDropped: string[] = [];
+  // A first paint's files of the newest row groups (`paintWindow`), kept apart too.
+  const windows: string[] = [];
+  const windowsDropped: string[] = [];
   // Everything in order: statements, and files registered and dropped.
   const events: string[] = [];
   const isProbe = (name: string) => name.startsWith('northstar-probe-');
+  const isWindow = (name: string) => name.startsWith('northstar-window-');
   const engine: QueryEngine = {
     async exec(sql) {
       await beforeExec(sql);
@@ -87,13 +91,13 @@ function recordingEngine(beforeExec: (sql: Sql) => Promise<void> | void = () => 
       if (isProbe(name) && opts.refuseProbes) throw new Error('refused (test)');
       // The CLI's engine thread opens only allowed paths, and the Node build asks its file system about registered names too.
       boot.allowReading([name]);
-      (isProbe(name) ? probes : registered).push(name);
+      (isProbe(name) ? probes : isWindow(name) ? windows : registered).push(name);
       events.push(`register ${name}`);
       return wasm.registerFile(name, bytes);
     },
-    dropFile: (name) => ((isProbe(name) ? probesDropped : dropped).push(name), events.push(`drop ${name}`), wasm.dropFile(name)),
+    dropFile: (name) => ((isProbe(name) ? probesDropped : isWindow(name) ? windowsDropped : dropped).push(name), events.push(`drop ${name}`), wasm.dropFile(name)),
   };
-  return { engine, log, registered, dropped, probes, probesDropped, events };
+  return { engine, log, registered, dropped, probes, probesDropped, windows, windowsDropped, events };
 }
 
 async function run(engine: QueryEngine, d: DashboardFile, cache: Map<string, LoadedDataset>, extra: Partial<RunOptions> = {}) {
@@ -125,7 +129,8 @@ describe('first paint from the fetched bytes', () => {
   it("asks the engine the footers' questions (columns, rows, statistics) over a footer-only file before the data is registered, not after", async () => {
     const d = demo([]);
     const rec = recordingEngine();
-    const probed = await run(rec.engine, d, new Map());
+    // Without a first paint from the newest row groups (tested below), which queries before the data is registered.
+    const probed = await run(rec.engine, d, new Map(), { windowFirst: false });
     expect(rec.probes).toHaveLength(1);
     expect(rec.probesDropped).toEqual(rec.probes);
     const probe = rec.probes[0] as string;
@@ -144,7 +149,7 @@ describe('first paint from the fetched bytes', () => {
     // A probe the engine refuses costs nothing but the time: the same questions are asked over the data, with the same answers.
     const refused = recordingEngine(undefined, { refuseProbes: true });
     const cache = new Map<string, LoadedDataset>();
-    const fallback = await run(refused.engine, d, cache);
+    const fallback = await run(refused.engine, d, cache, { windowFirst: false });
     expect(refused.probes).toEqual([]);
     const fallbackData = refused.events.indexOf(`register ${refused.registered[0]}`);
     const fallbackPanel = refused.events.findIndex(isPanelQuery);
@@ -153,6 +158,46 @@ describe('first paint from the fetched bytes', () => {
     expect(ready(probed)[0]).toEqual(ready(fallback)[0]);
     for (const id of PANELS) expect(readyRows(probed.panels[id]), id).toEqual(readyRows(fallback.panels[id]));
     expect([...([...cache.values()][0]?.view?.distinctBounds?.keys() ?? [])].sort()).toEqual(['customer_id', 'order_id']);
+  });
+
+  it('draws the panels of the newest row groups from those alone before the whole file is registered, with the rows a whole-file run gives, and keeps what they drew', async () => {
+    // The demo data is in time order, in 4 row groups: its last 60 days are in the last 2 (155K of 401K rows).
+    // Revenue compares with a year before, so it reads further back and waits for the whole file.
+    const d = demo([]);
+    const yearBack: DashboardFile = { ...d, panels: d.panels.map((p) => (p.id === 'kpi_revenue' && p.kind === 'kpi' ? { ...p, comparison: 'previous_year' } : p)) };
+    for (const dashboard of [d, yearBack]) {
+      const rec = recordingEngine();
+      const states: { id: string; st: PanelRunState; at: number }[] = [];
+      await runDashboardQueries(
+        rec.engine,
+        dashboard,
+        { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: () => {}, onPanel: (id, st) => states.push({ id, st, at: rec.events.length }) },
+        { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map(), bytesFirstMinBytes: 0 },
+      );
+      const whole = await run(recordingEngine().engine, dashboard, new Map(), { windowFirst: false });
+      const label = dashboard === d ? 'demo' : 'year back';
+      // One file of the newest row groups, registered before the data, and dropped once the data's view replaced it.
+      expect(rec.windows, label).toHaveLength(1);
+      expect(rec.windowsDropped).toEqual(rec.windows);
+      const windowAt = rec.events.indexOf(`register ${rec.windows[0]}`);
+      const dataAt = rec.events.indexOf(`register ${rec.registered[0]}`);
+      expect(windowAt).toBeGreaterThan(-1);
+      expect(windowAt).toBeLessThan(dataAt);
+      expect(rec.events.indexOf(`drop ${rec.windows[0]}`)).toBeGreaterThan(dataAt);
+      const early = dashboard === d ? PANELS : PANELS.filter((id) => id !== 'kpi_revenue');
+      for (const id of PANELS) {
+        const reports = states.filter((s) => s.id === id && s.st.status === 'ready');
+        // Drawn before the data was registered (`at`: events so far) when it reads only the newest row groups, after it otherwise.
+        expect(reports[0]?.at, `${label} ${id}`)[early.includes(id) ? 'toBeLessThanOrEqual' : 'toBeGreaterThan'](dataAt);
+        // The same rows as from the whole file; reported again after the load with the very same result (nothing to redraw).
+        expect(readyRows(reports[0]?.st), `${label} ${id}`).toEqual(readyRows(whole.panels[id]));
+        expect(new Set(reports.map((r) => (r.st.status === 'ready' ? r.st.result : null))).size, `${label} ${id}`).toBe(1);
+      }
+      // Once the data is registered, the panels drawn early are not queried again.
+      const build = rec.events.findIndex((e) => isBuild(e));
+      const later = rec.events.slice(dataAt, build).filter(isPanelQuery);
+      expect(later.length, label).toBe(dashboard === d ? 0 : 1);
+    }
   });
 
   it('answers every panel from the registered bytes before the table is built, with exactly the rows the table gives; the table then replaces the view', async () => {

@@ -3,13 +3,13 @@
 import type { DashboardFile, DataPanel, Dataset, KpiPanel, Panel, Source, TablePanel } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
-import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchResult } from './engine/prefetch';
+import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchOptions, type PrefetchResult, type WindowFiles } from './engine/prefetch';
 import { projectedColumns } from './projection';
 import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
-import { datasetStatsQuery, distinctBoundColumns, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { datasetStatsQuery, distinctBoundColumns, earliestRead, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameVersions, storableResult, persistedResultsKey, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
@@ -168,6 +168,11 @@ export interface RunOptions {
   memoryBudgetBytes?: number;
   /** Fetched data smaller than this is loaded into memory before any panel draws (default `BYTES_FIRST_MIN_BYTES`). */
   bytesFirstMinBytes?: number;
+  /**
+   * Draw the panels whose rows lie in the newest row groups from those alone, fetched first, while
+   * the rest of the file downloads (default true; see `paintWindow`).
+   */
+  windowFirst?: boolean;
   /** Rows from which a table built after first paint stores its few-valued text columns as ENUMs (default `TEXT_ENCODING_MIN_ROWS`). */
   textEncodingMinRows?: number;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
@@ -372,7 +377,7 @@ async function addDistinctBounds(engine: QueryEngine, dataset: Dataset, loaded: 
  * two faster steps of `tableTopN`. Results are kept and shown under each panel's own SQL (`panelQuery`), the
  * query a reader can copy and run to get the same rows.
  */
-async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetContext & { version: string; loaded?: LoadedDataset; persisted?: PersistedForRun }, cb: RunCallbacks, opts: RunOptions): Promise<'stale' | 'done'> {
+async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetContext & { version: string; loaded?: LoadedDataset; persisted?: PersistedForRun; shown?: ReadonlyMap<string, QueryResult> }, cb: RunCallbacks, opts: RunOptions): Promise<'stale' | 'done'> {
   const stale = opts.isStale ?? (() => false);
   const name = ctx.dataset.name;
   // Results of an earlier session over these very files (the load confirmed their versions).
@@ -385,9 +390,13 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     const refine = opts.refine?.(panel);
     try {
       const sql = panelQuery(panel, ctx, refine);
-      const fromStore = opts.results?.get(name, ctx.version, sql.text) ? undefined : stored.get(sql.text);
+      const cached = opts.results?.get(name, ctx.version, sql.text);
+      // Drawn already, from the newest row groups (`paintWindow`): the same SQL over the same rows.
+      const early = cached ? undefined : ctx.shown?.get(sql.text);
+      const fromStore = cached ? undefined : (early ?? stored.get(sql.text));
       if (fromStore) opts.results?.set(name, ctx.version, sql.text, fromStore);
-      return { panel, refine, sql, kept: fromStore ?? opts.results?.get(name, ctx.version, sql.text), fromStore };
+      if (early && ctx.persisted && storableResult(early)) fresh.push({ sql: sql.text, result: early });
+      return { panel, refine, sql, kept: fromStore ?? cached, fromStore };
     } catch (err) {
       return { panel, refine, error: (err as Error).message };
     }
@@ -549,6 +558,114 @@ async function drawStoredResults(dashboard: DashboardFile, dataset: Dataset, per
   }
 }
 
+/** What a first paint from the newest row groups drew (`paintWindow`): its registered files, and each panel's result by its SQL. */
+interface WindowPainted {
+  files: string[];
+  shown: Map<string, QueryResult>;
+}
+
+/**
+ * The prefetch's first paint (prefetch.ts `PrefetchOptions.window`) for a dataset, or undefined
+ * when it has none: a Parquet table dataset with a time column, above the bytes-first size, and no
+ * corrections (a correction may move a row in time, or keep one row of a key by rows outside the
+ * window). It starts from the earliest instant one of the dataset's panels reads (`earliestRead`)
+ * that leaves out most of the bytes.
+ */
+function windowFirstOf(dashboard: DashboardFile, dataset: Dataset, sizeBytes: number, opts: RunOptions, onWindow: (w: WindowFiles) => Promise<unknown>): PrefetchOptions['window'] | undefined {
+  const column = dataset.timeColumn;
+  const panels = dashboard.panels.filter((p): p is DataPanel => isDataPanel(p) && p.dataset === dataset.name);
+  if (opts.windowFirst === false || dataset.kind !== 'table' || !column || panels.length === 0) return undefined;
+  if (sizeBytes < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES) || dashboard.corrections.some((c) => c.dataset === dataset.name)) return undefined;
+  return {
+    column,
+    from: (newest) => {
+      const period = resolvePeriod(dashboard.timeRange, newest, opts.now);
+      return panels.map((p) => panelEarliestRead(p, { dataset, period }, opts)).filter((b): b is number => b !== null);
+    },
+    onWindow,
+  };
+}
+
+function panelEarliestRead(panel: DataPanel, ctx: Pick<DatasetContext, 'dataset' | 'period'>, opts: RunOptions): number | null {
+  try {
+    return earliestRead(panel, ctx, opts.refine?.(panel));
+  } catch {
+    // A refinement that builds no query (an empty window): the panel waits for the whole file.
+    return null;
+  }
+}
+
+/**
+ * Draw the panels whose rows all lie in the newest row groups from those alone, while the rest of
+ * the file downloads: the raw relation becomes a view over the first paint's files, the corrected
+ * view is made over it (the same view as after the whole load, with the footers' statistics of the
+ * whole files), and the panels whose earliest read is at or after the window's start run as usual.
+ * Their SQL over these rows gives what it gives over the whole file (`earliestRead`), so the run
+ * after the load keeps what they drew (`shown`) instead of drawing them again. Panels reading
+ * further back (a year-ago comparison) wait for the whole file. Never rejects: whatever fails here,
+ * the load goes on as before, and the run after it draws every panel.
+ */
+async function paintWindow(
+  engine: QueryEngine,
+  dashboard: DashboardFile,
+  dataset: Dataset,
+  w: WindowFiles,
+  load: { columns: readonly string[] | null; probe: Promise<FooterProbe | null> | null; persisted: PersistedForRun | null; location: string; generation: number },
+  cb: RunCallbacks,
+  opts: RunOptions,
+): Promise<WindowPainted> {
+  const painted: WindowPainted = { files: [], shown: new Map() };
+  const probed = load.probe ? await load.probe : null;
+  // The stored results of an earlier session draw instead, at once.
+  if (!probed?.stats || opts.isStale?.() || (load.persisted && (await load.persisted.entry))) return painted;
+  const registerFile = engine.registerFile?.bind(engine);
+  if (!registerFile) return painted;
+  const rawTable = rawDatasetTable(dataset);
+  try {
+    const names = registeredNames(w.files.map((f) => f.url), 'northstar-window');
+    for (const [i, file] of w.files.entries()) {
+      await registerFile(names[i] as string, file.bytes);
+      painted.files.push(names[i] as string);
+    }
+    const from = readFile(names, 'parquet');
+    const select = load.columns ? Sql.concat('SELECT ', Sql.join(load.columns.map(ident)), ' FROM ', from) : Sql.concat('SELECT * FROM ', from);
+    await replaceRelation(engine, rawTable, 'view', select);
+    const loaded: LoadedDataset = {
+      columns: probed.columns, rowCount: probed.rows, location: load.location, newest: null, table: rawTable,
+      ...(load.columns ? { projection: { loaded: [...load.columns], source: probed.columns.map((c) => c.name) } } : {}),
+      fromBytes: { files: painted.files, select, generation: load.generation, tableLoad: null, inMemory: false, failed: null, footerStats: probed.stats },
+    };
+    const view = await correctedView(engine, dashboard, dataset, loaded, opts);
+    const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
+    const ctx = { dataset, table: datasetTable(dataset), columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds };
+    const inWindow = dashboard.panels.filter((p): p is DataPanel => {
+      if (!isDataPanel(p) || p.dataset !== dataset.name) return false;
+      const bound = panelEarliestRead(p, ctx, opts);
+      return bound !== null && bound >= w.from;
+    });
+    const report: RunCallbacks = {
+      ...cb,
+      onPanel: (id, state) => {
+        if (state.status === 'ready') painted.shown.set(state.sql, state.result);
+        cb.onPanel(id, state);
+      },
+    };
+    if (inWindow.length > 0) await runPanels(engine, inWindow, ctx, report, opts);
+    performance.mark('northstar:window-painted', { detail: { panels: inWindow.length, rows: w.rows, bytes: w.bytes } });
+  } catch {
+    // Nothing drawn from here is kept: the run after the load draws every panel.
+    painted.shown.clear();
+  }
+  return painted;
+}
+
+/** Free a first paint's files, once the whole file's view has replaced theirs (or the load failed). */
+async function dropWindow(engine: QueryEngine, painted: WindowPainted | null): Promise<void> {
+  if (!painted) return;
+  const files = painted.files.splice(0);
+  for (const name of files) await engine.dropFile?.(name).catch(() => {});
+}
+
 /** Link a source through the host, and (unless `withView` is false) make its view in the engine. */
 type SourceLinker = (source: Source, withView?: boolean) => Promise<LinkedSource>;
 
@@ -559,7 +676,7 @@ async function loadDataset(
   link: SourceLinker,
   cb: RunCallbacks,
   opts: RunOptions,
-): Promise<(DatasetContext & { version: string; loaded: LoadedDataset; persisted?: PersistedForRun }) | { error: string; reason: string }> {
+): Promise<(DatasetContext & { version: string; loaded: LoadedDataset; persisted?: PersistedForRun; shown?: ReadonlyMap<string, QueryResult> }) | { error: string; reason: string }> {
   const failed = (error: string, reason: string, location?: string) => {
     cb.onDataset(dataset.name, { status: 'error', message: error, ...(location ? { location } : {}) });
     return { error, reason };
@@ -622,6 +739,7 @@ async function loadDataset(
   const persistedKey = mayPrefetch && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, versions, opts) : null;
   const persisted: PersistedForRun | null = persistedKey && opts.persisted ? { key: persistedKey, entry: readStored(opts.persisted, persistedKey) } : null;
   if (persisted) void drawStoredResults(dashboard, dataset, persisted, cb, opts, () => settled);
+  let painted: WindowPainted | null = null;
   try {
     const first = linked[0];
     const prefetchable = mayPrefetch && first !== undefined && canPrefetch(first.urls) && (first.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
@@ -636,13 +754,23 @@ async function loadDataset(
     let probe = null as Promise<FooterProbe | null> | null;
     let footers: { url: string; footerFile: Uint8Array }[] = [];
     const encodingMinRows = opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS;
+    // The panels drawn from the newest row groups while the rest downloads, when there are such.
+    let windowPaint: Promise<WindowPainted> | null = null;
     if (prefetchable) {
       // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
-      const choose = (sourceColumns: string[]) => fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded);
+      let chosen: readonly string[] | null = null;
+      const choose = (sourceColumns: string[]) => (chosen = fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded));
+      const window = windowFirstOf(dashboard, dataset, first.sizeBytes ?? 0, opts, (w) => {
+        const painting = paintWindow(engine, dashboard, dataset, w, { columns: chosen, probe, persisted, location, generation }, cb, opts);
+        windowPaint = painting;
+        // The rest downloads on one request meanwhile: on two cores, four would slow the paint.
+        return painting;
+      });
       try {
         fetched = await prefetchParquet(first.urls, {
           maxBytes: PREFETCH_MAX_BYTES,
           ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(window ? { window } : {}),
           onProgress: progress.fetching,
           onFooters: (files) => {
             refuseTooManyRows(files, first.location);
@@ -680,12 +808,15 @@ async function loadDataset(
     let projection: LoadedDataset['projection'];
     let fromBytes: BytesPhase | undefined;
     let probed: FooterProbe | null = null;
+    // Its panels finish drawing before the whole file replaces their row groups under the raw view.
+    painted = windowPaint ? await (windowPaint as Promise<WindowPainted>) : null;
     if (fetched) {
       // Cancelled as the last bytes came in: the run is over, do not start a load nobody will see.
       if (opts.signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
       progress.reading(fetched);
       probed = probe ? await probe : null;
       const opened = await openFromMemory(engine, rawTable, fetched, probed?.columns);
+      await dropWindow(engine, painted);
       columns = opened.columns;
       projection = opened.projection;
       fromBytes = { files: opened.files, select: opened.select, generation, tableLoad: null, inMemory: false, failed: null, ...(probed?.stats ? { footerStats: probed.stats } : {}) };
@@ -702,6 +833,7 @@ async function loadDataset(
         if (fromBytes.error !== undefined) throw fromBytes.error;
       }
     } else {
+      await dropWindow(engine, painted);
       // The engine reads the source itself, through its view: no bytes to count, but the rows it reads.
       if (mayPrefetch) for (const source of needed) await link(source);
       if (!scan && declaredRows !== null) progress.reading({ bytesFetched: first?.sizeBytes ?? 0, rows: declaredRows });
@@ -730,8 +862,12 @@ async function loadDataset(
     // The raw relation is this load's now: registered bytes of earlier loads nobody reads can go.
     await releaseSuperseded(engine, scope, rawTable);
     cb.onDataset(dataset.name, readyState(loaded, view, period));
-    return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded, ...(confirmed ? { persisted } : {}) };
+    // What the first paint drew stands, unless the whole file was not read from the same fetch (the
+    // engine read it instead, and it may have changed since).
+    const shown = fetched && painted?.shown.size ? { shown: painted.shown } : {};
+    return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded, ...(confirmed ? { persisted } : {}), ...shown };
   } catch (err) {
+    await dropWindow(engine, painted);
     if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);
     if (err instanceof TooManyRows) return failed(err.message, 'too many rows', location);
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { ChartPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
-import { MAX_SERIES, chartQuery, datasetStatsQuery, heatmapQuery, kpiBatchQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, tableTopN, type DatasetContext, type PanelRefinement } from './panel-queries';
+import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel } from '../dashboards/schema';
+import { MAX_SERIES, chartQuery, datasetStatsQuery, earliestRead, heatmapQuery, kpiBatchQuery, kpiQuery, measureExpr, memberCountsQuery, resolvePeriod, shiftYears, tableQuery, tableTopN, type DatasetContext, type PanelRefinement } from './panel-queries';
 import { SqlBuildError } from './sql';
 
 // A table whose names are hostile on purpose: a quote, a space and a keyword.
@@ -607,5 +607,68 @@ describe('faster queries with the same answers', () => {
     // Ordered by another column, or without a period: no narrowed step.
     expect(tableTopN(table({ orderBy: { column: 'id', direction: 'desc' } }), rctx)?.narrowed).toBeUndefined();
     expect(tableTopN(table({ orderBy: { column: 'ts', direction: 'desc' } }), { ...rctx, period: null })?.narrowed).toBeUndefined();
+  });
+});
+
+describe('earliestRead: the rows a panel reads start there', () => {
+  // Every panel kind, over the facts table (rows in 2024 and 2025), once over all rows and once over
+  // only the rows from `earliestRead` on: the same answers. A first paint from the newest row groups
+  // (parquet-window.ts) sends only queries this holds for.
+  const fromView = 'facts from';
+  const over = async (sql: { text: string }, bound: number) => {
+    await conn.run(`CREATE OR REPLACE VIEW "${fromView}" AS SELECT * FROM "facts ""y""" WHERE "day" >= epoch_ms(${bound})`);
+    const all = await rows(sql);
+    const some = await rows({ text: sql.text.replaceAll('"facts ""y"""', `"${fromView}"`) });
+    return { all: JSON.stringify(all, (_, v) => (typeof v === 'bigint' ? Number(v) : v)), some: JSON.stringify(some, (_, v) => (typeof v === 'bigint' ? Number(v) : v)) };
+  };
+  const tablePanel: TablePanel = { id: 't', kind: 'table', title: 'T', followFilters: true, dataset: 'facts', columns: ['day', 'r', 'amount "$"'], orderBy: { column: 'day', direction: 'desc' }, limit: 3, pageSize: 3, rules: [] };
+  const drill: PanelRefinement = { window: { start: Date.UTC(2025, 2, 2), end: Date.UTC(2025, 2, 3) } };
+  const region: PanelRefinement = { members: [{ dimension: 'region', values: ['A', null] }] };
+  const cases: [string, DataPanel, PanelRefinement | undefined][] = [
+    ['kpi, previous period', kpiPanel({}), undefined],
+    ['kpi, previous year', kpiPanel({ comparison: 'previous_year' }), undefined],
+    ['kpi, no comparison, filtered', kpiPanel({ comparison: 'none', measure: 'aov' }), region],
+    ['kpi with sparkline', kpiPanel({ sparkline: true }), undefined],
+    ['kpi, drilled into a day', kpiPanel({ comparison: 'previous_period' }), drill],
+    ['bar by region', chartPanel({ limit: 10 }), undefined],
+    ['bar with Other', chartPanel({ otherBucket: true, limit: 2 }), region],
+    ['line by day with series', chartPanel({ chart: 'line', x: { type: 'time', grain: 'day' }, series: 'product', limit: 1, otherBucket: true }), undefined],
+    ['pie', chartPanel({ chart: 'pie' }), drill],
+    ['heatmap', chartPanel({ chart: 'heatmap', y: { type: 'dimension', dimension: 'product' }, limit: 2 }), undefined],
+    ['table', tablePanel, undefined],
+    ['table, filtered', { ...tablePanel, orderBy: { column: 'amount "$"', direction: 'asc' } }, region],
+  ];
+
+  it('a panel answers the same over only the rows from its earliest read on', async () => {
+    for (const [name, panel, refine] of cases) {
+      const bound = earliestRead(panel, factsCtx, refine);
+      expect(bound, name).not.toBeNull();
+      const sqls: { text: string }[] = [];
+      if (panel.kind === 'kpi') sqls.push(kpiQuery(panel, factsCtx, refine), ...(panel.sparkline ? [] : [kpiBatchQuery([panel], factsCtx, refine).sql]));
+      else if (panel.kind === 'chart') sqls.push(chartQuery(panel, factsCtx, refine));
+      else {
+        sqls.push(tableQuery(panel, factsCtx, refine));
+        const steps = tableTopN(panel, factsCtx, refine);
+        if (steps?.narrowed) sqls.push(steps.narrowed);
+        if (steps) sqls.push(steps.cutoff);
+      }
+      for (const sql of sqls) {
+        const { all, some } = await over(sql, bound as number);
+        expect(some, name).toBe(all);
+      }
+    }
+  });
+
+  it('and a later bound would change answers (the data can tell)', async () => {
+    // A year back for previous_year: a day later leaves its first day's rows out; so do two days for the bar chart's period.
+    const kpi = kpiPanel({ comparison: 'previous_year' });
+    const bar = chartPanel({ limit: 10 });
+    for (const [sql, later] of [[kpiQuery(kpi, factsCtx), (earliestRead(kpi, factsCtx) as number) + DAY], [chartQuery(bar, factsCtx), (earliestRead(bar, factsCtx) as number) + 2 * DAY]] as const) {
+      const { all, some } = await over(sql, later);
+      expect(some).not.toBe(all);
+    }
+    // No time column, or no period: any time.
+    expect(earliestRead(kpiPanel({}), { ...factsCtx, period: null })).toBeNull();
+    expect(earliestRead(kpiPanel({}), { ...factsCtx, dataset: { ...facts, timeColumn: undefined } as Dataset })).toBeNull();
   });
 });

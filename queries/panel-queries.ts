@@ -201,6 +201,22 @@ export function effectivePeriod(ctx: DatasetContext, refine: PanelRefinement | u
   return { start: w.start, end: w.end, previousStart: w.start - length, days: Math.round(length / DAY_MS) };
 }
 
+/**
+ * The earliest instant (epoch ms) of the rows a panel's query reads: its period's start (or the
+ * drilled window's), or its comparison window's when a KPI compares with an earlier one. Null when
+ * it may read rows of any time: a dataset without a time column, or no period. Every panel query
+ * filters its rows with `rowFilter` over these windows, so its answer over only the rows from this
+ * instant on is its answer over all of them (panel-queries.test.ts checks that on real SQL): a first
+ * paint from the newest row groups (queries/engine/parquet-window.ts) relies on it.
+ */
+export function earliestRead(panel: DataPanel, ctx: Pick<DatasetContext, 'dataset' | 'period'>, refine?: PanelRefinement): number | null {
+  if (!ctx.dataset.timeColumn) return null;
+  const period = effectivePeriod(ctx as DatasetContext, refine);
+  if (!period) return null;
+  const compare = panel.kind === 'kpi' ? comparisonWindow(panel.comparison, period) : null;
+  return compare ? Math.min(period.start, compare.start) : period.start;
+}
+
 /** A span of time [start, end) in epoch ms. */
 export interface TimeWindow {
   start: number;

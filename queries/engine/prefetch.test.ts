@@ -1,7 +1,7 @@
 // The prefetch on real files over a real HTTP server (which counts what it sends), its footer
 // parser against DuckDB's own reading of the same footers, and the fetched bytes loaded into the
 // pinned DuckDB-WASM (its Node build) against native DuckDB over the whole file.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { createTableAs, ident, readFile, Sql, str } from '../sql';
 import { Engine } from './engine';
-import { canPrefetch, footerOnlyFile, parseParquetFooter, prefetchParquet, PrefetchError } from './prefetch';
+import { canPrefetch, footerOnlyFile, parseParquetFooter, prefetchParquet, PrefetchError, type WindowFiles } from './prefetch';
 import { chunkMemoryBytes } from '../memory-estimate';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -198,6 +198,104 @@ describe('prefetchParquet', () => {
       boot.dispose();
     }
   }, 60_000);
+
+  it('fetches a first paint\'s row groups first, and hands over a file of them before the rest arrives', async () => {
+    // Time-ordered rows in 30 row groups: the last days lie in the last few.
+    const timed = path.join(dir, 'timed.parquet');
+    // A text column of hashes makes the file big enough for the rest to be several requests.
+    await conn.run(`COPY (SELECT i AS id, TIMESTAMP '2025-01-01' + to_minutes(i) AS ts, 'c' || (i % 13) AS city, (i * 7919) % 100003 AS amount, md5(i::VARCHAR) AS h FROM range(300000) t(i)) TO '${timed}' (FORMAT parquet, ROW_GROUP_SIZE 10240)`);
+    const data = new Uint8Array(readFileSync(timed));
+    const footer = parseParquetFooter(data, data.length);
+    const [{ newest }] = (await nativeRows(`SELECT epoch_ms(max(ts)) AS newest FROM '${timed}'`)) as [{ newest: bigint }];
+    const from = Number(newest) - 10 * 86_400_000;
+    for (const columns of [['ts', 'amount'], null]) {
+      // Answers outside the first paint's row groups wait until it is handed over (or 5 s, which fails the test).
+      let handedOver = false;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, 5000);
+      });
+      const firstGroups = new Set(footer.chunks.filter((c) => c.group >= 27).map((c) => c.start));
+      const requests: { start: number; first: boolean; answeredAfterWindow: boolean }[] = [];
+      const gated: typeof fetch = async (_url, init) => {
+        const range = String(new Headers(init?.headers).get('Range'));
+        const m = /^bytes=(\d*)-(\d*)$/.exec(range) as RegExpExecArray;
+        const start = m[1] === '' ? data.length - Number(m[2]) : Number(m[1]);
+        const end = m[1] === '' || m[2] === '' ? data.length - 1 : Number(m[2]);
+        const tail = m[1] === '';
+        const inFirst = !tail && footer.chunks.some((c) => c.group >= 27 && start >= c.start && start < c.start + c.length);
+        const entry = { start, first: inFirst, answeredAfterWindow: false };
+        if (!tail) requests.push(entry);
+        if (!tail && !inFirst) await gate;
+        entry.answeredAfterWindow = handedOver;
+        if (!tail && !inFirst) {
+          // Each answer of the rest takes a moment, so requests overlap when several are in flight.
+          restInFlight += 1;
+          if (painting) mostWhilePainting = Math.max(mostWhilePainting, restInFlight);
+          else mostAfter = Math.max(mostAfter, restInFlight);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          restInFlight -= 1;
+          // The paint ends once a request of the rest has been answered during it.
+          if (painting) endPaint();
+        }
+        return new Response(data.slice(start, end + 1), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${data.length}` } });
+      };
+      let window: WindowFiles | null = null;
+      let restInFlight = 0;
+      let painting = false;
+      let mostWhilePainting = 0;
+      let mostAfter = 0;
+      let endPaint = () => {};
+      const got = await prefetchParquet(['http://data.test/timed.parquet'], {
+        fetch: gated,
+        ...(columns ? { choose: () => columns } : {}),
+        window: {
+          column: 'ts',
+          from: (n) => {
+            expect(n).toBe(Number(newest));
+            // The earliest instant whose row groups are few enough is taken: not 150 days back (three quarters of the rows).
+            return [from, from - 150 * 86_400_000, from + 86_400_000];
+          },
+          onWindow: (w) => {
+            handedOver = true;
+            window = w;
+            release();
+            // While the paint "draws" (its promise pending), the rest downloads one request at a time.
+            painting = true;
+            return new Promise<void>((resolve) => {
+              endPaint = () => {
+                painting = false;
+                resolve();
+              };
+            });
+          },
+        },
+      });
+      expect(firstGroups.size).toBeGreaterThan(0);
+      const w = window as WindowFiles | null;
+      if (!w) throw new Error('no first paint');
+      // Its row groups were asked for first, and nothing else was answered before it was handed over.
+      expect(requests.findIndex((r) => !r.first)).toBeGreaterThan(requests.filter((r) => r.first).length - 1);
+      expect(requests.filter((r) => !r.first).every((r) => r.answeredAfterWindow)).toBe(true);
+      expect(w.from).toBe(from);
+      expect(mostWhilePainting).toBe(1);
+      // With every column to fetch, the rest is several requests, in parallel again after the paint.
+      if (!columns) expect(mostAfter).toBeGreaterThan(1);
+      // The whole file still arrives as before: the chosen columns' chunks (every byte with no choice).
+      const whole = got.files[0]?.bytes as Uint8Array;
+      if (columns) for (const c of footer.chunks.filter((x) => columns.includes(x.column))) expect(Buffer.from(whole.subarray(c.start, c.start + c.length)).equals(Buffer.from(data.subarray(c.start, c.start + c.length)))).toBe(true);
+      else expect(Buffer.from(whole).equals(Buffer.from(data))).toBe(true);
+      // The first paint's file has every row from `from` on, and only its row groups' rows.
+      const windowPath = path.join(dir, 'timed-window.parquet');
+      writeFileSync(windowPath, w.files[0]?.bytes as Uint8Array);
+      const ask = (f: string) => nativeRows(`SELECT count(*) AS n, sum(amount) AS s, min(ts) AS lo FROM '${f}' WHERE ts >= epoch_ms(${from})`);
+      expect(await ask(windowPath)).toEqual(await ask(timed));
+      const [{ n }] = (await nativeRows(`SELECT count(*) AS n FROM '${windowPath}'`)) as [{ n: bigint }];
+      expect(Number(n)).toBe(w.rows);
+      expect(w.rows).toBeLessThan(footer.numRows / 4);
+    }
+  });
 
   it('reads a footer larger than its first read from the end with one more read', async () => {
     // Many small row groups: a footer of several hundred KB, more than the first 256 KiB read.

@@ -8,6 +8,7 @@
 // column chunk lies, so a projection fetches only its columns' chunks into a buffer the size of
 // the file whose other bytes stay zero and are never read.
 import { CompactReader, T } from './thrift-compact';
+import { groupsFrom, timeStatistics, windowFile, type TimeStatistics } from './parquet-window';
 import { contentVersion } from '../persisted-results';
 import { chunkMemoryBytes, isSmallTextDictionary, PHYSICAL_TYPES, type ChunkFacts } from '../memory-estimate';
 import { READABLE_CODECS } from './read-errors';
@@ -35,7 +36,7 @@ export interface ParquetFooter {
    * estimated size in memory (`chunkMemoryBytes`), whether it is text with a small dictionary
    * (memory-estimate.ts), and whether the engine reads its compression codec.
    */
-  chunks: (ChunkFacts & { start: number; length: number; readable: boolean })[];
+  chunks: (ChunkFacts & { start: number; length: number; readable: boolean; group: number })[];
   /** Where the footer (metadata, its length and the magic) starts; it runs to the end of the file. */
   footerStart: number;
 }
@@ -71,11 +72,37 @@ export interface PrefetchOptions {
    * about the file while its data downloads.
    */
   onFooters?: (files: { url: string; rows: number; footerFile: Uint8Array }[]) => void;
+  /**
+   * A first paint from the newest row groups (parquet-window.ts). Once the footers are read, `from`
+   * is given the newest instant of the INT64 timestamp column `column` in their statistics (epoch
+   * ms) and answers the instants from which rows may be needed first (one per panel); the earliest
+   * of them whose row groups are at most WINDOW_MAX_SHARE of the bytes is taken. The chosen chunks
+   * of the row groups that reach it are then fetched before the others, and `onWindow` gets a
+   * Parquet file of just those row groups per source file, while the rest downloads (one request
+   * at a time until the promise `onWindow` may return settles, so the paint has the CPU). Nothing
+   * happens when the files lack the statistics, or when even the latest instant's row groups are
+   * most of the bytes.
+   */
+  window?: {
+    column: string;
+    from(newestMs: number): readonly number[];
+    onWindow(window: WindowFiles): void | Promise<unknown>;
+  };
   /** Requests in flight at once. */
   concurrency?: number;
   /** Refuse (with `PrefetchError`) files larger than this in total, learnt from their first reads. */
   maxBytes?: number;
   fetch?: typeof fetch;
+}
+
+/** The files of a first paint's row groups (see `PrefetchOptions.window`). */
+export interface WindowFiles {
+  /** Every row at or after this instant (epoch ms) is in `files`. */
+  from: number;
+  /** One file per source file, in the same order. */
+  files: { url: string; bytes: Uint8Array }[];
+  rows: number;
+  bytes: number;
 }
 
 export interface PrefetchResult {
@@ -96,9 +123,12 @@ export interface PrefetchResult {
  * 512 MiB is about 40 million rows of the demo data and leaves most of the heap to the table.
  */
 export const PREFETCH_MAX_BYTES = 512 * 1024 ** 2;
+/** A first paint's row groups are fetched first only when they are at most this share of the bytes to fetch. */
+const WINDOW_MAX_SHARE = 0.6;
 /** Bytes read from the end of each file first: the footer of nearly every file fits. */
 const TAIL_BYTES = 256 * 1024;
 const MIN_CHUNK = 4 * 1024 ** 2;
+const MIN_FIRST_CHUNK = 1024 ** 2;
 const MAX_CHUNK = 16 * 1024 ** 2;
 const CONCURRENCY = 4;
 
@@ -148,15 +178,27 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
     chosen.every((c) => c.readable),
   );
 
-  // What each file still needs: the chosen column chunks (merged where they touch), minus the tail read.
-  const jobs: { file: number; start: number; end: number }[] = [];
+  // A first paint's row groups, per file, when there is one (their chunks are fetched first).
+  const window = opts.window ? windowPlan(tails, opts.window, columns) : null;
+  // What each file still needs: the chosen column chunks (merged where they touch), minus the tail
+  // read; a first paint's first.
+  const jobs: { file: number; start: number; end: number; first: boolean }[] = [];
   const files: FetchedFile[] = tails.map((t, i) => {
     const bytes = new Uint8Array(t.size);
     bytes.set(t.tail, t.size - t.tail.length);
     bytesFetched += t.fetched;
     const tailStart = t.size - t.tail.length;
-    const ranges = wanted ? t.footer.chunks.filter((c) => wanted.has(c.column)).map((c) => [c.start, c.start + c.length] as const) : [[0, t.size] as const];
-    for (const [start, end] of mergeRanges(ranges.map(([a, b]) => [Math.max(0, a), Math.min(b, tailStart)] as const))) jobs.push({ file: i, start, end });
+    const keep = window ? new Set(window.keep[i]) : null;
+    const clip = (ranges: readonly (readonly [number, number])[]) => mergeRanges(ranges.map(([a, b]) => [Math.max(0, a), Math.min(b, tailStart)] as const));
+    const chosenRanges = (first?: boolean) => t.footer.chunks.filter((c) => (!wanted || wanted.has(c.column)) && (first === undefined || keep?.has(c.group) === first)).map((c) => [c.start, c.start + c.length] as const);
+    if (!keep) for (const [start, end] of clip(wanted ? chosenRanges() : [[0, t.size]])) jobs.push({ file: i, start, end, first: false });
+    else {
+      const first = clip(chosenRanges(true));
+      // The rest: the other chosen chunks, or, when every column is chosen, every other byte.
+      const rest = wanted ? clip(chosenRanges(false)) : gaps(first, tailStart);
+      for (const [start, end] of first) jobs.push({ file: i, start, end, first: true });
+      for (const [start, end] of rest) jobs.push({ file: i, start, end, first: false });
+    }
     return { url: t.url, size: t.size, bytes, footer: t.footer, version: t.version };
   });
 
@@ -165,14 +207,50 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   // Progress counts the footer reads too, so a whole file's total is its size.
   const footerBytes = tails.reduce((n, t) => n + t.fetched, 0);
   const chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(total / 8)));
-  const pieces: { file: number; start: number; end: number }[] = [];
-  for (const j of jobs) for (let at = j.start; at < j.end; at += chunk) pieces.push({ file: j.file, start: at, end: Math.min(j.end, at + chunk) });
+  // A first paint's bytes in one piece per request in flight, so they all arrive first.
+  const firstTotal = jobs.reduce((n, j) => n + (j.first ? j.end - j.start : 0), 0);
+  const firstChunk = Math.max(MIN_FIRST_CHUNK, Math.ceil(firstTotal / (opts.concurrency ?? CONCURRENCY)));
+  const pieces: { file: number; start: number; end: number; first: boolean }[] = [];
+  for (const first of [true, false]) {
+    const size = first ? firstChunk : chunk;
+    for (const j of jobs) if (j.first === first) for (let at = j.start; at < j.end; at += size) pieces.push({ file: j.file, start: at, end: Math.min(j.end, at + size), first });
+  }
+  let firstLeft = pieces.filter((p) => p.first).length;
+  const windowReady = () => {
+    hold = null;
+    firstIn?.();
+    if (!window || !opts.window) return;
+    let made: WindowFiles;
+    try {
+      const windowFiles = files.map((f, i) => ({ url: f.url, bytes: windowFile(f.bytes, footerBytesOf(tails[i]?.tail as Uint8Array, f.size), window.keep[i] ?? [], columns) }));
+      made = { from: window.from, files: windowFiles, rows: window.rows, bytes: windowFiles.reduce((n, f) => n + f.bytes.length, 0) };
+    } catch {
+      // A footer this cannot re-encode: no first paint, the load goes on.
+      return;
+    }
+    const painting = opts.window.onWindow(made);
+    if (painting) {
+      hold = painting.then(
+        () => (hold = null),
+        () => (hold = null),
+      );
+    }
+  };
+  // Until a first paint's bytes are in, every request fetches them; while it draws, the rest
+  // downloads one request at a time (see `PrefetchOptions.window`).
+  let firstIn!: () => void;
+  let hold: Promise<unknown> | null = window && firstLeft > 0 ? new Promise<void>((resolve) => (firstIn = resolve)) : null;
+  if (window && firstLeft === 0) windowReady();
 
   const progress = { bytesDone: footerBytes, bytesTotal: footerBytes + total, rowsTotal };
   opts.onProgress?.({ ...progress });
   let next = 0;
-  const worker = async () => {
+  const worker = async (_: unknown, index: number) => {
     while (next < pieces.length) {
+      if (index > 0 && hold && !pieces[next]?.first) {
+        await hold;
+        continue;
+      }
       const piece = pieces[next++] as (typeof pieces)[number];
       const file = files[piece.file] as FetchedFile;
       await readRange(doFetch, file, piece.start, piece.end, opts.signal, (n) => {
@@ -180,12 +258,75 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
         opts.onProgress?.({ ...progress });
       });
       bytesFetched += piece.end - piece.start;
+      if (piece.first && --firstLeft === 0) windowReady();
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? CONCURRENCY, pieces.length) }, worker));
   // Next to the engine's northstar:sql entries, so the benchmark and the performance panel see the fetch.
   performance.measure('northstar:prefetch', { start: startedAt, end: performance.now(), detail: { files: urls.length, bytes: bytesFetched, requests: tails.reduce((n, t) => n + t.requests, pieces.length) } });
   return { files, columns, sourceColumns, rows: rowsTotal, bytesFetched };
+}
+
+/**
+ * Which row groups of each file a first paint needs (see `PrefetchOptions.window`), or null: the
+ * files' time column has no statistics in some row group's footer, `from` wants none, or those row
+ * groups are most of the bytes to fetch (no gain in drawing from them first).
+ */
+function windowPlan(tails: readonly { tail: Uint8Array; size: number; footer: ParquetFooter }[], window: NonNullable<PrefetchOptions['window']>, columns: readonly string[] | null): { from: number; keep: number[][]; rows: number } | null {
+  let stats: (TimeStatistics | null)[];
+  try {
+    stats = tails.map((t) => timeStatistics(footerBytesOf(t.tail, t.size), window.column));
+  } catch {
+    return null;
+  }
+  let newest: number | null = null;
+  for (const s of stats) {
+    if (!s || s.groups.some((g) => g.max === null)) return null;
+    for (const g of s.groups) {
+      const ms = Number((g.max as bigint) / s.unitsPerMs);
+      if (newest === null || ms > newest) newest = ms;
+    }
+  }
+  if (newest === null) return null;
+  const wanted = columns ? new Set(columns) : null;
+  // The earliest instant whose row groups are few enough: the panels reading further back wait.
+  const candidates = [...new Set(window.from(newest))].filter(Number.isFinite).sort((a, b) => a - b);
+  for (const from of candidates) {
+    const keep = stats.map((s) => groupsFrom(s as TimeStatistics, from));
+    let all = 0;
+    let first = 0;
+    tails.forEach((t, i) => {
+      const kept = new Set(keep[i]);
+      for (const c of t.footer.chunks) {
+        if (wanted && !wanted.has(c.column)) continue;
+        all += c.length;
+        if (kept.has(c.group)) first += c.length;
+      }
+    });
+    if (first === 0) return null;
+    if (first > all * WINDOW_MAX_SHARE) continue;
+    const rows = stats.reduce((n, s, i) => n + (keep[i] ?? []).reduce((m, g) => m + ((s as TimeStatistics).groups[g]?.rows ?? 0), 0), 0);
+    return { from, keep, rows };
+  }
+  return null;
+}
+
+/** The parts of [0, end) outside `ranges` (sorted, merged). */
+function gaps(ranges: readonly (readonly [number, number])[], end: number): [number, number][] {
+  const out: [number, number][] = [];
+  let at = 0;
+  for (const [a, b] of ranges) {
+    if (a > at) out.push([at, a]);
+    at = Math.max(at, b);
+  }
+  if (at < end) out.push([at, end]);
+  return out;
+}
+
+/** The FileMetaData bytes at the end of a file's `tail` (without its length and magic). */
+function footerBytesOf(tail: Uint8Array, size: number): Uint8Array {
+  const length = readFooterLength(tail, size);
+  return tail.subarray(tail.length - 8 - length, tail.length - 8);
 }
 
 /** Sort ranges and join the ones that overlap or touch (never across a gap: gaps are bytes not needed). */
@@ -305,7 +446,7 @@ async function readRange(doFetch: typeof fetch, file: FetchedFile, start: number
 // --- The Parquet footer: Thrift compact protocol, reading only the fields a load needs. ---
 
 /** A column chunk as the footer gives it, before its path is reduced to the top-level column. */
-type FooterChunk = { path: string[]; start: number; length: number; values: number; memoryBytes: number; smallDictionary: boolean; readable: boolean };
+type FooterChunk = { path: string[]; start: number; length: number; values: number; memoryBytes: number; smallDictionary: boolean; readable: boolean; group: number };
 
 /** Parse a Parquet footer from the end of a file (`tail` holds at least the footer, its length and the magic). */
 export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetFooter {
@@ -357,7 +498,7 @@ export function parseParquetFooter(tail: Uint8Array, fileSize: number): ParquetF
               const start = dictionary ? chunk.dictOffset : chunk.dataOffset;
               const type = PHYSICAL_TYPES[chunk.type] ?? 'BYTE_ARRAY';
               chunks.push({
-                path: chunk.path, start, length: chunk.size, values: chunk.values,
+                path: chunk.path, start, length: chunk.size, values: chunk.values, group: rowGroups.length,
                 memoryBytes: chunkMemoryBytes(type, chunk.values, chunk.uncompressed),
                 smallDictionary: isSmallTextDictionary(type, dictionary ? chunk.dataOffset - chunk.dictOffset : null),
                 readable: READABLE_CODECS.has(chunk.codec),

@@ -1,0 +1,138 @@
+// A file of some row groups (windowFile) against the whole file, read by native DuckDB and by the
+// pinned DuckDB-WASM (its Node build): the rows of the window are the same, and nothing else is there.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
+import { Sql } from '../sql';
+import { Engine } from './engine';
+import { groupsFrom, timeStatistics, windowFile } from './parquet-window';
+import { parseParquetFooter } from './prefetch';
+
+const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
+const DAY = 86_400_000;
+
+let dir: string;
+let native: DuckDBInstance;
+let conn: DuckDBConnection;
+let boot: NodeEngineBootstrap;
+let engine: Engine;
+
+async function nativeRows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+function footerOf(file: Uint8Array): Uint8Array {
+  const n = file.length;
+  const length = new DataView(file.buffer, file.byteOffset + n - 8, 4).getUint32(0, true);
+  return file.subarray(n - 8 - length, n - 8);
+}
+
+/** Write `bytes` under `name` in the test folder, for native DuckDB. */
+function put(name: string, bytes: Uint8Array): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'northstar-window-'));
+  native = await DuckDBInstance.create(':memory:');
+  conn = await native.connect();
+  // Time-ordered rows in many row groups (as the demo data), in three timestamp units, a nested
+  // column, text with a dictionary, and NULL times in the middle.
+  for (const [name, type] of [['ms', 'TIMESTAMP_MS'], ['us', 'TIMESTAMP'], ['ns', 'TIMESTAMP_NS']] as const) {
+    await conn.run(
+      `COPY (SELECT i AS id, CASE WHEN i % 1000 = 7 THEN NULL ELSE CAST(TIMESTAMP '2025-01-01' + to_milliseconds(i * 60000) AS ${type}) END AS ts,
+               'city ' || (i % 37) AS city, {'x': i, 'y': i % 5} AS point, (i * 7919) % 100003 AS amount
+             FROM range(200000) r(i)) TO '${path.join(dir, `${name}.parquet`)}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`,
+    );
+  }
+  boot = nodeBootstrap();
+  boot.allowReading(['window.parquet', 'whole.parquet']);
+  engine = await Engine.start(boot);
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.terminate();
+  boot?.dispose();
+  conn?.closeSync();
+  native?.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('timeStatistics', () => {
+  it("reads each row group's min and max of a timestamp column in its unit, as DuckDB reads them", async () => {
+    for (const [name, units] of [['ms', 1n], ['us', 1000n], ['ns', 1_000_000n]] as const) {
+      const file = path.join(dir, `${name}.parquet`);
+      const stats = timeStatistics(footerOf(new Uint8Array(readFileSync(file))), 'ts');
+      expect(stats?.unitsPerMs).toBe(units);
+      const meta = await nativeRows(
+        `SELECT row_group_num_rows AS rows, epoch_ms(CAST(stats_min_value AS TIMESTAMP)) AS lo, epoch_ms(CAST(stats_max_value AS TIMESTAMP)) AS hi FROM parquet_metadata('${file}') WHERE path_in_schema = 'ts' ORDER BY row_group_id`,
+      );
+      expect(stats?.groups.map((g) => [g.rows, Number((g.min as bigint) / units), Number((g.max as bigint) / units)])).toEqual(meta.map((r) => [Number(r.rows), Number(r.lo), Number(r.hi)]));
+    }
+  });
+
+  it('is null for a column that is not an INT64 timestamp at the top level', () => {
+    const file = new Uint8Array(readFileSync(path.join(dir, 'us.parquet')));
+    for (const column of ['city', 'id', 'point', 'x', 'missing']) expect(timeStatistics(footerOf(file), column)).toBeNull();
+    expect(timeStatistics(footerOf(new Uint8Array(readFileSync(DEMO))), 'order_ts')).not.toBeNull();
+  });
+});
+
+describe('windowFile', () => {
+  it('holds exactly the rows of the kept row groups, the same as the whole file has there', async () => {
+    for (const name of ['ms', 'us', 'ns']) {
+      const whole = new Uint8Array(readFileSync(path.join(dir, `${name}.parquet`)));
+      const stats = timeStatistics(footerOf(whole), 'ts');
+      if (!stats) throw new Error('no statistics');
+      const from = Date.UTC(2025, 3, 20, 13, 7);
+      const keep = groupsFrom(stats, from);
+      // Row groups ending before the instant are left out, and only those.
+      expect(keep.length).toBeGreaterThan(0);
+      expect(keep.length).toBeLessThan(stats.groups.length);
+      expect(keep).toEqual(stats.groups.map((_, i) => i).slice(stats.groups.length - keep.length));
+      const window = put(`${name}-window.parquet`, windowFile(whole, footerOf(whole), keep, null));
+      const original = path.join(dir, `${name}.parquet`);
+      const rowsFrom = `WHERE ts >= epoch_ms(${from})`;
+      const ask = (f: string, where: string) => nativeRows(`SELECT count(*) AS n, count(ts) AS t, sum(amount) AS s, max(id) AS m, count(DISTINCT city) AS c, sum(point.y) AS y FROM '${f}' ${where}`);
+      expect(await ask(window, rowsFrom)).toEqual(await ask(original, rowsFrom));
+      // Nothing but the kept row groups: their rows, in order, and the footer's count agrees.
+      const before = stats.groups.slice(0, keep[0]).reduce((n, g) => n + g.rows, 0);
+      const kept = keep.reduce((n, i) => n + (stats.groups[i]?.rows ?? 0), 0);
+      expect(await nativeRows(`SELECT count(*) AS n, min(id) AS lo FROM '${window}'`)).toEqual([{ n: BigInt(kept), lo: BigInt(before) }]);
+      expect(await nativeRows(`SELECT id FROM '${window}' LIMIT 3`)).toEqual([0, 1, 2].map((k) => ({ id: BigInt(before + k) })));
+    }
+  });
+
+  it('reads the same in DuckDB-WASM, over the fetched columns only, and fails on a column not fetched', async () => {
+    const whole = new Uint8Array(readFileSync(DEMO));
+    const parsed = parseParquetFooter(whole, whole.length);
+    const stats = timeStatistics(footerOf(whole), 'order_ts');
+    if (!stats) throw new Error('no statistics');
+    const newest = Number((stats.groups.reduce((m, g) => (g.max !== null && g.max > m ? g.max : m), 0n) as bigint) / stats.unitsPerMs);
+    const from = Math.floor(newest / DAY) * DAY - 59 * DAY;
+    const keep = groupsFrom(stats, from);
+    // As a projection's fetch leaves them: only the chosen columns' chunks are there, zeros elsewhere.
+    const columns = ['order_ts', 'amount', 'region', 'customer_id'];
+    const fetched = new Uint8Array(whole.length);
+    for (const c of parsed.chunks) if (columns.includes(c.column)) fetched.set(whole.subarray(c.start, c.start + c.length), c.start);
+    fetched.set(footerOf(whole), parsed.footerStart);
+    const window = windowFile(fetched, footerOf(whole), keep, columns);
+    expect(window.length).toBeLessThan(whole.length);
+    await engine.registerFile('window.parquet', window);
+    await engine.registerFile('whole.parquet', whole.slice());
+    const ask = (f: string) =>
+      engine.query(Sql.concat(`SELECT count(*) AS n, sum(amount) AS s, count(DISTINCT customer_id) AS c, min(region) AS r, max(order_ts) AS t FROM read_parquet('${f}') WHERE order_ts >= epoch_ms(${from})` as never));
+    const [inWindow, inWhole] = [await ask('window.parquet'), await ask('whole.parquet')];
+    expect(inWindow.rows).toEqual(inWhole.rows);
+    expect(Number(inWindow.rows[0]?.n)).toBeGreaterThan(0);
+    // A column that was not fetched is not read as zeros: the read fails.
+    await expect(engine.query(Sql.concat(`SELECT sum(quantity) AS q FROM read_parquet('window.parquet')` as never))).rejects.toThrow();
+    await engine.dropFile('window.parquet');
+    await engine.dropFile('whole.parquet');
+  });
+});
