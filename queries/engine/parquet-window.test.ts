@@ -108,6 +108,17 @@ describe('windowFile', () => {
     }
   });
 
+  it('of no row groups is an empty file with the same columns (a file of a dataset whose rows are all older)', async () => {
+    const whole = new Uint8Array(readFileSync(path.join(dir, 'us.parquet')));
+    const empty = put('empty-window.parquet', windowFile(whole, footerOf(whole), [], null));
+    expect(await nativeRows(`SELECT count(*) AS n FROM '${empty}'`)).toEqual([{ n: 0n }]);
+    const columns = async (f: string) => (await nativeRows(`DESCRIBE SELECT * FROM '${f}'`)).map((r) => [r.column_name, r.column_type]);
+    expect(await columns(empty)).toEqual(await columns(path.join(dir, 'us.parquet')));
+    // Read together with another file's window, as a dataset of several files is.
+    const other = put('other-window.parquet', windowFile(whole, footerOf(whole), [3], null));
+    expect(await nativeRows(`SELECT count(*) AS n FROM read_parquet(['${empty}', '${other}'])`)).toEqual([{ n: BigInt(timeStatistics(footerOf(whole), 'ts')?.groups[3]?.rows ?? -1) }]);
+  });
+
   it('reads the same in DuckDB-WASM, over the fetched columns only, and fails on a column not fetched', async () => {
     const whole = new Uint8Array(readFileSync(DEMO));
     const parsed = parseParquetFooter(whole, whole.length);
