@@ -206,6 +206,63 @@ describe('first paint from the fetched bytes', () => {
     }
   });
 
+  it('a click while the rest of the file downloads waits for that load instead of starting another, and draws its own panels from it', async () => {
+    // A server that answers the bytes before the two newest row groups only once released.
+    const footer = parseParquetFooter(new Uint8Array(file), file.length);
+    const windowStart = Math.min(...footer.chunks.filter((c) => c.group >= 2).map((c) => c.start));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = http.createServer((req, res) => {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? '')) as RegExpExecArray;
+      const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? file.length - 1 : Math.min(file.length - 1, Number(m[2]));
+      void (start < windowStart ? released : Promise.resolve()).then(() =>
+        res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${file.length}`, 'Content-Length': String(end - start + 1) }).end(file.subarray(start, end + 1)),
+      );
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/orders.parquet`;
+    try {
+      const d = demo([]);
+      const rec = recordingEngine();
+      const cache = new Map<string, LoadedDataset>();
+      let current = 1;
+      const callbacks = (run: number, panels: Record<string, PanelRunState>, datasets: DatasetRunState[]) => ({
+        linkSource: async () => ({ urls: [slowUrl], location: 'orders.parquet', sizeBytes: file.length }),
+        onDataset: (_n: string, st: DatasetRunState) => datasets.push(st),
+        onPanel: (id: string, st: PanelRunState) => {
+          panels[id] = st;
+          // The first paint drew: the user clicks a region, which replaces the run.
+          if (run === 1 && id === 'recent_orders' && st.status === 'ready') current = 2;
+        },
+      });
+      const base = { trusted: true, now: Date.UTC(2026, 0, 1), cache, bytesFirstMinBytes: 0 } as const;
+      const first = { panels: {} as Record<string, PanelRunState>, datasets: [] as DatasetRunState[] };
+      const second = { panels: {} as Record<string, PanelRunState>, datasets: [] as DatasetRunState[] };
+      const emea = (panel: { id: string }) => (panel.id === 'revenue_by_region' ? undefined : { members: [{ dimension: 'region', values: ['EMEA'] }] });
+      const runA = runDashboardQueries(rec.engine, d, callbacks(1, first.panels, first.datasets), { ...base, isStale: () => current !== 1 });
+      while (current === 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const runB = runDashboardQueries(rec.engine, d, callbacks(2, second.panels, second.datasets), { ...base, isStale: () => current !== 2, refine: emea });
+      // The second run waits, saying the data is loading, while the first run's bytes are held back.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(second.datasets.map((st) => st.status)).toEqual(['loading']);
+      release();
+      await Promise.all([runA, runB]);
+      // One load: the file registered once, the table built once.
+      expect(rec.registered).toHaveLength(1);
+      expect(rec.log.filter(isBuild)).toHaveLength(1);
+      expect(second.datasets.at(-1)?.status).toBe('ready');
+      // The second run heard the first load's progress, and drew its own (filtered) panels with the rows a fresh run gives.
+      expect(second.datasets.some((st) => st.status === 'loading' && st.progress !== undefined)).toBe(true);
+      const fresh = await run(recordingEngine().engine, d, new Map(), { windowFirst: false, refine: emea });
+      for (const id of PANELS) expect(readyRows(second.panels[id]), id).toEqual(readyRows(fresh.panels[id]));
+      expect(readyRows(second.panels.kpi_revenue)).not.toEqual(readyRows(first.panels.kpi_revenue));
+    } finally {
+      release();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
   it('answers every panel from the registered bytes before the table is built, with exactly the rows the table gives; the table then replaces the view', async () => {
     const d = demo([FIX_SPELLING, DROP_CHANNEL]);
     const cache = new Map<string, LoadedDataset>();

@@ -669,24 +669,70 @@ async function dropWindow(engine: QueryEngine, painted: WindowPainted | null): P
 /** Link a source through the host, and (unless `withView` is false) make its view in the engine. */
 type SourceLinker = (source: Source, withView?: boolean) => Promise<LinkedSource>;
 
-async function loadDataset(
+type LoadedContext = DatasetContext & { version: string; loaded: LoadedDataset; persisted?: PersistedForRun; shown?: ReadonlyMap<string, QueryResult> };
+
+/** A load under way, per scope and cache key: what it is waited on by, and who hears its progress. */
+interface LoadUnderWay {
+  done: Promise<void>;
+  listeners: Set<(state: DatasetRunState) => void>;
+}
+const loadsUnderWay = new WeakMap<object, Map<string, LoadUnderWay>>();
+
+function underWay(scope: object): Map<string, LoadUnderWay> {
+  let loads = loadsUnderWay.get(scope);
+  if (!loads) loadsUnderWay.set(scope, (loads = new Map()));
+  return loads;
+}
+
+/** The key of a dataset's entry in the dataset cache: its definition, its sources and the budget. */
+function datasetCacheKey(dashboard: DashboardFile, dataset: Dataset, opts: RunOptions): string {
+  // The budget decides table or view, so a dataset loaded under another budget is loaded again.
+  return JSON.stringify([dataset, neededSources(dashboard, dataset), opts.memoryBudgetBytes ?? null]);
+}
+
+/** A table dataset reads its source; a SQL dataset may read any of them. */
+function neededSources(dashboard: DashboardFile, dataset: Dataset): Source[] {
+  return dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
+}
+
+/**
+ * Load a dataset, or take it from the cache. A load of the same data that a run this one replaced
+ * still has under way (a click on a panel drawn from the newest row groups while the rest of the
+ * file downloads) is waited for, with its progress, not started again: its bytes keep coming, and
+ * this run then reads what it loaded.
+ */
+async function loadDataset(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, link: SourceLinker, cb: RunCallbacks, opts: RunOptions): Promise<LoadedContext | { error: string; reason: string }> {
+  const loads = underWay(opts.cache ?? engine);
+  const key = datasetCacheKey(dashboard, dataset, opts);
+  const running = loads.get(key);
+  if (running && !opts.cache?.get(key)) {
+    const relay = (state: DatasetRunState) => cb.onDataset(dataset.name, state);
+    cb.onDataset(dataset.name, { status: 'loading' });
+    running.listeners.add(relay);
+    await running.done;
+    running.listeners.delete(relay);
+  }
+  return loadOrTake(engine, dashboard, dataset, link, cb, opts, loads, key);
+}
+
+async function loadOrTake(
   engine: QueryEngine,
   dashboard: DashboardFile,
   dataset: Dataset,
   link: SourceLinker,
-  cb: RunCallbacks,
+  callbacks: RunCallbacks,
   opts: RunOptions,
-): Promise<(DatasetContext & { version: string; loaded: LoadedDataset; persisted?: PersistedForRun; shown?: ReadonlyMap<string, QueryResult> }) | { error: string; reason: string }> {
+  loads: Map<string, LoadUnderWay>,
+  cacheKey: string,
+): Promise<LoadedContext | { error: string; reason: string }> {
+  let cb = callbacks;
   const failed = (error: string, reason: string, location?: string) => {
     cb.onDataset(dataset.name, { status: 'error', message: error, ...(location ? { location } : {}) });
     return { error, reason };
   };
-  // A table dataset reads its source; a SQL dataset may read any of them.
-  const needed = dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
+  const needed = neededSources(dashboard, dataset);
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
-  // The budget decides table or view, so a dataset loaded under another budget is loaded again.
-  const cacheKey = JSON.stringify([dataset, needed, opts.memoryBudgetBytes ?? null]);
   const cachedEntry = opts.cache?.get(cacheKey);
   const cached = cachedEntry && coversProjection(cachedEntry, dashboard, dataset) ? cachedEntry : undefined;
   if (cached) {
@@ -739,6 +785,17 @@ async function loadDataset(
   const persistedKey = mayPrefetch && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, versions, opts) : null;
   const persisted: PersistedForRun | null = persistedKey && opts.persisted ? { key: persistedKey, entry: readStored(opts.persisted, persistedKey) } : null;
   if (persisted) void drawStoredResults(dashboard, dataset, persisted, cb, opts, () => settled);
+  // Under way: a run that replaces this one waits for it, hearing its progress (see `loadDataset`).
+  let finish!: () => void;
+  const thisLoad: LoadUnderWay = { done: new Promise<void>((resolve) => (finish = resolve)), listeners: new Set() };
+  loads.set(cacheKey, thisLoad);
+  cb = {
+    ...callbacks,
+    onDataset: (name, state) => {
+      callbacks.onDataset(name, state);
+      if (state.status === 'loading') for (const listener of thisLoad.listeners) listener(state);
+    },
+  };
   let painted: WindowPainted | null = null;
   try {
     const first = linked[0];
@@ -876,6 +933,8 @@ async function loadDataset(
     return failed(describeEngineError(err, name, location), reason, location);
   } finally {
     settled = true;
+    if (loads.get(cacheKey) === thisLoad) loads.delete(cacheKey);
+    finish();
   }
 }
 

@@ -144,10 +144,16 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
     (e) => rerunAfterCrash(deps, e),
     () => {},
   );
-  // A newer run, or Cancel, stops this run's fetches.
-  runAbort?.abort();
+  // A newer run of other data, or Cancel, stops this run's fetches. A run of the same data (a click
+  // while the rest of a file downloads) lets them go on: the runner waits for that load.
+  const dataKey = JSON.stringify([dashboard.sources, dashboard.datasets]);
+  for (const [running, key] of runAborts) {
+    if (key === dataKey) continue;
+    running.abort();
+    runAborts.delete(running);
+  }
   const abort = new AbortController();
-  runAbort = abort;
+  runAborts.set(abort, dataKey);
 
   let dataRead = false;
   await runDashboardQueries(
@@ -191,6 +197,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       persisted: persistedResults(deps.host),
     },
   );
+  runAborts.delete(abort);
   // What the open linked early is this run's, or nobody's: a later run links afresh.
   earlyLinks.clear();
   let engine: Engine;
@@ -221,7 +228,8 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
  * the next run loads every dataset again.
  */
 export async function cancelRun(deps: ActionDeps): Promise<void> {
-  runAbort?.abort();
+  for (const running of runAborts.keys()) running.abort();
+  runAborts.clear();
   deps.store.getState().cancelRun();
   clearDatasetCache();
   await deps.cancelEngine?.();
@@ -253,8 +261,8 @@ function takeEarlyLink(path: string, source: Source): Promise<ConnectedSource> |
   return found;
 }
 
-// The current run's fetches, aborted by the next run or Cancel.
-let runAbort: AbortController | null = null;
+// The fetches of runs not finished, with the data each loads: aborted by a run of other data, or Cancel.
+const runAborts = new Map<AbortController, string>();
 
 /** Panel results kept by the host between sessions (persisted-results.ts), through the host API. */
 function persistedResults(host: HostApi): PersistedResultsStore {
