@@ -573,7 +573,7 @@ interface WindowPainted {
  */
 function windowFirstOf(dashboard: DashboardFile, dataset: Dataset, sizeBytes: number, opts: RunOptions, onWindow: (w: WindowFiles) => Promise<unknown>): PrefetchOptions['window'] | undefined {
   const column = dataset.timeColumn;
-  const panels = dashboard.panels.filter((p): p is DataPanel => isDataPanel(p) && p.dataset === dataset.name);
+  const panels = datasetPanels(dashboard, dataset);
   if (opts.windowFirst === false || dataset.kind !== 'table' || !column || panels.length === 0) return undefined;
   if (sizeBytes < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES) || dashboard.corrections.some((c) => c.dataset === dataset.name)) return undefined;
   return {
@@ -584,6 +584,11 @@ function windowFirstOf(dashboard: DashboardFile, dataset: Dataset, sizeBytes: nu
     },
     onWindow,
   };
+}
+
+/** The panels that read a dataset. */
+function datasetPanels(dashboard: DashboardFile, dataset: Dataset): DataPanel[] {
+  return dashboard.panels.filter((p): p is DataPanel => isDataPanel(p) && p.dataset === dataset.name);
 }
 
 function panelEarliestRead(panel: DataPanel, ctx: Pick<DatasetContext, 'dataset' | 'period'>, opts: RunOptions): number | null {
@@ -618,28 +623,19 @@ async function paintWindow(
   const probed = load.probe ? await load.probe : null;
   // The stored results of an earlier session draw instead, at once.
   if (!probed?.stats || opts.isStale?.() || (load.persisted && (await load.persisted.entry))) return painted;
-  const registerFile = engine.registerFile?.bind(engine);
-  if (!registerFile) return painted;
   const rawTable = rawDatasetTable(dataset);
   try {
-    const names = registeredNames(w.files.map((f) => f.url), 'northstar-window');
-    for (const [i, file] of w.files.entries()) {
-      await registerFile(names[i] as string, file.bytes);
-      painted.files.push(names[i] as string);
-    }
-    const from = readFile(names, 'parquet');
-    const select = load.columns ? Sql.concat('SELECT ', Sql.join(load.columns.map(ident)), ' FROM ', from) : Sql.concat('SELECT * FROM ', from);
-    await replaceRelation(engine, rawTable, 'view', select);
+    const opened = await openFromMemory(engine, rawTable, { files: w.files, columns: load.columns }, probed.columns, 'northstar-window');
+    painted.files.push(...opened.files);
     const loaded: LoadedDataset = {
-      columns: probed.columns, rowCount: probed.rows, location: load.location, newest: null, table: rawTable,
-      ...(load.columns ? { projection: { loaded: [...load.columns], source: probed.columns.map((c) => c.name) } } : {}),
-      fromBytes: { files: painted.files, select, generation: load.generation, tableLoad: null, inMemory: false, failed: null, footerStats: probed.stats },
+      columns: opened.columns, rowCount: probed.rows, location: load.location, newest: null, table: rawTable,
+      ...(opened.projection ? { projection: opened.projection } : {}),
+      fromBytes: { files: opened.files, select: opened.select, generation: load.generation, tableLoad: null, inMemory: false, failed: null, footerStats: probed.stats },
     };
     const view = await correctedView(engine, dashboard, dataset, loaded, opts);
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     const ctx = { dataset, table: datasetTable(dataset), columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds };
-    const inWindow = dashboard.panels.filter((p): p is DataPanel => {
-      if (!isDataPanel(p) || p.dataset !== dataset.name) return false;
+    const inWindow = datasetPanels(dashboard, dataset).filter((p) => {
       const bound = panelEarliestRead(p, ctx, opts);
       return bound !== null && bound >= w.from;
     });
@@ -998,14 +994,17 @@ function registeredNames(urls: readonly string[], prefix = 'northstar-load'): st
 async function openFromMemory(
   engine: QueryEngine,
   rawTable: string,
-  fetched: PrefetchResult,
+  /** The fetched files (or a first paint's, `paintWindow`) and the columns fetched (null: all). */
+  fetched: { files: readonly { url: string; bytes: Uint8Array }[]; columns: readonly string[] | null },
   /** The files' columns, when the engine already described them from their footers (`probeFooters`). */
   known?: { name: string; type: string }[],
+  /** What the registered names start with (see `registeredNames`). */
+  prefix?: string,
 ): Promise<{ columns: { name: string; type: string }[]; projection?: NonNullable<LoadedDataset['projection']>; files: string[]; select: Sql }> {
   const registerFile = engine.registerFile?.bind(engine);
   const dropFile = engine.dropFile?.bind(engine);
   if (!registerFile || !dropFile) throw new EngineError('crashed', 'This engine cannot load files from memory.');
-  const names = registeredNames(fetched.files.map((f) => f.url));
+  const names = registeredNames(fetched.files.map((f) => f.url), prefix);
   const registered: string[] = [];
   try {
     for (const [i, file] of fetched.files.entries()) {

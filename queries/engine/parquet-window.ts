@@ -26,6 +26,8 @@ const INT64 = 2;
 const NOT_HERE = 2n ** 40n;
 
 type RawField = { id: number; type: number; bytes: Uint8Array };
+/** A kept column chunk: its fields as encoded, how far it moves, and the bytes to copy (null: a column not fetched). */
+type Chunk = { fields: RawField[]; meta: RawField[]; dictionary: boolean; delta: bigint; copy: { from: number; length: number } | null };
 
 /** A struct's fields, each with its value's bytes as encoded (to copy, or to read further). */
 function rawFields(reader: CompactReader): RawField[] {
@@ -45,13 +47,6 @@ function listOf(bytes: Uint8Array, element: (reader: CompactReader) => void): vo
 
 function i64(field: RawField | undefined): bigint | null {
   return field && (field.type === T.I64 || field.type === T.I32) ? new CompactReader(field.bytes).readBigVarLong() : null;
-}
-
-/** An 8-byte little-endian INT64 statistic, or null. */
-function int64Stat(field: RawField | undefined): bigint | null {
-  if (!field || field.type !== T.BINARY) return null;
-  const value = new CompactReader(field.bytes).readBinary();
-  return value.length === 8 ? new DataView(value.buffer, value.byteOffset, 8).getBigInt64(0, true) : null;
 }
 
 /** A column chunk's top-level column, and the byte range its pages take (dictionary first when it has one). */
@@ -78,41 +73,19 @@ function chunkFacts(meta: RawField[]): { column: string; depth: number; start: b
  * type (INT96, DATE, text), nested, or of an unknown unit.
  */
 export function timeStatistics(footer: Uint8Array, column: string): TimeStatistics | null {
-  const top = rawFields(new CompactReader(footer));
-  const schema: { name: string; type: number; children: number; unit: bigint | null }[] = [];
-  const schemaField = top.find((f) => f.id === 2 && f.type === T.LIST);
-  if (!schemaField) return null;
-  listOf(schemaField.bytes, (r) => {
-    const fields = rawFields(r);
-    const el = { name: '', type: -1, children: 0, unit: null as bigint | null };
-    for (const f of fields) {
-      const fr = new CompactReader(f.bytes);
-      if (f.id === 4 && f.type === T.BINARY) el.name = fr.readString();
-      else if (f.id === 1 && f.type === T.I32) el.type = fr.readVarLong();
-      else if (f.id === 5 && f.type === T.I32) el.children = fr.readVarLong();
-      // converted_type TIMESTAMP_MILLIS (9) / TIMESTAMP_MICROS (10), unless the logical type says otherwise.
-      else if (f.id === 6 && f.type === T.I32) {
-        const converted = fr.readVarLong();
-        el.unit ??= converted === 9 ? 1n : converted === 10 ? 1000n : null;
-      } else if (f.id === 10 && f.type === T.STRUCT) {
-        // LogicalType union: 8 = TIMESTAMP { 2: TimeUnit union { 1 MILLIS, 2 MICROS, 3 NANOS } }.
-        let unit: bigint | null = null;
-        for (const lt of rawFields(fr)) {
-          if (lt.id !== 8 || lt.type !== T.STRUCT) continue;
-          for (const ts of rawFields(new CompactReader(lt.bytes))) {
-            if (ts.id !== 2 || ts.type !== T.STRUCT) continue;
-            const which = rawFields(new CompactReader(ts.bytes))[0]?.id;
-            unit = which === 1 ? 1n : which === 2 ? 1000n : which === 3 ? 1_000_000n : null;
-          }
-        }
-        el.unit = unit;
-      }
-    }
-    schema.push(el);
+  // One pass over the footer, reading only the schema and the time column's statistics (it runs
+  // before the first paint's bytes are asked for: no copies of the other fields).
+  const reader = new CompactReader(footer);
+  const schema: SchemaElement[] = [];
+  const groups: TimeStatistics['groups'] = [];
+  reader.readStruct((id, type) => {
+    if (id === 2 && type === T.LIST) reader.readList(() => schema.push(schemaElement(reader)));
+    else if (id === 4 && type === T.LIST) reader.readList(() => groups.push(groupTimes(reader, column)));
+    else reader.skip(type);
   });
   // The root's children are the top-level columns; the time column must be one of them, a leaf.
   let i = 1;
-  let found: (typeof schema)[number] | undefined;
+  let found: SchemaElement | undefined;
   const skipSubtree = (): void => {
     const el = schema[i++];
     for (let c = 0; c < (el?.children ?? 0); c++) skipSubtree();
@@ -122,31 +95,77 @@ export function timeStatistics(footer: Uint8Array, column: string): TimeStatisti
     skipSubtree();
   }
   if (!found || found.children !== 0 || found.type !== INT64 || found.unit === null) return null;
-  const groups: TimeStatistics['groups'] = [];
-  const rowGroups = top.find((f) => f.id === 4 && f.type === T.LIST);
-  if (rowGroups)
-    listOf(rowGroups.bytes, (r) => {
-      const group = { rows: 0, min: null as bigint | null, max: null as bigint | null };
-      for (const f of rawFields(r)) {
-        if (f.id === 3) group.rows = Number(i64(f) ?? 0n);
-        if (f.id !== 1 || f.type !== T.LIST) continue;
-        listOf(f.bytes, (cr) => {
-          const meta = rawFields(cr).find((x) => x.id === 3 && x.type === T.STRUCT);
-          if (!meta) return;
-          const metaFields = rawFields(new CompactReader(meta.bytes));
-          const facts = chunkFacts(metaFields);
-          if (facts.column !== column || facts.depth !== 1) return;
-          const stats = metaFields.find((x) => x.id === 12 && x.type === T.STRUCT);
-          if (!stats) return;
-          const s = rawFields(new CompactReader(stats.bytes));
-          // min_value / max_value; the older min / max are also right for a signed INT64.
-          group.min = int64Stat(s.find((x) => x.id === 6)) ?? int64Stat(s.find((x) => x.id === 2));
-          group.max = int64Stat(s.find((x) => x.id === 5)) ?? int64Stat(s.find((x) => x.id === 1));
-        });
-      }
-      groups.push(group);
-    });
   return { unitsPerMs: found.unit, groups };
+}
+
+type SchemaElement = { name: string; type: number; children: number; unit: bigint | null };
+
+/** A SchemaElement's name, physical type, children, and timestamp unit (null: not a timestamp). */
+function schemaElement(reader: CompactReader): SchemaElement {
+  const el: SchemaElement = { name: '', type: -1, children: 0, unit: null };
+  let converted: bigint | null = null;
+  let logical: bigint | null | undefined;
+  reader.readStruct((id, type) => {
+    if (id === 4 && type === T.BINARY) el.name = reader.readString();
+    else if (id === 1 && type === T.I32) el.type = reader.readVarLong();
+    else if (id === 5 && type === T.I32) el.children = reader.readVarLong();
+    // converted_type TIMESTAMP_MILLIS (9) / TIMESTAMP_MICROS (10), unless the logical type says otherwise.
+    else if (id === 6 && type === T.I32) {
+      const c = reader.readVarLong();
+      converted = c === 9 ? 1n : c === 10 ? 1000n : null;
+    } else if (id === 10 && type === T.STRUCT) {
+      // LogicalType union: 8 = TIMESTAMP { 2: TimeUnit union { 1 MILLIS, 2 MICROS, 3 NANOS } }.
+      logical = null;
+      reader.readStruct((lid, ltype) => {
+        if (lid !== 8 || ltype !== T.STRUCT) return reader.skip(ltype);
+        reader.readStruct((tid, ttype) => {
+          if (tid !== 2 || ttype !== T.STRUCT) return reader.skip(ttype);
+          reader.readStruct((uid, utype) => {
+            logical = uid === 1 ? 1n : uid === 2 ? 1000n : uid === 3 ? 1_000_000n : null;
+            reader.skip(utype);
+          });
+        });
+      });
+    } else reader.skip(type);
+  });
+  el.unit = logical !== undefined ? logical : converted;
+  return el;
+}
+
+/** A RowGroup's rows, and the min and max of the top-level column `column` there (null: not written). */
+function groupTimes(reader: CompactReader, column: string): TimeStatistics['groups'][number] {
+  const group: TimeStatistics['groups'][number] = { rows: 0, min: null, max: null };
+  reader.readStruct((id, type) => {
+    if (id === 3 && type === T.I64) group.rows = reader.readVarLong();
+    else if (id === 1 && type === T.LIST)
+      reader.readList(() =>
+        reader.readStruct((cid, ctype) => {
+          if (cid !== 3 || ctype !== T.STRUCT) return reader.skip(ctype);
+          const path: string[] = [];
+          const stat: Record<number, bigint | null> = {};
+          reader.readStruct((mid, mtype) => {
+            if (mid === 3 && mtype === T.LIST) reader.readList(() => path.push(reader.readString()));
+            else if (mid === 12 && mtype === T.STRUCT)
+              reader.readStruct((sid, stype) => {
+                if ([1, 2, 5, 6].includes(sid) && stype === T.BINARY) stat[sid] = int64Value(reader.readBinary());
+                else reader.skip(stype);
+              });
+            else reader.skip(mtype);
+          });
+          if (path.length !== 1 || path[0] !== column) return;
+          // min_value / max_value; the older min / max are also right for a signed INT64.
+          group.min = stat[6] ?? stat[2] ?? null;
+          group.max = stat[5] ?? stat[1] ?? null;
+        }),
+      );
+    else reader.skip(type);
+  });
+  return group;
+}
+
+/** An 8-byte little-endian INT64 statistic, or null. */
+function int64Value(value: Uint8Array): bigint | null {
+  return value.length === 8 ? new DataView(value.buffer, value.byteOffset, 8).getBigInt64(0, true) : null;
 }
 
 /**
@@ -170,7 +189,6 @@ export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonl
   const keeping = new Set(keep);
   const top = rawFields(new CompactReader(footer));
   // The kept row groups' chunks, in file order, where each will lie in the new file.
-  type Chunk = { fields: RawField[]; meta: RawField[]; delta: bigint; copy: { from: number; length: number } | null };
   const groups: { fields: RawField[]; chunks: Chunk[]; rows: bigint }[] = [];
   let at = 4;
   const rowGroups = top.find((f) => f.id === 4 && f.type === T.LIST);
@@ -189,13 +207,13 @@ export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonl
           const meta = rawFields(new CompactReader(metaField.bytes));
           const facts = chunkFacts(meta);
           if (wanted && !wanted.has(facts.column)) {
-            chunks.push({ fields: chunkFields, meta, delta: NOT_HERE, copy: null });
+            chunks.push({ fields: chunkFields, meta, dictionary: facts.dictionary, delta: NOT_HERE, copy: null });
             return;
           }
           const from = Number(facts.start);
           const length = Number(facts.length);
           if (from + length > source.length) throw new ThriftError('a column chunk runs past the file');
-          chunks.push({ fields: chunkFields, meta, delta: BigInt(at) - facts.start, copy: { from, length } });
+          chunks.push({ fields: chunkFields, meta, dictionary: facts.dictionary, delta: BigInt(at) - facts.start, copy: { from, length } });
           at += length;
         });
       groups.push({ fields, chunks, rows: i64(fields.find((f) => f.id === 3)) ?? 0n });
@@ -228,7 +246,7 @@ export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonl
   return file;
 }
 
-function writeRowGroup(w: CompactWriter, g: { fields: RawField[]; chunks: { fields: RawField[]; meta: RawField[]; delta: bigint }[] }): void {
+function writeRowGroup(w: CompactWriter, g: { fields: RawField[]; chunks: Chunk[] }): void {
   w.beginStruct();
   for (const f of g.fields) {
     // file_offset (5) and ordinal (7) are optional and would be wrong here: left out.
@@ -245,8 +263,7 @@ function writeRowGroup(w: CompactWriter, g: { fields: RawField[]; chunks: { fiel
   w.endStruct();
 }
 
-function writeChunk(w: CompactWriter, c: { fields: RawField[]; meta: RawField[]; delta: bigint }): void {
-  const dictionary = chunkFacts(c.meta).dictionary;
+function writeChunk(w: CompactWriter, c: Chunk): void {
   w.beginStruct();
   for (const f of c.fields) {
     // The page indexes (4-7) lie outside the chunks and are not copied: left out.
@@ -259,7 +276,7 @@ function writeChunk(w: CompactWriter, c: { fields: RawField[]; meta: RawField[];
       w.beginStruct();
       for (const m of c.meta) {
         // index_page_offset (10), an unused dictionary offset, and the bloom filter (14, 15) are left out.
-        if (m.id === 10 || m.id === 14 || m.id === 15 || (m.id === 11 && !dictionary)) continue;
+        if (m.id === 10 || m.id === 14 || m.id === 15 || (m.id === 11 && !c.dictionary)) continue;
         if (m.id === 9 || m.id === 11) {
           w.field(m.id, T.I64);
           w.i64((i64(m) ?? 0n) + c.delta);

@@ -196,8 +196,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       signal: abort.signal,
       persisted: persistedResults(deps.host),
     },
-  );
-  runAborts.delete(abort);
+  ).finally(() => runAborts.delete(abort));
   // What the open linked early is this run's, or nobody's: a later run links afresh.
   earlyLinks.clear();
   let engine: Engine;
