@@ -70,7 +70,10 @@ export const ENGINE_LOCKDOWN: readonly string[] = [
   'SET lock_configuration = true',
 ];
 
-/** Apply the lockdown to a fresh connection. */
+/**
+ * Apply the lockdown to a fresh connection. The statements are sent together and run in the order
+ * sent (one connection runs one statement at a time); any failure fails the lockdown.
+ */
 export async function lockDownEngine(conn: Pick<duckdb.AsyncDuckDBConnection, 'query'>): Promise<void> {
-  for (const statement of ENGINE_LOCKDOWN) await conn.query(statement);
+  await Promise.all(ENGINE_LOCKDOWN.map((statement) => conn.query(statement)));
 }

@@ -39,8 +39,12 @@ export interface EngineBootstrap {
   createDatabase(logger: duckdb.Logger, onCrash: (message: string) => void): Promise<duckdb.AsyncDuckDB>;
 }
 
-/** Start a DuckDB-WASM engine in a Web Worker from bundled files. */
-export function browserBootstrap(bundles: duckdb.DuckDBBundles): EngineBootstrap {
+/**
+ * Start a DuckDB-WASM engine in a Web Worker from bundled files. `onWorkerAnswered` is called once
+ * the worker runs and has begun fetching the wasm: the page then knows its own long tasks no longer
+ * hold the worker's start back (see renderer/src/main.tsx).
+ */
+export function browserBootstrap(bundles: duckdb.DuckDBBundles, onWorkerAnswered?: () => void): EngineBootstrap {
   return {
     async createDatabase(logger, onCrash) {
       const bundle = await duckdb.selectBundle(bundles);
@@ -48,7 +52,10 @@ export function browserBootstrap(bundles: duckdb.DuckDBBundles): EngineBootstrap
       const worker = new Worker(bundle.mainWorker);
       worker.addEventListener('error', (e) => onCrash(e.message || 'the worker failed'));
       const db = new duckdb.AsyncDuckDB(logger, worker);
-      await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
+      const instantiated = db.instantiate(bundle.mainModule, bundle.pthreadWorker);
+      // Answered as soon as the worker has taken the INSTANTIATE (it awaits the wasm's fetch).
+      if (onWorkerAnswered) db.ping().then(onWorkerAnswered, () => {});
+      await instantiated;
       return db;
     },
   };
@@ -89,9 +96,10 @@ export class Engine {
     // A threaded (coi) build gets the machine's cores; the others refuse any thread count above 1.
     const threaded = ((await db.getFeatureFlags()) & WASM_THREADS_FEATURE) !== 0;
     const threads = threaded ? engineThreads(globalThis.navigator?.hardwareConcurrency) : 1;
-    await db.open(engineConfig(threads));
-    const version = await db.getVersion();
-    const conn = await db.connect();
+    // Sent together: the worker answers them in order (each is synchronous there), instead of each
+    // waiting for the page to hear the last answer. During a cold open the page is busy with the
+    // UI's first evaluation and render, and every round trip waited for it.
+    const [, version, conn] = await Promise.all([db.open(engineConfig(threads)), db.getVersion(), db.connect()]);
     await lockDownEngine(conn);
     engine = new Engine(db, conn, version);
     traceMeasure('northstar:engine-start', startedAt, { version, threads });

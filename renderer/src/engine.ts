@@ -17,8 +17,11 @@ export function setEngineRestartListener(listener: EngineRestartListener): void 
   onRestart = listener;
 }
 
-/** The window's engine, started once (again after a cancel or a crash). */
-export function getEngine(): Promise<Engine> {
+/**
+ * The window's engine, started once (again after a cancel or a crash). `onWorkerAnswered` is called
+ * when a start this call makes has its worker running (not when the engine is ready).
+ */
+export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
   if (current && !current.alive) {
     const reason = cancelled ? 'cancelled' : 'crashed';
     current = null;
@@ -27,7 +30,7 @@ export function getEngine(): Promise<Engine> {
     onRestart(reason);
   }
   if (!starting) {
-    const started = Engine.start(browserBootstrap(browserBundles()));
+    const started = Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered));
     starting = started;
     started.then(
       (e) => {
