@@ -123,9 +123,12 @@ export async function openDashboard(page: Page, url: string): Promise<OpenResult
       statements,
       longTasks: { count: tasks.length, totalMs: tasks.reduce((s, t) => s + t.ms, 0), maxMs: Math.max(0, ...tasks.map((t) => t.ms)) },
       timeline: [
+        // The UI's bundle starts loading once the engine's worker runs (renderer/src/main.tsx).
+        ...performance.getEntriesByName('northstar:ui-boot').map((e) => ({ name: `UI boot (${String(((e as PerformanceMark).detail as { reason?: unknown } | null)?.reason ?? '')})`, start: e.startTime, end: e.startTime })),
         ...performance.getEntriesByName('northstar:open-start').map((e) => ({ name: 'open action starts', start: e.startTime, end: e.startTime })),
         ...(engine ? [{ name: 'engine start', start: engine.startTime, end: engine.startTime + engine.duration }] : []),
         ...performance.getEntriesByName('northstar:prefetch').map((e) => ({ name: 'fetch bytes (parallel ranged reads)', start: e.startTime, end: e.startTime + e.duration })),
+        ...performance.getEntriesByName('northstar:window-in').map((e) => ({ name: 'the newest row groups are in', start: e.startTime, end: e.startTime })),
         // The panels drawn from the newest row groups before the whole file arrived (dashboard-runner.ts paintWindow).
         ...performance.getEntriesByName('northstar:window-painted').map((e) => ({ name: `first paint from the newest row groups (${JSON.stringify((e as PerformanceMark).detail)})`, start: e.startTime, end: e.startTime })),
         ...statements.filter((x) => x.sql.startsWith('CREATE OR REPLACE TABLE') || x.sql.startsWith('CREATE TABLE')).map((x) => ({ name: 'load statement', start: x.start, end: x.start + x.ms })),

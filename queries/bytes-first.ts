@@ -18,6 +18,7 @@
 // view casts them back (corrections.ts, `readRaw`): every reader sees VARCHAR, with the same values.
 import { EngineError, type QueryResult } from './engine/engine';
 import { outOfMemoryReason } from './engine/read-errors';
+import { footerMetadata, footerRowCount, footerStatistics, readFooterColumns, type FooterColumns } from './engine/parquet-footer';
 import { bitmapRange, type IntRange } from './panel-queries';
 import { Sql, createTableAs, dropRelation, ident, readFile, str } from './sql';
 
@@ -295,6 +296,8 @@ export type ProbedStats = FooterStats & { asked: FooterAsk };
 export async function probeFooters(engine: BytesEngine & { registerFile?(name: string, bytes: Uint8Array): Promise<void> }, files: readonly { name: string; bytes: Uint8Array }[], ask: (columns: readonly { name: string; type: string }[]) => FooterAsk): Promise<FooterProbe> {
   const registered: string[] = [];
   if (!engine.registerFile) throw new Error('this engine cannot read files from memory');
+  // Copied first: registering a file may hand its bytes to the engine's worker.
+  const metadata = files.map((f) => footerMetadata(f.bytes)?.slice() ?? null);
   try {
     for (const file of files) {
       await engine.registerFile(file.name, file.bytes);
@@ -302,17 +305,42 @@ export async function probeFooters(engine: BytesEngine & { registerFile?(name: s
     }
     const from = readFile(registered, 'parquet');
     const columns = describedColumns(await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from)));
-    const rows = Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', from))).rows[0]?.n);
-    if (!Number.isSafeInteger(rows) || rows < 0) throw new Error(`the footers' row count is not a count (${rows})`);
     const asked = ask(columns);
-    const stats = await statsFromFooters(engine, registered, asked).then(
-      (found): ProbedStats => ({ ...found, asked }),
-      () => null,
-    );
+    // The row count and the statistics are read here when the footers say them exactly as the
+    // engine would (parquet-footer.ts): on a cold open those two statements waited on the engine.
+    const read = readFooters(metadata, asked);
+    const rows = (read && footerRowCount(read)) ?? Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', from))).rows[0]?.n);
+    if (!Number.isSafeInteger(rows) || rows < 0) throw new Error(`the footers' row count is not a count (${rows})`);
+    const inJs = read ? footerStatistics(read, new Map(columns.map((c) => [c.name, c.type])), asked) : null;
+    const stats = inJs
+      ? { newest: inJs.newest, bounds: new Map([...inJs.bounds].flatMap(([c, r]) => bitmapRangeOf(c, r))), asked }
+      : await statsFromFooters(engine, registered, asked).then(
+          (found): ProbedStats => ({ ...found, asked }),
+          () => null,
+        );
     return { columns, rows, stats };
   } finally {
     await dropFiles(engine, registered);
   }
+}
+
+/** Footers (FileMetaData) read for the columns `ask` names; null when one is missing or not a footer. */
+function readFooters(footers: readonly (Uint8Array | null)[], ask: FooterAsk): FooterColumns[] | null {
+  const columns = new Set([...(ask.time !== undefined ? [ask.time] : []), ...ask.integers]);
+  try {
+    return footers.map((metadata) => {
+      if (!metadata) throw new Error('not a Parquet footer');
+      return readFooterColumns(metadata, columns);
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** A column's bitmap bounds, as `statsFromFooters` keeps them (none when a bitmap cannot hold them). */
+function bitmapRangeOf(column: string, range: { min: bigint; max: bigint }): [string, IntRange][] {
+  const bitmap = bitmapRange(String(range.min), String(range.max));
+  return bitmap ? [[column, bitmap]] : [];
 }
 
 /** The columns and types of a DESCRIBE result. */

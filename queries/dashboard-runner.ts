@@ -620,6 +620,7 @@ async function paintWindow(
   opts: RunOptions,
 ): Promise<WindowPainted> {
   const painted: WindowPainted = { files: [], shown: new Map() };
+  performance.mark('northstar:window-in', { detail: { rows: w.rows, bytes: w.bytes } });
   const probed = load.probe ? await load.probe : null;
   // The stored results of an earlier session draw instead, at once.
   if (!probed?.stats || opts.isStale?.() || (load.persisted && (await load.persisted.entry))) return painted;

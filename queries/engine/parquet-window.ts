@@ -9,6 +9,7 @@
 // query that strayed outside the window would read fewer rows, not garbage, and the runner sends
 // only queries whose time filter lies inside it (panel-queries.ts `earliestRead`). A zero-filled
 // row group listed in a footer is not safe: a bare LIMIT over one answered no rows, silently.
+import { INT64, readFooterColumns, signedValue, topLevel } from './parquet-footer';
 import { CompactReader, CompactWriter, T, ThriftError } from './thrift-compact';
 
 /** The statistics of a file's time column, per row group, in the column's own units. */
@@ -20,8 +21,6 @@ export interface TimeStatistics {
 }
 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]);
-/** Parquet's INT64 physical type. */
-const INT64 = 2;
 /** Where the chunks of columns not fetched are said to lie: far past the end, so a read of one fails. */
 const NOT_HERE = 2n ** 40n;
 
@@ -75,97 +74,17 @@ function chunkFacts(meta: RawField[]): { column: string; depth: number; start: b
 export function timeStatistics(footer: Uint8Array, column: string): TimeStatistics | null {
   // One pass over the footer, reading only the schema and the time column's statistics (it runs
   // before the first paint's bytes are asked for: no copies of the other fields).
-  const reader = new CompactReader(footer);
-  const schema: SchemaElement[] = [];
-  const groups: TimeStatistics['groups'] = [];
-  reader.readStruct((id, type) => {
-    if (id === 2 && type === T.LIST) reader.readList(() => schema.push(schemaElement(reader)));
-    else if (id === 4 && type === T.LIST) reader.readList(() => groups.push(groupTimes(reader, column)));
-    else reader.skip(type);
-  });
-  // The root's children are the top-level columns; the time column must be one of them, a leaf.
-  let i = 1;
-  let found: SchemaElement | undefined;
-  const skipSubtree = (): void => {
-    const el = schema[i++];
-    for (let c = 0; c < (el?.children ?? 0); c++) skipSubtree();
-  };
-  for (let c = 0; c < (schema[0]?.children ?? 0) && i < schema.length; c++) {
-    if (schema[i]?.name === column) found = schema[i];
-    skipSubtree();
-  }
+  const read = readFooterColumns(footer, new Set([column]));
+  const found = topLevel(read.schema).get(column);
   if (!found || found.children !== 0 || found.type !== INT64 || found.unit === null) return null;
-  return { unitsPerMs: found.unit, groups };
-}
-
-type SchemaElement = { name: string; type: number; children: number; unit: bigint | null };
-
-/** A SchemaElement's name, physical type, children, and timestamp unit (null: not a timestamp). */
-function schemaElement(reader: CompactReader): SchemaElement {
-  const el: SchemaElement = { name: '', type: -1, children: 0, unit: null };
-  let converted: bigint | null = null;
-  let logical: bigint | null | undefined;
-  reader.readStruct((id, type) => {
-    if (id === 4 && type === T.BINARY) el.name = reader.readString();
-    else if (id === 1 && type === T.I32) el.type = reader.readVarLong();
-    else if (id === 5 && type === T.I32) el.children = reader.readVarLong();
-    // converted_type TIMESTAMP_MILLIS (9) / TIMESTAMP_MICROS (10), unless the logical type says otherwise.
-    else if (id === 6 && type === T.I32) {
-      const c = reader.readVarLong();
-      converted = c === 9 ? 1n : c === 10 ? 1000n : null;
-    } else if (id === 10 && type === T.STRUCT) {
-      // LogicalType union: 8 = TIMESTAMP { 2: TimeUnit union { 1 MILLIS, 2 MICROS, 3 NANOS } }.
-      logical = null;
-      reader.readStruct((lid, ltype) => {
-        if (lid !== 8 || ltype !== T.STRUCT) return reader.skip(ltype);
-        reader.readStruct((tid, ttype) => {
-          if (tid !== 2 || ttype !== T.STRUCT) return reader.skip(ttype);
-          reader.readStruct((uid, utype) => {
-            logical = uid === 1 ? 1n : uid === 2 ? 1000n : uid === 3 ? 1_000_000n : null;
-            reader.skip(utype);
-          });
-        });
-      });
-    } else reader.skip(type);
-  });
-  el.unit = logical !== undefined ? logical : converted;
-  return el;
-}
-
-/** A RowGroup's rows, and the min and max of the top-level column `column` there (null: not written). */
-function groupTimes(reader: CompactReader, column: string): TimeStatistics['groups'][number] {
-  const group: TimeStatistics['groups'][number] = { rows: 0, min: null, max: null };
-  reader.readStruct((id, type) => {
-    if (id === 3 && type === T.I64) group.rows = reader.readVarLong();
-    else if (id === 1 && type === T.LIST)
-      reader.readList(() =>
-        reader.readStruct((cid, ctype) => {
-          if (cid !== 3 || ctype !== T.STRUCT) return reader.skip(ctype);
-          const path: string[] = [];
-          const stat: Record<number, bigint | null> = {};
-          reader.readStruct((mid, mtype) => {
-            if (mid === 3 && mtype === T.LIST) reader.readList(() => path.push(reader.readString()));
-            else if (mid === 12 && mtype === T.STRUCT)
-              reader.readStruct((sid, stype) => {
-                if ([1, 2, 5, 6].includes(sid) && stype === T.BINARY) stat[sid] = int64Value(reader.readBinary());
-                else reader.skip(stype);
-              });
-            else reader.skip(mtype);
-          });
-          if (path.length !== 1 || path[0] !== column) return;
-          // min_value / max_value; the older min / max are also right for a signed INT64.
-          group.min = stat[6] ?? stat[2] ?? null;
-          group.max = stat[5] ?? stat[1] ?? null;
-        }),
-      );
-    else reader.skip(type);
-  });
-  return group;
-}
-
-/** An 8-byte little-endian INT64 statistic, or null. */
-function int64Value(value: Uint8Array): bigint | null {
-  return value.length === 8 ? new DataView(value.buffer, value.byteOffset, 8).getBigInt64(0, true) : null;
+  return {
+    unitsPerMs: found.unit,
+    groups: read.groups.map((g) => {
+      const stat = g.stats.get(column);
+      // min_value / max_value; the older min / max are also right for a signed INT64.
+      return { rows: g.rows, min: signedValue(stat?.[6] ?? stat?.[2], INT64), max: signedValue(stat?.[5] ?? stat?.[1], INT64) };
+    }),
+  };
 }
 
 /**
