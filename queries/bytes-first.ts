@@ -18,7 +18,7 @@
 // view casts them back (corrections.ts, `readRaw`): every reader sees VARCHAR, with the same values.
 import { EngineError, type QueryResult } from './engine/engine';
 import { outOfMemoryReason } from './engine/read-errors';
-import { footerMetadata, footerRowCount, footerStatistics, readFooterColumns, type FooterColumns } from './engine/parquet-footer';
+import { footerColumnTypes, footerMetadata, footerRowCount, footerStatistics, readFooterColumns, type FooterColumns } from './engine/parquet-footer';
 import { bitmapRange, type IntRange } from './panel-queries';
 import { Sql, createTableAs, dropRelation, ident, readFile, str } from './sql';
 
@@ -288,16 +288,34 @@ export interface FooterProbe {
 export type ProbedStats = FooterStats & { asked: FooterAsk };
 
 /**
- * Register `files` (footer-only files, named like the data files will be), ask the engine the
- * columns, the row count and the statistics of the columns `ask` picks from those columns, and
- * drop the files again. Rejects when the engine cannot answer: the caller then asks later, over
- * the data.
+ * The columns, the row count and the statistics of the columns `ask` picks from those columns, of
+ * `files` (footer-only files, named like the data files will be). Read from the footers in JS when
+ * they say all of it exactly as the engine would (parquet-footer.ts; `opts.inJs` false: never);
+ * otherwise the files are registered, the engine is asked what JS cannot read, and the files are
+ * dropped again. Rejects when the engine cannot answer: the caller then asks later, over the data.
  */
-export async function probeFooters(engine: BytesEngine & { registerFile?(name: string, bytes: Uint8Array): Promise<void> }, files: readonly { name: string; bytes: Uint8Array }[], ask: (columns: readonly { name: string; type: string }[]) => FooterAsk): Promise<FooterProbe> {
+export async function probeFooters(
+  engine: BytesEngine & { registerFile?(name: string, bytes: Uint8Array): Promise<void> },
+  files: readonly { name: string; bytes: Uint8Array }[],
+  ask: (columns: readonly { name: string; type: string }[]) => FooterAsk,
+  opts: { inJs?: boolean } = {},
+): Promise<FooterProbe> {
+  // Copied first: registering a file may hand its bytes to the engine's worker.
+  const metadata = files.map((f) => (opts.inJs === false ? null : (footerMetadata(f.bytes)?.slice() ?? null)));
+  // Footers the JS reader answers in full need no engine at all (parquet-footer.ts). Files in
+  // hive-style folders (`year=2025/…`) also have their folders' keys as columns: the engine says those.
+  const schemas = readFooters(metadata, { integers: [] });
+  const hive = files.some((f) => f.name.split('/').slice(0, -1).some((folder) => folder.includes('=')));
+  const described = schemas && !hive && footerColumnTypes(schemas);
+  if (described) {
+    const asked = ask(described);
+    const read = readFooters(metadata, asked);
+    const rows = read && footerRowCount(read);
+    const inJs = read && footerStatistics(read, new Map(described.map((c) => [c.name, c.type])), asked);
+    if (rows !== null && inJs) return { columns: described, rows, stats: { newest: inJs.newest, bounds: new Map([...inJs.bounds].flatMap(([c, r]) => bitmapRangeOf(c, r))), asked } };
+  }
   const registered: string[] = [];
   if (!engine.registerFile) throw new Error('this engine cannot read files from memory');
-  // Copied first: registering a file may hand its bytes to the engine's worker.
-  const metadata = files.map((f) => footerMetadata(f.bytes)?.slice() ?? null);
   try {
     for (const file of files) {
       await engine.registerFile(file.name, file.bytes);

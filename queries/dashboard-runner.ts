@@ -173,6 +173,11 @@ export interface RunOptions {
    * the rest of the file downloads (default true; see `paintWindow`).
    */
   windowFirst?: boolean;
+  /**
+   * Read the footers' columns, row count and statistics in JS where they can be read exactly
+   * (parquet-footer.ts), instead of asking the engine (default true; false: always ask it).
+   */
+  footersInJs?: boolean;
   /** Rows from which a table built after first paint stores its few-valued text columns as ENUMs (default `TEXT_ENCODING_MIN_ROWS`). */
   textEncodingMinRows?: number;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
@@ -841,7 +846,7 @@ async function loadOrTake(
             if (readable && budgetBytes !== undefined && estimateBytes > budgetBytes) throw new ReadFromDisk({ estimateBytes, budgetBytes });
             // It loads into memory: ask the footers' questions while the data downloads.
             const names = registeredNames(footers.map((f) => f.url), 'northstar-probe');
-            probe = probeFooters(engine, footers.map((f, i) => ({ name: names[i] as string, bytes: f.footerFile })), (cols) => footerAsk(dataset, cols)).catch(() => null);
+            probe = probeFooters(engine, footers.map((f, i) => ({ name: names[i] as string, bytes: f.footerFile })), (cols) => footerAsk(dataset, cols), { inJs: opts.footersInJs !== false }).catch(() => null);
           },
         });
       } catch (err) {

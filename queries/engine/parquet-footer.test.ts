@@ -1,7 +1,7 @@
 // The row count and footer statistics read in JS (parquet-footer.ts) against what the pinned
 // DuckDB-WASM's parquet_metadata and count(*) answer over the same files: equal wherever JS
 // answers, and JS declines (the engine is asked) wherever it cannot read them exactly.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -10,7 +10,7 @@ import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { probeFooters } from '../bytes-first';
 import { Sql, readFile, str } from '../sql';
 import { Engine } from './engine';
-import { footerMetadata, footerRowCount, footerStatistics, readFooterColumns } from './parquet-footer';
+import { footerColumnTypes, footerMetadata, footerRowCount, footerStatistics, readFooterColumns } from './parquet-footer';
 import { footerOnlyFile } from './prefetch';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -41,10 +41,20 @@ beforeAll(async () => {
   await conn.run(`COPY (${select}) TO '${path.join(dir, 'all.parquet')}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`);
   await conn.run(`COPY (SELECT * FROM (${select}) WHERE id < 3000) TO '${path.join(dir, 'part-1.parquet')}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000)`);
   await conn.run(`COPY (SELECT * FROM (${select}) WHERE id >= 3000) TO '${path.join(dir, 'part-2.parquet')}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000)`);
+  // Every type footerColumnTypes reads, and some it leaves to the engine.
+  await conn.run(
+    `COPY (SELECT i % 2 = 0 AS "b", CAST(i AS TINYINT) AS "i8", CAST(i AS SMALLINT) AS "i16", CAST(i AS INTEGER) AS "i32", CAST(i AS BIGINT) AS "i64",
+      CAST(i AS FLOAT) AS "f", CAST(i AS DOUBLE) AS "d", 'v' || i AS "s", CAST('x' || i AS BLOB) AS "bl", TIMESTAMP '2024-01-01' + to_seconds(i) AS "ts",
+      CAST(TIMESTAMP '2024-01-01' + to_seconds(i) AS TIMESTAMP_MS) AS "ts_ms" FROM range(100) AS t(i)) TO '${path.join(dir, 'simple.parquet')}' (FORMAT PARQUET)`,
+  );
+  await conn.run(
+    `COPY (SELECT DATE '2024-01-01' + CAST(i AS INTEGER) AS "day", CAST(i AS DECIMAL(9,2)) AS "dec", [i] AS "list", {'a': i} AS "st", CAST(i AS UBIGINT) AS "u64", TIME '00:00:00' + to_seconds(i) AS "t", gen_random_uuid() AS "id"
+      FROM range(10) AS t(i)) TO '${path.join(dir, 'other.parquet')}' (FORMAT PARQUET)`,
+  );
   conn.closeSync();
   native.closeSync();
   boot = nodeBootstrap();
-  boot.allowReading(Array.from({ length: 64 }, (_, i) => `footer-test-${i}.parquet`));
+  boot.allowReading([...Array.from({ length: 128 }, (_, i) => `footer-test-${i}.parquet`), 'northstar-probe-test/year=2024/orders.parquet']);
   engine = await Engine.start(boot);
 }, 60_000);
 
@@ -157,8 +167,28 @@ describe('footerStatistics and footerRowCount', () => {
   }, 60_000);
 });
 
+describe('footerColumnTypes', () => {
+  it('gives the columns and types DESCRIBE gives, or declines, over files native DuckDB wrote, the demo data and the parquet-testing corpus', async () => {
+    const named = (files: string[]) => files.map((f) => path.join(dir, f));
+    let answered = 0;
+    for (const files of [named(['simple.parquet']), named(['all.parquet']), named(['part-1.parquet', 'part-2.parquet']), named(['other.parquet']), [DEMO], ...CORPUS_FILES.map((f) => [path.join(CORPUS, f)])]) {
+      const { types, footers } = await readBoth(files);
+      const js = footerColumnTypes(footers);
+      if (js === null) continue;
+      answered++;
+      expect(js, files.join(', ')).toEqual([...types].map(([name, type]) => ({ name, type })));
+    }
+    const simple = await readBoth(named(['simple.parquet']));
+    expect(footerColumnTypes(simple.footers)?.map((c) => c.type)).toEqual(['BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'FLOAT', 'DOUBLE', 'VARCHAR', 'BLOB', 'TIMESTAMP', 'TIMESTAMP']);
+    // Dates, decimals, lists, structs, unsigned, times and UUIDs, and zoned or nanosecond times, are the engine's to say.
+    expect(footerColumnTypes((await readBoth(named(['other.parquet']))).footers)).toBeNull();
+    expect(footerColumnTypes((await readBoth(named(['all.parquet']))).footers)).toBeNull();
+    expect(answered).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+});
+
 describe('probeFooters', () => {
-  it('asks the engine only DESCRIBE when the footers answer the rest, and the same answers as when it asks', async () => {
+  it('asks the engine nothing when the footers answer it all, and the same answers as when it asks', async () => {
     const whole = new Uint8Array(readFileSync(DEMO));
     // A footer-only file per probe, made first: registering hands bytes to the engine's worker.
     const [first, second] = [0, 1].map(() => footerOnlyFile(whole.subarray(whole.length - Math.min(whole.length, 256 * 1024)), whole.length));
@@ -174,7 +204,8 @@ describe('probeFooters', () => {
     } as unknown as Engine;
     const name = `footer-test-${registered++}.parquet`;
     const probe = await probeFooters(recording, [{ name, bytes: first as Uint8Array }], () => ({ time: 'order_ts', integers: ['customer_id'] }));
-    expect(asked.map((s) => s.split(' ')[0])).toEqual(['DESCRIBE']);
+    expect(asked).toEqual([]);
+    expect(probe.columns.map((c) => `${c.name} ${c.type}`)).toContain('order_ts TIMESTAMP');
     // What the engine answers over the whole file.
     const [wholeName] = await register([whole]);
     const from = readFile(wholeName as string, 'parquet');
@@ -188,5 +219,18 @@ describe('probeFooters', () => {
     const viaEngine = await probeFooters(recording, [{ name: `footer-test-${registered++}.parquet`, bytes: second as Uint8Array }], () => ({ time: 'order_ts', integers: ['quantity', 'amount'] }));
     expect(asked.some((s) => s.includes('parquet_metadata'))).toBe(true);
     expect(viaEngine.stats?.newest).toBe(truth.newest);
+    // Told not to read them in JS, it asks the engine all three questions, with the same answers.
+    asked.length = 0;
+    const third = footerOnlyFile(new Uint8Array(readFileSync(DEMO)).subarray(-256 * 1024), statSync(DEMO).size);
+    const asking = await probeFooters(recording, [{ name: `footer-test-${registered++}.parquet`, bytes: third }], () => ({ time: 'order_ts', integers: ['customer_id'] }), { inJs: false });
+    expect(asked.map((s) => s.split(' ')[0])).toEqual(['DESCRIBE', 'SELECT', 'SELECT']);
+    expect(asking).toEqual(probe);
+    // In a hive-style folder the folder's key is a column too: the engine is asked for the columns.
+    asked.length = 0;
+    const hive = footerOnlyFile(new Uint8Array(readFileSync(DEMO)).subarray(-256 * 1024), statSync(DEMO).size);
+    const inFolder = await probeFooters(recording, [{ name: 'northstar-probe-test/year=2024/orders.parquet', bytes: hive }], () => ({ time: 'order_ts', integers: ['customer_id'] }));
+    expect(asked.map((s) => s.split(' ')[0])).toEqual(['DESCRIBE']);
+    expect(inFolder.columns).toEqual([...probe.columns, { name: 'year', type: 'BIGINT' }]);
+    expect(inFolder.rows).toBe(probe.rows);
   }, 60_000);
 });

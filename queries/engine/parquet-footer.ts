@@ -23,8 +23,12 @@ export interface SchemaElement {
   unit: bigint | null;
   /** The ConvertedType, or null. */
   converted: number | null;
-  /** The LogicalType union's field id (8 TIMESTAMP, 10 INTEGER, ...), or null. */
+  /** The LogicalType union's field id (1 STRING, 8 TIMESTAMP, 10 INTEGER, ...), or null. */
   logical: number | null;
+  /** A TIMESTAMP logical type's isAdjustedToUTC; null when not one. */
+  utc: boolean | null;
+  /** repetition_type REPEATED (a legacy list when a leaf). */
+  repeated: boolean;
 }
 
 /** A column chunk's statistics as encoded: min_value (6), max_value (5), and the older min (2), max (1). */
@@ -73,12 +77,13 @@ export function topLevel(schema: readonly SchemaElement[]): Map<string, SchemaEl
 }
 
 function schemaElement(reader: CompactReader): SchemaElement {
-  const el: SchemaElement = { name: '', type: -1, children: 0, unit: null, converted: null, logical: null };
+  const el: SchemaElement = { name: '', type: -1, children: 0, unit: null, converted: null, logical: null, utc: null, repeated: false };
   let logicalUnit: bigint | null | undefined;
   reader.readStruct((id, type) => {
     if (id === 4 && type === T.BINARY) el.name = reader.readString();
     else if (id === 1 && type === T.I32) el.type = reader.readVarLong();
     else if (id === 5 && type === T.I32) el.children = reader.readVarLong();
+    else if (id === 3 && type === T.I32) el.repeated = reader.readVarLong() === 2;
     else if (id === 6 && type === T.I32) el.converted = reader.readVarLong();
     else if (id === 10 && type === T.STRUCT) {
       // LogicalType union: 8 = TIMESTAMP { 2: TimeUnit union { 1 MILLIS, 2 MICROS, 3 NANOS } }.
@@ -87,6 +92,7 @@ function schemaElement(reader: CompactReader): SchemaElement {
         if (lid !== 8 || ltype !== T.STRUCT) return reader.skip(ltype);
         logicalUnit = null;
         reader.readStruct((tid, ttype) => {
+          if (tid === 1 && (ttype === T.TRUE || ttype === T.FALSE)) el.utc = ttype === T.TRUE;
           if (tid !== 2 || ttype !== T.STRUCT) return reader.skip(ttype);
           reader.readStruct((uid, utype) => {
             logicalUnit = uid === 1 ? 1n : uid === 2 ? 1000n : uid === 3 ? 1_000_000n : null;
@@ -230,4 +236,64 @@ export function footerStatistics(
     if (known && range) bounds.set(column, range);
   }
   return { newest, bounds };
+}
+
+/** Parquet's physical types and ConvertedTypes that `footerColumnTypes` reads. */
+const BOOLEAN = 0;
+const FLOAT = 4;
+const DOUBLE = 5;
+const BYTE_ARRAY = 6;
+const CONVERTED = { UTF8: 0, TIMESTAMP_MILLIS: 9, TIMESTAMP_MICROS: 10, INT_8: 15, INT_16: 16, INT_32: 17, INT_64: 18 } as const;
+const LOGICAL = { STRING: 1, TIMESTAMP: 8, INTEGER: 10 } as const;
+
+/** DuckDB 0.9.1's type for a top-level leaf, for the annotations read exactly here; null for any other. */
+function duckdbType(el: SchemaElement): string | null {
+  const { type, converted, logical } = el;
+  const plain = converted === null && logical === null;
+  if (type === BOOLEAN && plain) return 'BOOLEAN';
+  if (type === FLOAT && plain) return 'FLOAT';
+  if (type === DOUBLE && plain) return 'DOUBLE';
+  if (type === BYTE_ARRAY) {
+    if (plain) return 'BLOB';
+    if ((converted === CONVERTED.UTF8 || converted === null) && (logical === LOGICAL.STRING || logical === null)) return 'VARCHAR';
+    return null;
+  }
+  const integerLogical = logical === null || logical === LOGICAL.INTEGER;
+  if (type === INT32 && integerLogical) {
+    if (converted === null || converted === CONVERTED.INT_32) return logical === null || converted !== null ? 'INTEGER' : null;
+    if (converted === CONVERTED.INT_16) return 'SMALLINT';
+    if (converted === CONVERTED.INT_8) return 'TINYINT';
+    return null;
+  }
+  if (type === INT64) {
+    if (integerLogical && (converted === null || converted === CONVERTED.INT_64)) return logical === null || converted !== null ? 'BIGINT' : null;
+    // Local (not UTC-adjusted) milli- and microsecond times; DuckDB reads UTC-adjusted ones as TIMESTAMP WITH TIME ZONE.
+    const time = converted === CONVERTED.TIMESTAMP_MICROS || converted === CONVERTED.TIMESTAMP_MILLIS;
+    return time && logical === LOGICAL.TIMESTAMP && el.utc === false && el.unit !== 1_000_000n ? 'TIMESTAMP' : null;
+  }
+  return null;
+}
+
+/**
+ * The columns and DuckDB types `DESCRIBE SELECT * FROM read_parquet([...])` gives over files of
+ * these footers, when every file has the same flat schema of columns whose types are read exactly
+ * here (booleans, floats, signed integers, text and blobs, local milli- and microsecond times);
+ * null otherwise (ask the engine).
+ */
+export function footerColumnTypes(footers: readonly FooterColumns[]): { name: string; type: string }[] | null {
+  let columns: { name: string; type: string }[] | null = null;
+  for (const f of footers) {
+    const root = f.schema[0];
+    if (!root || root.children !== f.schema.length - 1) return null;
+    const mine: { name: string; type: string }[] = [];
+    for (const el of f.schema.slice(1)) {
+      const type = el.children === 0 && !el.repeated ? duckdbType(el) : null;
+      // Names equal but for case the engine renames: it says those.
+      if (type === null || mine.some((c) => c.name.toLowerCase() === el.name.toLowerCase())) return null;
+      mine.push({ name: el.name, type });
+    }
+    if (columns && JSON.stringify(columns) !== JSON.stringify(mine)) return null;
+    columns = mine;
+  }
+  return columns && columns.length > 0 ? columns : null;
 }
