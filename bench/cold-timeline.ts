@@ -14,7 +14,7 @@ import { startS3Fixture } from '../e2e/fixtures/s3-fixture';
 import { BENCH_DIR, ensureOrders } from './data';
 import { BenchBrowser, openDashboard } from './browser';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' } } });
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -43,8 +43,12 @@ async function main(): Promise<void> {
     browser = await BenchBrowser.launch('/usr/bin/chromium');
     for (let run = 0; run < Number(values.runs); run++) {
       const page = await browser.newPage();
-      const cdp = values.trace ? await page.context().newCDPSession(page) : null;
-      await cdp?.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing', transferMode: 'ReturnAsStream' });
+      const traceFile = values['trace-file'];
+      const cdp = values.trace || traceFile ? await page.context().newCDPSession(page) : null;
+      // --trace-file also records the engine worker's wasm compilation and the page's requests, and
+      // writes the whole trace (for chrome://tracing or Perfetto).
+      const categories = `toplevel,devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing${traceFile ? ',v8.wasm,disabled-by-default-v8.wasm.detailed,loading,netlog' : ''}`;
+      await cdp?.send('Tracing.start', { categories, transferMode: 'ReturnAsStream' });
       const open = await openDashboard(page, host.url);
       // Wait for the rest of the load (statements after the first paint), then read every entry.
       await page.waitForTimeout(8000);
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
       for (const s of after.sql) rows.push([s.start, `  sql ${Math.round(s.ms).toString().padStart(5)} ms  ${s.sql.replace(/\s+/g, ' ').slice(0, 110)}`]);
       for (const t of after.tasks) rows.push([t.start, `  long task ${Math.round(t.ms)} ms`]);
       rows.sort((a, b) => a[0] - b[0]);
-      if (cdp) for (const line of await mainThreadLongTasks(cdp, open.openMs)) rows.push(line);
+      if (cdp) for (const line of await mainThreadLongTasks(cdp, open.openMs, traceFile && values.runs === '1' ? traceFile : traceFile?.replace(/(\.json)?$/, `-${run + 1}$1`))) rows.push(line);
       rows.sort((a, b) => a[0] - b[0]);
       log(`== run ${run + 1}: ${values.rows} rows, open ${Math.round(open.openMs)} ms, load avg ${os.loadavg()[0]?.toFixed(2)}`);
       for (const [at, text] of rows) log(`${Math.round(at).toString().padStart(6)}  ${text}`);
@@ -72,7 +76,7 @@ async function main(): Promise<void> {
 }
 
 /** What the main thread did in each task over 50 ms, from a Chromium trace: the biggest pieces of work inside it. */
-async function mainThreadLongTasks(cdp: import('@playwright/test').CDPSession, drawnAt: number): Promise<[number, string][]> {
+async function mainThreadLongTasks(cdp: import('@playwright/test').CDPSession, drawnAt: number, writeTo?: string): Promise<[number, string][]> {
   const done = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (e: { stream?: string }) => resolve(e.stream ?? '')));
   await cdp.send('Tracing.end');
   const stream = await done;
@@ -82,6 +86,7 @@ async function mainThreadLongTasks(cdp: import('@playwright/test').CDPSession, d
     text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
     if (chunk.eof) break;
   }
+  if (writeTo) writeFileSync(writeTo, text);
   type Ev = { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: { name?: string; data?: Record<string, unknown> } };
   const parsed = JSON.parse(text) as { traceEvents?: Ev[] } | Ev[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
