@@ -42,11 +42,15 @@ let wasm: Engine;
 let server: http.Server;
 let url: string;
 const file = readFileSync(PARQUET);
+const DEMO_BYTES = file;
+// Other files the server serves, by path (`serve`).
+const served = new Map<string, Buffer>();
 
 beforeAll(async () => {
   boot = nodeBootstrap();
   wasm = await Engine.start(boot);
   server = http.createServer((req, res) => {
+    const file = served.get(String(req.url)) ?? DEMO_BYTES;
     const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
     if (!m) return void res.writeHead(200, { 'Content-Length': String(file.length) }).end(file);
     const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
@@ -442,6 +446,12 @@ describe('first paint from the fetched bytes', () => {
   }, 60_000);
 });
 
+/** Serve `bytes` at `name` on the test server; returns its URL. */
+function serve(name: string, bytes: Buffer): string {
+  served.set(`/${name}`, bytes);
+  return url.replace(/[^/]+$/, name);
+}
+
 describe('text columns with few values', () => {
   const enumTypes = async () => (await wasm.query(Sql.concat("SELECT type_name AS \"t\" FROM duckdb_types() WHERE type_name LIKE 'ds_raw_orders (text %' ORDER BY 1"))).rows.map((r) => String(r.t));
   const columnTypes = async (table: string) =>
@@ -495,6 +505,52 @@ describe('text columns with few values', () => {
       const after = await enumTypes();
       expect(after).toHaveLength(text.length);
       expect(after.some((t) => before.includes(t)), label).toBe(false);
+    }
+  }, 120_000);
+
+  it('are left as text when they hold more values than an ENUM is made for, though every row group shows few', async () => {
+    // The demo's first 195 row groups' worth of rows with 350 cities per row group of 2,048, none
+    // shared between groups: every chunk a small dictionary (the footer rule), 68,250 values in all
+    // (over TEXT_MAX_DISTINCT, 65,535).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-wide-'));
+    const target = path.join(dir, 'wide.parquet');
+    const native = await (await DuckDBInstance.create(':memory:')).connect();
+    await native.run('SET threads = 1');
+    await native.run(
+      `COPY (SELECT * EXCLUDE ("i") REPLACE ('c' || (("i" // 2048) * 350 + "i" % 350) AS "city")
+         FROM (SELECT *, row_number() OVER () - 1 AS "i" FROM read_parquet('${PARQUET.replace(/'/g, "''")}')) WHERE "i" < 195 * 2048)
+       TO '${target.replace(/'/g, "''")}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`,
+    );
+    native.closeSync();
+    const wide = readFileSync(target);
+    rmSync(dir, { recursive: true, force: true });
+    const footer = parseParquetFooter(wide.subarray(Math.max(0, wide.length - 1024 * 1024)), wide.length);
+    const cities = footer.chunks.filter((c) => c.column === 'city');
+    expect(cities.length).toBe(195);
+    expect(cities.every((c) => c.smallDictionary)).toBe(true);
+    const wideUrl = serve('wide.parquet', wide);
+    const runWide = async (cache: Map<string, LoadedDataset>, extra: Partial<RunOptions>) => {
+      const panels: Record<string, PanelRunState> = {};
+      await runDashboardQueries(
+        recordingEngine().engine,
+        demo(),
+        { linkSource: async () => ({ urls: [wideUrl], location: 'wide.parquet', sizeBytes: wide.length }), onDataset: () => {}, onPanel: (id, st) => (panels[id] = st) },
+        { trusted: true, now: Date.UTC(2026, 0, 1), cache, bytesFirstMinBytes: 0, windowFirst: false, ...extra },
+      );
+      return panels;
+    };
+    const plain = await runWide(new Map(), {});
+    const cache = new Map<string, LoadedDataset>();
+    const encoded = await runWide(cache, { textEncodingMinRows: 0 });
+    expect([...cache.values()][0]?.fromBytes?.inMemory).toBe(true);
+    const raw = await columnTypes('ds_raw_orders');
+    expect(raw.city).toBe('VARCHAR');
+    for (const c of ['region', 'country', 'channel', 'campaign', 'category']) expect(raw[c], c).toMatch(/^ENUM\(/);
+    expect((await enumTypes()).some((t) => t.endsWith(') city'))).toBe(false);
+    expect(Number((await wasm.query(Sql.concat('SELECT count(DISTINCT "city") AS "n" FROM "ds_raw_orders"'))).rows[0]?.n)).toBeGreaterThan(65_535);
+    for (const id of PANELS) {
+      expect(encoded[id]?.status, id).toBe('ready');
+      expect(readyRows(encoded[id]), id).toEqual(readyRows(plain[id]));
     }
   }, 120_000);
 
