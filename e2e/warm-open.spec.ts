@@ -2,7 +2,7 @@
 // session, before the engine has loaded anything; a changed data file never shows stored numbers.
 // The load is held back at the data gateway (its data reads wait; the footer reads pass), so what
 // the page shows before the load ends is known exactly, not raced.
-import { readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures/app';
@@ -36,6 +36,11 @@ async function reopen(page: Page, open: () => Promise<void>) {
   await open();
 }
 
+/** How many stored result entries the host has written (none before it made their folder). */
+function storedEntries(resultsDir: string): number {
+  return existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => n.endsWith('.json')).length : 0;
+}
+
 /** How many results the stored entry the renderer read had (null until it read one). */
 async function storedResultsRead(page: Page): Promise<number | null> {
   return page.evaluate(() => {
@@ -54,7 +59,8 @@ test('a re-open draws stored results before the load, and a changed file shows i
   const revenue = await dashboard.kpiValue('kpi_revenue');
   const native = await computeKpisNative(dataFile, LAST_DAYS);
   expect(revenue).toBeCloseTo(native.current.revenue, 6);
-  await expect.poll(() => readdirSync(resultsDir, { withFileTypes: true }).filter((e) => e.name.endsWith('.json')).length, { timeout: 30_000 }).toBe(1);
+  // The results are stored once the panels have drawn: the folder may not be there yet.
+  await expect.poll(() => storedEntries(resultsDir), { timeout: 30_000 }).toBe(1);
 
   // Re-open (a new page: a new engine) with the load held back: every panel is drawn from the store,
   // marked as updating, and the dashboard counts as drawn while not a byte of data has arrived.
@@ -96,7 +102,7 @@ test('a click while the re-open still loads waits for the load, with its progres
   const dataFile = path.join(workspace.dir, 'data', 'orders.parquet');
   await dashboard.open();
   await dashboard.waitUntilDrawn();
-  await expect.poll(() => readdirSync(path.join(workspace.home, 'cache', 'results')).filter((n) => n.endsWith('.json')).length, { timeout: 30_000 }).toBe(1);
+  await expect.poll(() => storedEntries(path.join(workspace.home, 'cache', 'results')), { timeout: 30_000 }).toBe(1);
   const regions = await queryNative(dataFile, 'SELECT DISTINCT region FROM orders');
 
   const gate = await holdDataReads(page, host.gateway.origin);
