@@ -42,20 +42,19 @@ let wasm: Engine;
 let server: http.Server;
 let url: string;
 const file = readFileSync(PARQUET);
-const DEMO_BYTES = file;
-// Other files the server serves, by path (`serve`).
+// Other files the server serves, by path (`serve`); any other path is the demo file.
 const served = new Map<string, Buffer>();
 
 beforeAll(async () => {
   boot = nodeBootstrap();
   wasm = await Engine.start(boot);
   server = http.createServer((req, res) => {
-    const file = served.get(String(req.url)) ?? DEMO_BYTES;
+    const body = served.get(String(req.url)) ?? file;
     const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
-    if (!m) return void res.writeHead(200, { 'Content-Length': String(file.length) }).end(file);
-    const start = m[1] === '' ? Math.max(0, file.length - Number(m[2])) : Number(m[1]);
-    const end = m[1] === '' || m[2] === '' ? file.length - 1 : Math.min(file.length - 1, Number(m[2]));
-    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${file.length}`, 'Content-Length': String(end - start + 1) }).end(file.subarray(start, end + 1));
+    if (!m) return void res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
+    const start = m[1] === '' ? Math.max(0, body.length - Number(m[2])) : Number(m[1]);
+    const end = m[1] === '' || m[2] === '' ? body.length - 1 : Math.min(body.length - 1, Number(m[2]));
+    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': String(end - start + 1) }).end(body.subarray(start, end + 1));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders.parquet`;
@@ -446,6 +445,21 @@ describe('first paint from the fetched bytes', () => {
   }, 60_000);
 });
 
+/** The rows of `select` as a Parquet file written by native DuckDB (an independent writer), one thread, in row groups of 2,048. */
+async function nativeParquet(select: string): Promise<Buffer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-native-'));
+  const target = path.join(dir, 'f.parquet');
+  const native = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    await native.run('SET threads = 1');
+    await native.run(`COPY (${select}) TO '${target.replace(/'/g, "''")}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`);
+    return readFileSync(target);
+  } finally {
+    native.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Serve `bytes` at `name` on the test server; returns its URL. */
 function serve(name: string, bytes: Buffer): string {
   served.set(`/${name}`, bytes);
@@ -512,18 +526,10 @@ describe('text columns with few values', () => {
     // The demo's first 195 row groups' worth of rows with 350 cities per row group of 2,048, none
     // shared between groups: every chunk a small dictionary (the footer rule), 68,250 values in all
     // (over TEXT_MAX_DISTINCT, 65,535).
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-wide-'));
-    const target = path.join(dir, 'wide.parquet');
-    const native = await (await DuckDBInstance.create(':memory:')).connect();
-    await native.run('SET threads = 1');
-    await native.run(
-      `COPY (SELECT * EXCLUDE ("i") REPLACE ('c' || (("i" // 2048) * 350 + "i" % 350) AS "city")
-         FROM (SELECT *, row_number() OVER () - 1 AS "i" FROM read_parquet('${PARQUET.replace(/'/g, "''")}')) WHERE "i" < 195 * 2048)
-       TO '${target.replace(/'/g, "''")}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`,
+    const wide = await nativeParquet(
+      `SELECT * EXCLUDE ("i") REPLACE ('c' || (("i" // 2048) * 350 + "i" % 350) AS "city")
+       FROM (SELECT *, row_number() OVER () - 1 AS "i" FROM read_parquet('${PARQUET.replace(/'/g, "''")}')) WHERE "i" < 195 * 2048`,
     );
-    native.closeSync();
-    const wide = readFileSync(target);
-    rmSync(dir, { recursive: true, force: true });
     const footer = parseParquetFooter(wide.subarray(Math.max(0, wide.length - 1024 * 1024)), wide.length);
     const cities = footer.chunks.filter((c) => c.column === 'city');
     expect(cities.length).toBe(195);
@@ -642,18 +648,13 @@ describe("the footers' statistics", () => {
   it('give the newest timestamp and the bounds of integer columns, and leave out a column a row group has no statistics for, or beyond exact numbers', async () => {
     // Written by native DuckDB (an independent writer): three row groups of 2,048 rows, where the first
     // has no statistics for "partly_null" (all NULL there).
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-footers-'));
-    const target = path.join(dir, 'f.parquet');
-    const native = await (await DuckDBInstance.create(':memory:')).connect();
-    await native.run('SET threads = 1');
-    await native.run(
-      `COPY (SELECT i AS "id", CASE WHEN i >= 2048 THEN i END AS "partly_null", 9007199254740993 + i AS "huge", TIMESTAMP '2024-01-01' + to_minutes(i) AS "ts"
-       FROM range(6144) AS t(i) ORDER BY i) TO '${target.replace(/'/g, "''")}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`,
+    const bytes = await nativeParquet(
+      `SELECT i AS "id", CASE WHEN i >= 2048 THEN i END AS "partly_null", 9007199254740993 + i AS "huge", TIMESTAMP '2024-01-01' + to_minutes(i) AS "ts"
+       FROM range(6144) AS t(i) ORDER BY i`,
     );
-    native.closeSync();
     const name = `footers-${Date.now()}.parquet`;
     boot.allowReading([name]);
-    await wasm.registerFile(name, new Uint8Array(readFileSync(target)));
+    await wasm.registerFile(name, new Uint8Array(bytes));
     try {
       const phase: BytesPhase = { files: [name], select: Sql.raw``, generation: 1, tableLoad: null, inMemory: false, failed: null };
       const stats = await statsFromFooters(wasm, phase.files, { time: 'ts', integers: ['id', 'partly_null', 'huge', 'not_a_column'] });
@@ -665,7 +666,6 @@ describe("the footers' statistics", () => {
       expect(await statsFromFooters(wasm, phase.files, { integers: [] })).toEqual({ newest: null, bounds: new Map() });
     } finally {
       await wasm.dropFile(name);
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

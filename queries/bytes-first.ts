@@ -247,16 +247,7 @@ export async function statsFromFooters(engine: BytesEngine, names: readonly stri
   const columns = [...new Set([...(ask.time ? [ask.time] : []), ...ask.integers])];
   const stats: FooterStats = { newest: null, bounds: new Map() };
   if (columns.length === 0) return stats;
-  const files = names.length === 1 ? str(names[0] as string) : Sql.concat('[', Sql.join(names.map(str)), ']');
-  const result = await engine.query(
-    Sql.concat(
-      'SELECT path_in_schema AS "c", count(*) AS "groups", ',
-      'CAST(epoch_ms(max(TRY_CAST(stats_max_value AS TIMESTAMP))) AS DOUBLE) AS "newest", count(TRY_CAST(stats_max_value AS TIMESTAMP)) AS "newest_known", ',
-      'CAST(min(TRY_CAST(stats_min_value AS HUGEINT)) AS VARCHAR) AS "min", count(TRY_CAST(stats_min_value AS HUGEINT)) AS "min_known", ',
-      'CAST(max(TRY_CAST(stats_max_value AS HUGEINT)) AS VARCHAR) AS "max", count(TRY_CAST(stats_max_value AS HUGEINT)) AS "max_known" ',
-      'FROM parquet_metadata(', files, ') WHERE path_in_schema IN (', Sql.join(columns.map(str)), ') GROUP BY 1',
-    ),
-  );
+  const result = await engine.query(footerStatisticsQuery(names, columns));
   for (const row of result.rows) {
     const groups = Number(row.groups ?? 0);
     if (!(groups > 0)) continue;
@@ -267,6 +258,23 @@ export async function statsFromFooters(engine: BytesEngine, names: readonly stri
     }
   }
   return stats;
+}
+
+/**
+ * Per column of `columns`, over the row groups of the registered files `names` (parquet_metadata):
+ * how many there are ("groups"), the newest TIMESTAMP maximum in epoch ms and how many have one
+ * ("newest", "newest_known"), and the smallest integer minimum and largest maximum as text, and how
+ * many have one ("min", "min_known", "max", "max_known").
+ */
+export function footerStatisticsQuery(names: readonly string[], columns: readonly string[]): Sql {
+  const files = names.length === 1 ? str(names[0] as string) : Sql.concat('[', Sql.join(names.map(str)), ']');
+  return Sql.concat(
+    'SELECT path_in_schema AS "c", count(*) AS "groups", ',
+    'CAST(epoch_ms(max(TRY_CAST(stats_max_value AS TIMESTAMP))) AS DOUBLE) AS "newest", count(TRY_CAST(stats_max_value AS TIMESTAMP)) AS "newest_known", ',
+    'CAST(min(TRY_CAST(stats_min_value AS HUGEINT)) AS VARCHAR) AS "min", count(TRY_CAST(stats_min_value AS HUGEINT)) AS "min_known", ',
+    'CAST(max(TRY_CAST(stats_max_value AS HUGEINT)) AS VARCHAR) AS "max", count(TRY_CAST(stats_max_value AS HUGEINT)) AS "max_known" ',
+    'FROM parquet_metadata(', files, ') WHERE path_in_schema IN (', Sql.join(columns.map(str)), ') GROUP BY 1',
+  );
 }
 
 /**
@@ -302,17 +310,16 @@ export async function probeFooters(
 ): Promise<FooterProbe> {
   // Copied first: registering a file may hand its bytes to the engine's worker.
   const metadata = files.map((f) => (opts.inJs === false ? null : (footerMetadata(f.bytes)?.slice() ?? null)));
+  const read = readFooters(metadata);
   // Footers the JS reader answers in full need no engine at all (parquet-footer.ts). Files in
   // hive-style folders (`year=2025/…`) also have their folders' keys as columns: the engine says those.
-  const schemas = readFooters(metadata, { integers: [] });
   const hive = files.some((f) => f.name.split('/').slice(0, -1).some((folder) => folder.includes('=')));
-  const described = schemas && !hive && footerColumnTypes(schemas);
+  const described = read && !hive && footerColumnTypes(read);
   if (described) {
     const asked = ask(described);
-    const read = readFooters(metadata, asked);
-    const rows = read && footerRowCount(read);
-    const inJs = read && footerStatistics(read, new Map(described.map((c) => [c.name, c.type])), asked);
-    if (rows !== null && inJs) return { columns: described, rows, stats: { newest: inJs.newest, bounds: new Map([...inJs.bounds].flatMap(([c, r]) => bitmapRangeOf(c, r))), asked } };
+    const rows = footerRowCount(read);
+    const stats = probedFromFooters(read, described, asked);
+    if (rows !== null && stats) return { columns: described, rows, stats };
   }
   const registered: string[] = [];
   if (!engine.registerFile) throw new Error('this engine cannot read files from memory');
@@ -326,39 +333,42 @@ export async function probeFooters(
     const asked = ask(columns);
     // The row count and the statistics are read here when the footers say them exactly as the
     // engine would (parquet-footer.ts): on a cold open those two statements waited on the engine.
-    const read = readFooters(metadata, asked);
     const rows = (read && footerRowCount(read)) ?? Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', from))).rows[0]?.n);
     if (!Number.isSafeInteger(rows) || rows < 0) throw new Error(`the footers' row count is not a count (${rows})`);
-    const inJs = read ? footerStatistics(read, new Map(columns.map((c) => [c.name, c.type])), asked) : null;
-    const stats = inJs
-      ? { newest: inJs.newest, bounds: new Map([...inJs.bounds].flatMap(([c, r]) => bitmapRangeOf(c, r))), asked }
-      : await statsFromFooters(engine, registered, asked).then(
-          (found): ProbedStats => ({ ...found, asked }),
-          () => null,
-        );
+    const stats =
+      (read && probedFromFooters(read, columns, asked)) ??
+      (await statsFromFooters(engine, registered, asked).then(
+        (found): ProbedStats => ({ ...found, asked }),
+        () => null,
+      ));
     return { columns, rows, stats };
   } finally {
     await dropFiles(engine, registered);
   }
 }
 
-/** Footers (FileMetaData) read for the columns `ask` names; null when one is missing or not a footer. */
-function readFooters(footers: readonly (Uint8Array | null)[], ask: FooterAsk): FooterColumns[] | null {
-  const columns = new Set([...(ask.time !== undefined ? [ask.time] : []), ...ask.integers]);
+/** Footers (FileMetaData) read, with every top-level column's statistics; null when one is missing or not a footer. */
+function readFooters(footers: readonly (Uint8Array | null)[]): FooterColumns[] | null {
   try {
     return footers.map((metadata) => {
       if (!metadata) throw new Error('not a Parquet footer');
-      return readFooterColumns(metadata, columns);
+      return readFooterColumns(metadata, null);
     });
   } catch {
     return null;
   }
 }
 
-/** A column's bitmap bounds, as `statsFromFooters` keeps them (none when a bitmap cannot hold them). */
-function bitmapRangeOf(column: string, range: { min: bigint; max: bigint }): [string, IntRange][] {
-  const bitmap = bitmapRange(String(range.min), String(range.max));
-  return bitmap ? [[column, bitmap]] : [];
+/** The statistics `asked` wants, read from the footers in JS (bounds as `statsFromFooters` keeps them); null when JS cannot. */
+function probedFromFooters(read: readonly FooterColumns[], columns: readonly { name: string; type: string }[], asked: FooterAsk): ProbedStats | null {
+  const found = footerStatistics(read, new Map(columns.map((c) => [c.name, c.type])), asked);
+  if (!found) return null;
+  const bounds = new Map<string, IntRange>();
+  for (const [column, range] of found.bounds) {
+    const bitmap = bitmapRange(String(range.min), String(range.max));
+    if (bitmap) bounds.set(column, bitmap);
+  }
+  return { newest: found.newest, bounds, asked };
 }
 
 /** The columns and types of a DESCRIBE result. */

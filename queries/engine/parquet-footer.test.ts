@@ -7,8 +7,8 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
-import { probeFooters } from '../bytes-first';
-import { Sql, readFile, str } from '../sql';
+import { footerStatisticsQuery, probeFooters } from '../bytes-first';
+import { Sql, readFile } from '../sql';
 import { Engine } from './engine';
 import { footerColumnTypes, footerMetadata, footerRowCount, footerStatistics, readFooterColumns } from './parquet-footer';
 import { footerOnlyFile } from './prefetch';
@@ -75,19 +75,9 @@ async function register(files: readonly Uint8Array[]): Promise<string[]> {
   return names;
 }
 
-/** What the engine's parquet_metadata says of `column` over `names`, as statsFromFooters reads it (before any bitmap limit). */
+/** What the engine's parquet_metadata says over `names`, as statsFromFooters reads it (before any bitmap limit). */
 async function engineStatistics(names: readonly string[], time: string | undefined, integers: readonly string[]) {
-  const files = Sql.concat('[', Sql.join(names.map(str)), ']');
-  const rows = (columns: string[]) =>
-    engine.query(
-      Sql.concat(
-        'SELECT path_in_schema AS "c", count(*) AS "groups", ',
-        'CAST(epoch_ms(max(TRY_CAST(stats_max_value AS TIMESTAMP))) AS DOUBLE) AS "newest", count(TRY_CAST(stats_max_value AS TIMESTAMP)) AS "newest_known", ',
-        'CAST(min(TRY_CAST(stats_min_value AS HUGEINT)) AS VARCHAR) AS "min", count(TRY_CAST(stats_min_value AS HUGEINT)) AS "min_known", ',
-        'CAST(max(TRY_CAST(stats_max_value AS HUGEINT)) AS VARCHAR) AS "max", count(TRY_CAST(stats_max_value AS HUGEINT)) AS "max_known" ',
-        'FROM parquet_metadata(', files, ') WHERE path_in_schema IN (', Sql.join(columns.map(str)), ') GROUP BY 1',
-      ),
-    );
+  const rows = (columns: string[]) => engine.query(footerStatisticsQuery(names, columns));
   let newest: number | null = null;
   if (time !== undefined) {
     const row = (await rows([time])).rows[0];
@@ -109,7 +99,7 @@ async function readBoth(paths: readonly string[]) {
   const from = readFile(names, 'parquet');
   const described = (await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', from))).rows.map((r) => [String(r.column_name), String(r.column_type)] as const);
   const types = new Map(described);
-  const footers = metadata.map((m) => readFooterColumns(m, new Set(types.keys())));
+  const footers = metadata.map((m) => readFooterColumns(m, null));
   const count = Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', from))).rows[0]?.n);
   return { names, types, footers, count };
 }

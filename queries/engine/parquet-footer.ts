@@ -2,22 +2,21 @@
 // Thrift FileMetaData: the schema's top-level elements, each row group's rows, and the statistics
 // of the columns asked for. Two readers use it:
 // - parquet-window.ts `timeStatistics`: where the newest rows are, for a first paint from them;
-// - bytes-first.ts `probeFooters`: the row count and the statistics the first KPIs need, which the
-//   engine would otherwise be asked (two statements on a cold engine, ~0.15-0.3 s of a cold open at
-//   5M rows, on its critical path). Only what can be read exactly as DuckDB 0.9.1 reads it is
-//   answered here; anything else (nested schemas, unsigned or decimal columns, nanosecond or
-//   out-of-range timestamps) is left to the engine.
+// - bytes-first.ts `probeFooters`: the columns and their types, the row count and the statistics the
+//   first KPIs need, which the engine would otherwise be asked (three statements on a cold engine,
+//   on a cold open's critical path). Only what can be read exactly as DuckDB 0.9.1 reads it is
+//   answered here; anything else (nested schemas, dates, unsigned or decimal columns, nanosecond,
+//   zoned or out-of-range timestamps) is left to the engine.
+import { PHYSICAL_TYPES } from '../memory-estimate';
 import { CompactReader, T } from './thrift-compact';
 
-/** Parquet's physical types INT32 and INT64. */
-export const INT32 = 1;
-export const INT64 = 2;
+type Physical = (typeof PHYSICAL_TYPES)[number];
 
 /** A schema element's name, physical type, children, and what its annotations say. */
 export interface SchemaElement {
   name: string;
-  /** Physical type (-1: none, a group). */
-  type: number;
+  /** Physical type (null: none, a group). */
+  type: Physical | null;
   children: number;
   /** A timestamp's units per millisecond (1n, 1000n, 1000000n); null: not a timestamp. */
   unit: bigint | null;
@@ -34,21 +33,22 @@ export interface SchemaElement {
 /** A column chunk's statistics as encoded: min_value (6), max_value (5), and the older min (2), max (1). */
 export type RawStatistics = Partial<Record<1 | 2 | 5 | 6, Uint8Array>>;
 
-/** A footer's top-level schema, declared rows, and row groups with the statistics asked for. */
+/** A footer's schema, declared rows, and row groups with the statistics asked for. */
 export interface FooterColumns {
   /** Every schema element, root first, in the footer's order (depth first). */
   schema: SchemaElement[];
   /** FileMetaData.num_rows; null when absent. */
   numRows: number | null;
-  /** Each row group's rows, and the statistics of each asked column that is a top-level leaf there. */
+  /** Each row group's rows, and the statistics of each asked column (every one when none were named) that is a top-level leaf there. */
   groups: { rows: number; stats: Map<string, RawStatistics> }[];
 }
 
 /**
  * Read a footer (the Thrift FileMetaData, without its length and magic) once, keeping only the
- * schema, the row counts, and the statistics of the top-level columns named in `columns`.
+ * schema, the row counts, and the statistics of the top-level columns named in `columns` (null: of
+ * every top-level column; they are views of the footer's bytes, not copies).
  */
-export function readFooterColumns(footer: Uint8Array, columns: ReadonlySet<string>): FooterColumns {
+export function readFooterColumns(footer: Uint8Array, columns: ReadonlySet<string> | null): FooterColumns {
   const reader = new CompactReader(footer);
   const out: FooterColumns = { schema: [], numRows: null, groups: [] };
   reader.readStruct((id, type) => {
@@ -77,11 +77,11 @@ export function topLevel(schema: readonly SchemaElement[]): Map<string, SchemaEl
 }
 
 function schemaElement(reader: CompactReader): SchemaElement {
-  const el: SchemaElement = { name: '', type: -1, children: 0, unit: null, converted: null, logical: null, utc: null, repeated: false };
+  const el: SchemaElement = { name: '', type: null, children: 0, unit: null, converted: null, logical: null, utc: null, repeated: false };
   let logicalUnit: bigint | null | undefined;
   reader.readStruct((id, type) => {
     if (id === 4 && type === T.BINARY) el.name = reader.readString();
-    else if (id === 1 && type === T.I32) el.type = reader.readVarLong();
+    else if (id === 1 && type === T.I32) el.type = PHYSICAL_TYPES[reader.readVarLong()] ?? null;
     else if (id === 5 && type === T.I32) el.children = reader.readVarLong();
     else if (id === 3 && type === T.I32) el.repeated = reader.readVarLong() === 2;
     else if (id === 6 && type === T.I32) el.converted = reader.readVarLong();
@@ -107,7 +107,7 @@ function schemaElement(reader: CompactReader): SchemaElement {
   return el;
 }
 
-function groupStatistics(reader: CompactReader, columns: ReadonlySet<string>): FooterColumns['groups'][number] {
+function groupStatistics(reader: CompactReader, columns: ReadonlySet<string> | null): FooterColumns['groups'][number] {
   const group: FooterColumns['groups'][number] = { rows: 0, stats: new Map() };
   reader.readStruct((id, type) => {
     if (id === 3 && type === T.I64) group.rows = reader.readVarLong();
@@ -126,7 +126,7 @@ function groupStatistics(reader: CompactReader, columns: ReadonlySet<string>): F
               });
             else reader.skip(mtype);
           });
-          if (path.length === 1 && columns.has(path[0] as string)) group.stats.set(path[0] as string, stat);
+          if (path.length === 1 && (columns === null || columns.has(path[0] as string))) group.stats.set(path[0] as string, stat);
         }),
       );
     else reader.skip(type);
@@ -135,11 +135,11 @@ function groupStatistics(reader: CompactReader, columns: ReadonlySet<string>): F
 }
 
 /** A little-endian signed statistic of a physical INT32 (4 bytes) or INT64 (8 bytes); null otherwise. */
-export function signedValue(value: Uint8Array | undefined, physical: number): bigint | null {
+export function signedValue(value: Uint8Array | undefined, physical: Physical | null): bigint | null {
   if (!value) return null;
   const view = new DataView(value.buffer, value.byteOffset, value.length);
-  if (physical === INT32 && value.length === 4) return BigInt(view.getInt32(0, true));
-  if (physical === INT64 && value.length === 8) return view.getBigInt64(0, true);
+  if (physical === 'INT32' && value.length === 4) return BigInt(view.getInt32(0, true));
+  if (physical === 'INT64' && value.length === 8) return view.getBigInt64(0, true);
   return null;
 }
 
@@ -192,20 +192,20 @@ export function footerStatistics(
 ): { newest: number | null; bounds: Map<string, { min: bigint; max: bigint }> } | null {
   const tops = footers.map((f) => topLevel(f.schema));
   // Every file's element for a column, when each is a leaf of one of the physical types given.
-  const elements = (column: string, physical: readonly number[]): SchemaElement[] | null => {
+  const elements = (column: string, physical: readonly Physical[]): SchemaElement[] | null => {
     const els = tops.map((t) => t.get(column));
-    return els.every((el): el is SchemaElement => el !== undefined && el.children === 0 && physical.includes(el.type)) ? els : null;
+    return els.every((el): el is SchemaElement => el !== undefined && el.children === 0 && el.type !== null && physical.includes(el.type)) ? els : null;
   };
   let newest: number | null = null;
   if (ask.time !== undefined) {
     if (types.get(ask.time) !== 'TIMESTAMP') return null;
-    const els = elements(ask.time, [INT64]);
+    const els = elements(ask.time, ['INT64']);
     if (!els || els.some((el) => el.unit !== 1n && el.unit !== 1000n)) return null;
     let max: bigint | null = null;
     let known = true;
     footers.forEach((f, i) => {
       for (const g of f.groups) {
-        const value = signedValue(g.stats.get(ask.time as string)?.[5], INT64);
+        const value = signedValue(g.stats.get(ask.time as string)?.[5], 'INT64');
         if (value === null) known = false;
         else {
           const ms = value / (els[i] as SchemaElement).unit!;
@@ -219,7 +219,7 @@ export function footerStatistics(
   const bounds = new Map<string, { min: bigint; max: bigint }>();
   for (const column of ask.integers) {
     if (!SIGNED_INTEGER.has(types.get(column) ?? '')) return null;
-    const els = elements(column, [INT32, INT64]);
+    const els = elements(column, ['INT32', 'INT64']);
     if (!els) return null;
     let range: { min: bigint; max: bigint } | null = null;
     let known = true;
@@ -238,11 +238,7 @@ export function footerStatistics(
   return { newest, bounds };
 }
 
-/** Parquet's physical types and ConvertedTypes that `footerColumnTypes` reads. */
-const BOOLEAN = 0;
-const FLOAT = 4;
-const DOUBLE = 5;
-const BYTE_ARRAY = 6;
+/** The ConvertedTypes and LogicalType kinds that `footerColumnTypes` reads. */
 const CONVERTED = { UTF8: 0, TIMESTAMP_MILLIS: 9, TIMESTAMP_MICROS: 10, INT_8: 15, INT_16: 16, INT_32: 17, INT_64: 18 } as const;
 const LOGICAL = { STRING: 1, TIMESTAMP: 8, INTEGER: 10 } as const;
 
@@ -250,27 +246,30 @@ const LOGICAL = { STRING: 1, TIMESTAMP: 8, INTEGER: 10 } as const;
 function duckdbType(el: SchemaElement): string | null {
   const { type, converted, logical } = el;
   const plain = converted === null && logical === null;
-  if (type === BOOLEAN && plain) return 'BOOLEAN';
-  if (type === FLOAT && plain) return 'FLOAT';
-  if (type === DOUBLE && plain) return 'DOUBLE';
-  if (type === BYTE_ARRAY) {
-    if (plain) return 'BLOB';
-    if ((converted === CONVERTED.UTF8 || converted === null) && (logical === LOGICAL.STRING || logical === null)) return 'VARCHAR';
-    return null;
+  switch (type) {
+    case 'BOOLEAN':
+    case 'FLOAT':
+    case 'DOUBLE':
+      return plain ? type : null;
+    case 'BYTE_ARRAY':
+      if (plain) return 'BLOB';
+      return (converted === CONVERTED.UTF8 || converted === null) && (logical === LOGICAL.STRING || logical === null) ? 'VARCHAR' : null;
+    case 'INT32':
+    case 'INT64':
+      break;
+    default:
+      return null;
   }
-  const integerLogical = logical === null || logical === LOGICAL.INTEGER;
-  if (type === INT32 && integerLogical) {
-    if (converted === null || converted === CONVERTED.INT_32) return logical === null || converted !== null ? 'INTEGER' : null;
-    if (converted === CONVERTED.INT_16) return 'SMALLINT';
-    if (converted === CONVERTED.INT_8) return 'TINYINT';
-    return null;
+  // Local (not UTC-adjusted) milli- and microsecond times; DuckDB reads UTC-adjusted ones as TIMESTAMP WITH TIME ZONE.
+  if (type === 'INT64' && (converted === CONVERTED.TIMESTAMP_MICROS || converted === CONVERTED.TIMESTAMP_MILLIS)) {
+    return logical === LOGICAL.TIMESTAMP && el.utc === false && el.unit !== 1_000_000n ? 'TIMESTAMP' : null;
   }
-  if (type === INT64) {
-    if (integerLogical && (converted === null || converted === CONVERTED.INT_64)) return logical === null || converted !== null ? 'BIGINT' : null;
-    // Local (not UTC-adjusted) milli- and microsecond times; DuckDB reads UTC-adjusted ones as TIMESTAMP WITH TIME ZONE.
-    const time = converted === CONVERTED.TIMESTAMP_MICROS || converted === CONVERTED.TIMESTAMP_MILLIS;
-    return time && logical === LOGICAL.TIMESTAMP && el.utc === false && el.unit !== 1_000_000n ? 'TIMESTAMP' : null;
-  }
+  // Signed integers; an INTEGER logical type alone (its width and sign are not read here) is the engine's to say.
+  if (logical !== null && (logical !== LOGICAL.INTEGER || converted === null)) return null;
+  if (type === 'INT64') return converted === null || converted === CONVERTED.INT_64 ? 'BIGINT' : null;
+  if (converted === null || converted === CONVERTED.INT_32) return 'INTEGER';
+  if (converted === CONVERTED.INT_16) return 'SMALLINT';
+  if (converted === CONVERTED.INT_8) return 'TINYINT';
   return null;
 }
 

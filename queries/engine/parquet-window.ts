@@ -9,7 +9,7 @@
 // query that strayed outside the window would read fewer rows, not garbage, and the runner sends
 // only queries whose time filter lies inside it (panel-queries.ts `earliestRead`). A zero-filled
 // row group listed in a footer is not safe: a bare LIMIT over one answered no rows, silently.
-import { INT64, readFooterColumns, signedValue, topLevel } from './parquet-footer';
+import { readFooterColumns, signedValue, topLevel } from './parquet-footer';
 import { CompactReader, CompactWriter, T, ThriftError } from './thrift-compact';
 
 /** The statistics of a file's time column, per row group, in the column's own units. */
@@ -76,13 +76,13 @@ export function timeStatistics(footer: Uint8Array, column: string): TimeStatisti
   // before the first paint's bytes are asked for: no copies of the other fields).
   const read = readFooterColumns(footer, new Set([column]));
   const found = topLevel(read.schema).get(column);
-  if (!found || found.children !== 0 || found.type !== INT64 || found.unit === null) return null;
+  if (!found || found.children !== 0 || found.type !== 'INT64' || found.unit === null) return null;
   return {
     unitsPerMs: found.unit,
     groups: read.groups.map((g) => {
       const stat = g.stats.get(column);
       // min_value / max_value; the older min / max are also right for a signed INT64.
-      return { rows: g.rows, min: signedValue(stat?.[6] ?? stat?.[2], INT64), max: signedValue(stat?.[5] ?? stat?.[1], INT64) };
+      return { rows: g.rows, min: signedValue(stat?.[6] ?? stat?.[2], 'INT64'), max: signedValue(stat?.[5] ?? stat?.[1], 'INT64') };
     }),
   };
 }
