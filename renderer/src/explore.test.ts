@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChartPanel, Dataset, type DashboardFile } from '../../dashboards/schema';
 import type { QueryResult } from '../../queries/engine/engine';
-import { chartActions } from './components/drill';
-import { NO_EXPLORATION, bucketEnd, currentGrain, finerGrain, refinementFor, type Exploration } from './explore';
+import { NO_EXPLORATION, bucketEnd, chartActions, currentGrain, finerGrain, refinementFor, type Exploration } from './explore';
 
 const dataset = Dataset.parse({
   name: 'orders',

@@ -2,11 +2,10 @@
 // with that member (drill to the next level, show its rows, filter the other panels), and
 // breadcrumbs lead back up.
 import { useEffect, useRef } from 'react';
-import type { ChartPanel, Dataset, TimeGrain } from '../../../dashboards/schema';
-import type { QueryResult, Row, Scalar } from '../../../queries/engine/engine';
+import type { ChartPanel, Dataset } from '../../../dashboards/schema';
+import type { QueryResult } from '../../../queries/engine/engine';
 import { explore, type ActionDeps } from '../actions/dashboard-actions';
-import { breadcrumbs, bucketEnd, currentGrain, drillLevel, finerGrain, type DrillStep, type Exploration } from '../explore';
-import { formatTimeBucket } from '../format';
+import { breadcrumbs, chartActions } from '../explore';
 import { canExplain } from '../actions/explain-actions';
 import { useStore } from '../store';
 
@@ -14,85 +13,6 @@ export interface ClickedPoint {
   dataIndex: number;
   x: number;
   y: number;
-}
-
-interface Action {
-  label: string;
-  run: (e: Exploration) => Exploration;
-}
-
-function withDrill(e: Exploration, panelId: string, step: DrillStep, showRows: boolean): Exploration {
-  const current = e.drills[panelId] ?? { steps: [], showRows: false };
-  return { ...e, drills: { ...e.drills, [panelId]: { steps: [...current.steps, step], showRows } } };
-}
-
-function timeLabel(start: number, grain: TimeGrain): string {
-  const label = formatTimeBucket(start, grain);
-  return grain === 'week' ? `week of ${label}` : label;
-}
-
-/** The drill step to one value of a chart axis: a time bucket or a dimension member. */
-function axisStep(axis: NonNullable<ChartPanel['y']>, value: Scalar | undefined, grain: TimeGrain): { step: DrillStep; label: string } | null {
-  if (axis.type === 'time') {
-    if (typeof value !== 'number') return null;
-    const label = timeLabel(value, grain);
-    return { step: { kind: 'time', start: value, end: bucketEnd(value, grain), label }, label };
-  }
-  const member = value === null || value === undefined ? null : String(value);
-  return { step: { kind: 'member', dimension: axis.dimension, value: member }, label: member ?? '(null)' };
-}
-
-/** A heatmap cell: its rows, or its x (and y) member as the other panels' filter. No zoom: the cell's row axis would not follow. */
-function heatmapActions(panel: ChartPanel, row: Row, state: Exploration): { title: string; actions: Action[] } | null {
-  if (!panel.y) return null;
-  const x = axisStep(panel.x, row.x, currentGrain(panel, state));
-  const y = axisStep(panel.y, row.y, panel.y.type === 'time' ? panel.y.grain : 'day');
-  if (!x || !y) return null;
-  const title = `${x.label} × ${y.label}`;
-  const actions: Action[] = [{ label: `Show rows for ${title}`, run: (e) => withDrill(withDrill(e, panel.id, x.step, false), panel.id, y.step, true) }];
-  if (state.crossFilter) {
-    for (const { step, label } of [x, y]) {
-      if (step.kind === 'member') {
-        actions.push({ label: `Filter other panels to ${label}`, run: (e) => ({ ...e, clickFilter: { panelId: panel.id, dimension: step.dimension, value: step.value } }) });
-      }
-    }
-  }
-  return { title, actions };
-}
-
-/** What a click on one member of a chart can do. */
-export function chartActions(panel: ChartPanel, dataset: Dataset, result: QueryResult, dataIndex: number, state: Exploration): { title: string; actions: Action[] } | null {
-  const row = result.rows[dataIndex];
-  if (!row) return null;
-  const drill = state.drills[panel.id];
-  if (panel.chart === 'heatmap') return heatmapActions(panel, row, state);
-  if (panel.x.type === 'time') {
-    if (typeof row.x !== 'number') return null;
-    const grain = currentGrain(panel, state);
-    const start = row.x;
-    const step: DrillStep = { kind: 'time', start, end: bucketEnd(start, grain), label: timeLabel(start, grain) };
-    const actions: Action[] = [];
-    const finer = finerGrain(grain);
-    if (finer) actions.push({ label: `Zoom into ${step.label} by ${finer}`, run: (e) => withDrill(e, panel.id, step, false) });
-    actions.push({ label: `Show rows for ${step.label}`, run: (e) => withDrill(e, panel.id, step, true) });
-    return { title: step.label, actions };
-  }
-  const level = drillLevel(panel, dataset, drill);
-  if (!level) return null;
-  const value = row.x === null ? null : String(row.x);
-  const shown = value ?? '(null)';
-  const dim = dataset.dimensions.find((d) => d.name === level.dimension);
-  const step: DrillStep = { kind: 'member', dimension: level.dimension, value };
-  const actions: Action[] = [];
-  if (level.next) {
-    const nextDim = dataset.dimensions.find((d) => d.name === level.next);
-    actions.push({ label: `Drill into ${shown} by ${(nextDim?.label ?? level.next).toLowerCase()}`, run: (e) => withDrill(e, panel.id, step, false) });
-  }
-  actions.push({ label: `Show rows for ${shown}`, run: (e) => withDrill(e, panel.id, step, true) });
-  if (state.crossFilter) {
-    actions.push({ label: `Filter other panels to ${shown}`, run: (e) => ({ ...e, clickFilter: { panelId: panel.id, dimension: level.dimension, value } }) });
-  }
-  return { title: `${dim?.label ?? level.dimension}: ${shown}`, actions };
 }
 
 export function ChartActionsMenu({
