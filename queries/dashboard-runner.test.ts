@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDashboard } from '../dashboards/document';
 import type { DashboardFile, DataPanel } from '../dashboards/schema';
-import { openNativeEngine, type NativeEngine } from './checks/testing-engine';
+import { openNativeEngine, recordingEngine, type NativeEngine } from './checks/testing-engine';
 import { isDataPanel, runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunCallbacks, type RunOptions } from './dashboard-runner';
 import { EngineError, type QueryResult } from './engine/engine';
 import { describeReadFailure } from './engine/read-errors';
@@ -145,13 +145,12 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
 
   beforeAll(async () => {
     native = await openNativeEngine();
+    const recording = recordingEngine(native, asked);
     engine = {
-      exec: (sql) => native.exec(sql),
-      describe: (table) => native.describe(table),
+      ...recording,
       query: (sql) => {
         queries += 1;
-        asked.push(sql.text);
-        return native.query(sql);
+        return recording.query(sql);
       },
     };
   });

@@ -197,7 +197,16 @@ export interface RunOptions {
    * own (which needs trust) ever produces a stored result.
    */
   persisted?: PersistedResultsStore;
+  /**
+   * Read only datasets already in memory, as they are (their table built, their view current): a
+   * dataset that would need any load, view change or disk read is skipped, its panels failed with
+   * `NOT_IN_MEMORY`. For computing results ahead of a click (next-clicks.ts), never for a run shown.
+   */
+  memoryOnly?: boolean;
 }
+
+/** The reason a `memoryOnly` run gives for a dataset it skipped. */
+export const NOT_IN_MEMORY = 'not in memory';
 
 // Stands for "not asked" on clicks: not null, so the facts are not written again with every click.
 const EMPTY_STORED_ENTRY: StoredPanelResults = { dataset: { columns: [], newest: null, rowCount: 0 }, results: [] };
@@ -706,6 +715,7 @@ function neededSources(dashboard: DashboardFile, dataset: Dataset): Source[] {
 async function loadDataset(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, link: SourceLinker, cb: RunCallbacks, opts: RunOptions): Promise<LoadedContext | { error: string; reason: string }> {
   const loads = underWay(opts.cache ?? engine);
   const key = datasetCacheKey(dashboard, dataset, opts);
+  if (opts.memoryOnly && !inMemoryAsIs(opts.cache?.get(key), dashboard, dataset, opts)) return { error: NOT_IN_MEMORY, reason: NOT_IN_MEMORY };
   const running = loads.get(key);
   if (running && !opts.cache?.get(key)) {
     const relay = (state: DatasetRunState) => cb.onDataset(dataset.name, state);
@@ -715,6 +725,13 @@ async function loadDataset(engine: QueryEngine, dashboard: DashboardFile, datase
     running.listeners.delete(relay);
   }
   return loadOrTake(engine, dashboard, dataset, link, cb, opts, loads, key);
+}
+
+/** A dataset in memory that a run could read with no statement first: its table built, its corrected view current. */
+function inMemoryAsIs(cached: LoadedDataset | undefined, dashboard: DashboardFile, dataset: Dataset, opts: RunOptions): boolean {
+  if (!cached || cached.scan || !coversProjection(cached, dashboard, dataset) || damagedBytes(cached) !== null) return false;
+  if (cached.fromBytes && !cached.fromBytes.inMemory) return false;
+  return cached.view?.key === correctedViewKey(dashboard, dataset, opts);
 }
 
 async function loadOrTake(
@@ -1106,10 +1123,15 @@ async function scanMode(engine: QueryEngine, urls: readonly string[], budgetByte
  * validate are left out, and a view the engine refuses falls back to the raw data: both are reported
  * as problems, never as a blank dashboard.
  */
+/** What a dataset's corrected view holds: its corrections and the raw flag (`LoadedDataset['view'].key`). */
+function correctedViewKey(dashboard: DashboardFile, dataset: Dataset, opts: RunOptions): string {
+  return JSON.stringify([dashboard.corrections.filter((c) => c.dataset === dataset.name), opts.raw ?? false]);
+}
+
 async function correctedView(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, loaded: LoadedDataset, opts: RunOptions): Promise<NonNullable<LoadedDataset['view']>> {
   const raw = opts.raw ?? false;
   const corrections = dashboard.corrections.filter((c) => c.dataset === dataset.name);
-  const key = JSON.stringify([corrections, raw]);
+  const key = correctedViewKey(dashboard, dataset, opts);
   if (loaded.view?.key === key) return loaded.view;
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);

@@ -58,6 +58,18 @@ export async function openNativeEngine(): Promise<NativeEngine> {
   };
 }
 
+/** `native` as a runner's engine that records the SQL of every query it is asked, in order, into `asked`. */
+export function recordingEngine(native: NativeEngine, asked: string[]): QueryEngine {
+  return {
+    exec: (sql) => native.exec(sql),
+    describe: (table) => native.describe(table),
+    query: (sql) => {
+      asked.push(sql.text);
+      return native.query(sql);
+    },
+  };
+}
+
 /** Create a table from typed columns and rows of literals (through the quoting module, so hostile names work). */
 export async function createTable(engine: NativeEngine, table: string, columns: Record<string, string>, rows: readonly (string | number | boolean | null)[][]): Promise<void> {
   const names = Object.keys(columns);

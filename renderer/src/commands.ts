@@ -13,6 +13,7 @@ import { HOST_EVENTS_GLOBAL, HostError, HostEvent } from '../../electron/api/hos
 import { clearDatasetCache, moveInHistory, openDashboard, runDashboard, saveDashboard, editFilters, showView, type ActionDeps } from './actions/dashboard-actions';
 import { decodeViewParam } from './views';
 import { addPanel, type NewPanelKind } from './actions/panel-actions';
+import { nextClicksEnabled, setNextClicksEnabled } from './actions/next-clicks';
 import { selectDirty, type Store } from './store';
 import { requestSave, saveDraftAs, useInstantUi } from './components/instant-dashboard';
 import { saveReportPng } from './components/print-report';
@@ -174,6 +175,20 @@ export const COMMANDS: readonly Command[] = [
       const s = deps.store.getState();
       s.setShowRaw(!s.showRaw);
       await runDashboard(deps);
+    },
+  },
+  {
+    id: 'data.toggleNextClicks',
+    title: 'Precompute next clicks (on/off)',
+    keywords: 'prefetch speculative drill filter fast idle battery cpu',
+    enabled: always,
+    run: (deps) => {
+      const on = !nextClicksEnabled();
+      setNextClicksEnabled(on);
+      const text = on
+        ? "Next clicks are precomputed again: while the dashboard is idle, the charts' drill and filter steps run ahead, so those clicks answer from memory."
+        : 'Next clicks are no longer precomputed: each click asks the engine when it is made (less work while the dashboard is idle).';
+      deps.store.getState().setNotice({ tone: 'info', text });
     },
   },
   { id: 'edit.find', desktopShortcut: true, title: 'Find…', shortcut: 'Mod+F', keywords: 'search commands panels', enabled: always, run: () => useCommandUi.getState().setPalette({ mode: 'commands', query: '' }) },

@@ -12,6 +12,7 @@ import { preloadECharts } from '../charts/lazy-echart';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
+import { nextClicksEnabled, nextExplorations, precomputeNextClicks } from './next-clicks';
 import { applyView } from '../views';
 import { sqlMayRun, type Store } from '../store';
 
@@ -156,6 +157,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
   runAborts.set(abort, dataKey);
 
   let dataRead = false;
+  const now = (deps.now ?? Date.now)();
   await runDashboardQueries(
     startingEngine(starting),
     dashboard,
@@ -184,7 +186,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
     },
     {
       trusted,
-      now: (deps.now ?? Date.now)(),
+      now,
       isStale: () => store().runId !== runId,
       refine: (panel) => refinementFor(panel, dashboard, explore),
       cache: datasetCache,
@@ -218,6 +220,16 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
   if (wantsChecks(file) && (dataRead || correctionsChanged || store().checks === null)) {
     checkedCorrections = corrections;
     await runDashboardChecks(deps, runId);
+  }
+  // Idle until the user clicks: compute the charts' obvious next steps now (next-clicks.ts).
+  if (nextClicksEnabled() && store().runId === runId && engine.alive) {
+    const shown = store().panels;
+    const ahead = nextExplorations(file, explore, (id) => {
+      const s = shown[id];
+      return s?.status === 'ready' ? s.result : undefined;
+    });
+    const isStale = () => store().runId !== runId || !engine.alive;
+    if (ahead.length > 0) void precomputeNextClicks(engine, file, ahead, { trusted, now, cache: datasetCache, results: resultCache, raw: state.showRaw, memoryBudgetBytes: await budget, isStale });
   }
 }
 
