@@ -10,6 +10,8 @@ export interface SqlEntry {
   sql: string;
   start: number;
   ms: number;
+  /** Run by the app ahead of a click (next clicks), not for the interaction or load being measured. */
+  ahead?: true;
 }
 
 export interface LongTasks {
@@ -56,13 +58,15 @@ export class BenchBrowser {
   private constructor(
     private readonly browser: Browser,
     private readonly marker: string,
+    private readonly nextClicks: boolean,
   ) {}
 
-  static async launch(executablePath: string): Promise<BenchBrowser> {
+  /** `nextClicks: false` turns off the app's computing of next clicks ahead (the palette's toggle) in every page. */
+  static async launch(executablePath: string, opts: { nextClicks?: boolean } = {}): Promise<BenchBrowser> {
     // An unknown switch is ignored by Chromium but lets us find this browser's processes for RSS.
     const marker = `--northstar-bench=${randomUUID()}`;
     const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, marker], headless: true });
-    return new BenchBrowser(browser, marker);
+    return new BenchBrowser(browser, marker, opts.nextClicks ?? true);
   }
 
   /** A page in a fresh profile, or in the profile of `sameProfileAs` (its HTTP and wasm code caches). */
@@ -70,6 +74,7 @@ export class BenchBrowser {
     const context = sameProfileAs?.context() ?? (await this.browser.newContext({ viewport: { width: 1440, height: 1800 } }));
     const page = await context.newPage();
     await page.addInitScript(INIT_SCRIPT);
+    if (!this.nextClicks) await page.addInitScript(() => localStorage.setItem('northstar.nextClicks', 'off'));
     page.on('pageerror', (err) => process.stderr.write(`browser pageerror: ${err.message}\n`));
     return page;
   }
@@ -158,14 +163,17 @@ export async function waitForChecks(page: Page): Promise<number | null> {
 
 /** Every SQL statement the renderer ran since `after` (a performance.now() time). */
 export async function statementsSince(page: Page, after: number): Promise<SqlEntry[]> {
-  return page.evaluate(
-    (t) =>
-      performance
-        .getEntriesByName('northstar:sql')
-        .filter((e) => e.startTime > t)
-        .map((e) => ({ sql: String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''), start: e.startTime, ms: e.duration })),
-    after,
-  );
+  return page.evaluate((t) => {
+    // Statements the app ran ahead of a click (next-clicks.ts marks each as it sends it).
+    const ahead = new Set(performance.getEntriesByName('northstar:next-clicks-sql').filter((e) => e.startTime > t).map((e) => String(((e as PerformanceMark).detail as { sql?: unknown } | null)?.sql ?? '')));
+    return performance
+      .getEntriesByName('northstar:sql')
+      .filter((e) => e.startTime > t)
+      .map((e) => {
+        const sql = String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? '');
+        return { sql, start: e.startTime, ms: e.duration, ...(ahead.has(sql) ? { ahead: true } : {}) };
+      });
+  }, after);
 }
 
 export async function longTasksSince(page: Page, after: number): Promise<LongTasks> {

@@ -30,7 +30,8 @@ export interface BenchReport {
    * data (no stored result left on screen); `stored_results_read`: results the stored entry held (0: none for this data).
    */
   warm_open: { wasm_ms: number; ratio_to_cold: number | null; live_ms: number | null; live_ratio_to_cold: number | null; stored_results_read: number; s3_requests: number; s3_bytes: number };
-  interactions: { count: number; p50_ms: number; p95_ms: number; max_ms: number };
+  /** `next_clicks`: whether the app computed next clicks ahead; `from_cache`: clicks that asked the engine nothing. */
+  interactions: { count: number; p50_ms: number; p95_ms: number; max_ms: number; next_clicks: 'on' | 'off'; from_cache: number };
   steps: Step[];
   s3: { requests: number; bytes: number; needed_bytes: number; over_read: number | null };
   memory: { renderer_rss_mb: number; duckdb_mb: number | null };
@@ -68,7 +69,10 @@ export function formatReport(r: BenchReport, interactions: InteractionResult[]):
     `warm re-open: all drawn ${r.warm_open.wasm_ms} ms (${r.warm_open.ratio_to_cold ?? '—'}× cold; ${r.warm_open.stored_results_read} stored results read), ` +
       `live on the loaded data ${r.warm_open.live_ms ?? '—'} ms (${r.warm_open.live_ratio_to_cold ?? '—'}× cold), S3 ${r.warm_open.s3_requests} requests, ${mb(r.warm_open.s3_bytes)}`,
   );
-  lines.push(`interactions (${r.interactions.count}): p50 ${r.interactions.p50_ms} ms, p95 ${r.interactions.p95_ms} ms, max ${r.interactions.max_ms} ms`);
+  lines.push(
+    `interactions (${r.interactions.count}, next clicks computed ahead: ${r.interactions.next_clicks}): p50 ${r.interactions.p50_ms} ms, p95 ${r.interactions.p95_ms} ms, max ${r.interactions.max_ms} ms; ` +
+      `${r.interactions.from_cache} of ${r.interactions.count} answered from the result cache`,
+  );
   const byLabel = new Map<string, number[]>();
   for (const i of interactions) byLabel.set(i.label, [...(byLabel.get(i.label) ?? []), i.ms]);
   for (const [label, ms] of byLabel) lines.push(`  ${label}: ${ms.map((m) => m.toFixed(0)).join(', ')} ms`);
