@@ -11,8 +11,13 @@ export interface ResultCacheLimits {
   maxBytes: number;
 }
 
-/** Defaults: plenty for flipping among a dashboard's filters, small next to the datasets in memory. */
-export const DEFAULT_RESULT_CACHE_LIMITS: ResultCacheLimits = { maxEntries: 200, maxBytes: 50 * 1024 * 1024 };
+/**
+ * Defaults: plenty for flipping among a dashboard's filters, small next to the datasets in memory.
+ * Next clicks computed ahead (the app's next-clicks.ts) add up to a few hundred small results per
+ * state clicked into; the entry bound leaves room for ten or so such states before the views the
+ * user saw are dropped. The byte bound holds whatever the entries are.
+ */
+export const DEFAULT_RESULT_CACHE_LIMITS: ResultCacheLimits = { maxEntries: 2000, maxBytes: 50 * 1024 * 1024 };
 
 interface Entry {
   dataset: string;
