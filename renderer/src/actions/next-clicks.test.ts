@@ -162,5 +162,11 @@ describe('precomputeNextClicks, on a real engine', () => {
     const done = await precomputeNextClicks(counting, dashboard, ahead, { trusted: true, now: NOW, cache, results, isStale: () => stale });
     expect(asked.length - from).toBe(1);
     expect(done).toMatchObject({ explorations: 0, statements: 1, stopped: true });
+
+    // A dashboard of many panels stops at the statement budget (a table's two steps may pass it by one).
+    const budgeted = await precomputeNextClicks(engine, dashboard, ahead, { trusted: true, now: NOW, cache, results, isStale: () => false }, 4);
+    expect(budgeted.stopped).toBe(true);
+    expect(budgeted.statements).toBeGreaterThanOrEqual(4);
+    expect(budgeted.statements).toBeLessThanOrEqual(5);
   });
 });

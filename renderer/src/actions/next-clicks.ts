@@ -16,13 +16,17 @@ import { runDashboardQueries, type QueryEngine, type RunOptions } from '../../..
 import { chartCategories } from '../charts/chart-options';
 import { chartActions, currentGrain, effectivePanels, refinementFor, type ChartAction, type Exploration } from '../explore';
 
-/** How far ahead to look: members per chart, and explorations in all (each is one run's panel queries). */
+/**
+ * How far ahead to look: members per chart, explorations in all (each is one run's panel queries),
+ * and statements in all (a dashboard of many panels reaches it before its explorations run out).
+ */
 export interface NextClicksLimits {
   membersPerChart: number;
   explorations: number;
+  statements: number;
 }
 
-export const NEXT_CLICKS_LIMITS: NextClicksLimits = { membersPerChart: 6, explorations: 24 };
+export const NEXT_CLICKS_LIMITS: NextClicksLimits = { membersPerChart: 6, explorations: 24, statements: 160 };
 
 /** The menu actions whose results are precomputed; "Show rows" (up to 500 rows each) is left to the click. */
 const AHEAD: ReadonlySet<ChartAction['kind']> = new Set(['drill', 'zoom', 'filter']);
@@ -59,7 +63,7 @@ export function nextExplorations(
   dashboard: DashboardFile,
   explore: Exploration,
   resultOf: (panelId: string) => QueryResult | undefined,
-  limits: NextClicksLimits = NEXT_CLICKS_LIMITS,
+  limits: Pick<NextClicksLimits, 'membersPerChart' | 'explorations'> = NEXT_CLICKS_LIMITS,
 ): Exploration[] {
   // Per chart, per member (in reading order), the explorations its menu leads to.
   const perChart: Exploration[][][] = [];
@@ -94,7 +98,7 @@ export function nextExplorations(
 export interface NextClicksDone {
   explorations: number;
   statements: number;
-  /** Stopped by a run the user started (or another change) before every exploration ran. */
+  /** Stopped before every exploration ran: by a run the user started (or another change), or at the statement budget. */
   stopped: boolean;
 }
 
@@ -108,6 +112,7 @@ export async function precomputeNextClicks(
   dashboard: DashboardFile,
   explorations: readonly Exploration[],
   opts: Pick<RunOptions, 'trusted' | 'now' | 'cache' | 'results' | 'raw' | 'memoryBudgetBytes'> & { isStale: () => boolean },
+  maxStatements = NEXT_CLICKS_LIMITS.statements,
 ): Promise<NextClicksDone> {
   const started = performance.now();
   let statements = 0;
@@ -126,16 +131,18 @@ export async function precomputeNextClicks(
     describe: (table) => engine.describe(table),
   };
   let ran = 0;
+  // Past the budget the runner stops as it would for a click (before its next panel).
+  const stopped = () => opts.isStale() || statements >= maxStatements;
   for (const explore of explorations) {
-    if (opts.isStale()) break;
+    if (stopped()) break;
     const shown = { ...dashboard, panels: effectivePanels(dashboard, explore) };
     await runDashboardQueries(
       counted,
       shown,
       { linkSource: () => Promise.reject(new Error('next clicks read only data in memory')), onDataset: () => {}, onPanel: () => {} },
-      { ...opts, refine: (panel) => refinementFor(panel, shown, explore), memoryOnly: true },
+      { ...opts, isStale: stopped, refine: (panel) => refinementFor(panel, shown, explore), memoryOnly: true },
     ).catch(() => {});
-    if (!opts.isStale()) ran++;
+    if (!stopped()) ran++;
   }
   const done = { explorations: ran, statements, stopped: ran < explorations.length };
   performance.measure('northstar:next-clicks', { start: started, end: performance.now(), detail: done });
