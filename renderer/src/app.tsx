@@ -86,12 +86,16 @@ export function App({ host }: { host: HostApi }) {
         <CommandPalette deps={deps} />
       </>
     ) : (
-      <div className="splash">Opening dashboard…</div>
+      // Its own element (a key of its own): were React to reuse this div as the dashboard's, the
+      // browser would see the splash's box move and grow into the page (a layout shift of 0.25).
+      <div key="splash" className="splash">
+        Opening dashboard…
+      </div>
     );
   const shown = viewing?.dashboard ?? dashboard;
 
   return (
-    <div className="app">
+    <div key="app" className="app">
       <TopBar deps={deps} />
       <FilterBar deps={deps} />
       <Banners deps={deps} />
