@@ -8,7 +8,7 @@ import { runDashboardQueries, type LoadedDataset, type PanelRunState, type Query
 import type { QueryResult } from '../../../queries/engine/engine';
 import { ResultCache } from '../../../queries/result-cache';
 import { chartActions, effectivePanels, NO_EXPLORATION, refinementFor, type Exploration } from '../explore';
-import { nextExplorations, precomputeNextClicks } from './next-clicks';
+import { nextClicksEnabled, nextExplorations, precomputeNextClicks, setNextClicksEnabled } from './next-clicks';
 
 const root = path.join(__dirname, '..', '..', '..');
 const ordersFile = path.join(root, 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -82,6 +82,16 @@ describe('nextExplorations', () => {
     expect(nextExplorations(dashboard, NO_EXPLORATION, () => undefined)).toEqual([]);
     const drilled = nextExplorations(dashboard, NO_EXPLORATION, (id) => results[id])[0] as Exploration;
     expect(nextExplorations(dashboard, drilled, (id) => results[id]).map((e) => JSON.stringify(e))).not.toContain(JSON.stringify(drilled));
+  });
+});
+
+describe('the on/off switch', () => {
+  it('is on by default, and keeps the choice even where no storage does (a private window)', () => {
+    expect(nextClicksEnabled()).toBe(true);
+    setNextClicksEnabled(false);
+    expect(nextClicksEnabled()).toBe(false);
+    setNextClicksEnabled(true);
+    expect(nextClicksEnabled()).toBe(true);
   });
 });
 

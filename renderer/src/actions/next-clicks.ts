@@ -36,8 +36,12 @@ const STORAGE_KEY = 'northstar.nextClicks';
 /** The performance mark left as each statement run ahead is sent (detail: `{ sql }`). */
 export const NEXT_CLICKS_SQL = 'northstar:next-clicks-sql';
 
+// The choice when there is no storage, or it refuses (a private window): it lasts until the page goes.
+let unstored: boolean | null = null;
+
 /** Whether next clicks are precomputed on this machine (on unless turned off). */
 export function nextClicksEnabled(): boolean {
+  if (unstored !== null) return unstored;
   try {
     return globalThis.localStorage?.getItem(STORAGE_KEY) !== 'off';
   } catch {
@@ -47,10 +51,13 @@ export function nextClicksEnabled(): boolean {
 
 export function setNextClicksEnabled(on: boolean): void {
   try {
-    if (on) globalThis.localStorage?.removeItem(STORAGE_KEY);
-    else globalThis.localStorage?.setItem(STORAGE_KEY, 'off');
+    const storage = globalThis.localStorage;
+    if (!storage) throw new Error('no storage');
+    if (on) storage.removeItem(STORAGE_KEY);
+    else storage.setItem(STORAGE_KEY, 'off');
+    unstored = null;
   } catch {
-    // Storage refused (a private window): the choice lasts this session only, as the default.
+    unstored = on;
   }
 }
 
