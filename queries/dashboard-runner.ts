@@ -206,7 +206,7 @@ export interface RunOptions {
 }
 
 /** The reason a `memoryOnly` run gives for a dataset it skipped. */
-export const NOT_IN_MEMORY = 'not in memory';
+const NOT_IN_MEMORY = 'not in memory';
 
 // Stands for "not asked" on clicks: not null, so the facts are not written again with every click.
 const EMPTY_STORED_ENTRY: StoredPanelResults = { dataset: { columns: [], newest: null, rowCount: 0 }, results: [] };
@@ -1117,17 +1117,17 @@ async function scanMode(engine: QueryEngine, urls: readonly string[], budgetByte
   return Number.isFinite(estimateBytes) && estimateBytes > budgetBytes ? { estimateBytes, budgetBytes } : null;
 }
 
+/** What a dataset's corrected view holds: its corrections and the raw flag (`LoadedDataset['view'].key`). */
+function correctedViewKey(dashboard: DashboardFile, dataset: Dataset, opts: RunOptions): string {
+  return JSON.stringify([dashboard.corrections.filter((c) => c.dataset === dataset.name), opts.raw ?? false]);
+}
+
 /**
  * Make `ds_<name>` the view of the raw table with the dataset's corrections (none with `raw`), unless
  * the view in the engine already is that one; returns what the view holds. Corrections that do not
  * validate are left out, and a view the engine refuses falls back to the raw data: both are reported
  * as problems, never as a blank dashboard.
  */
-/** What a dataset's corrected view holds: its corrections and the raw flag (`LoadedDataset['view'].key`). */
-function correctedViewKey(dashboard: DashboardFile, dataset: Dataset, opts: RunOptions): string {
-  return JSON.stringify([dashboard.corrections.filter((c) => c.dataset === dataset.name), opts.raw ?? false]);
-}
-
 async function correctedView(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, loaded: LoadedDataset, opts: RunOptions): Promise<NonNullable<LoadedDataset['view']>> {
   const raw = opts.raw ?? false;
   const corrections = dashboard.corrections.filter((c) => c.dataset === dataset.name);
