@@ -10,10 +10,9 @@ import {
   type HostMethod,
   type HostReply,
 } from '../../electron/api/host-api';
+import { sessionToken } from './session-token';
 
 type Bridge = Record<HostMethod, (...args: unknown[]) => Promise<HostReply>>;
-
-const TOKEN_KEY = 'northstar.token';
 
 /** Connect to whichever host runs this renderer. */
 export function connectHost(): HostApi {
@@ -21,7 +20,7 @@ export function connectHost(): HostApi {
   if (bridge && hostMethods.every((m) => typeof bridge[m] === 'function')) {
     return createHostClient((method, args) => bridge[method](...args));
   }
-  const token = takeToken();
+  const token = sessionToken();
   return createHostClient(async (method, args) => {
     if (!token) {
       return { ok: false, error: new HostError('accessDenied', 'No session token: open the URL that npm run serve printed.').toJSON() };
@@ -44,23 +43,9 @@ export function connectHost(): HostApi {
   });
 }
 
-// The token arrives in the URL fragment (never sent to a server or logged), is kept for this tab
-// only, and is removed from the address bar.
-function takeToken(): string | null {
-  const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(window.location.hash);
-  if (match?.[1]) {
-    sessionStorage.setItem(TOKEN_KEY, match[1]);
-    // Keep the rest of the fragment (a shared view, say).
-    const rest = window.location.hash.slice(1).split('&').filter((p) => !p.startsWith('token=')).join('&');
-    history.replaceState(null, '', window.location.pathname + window.location.search + (rest ? `#${rest}` : ''));
-    return match[1];
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
 /** A link that opens this app on a given fragment: in the browser host it carries the session token. */
 export function linkWithFragment(fragment: string): string | null {
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = sessionToken();
   if (!token || !window.location.protocol.startsWith('http')) return null;
   return `${window.location.origin}${window.location.pathname}#token=${token}&${fragment}`;
 }

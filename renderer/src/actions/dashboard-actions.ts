@@ -9,6 +9,7 @@ import type { Engine } from '../../../queries/engine/engine';
 import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset, type QueryEngine } from '../../../queries/dashboard-runner';
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
+import { preloadMarkdown } from '../components/lazy-markdown';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
@@ -74,6 +75,7 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   // and the engine starts (the main thread waits then), not when the first chart is about to draw,
   // which on a re-open over unchanged data is right away (stored results), before any load.
   if (loaded.dashboard.panels.some((p) => p.kind === 'chart')) preloadECharts().catch(() => {});
+  if (loaded.dashboard.panels.some((p) => p.kind === 'text')) preloadMarkdown().catch(() => {});
   const linked = opts.view;
   if (linked) {
     const applied = applyView(linked, loaded.dashboard);

@@ -9,7 +9,7 @@ import { currentGrain } from '../explore';
 import { cellTone, formatCell, formatChange, formatTimestamp, formatValue, thresholdTone, type ValueFormat } from '../format';
 import { useStore } from '../store';
 import { CheckBadge } from './anomaly-panel';
-import { Markdown } from './markdown';
+import { Markdown } from './lazy-markdown';
 
 // echart.tsx registers lines and bars; panels draw every chart type of the schema.
 

@@ -1,0 +1,45 @@
+// The window loads in parts (main.tsx: React, the schemas, the app; text panels' Markdown on first
+// use), so no one part holds the window for long. A part that cannot be loaded (files replaced by
+// an update, a broken install) is said on screen, never an empty window or a blank panel.
+import { test, expect } from './fixtures/app';
+
+const NOTES = {
+  type: 'northstar.dashboard',
+  schemaVersion: 2,
+  id: '0b5e1d7e-96a4-4f0e-8c1b-5a3c2e0d4b11',
+  title: 'Release notes',
+  timeRange: { lastDays: 30, anchor: 'data' },
+  sources: [],
+  datasets: [],
+  panels: [{ id: 'notes', kind: 'text', title: 'Notes', markdown: '## What changed\n\nRevenue now counts **refunds** once.' }],
+  layout: [{ panel: 'notes', x: 0, y: 0, w: 12, h: 4 }],
+};
+
+test('the app part cannot be loaded: the window says so and how to recover', async ({ dashboard, page, consoleLog }) => {
+  consoleLog.allow(/Failed to load resource|Failed to fetch dynamically imported module|error loading dynamically imported module/i);
+  await page.route(/\/assets\/boot-[^/]*\.js$/, (route) => route.abort('failed'));
+  await dashboard.open();
+  const root = page.locator('#root');
+  await expect(root).toHaveAttribute('role', 'alert');
+  await expect(root).toContainText(/Northstar could not load its window \(.+\)\. Reload the window; if that does not help, reinstall the app\./);
+});
+
+test.describe('a text panel', () => {
+  test.use({ openFile: 'notes.dashboard.json', extraFiles: { 'notes.dashboard.json': `${JSON.stringify(NOTES, null, 2)}\n` } });
+
+  test('draws its Markdown once the renderer arrives', async ({ dashboard }) => {
+    await dashboard.open();
+    const panel = dashboard.panel('notes');
+    await expect(panel.getByRole('heading', { name: 'What changed' })).toBeVisible();
+    await expect(panel.locator('strong')).toHaveText('refunds');
+  });
+
+  test('whose Markdown renderer cannot be loaded still shows its words, as written', async ({ dashboard, page, consoleLog }) => {
+    consoleLog.allow(/Failed to load resource|Failed to fetch dynamically imported module|error loading dynamically imported module/i);
+    await page.route(/\/assets\/markdown-[^/]*\.js$/, (route) => route.abort('failed'));
+    await dashboard.open();
+    const text = dashboard.panel('notes').locator('.markdown-plain');
+    await expect(text).toHaveText('## What changed\n\nRevenue now counts **refunds** once.');
+    await expect(text).toHaveAttribute('title', /^Formatting could not be loaded \(.+\)$/);
+  });
+});
