@@ -7,6 +7,7 @@ import { GridComponent, LegendComponent, MarkAreaComponent, MarkPointComponent, 
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
 import { chartOptionFor, useReducedMotion, useTheme } from '../theme';
+import { queueChartWork, type ChartJob } from './chart-work';
 
 echarts.use([
   LineChart,
@@ -59,8 +60,13 @@ export function EChart({
   // and no animation when the OS asks for less motion.
   const theme = useTheme();
   const reducedMotion = useReducedMotion();
-  const initialTheme = useRef(theme);
   const chart = useRef<echarts.ECharts | null>(null);
+  // What the next draw draws: read when its queued job runs, so a job queued for an older option
+  // draws the newest one, and one job per chart is enough.
+  const latest = useRef({ option, theme, reducedMotion });
+  latest.current = { option, theme, reducedMotion };
+  const appliedTheme = useRef<typeof theme | null>(null);
+  const drawJob = useRef<ChartJob | null>(null);
   const drawnCallback = useRef(onDrawn);
   drawnCallback.current = onDrawn;
   const clickCallback = useRef(onPointClick);
@@ -73,7 +79,24 @@ export function EChart({
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const instance = echarts.init(el, initialTheme.current === 'dark' ? 'dark' : undefined, { renderer: 'canvas' });
+    // The instance is made in a queued job (chart-work.ts), like every draw; the first draw's job
+    // comes after it.
+    let stop = () => {};
+    const initJob = queueChartWork(() => {
+      stop = initChart(el);
+    });
+    return () => {
+      initJob.cancelled = true;
+      if (drawJob.current) drawJob.current.cancelled = true;
+      drawJob.current = null;
+      stop();
+    };
+  }, []);
+
+  function initChart(el: HTMLDivElement): () => void {
+    const initialTheme = latest.current.theme;
+    const instance = echarts.init(el, initialTheme === 'dark' ? 'dark' : undefined, { renderer: 'canvas' });
+    appliedTheme.current = initialTheme;
     chart.current = instance;
     instancesMade += 1;
     el.dataset.chartInstance = String(instancesMade);
@@ -120,8 +143,16 @@ export function EChart({
     };
     instance.getZr().on('click', onPlotClick);
     instanceCallback.current?.(instance);
-    const observer = new ResizeObserver(() => {
-      if (!instance.isDisposed()) instance.resize();
+    // Resizes are queued too (a window resize reaches every chart at once). The observer's first
+    // report, at the size the instance was made at, is not a resize.
+    let resizeJob: ChartJob | null = null;
+    const observer = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1]?.contentRect;
+      if (instance.isDisposed() || resizeJob || (box && Math.round(box.width) === instance.getWidth() && Math.round(box.height) === instance.getHeight())) return;
+      resizeJob = queueChartWork(() => {
+        resizeJob = null;
+        if (!instance.isDisposed()) instance.resize();
+      });
     });
     observer.observe(el);
     // Printing lays the page out again at the paper's width without a resize event (and a
@@ -134,6 +165,7 @@ export function EChart({
     };
     printing.addEventListener('change', onPrintChange);
     return () => {
+      if (resizeJob) resizeJob.cancelled = true;
       printing.removeEventListener('change', onPrintChange);
       observer.disconnect();
       instance.off('finished', onFinished);
@@ -143,19 +175,22 @@ export function EChart({
       instance.dispose();
       chart.current = null;
     };
-  }, []);
+  }
 
+  // A new option, theme or motion setting: one queued draw (after the instance's job on a new chart).
   useEffect(() => {
-    const instance = chart.current;
-    if (instance && !instance.isDisposed() && theme !== initialTheme.current) {
-      initialTheme.current = theme;
-      instance.setTheme(theme === 'dark' ? 'dark' : 'default');
-    }
-  }, [theme]);
-
-  useEffect(() => {
-    const instance = chart.current;
-    if (instance && !instance.isDisposed()) instance.setOption({ backgroundColor: 'transparent', ...chartOptionFor(option, theme), ...(reducedMotion ? { animation: false } : {}) }, { notMerge: true });
+    if (drawJob.current && !drawJob.current.cancelled) return;
+    drawJob.current = queueChartWork(() => {
+      drawJob.current = null;
+      const instance = chart.current;
+      if (!instance || instance.isDisposed()) return;
+      const { option: next, theme: nextTheme, reducedMotion: still } = latest.current;
+      if (nextTheme !== appliedTheme.current) {
+        appliedTheme.current = nextTheme;
+        instance.setTheme(nextTheme === 'dark' ? 'dark' : 'default');
+      }
+      instance.setOption({ backgroundColor: 'transparent', ...chartOptionFor(next, nextTheme), ...(still ? { animation: false } : {}) }, { notMerge: true });
+    });
   }, [option, reducedMotion, theme]);
 
   return <div className="chart" ref={box} role="img" aria-label={label} data-anomaly-marks={marks} />;
