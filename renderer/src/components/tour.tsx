@@ -89,7 +89,9 @@ export function Tour() {
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(measure);
     };
-    poll();
+    // The first measure waits for the next frame, which lays the page out anyway: measured at once,
+    // it forced the new dashboard's first layout (~20 ms) inside the task that rendered it.
+    frame = requestAnimationFrame(poll);
     window.addEventListener('scroll', onMove, { capture: true, passive: true });
     window.addEventListener('resize', onMove, { passive: true });
     return () => {
