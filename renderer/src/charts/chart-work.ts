@@ -41,9 +41,7 @@ function work(): void {
       job.run();
     } catch (err) {
       // One chart's failure must not stop the others' drawing: report it as an uncaught error would be.
-      setTimeout(() => {
-        throw err;
-      });
+      reportError(err);
     }
     if (performance.now() - started >= TASK_BUDGET_MS) break;
   }

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pendingChartWork, queueChartWork, TASK_BUDGET_MS } from './chart-work';
+
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // work
+  }
+};
+const drained = () =>
+  vi.waitFor(() => {
+    if (pendingChartWork() > 0) throw new Error('still queued');
+  });
+
+describe('chart work', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('runs jobs in order, later, and never in the task that queued them', async () => {
+    const log: string[] = [];
+    queueChartWork(() => log.push('a'));
+    queueChartWork(() => log.push('b'));
+    log.push('queued');
+    await drained();
+    expect(log).toEqual(['queued', 'a', 'b']);
+  });
+
+  it('hands the thread back once a task has worked its budget', async () => {
+    // A microtask queued in a job runs when that job's task ends: it tells which jobs shared a task.
+    let taskOfA = false;
+    const sawA: boolean[] = [];
+    queueChartWork(() => {
+      taskOfA = true;
+      queueMicrotask(() => (taskOfA = false));
+      busy(TASK_BUDGET_MS * 0.75);
+    });
+    queueChartWork(() => {
+      sawA.push(taskOfA);
+      busy(TASK_BUDGET_MS * 0.75);
+    });
+    queueChartWork(() => sawA.push(taskOfA));
+    await drained();
+    // b ran in a's task (a ended inside the budget); c in a task of its own (a and b used it up).
+    expect(sawA).toEqual([true, false]);
+  });
+
+  it('drops a cancelled job, and one job that throws does not stop the others', async () => {
+    const reported: unknown[] = [];
+    vi.stubGlobal('reportError', (err: unknown) => reported.push(err));
+    const log: string[] = [];
+    const dropped = queueChartWork(() => log.push('dropped'));
+    queueChartWork(() => {
+      throw new Error('bad option');
+    });
+    queueChartWork(() => log.push('after'));
+    dropped.cancelled = true;
+    await drained();
+    expect(log).toEqual(['after']);
+    expect(reported).toEqual([new Error('bad option')]);
+  });
+});
