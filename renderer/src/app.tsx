@@ -139,6 +139,9 @@ function TopBar({ deps }: { deps: ActionDeps }) {
   if (!dashboard) return null;
   const shown = viewing?.dashboard ?? dashboard;
   const revision = shown.revision;
+  // One line, cut with an ellipsis where the bar is narrow (the whole text in its tooltip): wrapped,
+  // it grew the top bar and moved the page down when the period arrived.
+  const periodText = period ? `${formatTimestamp(period.start, false)} – ${formatTimestamp(period.end - 1, false)} · last ${period.days} days vs the ${period.days} before` : '';
   return (
     <header className="topbar">
       <div className="brand" aria-hidden="true">
@@ -146,8 +149,8 @@ function TopBar({ deps }: { deps: ActionDeps }) {
       </div>
       <div className="title-block">
         <EditableTitle as="h1" title={shown.title} onRename={viewing ? undefined : (t) => renameDashboard(deps, t)} />
-        <div className="period" data-testid="period">
-          {period && `${formatTimestamp(period.start, false)} – ${formatTimestamp(period.end - 1, false)} · last ${period.days} days vs the ${period.days} before`}
+        <div className="period" data-testid="period" title={periodText || undefined}>
+          {periodText}
           {revision && (
             <span className="revision" data-testid="revision">
               {period ? ' · ' : ''}revision {revision.number} by {revision.savedBy}
