@@ -43,3 +43,12 @@ test.describe('a text panel', () => {
     await expect(text).toHaveAttribute('title', /^Formatting could not be loaded \(.+\)$/);
   });
 });
+
+test('charts warm up on a hidden chart while the data loads, which leaves nothing behind', async ({ dashboard, page }) => {
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  // A cold open has no chart to draw until its data is in: the warm-up ran to its end.
+  await expect.poll(() => page.evaluate(() => performance.getEntriesByName('northstar:charts-warm-up').map((m) => (m as PerformanceMark).detail as string))).toEqual(['done']);
+  expect(await page.locator('body > div[aria-hidden="true"]').count()).toBe(0);
+  await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);
+});

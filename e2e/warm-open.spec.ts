@@ -73,6 +73,10 @@ test('a re-open draws stored results before the load, and a changed file shows i
     await expect(dashboard.panel(id).getByTestId('panel-updating'), id).toBeVisible();
   }
   expect(await dashboard.kpiValue('kpi_revenue')).toBe(revenue);
+  // The charts drew from the store at once: whatever of ECharts' warm-up was still waiting was
+  // dropped for them, and its hidden chart is gone.
+  await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);
+  await expect(page.locator('body > div[aria-hidden="true"]')).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('warm-open-updating.png') });
   gate.release();
   // The load ends: the hints go, the numbers stay (the same data, confirmed by the load).

@@ -37,8 +37,12 @@ function boot(reason: 'worker running' | 'held long enough' | 'engine failed'): 
 async function loadUi(): Promise<void> {
   await import('react-dom/client');
   performance.mark('northstar:ui-stage', { detail: 'react' });
+  await import('zod');
+  performance.mark('northstar:ui-stage', { detail: 'zod' });
+  await import('../../dashboards/schema');
+  performance.mark('northstar:ui-stage', { detail: 'document schema' });
   await import('../../electron/api/host-api');
-  performance.mark('northstar:ui-stage', { detail: 'schemas' });
+  performance.mark('northstar:ui-stage', { detail: 'host schemas' });
   await import('./boot');
 }
 

@@ -57,4 +57,15 @@ describe('chart work', () => {
     expect(log).toEqual(['after']);
     expect(reported).toEqual([new Error('bad option')]);
   });
+
+  it('runs idle work when nothing else waits, and drops it (saying so) once a chart queues its own', async () => {
+    const log: string[] = [];
+    queueChartWork(() => log.push('warm 1'), { idle: true, dropped: () => log.push('warm 1 dropped') });
+    await drained();
+    queueChartWork(() => log.push('warm 2'), { idle: true, dropped: () => log.push('warm 2 dropped') });
+    queueChartWork(() => log.push('warm 3'), { idle: true, dropped: () => log.push('warm 3 dropped') });
+    queueChartWork(() => log.push('chart'));
+    await drained();
+    expect(log).toEqual(['warm 1', 'warm 2 dropped', 'warm 3 dropped', 'chart']);
+  });
 });

@@ -5,8 +5,11 @@
 // runs for the first time), a later draw 10–20 ms.
 //
 // A task runs the jobs in the queue's order until it has worked TASK_BUDGET_MS (at least one job),
-// then hands the thread back; the next task is a MessageChannel message (setTimeout would be
-// clamped to 4 ms once nested).
+// then hands the thread back. The next task is posted at "user-blocking" priority where the
+// browser has `scheduler.postTask` (a re-open draws its stored results while the data loads, and
+// the load's network and worker messages would otherwise run first), at "background" priority
+// when only idle work waits (the warm-up must not hold back the open's next step), else as a
+// MessageChannel message (setTimeout would be clamped to 4 ms once nested).
 
 /** Work a task keeps taking jobs for; a job that starts inside it runs to its end. */
 export const TASK_BUDGET_MS = 12;
@@ -14,16 +17,33 @@ export const TASK_BUDGET_MS = 12;
 export interface ChartJob {
   /** False once the job is no longer wanted (its chart went): it is dropped unrun. */
   cancelled: boolean;
+  /** Work nobody waits for (the warm-up): dropped as soon as a chart's own work is queued. */
+  idle: boolean;
   run(): void;
+  /** Called when idle work is dropped. */
+  dropped?: () => void;
 }
 
 const queue: ChartJob[] = [];
-let posted = false;
+/** The priority of the task posted to run the queue, if one is. */
+let posted: Priority | null = null;
 let channel: MessageChannel | null = null;
 
+type Priority = 'user-blocking' | 'background';
+interface PostTaskScheduler {
+  postTask(task: () => void, options: { priority: Priority }): Promise<unknown>;
+}
+
+/** Post a task for the queue: at "background" priority when only idle work waits. */
 function post(): void {
-  if (posted) return;
-  posted = true;
+  const priority: Priority = queue.some((j) => !j.cancelled && !j.idle) ? 'user-blocking' : 'background';
+  if (posted === priority || posted === 'user-blocking') return;
+  posted = priority;
+  const scheduler = (globalThis as { scheduler?: Partial<PostTaskScheduler> }).scheduler;
+  if (typeof scheduler?.postTask === 'function') {
+    void scheduler.postTask(work, { priority });
+    return;
+  }
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = work;
@@ -32,7 +52,7 @@ function post(): void {
 }
 
 function work(): void {
-  posted = false;
+  posted = null;
   const started = performance.now();
   while (queue.length > 0) {
     const job = queue.shift();
@@ -49,9 +69,20 @@ function work(): void {
   else queue.length = 0;
 }
 
-/** Queue `run` after the work already queued; cancel the returned job to drop it. */
-export function queueChartWork(run: () => void): ChartJob {
-  const job: ChartJob = { cancelled: false, run };
+/**
+ * Queue `run` after the work already queued; cancel the returned job to drop it. `idle` work is
+ * nobody's wait: it is dropped (and told so) when other work is queued.
+ */
+export function queueChartWork(run: () => void, opts: { idle?: boolean; dropped?: () => void } = {}): ChartJob {
+  const idle = opts.idle ?? false;
+  if (!idle) {
+    for (const job of queue) {
+      if (!job.idle || job.cancelled) continue;
+      job.cancelled = true;
+      job.dropped?.();
+    }
+  }
+  const job: ChartJob = { cancelled: false, idle, run, ...(opts.dropped ? { dropped: opts.dropped } : {}) };
   queue.push(job);
   post();
   return job;

@@ -8,6 +8,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
 import { chartOptionFor, useReducedMotion, useTheme } from '../theme';
 import { queueChartWork, type ChartJob } from './chart-work';
+import { warmUpCharts as warmUp } from './warm-up';
 
 echarts.use([
   LineChart,
@@ -23,6 +24,9 @@ echarts.use([
   MarkAreaComponent,
   CanvasRenderer,
 ]);
+
+/** Run ECharts' code once on charts nobody sees, before the first real one (warm-up.ts). */
+export const warmUpCharts = () => warmUp(echarts);
 
 // Each chart instance gets a number (`data-chart-instance`): tests tell a chart updated in place
 // from one disposed and made again.

@@ -1,13 +1,21 @@
 // Charts load ECharts when the first one is drawn, not with the UI: opening a dashboard parses about
 // a third less code before its first query, and ECharts arrives while the data loads.
 // (`preloadECharts` starts that load earlier, when a dashboard with charts opens.)
-import type { ComponentProps } from 'react';
+import { useEffect, type ComponentProps } from 'react';
 import type { EChart as LoadedEChart } from './echart';
 import { lazyModule, useLazyModule } from '../lazy-module';
 
 export type { ChartPoint } from './echart';
 
-const echartModule = lazyModule(() => import('./echart'));
+// Charts mounted and waiting for ECharts. None when it arrives (a cold open: no data yet): it warms
+// up in the meantime (warm-up.ts). Some (a re-open drawing its stored results): they draw at once.
+let waiting = 0;
+const echartModule = lazyModule(() =>
+  import('./echart').then((m) => {
+    if (waiting === 0) m.warmUpCharts();
+    return m;
+  }),
+);
 
 /** Load ECharts (once); charts rendered after it arrived draw at once. */
 export const preloadECharts = () => echartModule.preload();
@@ -15,6 +23,14 @@ export const preloadECharts = () => echartModule.preload();
 /** The chart component of `echart.tsx`, loaded on first use (an empty chart box until then). */
 export function EChart(props: ComponentProps<typeof LoadedEChart>) {
   const { module, failed } = useLazyModule(echartModule);
+  const pending = !module && !failed;
+  useEffect(() => {
+    if (!pending) return;
+    waiting += 1;
+    return () => {
+      waiting -= 1;
+    };
+  }, [pending]);
   if (failed) {
     return (
       <div className="panel-error" role="alert">

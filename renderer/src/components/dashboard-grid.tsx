@@ -1,7 +1,7 @@
 // The dashboard grid: 12 columns. Viewing uses plain CSS grid; editing uses react-grid-layout to
 // drag (by the handle) and resize panels, and every panel can also be moved and resized from the
 // keyboard (arrows move, Shift+arrows resize) and edited, duplicated or deleted.
-import { useEffect, useMemo, useState } from 'react';
+import { startTransition, useEffect, useMemo, useState } from 'react';
 import ReactGridLayout, { useContainerWidth, verticalCompactor } from 'react-grid-layout';
 import 'react-grid-layout/css/styles.css';
 import type { DashboardFile } from '../../../dashboards/schema';
@@ -32,8 +32,8 @@ export function DashboardGrid({ dashboard, editable, deps }: { dashboard: Dashbo
 
   const revealed = useRevealed(cells.length);
   if (!editing) {
-    // Panels are drawn top to bottom, left to right, a few per task (useRevealed); a panel not yet
-    // drawn holds its place as an empty frame.
+    // The top panels are drawn first and the others in a transition (useRevealed); a panel not
+    // yet drawn holds its place as an empty frame.
     const order = cells.map((c, i) => i).sort((a, b) => {
       const ia = cells[a]?.item;
       const ib = cells[b]?.item;
@@ -53,22 +53,21 @@ export function DashboardGrid({ dashboard, editable, deps }: { dashboard: Dashbo
   return <EditableGrid dashboard={dashboard} deps={deps} cells={cells} />;
 }
 
-/** Panels a newly shown grid draws in its first task, and in each task after it. */
+/** Panels a newly shown grid draws in its first render; the rest follow in a transition. */
 const REVEAL_FIRST = 2;
-const REVEAL_STEP = 2;
 
 /**
  * How many of a grid's `total` panels to draw. A dashboard's first render drew every panel in one
- * task (40–80 ms with its effects, measured at open); drawn REVEAL_STEP per task, the page answers
- * in between. Once all are drawn the count only grows, so later edits draw at once.
+ * task (40–80 ms with its effects, measured at open). Now it draws the first REVEAL_FIRST, and the
+ * rest in a transition, which React renders in slices of a few ms with the page answering in
+ * between. Once all are drawn the count stays, so later edits draw at once.
  */
 function useRevealed(total: number): number {
   const [revealed, setRevealed] = useState(REVEAL_FIRST);
+  const all = revealed >= total;
   useEffect(() => {
-    if (revealed >= total) return;
-    const timer = setTimeout(() => setRevealed((n) => n + REVEAL_STEP), 0);
-    return () => clearTimeout(timer);
-  }, [revealed, total]);
+    if (!all) startTransition(() => setRevealed(Number.POSITIVE_INFINITY));
+  }, [all]);
   return revealed;
 }
 
