@@ -7,7 +7,7 @@
 import type * as echartsCore from 'echarts/core';
 import type { ChartPanel, Dataset } from '../../../dashboards/schema';
 import type { QueryResult } from '../../../queries/engine/engine';
-import { buildChartOption } from './chart-options';
+import { buildChartOption, type AnomalyMark } from './chart-options';
 import { queueChartWork } from './chart-work';
 import { chartOptionFor, currentTheme } from '../theme';
 
@@ -30,10 +30,10 @@ export function warmUpCharts(echarts: typeof echartsCore): void {
   box.setAttribute('aria-hidden', 'true');
   box.style.cssText = 'position:fixed;left:-10000px;top:0;width:480px;height:240px;pointer-events:none;';
   let instance: echartsCore.ECharts | null = null;
-  const draw = (panel: ChartPanel, xs: (number | string)[]) => () => {
+  const draw = (panel: ChartPanel, xs: (number | string)[], marks: AnomalyMark[] = []) => () => {
     if (!instance) return;
     const theme = currentTheme();
-    instance.setOption({ backgroundColor: 'transparent', ...chartOptionFor(buildChartOption(panel, dataset, result(xs)), theme), animation: false }, { notMerge: true });
+    instance.setOption({ backgroundColor: 'transparent', ...chartOptionFor(buildChartOption(panel, dataset, result(xs), undefined, marks), theme), animation: false }, { notMerge: true });
   };
   // The hidden box goes after the last step, or as soon as a real chart's work drops the rest.
   // (A mark says which, for the bench's timeline and the tests.)
@@ -50,11 +50,18 @@ export function warmUpCharts(echarts: typeof echartsCore): void {
     document.body.append(box);
     instance = echarts.init(box, currentTheme() === 'dark' ? 'dark' : undefined, { renderer: 'canvas' });
   }, idle);
-  // The first draw in three steps (a grid with its axes, a series, the whole option), each a
-  // smaller task than the first real draw was.
-  queueChartWork(() => instance?.setOption({ animation: false, grid: {}, xAxis: { type: 'value' }, yAxis: { type: 'category', data: ['a'] } }), idle);
-  queueChartWork(() => instance?.setOption({ animation: false, series: [{ type: 'bar', data: [1] }] }), idle);
+  // The first draw in small steps (a grid, its axes, a series of each kind, then whole options as
+  // the panels build them, with an anomaly mark), each a task of its own of 5–15 ms of work.
+  const merge = (option: Record<string, unknown>) => () => instance?.setOption({ animation: false, ...option });
+  queueChartWork(merge({ grid: {} }), idle);
+  queueChartWork(merge({ xAxis: { type: 'value' }, yAxis: { type: 'value' } }), idle);
+  queueChartWork(merge({ yAxis: { type: 'category', data: ['a', 'b'] } }), idle);
+  queueChartWork(merge({ series: [{ type: 'bar', data: [1, 2] }] }), idle);
+  queueChartWork(merge({ tooltip: { trigger: 'axis' }, series: [{ type: 'line', data: [1, 2] }] }), idle);
   queueChartWork(draw(bar, ['North', 'South', 'East']), idle);
-  queueChartWork(draw(line, [0, DAY_MS, 2 * DAY_MS].map((d) => Date.UTC(2025, 0, 1) + d)), idle);
+  const days = [0, 1, 2].map((d) => Date.UTC(2025, 0, 1) + d * DAY_MS);
+  const mark: AnomalyMark = { checkId: 'warm_up', kind: 'point', from: 1, to: 1, fromLabel: '', toLabel: '', status: 'fail', text: 'warm-up' };
+  queueChartWork(draw(line, days, [mark]), idle);
+  queueChartWork(draw(line, days, [{ ...mark, kind: 'area', from: 0, to: 1 }]), idle);
   queueChartWork(() => end('done'), idle);
 }
