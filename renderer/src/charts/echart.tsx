@@ -1,6 +1,6 @@
 // One owner per chart (Evidence `echarts.action.ts` style): init once, resize with the box,
 // replace options wholesale, check isDisposed() before deferred work, dispose on unmount.
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart, PieChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkAreaComponent, MarkPointComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
@@ -66,9 +66,12 @@ export function EChart({
   const reducedMotion = useReducedMotion();
   const chart = useRef<echarts.ECharts | null>(null);
   // What the next draw draws: read when its queued job runs, so a job queued for an older option
-  // draws the newest one, and one job per chart is enough.
+  // draws the newest one, and one job per chart is enough. Set on commit (a render React drops,
+  // such as an interrupted transition, must not reach the chart).
   const latest = useRef({ option, theme, reducedMotion });
-  latest.current = { option, theme, reducedMotion };
+  useLayoutEffect(() => {
+    latest.current = { option, theme, reducedMotion };
+  });
   const appliedTheme = useRef<typeof theme | null>(null);
   const drawJob = useRef<ChartJob | null>(null);
   const drawnCallback = useRef(onDrawn);

@@ -34,7 +34,7 @@ export function DashboardGrid({ dashboard, editable, deps }: { dashboard: Dashbo
   if (!editing) {
     // The top panels are drawn first and the others in a transition (useRevealed); a panel not
     // yet drawn holds its place as an empty frame.
-    const order = cells.map((c, i) => i).sort((a, b) => {
+    const order = cells.map((_, i) => i).sort((a, b) => {
       const ia = cells[a]?.item;
       const ib = cells[b]?.item;
       return ia && ib ? ia.y - ib.y || ia.x - ib.x : 0;
