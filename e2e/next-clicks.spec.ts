@@ -90,7 +90,7 @@ test('turned off from the palette, nothing is computed ahead and a click asks th
   await dashboard.waitUntilDrawn();
   await computedAhead(page);
   const palette = new PalettePage(page);
-  await palette.run('precompute next', 'Precompute next clicks (on/off)');
+  await palette.run('precompute next', 'Precompute next clicks: on (turn off)');
   await expect(page.getByTestId('notice')).toContainText('no longer precomputed');
 
   // A new page on this machine remembers the choice: nothing runs ahead of the clicks.
@@ -104,6 +104,6 @@ test('turned off from the palette, nothing is computed ahead and a click asks th
   await page.waitForTimeout(500);
   expect(await page.evaluate(() => performance.getEntriesByName('northstar:next-clicks').length)).toBe(0);
 
-  await palette.run('precompute next', 'Precompute next clicks (on/off)');
+  await palette.run('precompute next', 'Precompute next clicks: off (turn on)');
   await expect(page.getByTestId('notice')).toContainText('precomputed again');
 });

@@ -179,7 +179,10 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     id: 'data.toggleNextClicks',
-    title: 'Precompute next clicks (on/off)',
+    // The title says the state now and what running it does (read each time the palette draws).
+    get title() {
+      return nextClicksEnabled() ? 'Precompute next clicks: on (turn off)' : 'Precompute next clicks: off (turn on)';
+    },
     keywords: 'prefetch speculative drill filter fast idle battery cpu',
     enabled: always,
     run: (deps) => {
