@@ -1,6 +1,6 @@
 // "Watch this measure for jumps" and "Watch a column for misspellings…" from a panel's menu: the
 // proposed check (id, title, severity, owner) is editable here before it is added to the file.
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ChartPanel, Check, Dataset, KpiPanel } from '../../../dashboards/schema';
 import { pinChecks, proposeJumpCheck, proposeSpellingCheck, spellingColumns, type CheckProposal } from '../actions/check-actions';
 import { getEngine } from '../engine';
@@ -55,9 +55,10 @@ export function PinCheckDialog({ kind, panel, dataset, onClose }: { kind: PinKin
   const [addPanel, setAddPanel] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // Keyboard focus starts in the dialog (Escape closes it), unless a field took it already.
+  // Keyboard focus starts in the dialog (Escape closes it), unless a field took it already: in a
+  // layout effect, so an Escape pressed right after the dialog appears already reaches it.
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!box.current?.contains(document.activeElement)) box.current?.focus();
   }, []);
 

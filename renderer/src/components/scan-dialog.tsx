@@ -1,6 +1,6 @@
 // "Scan for problems": every applicable check rule with its defaults on one loaded dataset, in the
 // app's engine (the same scan as `northstar scan`), then the findings as proposed checks to pin.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Check, Dataset } from '../../../dashboards/schema';
 import { datasetTable } from '../../../queries/dashboard-runner';
 import { ScanCancelled, scanDataset, type ScanFinding, type ScanResult } from '../../../queries/checks/scan';
@@ -48,7 +48,7 @@ export function ScanDialog({ dataset, onClose }: { dataset: Dataset; onClose: ()
   const controller = useRef<AbortController | null>(null);
   // Keyboard focus starts in the dialog, so Escape closes it and Tab stays near it.
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => box.current?.focus(), []);
+  useLayoutEffect(() => box.current?.focus(), []);
   const ready = loaded?.status === 'ready';
 
   useEffect(() => {
@@ -95,7 +95,9 @@ export function ScanDialog({ dataset, onClose }: { dataset: Dataset; onClose: ()
   }, [dataset, ready, attempt]);
 
   // The button pressed (Cancel, Scan again) goes away with the phase: keep the focus in the dialog.
-  useEffect(() => {
+  // In a layout effect, in the same task as the change: a passive effect ran after the next paint,
+  // and an Escape pressed in between reached no dialog (a CI run under load caught it).
+  useLayoutEffect(() => {
     if (!box.current?.contains(document.activeElement)) box.current?.focus();
   }, [phase.kind]);
 
