@@ -24,7 +24,7 @@ let warmed = false;
 
 /** Queue the warm-up (once per page). */
 export function warmUpCharts(echarts: typeof echartsCore): void {
-  if (warmed || typeof document === 'undefined') return;
+  if (warmed) return;
   warmed = true;
   const box = document.createElement('div');
   box.setAttribute('aria-hidden', 'true');

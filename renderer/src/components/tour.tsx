@@ -76,6 +76,7 @@ export function Tour() {
     if (step === null) return;
     let timer = 0;
     let frame = 0;
+    let first = 0;
     const measure = () => {
       const el = STEPS[step]?.anchor();
       const rect = el?.getBoundingClientRect() ?? null;
@@ -91,11 +92,13 @@ export function Tour() {
     };
     // The first measure waits for the next frame, which lays the page out anyway: measured at once,
     // it forced the new dashboard's first layout (~20 ms) inside the task that rendered it.
-    frame = requestAnimationFrame(poll);
+    // (Its own handle: a scroll before that frame must not cancel the polling with it.)
+    first = requestAnimationFrame(poll);
     window.addEventListener('scroll', onMove, { capture: true, passive: true });
     window.addEventListener('resize', onMove, { passive: true });
     return () => {
       window.clearTimeout(timer);
+      cancelAnimationFrame(first);
       cancelAnimationFrame(frame);
       window.removeEventListener('scroll', onMove, { capture: true });
       window.removeEventListener('resize', onMove);
