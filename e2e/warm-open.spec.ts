@@ -2,7 +2,7 @@
 // session, before the engine has loaded anything; a changed data file never shows stored numbers.
 // The load is held back at the data gateway (its data reads wait; the footer reads pass), so what
 // the page shows before the load ends is known exactly, not raced.
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures/app';
@@ -41,11 +41,18 @@ function storedEntries(resultsDir: string): number {
   return existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => n.endsWith('.json')).length : 0;
 }
 
-/** How many results the stored entry the renderer read had (null until it read one). */
-async function storedResultsRead(page: Page): Promise<number | null> {
+/** The files' versions the one stored entry holds results of. */
+function storedVersions(resultsDir: string): unknown {
+  const [name] = readdirSync(resultsDir).filter((n) => n.endsWith('.json'));
+  return name ? (JSON.parse(readFileSync(path.join(resultsDir, name), 'utf8')) as { versions?: unknown }).versions : undefined;
+}
+
+/** Whether the run found a stored entry for the dataset, and whether it was of the files' validated versions (null until it knew). */
+async function storedEntryUse(page: Page): Promise<{ found: boolean; usable: boolean } | null> {
   return page.evaluate(() => {
-    const mark = performance.getEntriesByName('northstar:stored-results')[0] as PerformanceMark | undefined;
-    return mark ? Number((mark.detail as { results?: unknown } | null)?.results ?? 0) : null;
+    const mark = performance.getEntriesByName('northstar:stored-entry')[0] as PerformanceMark | undefined;
+    const detail = mark?.detail as { found?: unknown; usable?: unknown } | undefined;
+    return detail ? { found: detail.found === true, usable: detail.usable === true } : null;
   });
 }
 
@@ -61,6 +68,8 @@ test('a re-open draws stored results before the load, and a changed file shows i
   expect(revenue).toBeCloseTo(native.current.revenue, 6);
   // The results are stored once the panels have drawn: the folder may not be there yet.
   await expect.poll(() => storedEntries(resultsDir), { timeout: 30_000 }).toBe(1);
+  const firstVersions = storedVersions(resultsDir);
+  expect(firstVersions).toEqual([[expect.objectContaining({ version: expect.stringMatching(/size \d+$/) })]]);
 
   // Re-open (a new page: a new engine) with the load held back: every panel is drawn from the store,
   // marked as updating, and the dashboard counts as drawn while not a byte of data has arrived.
@@ -91,8 +100,8 @@ test('a re-open draws stored results before the load, and a changed file shows i
   const gate2 = await holdDataReads(page, host.gateway.origin);
   await reopen(page, () => dashboard.open());
   await expect.poll(() => gate2.waiting(), { timeout: 30_000 }).toBeGreaterThan(0);
-  // The renderer asked the store for this version of the file and got nothing: every data panel waits for the load.
-  await expect.poll(() => storedResultsRead(page), { timeout: 30_000 }).toBe(0);
+  // The renderer found the entry stored for the old version of the file and used none of it: every data panel waits for the load.
+  await expect.poll(() => storedEntryUse(page), { timeout: 30_000 }).toEqual({ found: true, usable: false });
   for (const id of DATA_PANELS) await expect(dashboard.panel(id), id).toHaveAttribute('data-state', 'loading');
   await expect(page.getByTestId('panel-updating')).toHaveCount(0);
   gate2.release();
@@ -100,6 +109,9 @@ test('a re-open draws stored results before the load, and a changed file shows i
   const fresh = await computeKpisNative(dataFile, LAST_DAYS);
   expect(fresh.current.revenue).not.toBeCloseTo(native.current.revenue, 0);
   expect(await dashboard.kpiValue('kpi_revenue')).toBeCloseTo(fresh.current.revenue, 6);
+  // The new version's results replace the old ones in their entry: the store holds one entry still.
+  await expect.poll(() => JSON.stringify(storedVersions(resultsDir)), { timeout: 30_000 }).not.toBe(JSON.stringify(firstVersions));
+  expect(storedEntries(resultsDir)).toBe(1);
 });
 
 test('a click while the re-open still loads waits for the load, with its progress, and then answers on the loaded data', async ({ dashboard, page, host, workspace }) => {

@@ -11,7 +11,7 @@ import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } f
 import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
-import { sameVersions, storableResult, persistedResultsKey, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
+import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, parquetSizeEstimate, readFile, selectAll, userSelect } from './sql';
@@ -209,11 +209,12 @@ export interface RunOptions {
 const NOT_IN_MEMORY = 'not in memory';
 
 // Stands for "not asked" on clicks: not null, so the facts are not written again with every click.
-const EMPTY_STORED_ENTRY: StoredPanelResults = { dataset: { columns: [], newest: null, rowCount: 0 }, results: [] };
+const EMPTY_STORED_ENTRY: StoredPanelResults = { versions: [], dataset: { columns: [], newest: null, rowCount: 0 }, results: [] };
 
-/** A dataset's stored entry in this run: its key and the entry the host had (null: none). */
+/** A dataset's stored entry in this run: its key, the files' validated versions, and the entry the host had for exactly those (null: none). */
 interface PersistedForRun {
   key: string;
+  versions: KnownVersion[][];
   entry: Promise<StoredPanelResults | null>;
 }
 
@@ -247,7 +248,7 @@ export interface LoadedDataset {
    */
   fromBytes?: BytesPhase;
   /** The files' content versions this load read, confirmed by every response (persisted-results.ts). */
-  contentVersions?: ObjectVersion[][];
+  contentVersions?: KnownVersion[][];
 }
 
 // Data versions are unique for the life of the module (never reused, even after the caller clears
@@ -511,12 +512,12 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     else cb.onPanel(panel.id, { status: 'error', message: describeEngineError(outcome.error, name) });
   }
   if (ctx.persisted && ctx.loaded && (fresh.length > 0 || !storedEntry)) {
-    const key = ctx.persisted.key;
+    const { key, versions } = ctx.persisted;
     const facts = { columns: [...ctx.columns], newest: ctx.loaded.view?.newest ?? null, rowCount: ctx.loaded.view?.rowCount ?? ctx.loaded.rowCount };
     // Storing is a convenience for the next open: a failure to store changes nothing shown now.
     const store = opts.persisted;
     if (store) void Promise.resolve()
-      .then(() => store.write(key, { dataset: facts, results: fresh }))
+      .then(() => store.write(key, { versions, dataset: facts, results: fresh }))
       .catch(() => {});
   }
   return 'done';
@@ -530,23 +531,41 @@ async function tableRows(engine: QueryEngine, panel: TablePanel, ctx: DatasetCon
   return engine.query(steps.rows(narrowed && steps.enough(narrowed) ? narrowed : await engine.query(steps.cutoff)));
 }
 
-/** A stored entry, or null when the store fails to answer: a run never fails for want of one. */
-function readStored(store: PersistedResultsStore, key: string): Promise<StoredPanelResults | null> {
-  return Promise.resolve()
-    .then(() => store.read(key))
-    .catch(() => null);
+/**
+ * A dataset's stored entry under its key, asked for now; null when the key cannot be built or the
+ * store fails to answer: a run never fails for want of one.
+ */
+function askStored(store: PersistedResultsStore, key: Promise<string>): Promise<{ key: string; entry: Promise<StoredPanelResults | null> } | null> {
+  return key.then(
+    (k) => ({
+      key: k,
+      entry: Promise.resolve()
+        .then(() => store.read(k))
+        .catch(() => null),
+    }),
+    () => null,
+  );
 }
 
-/** The key of a dataset's stored entry for this run's corrections, raw toggle and budget; null when its versions are unknown. */
-function persistedKeyFor(dashboard: DashboardFile, dataset: Dataset, sources: readonly Source[], versions: readonly ObjectVersion[][], opts: RunOptions): Promise<string | null> {
+/** The key of a dataset's stored entry for this run's corrections, raw toggle and budget. */
+function persistedKeyFor(dashboard: DashboardFile, dataset: Dataset, sources: readonly Source[], opts: Pick<RunOptions, 'raw' | 'memoryBudgetBytes'>): Promise<string> {
   return persistedResultsKey({
     dataset,
     sources,
     corrections: dashboard.corrections.filter((c) => c.dataset === dataset.name),
     raw: opts.raw ?? false,
     memoryBudgetBytes: opts.memoryBudgetBytes ?? null,
-    versions,
   });
+}
+
+/**
+ * The keys of the stored entries a first run of this dashboard with these options asks for (one per
+ * Parquet table dataset, the ones loaded from fetched bytes), so an open can ask the host for them
+ * while it links the sources, before the run starts.
+ */
+export function storedEntryKeys(dashboard: DashboardFile, opts: Pick<RunOptions, 'raw' | 'memoryBudgetBytes'>): Promise<string[]> {
+  const datasets = dashboard.datasets.filter((d) => d.kind === 'table' && neededSources(dashboard, d)[0]?.format === 'parquet');
+  return Promise.all(datasets.map((d) => persistedKeyFor(dashboard, d, neededSources(dashboard, d), opts)));
 }
 
 /**
@@ -766,9 +785,10 @@ async function loadOrTake(
     }
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     cb.onDataset(dataset.name, readyState(cached, view, period));
-    const key = cached.contentVersions && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, cached.contentVersions, opts) : null;
+    const versions = cached.contentVersions;
+    const key = versions && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, opts) : null;
     // A click re-runs on data in memory: its new results are stored too, without asking the host what it has.
-    const persisted: PersistedForRun | undefined = key ? { key, entry: Promise.resolve(EMPTY_STORED_ENTRY) } : undefined;
+    const persisted: PersistedForRun | undefined = key && versions ? { key, versions, entry: Promise.resolve(EMPTY_STORED_ENTRY) } : undefined;
     return { dataset, table, columns: new Set(memoryColumns(cached).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded: cached, ...(persisted ? { persisted } : {}) };
   }
   if (dataset.kind === 'table' && needed.length === 0) {
@@ -779,6 +799,10 @@ async function loadOrTake(
   // A Parquet table dataset may load from fetched bytes, which needs no view of its source.
   const parquetTable = dataset.kind === 'table' && needed[0]?.format === 'parquet';
   const mayPrefetch = parquetTable && engine.registerFile !== undefined && engine.dropFile !== undefined;
+  // The entry an earlier session stored for this dataset is asked for while the host validates its
+  // files (below), not after: it is shown only if it holds results of exactly the validated versions.
+  const store = opts.persisted;
+  const asked = mayPrefetch && store ? askStored(store, persistedKeyFor(dashboard, dataset, needed, opts)) : null;
   for (const source of needed) {
     try {
       const found = await link(source, !mayPrefetch);
@@ -801,8 +825,21 @@ async function loadOrTake(
   // can confirm afterwards that they read those files: other datasets neither show nor store results.
   let settled = false;
   const versions = linked.map((l) => l.versions ?? []);
-  const persistedKey = mayPrefetch && opts.persisted ? await persistedKeyFor(dashboard, dataset, needed, versions, opts) : null;
-  const persisted: PersistedForRun | null = persistedKey && opts.persisted ? { key: persistedKey, entry: readStored(opts.persisted, persistedKey) } : null;
+  const known = versionsKnown(versions) ? versions : null;
+  const stored = asked && known ? await asked : null;
+  const persisted: PersistedForRun | null =
+    stored && known
+      ? {
+          key: stored.key,
+          versions: known,
+          entry: stored.entry.then((entry) => {
+            const usable = entry && sameFileVersions(entry.versions, known) ? entry : null;
+            // For tests and the benchmark: whether an entry was found, and whether it was of these versions.
+            performance.mark('northstar:stored-entry', { detail: { dataset: dataset.name, found: entry !== null, usable: usable !== null } });
+            return usable;
+          }),
+        }
+      : null;
   if (persisted) void drawStoredResults(dashboard, dataset, persisted, cb, opts, () => settled);
   // Under way: a run that replaces this one waits for it, hearing its progress (see `loadDataset`).
   let finish!: () => void;
@@ -928,7 +965,7 @@ async function loadOrTake(
     };
     // Every response of the fetch named the version the key was built from: the data is that version.
     const confirmed = persisted !== null && fetched !== null && linked.length === 1 && sameVersions(versions[0] ?? [], fetched.files.map((f) => f.version));
-    if (confirmed) loaded.contentVersions = versions;
+    if (confirmed) loaded.contentVersions = persisted.versions;
     const view = await correctedView(engine, dashboard, dataset, loaded, opts);
     const period = resolvePeriod(dashboard.timeRange, view.newest, opts.now);
     // One entry per table: an older load of this dataset (another definition or projection) is gone

@@ -78,6 +78,24 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The engine as the app's runner sees it, loading from fetched bytes; every panel query's SQL goes to `queries`. */
+  function fetchingEngine(queries: string[]): QueryEngine {
+    return {
+      exec: (sql) => wasm.exec(sql),
+      query: (sql) => {
+        queries.push(sql.text);
+        return wasm.query(sql);
+      },
+      describe: (t) => wasm.describe(t),
+      // The engine thread opens only allowed paths, the runner's registered names included.
+      registerFile: (name, bytes) => {
+        boot.allowReading([name]);
+        return wasm.registerFile(name, bytes);
+      },
+      dropFile: (name) => wasm.dropFile(name),
+    };
+  }
+
   /**
    * One open: a fresh dataset cache (as a new app session), the host saying the file is `validated`.
    * The load's data reads wait until the stored entry has been read and drawn from, so what was
@@ -104,19 +122,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
         return written;
       },
     };
-    const engine: QueryEngine = {
-      exec: (sql) => wasm.exec(sql),
-      query: (sql) => {
-        queries.push(sql.text);
-        return wasm.query(sql);
-      },
-      describe: (t) => wasm.describe(t),
-      registerFile: (name, bytes) => {
-        boot.allowReading([name]);
-        return wasm.registerFile(name, bytes);
-      },
-      dropFile: (name) => wasm.dropFile(name),
-    };
+    const engine = fetchingEngine(queries);
     // Without a stored entry nothing is read from the store, and nothing waits for it.
     const fallback = setTimeout(() => release(), 5_000);
     await runDashboardQueries(
@@ -161,26 +167,82 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     expect(warm.queries.filter((q) => panelSql.has(q))).toEqual([]);
     expect(warm.queries.some((q) => q.startsWith('SELECT 0 AS "w"'))).toBe(false);
 
-    // The file changed (a new ETag, new bytes): nothing stored is drawn, the numbers are the new data's.
-    served = { bytes: changed, etag: '"v2"' };
-    const v2 = { etag: '"v2"', size: changed.length };
-    const after = await open(v2);
-    expect(Object.keys(after.storedDraws)).toEqual([]);
-    expect(numbers(after.panels).kpi_revenue).not.toEqual(numbers(cold.panels).kpi_revenue);
-    expect(numbers(after.panels).revenue_by_region).not.toContain('EMEA');
-
     // The host validated v1 but the file changed before the load read it: the stored v1 numbers may
     // show while loading (they were validated), but the load reads v2, so every panel is answered
-    // again with v2's numbers, and none of them is stored under v1's key.
+    // again with v2's numbers, and none of them is stored as v1's.
     served = { bytes: changed, etag: '"v2"' };
     const raced = await open(v1);
     expect(Object.keys(raced.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
-    expect(numbers(raced.panels)).toEqual(numbers(after.panels));
+    expect(numbers(raced.panels).kpi_revenue).not.toEqual(numbers(cold.panels).kpi_revenue);
+    expect(numbers(raced.panels).revenue_by_region).not.toContain('EMEA');
     served = { bytes: original, etag: '"v1"' };
     const again = await open(v1);
     expect(Object.values(again.storedDraws).map((st) => (st.status === 'ready' ? JSON.stringify(st.result.rows) : ''))).toEqual(
       Object.keys(again.storedDraws).map((id) => numbers(cold.panels)[id]),
     );
+
+    // The file changed (a new ETag, new bytes): nothing stored is drawn, the numbers are the new data's,
+    // and they replace v1's in the store: the next open of v2 draws them, one of v1 draws nothing.
+    served = { bytes: changed, etag: '"v2"' };
+    const v2 = { etag: '"v2"', size: changed.length };
+    const after = await open(v2);
+    expect(Object.keys(after.storedDraws)).toEqual([]);
+    expect(numbers(after.panels)).toEqual(numbers(raced.panels));
+    const afterAgain = await open(v2);
+    expect(Object.keys(afterAgain.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
+    expect(numbers(afterAgain.panels)).toEqual(numbers(after.panels));
+    for (const [id, st] of Object.entries(afterAgain.storedDraws)) expect(st.status === 'ready' && JSON.stringify(st.result.rows), id).toBe(numbers(after.panels)[id]);
+    served = { bytes: original, etag: '"v1"' };
+    const back = await open(v1);
+    expect(Object.keys(back.storedDraws)).toEqual([]);
+    expect(numbers(back.panels)).toEqual(numbers(cold.panels));
+  }, 120_000);
+
+  it('asks the store for the entry while the host still validates the files, not after', async () => {
+    served = { bytes: original, etag: '"v1"' };
+    const order: string[] = [];
+    let validate = () => {};
+    const validated = new Promise<void>((resolve) => (validate = resolve));
+    // Were the entry asked for only after the link, nothing would release it: the fallback does, late.
+    const fallback = setTimeout(() => validate(), 3_000);
+    const panels: Record<string, PanelRunState> = {};
+    await runDashboardQueries(
+      fetchingEngine([]),
+      demo(),
+      {
+        linkSource: async () => {
+          order.push('link asked');
+          await validated;
+          order.push('link answered');
+          return { urls: [url], location: 'orders.parquet', sizeBytes: original.length, versions: [{ object: 'orders.parquet', version: contentVersion('"v1"', null, original.length) }] };
+        },
+        onDataset: () => {},
+        onPanel: (id, st) => {
+          if (st.status === 'ready' && st.stored) order.push(`stored ${id}`);
+          panels[id] = st;
+        },
+      },
+      {
+        trusted: true,
+        now: NOW,
+        cache: new Map<string, LoadedDataset>(),
+        memoryBudgetBytes: 2 * 1024 ** 3,
+        persisted: {
+          read: async (key) => {
+            order.push('read');
+            validate();
+            return store.read(key);
+          },
+          write: (key, entry) => store.write(key, entry),
+        },
+      },
+    );
+    clearTimeout(fallback);
+    expect(order.indexOf('read')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('read')).toBeLessThan(order.indexOf('link answered'));
+    // ...and draws from it only once the versions are known (the store holds v1's results from above).
+    expect(order.findIndex((e) => e.startsWith('stored '))).toBeGreaterThan(order.indexOf('link answered'));
+    expect(panels.kpi_revenue?.status).toBe('ready');
   }, 120_000);
 
   it("never stores or serves results of a dataset of the file's own SQL, trusted or not", async () => {

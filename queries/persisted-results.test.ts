@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset, Source } from '../dashboards/schema';
-import { contentVersion, persistedResultsKey, sameVersions, storableResult, type PersistedKeyParts } from './persisted-results';
+import { contentVersion, persistedResultsKey, sameFileVersions, sameVersions, storableResult, versionsKnown, type PersistedKeyParts } from './persisted-results';
 
 const parts: PersistedKeyParts = {
   dataset: { kind: 'table', name: 'orders', source: 'orders', measures: [], dimensions: [] } as unknown as Dataset,
@@ -8,7 +8,6 @@ const parts: PersistedKeyParts = {
   corrections: [],
   raw: false,
   memoryBudgetBytes: 2 ** 31,
-  versions: [[{ object: '/data/orders.parquet', version: 'etag "1-2" size 100' }]],
 };
 
 describe('contentVersion', () => {
@@ -30,14 +29,12 @@ describe('persistedResultsKey', () => {
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(await persistedResultsKey(structuredClone(parts))).toBe(key);
   });
-  it('changes with any content version, file, definition, correction, raw toggle or budget', async () => {
+  it('changes with any definition, correction, raw toggle or budget', async () => {
     const base = await persistedResultsKey(parts);
     const variants: PersistedKeyParts[] = [
-      { ...parts, versions: [[{ object: '/data/orders.parquet', version: 'etag "1-3" size 100' }]] },
-      { ...parts, versions: [[{ object: '/other/orders.parquet', version: 'etag "1-2" size 100' }]] },
-      { ...parts, versions: [[...(parts.versions[0] ?? []), { object: '/data/more.parquet', version: 'etag "9" size 1' }]] },
       { ...parts, dataset: { ...parts.dataset, label: 'Orders' } as Dataset },
       { ...parts, sources: [{ ...(parts.sources[0] as Source), path: 'data/other.parquet' } as Source] },
+      { ...parts, sources: [...parts.sources, { ...(parts.sources[0] as Source), name: 'more' } as Source] },
       { ...parts, corrections: [{ id: 'c1', dataset: 'orders', kind: 'exclude_rows' } as unknown as PersistedKeyParts['corrections'][number]] },
       { ...parts, raw: true },
       { ...parts, memoryBudgetBytes: 1 },
@@ -46,10 +43,27 @@ describe('persistedResultsKey', () => {
     for (const k of keys) expect(k).toMatch(/^[0-9a-f]{64}$/);
     expect(new Set([base, ...keys]).size).toBe(variants.length + 1);
   });
-  it('is null when any file has no known version, or there are no files', async () => {
-    expect(await persistedResultsKey({ ...parts, versions: [[{ object: '/a', version: null }]] })).toBeNull();
-    expect(await persistedResultsKey({ ...parts, versions: [] })).toBeNull();
-    expect(await persistedResultsKey({ ...parts, versions: [[]] })).toBeNull();
+});
+
+describe('versionsKnown and sameFileVersions', () => {
+  const v = (object: string, version: string | null) => ({ object, version });
+  it('knows versions only when every source has files and every file a version', () => {
+    expect(versionsKnown([[v('/a', 'etag "1" size 1')], [v('/b', 'etag "2" size 1'), v('/c', 'etag "3" size 1')]])).toBe(true);
+    expect(versionsKnown([[v('/a', null)]])).toBe(false);
+    expect(versionsKnown([])).toBe(false);
+    expect(versionsKnown([[]])).toBe(false);
+    expect(versionsKnown([[v('/a', 'x')], []])).toBe(false);
+  });
+  it('holds only for the same files at the same known versions, in the same order', () => {
+    const stored = [[v('/a', 'etag "1" size 1'), v('/b', 'etag "2" size 1')]];
+    expect(sameFileVersions(stored, structuredClone(stored))).toBe(true);
+    expect(sameFileVersions(stored, [[v('/a', 'etag "1" size 1'), v('/b', 'etag "3" size 1')]])).toBe(false);
+    expect(sameFileVersions(stored, [[v('/a', 'etag "1" size 1'), v('/c', 'etag "2" size 1')]])).toBe(false);
+    expect(sameFileVersions(stored, [[v('/b', 'etag "2" size 1'), v('/a', 'etag "1" size 1')]])).toBe(false);
+    expect(sameFileVersions(stored, [[v('/a', 'etag "1" size 1')]])).toBe(false);
+    expect(sameFileVersions(stored, [[v('/a', 'etag "1" size 1')], [v('/b', 'etag "2" size 1')]])).toBe(false);
+    expect(sameFileVersions(stored, [...stored, [v('/c', 'x')]])).toBe(false);
+    expect(sameFileVersions([[v('/a', null)]], [[v('/a', null)]])).toBe(false);
   });
 });
 

@@ -1,15 +1,18 @@
 // Panel results kept on the host between sessions, so re-opening a dashboard over unchanged data
 // draws its panels before the engine has started or loaded anything. A stored result may only ever
-// be served for the very data and query that produced it, so its key is built from everything the
-// result depends on: the dataset's definition, its sources' definitions, the corrections in effect
-// (or the raw toggle), the memory budget (table or read-from-disk view) and each file's content
-// version as the data gateway validated it on this open. The panel SQL text picks the result
-// within that entry. Building the key is pure; the host keeps the entries (result-store.ts).
+// be served for the very data and query that produced it. Its key is built from everything the
+// result depends on that the dashboard file says: the dataset's definition, its sources' definitions,
+// the corrections in effect (or the raw toggle) and the memory budget (table or read-from-disk view).
+// The entry itself names each file's content version its results were computed from, and is served
+// only when those are exactly the versions the data gateway validated on this open. So the entry
+// can be asked for while the host validates the files (not after), and a changed file's new results
+// replace the old ones instead of piling up beside them. The panel SQL text picks the result within
+// that entry. Building the key is pure; the host keeps the entries (result-store.ts).
 import type { Correction, Dataset, Source } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 
 /** Bumped whenever what a stored entry means changes: entries of another format are never read. */
-export const PERSISTED_RESULTS_FORMAT = 1;
+export const PERSISTED_RESULTS_FORMAT = 2;
 
 /** The most results one stored entry keeps (the most recently computed win). */
 export const MAX_STORED_RESULTS_PER_ENTRY = 200;
@@ -24,6 +27,11 @@ export interface ObjectVersion {
   version: string | null;
 }
 
+/** A file whose content version is known. */
+export interface KnownVersion extends ObjectVersion {
+  version: string;
+}
+
 /** What the panels' SQL needs of a loaded dataset, stored beside its results to build that SQL before a load. */
 export interface StoredDatasetFacts {
   /** The columns in the engine's table (a projection's, or all), which panel SQL is checked against. */
@@ -33,8 +41,10 @@ export interface StoredDatasetFacts {
   rowCount: number;
 }
 
-/** A stored entry: a dataset's facts and panel results by their SQL text. */
+/** A stored entry: the files' versions it holds results of, the dataset's facts and panel results by their SQL text. */
 export interface StoredPanelResults {
+  /** Every file the dataset read with its content version, per source, in load order (all known). */
+  versions: KnownVersion[][];
   dataset: StoredDatasetFacts;
   results: { sql: string; result: QueryResult }[];
 }
@@ -42,7 +52,10 @@ export interface StoredPanelResults {
 /** Where stored entries are read and written (the host, through the host API). */
 export interface PersistedResultsStore {
   read(key: string): Promise<StoredPanelResults | null>;
-  /** Merge results into the entry (same SQL replaces), creating it with these facts when absent. */
+  /**
+   * Merge results into the entry (same SQL replaces), creating it with these facts when absent or
+   * when it holds results of other versions (which go).
+   */
   write(key: string, entry: StoredPanelResults): Promise<void>;
 }
 
@@ -59,7 +72,7 @@ export function contentVersion(etag: string | null | undefined, lastModified: st
   return Number.isFinite(date) ? `modified ${new Date(date).toISOString()} size ${size}` : null;
 }
 
-/** Everything a stored entry's results depend on besides the panel SQL. */
+/** Everything a stored entry's results depend on besides the panel SQL and the files' versions. */
 export interface PersistedKeyParts {
   dataset: Dataset;
   /** The sources the dataset reads, as declared. */
@@ -68,18 +81,12 @@ export interface PersistedKeyParts {
   corrections: readonly Correction[];
   raw: boolean;
   memoryBudgetBytes: number | null;
-  /** Every file the dataset reads with its validated version, per source, in load order. */
-  versions: readonly (readonly ObjectVersion[])[];
 }
 
-/**
- * The key of a stored entry (SHA-256 hex), or null when any file's version is unknown: a result
- * that cannot be tied to its exact data is neither stored nor served.
- */
-export async function persistedResultsKey(parts: PersistedKeyParts): Promise<string | null> {
-  if (parts.versions.length === 0 || parts.versions.some((files) => files.length === 0 || files.some((f) => f.version === null))) return null;
+/** The key of a stored entry (SHA-256 hex). */
+export async function persistedResultsKey(parts: PersistedKeyParts): Promise<string> {
   // JSON of an array: no separator a name, path or SQL text could forge.
-  const text = JSON.stringify([PERSISTED_RESULTS_FORMAT, parts.dataset, parts.sources, parts.corrections, parts.raw, parts.memoryBudgetBytes, parts.versions]);
+  const text = JSON.stringify([PERSISTED_RESULTS_FORMAT, parts.dataset, parts.sources, parts.corrections, parts.raw, parts.memoryBudgetBytes]);
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -100,7 +107,27 @@ export function storableResult(result: QueryResult): boolean {
   return true;
 }
 
-/** Whether the files a load read are exactly the versions the key was built from (none changed in between). */
+/**
+ * Whether every file's version is known, per source: a result that cannot be tied to its exact data
+ * is neither stored nor served.
+ */
+export function versionsKnown(versions: ObjectVersion[][]): versions is KnownVersion[][] {
+  return versions.length > 0 && versions.every((files) => files.length > 0 && files.every((f) => f.version !== null));
+}
+
+/** Whether two lists of files' versions name the same files at the same known versions, in the same order. */
+export function sameFileVersions(a: ObjectVersion[][], b: ObjectVersion[][]): boolean {
+  return (
+    versionsKnown(a) &&
+    a.length === b.length &&
+    a.every((files, i) => {
+      const other = b[i] ?? [];
+      return files.length === other.length && files.every((f, j) => f.object === other[j]?.object && f.version === other[j]?.version);
+    })
+  );
+}
+
+/** Whether the files a load read are exactly the versions validated before it (none changed in between). */
 export function sameVersions(expected: readonly ObjectVersion[], read: readonly (string | null)[]): boolean {
   return expected.length === read.length && expected.every((f, i) => f.version !== null && f.version === read[i]);
 }

@@ -200,11 +200,17 @@ const StoredScalar = z.union([z.string().max(1_000_000), z.number(), z.boolean()
 
 /**
  * Panel results stored on the host for one dataset over one exact version of its data (see
- * queries/persisted-results.ts, which builds the key). Bounded so one call stays well under the
- * browser host's request limit.
+ * queries/persisted-results.ts, which builds the key and says which versions may be served).
+ * Bounded so one call stays well under the browser host's request limit; the rows and results
+ * bounds are queries/persisted-results.ts's MAX_STORED_ROWS and MAX_STORED_RESULTS_PER_ENTRY (this
+ * contract may not import queries/; result-store.test.ts checks that they agree).
  */
 export const StoredPanelResults = z
   .object({
+    versions: z
+      .array(z.array(z.object({ object: z.string().min(1).max(4096), version: z.string().min(1).max(1024) }).strict()).min(1).max(10_000))
+      .min(1)
+      .max(100),
     dataset: z
       .object({
         columns: z.array(z.string().max(1024)).max(10_000),

@@ -850,7 +850,7 @@ describe('the data cache: getCacheInfo and clearCache', () => {
     const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway, homeDir: home, gatewayCacheMaxBytes: 50 * 1024 ** 2 });
     // Stored panel results count in the size shown and go with the same clear.
     const key = 'a'.repeat(64);
-    await api.storePanelResults({ key, entry: { dataset: { columns: ['n'], newest: null, rowCount: 1 }, results: [{ sql: 'SELECT 1 AS n', result: { columns: [{ name: 'n', type: 'INTEGER' }], rows: [{ n: 1 }] } }] } });
+    await api.storePanelResults({ key, entry: { versions: [[{ object: 's3://bucket/a.parquet', version: 'etag "1" size 10000' }]], dataset: { columns: ['n'], newest: null, rowCount: 1 }, results: [{ sql: 'SELECT 1 AS n', result: { columns: [{ name: 'n', type: 'INTEGER' }], rows: [{ n: 1 }] } }] } });
     const resultsBytes = (await stat(path.join(home, 'cache', 'results', `${key}.json`))).size;
     expect((await api.readPanelResults({ key }))?.results[0]?.result.rows).toEqual([{ n: 1 }]);
     expect(await api.getCacheInfo()).toEqual({ enabled: true, bytes: 10_000, resultsBytes, maxBytes: 50 * 1024 ** 2 });

@@ -3,27 +3,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dataset, Source } from '../../dashboards/schema';
-import { contentVersion, persistedResultsKey, type StoredPanelResults } from '../../queries/persisted-results';
+import { contentVersion, MAX_STORED_RESULTS_PER_ENTRY, MAX_STORED_ROWS, persistedResultsKey, type StoredPanelResults } from '../../queries/persisted-results';
+import { StoredPanelResults as StoredPanelResultsSchema } from '../api/host-api';
 import { ResultStore } from './result-store';
 
 const dataset: Dataset = { kind: 'table', name: 'orders', source: 'orders', measures: [], dimensions: [] } as unknown as Dataset;
 const source: Source = { kind: 's3', name: 'orders', uri: 's3://bucket/orders.parquet', format: 'parquet' } as unknown as Source;
 
-async function keyFor(etag: string): Promise<string> {
-  const key = await persistedResultsKey({
+/** The key of a dataset reading `s3://bucket/<name>.parquet` (keys differ by the dataset's definition). */
+async function keyFor(name: string): Promise<string> {
+  return persistedResultsKey({
     dataset,
-    sources: [source],
+    sources: [{ ...source, uri: `s3://bucket/${name}.parquet` } as Source],
     corrections: [],
     raw: false,
     memoryBudgetBytes: null,
-    versions: [[{ object: 's3://bucket/orders.parquet', version: contentVersion(etag, null, 1000) }]],
   });
-  if (!key) throw new Error('no key');
-  return key;
 }
 
-function entry(sql: string, n: number, pad = 0): StoredPanelResults {
+function entry(sql: string, n: number, pad = 0, etag = '"e"'): StoredPanelResults {
   return {
+    versions: [[{ object: 's3://bucket/orders.parquet', version: contentVersion(etag, null, 1000) as string }]],
     dataset: { columns: ['order_ts', 'revenue'], newest: 1_700_000_000_000, rowCount: 5 },
     results: [{ sql, result: { columns: [{ name: 'n', type: 'BIGINT' }], rows: [{ n, pad: 'x'.repeat(pad) }] } }],
   };
@@ -40,19 +40,21 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const store = (maxBytes?: number) => new ResultStore({ dir: path.join(dir, 'results'), ...(maxBytes !== undefined ? { maxBytes } : {}), log: (l) => logged.push(l) });
 
 describe('ResultStore', () => {
-  it('serves a result only under the key of the same content version: a new ETag misses', async () => {
+  it('keeps the results of one version of the files per key: an entry of a new ETag replaces the old one, it is not merged into', async () => {
     const s = store();
-    const v1 = await keyFor('"etag-1"');
-    await s.write(v1, entry('SELECT 1', 1));
-    expect((await s.read(v1))?.results).toEqual(entry('SELECT 1', 1).results);
-    const v2 = await keyFor('"etag-2"');
-    expect(v2).not.toBe(v1);
-    expect(await s.read(v2)).toBeNull();
+    const k = await keyFor('orders');
+    await s.write(k, entry('SELECT 1', 1, 0, '"etag-1"'));
+    expect(await s.read(k)).toEqual(entry('SELECT 1', 1, 0, '"etag-1"'));
+    await s.write(k, entry('SELECT 2', 2, 0, '"etag-2"'));
+    expect(await s.read(k)).toEqual(entry('SELECT 2', 2, 0, '"etag-2"'));
+    // Another dataset's entry is another key.
+    expect(await keyFor('other')).not.toBe(k);
+    expect(await s.read(await keyFor('other'))).toBeNull();
   });
 
   it('merges results into an entry: the same SQL replaces, others stay', async () => {
     const s = store();
-    const k = await keyFor('"e"');
+    const k = await keyFor('e');
     await s.write(k, entry('SELECT a', 1));
     await Promise.all([s.write(k, entry('SELECT b', 2)), s.write(k, entry('SELECT a', 3))]);
     const got = await s.read(k);
@@ -61,7 +63,7 @@ describe('ResultStore', () => {
 
   it('evicts the least recently used entries past its byte bound, and counts and clears what it holds', async () => {
     const s = store(6_000);
-    const [a, b, c] = [await keyFor('"a"'), await keyFor('"b"'), await keyFor('"c"')];
+    const [a, b, c] = [await keyFor('a'), await keyFor('b'), await keyFor('c')];
     await s.write(a, entry('SELECT a', 1, 1_500));
     await s.write(b, entry('SELECT b', 2, 1_500));
     // Their last uses were an hour and half an hour ago; reading a now makes b the oldest.
@@ -86,7 +88,7 @@ describe('ResultStore', () => {
 
   it('keeps one entry under its own bound by dropping its oldest results', async () => {
     const s = store();
-    const k = await keyFor('"many"');
+    const k = await keyFor('many');
     // Five results of about 0.9 MB: the entry's 4 MB hold the newest four.
     for (const sql of ['SELECT 1', 'SELECT 2', 'SELECT 3', 'SELECT 4', 'SELECT 5']) await s.write(k, entry(sql, 1, 900_000));
     expect((await s.read(k))?.results.map((r) => r.sql)).toEqual(['SELECT 2', 'SELECT 3', 'SELECT 4', 'SELECT 5']);
@@ -94,7 +96,7 @@ describe('ResultStore', () => {
 
   it('does not keep an entry larger than its whole bound', async () => {
     const s = store(1_000);
-    const k = await keyFor('"big"');
+    const k = await keyFor('big');
     await s.write(k, entry('SELECT big', 1, 5_000));
     expect(await s.read(k)).toBeNull();
     expect((await s.info()).entries).toBe(0);
@@ -102,7 +104,7 @@ describe('ResultStore', () => {
 
   it('reads a damaged, foreign or mismatched file as absent, saying which, and overwrites it on the next write', async () => {
     const s = store();
-    const k = await keyFor('"x"');
+    const k = await keyFor('x');
     await fs.mkdir(s.dir, { recursive: true });
     const file = path.join(s.dir, `${k}.json`);
     await fs.writeFile(file, '{"type": "northstar.panel-res');
@@ -112,16 +114,33 @@ describe('ResultStore', () => {
     expect(await s.read(k)).toBeNull();
     expect(logged.at(-1)).toMatch(/not a Northstar panel results file\.$/);
     // A file copied under another key's name must not answer for it.
-    const other = await keyFor('"y"');
+    const other = await keyFor('y');
     await s.write(other, entry('SELECT y', 9));
     await fs.copyFile(path.join(s.dir, `${other}.json`), file);
     expect(await s.read(k)).toBeNull();
-    expect(logged.at(-1)).toMatch(/expected format 1 for its own key\.$/);
-    await fs.writeFile(file, JSON.stringify({ type: 'northstar.panel-results', formatVersion: 1, key: k, dataset: { columns: [], newest: null, rowCount: -1 }, results: [] }));
+    expect(logged.at(-1)).toMatch(/expected format 2 for its own key\.$/);
+    // A file of the first format (no versions, which its key held) is not read.
+    await fs.writeFile(file, JSON.stringify({ type: 'northstar.panel-results', formatVersion: 1, key: k, dataset: { columns: [], newest: null, rowCount: 0 }, results: [] }));
+    expect(await s.read(k)).toBeNull();
+    expect(logged.at(-1)).toMatch(/format 1 for key .*, expected format 2 for its own key\.$/);
+    await fs.writeFile(file, JSON.stringify({ type: 'northstar.panel-results', formatVersion: 2, key: k, ...entry('SELECT x', 1), dataset: { columns: [], newest: null, rowCount: -1 } }));
     expect(await s.read(k)).toBeNull();
     expect(logged.at(-1)).toMatch(/dataset\.rowCount: /);
+    await fs.writeFile(file, JSON.stringify({ type: 'northstar.panel-results', formatVersion: 2, key: k, ...entry('SELECT x', 1), versions: [] }));
+    expect(await s.read(k)).toBeNull();
+    expect(logged.at(-1)).toMatch(/versions: /);
     await s.write(k, entry('SELECT x', 5));
     expect((await s.read(k))?.results[0]?.result.rows[0]?.n).toBe(5);
+  });
+
+  it("takes through the host API exactly the results the runner stores: the contract's bounds are the runner's", () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i }));
+    const results = (n: number, perResult = 1) => Array.from({ length: n }, (_, i) => ({ sql: `SELECT ${i}`, result: { columns: [{ name: 'n', type: 'BIGINT' }], rows: rows(perResult) } }));
+    const base = entry('SELECT 1', 1);
+    expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(1, MAX_STORED_ROWS) }).success).toBe(true);
+    expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(1, MAX_STORED_ROWS + 1) }).success).toBe(false);
+    expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(MAX_STORED_RESULTS_PER_ENTRY) }).success).toBe(true);
+    expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(MAX_STORED_RESULTS_PER_ENTRY + 1) }).success).toBe(false);
   });
 
   it('refuses a key that is not a SHA-256 hex digest', async () => {

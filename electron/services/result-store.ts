@@ -5,11 +5,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StoredPanelResults } from '../api/host-api';
-import { MAX_STORED_RESULTS_PER_ENTRY } from '../../queries/persisted-results';
+import { MAX_STORED_RESULTS_PER_ENTRY, sameFileVersions } from '../../queries/persisted-results';
 import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
 
 const FILE_TYPE = 'northstar.panel-results';
-const FORMAT_VERSION = 1;
+// 2: an entry names its files' versions, and its key no longer does (older files read as absent).
+const FORMAT_VERSION = 2;
 const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
 
 /** Default bound: many dashboards' opening panels, small next to the data cache. */
@@ -58,13 +59,15 @@ export class ResultStore {
   /**
    * Merge results into the entry of this key (a result for the same SQL replaces the older one, and
    * only the newest `MAX_STORED_RESULTS_PER_ENTRY` stay), write it atomically, then evict the least
-   * recently used entries while the store is over its bound.
+   * recently used entries while the store is over its bound. An entry of other files' versions is
+   * replaced, not merged into: its results are of data that is gone.
    */
   write(key: string, update: StoredPanelResults): Promise<void> {
     const file = this.fileOf(key);
     const run = (this.queues.get(key) ?? Promise.resolve()).then(async () => {
       await this.ensureDir();
-      const before = await this.readFile(file, key);
+      const found = await this.readFile(file, key);
+      const before = found && sameFileVersions(found.versions, update.versions) ? found : null;
       const bySql = new Map<string, StoredPanelResults['results'][number]>();
       for (const r of [...(before?.results ?? []), ...update.results]) {
         bySql.delete(r.sql);
@@ -76,7 +79,7 @@ export class ResultStore {
       let total = sizes.reduce((n, b) => n + b, 0);
       let from = 0;
       while (total > MAX_ENTRY_BYTES && from < results.length) total -= sizes[from++] as number;
-      const text = JSON.stringify({ type: FILE_TYPE, formatVersion: FORMAT_VERSION, key, dataset: update.dataset, results: results.slice(from) });
+      const text = JSON.stringify({ type: FILE_TYPE, formatVersion: FORMAT_VERSION, key, versions: update.versions, dataset: update.dataset, results: results.slice(from) });
       // An entry larger than the whole bound would only evict everything else and then itself.
       if (Buffer.byteLength(text) > this.maxBytes) {
         await fs.rm(file, { force: true });
