@@ -133,6 +133,8 @@ export async function openDashboard(page: Page, url: string): Promise<OpenResult
         ...performance.getEntriesByName('northstar:open-start').map((e) => ({ name: 'open action starts', start: e.startTime, end: e.startTime })),
         ...(engine ? [{ name: 'engine start', start: engine.startTime, end: engine.startTime + engine.duration }] : []),
         ...performance.getEntriesByName('northstar:prefetch').map((e) => ({ name: 'fetch bytes (parallel ranged reads)', start: e.startTime, end: e.startTime + e.duration })),
+        ...performance.getEntriesByName('northstar:echarts-in').map((e) => ({ name: 'ECharts loaded', start: e.startTime, end: e.startTime })),
+        ...performance.getEntriesByName('northstar:stored-results').map((e) => ({ name: `stored results in (${JSON.stringify((e as PerformanceMark).detail)})`, start: e.startTime, end: e.startTime })),
         ...performance.getEntriesByName('northstar:window-in').map((e) => ({ name: 'the newest row groups are in', start: e.startTime, end: e.startTime })),
         // The panels drawn from the newest row groups before the whole file arrived (dashboard-runner.ts paintWindow).
         ...performance.getEntriesByName('northstar:window-painted').map((e) => ({ name: `first paint from the newest row groups (${JSON.stringify((e as PerformanceMark).detail)})`, start: e.startTime, end: e.startTime })),

@@ -64,6 +64,13 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   linkEarly(deps.host, opened.path, loaded.dashboard);
   // And ask for the panel results stored for it, which draw as soon as the links confirm their versions.
   readStoredEarly(deps.host, loaded.dashboard, store.getState().showRaw);
+  // A dashboard with charts needs ECharts in any case: fetch it now, while the host links the sources
+  // and the page draws, not when the first chart mounts. On a re-open over unchanged data the charts
+  // draw from stored results as soon as the host answers, and ECharts was what they waited for.
+  // In a task of its own (adding the chunks' preload links took 3–11 ms), before the one that draws.
+  const { panels } = loaded.dashboard;
+  await nextTask();
+  if (panels.some((p) => p.kind === 'chart')) preloadECharts().catch(() => {});
   // The page draws the dashboard in a task of its own, not in the one that read and checked the file.
   await nextTask();
   store.getState().setOpened({
@@ -75,13 +82,8 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
     warnings: loaded.warnings,
   });
   if (!opened.trusted && hasSql(loaded.dashboard)) store.getState().setDrawer('review');
-  // A dashboard with charts needs ECharts in any case: parse it now, while the host links the sources
-  // and the engine starts (the main thread waits then), not when the first chart is about to draw,
-  // which on a re-open over unchanged data is right away (stored results), before any load.
-  // (After the task that draws the dashboard: adding the chunks' preload links took 3–11 ms.)
-  const { panels } = loaded.dashboard;
+  // A text panel's Markdown renderer, after the task that draws the dashboard.
   setTimeout(() => {
-    if (panels.some((p) => p.kind === 'chart')) preloadECharts().catch(() => {});
     if (panels.some((p) => p.kind === 'text')) preloadMarkdown().catch(() => {});
   }, 0);
   const linked = opts.view;
