@@ -7,14 +7,14 @@ import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchOptions,
 import { projectedColumns } from './projection';
 import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
-import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
+import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
-import { Sql, createTableAs, createViewAs, dropRelation, ident, parquetSizeEstimate, readFile, selectAll, userSelect } from './sql';
+import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectAll, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
 export interface QueryEngine {
@@ -856,12 +856,17 @@ async function loadOrTake(
   try {
     const first = linked[0];
     const prefetchable = mayPrefetch && first !== undefined && canPrefetch(first.urls) && (first.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
-    // Fetched files are guarded by their footers, read first (below); others ask the engine now.
-    // A tiny file may declare billions of rows: refused from its metadata, before any load.
+    // Fetched files are guarded by their footers, read first (below); others ask the engine now, in
+    // one read of their metadata: a tiny file may declare billions of rows (refused before any load),
+    // and the rows' estimated size decides between memory and disk (a fetched dataset's footers give
+    // its estimate below).
     let declaredRows: number | null = null;
-    if (parquetTable && first && !prefetchable) declaredRows = await guardParquetRows(engine, first.urls, first.location);
-    // A fetched dataset's footers give its memory estimate (below); the engine estimates the others.
-    let scan = parquetTable && !prefetchable ? await scanMode(engine, first?.urls ?? [], opts.memoryBudgetBytes, first?.sizeBytes ?? null) : null;
+    let scan: ScanMode | null = null;
+    if (parquetTable && first && !prefetchable) {
+      const facts = await guardParquetFiles(engine, first.urls, first.location);
+      declaredRows = facts.rows;
+      scan = scanModeOf(facts.estimateBytes, opts.memoryBudgetBytes);
+    }
     let fetched: PrefetchResult | null = null;
     // What the footers answer (columns, rows, statistics), asked while the data downloads.
     let probe = null as Promise<FooterProbe | null> | null;
@@ -912,9 +917,10 @@ async function loadOrTake(
         fetched = null;
       }
       if (!fetched && !scan && parquetTable) {
-        declaredRows = await guardParquetRows(engine, first.urls, first.location);
-        // The footers could not be read here: the engine estimates the memory instead.
-        scan = await scanMode(engine, first.urls, opts.memoryBudgetBytes, null);
+        // The footers could not be read here: the engine reads them instead.
+        const facts = await guardParquetFiles(engine, first.urls, first.location);
+        declaredRows = facts.rows;
+        scan = scanModeOf(facts.estimateBytes, opts.memoryBudgetBytes);
       }
     }
     let columns: { name: string; type: string }[];
@@ -1120,13 +1126,6 @@ function progressReporter(report: (p: LoadProgress) => void) {
   };
 }
 
-/**
- * In-memory size over file size a Parquet file is assumed never to exceed: the demo orders take 11×
- * their file, copies of them written by native DuckDB with ZSTD 30× (bench/README.md). Only for
- * files the engine reads itself; a fetched file is estimated from its footers.
- */
-const MAX_PARQUET_EXPANSION = 40;
-
 /** Thrown from a fetch's estimate (prefetch `onEstimate`): the dataset is above the budget and is read from disk. */
 class ReadFromDisk extends Error {
   constructor(readonly scan: ScanMode) {
@@ -1136,21 +1135,11 @@ class ReadFromDisk extends Error {
 
 /**
  * Scan mode when the Parquet files' estimated size is above the budget, else null (load into memory).
- * An estimate the engine cannot make (old footers, a refused read) loads as before: the load itself
- * then reports any real problem with the files.
+ * An estimate the engine could not make loads as before: the load itself then reports any real
+ * problem with the files.
  */
-async function scanMode(engine: QueryEngine, urls: readonly string[], budgetBytes: number | undefined, fileBytes: number | null): Promise<ScanMode | null> {
-  if (budgetBytes === undefined || urls.length === 0) return null;
-  // Files far below the budget even at a generous compression ratio load without reading their
-  // footers first: the footer reader is a second code path over files that may be damaged (the
-  // Parquet corpus), and the load itself reports a damaged file clearly.
-  if (fileBytes !== null && fileBytes * MAX_PARQUET_EXPANSION < budgetBytes) return null;
-  let estimateBytes: number;
-  try {
-    estimateBytes = Number((await engine.query(parquetSizeEstimate(urls))).rows[0]?.bytes);
-  } catch {
-    return null;
-  }
+function scanModeOf(estimateBytes: number, budgetBytes: number | undefined): ScanMode | null {
+  if (budgetBytes === undefined) return null;
   return Number.isFinite(estimateBytes) && estimateBytes > budgetBytes ? { estimateBytes, budgetBytes } : null;
 }
 

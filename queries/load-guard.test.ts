@@ -10,7 +10,7 @@ import { loadDashboard } from '../dashboards/document';
 import type { DashboardFile } from '../dashboards/schema';
 import { runDashboardQueries, type DatasetRunState } from './dashboard-runner';
 import { Engine } from './engine/engine';
-import { guardParquetRows, MAX_DATASET_ROWS, TooManyRows } from './load-guard';
+import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows } from './load-guard';
 import { Sql } from './sql';
 
 const ROOT = path.join(__dirname, '..');
@@ -51,9 +51,9 @@ describe('the hostile file', () => {
   });
 });
 
-describe('guardParquetRows', () => {
+describe('guardParquetFiles', () => {
   it('refuses the hostile file from its metadata, naming the file, its rows and the cap; the engine keeps answering', async () => {
-    const err = await refusal(guardParquetRows(engine, [HOSTILE], 'data/two-billion-rows.parquet'));
+    const err = await refusal(guardParquetFiles(engine, [HOSTILE], 'data/two-billion-rows.parquet'));
     expect(err.rows).toBe(2_000_000_000);
     expect(err.cap).toBe(MAX_DATASET_ROWS);
     expect(err.message).toBe(
@@ -65,17 +65,21 @@ describe('guardParquetRows', () => {
 
   it('lets a file under the cap through with its row count, the one native DuckDB counts', async () => {
     const [native] = await queryNative(DEMO, 'SELECT count(*) AS n FROM orders');
-    expect(await guardParquetRows(engine, [DEMO], 'data/orders.parquet')).toBe(Number(native?.n));
+    const facts = await guardParquetFiles(engine, [DEMO], 'data/orders.parquet');
+    expect(facts.rows).toBe(Number(native?.n));
+    // ...and its estimated size in memory, read in the same pass (more than the file, far below a GiB).
+    expect(facts.estimateBytes).toBeGreaterThan(statSync(DEMO).size);
+    expect(facts.estimateBytes).toBeLessThan(1024 ** 3);
   });
 
   it('sums the files of a glob, and names the biggest when their sum is above the cap', async () => {
-    const err = await refusal(guardParquetRows(engine, [DEMO, HOSTILE], 'data/*.parquet'));
+    const err = await refusal(guardParquetFiles(engine, [DEMO, HOSTILE], 'data/*.parquet'));
     expect(err.rows).toBe(2_000_000_000 + 400_904);
     expect(err.message).toContain('the 2 files of data/*.parquet declare 2,000,400,904 rows in their Parquet metadata (the most, 2,000,000,000, in ');
     expect(err.message).toContain('two-billion-rows.parquet)');
     // At exactly the cap a source still loads: the cap is the most a dataset may have.
-    expect(await guardParquetRows(engine, [DEMO], 'data/orders.parquet', 400_904)).toBe(400_904);
-    await refusal(guardParquetRows(engine, [DEMO], 'data/orders.parquet', 400_903));
+    expect((await guardParquetFiles(engine, [DEMO], 'data/orders.parquet', 400_904)).rows).toBe(400_904);
+    await refusal(guardParquetFiles(engine, [DEMO], 'data/orders.parquet', 400_903));
   });
 });
 

@@ -5,7 +5,7 @@
 // measured, the engine then worked for 48 s filling its memory before failing with out-of-memory,
 // every other query of the dashboard waiting behind it. From the metadata it is refused at once.
 import type { QueryResult } from './engine/engine';
-import { parquetRowCounts, type Sql } from './sql';
+import { parquetFileFacts, type Sql } from './sql';
 
 /**
  * The most rows a dataset may have. DuckDB-WASM 1.28.0 is wasm32: a 4 GiB heap, of which a
@@ -30,20 +30,31 @@ export class TooManyRows extends Error {
   }
 }
 
-/** Counts every Parquet file's rows from its metadata and throws TooManyRows when their sum is above the cap. */
-export async function guardParquetRows(
+/** What the Parquet files of a source declare in their metadata, summed over the files. */
+export interface ParquetFacts {
+  rows: number;
+  /** Their estimated size once loaded (sql.ts `parquetFileFacts`); NaN when the engine did not say. */
+  estimateBytes: number;
+}
+
+/**
+ * Reads every Parquet file's metadata once: throws TooManyRows when the rows they declare are above
+ * the cap, else returns their rows and estimated in-memory size (for scan mode).
+ */
+export async function guardParquetFiles(
   engine: { query(sql: Sql): Promise<QueryResult> },
   urls: readonly string[],
   location: string,
   cap: number = MAX_DATASET_ROWS,
-): Promise<number> {
-  if (urls.length === 0) return 0;
-  const counted = (await engine.query(parquetRowCounts(urls))).rows.map((r) => ({ file: String(r.file), rows: Number(r.rows) }));
-  const total = counted.reduce((sum, f) => sum + f.rows, 0);
+): Promise<ParquetFacts> {
+  if (urls.length === 0) return { rows: 0, estimateBytes: 0 };
+  const files = (await engine.query(parquetFileFacts(urls))).rows.map((r) => ({ file: String(r.file), rows: Number(r.rows), bytes: Number(r.bytes) }));
+  const total = files.reduce((sum, f) => sum + f.rows, 0);
+  const estimateBytes = files.reduce((sum, f) => sum + f.bytes, 0);
   // Counts the metadata does not give (an engine answering otherwise) refuse nothing: the load
   // itself reports a real problem with the files.
-  if (!Number.isFinite(total) || total <= cap) return total;
-  throw new TooManyRows(tooManyRowsMessage(location, counted, total, cap), total, cap);
+  if (!Number.isFinite(total) || total <= cap) return { rows: total, estimateBytes };
+  throw new TooManyRows(tooManyRowsMessage(location, files, total, cap), total, cap);
 }
 
 /** The sentence for a refused source, naming the file, the rows it declares and the cap. */

@@ -5,7 +5,7 @@
 // accounting of the loaded table (scan-mode.test.ts); compressed file size says little (demo
 // files expand 11x, ZSTD-written copies 30x). One definition for both places that estimate: the
 // footer parsed in the page before a fetch (engine/prefetch.ts) and parquet_metadata() in SQL
-// (sql.ts `parquetSizeEstimate`), for loads the engine reads itself.
+// (sql.ts `parquetFileFacts`), for loads the engine reads itself.
 
 /** Parquet physical types in the footer's order (the Thrift enum `Type`). */
 export const PHYSICAL_TYPES = ['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY'] as const;

@@ -10,7 +10,7 @@ import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type Pan
 import { ResultCache } from './result-cache';
 import { parseParquetFooter } from './engine/prefetch';
 import { encodableColumns, loadedMemoryBytes } from './memory-estimate';
-import { Sql, ident, parquetSizeEstimate, relationKind, str } from './sql';
+import { Sql, ident, parquetFileFacts, relationKind, str } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
 const ORDERS = path.join(EXAMPLES, 'data', 'orders.parquet');
@@ -31,8 +31,13 @@ describe('scan mode', () => {
   async function run(dashboard: DashboardFile, opts: Partial<RunOptions> = {}) {
     const datasets: Record<string, DatasetRunState> = {};
     const panels: Record<string, PanelRunState> = {};
+    const statements: string[] = [];
     await runDashboardQueries(
-      engine,
+      {
+        exec: (sql) => (statements.push(sql.text), engine.exec(sql)),
+        query: (sql) => (statements.push(sql.text), engine.query(sql)),
+        describe: (table) => engine.describe(table),
+      },
       dashboard,
       {
         linkSource: async () => ({ urls: [ORDERS], location: ORDERS }),
@@ -42,7 +47,7 @@ describe('scan mode', () => {
       { trusted: true, now: Date.UTC(2026, 1, 1), ...opts },
     );
     const kind = String((await engine.query(relationKind('ds_raw_orders'))).rows[0]?.kind);
-    return { datasets, panels, kind };
+    return { datasets, panels, kind, statements };
   }
   // Sums of doubles differ in their last bits with the order rows are added in (a parallel scan of the
   // file vs. of the table): compare to 12 significant digits.
@@ -52,17 +57,20 @@ describe('scan mode', () => {
       Object.entries(panels).map(([id, s]) => [id, s.status === 'ready' ? s.result.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, rounded(v)]))) : s]),
     );
 
+  /** The files' estimated size in memory, summed (`parquetFileFacts`). */
+  const estimated = async (urls: string[]) => (await engine.query(parquetFileFacts(urls))).rows.reduce((n, r) => n + Number(r.bytes), 0);
+
   it('estimates the demo data from its Parquet footers', async () => {
-    const bytes = Number((await engine.query(parquetSizeEstimate([ORDERS]))).rows[0]?.bytes);
+    const bytes = await estimated([ORDERS]);
     // Uncompressed column chunks: more than the 5.3 MB file, well below a GiB.
     expect(bytes).toBeGreaterThan(readFileSync(ORDERS).byteLength);
     expect(bytes).toBeLessThan(1024 ** 3);
-    const twice = Number((await engine.query(parquetSizeEstimate([ORDERS, ORDERS]))).rows[0]?.bytes);
+    const twice = await estimated([ORDERS, ORDERS]);
     expect(twice).toBe(2 * bytes);
   });
 
   it('estimates about the memory the loaded table really takes (not the far smaller uncompressed chunk sizes)', async () => {
-    const estimate = Number((await engine.query(parquetSizeEstimate([ORDERS]))).rows[0]?.bytes);
+    const estimate = await estimated([ORDERS]);
     const uncompressed = Number((await engine.query(Sql.concat(Sql.raw`SELECT CAST(sum(total_uncompressed_size) AS DOUBLE) AS "b" FROM parquet_metadata(`, str(ORDERS), Sql.raw`)`))).rows[0]?.b);
     const used = async () => Number((await engine.query(Sql.raw`SELECT CAST(sum(memory_usage_bytes) AS DOUBLE) AS "b" FROM duckdb_memory()`)).rows[0]?.b);
     const before = await used();
@@ -79,7 +87,7 @@ describe('scan mode', () => {
   it('estimates the same from the footer the page parses before a fetch as from parquet_metadata()', async () => {
     const bytes = readFileSync(ORDERS);
     const footer = parseParquetFooter(new Uint8Array(bytes), bytes.byteLength);
-    const sql = Number((await engine.query(parquetSizeEstimate([ORDERS]))).rows[0]?.bytes);
+    const sql = await estimated([ORDERS]);
     expect(footer.chunks.reduce((n, c) => n + c.memoryBytes, 0)).toBe(sql);
   });
 
@@ -115,6 +123,8 @@ describe('scan mode', () => {
 
     const scanned = await run(dashboard, { memoryBudgetBytes: 1024 * 1024 });
     expect(scanned.kind).toBe('VIEW');
+    // The row guard and the memory estimate came from one read of the file's metadata, in both runs.
+    for (const r of [loaded, scanned]) expect(r.statements.filter((q) => q.includes('parquet_metadata(')).length).toBe(1);
     const state = scanned.datasets.orders;
     if (state?.status !== 'ready') throw new Error(`orders not ready: ${JSON.stringify(state)}`);
     expect(state.scan?.budgetBytes).toBe(1024 * 1024);

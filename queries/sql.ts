@@ -184,35 +184,28 @@ export function dropRelation(name: string, kind: 'table' | 'view'): Sql {
 }
 
 /**
- * What Parquet files take once loaded into a DuckDB table, read from their footers only (no data
- * pages), as "bytes": an estimate of the memory a load needs. Per column chunk, the larger of its
- * uncompressed size and its values times their width in memory. The uncompressed size alone is far
- * too low: dictionary- and RLE-encoded chunks are small even uncompressed, while DuckDB keeps every
- * value at full width (16 bytes per string, 8 per BIGINT/DOUBLE/TIMESTAMP). Measured on the demo
- * orders at 20M rows: uncompressed sizes said 573 MB, the table took 2,696 MB, this says 2.7 GB.
+ * Each Parquet file's declared rows ("rows", its row groups summed) and what it takes once loaded
+ * into a DuckDB table ("bytes": an estimate of the memory a load needs), read from the footers only
+ * (no data pages), in one pass over them. Per column chunk, the larger of its uncompressed size and
+ * its values times their width in memory. The uncompressed size alone is far too low: dictionary-
+ * and RLE-encoded chunks are small even uncompressed, while DuckDB keeps every value at full width
+ * (16 bytes per string, 8 per BIGINT/DOUBLE/TIMESTAMP). Measured on the demo orders at 20M rows:
+ * uncompressed sizes said 573 MB, the table took 2,696 MB, this says 2.7 GB. In doubles, so that a
+ * footer declaring absurd value counts cannot overflow the arithmetic. Largest file first.
  */
-export function parquetSizeEstimate(urls: readonly string[]): Sql {
-  if (urls.length === 0) throw new SqlBuildError('no files to measure');
-  const arg = urls.length === 1 ? str(urls[0] as string) : Sql.concat('[', Sql.join(urls.map(str)), ']');
-  return Sql.concat(
-    // memory-estimate.ts's chunkMemoryBytes, per column chunk.
-    'SELECT CAST(sum(greatest(total_uncompressed_size, num_values * CASE "type" ',
-    Sql.join(Object.entries(VALUE_WIDTHS).map(([type, width]) => Sql.concat('WHEN ', str(type), ' THEN ', int(width, 1, 64))), ' '),
-    ' ELSE ', int(OTHER_VALUE_WIDTH, 1, 64), ' END)) AS DOUBLE) AS "bytes" FROM parquet_metadata(',
-    arg,
-    ')',
-  );
-}
-
-/** The rows each Parquet file declares in its footer (row groups summed), read from the metadata only. */
-export function parquetRowCounts(urls: readonly string[]): Sql {
-  if (urls.length === 0) throw new SqlBuildError('no files to count');
+export function parquetFileFacts(urls: readonly string[]): Sql {
+  if (urls.length === 0) throw new SqlBuildError('no files to read the metadata of');
   const arg = Sql.concat('[', Sql.join(urls.map(str)), ']');
-  // parquet_metadata has a row per column chunk: one row group's count appears once per column.
   return Sql.concat(
-    'SELECT file_name AS "file", CAST(sum(row_group_num_rows) AS DOUBLE) AS "rows" FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM parquet_metadata(',
+    'SELECT "file", CAST(sum("group_rows") AS DOUBLE) AS "rows", sum("group_bytes") AS "bytes" FROM (',
+    // parquet_metadata has a row per column chunk: a row group's row count appears once per column.
+    'SELECT file_name AS "file", row_group_id, max(row_group_num_rows) AS "group_rows", ',
+    // memory-estimate.ts's chunkMemoryBytes, per column chunk.
+    'sum(greatest(CAST(total_uncompressed_size AS DOUBLE), CAST(num_values AS DOUBLE) * CASE "type" ',
+    Sql.join(Object.entries(VALUE_WIDTHS).map(([type, width]) => Sql.concat('WHEN ', str(type), ' THEN ', int(width, 1, 64))), ' '),
+    ' ELSE ', int(OTHER_VALUE_WIDTH, 1, 64), ' END)) AS "group_bytes" FROM parquet_metadata(',
     arg,
-    ')) GROUP BY file_name ORDER BY "rows" DESC',
+    ') GROUP BY file_name, row_group_id) GROUP BY "file" ORDER BY "rows" DESC',
   );
 }
 
