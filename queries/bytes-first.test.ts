@@ -430,7 +430,8 @@ describe('first paint from the fetched bytes', () => {
       expect((await relationKind('ds_raw_orders')).kind).toBe('view');
       const entry = [...cache.values()][0];
       expect(entry?.fromBytes?.inMemory).toBe(false);
-      expect(entry?.fromBytes?.failed).toBe(failure.code === 'sql' ? failure.message : null);
+      const failedWith = entry?.fromBytes?.failed?.error;
+      expect(failedWith instanceof Error ? failedWith.message : failedWith ?? null).toBe(failure.code === 'sql' ? failure.message : null);
       // Out of memory: the dataset says, after its panels drew, that it reads the fetched bytes (the
       // app's notice); it was ready without that first. A cancelled build says nothing more.
       const readsFetched = (states: DatasetRunState[]) => states.flatMap((st) => (st.status === 'ready' ? [st.readsFetched?.reason ?? 'in memory'] : []));

@@ -41,10 +41,11 @@ export interface BytesPhase {
   tableLoad: Promise<void> | null;
   /** Set when the table replaced the view: the dataset is in memory. */
   inMemory: boolean;
-  /** Why the table could not be built (the dataset then keeps reading the bytes, correctly but slower). */
-  failed: string | null;
-  /** The engine's error behind `failed`: a damaged file is reported as such, out of memory is not. */
-  error?: unknown;
+  /**
+   * Why the table could not be built, as the engine said (the dataset then keeps reading the bytes,
+   * correctly but slower): a damaged file is reported as such, out of memory is not.
+   */
+  failed: { error: unknown } | null;
   /** VARCHAR columns the build stores as ENUMs (see `encodeText`); none when unset. */
   text?: string[];
   /** The footers' statistics, read while the data downloaded (`probeFooters`). */
@@ -104,7 +105,7 @@ function buildingName(rawTable: string, generation: number): string {
  * Build the in-memory table of a bytes phase and swap it in for the raw view (once; later calls get
  * the same promise). Never rejects: a cancelled or crashed engine ends it quietly (its tables are
  * gone anyway), a superseded load drops what it built, and any other failure leaves the dataset
- * reading the bytes, with the reason in `phase.failed`.
+ * reading the bytes, with the engine's error in `phase.failed`.
  */
 export function loadTable(engine: BytesEngine, scope: object, rawTable: string, phase: BytesPhase): Promise<void> {
   phase.tableLoad ??= build(engine, scope, rawTable, phase);
@@ -132,8 +133,7 @@ async function build(engine: BytesEngine, scope: object, rawTable: string, phase
     await dropTypes(engine, await olderTypes(engine, rawTable, types));
   } catch (err) {
     if (err instanceof EngineError && (err.code === 'cancelled' || err.code === 'crashed')) return;
-    phase.failed = err instanceof Error ? err.message : String(err);
-    phase.error = err;
+    phase.failed = { error: err };
     await engine.exec(dropRelation(building, 'table')).catch(() => {});
     await dropTypes(engine, types);
     // Superseded meanwhile: nothing reads the files any more.

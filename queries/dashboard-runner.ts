@@ -353,19 +353,19 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
 
 /** What a loaded dataset reports as ready: `view` is the corrected view the run reads. */
 function readyState(loaded: LoadedDataset, view: NonNullable<LoadedDataset['view']>, period: Period | null): Extract<DatasetRunState, { status: 'ready' }> {
-  const failed = loaded.fromBytes?.inMemory === false ? loaded.fromBytes.error : undefined;
-  const outOfMemory = failed !== undefined && outOfMemoryReason(failed) !== null;
+  const failure = loaded.fromBytes?.inMemory === false ? loaded.fromBytes.failed : null;
+  const outOfMemory = failure !== null && outOfMemoryReason(failure.error) !== null;
   return {
     status: 'ready', location: loaded.location, rowCount: view.rowCount, columns: loaded.columns, period, corrections: view.corrections,
     ...(loaded.scan ? { scan: loaded.scan } : {}),
-    ...(outOfMemory ? { readsFetched: { reason: failed instanceof Error ? failed.message : String(failed) } } : {}),
+    ...(failure && outOfMemory ? { readsFetched: { reason: failure.error instanceof Error ? failure.error.message : String(failure.error) } } : {}),
   };
 }
 
 /** The error of a table build that failed on the data itself (not for want of memory: the bytes then still answer), or null. */
 function damagedBytes(loaded: LoadedDataset): unknown {
-  const error = loaded.fromBytes?.error;
-  return error === undefined || outOfMemoryReason(error) !== null ? null : error;
+  const failed = loaded.fromBytes?.failed;
+  return !failed || outOfMemoryReason(failed.error) !== null ? null : failed.error;
 }
 
 /**
@@ -949,7 +949,7 @@ async function loadOrTake(
       // a damaged file fails here, with the message `northstar inspect` gives, before any panel draws.
       if (fetched.bytesFetched < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES)) {
         await loadTable(engine, scope, rawTable, fromBytes);
-        if (fromBytes.error !== undefined) throw fromBytes.error;
+        if (fromBytes.failed) throw fromBytes.failed.error;
       }
     } else {
       await dropWindow(engine, painted);
