@@ -124,6 +124,8 @@ export interface CorrectionsState {
  */
 export interface StoredResultNote {
   updating: true;
+  /** The days of the period the stored results were computed for (null: not a relative period). */
+  periodDays: number | null;
 }
 
 export type PanelRunState =
@@ -587,7 +589,7 @@ async function drawStoredResults(dashboard: DashboardFile, dataset: Dataset, per
       continue;
     }
     const result = results.get(sql.text);
-    if (result) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text, stored: { updating: true } });
+    if (result) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text, stored: { updating: true, periodDays: ctx.period?.days ?? null } });
   }
 }
 

@@ -65,7 +65,10 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
   const tone = thresholdTone(current, panel.thresholds, panel.goodDirection);
   const days = useStore((s) => {
     const ds = s.datasets[dataset.name];
-    return ds?.status === 'ready' ? (ds.period?.days ?? null) : null;
+    if (ds?.status === 'ready') return ds.period?.days ?? null;
+    // Drawn from stored results while the data loads: the period those results were computed for.
+    const shown = s.panels[panel.id];
+    return shown?.status === 'ready' ? (shown.stored?.periodDays ?? null) : null;
   });
   const spark = useMemo(
     () =>
