@@ -561,16 +561,6 @@ function persistedKeyFor(dashboard: DashboardFile, dataset: Dataset, sources: re
 }
 
 /**
- * The keys of the stored entries a first run of this dashboard with these options asks for (one per
- * Parquet table dataset, the ones loaded from fetched bytes), so an open can ask the host for them
- * while it links the sources, before the run starts.
- */
-export function storedEntryKeys(dashboard: DashboardFile, opts: Pick<RunOptions, 'raw' | 'memoryBudgetBytes'>): Promise<string[]> {
-  const datasets = dashboard.datasets.filter((d) => d.kind === 'table' && neededSources(dashboard, d)[0]?.format === 'parquet');
-  return Promise.all(datasets.map((d) => persistedKeyFor(dashboard, d, neededSources(dashboard, d), opts)));
-}
-
-/**
  * Draw the dataset's panels from its stored entry, while its load goes on: each panel's SQL is
  * built as after the load (from the stored columns and newest timestamp), and only a result stored
  * under exactly that SQL is shown. Nothing is drawn once the load has answered (`settled`).

@@ -6,11 +6,11 @@ import { loadDashboard, serializeDashboard } from '../../../dashboards/document'
 import { authoredSql, sameAuthoredSql } from '../../../dashboards/authored-sql';
 import type { DashboardFile, Source, View } from '../../../dashboards/schema';
 import type { Engine } from '../../../queries/engine/engine';
-import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, storedEntryKeys, type LoadedDataset, type QueryEngine } from '../../../queries/dashboard-runner';
+import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUnavailable, type LoadedDataset, type QueryEngine } from '../../../queries/dashboard-runner';
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
 import { preloadMarkdown } from '../components/lazy-markdown';
-import type { PersistedResultsStore, StoredPanelResults } from '../../../queries/persisted-results';
+import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import { nextClicksEnabled, nextExplorations, precomputeNextClicks } from './next-clicks';
@@ -62,8 +62,6 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   // Link the table datasets' sources now (the host asks S3 for each object's size and version),
   // while the page draws the dashboard, which takes longer: the run takes these answers over.
   linkEarly(deps.host, opened.path, loaded.dashboard);
-  // And ask for the panel results stored for it, which draw as soon as the links confirm their versions.
-  readStoredEarly(deps.host, loaded.dashboard, store.getState().showRaw);
   // A dashboard with charts needs ECharts in any case: fetch it now, while the host links the sources
   // and the page draws, not when the first chart mounts. On a re-open over unchanged data the charts
   // draw from stored results as soon as the host answers, and ECharts was what they waited for.
@@ -211,9 +209,8 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       persisted: persistedResults(deps.host),
     },
   ).finally(() => runAborts.delete(abort));
-  // What the open linked (and read) early is this run's, or nobody's: a later run links afresh.
+  // What the open linked early is this run's, or nobody's: a later run links afresh.
   earlyLinks.clear();
-  earlyReads = null;
   let engine: Engine;
   try {
     engine = await starting;
@@ -288,50 +285,15 @@ function takeEarlyLink(path: string, source: Source): Promise<ConnectedSource> |
 // The fetches of runs not finished, with the data each loads: aborted by a run of other data, or Cancel.
 const runAborts = new Map<AbortController, string>();
 
-// Stored entries asked for as a dashboard opened, by key; each is taken by the first run that asks.
-let earlyReads: Promise<Map<string, Promise<StoredPanelResults | null>>> | null = null;
-
-/**
- * Ask for the stored entries a first run of this dashboard reads (their keys need the memory
- * budget, asked for as the open started), so they arrive while the host links the sources.
- */
-function readStoredEarly(host: HostApi, dashboard: DashboardFile, raw: boolean): void {
-  earlyReads = memoryBudgetBytes(host)
-    .then((budget) => storedEntryKeys(dashboard, { raw, memoryBudgetBytes: budget }))
-    .then(
-      (keys) =>
-        new Map(
-          keys.map((key) => {
-            const reading = readEntry(host, key);
-            // Not taken (a run with other options): its failure is nobody's.
-            reading.catch(() => {});
-            return [key, reading];
-          }),
-        ),
-      () => new Map(),
-    );
-}
-
-/** A stored entry from the host (a failure is the runner's to ignore). */
-async function readEntry(host: HostApi, key: string): Promise<StoredPanelResults | null> {
-  const entry = await host.readPanelResults({ key });
-  // For the benchmark and tests: when the stored entry arrived, and how many results it held.
-  performance.mark('northstar:stored-results', { detail: { results: entry?.results.length ?? 0 } });
-  return entry;
-}
-
 /** Panel results kept by the host between sessions (persisted-results.ts), through the host API. */
 function persistedResults(host: HostApi): PersistedResultsStore {
   return {
     // Async, so a host without these methods (a test's partial host) fails as a promise the runner catches.
     read: async (key) => {
-      const early = await earlyReads;
-      const asked = early?.get(key);
-      if (asked) {
-        early?.delete(key);
-        return asked;
-      }
-      return readEntry(host, key);
+      const entry = await host.readPanelResults({ key });
+      // For the benchmark and tests: when the stored entry arrived, and how many results it held.
+      performance.mark('northstar:stored-results', { detail: { results: entry?.results.length ?? 0 } });
+      return entry;
     },
     write: async (key, entry) => host.storePanelResults({ key, entry }),
   };
