@@ -82,8 +82,10 @@ test('a re-open draws stored results before the load, and a changed file shows i
     await expect(dashboard.panel(id).getByTestId('panel-updating'), id).toBeVisible();
   }
   expect(await dashboard.kpiValue('kpi_revenue')).toBe(revenue);
-  // The comparison names the period the stored results were computed for, as after the load.
+  // The comparison and the title's period line name the period the stored results were computed
+  // for, as after the load.
   await expect(dashboard.panel('kpi_revenue')).toContainText(`vs previous ${LAST_DAYS} days`);
+  await expect(page.getByTestId('period')).toContainText(`last ${LAST_DAYS} days vs the ${LAST_DAYS} before`);
   // The charts drew from the store at once: whatever of ECharts' warm-up was still waiting was
   // dropped for them, and its hidden chart is gone.
   await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);

@@ -124,8 +124,8 @@ export interface CorrectionsState {
  */
 export interface StoredResultNote {
   updating: true;
-  /** The days of the period the stored results were computed for (null: not a relative period). */
-  periodDays: number | null;
+  /** The period the stored results were computed for (null: the dashboard's time range has none). */
+  period: Period | null;
 }
 
 export type PanelRunState =
@@ -579,7 +579,7 @@ async function drawStoredResults(dashboard: DashboardFile, dataset: Dataset, per
       continue;
     }
     const result = results.get(sql.text);
-    if (result) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text, stored: { updating: true, periodDays: ctx.period?.days ?? null } });
+    if (result) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text, stored: { updating: true, period: ctx.period } });
   }
 }
 

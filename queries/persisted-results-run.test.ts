@@ -159,7 +159,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     const warm = await open(v1);
     expect(Object.keys(warm.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
     // ...each saying the period its results were computed for (the demo's last 30 days).
-    for (const id of DATA_PANELS) expect(warm.storedDraws[id]?.status === 'ready' && warm.storedDraws[id].stored?.periodDays, id).toBe(30);
+    for (const id of DATA_PANELS) expect(warm.storedDraws[id]?.status === 'ready' && warm.storedDraws[id].stored?.period?.days, id).toBe(30);
     const datasetReady = warm.events.indexOf('dataset ready');
     for (const id of DATA_PANELS) expect(warm.events.indexOf(`panel ${id} ready stored`), id).toBeLessThan(datasetReady);
     // ...with the very numbers of the cold open, which the load then keeps without running their SQL.

@@ -133,6 +133,8 @@ function TopBar({ deps }: { deps: ActionDeps }) {
   const setShareOpen = useCommandUi((s) => s.setShare);
   const period = useStore((s) => {
     for (const d of Object.values(s.datasets)) if (d.status === 'ready' && d.period) return d.period;
+    // Drawn from stored results while the data loads: the period those results were computed for.
+    for (const p of Object.values(s.panels)) if (p.status === 'ready' && p.stored?.period) return p.stored.period;
     return null;
   });
   const sourceTrouble = useStore((s) => Object.values(s.datasets).some((d) => d.status === 'error'));

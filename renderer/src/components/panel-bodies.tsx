@@ -68,7 +68,7 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
     if (ds?.status === 'ready') return ds.period?.days ?? null;
     // Drawn from stored results while the data loads: the period those results were computed for.
     const shown = s.panels[panel.id];
-    return shown?.status === 'ready' ? (shown.stored?.periodDays ?? null) : null;
+    return shown?.status === 'ready' ? (shown.stored?.period?.days ?? null) : null;
   });
   const spark = useMemo(
     () =>
