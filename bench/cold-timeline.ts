@@ -3,7 +3,8 @@
 // One cold open of the bench dashboard (the same S3 fixture, gateway and headless Chromium as
 // bench/run.ts), printed as a timeline: every engine statement with its start and duration, the
 // byte fetch, every main-thread long task, and "all panels drawn". For finding where a cold open's
-// time goes (bench/run.ts prints only the summary). A measurement, not a test.
+// time goes (bench/run.ts prints only the summary). With --runs 2 or more, the runs after the first
+// are warm re-opens, as bench/run.ts's. A measurement, not a test.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { loadDashboard } from '../dashboards/document';
 import { startBrowserHost } from '../electron/browser-host/server';
 import { startS3Fixture } from '../e2e/fixtures/s3-fixture';
 import { BENCH_DIR, ensureOrders } from './data';
+import type { Page } from '@playwright/test';
 import { BenchBrowser, openDashboard } from './browser';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' } } });
@@ -41,8 +43,14 @@ async function main(): Promise<void> {
     host = await startBrowserHost({ appVersion: 'bench', dashboardPath, homeDir: path.join(root, 'home'), ...(values.renderer ? { rendererDir: path.resolve(values.renderer) } : {}) });
     host.gateway.approveBucket('bench', s3.endpoint);
     browser = await BenchBrowser.launch('/usr/bin/chromium');
+    // Runs after the first re-open the app as bench/run.ts's warm re-open does: a new page (a new
+    // engine) in the same browser profile (its HTTP and compiled-wasm caches) and the same host
+    // (its gateway disk cache and stored panel results).
+    let previous: Page | null = null;
     for (let run = 0; run < Number(values.runs); run++) {
-      const page = await browser.newPage();
+      const page: Page = await browser.newPage(previous ?? undefined);
+      await previous?.close();
+      previous = page;
       const traceFile = values['trace-file'];
       const cdp = values.trace || traceFile ? await page.context().newCDPSession(page) : null;
       // --trace-file also records the engine worker's wasm compilation and the page's requests, and
@@ -65,8 +73,8 @@ async function main(): Promise<void> {
       rows.sort((a, b) => a[0] - b[0]);
       log(`== run ${run + 1}: ${values.rows} rows, open ${Math.round(open.openMs)} ms, load avg ${os.loadavg()[0]?.toFixed(2)}`);
       for (const [at, text] of rows) log(`${Math.round(at).toString().padStart(6)}  ${text}`);
-      await page.context().close();
     }
+    await previous?.context().close();
   } finally {
     await browser?.close().catch(() => {});
     await host?.close().catch(() => {});
