@@ -275,10 +275,10 @@ describe('main process: window', () => {
     expect((win?.options.webPreferences as { devTools?: boolean }).devTools).toBe(false);
   });
 
-  it('registers app: as a privileged standard scheme, without bypassCSP', async () => {
+  it('registers app: as a privileged standard scheme with a code cache, without bypassCSP', async () => {
     await startMain();
     expect(fake.module.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
     ]);
     expect([...fake.protocolHandlers.keys()]).toEqual(['app']);
   });
