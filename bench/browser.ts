@@ -1,9 +1,11 @@
 // The DuckDB-WASM side of the benchmark: the real renderer, served by the browser host, in headless
 // Debian Chromium driven by Playwright. Times come from the renderer's own user-timing entries
 // (northstar:all-panels-drawn, northstar:engine-start, northstar:sql), not from the driver's clock.
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../e2e/playwright.config';
 
 export interface SqlEntry {
@@ -55,8 +57,10 @@ const INIT_SCRIPT = `(() => {
 })();`;
 
 export class BenchBrowser {
+  private readonly profiles: { context: BrowserContext; dir: string }[] = [];
+
   private constructor(
-    private readonly browser: Browser,
+    private readonly executablePath: string,
     private readonly marker: string,
     private readonly nextClicks: boolean,
   ) {}
@@ -65,26 +69,42 @@ export class BenchBrowser {
   static async launch(executablePath: string, opts: { nextClicks?: boolean } = {}): Promise<BenchBrowser> {
     // An unknown switch is ignored by Chromium but lets us find this browser's processes for RSS.
     const marker = `--northstar-bench=${randomUUID()}`;
-    const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, marker], headless: true });
-    return new BenchBrowser(browser, marker, opts.nextClicks ?? true);
+    return new BenchBrowser(executablePath, marker, opts.nextClicks ?? true);
   }
 
-  /** A page in a fresh profile, or in the profile of `sameProfileAs` (its HTTP and wasm code caches). */
+  /**
+   * A page in a fresh profile, or in the profile of `sameProfileAs`. A profile is a browser with a
+   * user-data directory on disk, as the desktop app has: its HTTP cache and its code caches (the
+   * compiled DuckDB wasm, the scripts' V8 code) survive the page, as they survive a restart of the
+   * app. A Playwright `newContext()` would be an incognito profile, which keeps no code cache.
+   */
   async newPage(sameProfileAs?: Page): Promise<Page> {
-    const context = sameProfileAs?.context() ?? (await this.browser.newContext({ viewport: { width: 1440, height: 1800 } }));
-    const page = await context.newPage();
+    let context = sameProfileAs?.context();
+    let page: Page | undefined;
+    if (!context) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-bench-profile-'));
+      context = await chromium.launchPersistentContext(dir, {
+        executablePath: this.executablePath,
+        args: [...CHROMIUM_ARGS, this.marker],
+        headless: true,
+        viewport: { width: 1440, height: 1800 },
+      });
+      this.profiles.push({ context, dir });
+      // The blank page a persistent browser opens with.
+      page = context.pages()[0];
+    }
+    page ??= await context.newPage();
     await page.addInitScript(INIT_SCRIPT);
     if (!this.nextClicks) await page.addInitScript(() => localStorage.setItem('northstar.nextClicks', 'off'));
     page.on('pageerror', (err) => process.stderr.write(`browser pageerror: ${err.message}\n`));
     return page;
   }
 
-  /** Resident memory of this browser's biggest renderer process (the page and its DuckDB worker). */
+  /** Resident memory of the biggest renderer process (a page and its DuckDB worker) of this bench's browsers. */
   rendererRssMb(): number | null {
     const procs = readProcs();
-    const root = procs.find((p) => p.cmdline.includes(this.marker) && !p.cmdline.includes('--type='));
-    if (!root) return null;
-    const mine = new Set([root.pid]);
+    const mine = new Set(procs.filter((p) => p.cmdline.includes(this.marker) && !p.cmdline.includes('--type=')).map((p) => p.pid));
+    if (mine.size === 0) return null;
     // Children appear after their parents in pid order often, but not always: iterate to a fixpoint.
     for (let changed = true; changed; ) {
       changed = false;
@@ -100,7 +120,10 @@ export class BenchBrowser {
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
+    for (const { context, dir } of this.profiles.splice(0)) {
+      await context.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -133,6 +156,8 @@ export async function openDashboard(page: Page, url: string): Promise<OpenResult
         ...performance.getEntriesByName('northstar:open-start').map((e) => ({ name: 'open action starts', start: e.startTime, end: e.startTime })),
         ...(engine ? [{ name: 'engine start', start: engine.startTime, end: engine.startTime + engine.duration }] : []),
         ...performance.getEntriesByName('northstar:prefetch').map((e) => ({ name: 'fetch bytes (parallel ranged reads)', start: e.startTime, end: e.startTime + e.duration })),
+        // A re-open drawn from stored results holds the engine's start until its panels are drawn (engine-hold.ts).
+        ...performance.getEntriesByName('northstar:engine-released').map((e) => ({ name: `engine start released (${String(((e as PerformanceMark).detail as { reason?: unknown } | null)?.reason ?? '')})`, start: e.startTime, end: e.startTime })),
         ...performance.getEntriesByName('northstar:echarts-in').map((e) => ({ name: 'ECharts loaded', start: e.startTime, end: e.startTime })),
         ...performance.getEntriesByName('northstar:stored-results').map((e) => ({ name: `stored results in (${JSON.stringify((e as PerformanceMark).detail)})`, start: e.startTime, end: e.startTime })),
         ...performance.getEntriesByName('northstar:window-in').map((e) => ({ name: 'the newest row groups are in', start: e.startTime, end: e.startTime })),
