@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     // loaded the data, answers them. Both times are reported.
     const fromStore = await warmPage.evaluate(() => Number(((performance.getEntriesByName('northstar:stored-results')[0] as PerformanceMark | undefined)?.detail as { results?: unknown } | null)?.results ?? 0));
     const warmMarks = await warmPage.evaluate(() =>
-      ['northstar:ui-boot', 'northstar:open-start', 'northstar:stored-results', 'northstar:engine-start', 'northstar:prefetch', 'northstar:all-panels-drawn'].map((name) => {
+      ['northstar:ui-boot', 'northstar:open-start', 'northstar:stored-results', 'northstar:engine-released', 'northstar:engine-start', 'northstar:prefetch', 'northstar:all-panels-drawn'].map((name) => {
         const e = performance.getEntriesByName(name)[0];
         return e ? `${name.replace('northstar:', '')} ${Math.round(e.startTime)}${e.duration ? `–${Math.round(e.startTime + e.duration)}` : ''} ms` : `${name.replace('northstar:', '')} —`;
       }),

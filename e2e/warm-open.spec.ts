@@ -56,6 +56,20 @@ async function storedEntryUse(page: Page): Promise<{ found: boolean; usable: boo
   });
 }
 
+/**
+ * Whether the engine's start was held back (engine-hold.ts) and why it went ahead, and whether it
+ * began only after every panel was drawn (null while the engine has not started or nothing is drawn).
+ */
+async function engineStart(page: Page): Promise<{ released: string | null; afterDrawn: boolean | null }> {
+  return page.evaluate(() => {
+    const released = performance.getEntriesByName('northstar:engine-released')[0] as PerformanceMark | undefined;
+    const started = performance.getEntriesByName('northstar:engine-start')[0];
+    const drawn = performance.getEntriesByName('northstar:all-panels-drawn')[0];
+    const reason = (released?.detail as { reason?: unknown } | undefined)?.reason;
+    return { released: typeof reason === 'string' ? reason : null, afterDrawn: started && drawn ? started.startTime >= drawn.startTime : null };
+  });
+}
+
 test('a re-open draws stored results before the load, and a changed file shows its new numbers, never the stored ones', async ({ dashboard, page, host, workspace }) => {
   const resultsDir = path.join(workspace.home, 'cache', 'results');
   const dataFile = path.join(workspace.dir, 'data', 'orders.parquet');
@@ -70,6 +84,8 @@ test('a re-open draws stored results before the load, and a changed file shows i
   await expect.poll(() => storedEntries(resultsDir), { timeout: 30_000 }).toBe(1);
   const firstVersions = storedVersions(resultsDir);
   expect(firstVersions).toEqual([[expect.objectContaining({ version: expect.stringMatching(/size \d+$/) })]]);
+  // Nothing was stored before this first open: its engine started at once, before any panel drew.
+  expect(await engineStart(page)).toEqual({ released: null, afterDrawn: false });
 
   // Re-open (a new page: a new engine) with the load held back: every panel is drawn from the store,
   // marked as updating, and the dashboard counts as drawn while not a byte of data has arrived.
@@ -91,6 +107,8 @@ test('a re-open draws stored results before the load, and a changed file shows i
   await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);
   await expect(page.locator('body > div[aria-hidden="true"]')).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('warm-open-updating.png') });
+  // The engine's start waited for the stored draw (it would have taken a core while the page drew).
+  await expect.poll(() => engineStart(page), { timeout: 30_000 }).toEqual({ released: 'drawn', afterDrawn: true });
   gate.release();
   // The load ends: the hints go, the numbers stay (the same data, confirmed by the load).
   await expect(page.getByTestId('panel-updating')).toHaveCount(0, { timeout: 60_000 });
@@ -106,6 +124,9 @@ test('a re-open draws stored results before the load, and a changed file shows i
   await expect.poll(() => gate2.waiting(), { timeout: 30_000 }).toBeGreaterThan(0);
   // The renderer found the entry stored for the old version of the file and used none of it: every data panel waits for the load.
   await expect.poll(() => storedEntryUse(page), { timeout: 30_000 }).toEqual({ found: true, usable: false });
+  // The last open drew from the store, so this one held its engine's start, and let it go as soon as
+  // the stored results turned out to be another version's: the load does not wait for a draw that cannot come.
+  expect((await engineStart(page)).released).toBe('not drawable');
   for (const id of DATA_PANELS) await expect(dashboard.panel(id), id).toHaveAttribute('data-state', 'loading');
   await expect(page.getByTestId('panel-updating')).toHaveCount(0);
   gate2.release();

@@ -828,11 +828,13 @@ async function loadOrTake(
             const usable = entry && sameFileVersions(entry.versions, known) ? entry : null;
             // For tests and the benchmark: whether an entry was found, and whether it was of these versions.
             performance.mark('northstar:stored-entry', { detail: { dataset: dataset.name, found: entry !== null, usable: usable !== null } });
+            store?.onEntry?.(dataset.name, usable !== null);
             return usable;
           }),
         }
       : null;
   if (persisted) void drawStoredResults(dashboard, dataset, persisted, cb, opts, () => settled);
+  else store?.onEntry?.(dataset.name, false);
   // Under way: a run that replaces this one waits for it, hearing its progress (see `loadDataset`).
   let finish!: () => void;
   const thisLoad: LoadUnderWay = { done: new Promise<void>((resolve) => (finish = resolve)), listeners: new Set() };

@@ -121,6 +121,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
         writes.push(written);
         return written;
       },
+      onEntry: (dataset, drawable) => events.push(`entry ${dataset} ${drawable}`),
     };
     const engine = fetchingEngine(queries);
     // Without a stored entry nothing is read from the store, and nothing waits for it.
@@ -152,12 +153,17 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     const v1 = { etag: '"v1"', size: original.length };
     const cold = await open(v1);
     expect(Object.keys(cold.storedDraws)).toEqual([]);
+    // The app is told the dataset cannot draw from stored results (it starts its engine at once).
+    expect(cold.events.filter((e) => e.startsWith('entry '))).toEqual(['entry orders false']);
     expect(Object.keys(cold.panels).sort()).toEqual([...DATA_PANELS].sort());
     for (const id of DATA_PANELS) expect(cold.panels[id]?.status, id).toBe('ready');
 
     // Re-open, file unchanged: every panel is drawn from the store while the dataset still loads...
     const warm = await open(v1);
     expect(Object.keys(warm.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
+    // ...and told so before the first stored draw (the app holds its engine's start until they are drawn).
+    expect(warm.events.filter((e) => e.startsWith('entry '))).toEqual(['entry orders true']);
+    expect(warm.events.indexOf('entry orders true')).toBeLessThan(warm.events.findIndex((e) => e.endsWith(' ready stored')));
     // ...each saying the period its results were computed for (the demo's last 30 days).
     for (const id of DATA_PANELS) expect(warm.storedDraws[id]?.status === 'ready' && warm.storedDraws[id].stored?.period?.days, id).toBe(30);
     const datasetReady = warm.events.indexOf('dataset ready');
@@ -189,6 +195,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     const v2 = { etag: '"v2"', size: changed.length };
     const after = await open(v2);
     expect(Object.keys(after.storedDraws)).toEqual([]);
+    expect(after.events.filter((e) => e.startsWith('entry '))).toEqual(['entry orders false']);
     expect(numbers(after.panels)).toEqual(numbers(raced.panels));
     const afterAgain = await open(v2);
     expect(Object.keys(afterAgain.storedDraws).sort()).toEqual([...DATA_PANELS].sort());
@@ -261,6 +268,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
         calls.push('write');
         return store.write(key, entry);
       },
+      onEntry: (dataset, drawable) => calls.push(`entry ${dataset} ${drawable}`),
     };
     boot.allowReading([PARQUET]);
     for (const trusted of [true, false]) {
@@ -278,6 +286,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
       );
       expect(panels.kpi_revenue?.status, `trusted: ${trusted}`).toBe(trusted ? 'ready' : 'waiting');
     }
-    expect(calls).toEqual([]);
+    // Never read nor written; the trusted run is told its dataset cannot draw from the store.
+    expect(calls).toEqual(['entry orders false']);
   }, 120_000);
 });

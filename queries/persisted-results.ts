@@ -57,6 +57,12 @@ export interface PersistedResultsStore {
    * when it holds results of other versions (which go).
    */
   write(key: string, entry: StoredPanelResults): Promise<void>;
+  /**
+   * Told, for each dataset a run loads, whether its stored results can draw before the load: an
+   * entry of exactly the validated versions (true), or none, another version's, or no versions to
+   * check (false). The app starts its engine at once when one cannot (renderer/src/engine-hold.ts).
+   */
+  onEntry?(dataset: string, drawable: boolean): void;
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   type ActionDeps,
 } from './actions/dashboard-actions';
 import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
+import { releaseEngineStart } from './engine-hold';
 import { formatBytesApart, formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
 import { ShareDialog } from './components/share-dialog';
@@ -462,6 +463,8 @@ function useAllPanelsDrawnMark() {
   useEffect(() => {
     if (!done) return;
     performance.mark('northstar:all-panels-drawn', { detail: { runId: done } });
+    // A re-open drawn from stored results held the engine's start back until now (engine-hold.ts).
+    releaseEngineStart('drawn');
     document.documentElement.dataset.dashboardState = 'ready';
     document.documentElement.dataset.runId = String(done);
   }, [done]);

@@ -2,6 +2,7 @@
 // and started afresh after a cancel (which terminates the worker) or a crash.
 import { Engine, browserBootstrap } from '../../queries/engine/engine';
 import { browserBundles } from '../../queries/engine/browser-bundles';
+import { engineStartGate } from './engine-hold';
 
 let starting: Promise<Engine> | null = null;
 let current: Engine | null = null;
@@ -30,7 +31,10 @@ export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
     onRestart(reason);
   }
   if (!starting) {
-    const started = Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered));
+    // A start held back for a re-open's stored draw (engine-hold.ts) begins when it is released.
+    const gate = engineStartGate();
+    const start = () => Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered));
+    const started = gate ? gate.then(start) : start();
     starting = started;
     started.then(
       (e) => {

@@ -8,13 +8,17 @@
 // thread: measured in a cold open at 5M rows, the UI bundle's evaluation (~250 ms) and first render
 // (~160 ms) held the worker's start and its first message back by ~400 ms, and the engine is what
 // the first paint waits for.
+//
+// Except on a re-open that will draw from stored results (engine-hold.ts): then the UI loads at
+// once and the engine starts when the panels are drawn.
 import { getEngine } from './engine';
+import { ENGINE_HOLD_MAX_MS, holdEngineStart, storedDrawExpected } from './engine-hold';
 import { sessionToken } from './session-token';
 
 const BOOT_HOLD_MS = 400;
 
 let booted = false;
-function boot(reason: 'worker running' | 'held long enough' | 'engine failed'): void {
+function boot(reason: 'worker running' | 'held long enough' | 'engine failed' | 'engine held'): void {
   if (booted) return;
   booted = true;
   performance.mark('northstar:ui-boot', { detail: { reason } });
@@ -45,11 +49,16 @@ async function loadUi(): Promise<void> {
   await import('./boot');
 }
 
-getEngine(() => boot('worker running')).catch(() => {
-  // A failed start is reported by the first action that needs the engine (it starts it again).
-  boot('engine failed');
-});
-setTimeout(() => boot('held long enough'), BOOT_HOLD_MS);
+if (storedDrawExpected()) {
+  holdEngineStart(ENGINE_HOLD_MAX_MS);
+  boot('engine held');
+} else {
+  getEngine(() => boot('worker running')).catch(() => {
+    // A failed start is reported by the first action that needs the engine (it starts it again).
+    boot('engine failed');
+  });
+  setTimeout(() => boot('held long enough'), BOOT_HOLD_MS);
+}
 // One-time costs of the page, each in a task of its own after the worker's start was asked for,
 // instead of inside the UI's evaluation: the first storage access (~15 ms) and the first number
 // format, which loads the locale data (12–45 ms measured; format.ts makes its formats at load).

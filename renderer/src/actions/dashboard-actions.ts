@@ -10,6 +10,7 @@ import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUn
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
 import { preloadMarkdown } from '../components/lazy-markdown';
+import { noteStoredDraw, releaseEngineStart } from '../engine-hold';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
 import { effectivePanels, refinementFor, type Exploration } from '../explore';
@@ -206,7 +207,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       raw: state.showRaw,
       memoryBudgetBytes: await budget,
       signal: abort.signal,
-      persisted: persistedResults(deps.host),
+      persisted: persistedResults(deps.host, state.path),
     },
   ).finally(() => runAborts.delete(abort));
   // What the open linked early is this run's, or nobody's: a later run links afresh.
@@ -286,7 +287,7 @@ function takeEarlyLink(path: string, source: Source): Promise<ConnectedSource> |
 const runAborts = new Map<AbortController, string>();
 
 /** Panel results kept by the host between sessions (persisted-results.ts), through the host API. */
-function persistedResults(host: HostApi): PersistedResultsStore {
+function persistedResults(host: HostApi, path: string | null): PersistedResultsStore {
   return {
     // Async, so a host without these methods (a test's partial host) fails as a promise the runner catches.
     read: async (key) => {
@@ -295,7 +296,15 @@ function persistedResults(host: HostApi): PersistedResultsStore {
       performance.mark('northstar:stored-results', { detail: { results: entry?.results.length ?? 0 } });
       return entry;
     },
-    write: async (key, entry) => host.storePanelResults({ key, entry }),
+    write: async (key, entry) => {
+      await host.storePanelResults({ key, entry });
+      if (path !== null) noteStoredDraw(path, true);
+    },
+    // A dataset whose stored results cannot draw needs the engine now: a held start goes ahead.
+    onEntry: (_dataset, drawable) => {
+      if (path !== null) noteStoredDraw(path, drawable);
+      if (!drawable) releaseEngineStart('not drawable');
+    },
   };
 }
 
