@@ -5,12 +5,14 @@
 // engine takes one of this machine's two cores for ~0.4 s (its worker's script, DuckDB's 18 MB wasm
 // compiled or read from the code cache, the database opened), and during that time the page's own
 // work (the UI's evaluation, the dashboard's render, the charts' first draws) waited for a core:
-// measured at 1M rows, a warm re-open drew all its panels ~130 ms sooner with the engine's start
-// moved after the draw. So when the page's launch target drew from stored results last time, the
-// engine's start waits until the panels are drawn, until the run finds a dataset whose stored
-// results cannot draw (the files changed, or none were stored), or at most ENGINE_HOLD_MAX_MS. A
-// wrong guess costs that dataset's engine start ~0.2 s of delay, never a wrong number: what may draw
-// is decided by the run, from the files' versions the host validated.
+// in three interleaved pairs at 1M rows, a warm re-open drew all its panels in 397–440 ms instead
+// of 598–640 ms with the engine's start moved after the draw (bench/README.md, session 13).
+//
+// So when the page's launch target drew from stored results last time, the engine's start waits
+// until the panels are drawn, until the run finds a dataset whose stored results cannot draw (the
+// files changed, or none were stored), or at most ENGINE_HOLD_MAX_MS. A wrong guess costs that
+// open ~0.2 s of engine start, never a wrong number: what may draw is decided by the run, from the
+// files' versions the host validated.
 //
 // Kept light (main.tsx imports it before the UI): no imports.
 
