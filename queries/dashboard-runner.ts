@@ -567,20 +567,32 @@ function persistedKeyFor(dashboard: DashboardFile, dataset: Dataset, sources: re
  */
 async function drawStoredResults(dashboard: DashboardFile, dataset: Dataset, persisted: PersistedForRun, cb: RunCallbacks, opts: RunOptions, settled: () => boolean): Promise<void> {
   const entry = await persisted.entry;
-  if (!entry || settled() || opts.isStale?.()) return;
+  if (!entry) {
+    opts.persisted?.onEntry?.(dataset.name, false);
+    return;
+  }
   const ctx: DatasetContext = { dataset, table: datasetTable(dataset), columns: new Set(entry.dataset.columns), period: resolvePeriod(dashboard.timeRange, entry.dataset.newest, opts.now) };
   const results = new Map(entry.results.map((r) => [r.sql, r.result]));
+  const found: { id: string; sql: string; result: QueryResult }[] = [];
+  let every = true;
   for (const panel of dashboard.panels) {
     if (!isDataPanel(panel) || panel.dataset !== dataset.name) continue;
     let sql: Sql;
     try {
       sql = panelQuery(panel, ctx, opts.refine?.(panel));
     } catch {
+      every = false;
       continue;
     }
     const result = results.get(sql.text);
-    if (result) cb.onPanel(panel.id, { status: 'ready', result, sql: sql.text, stored: { updating: true, period: ctx.period } });
+    if (result) found.push({ id: panel.id, sql: sql.text, result });
+    else every = false;
   }
+  // Told before the draw: a panel the entry has no result for (a shared view's filters, a panel
+  // added since) waits for the load, so the app starts its engine now rather than after the draw.
+  opts.persisted?.onEntry?.(dataset.name, every);
+  if (settled() || opts.isStale?.()) return;
+  for (const { id, sql, result } of found) cb.onPanel(id, { status: 'ready', result, sql, stored: { updating: true, period: ctx.period } });
 }
 
 /** What a first paint from the newest row groups drew (`paintWindow`): its registered files, and each panel's result by its SQL. */
@@ -828,7 +840,6 @@ async function loadOrTake(
             const usable = entry && sameFileVersions(entry.versions, known) ? entry : null;
             // For tests and the benchmark: whether an entry was found, and whether it was of these versions.
             performance.mark('northstar:stored-entry', { detail: { dataset: dataset.name, found: entry !== null, usable: usable !== null } });
-            store?.onEntry?.(dataset.name, usable !== null);
             return usable;
           }),
         }

@@ -9,11 +9,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import { loadDashboard } from '../dashboards/document';
-import type { DashboardFile } from '../dashboards/schema';
+import type { DashboardFile, DataPanel } from '../dashboards/schema';
 import { ResultStore } from '../electron/services/result-store';
 import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine } from './dashboard-runner';
 import { Engine } from './engine/engine';
 import { contentVersion, type PersistedResultsStore } from './persisted-results';
+import type { PanelRefinement } from './panel-queries';
 import { str } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
@@ -252,6 +253,43 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     // ...and draws from it only once the versions are known (the store holds v1's results from above).
     expect(order.findIndex((e) => e.startsWith('stored '))).toBeGreaterThan(order.indexOf('link answered'));
     expect(panels.kpi_revenue?.status).toBe('ready');
+  }, 120_000);
+
+  it('says the stored results cannot draw the dataset when a panel has none (a view drilled in), and still draws the others', async () => {
+    served = { bytes: original, etag: '"v1"' };
+    const v1 = [{ object: 'orders.parquet', version: contentVersion('"v1"', null, original.length) }];
+    const run = async (refine?: (id: string) => PanelRefinement | undefined) => {
+      const order: string[] = [];
+      await runDashboardQueries(
+        fetchingEngine([]),
+        demo(),
+        {
+          linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: original.length, versions: v1 }),
+          onDataset: () => {},
+          onPanel: (id, st) => {
+            if (st.status === 'ready' && st.stored) order.push(`stored ${id}`);
+          },
+        },
+        {
+          trusted: true,
+          now: NOW,
+          cache: new Map<string, LoadedDataset>(),
+          memoryBudgetBytes: 2 * 1024 ** 3,
+          ...(refine ? { refine: (panel: DataPanel) => refine(panel.id) } : {}),
+          persisted: { read: (key) => store.read(key), write: (key, entry) => store.write(key, entry), onEntry: (dataset, drawable) => order.push(`entry ${dataset} ${drawable}`) },
+        },
+      );
+      return order;
+    };
+    // The store holds every panel's result for v1 (the tests above): all of them draw.
+    const plain = await run();
+    expect(plain[0]).toBe('entry orders true');
+    expect(plain.filter((e) => e.startsWith('stored ')).length).toBe(DATA_PANELS.length);
+    // Drilled into one region: that chart's SQL has no stored result, so the app must not wait for a full draw.
+    const drilled = await run((id) => (id === 'revenue_by_region' ? { members: [{ dimension: 'region', values: ['EMEA'] }], xDimension: 'country' } : undefined));
+    expect(drilled[0]).toBe('entry orders false');
+    expect(drilled).not.toContain('stored revenue_by_region');
+    expect(drilled).toContain('stored kpi_revenue');
   }, 120_000);
 
   it("never stores or serves results of a dataset of the file's own SQL, trusted or not", async () => {

@@ -58,9 +58,11 @@ export interface PersistedResultsStore {
    */
   write(key: string, entry: StoredPanelResults): Promise<void>;
   /**
-   * Told, for each dataset a run loads, whether its stored results can draw before the load: an
-   * entry of exactly the validated versions (true), or none, another version's, or no versions to
-   * check (false). The app starts its engine at once when one cannot (renderer/src/engine-hold.ts).
+   * Told, for each dataset a run loads, whether its stored results draw every one of its panels
+   * before the load: true for an entry of exactly the validated versions that has each panel's
+   * result; false for none, another version's, one that lacks a panel's result (a shared view's
+   * filters, a panel added since), or no versions to check. The app starts its engine at once when
+   * one cannot (renderer/src/engine-hold.ts).
    */
   onEntry?(dataset: string, drawable: boolean): void;
 }
