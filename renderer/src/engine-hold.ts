@@ -10,9 +10,9 @@
 //
 // So when the page's launch target drew from stored results last time, the engine's start waits
 // until the panels are drawn, until the run finds a dataset whose stored results cannot draw (the
-// files changed, or none were stored), or at most ENGINE_HOLD_MAX_MS. A wrong guess costs that
-// open ~0.2 s of engine start, never a wrong number: what may draw is decided by the run, from the
-// files' versions the host validated.
+// files changed, none were stored, or a panel has none), or at most ENGINE_HOLD_MAX_MS. A wrong
+// guess costs that open ~0.2 s of engine start, never a wrong number: what may draw is decided by
+// the run, from the files' versions the host validated.
 //
 // Kept light (main.tsx imports it before the UI): no imports.
 
