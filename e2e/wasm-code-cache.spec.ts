@@ -61,6 +61,10 @@ test('a second page of the same profile reads the engine’s compiled wasm from 
       await expect.poll(() => second.evaluate(() => performance.getEntriesByName('northstar:engine-start').length), { timeout: 60_000 }).toBe(1);
     });
     expect(warm.hits).toBe(1);
+    // The shim hid TransformStream from the worker only until the wasm was compiled.
+    const engineWorker = second.workers().find((w) => /^blob:/.test(w.url()));
+    expect(engineWorker, 'the engine worker (a blob running the shim)').toBeDefined();
+    expect(await engineWorker!.evaluate(() => [typeof TransformStream, String(WebAssembly.instantiateStreaming).includes('[native code]')])).toEqual(['function', true]);
     // ...and the engine it started answers: the panels drew from the load, not only from stored results.
     await expect(second.getByTestId('panel-updating')).toHaveCount(0, { timeout: 60_000 });
   } finally {
