@@ -174,6 +174,25 @@ describe('GatewayCache', () => {
     expect(reopened.stats().bytes).toBe(0);
   });
 
+  it('stores blocks again after its object folder went (removed by hand, or by clear())', async () => {
+    const cache = new GatewayCache({ dir, blockBytes: BLOCK });
+    await readAll(cache, v1, 0, BLOCK - 1, source(data).fetch);
+    const folder = (await readdir(dir))[0] as string;
+    // Removed behind the cache's back: a store may fail once (the cache thought the folder was
+    // there), then the folder is made again.
+    await rm(path.join(dir, folder), { recursive: true });
+    await readAll(cache, v1, BLOCK, 2 * BLOCK - 1, source(data).fetch);
+    await readAll(cache, v1, 2 * BLOCK, 3 * BLOCK - 1, source(data).fetch);
+    expect(await filesUnder(dir)).toContain(`${folder}/2`);
+    await cache.clear();
+    await readAll(cache, v1, 3 * BLOCK, 4 * BLOCK - 1, source(data).fetch);
+    expect(await filesUnder(dir)).toEqual([`${folder}/3`]);
+    // And what was stored is served without a fetch.
+    const s = source(data);
+    expectBytes(await readAll(cache, v1, 3 * BLOCK, 4 * BLOCK - 1, s.fetch), data.subarray(3 * BLOCK, 4 * BLOCK));
+    expect(s.calls).toEqual([]);
+  });
+
   it('clear() reports what it freed; a download in flight still reaches its readers but is not stored', async () => {
     const cache = new GatewayCache({ dir, blockBytes: BLOCK });
     await readAll(cache, v1, 0, 3 * BLOCK - 1, source(data).fetch);

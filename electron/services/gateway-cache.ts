@@ -75,6 +75,12 @@ export class GatewayCache {
    * stores nothing, so a clear never races a download into leaving files the index does not know.
    */
   private generation = 0;
+  /**
+   * Object folders made (or found) since the last clear, so a block's store does not ask the disk
+   * to make its folder again: a cold open at 5M rows stores ~160 blocks, and the recursive mkdir
+   * was ~25 ms of the host's thread. A folder that went anyway is made again on the next store.
+   */
+  private readonly folders = new Set<string>();
 
   constructor(opts: GatewayCacheOptions) {
     this.dir = path.resolve(opts.dir);
@@ -145,6 +151,7 @@ export class GatewayCache {
     const cleared = { freedBytes: this.totalBytes, blocks: this.index.size };
     this.generation++;
     this.index.clear();
+    this.folders.clear();
     this.totalBytes = 0;
     const entries = await fs.readdir(this.dir, { withFileTypes: true }).catch(() => []);
     await Promise.all(entries.map((e) => fs.rm(path.join(this.dir, e.name), { recursive: true, force: true }).catch(() => {})));
@@ -159,6 +166,7 @@ export class GatewayCache {
     for (const file of [...this.index.keys()]) {
       if (file.startsWith(prefix) && !file.startsWith(`${keep}/`)) this.forget(file);
     }
+    for (const folder of [...this.folders]) if (folder.startsWith(prefix) && folder !== keep) this.folders.delete(folder);
     const entries = await fs.readdir(this.dir, { withFileTypes: true }).catch(() => []);
     await Promise.all(
       entries.filter((e) => e.isDirectory() && e.name.startsWith(prefix) && e.name !== keep).map((e) => fs.rm(path.join(this.dir, e.name), { recursive: true, force: true })),
@@ -258,11 +266,16 @@ export class GatewayCache {
     const full = path.join(this.dir, file);
     const temp = path.join(this.dir, folder, `${TEMP_PREFIX}${block}-${randomBytes(6).toString('hex')}`);
     try {
-      await fs.mkdir(path.join(this.dir, folder), { recursive: true });
+      if (!this.folders.has(folder)) {
+        await fs.mkdir(path.join(this.dir, folder), { recursive: true });
+        this.folders.add(folder);
+      }
       await fs.writeFile(temp, bytes);
       await fs.rename(temp, full);
     } catch {
-      // A full or read-only disk only costs the cache: the reader already has the bytes.
+      // A full or read-only disk only costs the cache: the reader already has the bytes. (And a
+      // folder removed under the cache is made again by the next store.)
+      this.folders.delete(folder);
       await fs.rm(temp, { force: true }).catch(() => {});
       return;
     }
