@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDashboard } from '../dashboards/document';
 import { startBrowserHost } from '../electron/browser-host/server';
-import { startS3Fixture } from '../e2e/fixtures/s3-fixture';
+import { startRemoteS3 } from './remote-s3';
 import { BENCH_DIR, ensureOrders } from './data';
 import type { Page } from '@playwright/test';
 import { BenchBrowser, openDashboard } from './browser';
@@ -21,7 +21,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const file = await ensureOrders(Number(values.rows), (l) => process.stderr.write(`${l}\n`));
-  const s3 = await startS3Fixture();
+  const s3 = await startRemoteS3();
   const root = mkdtempSync(path.join(os.tmpdir(), 'northstar-timeline-'));
   let browser: BenchBrowser | null = null;
   let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;

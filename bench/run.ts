@@ -12,9 +12,8 @@ import { loadDashboard } from '../dashboards/document';
 import type { DashboardFile } from '../dashboards/schema';
 import { projectedColumns } from '../queries/projection';
 import { startBrowserHost } from '../electron/browser-host/server';
-import { startS3Fixture } from '../e2e/fixtures/s3-fixture';
 import { BENCH_DIR, CACHE_DIR, ensureOrders } from './data';
-import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
+import { startRemoteS3 } from './remote-s3';
 import { columnChunkBytes, runNative, type NativeRun } from './native';
 import { BenchBrowser, clickBarAction, interact, longTasksSince, now, openDashboard, statementsSince, waitForChecks, type InteractionResult, type SqlEntry } from './browser';
 import { formatReport, percentile, type BenchReport, type Step } from './report';
@@ -94,16 +93,17 @@ async function main(): Promise<void> {
   const totalStarted = performance.now();
   const file = await ensureOrders(args.rows, log);
 
-  const s3 = await startS3Fixture();
-  let proxy: LatencyProxy | null = null;
+  // The S3 fixture and the latency proxy stand in for a remote service: a process of their own at
+  // the lowest CPU priority (remote-s3.ts).
+  const s3 = await startRemoteS3({ latencyMs: args.latencyMs });
   const root = mkdtempSync(path.join(os.tmpdir(), 'northstar-bench-'));
   let browser: BenchBrowser | null = null;
   let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
   try {
     await s3.createBucket(BUCKET);
     await s3.putFile(BUCKET, KEY, file.path);
-    proxy = args.latencyMs > 0 ? await startLatencyProxy(s3.endpoint, args.latencyMs) : null;
-    const endpoint = proxy?.endpoint ?? s3.endpoint;
+    const endpoint = s3.endpoint;
+    if (!s3.lowPriority) log("note: the bench's S3 process could not lower its CPU priority; it competes with the app");
 
     // The host resolves S3 credentials through the standard AWS chain; the environment comes first.
     process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     browser = await BenchBrowser.launch(args.chromium, { nextClicks: args.nextClicks });
 
     log(`cold open in Chromium (S3 at ${endpoint}${args.latencyMs ? `, +${args.latencyMs} ms per request` : ''})…`);
-    s3.requests.length = 0;
+    await s3.clearRequests();
     const page = await browser.newPage();
     const cold = await openDashboard(page, host.url);
     const checksMs = await waitForChecks(page);
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     // so its statement is among those that ran by the time the checks (which wait for it) are shown.
     const openedStatements = await statementsSince(page, 0);
     const tableBuild = openedStatements.find((x) => x.sql.startsWith('CREATE OR REPLACE TABLE'));
-    const coldS3 = s3Totals(s3.requests);
+    const coldS3 = s3Totals(await s3.requests());
     let rssMb = browser.rendererRssMb() ?? 0;
 
     log(`${INTERACTIONS} interactions…`);
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     // Re-opening the app: same host (its gateway disk cache) and same browser profile (HTTP cache,
     // compiled wasm), but a new page, so a new engine that loads the data again.
     log('warm re-open (new page, same host and profile)…');
-    const warmStart = s3.requests.length;
+    const warmStart = (await s3.requests()).length;
     const warmPage = await browser.newPage(page);
     await page.close();
     const warm = await openDashboard(warmPage, host.url);
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     const warmTasks = await warmPage.evaluate(() => (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.map((t) => `${Math.round(t.start)}+${Math.round(t.ms)}`));
     log(`  warm open timeline: ${warmMarks.join(', ')}; long tasks (start+ms): ${warmTasks.join(' ')}`);
     const warmLive = (await (await warmPage.waitForFunction(() => (document.querySelector('[data-testid="panel-updating"]') ? 0 : performance.now()), null, { timeout: 600_000, polling: 'raf' })).jsonValue()) as number;
-    const warmS3 = s3Totals(s3.requests.slice(warmStart));
+    const warmS3 = s3Totals((await s3.requests()).slice(warmStart));
     await warmPage.context().close();
 
     const coldTimeline = [...cold.timeline.filter((t) => t.name !== 'load statement'), ...(tableBuild ? [{ name: 'in-memory table build (after first paint)', start: tableBuild.start, end: tableBuild.start + tableBuild.ms }] : [])].sort((a, b) => a.start - b.start);
@@ -254,7 +254,6 @@ async function main(): Promise<void> {
   } finally {
     await browser?.close().catch(() => {});
     await host?.close().catch(() => {});
-    await proxy?.close().catch(() => {});
     await s3.stop().catch(() => {});
     rmSync(root, { recursive: true, force: true });
   }
