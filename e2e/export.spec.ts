@@ -65,9 +65,21 @@ test('an export follows the filters the panel shows: a click filter narrows "all
   const campaigns = members.map((r) => String(r.m));
   const index = campaigns.indexOf('Paid Search');
   expect(index).toBeGreaterThanOrEqual(0);
+  // The table scrolled to its end first: its filtered result is shown from its top.
+  const table = dashboard.panel('recent_orders');
+  await table.scrollIntoViewIfNeeded();
+  await table.locator('.table-scroll').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(table.locator('tbody tr[aria-rowindex="101"]')).toBeInViewport();
+  await expect(table.locator('tbody tr[aria-rowindex="2"]')).not.toBeInViewport();
+  await dashboard.panel('revenue_by_campaign').scrollIntoViewIfNeeded();
   const menu = await dashboard.clickBar('revenue_by_campaign', index, campaigns.length);
   await dashboard.chooseMenuAction(menu, /^Filter other panels to /);
   await expect(page.getByTestId('context-chip')).toContainText('Campaign = Paid Search');
+  await table.scrollIntoViewIfNeeded();
+  await expect(table.locator('tbody tr[aria-rowindex="2"]')).toBeInViewport();
+  const shownCampaigns = await table.locator(`tbody tr td:nth-child(${(await table.locator('thead th').allTextContents()).indexOf('campaign') + 1})`).allTextContents();
+  expect(shownCampaigns.length).toBeGreaterThan(0);
+  expect(new Set(shownCampaigns)).toEqual(new Set(['Paid Search']));
 
   const file = await exports.download('recent_orders', 'Download CSV (all rows)');
   const [header, ...rows] = parseCsv(text(file.bytes));

@@ -216,10 +216,26 @@ const OVERSCAN = 8;
 /** A row's height before one is measured (12 px text, 5 px padding each side, a 1 px rule). */
 const ROW_ESTIMATE_PX = 25;
 
-/** The rows [start, end) of `count` to draw for the scroll position of `scroller`. */
-function useRowWindow(count: number, scroller: RefObject<HTMLDivElement | null>, sample: RefObject<HTMLTableRowElement | null>): { start: number; end: number; rowPx: number } {
+/** A number per object, for keys (a new result or page gets a new scroll container, at its top). */
+const objectIds = new WeakMap<object, number>();
+let lastObjectId = 0;
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) {
+    id = ++lastObjectId;
+    objectIds.set(o, id);
+  }
+  return id;
+}
+
+/**
+ * The rows [start, end) of `count` to draw for the scroll position of `scroller`, the element keyed
+ * `viewKey` (a new key is a new element, scrolled to its top).
+ */
+function useRowWindow(count: number, viewKey: string, scroller: RefObject<HTMLDivElement | null>, sample: RefObject<HTMLTableRowElement | null>): { start: number; end: number; rowPx: number } {
   const windowed = count > TABLE_WINDOW_FROM;
-  const [view, setView] = useState({ top: 0, height: 600 });
+  const [seen, setView] = useState({ key: viewKey, top: 0, height: 600 });
+  const view = seen.key === viewKey ? seen : { ...seen, top: 0 };
   const [rowPx, setRowPx] = useState(ROW_ESTIMATE_PX);
   useEffect(() => {
     const el = scroller.current;
@@ -231,7 +247,7 @@ function useRowWindow(count: number, scroller: RefObject<HTMLDivElement | null>,
       frame = 0;
       const measured = sample.current?.getBoundingClientRect().height ?? 0;
       if (measured > 0) setRowPx((px) => (Math.abs(measured - px) > 0.5 ? measured : px));
-      setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight }));
+      setView((v) => (v.key === viewKey && v.top === el.scrollTop && v.height === el.clientHeight ? v : { key: viewKey, top: el.scrollTop, height: el.clientHeight }));
     };
     const later = () => {
       if (!frame) frame = requestAnimationFrame(update);
@@ -245,7 +261,7 @@ function useRowWindow(count: number, scroller: RefObject<HTMLDivElement | null>,
       resize.disconnect();
       if (frame) cancelAnimationFrame(frame);
     };
-  }, [windowed, scroller, sample]);
+  }, [windowed, viewKey, scroller, sample]);
   if (!windowed) return { start: 0, end: count, rowPx };
   const start = Math.max(0, Math.min(count, Math.floor(view.top / rowPx)) - OVERSCAN);
   const end = Math.min(count, Math.ceil((view.top + view.height) / rowPx) + OVERSCAN);
@@ -267,7 +283,8 @@ function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }
   const shown: Row[] = useMemo(() => (pages > 1 ? result.rows.slice(first, first + panel.pageSize) : result.rows), [result, pages, first, panel.pageSize]);
   const scroller = useRef<HTMLDivElement>(null);
   const sample = useRef<HTMLTableRowElement>(null);
-  const { start, end, rowPx } = useRowWindow(shown.length, scroller, sample);
+  const viewKey = `${objectId(result)}:${page}`;
+  const { start, end, rowPx } = useRowWindow(shown.length, viewKey, scroller, sample);
   const windowed = shown.length > TABLE_WINDOW_FROM;
   // Drawn in a window, a column would widen and narrow as rows of other widths scroll in: each
   // column is at least as wide as the page's widest value in it (in characters, as formatted).
@@ -279,10 +296,6 @@ function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }
       return widest;
     });
   }, [windowed, shown, result.columns]);
-  // A new page, or a new result, starts at its top.
-  useEffect(() => {
-    if (scroller.current) scroller.current.scrollTop = 0;
-  }, [shown]);
   if (result.rows.length === 0) return <div className="panel-empty">No rows in this period.</div>;
   const goTo = (p: number) => setPaging({ result, page: Math.max(0, Math.min(pages - 1, p)) });
   const names = new Set(result.columns.map((c) => c.name));
@@ -292,7 +305,8 @@ function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }
   const spacer = (rows: number) => (rows > 0 ? <tr className="table-spacer" aria-hidden="true" style={{ height: rows * rowPx }} /> : null);
   return (
     <div className="table-body">
-      <div className="table-scroll" ref={scroller}>
+      {/* A new page, or a new result, starts at its top: a new scroll container (setting scrollTop would lay the page out in React's commit). */}
+      <div className="table-scroll" ref={scroller} key={viewKey}>
         <table className="data-table" aria-rowcount={shown.length + 1}>
           {widthsCh && (
             <colgroup>
