@@ -29,6 +29,7 @@ import {
 } from './actions/dashboard-actions';
 import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
 import { releaseEngineStart } from './engine-hold';
+import { warmFontStrikes } from './font-warm-up';
 import { formatBytesApart, formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
 import { ShareDialog } from './components/share-dialog';
@@ -465,6 +466,8 @@ function useAllPanelsDrawnMark() {
     performance.mark('northstar:all-panels-drawn', { detail: { runId: done } });
     // A re-open drawn from stored results held the engine's start back until now (engine-hold.ts).
     releaseEngineStart('drawn');
+    // The font styles shown only later, laid out now, one per task (font-warm-up.ts).
+    void warmFontStrikes().then(() => performance.mark('northstar:fonts-warmed'));
     document.documentElement.dataset.dashboardState = 'ready';
     document.documentElement.dataset.runId = String(done);
   }, [done]);

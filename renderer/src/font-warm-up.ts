@@ -1,0 +1,77 @@
+// Text in a font style (family, size, weight) that the page has not laid out before makes Chromium on
+// Linux ask the browser process for that strike's render style, synchronously, inside the layout
+// (`WebSandboxSupportLinux::GetWebFontRenderStyleForStrike`). Traced in cold opens at 1M rows: ~18
+// such calls per open, most 0.2–11 ms; but the one made when the checks' summary first showed its
+// 600 14px text, 1.2 s after the dashboard was drawn, waited 101 ms in one open of three, and the
+// frame that laid it out was that open's longest task (117 ms, 7 ms of it work).
+//
+// So once the dashboard is drawn, every size and weight of the app's style sheets is laid out in a
+// hidden box, one style per task, so no task waits for more than one such call; a style the page
+// has already used is answered from the page's font cache, without a call. Found by walking the
+// demo's states: those first shown after the first render are the checks' summary (600 14px), a
+// chart's tooltip (ECharts' own 14px sans-serif), the palette's input (15px) and shortcuts (12px
+// monospace), and the "Why did this move?" dialog (700 16px, 600 15px).
+
+/** A font style: `family` 'ui' is the page's own (the body's), 'mono' the one code and shortcuts use. */
+export interface FontFace {
+  weight: number;
+  sizePx: number;
+  family: 'ui' | 'mono' | 'sans-serif';
+}
+
+/** Every `font-size` of the style sheets (font-warm-up.test.ts checks that none is missing). */
+export const STYLE_SIZES_PX: readonly number[] = [11, 12, 13, 14, 15, 16, 18, 20, 28];
+/** Every `font-weight` of the style sheets, and the normal one. */
+export const STYLE_WEIGHTS: readonly number[] = [400, 600, 650, 700];
+
+export const LATE_FONTS: readonly FontFace[] = [
+  ...STYLE_SIZES_PX.flatMap((sizePx) => STYLE_WEIGHTS.map((weight) => ({ weight, sizePx, family: 'ui' as const }))),
+  // Shortcuts and code.
+  { weight: 400, sizePx: 12, family: 'mono' },
+  // ECharts' tooltips and labels, in its own default font.
+  { weight: 400, sizePx: 12, family: 'sans-serif' },
+  { weight: 400, sizePx: 14, family: 'sans-serif' },
+];
+
+const MONO = 'ui-monospace, SFMono-Regular, Menlo, monospace';
+
+let started = false;
+
+/**
+ * Lay out each style once, each in a task of its own (once per page). `next` posts a task; the
+ * returned promise resolves when the box is gone (tests).
+ */
+export function warmFontStrikes(fonts: readonly FontFace[] = LATE_FONTS, next: (task: () => void) => void = (task) => setTimeout(task, 0)): Promise<void> {
+  if (started) return Promise.resolve();
+  started = true;
+  const box = document.createElement('div');
+  box.setAttribute('aria-hidden', 'true');
+  // Its own layout root (contain), off-screen and invisible: laying it out touches nothing else.
+  box.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:40px;overflow:hidden;visibility:hidden;contain:strict;pointer-events:none;';
+  document.body.append(box);
+  const ui = getComputedStyle(document.body).fontFamily || 'sans-serif';
+  return new Promise((resolve) => {
+    const step = (i: number) => {
+      const face = fonts[i];
+      if (!face) {
+        box.remove();
+        resolve();
+        return;
+      }
+      const span = document.createElement('span');
+      span.textContent = 'Ag 0.9%';
+      span.style.font = `${face.weight} ${face.sizePx}px ${face.family === 'ui' ? ui : face.family === 'mono' ? MONO : 'sans-serif'}`;
+      span.dataset.font = `${face.weight} ${face.sizePx}px ${face.family}`;
+      box.append(span);
+      // Reading its width lays it out now, in this task.
+      void span.getBoundingClientRect().width;
+      next(() => step(i + 1));
+    };
+    next(() => step(0));
+  });
+}
+
+/** Tests: allow another warm-up in this page. */
+export function resetFontWarmUpForTests(): void {
+  started = false;
+}
