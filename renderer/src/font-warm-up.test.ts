@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LATE_FONTS, STYLE_SIZES_PX, STYLE_WEIGHTS } from './font-warm-up';
+import { LATE_FONTS, STYLE_SIZES_PX, STYLE_WEIGHTS, UI_FAMILY } from './font-warm-up';
 
 /** Every .css file under renderer/src. */
 function styleSheets(dir: string): string[] {
@@ -30,6 +30,12 @@ describe('the font warm-up', () => {
     expect(sizes.size).toBeGreaterThan(3);
     expect([...sizes].filter((s) => !STYLE_SIZES_PX.includes(s))).toEqual([]);
     expect([...weights].filter((w) => !STYLE_WEIGHTS.includes(w))).toEqual([]);
+  });
+
+  it("uses the page's own font family", () => {
+    const styles = css.find(([f]) => f.endsWith(`${path.sep}styles.css`))?.[1] ?? '';
+    expect(styles).toMatch(/:root\s*\{[^}]*font-family:/);
+    expect(styles).toContain(`font-family: ${UI_FAMILY};`);
   });
 
   it('covers each size at each weight, once', () => {

@@ -12,7 +12,7 @@
 // chart's tooltip (ECharts' own 14px sans-serif), the palette's input (15px) and shortcuts (12px
 // monospace), and the "Why did this move?" dialog (700 16px, 600 15px).
 
-/** A font style: `family` 'ui' is the page's own (the body's), 'mono' the one code and shortcuts use. */
+/** A font style: `family` 'ui' is the page's own (UI_FAMILY), 'mono' the one code and shortcuts use. */
 export interface FontFace {
   weight: number;
   sizePx: number;
@@ -33,6 +33,8 @@ export const LATE_FONTS: readonly FontFace[] = [
   { weight: 400, sizePx: 14, family: 'sans-serif' },
 ];
 
+/** The page's font (styles.css's `:root`; the style sheet may not be loaded yet when this runs). */
+export const UI_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 const MONO = 'ui-monospace, SFMono-Regular, Menlo, monospace';
 
 let started = false;
@@ -49,7 +51,6 @@ export function warmFontStrikes(fonts: readonly FontFace[] = LATE_FONTS, next: (
   // Its own layout root (contain), off-screen and invisible: laying it out touches nothing else.
   box.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:40px;overflow:hidden;visibility:hidden;contain:strict;pointer-events:none;';
   document.body.append(box);
-  const ui = getComputedStyle(document.body).fontFamily || 'sans-serif';
   return new Promise((resolve) => {
     const step = (i: number) => {
       const face = fonts[i];
@@ -60,7 +61,7 @@ export function warmFontStrikes(fonts: readonly FontFace[] = LATE_FONTS, next: (
       }
       const span = document.createElement('span');
       span.textContent = 'Ag 0.9%';
-      span.style.font = `${face.weight} ${face.sizePx}px ${face.family === 'ui' ? ui : face.family === 'mono' ? MONO : 'sans-serif'}`;
+      span.style.font = `${face.weight} ${face.sizePx}px ${face.family === 'ui' ? UI_FAMILY : face.family === 'mono' ? MONO : 'sans-serif'}`;
       span.dataset.font = `${face.weight} ${face.sizePx}px ${face.family}`;
       box.append(span);
       // Reading its width lays it out now, in this task.
