@@ -43,6 +43,20 @@ describe('chart work', () => {
     expect(sawA).toEqual([true, false]);
   });
 
+  it('runs idle jobs one per task, however short', async () => {
+    let task = 0;
+    const seen: number[] = [];
+    const job = () => {
+      seen.push(task);
+      queueMicrotask(() => task++);
+    };
+    queueChartWork(job, { idle: true });
+    queueChartWork(job, { idle: true });
+    queueChartWork(job, { idle: true });
+    await drained();
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
   it('drops a cancelled job, and one job that throws does not stop the others', async () => {
     const reported: unknown[] = [];
     vi.stubGlobal('reportError', (err: unknown) => reported.push(err));
