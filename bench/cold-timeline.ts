@@ -1,10 +1,11 @@
-// npx tsx bench/cold-timeline.ts --rows N --renderer DIR [--runs K]
+// npx tsx bench/cold-timeline.ts --rows N --renderer DIR [--runs K [--cold-data]]
 //
 // One cold open of the bench dashboard (the same S3 fixture, gateway and headless Chromium as
 // bench/run.ts), printed as a timeline: every engine statement with its start and duration, the
 // byte fetch, every main-thread long task, and "all panels drawn". For finding where a cold open's
 // time goes (bench/run.ts prints only the summary). With --runs 2 or more, the runs after the first
-// are warm re-opens, as bench/run.ts's. A measurement, not a test.
+// are warm re-opens, as bench/run.ts's (with --cold-data, cold opens of the data in a profile that
+// has run the app before). A measurement, not a test.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { BENCH_DIR, ensureOrders } from './data';
 import type { Page } from '@playwright/test';
 import { BenchBrowser, openDashboard } from './browser';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' }, 'cold-data': { type: 'boolean', default: false } } });
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -45,9 +46,13 @@ async function main(): Promise<void> {
     browser = await BenchBrowser.launch('/usr/bin/chromium');
     // Runs after the first re-open the app as bench/run.ts's warm re-open does: a new page (a new
     // engine) in the same browser profile (its HTTP and compiled-wasm caches) and the same host
-    // (its gateway disk cache and stored panel results).
+    // (its gateway disk cache and stored panel results). With --cold-data, the host's caches are
+    // cleared before each of those runs (the app's "Clear data cache"): a cold open of the data in a
+    // profile that has run the app before (its compiled wasm and scripts cached), as on every
+    // launch of the desktop app after its first.
     let previous: Page | null = null;
     for (let run = 0; run < Number(values.runs); run++) {
+      if (run > 0 && values['cold-data']) await host.services.clearCache();
       const page: Page = await browser.newPage(previous ?? undefined);
       await previous?.close();
       previous = page;
@@ -85,8 +90,8 @@ async function main(): Promise<void> {
 
 /**
  * What the main thread did in each task over 50 ms, from a Chromium trace: its wall time, its CPU
- * time (the thread's own; on this 2-core machine the bench's S3 server, gateway and the engine's
- * worker compete with it, so a task's wall time can be several times its work), where it came from,
+ * time (the thread's own; on this 2-core machine the gateway, the engine's worker and V8's compiler
+ * threads compete with it, so a task's wall time can be several times its work), where it came from,
  * and the biggest pieces of work inside it.
  */
 async function mainThreadLongTasks(cdp: import('@playwright/test').CDPSession, drawnAt: number, writeTo?: string): Promise<[number, string][]> {
