@@ -44,11 +44,21 @@ test.describe('a text panel', () => {
   });
 });
 
-test('charts warm up on a hidden chart while the data loads, which leaves nothing behind', async ({ dashboard, page }) => {
+test('charts warm up on a hidden chart while the data loads, which leaves nothing behind (nor does the font warm-up)', async ({ dashboard, page }) => {
   await dashboard.open();
   await dashboard.waitUntilDrawn();
-  // A cold open has no chart to draw until its data is in: the warm-up ran to its end.
-  await expect.poll(() => page.evaluate(() => performance.getEntriesByName('northstar:charts-warm-up').map((m) => (m as PerformanceMark).detail as string))).toEqual(['done']);
+  // A cold open has no chart to draw until its data is in: the warm-up ran to its end, unless the
+  // (small) demo data came first and a chart's own draw dropped the rest of it (seen about once in
+  // 60 runs on a busy machine: the warm-up's steps are one per task).
+  await expect.poll(() => page.evaluate(() => performance.getEntriesByName('northstar:charts-warm-up').length)).toBe(1);
+  const ended = await page.evaluate(() => {
+    const mark = performance.getEntriesByName('northstar:charts-warm-up')[0] as PerformanceMark;
+    const firstDraw = performance.getEntriesByName('northstar:all-panels-drawn')[0]?.startTime ?? Infinity;
+    return { how: mark.detail as string, beforeTheCharts: mark.startTime <= firstDraw };
+  });
+  expect(ended.how === 'done' || (ended.how === 'dropped' && ended.beforeTheCharts)).toBe(true);
+  // The font warm-up (after the dashboard is drawn) also leaves no hidden box.
+  await expect.poll(() => page.evaluate(() => performance.getEntriesByName('northstar:fonts-warmed').length)).toBe(1);
   expect(await page.locator('body > div[aria-hidden="true"]').count()).toBe(0);
   await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);
 });
