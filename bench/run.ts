@@ -213,6 +213,8 @@ async function main(): Promise<void> {
     const againPage = await browser.newPage(warmPage);
     await warmPage.close();
     const again = await openDashboard(againPage, host.url);
+    // Bytes counted once the load is whole (the panels may draw from the newest row groups first).
+    await waitForChecks(againPage);
     const againS3 = s3Totals((await s3.requests()).slice(againStart));
     await againPage.context().close();
 
