@@ -40,6 +40,9 @@ export type RemoteS3Call =
   | { id: number; op: 'clearRequests' }
   | { id: number; op: 'stop' };
 
+/** Each call's own shape, without the id the channel adds. */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
 export type RemoteS3Reply = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
 
 export interface RemoteS3Ready {
@@ -73,9 +76,7 @@ export async function startRemoteS3(opts: { latencyMs?: number } = {}): Promise<
     else p.reject(new Error(reply.error));
   });
   let nextId = 1;
-  // Each call's own shape, without the id the channel adds.
-  type Call = RemoteS3Call extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
-  const call = (msg: Call): Promise<unknown> => {
+  const call = (msg: WithoutId<RemoteS3Call>): Promise<unknown> => {
     if (exited) return Promise.reject(exited);
     const id = nextId++;
     return new Promise((resolve, reject) => {

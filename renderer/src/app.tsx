@@ -467,7 +467,7 @@ function useAllPanelsDrawnMark() {
     // A re-open drawn from stored results held the engine's start back until now (engine-hold.ts).
     releaseEngineStart('drawn');
     // The font styles shown only later, laid out now, one per task (font-warm-up.ts).
-    void warmFontStrikes().then(() => performance.mark('northstar:fonts-warmed'));
+    warmFontStrikes();
     document.documentElement.dataset.dashboardState = 'ready';
     document.documentElement.dataset.runId = String(done);
   }, [done]);

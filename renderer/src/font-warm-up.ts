@@ -40,39 +40,31 @@ const MONO = 'ui-monospace, SFMono-Regular, Menlo, monospace';
 let started = false;
 
 /**
- * Lay out each style once, each in a task of its own (once per page). `next` posts a task; the
- * returned promise resolves when the box is gone (tests).
+ * Lay out each style of LATE_FONTS once, each in a task of its own (once per page); then the box
+ * goes and the mark `northstar:fonts-warmed` says so (for the tests and the benchmark).
  */
-export function warmFontStrikes(fonts: readonly FontFace[] = LATE_FONTS, next: (task: () => void) => void = (task) => setTimeout(task, 0)): Promise<void> {
-  if (started) return Promise.resolve();
+export function warmFontStrikes(): void {
+  if (started) return;
   started = true;
   const box = document.createElement('div');
   box.setAttribute('aria-hidden', 'true');
-  // Its own layout root (contain), off-screen and invisible: laying it out touches nothing else.
+  // Off-screen and invisible; `contain` keeps its own layout from touching the page's.
   box.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:40px;overflow:hidden;visibility:hidden;contain:strict;pointer-events:none;';
   document.body.append(box);
-  return new Promise((resolve) => {
-    const step = (i: number) => {
-      const face = fonts[i];
-      if (!face) {
-        box.remove();
-        resolve();
-        return;
-      }
-      const span = document.createElement('span');
-      span.textContent = 'Ag 0.9%';
-      span.style.font = `${face.weight} ${face.sizePx}px ${face.family === 'ui' ? UI_FAMILY : face.family === 'mono' ? MONO : 'sans-serif'}`;
-      span.dataset.font = `${face.weight} ${face.sizePx}px ${face.family}`;
-      box.append(span);
-      // Reading its width lays it out now, in this task.
-      void span.getBoundingClientRect().width;
-      next(() => step(i + 1));
-    };
-    next(() => step(0));
-  });
-}
-
-/** Tests: allow another warm-up in this page. */
-export function resetFontWarmUpForTests(): void {
-  started = false;
+  const step = (i: number) => {
+    const face = LATE_FONTS[i];
+    if (!face) {
+      box.remove();
+      performance.mark('northstar:fonts-warmed');
+      return;
+    }
+    const span = document.createElement('span');
+    span.textContent = 'Ag 0.9%';
+    span.style.font = `${face.weight} ${face.sizePx}px ${face.family === 'ui' ? UI_FAMILY : face.family === 'mono' ? MONO : 'sans-serif'}`;
+    box.append(span);
+    // Reading its width lays it out now, in this task.
+    void span.getBoundingClientRect().width;
+    setTimeout(() => step(i + 1), 0);
+  };
+  setTimeout(() => step(0), 0);
 }

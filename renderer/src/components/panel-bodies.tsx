@@ -211,7 +211,7 @@ const isNumericType = (type: string) => /^(Float|Int|Uint|Decimal)/.test(type);
 // spacer rows for the rest, as the scroll moves. Measured in a cold open of the demo (a page of 100
 // rows, 10 columns), the frame that first drew the table restyled 1,119 elements and laid out 2,139
 // boxes: ~25 ms of the page's thread in one task. A page may hold 1,000 rows.
-export const TABLE_WINDOW_FROM = 60;
+const TABLE_WINDOW_FROM = 60;
 const OVERSCAN = 8;
 /** A row's height before one is measured (12 px text, 5 px padding each side, a 1 px rule). */
 const ROW_ESTIMATE_PX = 25;
@@ -232,7 +232,7 @@ function objectId(o: object): number {
  * The rows [start, end) of `count` to draw for the scroll position of `scroller`, the element keyed
  * `viewKey` (a new key is a new element, scrolled to its top).
  */
-function useRowWindow(count: number, viewKey: string, scroller: RefObject<HTMLDivElement | null>, sample: RefObject<HTMLTableRowElement | null>): { start: number; end: number; rowPx: number } {
+function useRowWindow(count: number, viewKey: string, scroller: RefObject<HTMLDivElement | null>, sample: RefObject<HTMLTableRowElement | null>): { windowed: boolean; start: number; end: number; rowPx: number } {
   const windowed = count > TABLE_WINDOW_FROM;
   const [seen, setView] = useState({ key: viewKey, top: 0, height: 600 });
   const view = seen.key === viewKey ? seen : { ...seen, top: 0 };
@@ -262,10 +262,10 @@ function useRowWindow(count: number, viewKey: string, scroller: RefObject<HTMLDi
       if (frame) cancelAnimationFrame(frame);
     };
   }, [windowed, viewKey, scroller, sample]);
-  if (!windowed) return { start: 0, end: count, rowPx };
+  if (!windowed) return { windowed, start: 0, end: count, rowPx };
   const start = Math.max(0, Math.min(count, Math.floor(view.top / rowPx)) - OVERSCAN);
   const end = Math.min(count, Math.ceil((view.top + view.height) / rowPx) + OVERSCAN);
-  return { start, end: Math.max(end, start), rowPx };
+  return { windowed, start, end: Math.max(end, start), rowPx };
 }
 
 function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }) {
@@ -284,8 +284,7 @@ function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }
   const scroller = useRef<HTMLDivElement>(null);
   const sample = useRef<HTMLTableRowElement>(null);
   const viewKey = `${objectId(result)}:${page}`;
-  const { start, end, rowPx } = useRowWindow(shown.length, viewKey, scroller, sample);
-  const windowed = shown.length > TABLE_WINDOW_FROM;
+  const { windowed, start, end, rowPx } = useRowWindow(shown.length, viewKey, scroller, sample);
   // Drawn in a window, a column would widen and narrow as rows of other widths scroll in: each
   // column is at least as wide as the page's widest value in it (in characters, as formatted).
   const widthsCh = useMemo(() => {
