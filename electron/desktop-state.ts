@@ -24,13 +24,16 @@ export class RecentDashboards {
     this.file = path.join(homeDir, RECENT_FILE);
   }
 
-  /** The list, with files that no longer exist dropped (and the drop persisted). */
+  /**
+   * The list, with files that no longer exist dropped (and the drop persisted when the home can be
+   * written: the menu still lists what is there when it cannot, and the next write tries again).
+   */
   list(): Promise<string[]> {
     return this.serial(async () => {
       const stored = await this.read();
       const present: string[] = [];
       for (const file of stored) if (await this.exists(file)) present.push(file);
-      if (present.length !== stored.length) await this.write(present);
+      if (present.length !== stored.length) await this.write(present).catch(() => undefined);
       return present;
     });
   }

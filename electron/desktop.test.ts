@@ -223,6 +223,20 @@ describe('recent dashboards and window state files', () => {
     expect(onDisk.paths).toEqual([files[1]]);
   });
 
+  it('still lists what is there when the drop of a missing file cannot be saved', async () => {
+    const recent = new RecentDashboards(home);
+    await recent.add(files[0]!);
+    await recent.add(files[1]!);
+    // While the list is checked, the home becomes a file: the drop cannot be written.
+    const blocked = new RecentDashboards(home, async (file) => {
+      if (file !== files[0]) return true;
+      await rm(home, { recursive: true, force: true });
+      await writeFile(home, 'not a folder');
+      return false;
+    });
+    await expect(blocked.list()).resolves.toEqual([files[1]]);
+  });
+
   it('treats a damaged or hand-edited file as empty or filters it, and clears', async () => {
     await writeFile(path.join(home, 'recent-dashboards.json'), '{not json');
     expect(await new RecentDashboards(home).list()).toEqual([]);

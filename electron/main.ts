@@ -156,7 +156,7 @@ async function start(): Promise<void> {
   });
   shared = reportingOpenedDashboards(
     services,
-    (file) => void recent.add(file).then(updateMenu, (err: unknown) => console.error('Northstar: could not update the recent dashboards:', err)),
+    (file) => void recent.add(file).then(updateMenu).catch((err: unknown) => console.error('Northstar: could not update the recent dashboards:', err)),
     [DEMO_DASHBOARD_PATH, demo],
   );
 
@@ -356,7 +356,7 @@ async function updateMenu(): Promise<void> {
         );
       },
       openRecent: (file) => openDashboardRequest(file, undefined, {}),
-      clearRecent: () => void recent.clear().then(updateMenu),
+      clearRecent: () => void recent.clear().then(updateMenu).catch((err: unknown) => console.error('Northstar: could not clear the recent dashboards:', err)),
     },
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
