@@ -13,7 +13,7 @@
 // monospace), and the "Why did this move?" dialog (700 16px, 600 15px).
 
 /** A font style: `family` 'ui' is the page's own (UI_FAMILY), 'mono' the one code and shortcuts use. */
-export interface FontFace {
+interface FontStyle {
   weight: number;
   sizePx: number;
   family: 'ui' | 'mono' | 'sans-serif';
@@ -24,7 +24,7 @@ export const STYLE_SIZES_PX: readonly number[] = [11, 12, 13, 14, 15, 16, 18, 20
 /** Every `font-weight` of the style sheets, and the normal one. */
 export const STYLE_WEIGHTS: readonly number[] = [400, 600, 650, 700];
 
-export const LATE_FONTS: readonly FontFace[] = [
+export const LATE_FONTS: readonly FontStyle[] = [
   ...STYLE_SIZES_PX.flatMap((sizePx) => STYLE_WEIGHTS.map((weight) => ({ weight, sizePx, family: 'ui' as const }))),
   // Shortcuts and code.
   { weight: 400, sizePx: 12, family: 'mono' },
