@@ -51,6 +51,16 @@ const INIT_SCRIPT = `(() => {
       for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, ms: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   } catch {}
+  // Long animation frames (Chrome 123+) name the scripts that ran in a long task: what it was.
+  window.__bench.frames = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__bench.frames.push({
+        start: e.startTime, ms: e.duration,
+        scripts: (e.scripts || []).map((x) => ({ start: x.startTime, ms: x.duration, invoker: x.invoker, file: String(x.sourceURL || '').split('/').pop(), fn: x.sourceFunctionName || '', layout: x.forcedStyleAndLayoutDuration })),
+      });
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {}
   const mark = () => { window.__bench.lastInput = performance.now(); };
   addEventListener('pointerdown', mark, true);
   addEventListener('keydown', mark, true);
@@ -208,6 +218,36 @@ export async function longTasksSince(page: Page, after: number): Promise<LongTas
     const tasks = (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.filter((x) => x.start > t);
     return { count: tasks.length, totalMs: tasks.reduce((s, x) => s + x.ms, 0), maxMs: Math.max(0, ...tasks.map((x) => x.ms)) };
   }, after);
+}
+
+/**
+ * Each long task that started in [from, to] (ms from navigation), told by what it overlapped: the
+ * renderer's last mark before it and the scripts of the long animation frame it fell in, e.g.
+ * "612+65 ms after northstar:charts-warm-up: warm-up.ts step (40 ms)". Empty when there was none.
+ */
+export async function describeLongTasks(page: Page, from: number, to = Number.POSITIVE_INFINITY): Promise<{ start: number; ms: number; text: string }[]> {
+  return page.evaluate(
+    ([lo, hi]) => {
+      type Script = { start: number; ms: number; invoker: string; file: string; fn: string; layout: number };
+      const bench = (window as unknown as { __bench: { longTasks: { start: number; ms: number }[]; frames?: { start: number; ms: number; scripts: Script[] }[] } }).__bench;
+      const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('northstar:'));
+      return bench.longTasks
+        .filter((t) => t.start >= lo && t.start <= hi)
+        .map((t) => {
+          const before = marks.filter((m) => m.startTime <= t.start).pop();
+          const scripts = (bench.frames ?? [])
+            .filter((f) => f.start <= t.start + t.ms && f.start + f.ms >= t.start)
+            .flatMap((f) => f.scripts)
+            .filter((x) => x.start >= t.start - 1 && x.start <= t.start + t.ms && x.ms >= 5)
+            .map((x) => `${x.file || x.invoker}${x.fn ? ` ${x.fn}` : ''} [${x.invoker}] ${Math.round(x.ms)} ms${x.layout >= 5 ? ` (style+layout ${Math.round(x.layout)})` : ''}`);
+          const detail = (before as PerformanceMark | undefined)?.detail as unknown;
+          const named = typeof detail === 'string' ? detail : ((detail as { reason?: unknown } | null | undefined)?.reason ?? '');
+          const label = before ? `${before.name.replace('northstar:', '')}${named ? ` (${String(named)})` : ''} ${Math.round(t.start - before.startTime)} ms earlier` : 'none yet';
+          return { ...t, text: `${Math.round(t.start)}+${Math.round(t.ms)} ms, last mark ${label}; scripts: ${scripts.length ? scripts.join(', ') : 'none over 5 ms'}` };
+        });
+    },
+    [from, to] as const,
+  );
 }
 
 export async function now(page: Page): Promise<number> {

@@ -15,7 +15,7 @@ import { startBrowserHost } from '../electron/browser-host/server';
 import { startRemoteS3 } from './remote-s3';
 import { BENCH_DIR, ensureOrders } from './data';
 import type { Page } from '@playwright/test';
-import { BenchBrowser, openDashboard } from './browser';
+import { BenchBrowser, describeLongTasks, openDashboard } from './browser';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' }, 'cold-data': { type: 'boolean', default: false } } });
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -67,12 +67,12 @@ async function main(): Promise<void> {
       await page.waitForTimeout(8000);
       const after = await page.evaluate(() => ({
         sql: performance.getEntriesByName('northstar:sql').map((e) => ({ sql: String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''), start: e.startTime, ms: e.duration })),
-        tasks: (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks,
       }));
+      const tasks = await describeLongTasks(page, 0);
       const rows: [number, string][] = [];
       for (const t of open.timeline) rows.push([t.start, `${t.name}${t.end > t.start ? ` (${Math.round(t.end - t.start)} ms)` : ''}`]);
       for (const s of after.sql) rows.push([s.start, `  sql ${Math.round(s.ms).toString().padStart(5)} ms  ${s.sql.replace(/\s+/g, ' ').slice(0, 110)}`]);
-      for (const t of after.tasks) rows.push([t.start, `  long task ${Math.round(t.ms)} ms`]);
+      for (const t of tasks) rows.push([t.start, `  long task ${t.text}`]);
       rows.sort((a, b) => a[0] - b[0]);
       if (cdp) for (const line of await mainThreadLongTasks(cdp, open.openMs, traceFile && values.runs === '1' ? traceFile : traceFile?.replace(/(\.json)?$/, `-${run + 1}$1`))) rows.push(line);
       rows.sort((a, b) => a[0] - b[0]);

@@ -44,7 +44,15 @@ export interface BenchReport {
    * `load` and `cold_data_load` up to all drawn; `load_after_drawn` and `cold_data_after_drawn` from
    * then until the checks show their results (the in-memory table's build and the checks run then).
    */
-  long_tasks: { load: Tasks; load_after_drawn: Tasks; queries: Tasks; warm_load: Tasks; cold_data_load: Tasks; cold_data_after_drawn: Tasks };
+  long_tasks: {
+    load: Tasks;
+    load_after_drawn: Tasks;
+    queries: Tasks;
+    warm_load: Tasks;
+    cold_data_load: Tasks;
+    cold_data_after_drawn: Tasks;
+    described?: { load: string[]; queries: string[]; warm_load: string[]; cold_data_load: string[] };
+  };
   used_columns: string[];
   wall_s: number;
   load_avg_1m: number;
@@ -95,6 +103,8 @@ export function formatReport(r: BenchReport, interactions: InteractionResult[]):
   const t = r.long_tasks;
   lines.push(`long tasks > 50 ms: load ${t.load.count} (${t.load.total_ms} ms, max ${t.load.max_ms}); queries ${t.queries.count} (${t.queries.total_ms} ms, max ${t.queries.max_ms}); warm load ${t.warm_load.count} (${t.warm_load.total_ms} ms); cold data load ${t.cold_data_load.count} (${t.cold_data_load.total_ms} ms, max ${t.cold_data_load.max_ms})`);
   lines.push(`  after all drawn, until the checks' results: load ${t.load_after_drawn.count} (max ${t.load_after_drawn.max_ms} ms); cold data load ${t.cold_data_after_drawn.count} (max ${t.cold_data_after_drawn.max_ms} ms)`);
+  const described = Object.entries(t.described ?? {}).flatMap(([phase, tasks]) => tasks.map((x) => `  ${phase.replace(/_/g, ' ')}: ${x}`));
+  if (described.length) lines.push('each long task (from navigation; the last mark of the renderer before it; the scripts that ran in it):', ...described);
   lines.push(`wall time ${r.wall_s} s; 1-minute load average at the end ${r.load_avg_1m} (on ${os.cpus().length} cores)`);
   return `${lines.join('\n')}\n`;
 }

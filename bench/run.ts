@@ -15,7 +15,7 @@ import { startBrowserHost } from '../electron/browser-host/server';
 import { BENCH_DIR, CACHE_DIR, ensureOrders } from './data';
 import { startRemoteS3 } from './remote-s3';
 import { columnChunkBytes, runNative, type NativeRun } from './native';
-import { BenchBrowser, clickBarAction, interact, longTasksSince, now, openDashboard, statementsSince, waitForChecks, type InteractionResult, type SqlEntry } from './browser';
+import { BenchBrowser, clickBarAction, describeLongTasks, interact, longTasksSince, now, openDashboard, statementsSince, waitForChecks, type InteractionResult, type SqlEntry } from './browser';
 import { formatReport, percentile, type BenchReport, type Step } from './report';
 
 const DEMO = path.resolve(BENCH_DIR, '..', 'dashboards', 'examples', 'customer-kpis.dashboard.json');
@@ -146,6 +146,7 @@ async function main(): Promise<void> {
     // The load goes on after the first paint (the in-memory table, then the checks and their marks on
     // the charts): its long tasks up to the checks' results, apart from the open's.
     const coldRest = await longTasksSince(page, cold.openMs);
+    const coldDescribed = await describeLongTasks(page, 0);
     // The panels draw from the fetched bytes; the in-memory table is built after them (queries/bytes-first.ts),
     // so its statement is among those that ran by the time the checks (which wait for it) are shown.
     const openedStatements = await statementsSince(page, 0);
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
       throw err;
     });
     const queryLongTasks = await longTasksSince(page, afterOpen);
+    const queryDescribed = await describeLongTasks(page, afterOpen);
     if (cdp && args.profile) {
       const { profile } = await cdp.send('Profiler.stop');
       writeFileSync(args.profile, JSON.stringify(profile));
@@ -203,6 +205,8 @@ async function main(): Promise<void> {
     );
     const warmTasks = await warmPage.evaluate(() => (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.map((t) => `${Math.round(t.start)}+${Math.round(t.ms)}`));
     log(`  warm open timeline: ${warmMarks.join(', ')}; long tasks (start+ms): ${warmTasks.join(' ')}`);
+    // The warm re-open's tasks are counted up to all drawn (its load goes on: those are not told here).
+    const warmDescribed = await describeLongTasks(warmPage, 0, warm.openMs);
     const warmLive = (await (await warmPage.waitForFunction(() => (document.querySelector('[data-testid="panel-updating"]') ? 0 : performance.now()), null, { timeout: 600_000, polling: 'raf' })).jsonValue()) as number;
     const warmS3 = s3Totals((await s3.requests()).slice(warmStart));
 
@@ -219,6 +223,7 @@ async function main(): Promise<void> {
     // Bytes counted once the load is whole (the panels may draw from the newest row groups first).
     await waitForChecks(againPage);
     const againRest = await longTasksSince(againPage, again.openMs);
+    const againDescribed = await describeLongTasks(againPage, 0);
     const againS3 = s3Totals((await s3.requests()).slice(againStart));
     await againPage.context().close();
 
@@ -265,6 +270,9 @@ async function main(): Promise<void> {
         warm_load: roundTasks(warm.longTasks),
         cold_data_load: roundTasks(again.longTasks),
         cold_data_after_drawn: roundTasks(againRest),
+        // Each task counted above: its start+duration (ms from navigation), the renderer's last mark
+        // before it and the scripts that ran in it (the Long Animation Frames API).
+        described: { load: texts(coldDescribed), queries: texts(queryDescribed), warm_load: texts(warmDescribed), cold_data_load: texts(againDescribed) },
       },
       used_columns: projected ?? allColumns,
       wall_s: round((performance.now() - totalStarted) / 1000),
@@ -454,3 +462,7 @@ main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
+
+function texts(tasks: { text: string }[]): string[] {
+  return tasks.map((t) => t.text);
+}
