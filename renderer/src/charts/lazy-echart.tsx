@@ -4,17 +4,19 @@
 import { useEffect, type ComponentProps } from 'react';
 import type { EChart as LoadedEChart } from './echart';
 import { lazyModule, useLazyModule } from '../lazy-module';
+import { engineStartSettled } from '../engine';
 
 export type { ChartPoint } from './echart';
 
 // Charts mounted and waiting for ECharts. None when it arrives (a cold open: no data yet): it warms
-// up in the meantime (warm-up.ts). Some (a re-open drawing its stored results): they draw at once.
+// up in the meantime (warm-up.ts), once the engine has started (engine.ts, `engineStartSettled`).
+// Some (a re-open drawing its stored results): they draw at once.
 let waiting = 0;
 const echartModule = lazyModule(() =>
   import('./echart').then((m) => {
     // For the benchmark's timeline: when ECharts arrived, and how many charts waited for it.
     performance.mark('northstar:echarts-in', { detail: { waiting } });
-    if (waiting === 0) m.warmUpCharts();
+    if (waiting === 0) void engineStartSettled().then(() => m.warmUpCharts());
     return m;
   }),
 );
