@@ -67,10 +67,16 @@ async function main(): Promise<void> {
       await page.waitForTimeout(8000);
       const after = await page.evaluate(() => ({
         sql: performance.getEntriesByName('northstar:sql').map((e) => ({ sql: String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''), start: e.startTime, ms: e.duration })),
+        // The charts' warm-up: when it began (once the engine started) and how it ended (done, or dropped by a real chart's work).
+        warmUp: [
+          ...performance.getEntriesByName('northstar:charts-warm-up-start').map((e) => ({ name: 'charts warm-up begins', start: e.startTime })),
+          ...performance.getEntriesByName('northstar:charts-warm-up').map((e) => ({ name: `charts warm-up ends (${String((e as PerformanceMark).detail)})`, start: e.startTime })),
+        ],
       }));
       const tasks = await describeLongTasks(page, 0);
       const rows: [number, string][] = [];
       for (const t of open.timeline) rows.push([t.start, `${t.name}${t.end > t.start ? ` (${Math.round(t.end - t.start)} ms)` : ''}`]);
+      for (const w of after.warmUp) rows.push([w.start, w.name]);
       for (const s of after.sql) rows.push([s.start, `  sql ${Math.round(s.ms).toString().padStart(5)} ms  ${s.sql.replace(/\s+/g, ' ').slice(0, 110)}`]);
       for (const t of tasks) rows.push([t.start, `  long task ${t.text}`]);
       rows.sort((a, b) => a[0] - b[0]);
