@@ -13,7 +13,6 @@
 // once and the engine starts when the panels are drawn.
 import { getEngine } from './engine';
 import { ENGINE_HOLD_MAX_MS, holdEngineStart, storedDrawExpected } from './engine-hold';
-import { nextTask } from './next-task';
 import { sessionToken } from './session-token';
 
 const BOOT_HOLD_MS = 400;
@@ -40,20 +39,13 @@ function boot(reason: 'worker running' | 'held long enough' | 'engine failed' | 
 // 107–160 ms; in stages each does 5–17 ms of work: React, the document schema (with the parts of zod
 // it uses), the host API's schemas, then the app. (Not zod on its own: a dynamic import of the
 // package keeps all of it, 280 KB more than the schemas use.)
-//
-// Each stage starts in a task of its own: in first launches (session 16) the Long Animation Frames
-// API showed the document schema's evaluation and the continuation that starts the next stage
-// (14–17 ms: the host API's chunk, preloaded, evaluated there) as one task of 51–72 ms.
 async function loadUi(): Promise<void> {
   await import('react-dom/client');
   performance.mark('northstar:ui-stage', { detail: 'react' });
-  await nextTask();
   await import('../../dashboards/schema');
   performance.mark('northstar:ui-stage', { detail: 'document schema' });
-  await nextTask();
   await import('../../electron/api/host-api');
   performance.mark('northstar:ui-stage', { detail: 'host schemas' });
-  await nextTask();
   await import('./boot');
 }
 

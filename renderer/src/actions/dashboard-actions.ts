@@ -17,7 +17,6 @@ import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import { nextClicksEnabled, nextExplorations, precomputeNextClicks } from './next-clicks';
 import { applyView } from '../views';
 import { sqlMayRun, type Store } from '../store';
-import { nextTask } from '../next-task';
 
 export { isDataPanel };
 
@@ -307,6 +306,18 @@ function persistedResults(host: HostApi, path: string | null): PersistedResultsS
       if (!drawable) releaseEngineStart('not drawable');
     },
   };
+}
+
+/** Resolves in a task of its own (a message to this page, which browsers do not delay as they do timers). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** The runner's engine while it may still be starting: every call waits for the start. */
