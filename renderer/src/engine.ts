@@ -60,7 +60,7 @@ export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
  * Settles when the engine start under way (if any) has ended, well or not, without starting one.
  * Work nobody waits for (the charts' warm-up) waits for it: in a launch whose compiled wasm is
  * cached, V8 compiles the functions that ran before on every thread of its pool during the start,
- * and a warm-up step of ~15 ms of work then took 106–169 ms (bench/README.md, session 16).
+ * and a warm-up step of ~15 ms of work then took 104–223 ms (bench/README.md, session 16).
  */
 export function engineStartSettled(): Promise<void> {
   const noop = () => {};
