@@ -1,0 +1,48 @@
+// Wasm out of memory, for real: a SQL preview that builds one list of 600 million numbers (4.8 GB,
+// more than the 4 GB a wasm engine can address) runs DuckDB-WASM out of memory in the page's
+// engine. The preview says so in words, the engine answers the next preview (restarted if the
+// failure stopped it), and the dashboard goes on showing native DuckDB's numbers: nothing blanks.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, expect } from './fixtures/app';
+import { computeKpisNative } from './oracle';
+import { DatasetsPage } from './pages/datasets-page';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DEMO_PARQUET = path.resolve(here, '..', 'dashboards', 'examples', 'data', 'orders.parquet');
+const LAST_DAYS = 30;
+
+const TOO_LARGE = 'SELECT count(*) AS n, sum(len(l)) AS s FROM (SELECT list(i) AS l FROM range(600000000) t(i))';
+
+test('a query that runs the engine out of memory says so, and the engine and the dashboard go on', async ({ dashboard, page }) => {
+  // Filling the engine's memory takes 10-40 s on a 2-core machine.
+  test.setTimeout(240_000);
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const native = await computeKpisNative(DEMO_PARQUET, LAST_DAYS);
+  expect(await dashboard.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+
+  // A SQL dataset of this machine's own (saved here, so its SQL may run), previewed.
+  const datasets = new DatasetsPage(page);
+  await datasets.open();
+  await datasets.newSqlDataset();
+  await dashboard.save();
+  await expect(datasets.trustNotice()).toBeHidden();
+  await datasets.typeSql(TOO_LARGE);
+  await datasets.runSql();
+  await expect(datasets.sqlError()).toContainText(/does not fit in the memory/, { timeout: 200_000 });
+  await page.screenshot({ path: path.join('e2e', 'artifacts', 'out-of-memory.png') });
+
+  // The engine answers the next statement.
+  await datasets.typeSql('SELECT 42 AS answer');
+  await datasets.runSql();
+  await expect(datasets.sqlError()).toHaveCount(0);
+  await expect(datasets.preview().locator('tbody td')).toHaveText(['42']);
+  await datasets.close();
+
+  // And the dashboard still shows its numbers (loaded again if the engine was restarted).
+  const shown = (id: string) => dashboard.kpiValue(id).catch(() => Number.NaN);
+  await expect.poll(() => shown('kpi_revenue'), { timeout: 90_000 }).toBeCloseTo(native.current.revenue, 6);
+  await expect.poll(() => shown('kpi_orders'), { timeout: 90_000 }).toBe(native.current.orders);
+  await expect(page.locator('#root')).not.toBeEmpty();
+});
