@@ -56,11 +56,15 @@ test('a yearly chart drills year → month → day from its menu', async ({ dash
   expect(await dashboard.menuTitle(menu)).toBe('2025');
   await dashboard.chooseMenuAction(menu, /^Zoom into 2025 by month$/);
   await expect(dashboard.breadcrumbs('daily_revenue')).toHaveText('All time›2025');
+  // The KPIs follow the click: 2025 against the 365 days before it (2024), and they say so. (They
+  // said "vs previous 731 days", the dashboard's period, over the numbers of 2025 and 2024.)
+  await expectKpiWindow(dashboard, '2025-01-01', '2026-01-01', 365);
 
   menu = await dashboard.clickLinePoint('daily_revenue', 11, 12);
   expect(await dashboard.menuTitle(menu)).toBe('2025-12');
   await dashboard.chooseMenuAction(menu, /^Zoom into 2025-12 by day$/);
   await expect(dashboard.breadcrumbs('daily_revenue')).toHaveText('All time›2025›2025-12');
+  await expectKpiWindow(dashboard, '2025-12-01', '2026-01-01', 31);
 
   // Days (the axis labels' width moves the plot a little, so any December day will do): the finest grain only leads to rows.
   menu = await dashboard.clickLinePoint('daily_revenue', 15, 31);
@@ -70,3 +74,16 @@ test('a yearly chart drills year → month → day from its menu', async ({ dash
   await expect(menu.getByRole('menuitem')).toHaveText([`Show rows for ${day}`, 'Why did this move?']);
   await dashboard.panel('daily_revenue').screenshot({ path: path.join('e2e', 'artifacts', 'drill-days.png') });
 });
+
+/** The revenue KPI shows [from, to) against as many days before it, as native DuckDB sums them, and says how many days. */
+async function expectKpiWindow(dashboard: import('./pages/dashboard-page').DashboardPage, from: string, to: string, days: number): Promise<void> {
+  const sum = async (start: string, end: string) =>
+    Number((await queryNative(PARQUET, `SELECT coalesce(sum(amount), 0)::DOUBLE AS v FROM orders WHERE order_ts >= TIMESTAMP '${start}' AND order_ts < TIMESTAMP '${end}'`))[0]?.v);
+  const current = await sum(from, to);
+  const before = new Date(Date.parse(`${from}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+  const previous = await sum(before, from);
+  const kpi = dashboard.panel('kpi_revenue');
+  await expect.poll(() => dashboard.kpiValue('kpi_revenue').catch(() => Number.NaN)).toBeCloseTo(current, 4);
+  expect(await dashboard.kpiPrevious('kpi_revenue')).toBeCloseTo(previous, 4);
+  await expect(kpi.locator('.kpi-change')).toContainText(`vs previous ${days} days`);
+}

@@ -221,6 +221,8 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
       expect(asked[from + cutoff + 1]).toMatch(/"order_ts" >= CAST\('\d{4}-\d\d-\d\d [\d:.]+' AS TIMESTAMP\) ORDER BY "order_ts" DESC NULLS LAST LIMIT 100$/);
       for (const [id, state] of Object.entries(panels)) {
         if (state.status !== 'ready') throw new Error(`${id} is not ready`);
+        // Each says the period its numbers are of: the dashboard's 30 days, or the 19 days drilled into.
+        expect(state.period?.days, id).toBe(refine && 'window' in refine() ? 19 : 30);
         const own = await native.query({ text: state.sql } as Sql);
         if (id === 'recent_orders') {
           // Orders at the same second may come in either order: the times shown must be the same.

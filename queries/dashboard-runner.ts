@@ -9,7 +9,7 @@ import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, s
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
-import { datasetStatsQuery, distinctBoundColumns, earliestRead, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
@@ -130,7 +130,17 @@ export interface StoredResultNote {
 
 export type PanelRunState =
   | { status: 'loading' }
-  | { status: 'ready'; result: QueryResult; sql: string; stored?: StoredResultNote }
+  | {
+      status: 'ready';
+      result: QueryResult;
+      sql: string;
+      stored?: StoredResultNote;
+      /**
+       * The period the numbers are of: the dashboard's, or a window drilled into (`effectivePeriod`),
+       * whose KPI compares with the same length of time before it. Null without a period.
+       */
+      period?: Period | null;
+    }
   | { status: 'waiting'; message: string }
   | { status: 'error'; message: string };
 
@@ -407,13 +417,14 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     const refine = opts.refine?.(panel);
     try {
       const sql = panelQuery(panel, ctx, refine);
+      const period = effectivePeriod(ctx, refine);
       const cached = opts.results?.get(name, ctx.version, sql.text);
       // Drawn already, from the newest row groups (`paintWindow`): the same SQL over the same rows.
       const early = cached ? undefined : ctx.shown?.get(sql.text);
       const fromStore = cached ? undefined : (early ?? stored.get(sql.text));
       if (fromStore) opts.results?.set(name, ctx.version, sql.text, fromStore);
       if (early && ctx.persisted && storableResult(early)) fresh.push({ sql: sql.text, result: early });
-      return { panel, refine, sql, kept: fromStore ?? cached, fromStore };
+      return { panel, refine, sql, period, kept: fromStore ?? cached, fromStore };
     } catch (err) {
       return { panel, refine, error: (err as Error).message };
     }
@@ -428,12 +439,13 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
   }
   type Plan = (typeof planned)[number];
   const reported = new Set<string>();
-  const ready = (id: string, sql: Sql, result: QueryResult) => {
+  const ready = (plan: Plan, result: QueryResult) => {
+    const sql = plan.sql as Sql;
     // Only a current run keeps results: a stale one may have read a view remade under it.
     opts.results?.set(name, ctx.version, sql.text, result);
     if (ctx.persisted && storableResult(result)) fresh.push({ sql: sql.text, result });
-    reported.add(id);
-    cb.onPanel(id, { status: 'ready', result, sql: sql.text });
+    reported.add(plan.panel.id);
+    cb.onPanel(plan.panel.id, { status: 'ready', result, sql: sql.text, period: plan.period ?? null });
   };
   // The engine calls of this run, in dashboard order: one per KPI group (its first panel's), one per
   // other panel to compute. A pipelined engine gets the next call as soon as one is under way, so it
@@ -490,7 +502,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       // A new object around the same rows: views that redraw when their result changes (charts
       // report "drawn" only after drawing) treat a kept result like a fresh one. A stored result
       // keeps its object: this run may have drawn it already, before the load, and need not again.
-      cb.onPanel(panel.id, { status: 'ready', result: plan.fromStore ?? { ...plan.kept }, sql: sql.text });
+      cb.onPanel(panel.id, { status: 'ready', result: plan.fromStore ?? { ...plan.kept }, sql: sql.text, period: plan.period ?? null });
       if (opts.yieldBetweenPanels) await opts.yieldBetweenPanels();
       continue;
     }
@@ -501,7 +513,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     if (step.batch) {
       if (outcome.ok) {
         const results = outcome.value;
-        step.batch.forEach((b, i) => ready(b.panel.id, b.sql as Sql, results[i] as QueryResult));
+        step.batch.forEach((b, i) => ready(b, results[i] as QueryResult));
         continue;
       }
       // One bad measure fails the shared query: run the panels one by one, so only its own panel
@@ -509,7 +521,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       outcome = await run({ plan, batch: null, started: null });
       if (stale()) return 'stale';
     }
-    if (outcome.ok) ready(panel.id, sql, outcome.value[0] as QueryResult);
+    if (outcome.ok) ready(plan, outcome.value[0] as QueryResult);
     // A cancelled run's engine fails every call in flight: that is not the panel's error (stale above).
     else cb.onPanel(panel.id, { status: 'error', message: describeEngineError(outcome.error, name) });
   }
@@ -573,26 +585,29 @@ async function drawStoredResults(dashboard: DashboardFile, dataset: Dataset, per
   }
   const ctx: DatasetContext = { dataset, table: datasetTable(dataset), columns: new Set(entry.dataset.columns), period: resolvePeriod(dashboard.timeRange, entry.dataset.newest, opts.now) };
   const results = new Map(entry.results.map((r) => [r.sql, r.result]));
-  const found: { id: string; sql: string; result: QueryResult }[] = [];
+  const found: { id: string; sql: string; result: QueryResult; period: Period | null }[] = [];
   let every = true;
   for (const panel of dashboard.panels) {
     if (!isDataPanel(panel) || panel.dataset !== dataset.name) continue;
     let sql: Sql;
+    let period: Period | null;
     try {
-      sql = panelQuery(panel, ctx, opts.refine?.(panel));
+      const refine = opts.refine?.(panel);
+      sql = panelQuery(panel, ctx, refine);
+      period = effectivePeriod(ctx, refine);
     } catch {
       every = false;
       continue;
     }
     const result = results.get(sql.text);
-    if (result) found.push({ id: panel.id, sql: sql.text, result });
+    if (result) found.push({ id: panel.id, sql: sql.text, result, period });
     else every = false;
   }
   // Told before the draw: a panel the entry has no result for (a shared view's filters, a panel
   // added since) waits for the load, so the app starts its engine now rather than after the draw.
   opts.persisted?.onEntry?.(dataset.name, every);
   if (settled() || opts.isStale?.()) return;
-  for (const { id, sql, result } of found) cb.onPanel(id, { status: 'ready', result, sql, stored: { updating: true, period: ctx.period } });
+  for (const { id, sql, result, period } of found) cb.onPanel(id, { status: 'ready', result, sql, period, stored: { updating: true, period: ctx.period } });
 }
 
 /** What a first paint from the newest row groups drew (`paintWindow`): its registered files, and each panel's result by its SQL. */

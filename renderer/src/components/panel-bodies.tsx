@@ -64,10 +64,13 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
   const good = change.direction === null || change.direction === 'flat' ? 'neutral' : (change.direction === 'up') === (panel.goodDirection === 'up') ? 'good' : 'bad';
   const tone = thresholdTone(current, panel.thresholds, panel.goodDirection);
   const days = useStore((s) => {
+    const shown = s.panels[panel.id];
+    // The period these numbers are of: a window drilled into on a time chart narrows a KPI that
+    // follows the clicks, and it then compares with as many days before that window.
+    if (shown?.status === 'ready' && shown.period) return shown.period.days;
     const ds = s.datasets[dataset.name];
     if (ds?.status === 'ready') return ds.period?.days ?? null;
     // Drawn from stored results while the data loads: the period those results were computed for.
-    const shown = s.panels[panel.id];
     return shown?.status === 'ready' ? (shown.stored?.period?.days ?? null) : null;
   });
   const spark = useMemo(
