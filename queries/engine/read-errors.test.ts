@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeOutOfMemory, describeReadFailure, ENCRYPTED_PARQUET, outOfMemoryReason, summarizeParquetFooter, sniffParquetMagic } from './read-errors';
+import { describeOutOfMemory, describeQueryOutOfMemory, describeReadFailure, ENCRYPTED_PARQUET, outOfMemoryReason, summarizeParquetFooter, sniffParquetMagic } from './read-errors';
 
 const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/parquet-testing');
 
@@ -56,9 +56,14 @@ describe('describeReadFailure', () => {
     const aborted = Object.assign(new Error('The query engine stopped unexpectedly (RuntimeError: Aborted(OOM). Build with -sASSERTIONS for more info.).'), { code: 'crashed' });
     expect(describeOutOfMemory(aborted, 'orders')).toMatch(/^"orders" does not fit in the memory the query engine may use: the query engine ran out of memory and stopped, and Northstar started it again\. Load less/);
     expect(outOfMemoryReason(aborted)).toBe('too large for memory; the query engine was restarted');
+    // One's own query (a SQL preview) is told to read less, with the limit when the engine says it.
+    expect(describeQueryOutOfMemory(refused)).toBe(
+      'The query needs more memory than the query engine may use (3.4GB). Make it hold less at once: aggregate or filter the rows in the query, select fewer columns, or add a LIMIT.',
+    );
+    expect(describeQueryOutOfMemory(aborted)).toMatch(/^The query needs more memory than the query engine may use: the query engine ran out of memory and stopped, and Northstar started it again\. Make it/);
     // Other failures are not called out-of-memory.
     const trap = Object.assign(new Error('The query engine stopped unexpectedly (RuntimeError: unreachable executed).'), { code: 'crashed' });
-    expect([describeOutOfMemory(trap, 'orders'), outOfMemoryReason(trap), outOfMemoryReason('Out of Memory')]).toEqual([null, null, null]);
+    expect([describeOutOfMemory(trap, 'orders'), describeQueryOutOfMemory(trap), outOfMemoryReason(trap), outOfMemoryReason('Out of Memory')]).toEqual([null, null, null, null]);
   });
 
   it('does not call a locked setting an out-of-memory', () => {

@@ -124,17 +124,38 @@ export function isOutOfMemory(engineMessage: string): boolean {
  * it), and what to do. Duck-typed on EngineError's fields, which engine.ts builds from this module.
  */
 export function describeOutOfMemory(err: unknown, name: string, location?: string): string | null {
+  const oom = outOfMemoryFacts(err);
+  if (!oom) return null;
+  const { limit, stopped } = oom;
+  return (
+    `"${name}"${location ? ` (${location})` : ''} does not fit in the memory the query engine may use${limit ? ` (${limit})` : ''}${stopped}. ` +
+    'Load less of it: filter it in a SQL dataset, remove panels and measures you do not need (only the columns panels read are loaded), or split the data. ' +
+    'Parquet data estimated larger than the memory budget is read from disk instead (scan mode).'
+  );
+}
+
+/**
+ * What to tell someone whose own query (a SQL preview) ran out of memory, or null when `err` is no
+ * out-of-memory error: a query is made to read less, not a file split.
+ */
+export function describeQueryOutOfMemory(err: unknown): string | null {
+  const oom = outOfMemoryFacts(err);
+  if (!oom) return null;
+  return (
+    `The query needs more memory than the query engine may use${oom.limit ? ` (${oom.limit})` : ''}${oom.stopped}. ` +
+    'Make it hold less at once: aggregate or filter the rows in the query, select fewer columns, or add a LIMIT.'
+  );
+}
+
+/** The engine's memory limit when its message says it, and the words for an engine the failure stopped (code "crashed"). */
+function outOfMemoryFacts(err: unknown): { limit: string | undefined; stopped: string } | null {
   if (!(err instanceof Error)) return null;
   const { code, readFailure } = err as Error & { code?: string; readFailure?: ReadFailure };
   const text = readFailure?.detail ?? err.message;
   if (!isOutOfMemory(text)) return null;
   const limit = /\(([\d.]+ ?[KMGT]i?B)\/([\d.]+ ?[KMGT]i?B) used\)/i.exec(text)?.[2];
   const stopped = code === 'crashed' ? ': the query engine ran out of memory and stopped, and Northstar started it again' : '';
-  return (
-    `"${name}"${location ? ` (${location})` : ''} does not fit in the memory the query engine may use${limit ? ` (${limit})` : ''}${stopped}. ` +
-    'Load less of it: filter it in a SQL dataset, remove panels and measures you do not need (only the columns panels read are loaded), or split the data. ' +
-    'Parquet data estimated larger than the memory budget is read from disk instead (scan mode).'
-  );
+  return { limit, stopped };
 }
 
 /** The short reason panels give for a dataset that ran out of memory, or null when `err` is no such error. */

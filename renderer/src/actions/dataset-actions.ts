@@ -19,6 +19,7 @@ import {
   type SqlErrorLocation,
 } from '../../../queries/dataset-queries';
 import { selectAll } from '../../../queries/sql';
+import { describeQueryOutOfMemory } from '../../../queries/engine/read-errors';
 import { editFilters, type ActionDeps } from './dashboard-actions';
 
 export type { ColumnInfo, SqlErrorLocation };
@@ -478,6 +479,8 @@ export type SqlPreview =
 export async function previewSql(deps: Pick<ActionDeps, 'engine' | 'store'>, sql: string): Promise<SqlPreview> {
   if (!deps.store.getState().trusted) return { kind: 'needsTrust' };
   const fail = (err: unknown): SqlPreview => {
+    const tooLarge = describeQueryOutOfMemory(err);
+    if (tooLarge) return { kind: 'error', message: tooLarge, location: null };
     const message = err instanceof Error ? err.message : String(err);
     return { kind: 'error', message: sqlErrorSummary(message), location: locateSqlError(message, sql) };
   };
