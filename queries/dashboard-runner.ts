@@ -139,7 +139,7 @@ export type PanelRunState =
        * The period the numbers are of: the dashboard's, or a window drilled into (`effectivePeriod`),
        * whose KPI compares with the same length of time before it. Null without a period.
        */
-      period?: Period | null;
+      period: Period | null;
     }
   | { status: 'waiting'; message: string }
   | { status: 'error'; message: string };

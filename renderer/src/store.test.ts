@@ -89,7 +89,7 @@ describe('cancelling a run', () => {
   it('marks what still loads as cancelled, keeps finished results, and drops late results', async () => {
     const s = useStore.getState();
     const runId = s.startRun(['orders'], ['a', 'b']);
-    const ready = { status: 'ready' as const, result: { columns: [], rows: [] }, sql: 'SELECT 1' };
+    const ready = { status: 'ready' as const, result: { columns: [], rows: [] }, sql: 'SELECT 1', period: null };
     s.setPanel(runId, 'a', ready);
     let engineCancelled = false;
     await cancelRun({ store: useStore, host: {} as never, engine: () => Promise.reject(new Error('unused')), cancelEngine: async () => void (engineCancelled = true) });

@@ -63,15 +63,12 @@ function KpiTile({ panel, dataset, result }: { panel: KpiPanel; dataset: Dataset
   const change = formatChange(current, compared);
   const good = change.direction === null || change.direction === 'flat' ? 'neutral' : (change.direction === 'up') === (panel.goodDirection === 'up') ? 'good' : 'bad';
   const tone = thresholdTone(current, panel.thresholds, panel.goodDirection);
+  // The period these numbers are of (the runner says it with every result): the dashboard's, the one
+  // stored results were computed for, or a window drilled into on a time chart, which a KPI that
+  // follows the clicks compares with as many days before it.
   const days = useStore((s) => {
     const shown = s.panels[panel.id];
-    // The period these numbers are of: a window drilled into on a time chart narrows a KPI that
-    // follows the clicks, and it then compares with as many days before that window.
-    if (shown?.status === 'ready' && shown.period) return shown.period.days;
-    const ds = s.datasets[dataset.name];
-    if (ds?.status === 'ready') return ds.period?.days ?? null;
-    // Drawn from stored results while the data loads: the period those results were computed for.
-    return shown?.status === 'ready' ? (shown.stored?.period?.days ?? null) : null;
+    return shown?.status === 'ready' ? (shown.period?.days ?? null) : null;
   });
   const spark = useMemo(
     () =>

@@ -55,7 +55,7 @@ const datasetReady: DatasetRunState = {
 };
 
 function source(panel: PanelExportSource['panel'], result: QueryResult, extra: Partial<PanelExportSource> = {}): PanelExportSource {
-  return { panel, dataset, state: { status: 'ready', result, sql: 'SELECT …' }, datasetState: datasetReady, chart: null, ...extra };
+  return { panel, dataset, state: { status: 'ready', result, sql: 'SELECT …', period: null }, datasetState: datasetReady, chart: null, ...extra };
 }
 
 // Blob.text() drops a BOM; read the bytes as they are.
