@@ -61,6 +61,12 @@ describe('describeReadFailure', () => {
       'The query needs more memory than the query engine may use (3.4GB). Make it hold less at once: aggregate or filter the rows in the query, select fewer columns, or add a LIMIT.',
     );
     expect(describeQueryOutOfMemory(aborted)).toMatch(/^The query needs more memory than the query engine may use: the query engine ran out of memory and stopped, and Northstar started it again\. Make it/);
+    // An engine that survived the error and was started afresh by the app to free the memory.
+    expect(describeQueryOutOfMemory(refused, { restarted: true })).toBe(
+      'The query needs more memory than the query engine may use (3.4GB); Northstar started the query engine again to free the memory it took, and the data is loaded again. Make it hold less at once: aggregate or filter the rows in the query, select fewer columns, or add a LIMIT.',
+    );
+    // An aborted engine was started again already: said once.
+    expect(describeQueryOutOfMemory(aborted, { restarted: true })).not.toContain('free the memory');
     // Other failures are not called out-of-memory.
     const trap = Object.assign(new Error('The query engine stopped unexpectedly (RuntimeError: unreachable executed).'), { code: 'crashed' });
     expect([describeOutOfMemory(trap, 'orders'), describeQueryOutOfMemory(trap), outOfMemoryReason(trap), outOfMemoryReason('Out of Memory')]).toEqual([null, null, null, null]);

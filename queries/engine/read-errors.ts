@@ -136,13 +136,15 @@ export function describeOutOfMemory(err: unknown, name: string, location?: strin
 
 /**
  * What to tell someone whose own query (a SQL preview) ran out of memory, or null when `err` is no
- * out-of-memory error: a query is made to read less, not a file split.
+ * out-of-memory error: a query is made to read less, not a file split. `restarted`: the app started
+ * the engine afresh after it survived the error, to free the memory it took.
  */
-export function describeQueryOutOfMemory(err: unknown): string | null {
+export function describeQueryOutOfMemory(err: unknown, opts: { restarted?: boolean } = {}): string | null {
   const oom = outOfMemoryFacts(err);
   if (!oom) return null;
+  const freed = !oom.stopped && opts.restarted ? '; Northstar started the query engine again to free the memory it took, and the data is loaded again' : '';
   return (
-    `The query needs more memory than the query engine may use${oom.limit ? ` (${oom.limit})` : ''}${oom.stopped}. ` +
+    `The query needs more memory than the query engine may use${oom.limit ? ` (${oom.limit})` : ''}${oom.stopped}${freed}. ` +
     'Make it hold less at once: aggregate or filter the rows in the query, select fewer columns, or add a LIMIT.'
   );
 }

@@ -27,7 +27,7 @@ import {
   stopViewing,
   type ActionDeps,
 } from './actions/dashboard-actions';
-import { cancelEngine, getEngine, setEngineRestartListener } from './engine';
+import { cancelEngine, getEngine, restartEngine, setEngineRestartListener } from './engine';
 import { releaseEngineStart } from './engine-hold';
 import { warmFontStrikes } from './font-warm-up';
 import { formatBytesApart, formatTimestamp } from './format';
@@ -42,7 +42,7 @@ import { StartView } from './components/start-view';
 import { launchView, pageLaunch, useWindowDocument } from './windows';
 
 export function App({ host }: { host: HostApi }) {
-  const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, cancelEngine, store: useStore }), [host]);
+  const deps: ActionDeps = useMemo(() => ({ host, engine: getEngine, cancelEngine, restartEngine, store: useStore }), [host]);
   const dashboard = useStore((s) => s.dashboard);
   const viewing = useStore((s) => s.viewing);
   const openError = useStore((s) => s.openError);

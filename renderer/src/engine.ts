@@ -1,5 +1,6 @@
 // One DuckDB-WASM engine per window: started on first use, terminated when the page goes away,
-// and started afresh after a cancel (which terminates the worker) or a crash.
+// and started afresh after a cancel (which terminates the worker), a crash, or an out-of-memory
+// error (to give the memory back).
 import { Engine, browserBootstrap } from '../../queries/engine/engine';
 import { browserBundles } from '../../queries/engine/browser-bundles';
 import { engineStartGate } from './engine-hold';
@@ -9,9 +10,10 @@ let current: Engine | null = null;
 let listening = false;
 
 /** Called when the engine is started again after it stopped; its in-memory tables are gone. */
-export type EngineRestartListener = (reason: 'cancelled' | 'crashed') => void;
+export type EngineRestartListener = (reason: 'cancelled' | 'crashed' | 'memory') => void;
 let onRestart: EngineRestartListener = () => {};
-let cancelled = false;
+/** Why the app stopped the current engine itself (a stop the app did not ask for is a crash). */
+let stoppedFor: 'cancelled' | 'memory' | null = null;
 
 /** Hear about restarts (the app clears its dataset cache and tells the user). */
 export function setEngineRestartListener(listener: EngineRestartListener): void {
@@ -24,10 +26,10 @@ export function setEngineRestartListener(listener: EngineRestartListener): void 
  */
 export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
   if (current && !current.alive) {
-    const reason = cancelled ? 'cancelled' : 'crashed';
+    const reason = stoppedFor ?? 'crashed';
     current = null;
     starting = null;
-    cancelled = false;
+    stoppedFor = null;
     onRestart(reason);
   }
   if (!starting) {
@@ -74,6 +76,21 @@ export function engineStartSettled(): Promise<void> {
 export async function cancelEngine(): Promise<void> {
   const engine = current;
   if (!engine?.alive || !engine.busy) return;
-  cancelled = true;
+  stoppedFor = 'cancelled';
   engine.cancel();
+}
+
+/**
+ * Stop the engine so that the next `getEngine()` starts a fresh one, whose worker holds only what
+ * it loads again. For after an out-of-memory error the engine survived: its worker keeps the memory
+ * it grew to, since wasm memory only grows (measured: the renderer held 2.41 GB for as long as it
+ * was watched after a SQL preview's). Whatever runs on it fails as cancelled. False when there is no
+ * running engine to stop (one that crashed is started afresh anyway).
+ */
+export function restartEngine(): boolean {
+  const engine = current;
+  if (!engine?.alive) return false;
+  stoppedFor = 'memory';
+  engine.cancel();
+  return true;
 }

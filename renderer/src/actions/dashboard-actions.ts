@@ -25,6 +25,8 @@ export interface ActionDeps {
   engine: () => Promise<Engine>;
   /** Stop what the engine runs now (terminating its worker); the next `engine()` starts afresh. */
   cancelEngine?: () => Promise<void>;
+  /** Stop the engine so the next `engine()` starts afresh (false when none runs); see `freeEngineMemory`. */
+  restartEngine?: () => boolean;
   /** Ask the user a yes/no question (window.confirm when absent). */
   confirm?: (message: string) => boolean;
   store: { getState(): Store };
@@ -125,6 +127,20 @@ function rerunAfterCrash(deps: ActionDeps, engine: Engine): void {
     crashReruns += 1;
     void runDashboard(deps);
   });
+}
+
+/**
+ * After an out-of-memory error that the engine survived (DuckDB's own "Out of Memory Error"; an
+ * abort stops the worker and is a crash, above), start a fresh engine and run the dashboard again:
+ * the old worker keeps the memory it grew to for as long as it lives (wasm memory only grows), and
+ * the new one holds only the data loaded again. For errors of the user's own queries (a SQL
+ * preview), which the run does not repeat; an out-of-memory load or panel query would only fail
+ * again. True when the engine was restarted.
+ */
+export function freeEngineMemory(deps: ActionDeps): boolean {
+  if (!deps.restartEngine?.()) return false;
+  void runDashboard(deps);
+  return true;
 }
 
 /**

@@ -271,10 +271,15 @@ describe('the SQL preview', () => {
       }
     },
   } as unknown as Engine;
-  const deps = (trusted: boolean, calls: string[] = []) => ({
+  const deps = (trusted: boolean, calls: string[] = [], engine: Engine = nativeEngine) => ({
+    host: {} as HostApi,
     engine: async () => {
       calls.push('engine');
-      return nativeEngine;
+      return engine;
+    },
+    restartEngine: () => {
+      calls.push('restart');
+      return true;
     },
     store: { getState: () => ({ trusted }) as Store },
   });
@@ -297,6 +302,39 @@ describe('the SQL preview', () => {
     expect(r.truncated).toBe(false);
     const all = await previewSql(deps(true), 'SELECT * FROM orders');
     expect(all.kind === 'ok' && [all.rows.length, all.truncated]).toEqual([100, true]);
+  });
+
+  it('says when a query runs out of memory, and starts a surviving engine afresh to free what it took', async () => {
+    // Native DuckDB with a small memory limit runs out as DuckDB-WASM does at its 3.4 GB, and survives.
+    const small = await (await DuckDBInstance.create(':memory:', { memory_limit: '64MB', threads: '1' })).connect();
+    const limited = (alive: boolean) =>
+      ({
+        alive,
+        async query(sql: Sql): Promise<QueryResult> {
+          try {
+            await small.run(sql.text);
+            return { columns: [], rows: [] };
+          } catch (err) {
+            throw new EngineError(alive ? 'sql' : 'crashed', (err as Error).message);
+          }
+        },
+      }) as unknown as Engine;
+    const huge = 'SELECT count(*) AS n, sum(len(l)) AS s FROM (SELECT list(i) AS l FROM range(20000000) t(i))';
+    const calls: string[] = [];
+    const r = await previewSql(deps(true, calls, limited(true)), huge);
+    expect(r).toMatchObject({ kind: 'error', location: null });
+    expect(r.kind === 'error' && r.message).toMatch(
+      /^The query needs more memory than the query engine may use \([\d.]+ ?MiB\); Northstar started the query engine again to free the memory it took, and the data is loaded again\. Make it hold less at once/,
+    );
+    expect(calls).toEqual(['engine', 'restart']);
+    // An engine the failure stopped is started again by the next query anyway; other errors restart nothing.
+    const stopped: string[] = [];
+    const s = await previewSql(deps(true, stopped, limited(false)), huge);
+    expect(s.kind === 'error' && s.message).not.toContain('free the memory');
+    const syntax: string[] = [];
+    await previewSql(deps(true, syntax, limited(true)), 'SELECT FORM orders');
+    expect([stopped, syntax]).toEqual([['engine'], ['engine']]);
+    small.closeSync();
   });
 
   it('reports a syntax error with its place in the author\'s text', async () => {

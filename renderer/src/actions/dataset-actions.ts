@@ -5,7 +5,7 @@ import { readableSource } from '../../../queries/text-sources';
 import { loadDashboard } from '../../../dashboards/document';
 import { engineNameClashes } from '../../../dashboards/engine-names';
 import { Dataset as DatasetSchema, type DashboardFile, type Dataset, type Dimension, type Measure } from '../../../dashboards/schema';
-import type { Row } from '../../../queries/engine/engine';
+import type { Engine, Row } from '../../../queries/engine/engine';
 import {
   PREVIEW_ROWS,
   describedColumns,
@@ -19,8 +19,8 @@ import {
   type SqlErrorLocation,
 } from '../../../queries/dataset-queries';
 import { selectAll } from '../../../queries/sql';
-import { describeQueryOutOfMemory } from '../../../queries/engine/read-errors';
-import { editFilters, type ActionDeps } from './dashboard-actions';
+import { describeQueryOutOfMemory, outOfMemoryReason } from '../../../queries/engine/read-errors';
+import { editFilters, freeEngineMemory, type ActionDeps } from './dashboard-actions';
 
 export type { ColumnInfo, SqlErrorLocation };
 
@@ -476,10 +476,13 @@ export type SqlPreview =
  * Run the author's SQL for the editor: its first rows and its columns. A dashboard not trusted on
  * this machine runs no SQL from the drawer either, exactly as its SQL datasets wait for review.
  */
-export async function previewSql(deps: Pick<ActionDeps, 'engine' | 'store'>, sql: string): Promise<SqlPreview> {
+export async function previewSql(deps: ActionDeps, sql: string): Promise<SqlPreview> {
   if (!deps.store.getState().trusted) return { kind: 'needsTrust' };
-  const fail = (err: unknown): SqlPreview => {
-    const tooLarge = describeQueryOutOfMemory(err);
+  const fail = (err: unknown, engine?: Engine): SqlPreview => {
+    // An engine that survived running out of memory holds on to it: start it afresh (the dashboard
+    // loads its data again). One the failure stopped has been started again already.
+    const restarted = outOfMemoryReason(err) !== null && engine?.alive === true && freeEngineMemory(deps);
+    const tooLarge = describeQueryOutOfMemory(err, { restarted });
     if (tooLarge) return { kind: 'error', message: tooLarge, location: null };
     const message = err instanceof Error ? err.message : String(err);
     return { kind: 'error', message: sqlErrorSummary(message), location: locateSqlError(message, sql) };
@@ -491,13 +494,14 @@ export async function previewSql(deps: Pick<ActionDeps, 'engine' | 'store'>, sql
   } catch (err) {
     return fail(err);
   }
+  let engine: Engine | undefined;
   try {
-    const engine = await deps.engine();
+    engine = await deps.engine();
     const result = await engine.query(preview);
     // DuckDB's own type names (the ones the column pickers know), not Arrow's.
     const columns = describedColumns((await engine.query(describe)).rows);
     return { kind: 'ok', columns, rows: result.rows, truncated: result.rows.length >= PREVIEW_ROWS };
   } catch (err) {
-    return fail(err);
+    return fail(err, engine);
   }
 }
