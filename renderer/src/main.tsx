@@ -37,11 +37,16 @@ function boot(reason: 'worker running' | 'held long enough' | 'engine failed' | 
 // task of its own (one module graph evaluates in one task, and a task over 50 ms is a moment the
 // window does not answer). Measured in a cold open at 5M rows, the UI as one import was one task of
 // 107–160 ms; in stages each does 5–17 ms of work: React, the document schema (with the parts of zod
-// it uses), the host API's schemas, then the app. (Not zod on its own: a dynamic import of the
-// package keeps all of it, 280 KB more than the schemas use.)
+// it uses) in two halves, the host API's schemas, then the app. (Not zod on its own: a dynamic
+// import of the package keeps all of it, 280 KB more than the schemas use; and evaluating zod's
+// modules is a few ms, building the schemas is most of it.) The schema in one stage was 13–20 ms
+// of work, and a task of 51–81 ms in 4 of 20 first launches at 5M rows (DuckDB's wasm compiles
+// meanwhile); in halves, 9–15 and 6–9 ms, and one such task (56 ms) in 16.
 async function loadUi(): Promise<void> {
   await import('react-dom/client');
   performance.mark('northstar:ui-stage', { detail: 'react' });
+  await import('../../dashboards/dataset-schema');
+  performance.mark('northstar:ui-stage', { detail: 'dataset schema' });
   await import('../../dashboards/schema');
   performance.mark('northstar:ui-stage', { detail: 'document schema' });
   await import('../../electron/api/host-api');
