@@ -114,6 +114,44 @@ describe('runDashboardQueries with a cancelled (stale) run', () => {
     for (const m of messages) expect(m).toBe('No data: source "orders" is unavailable (too large for memory).');
   });
 
+  it('tells a SQL dataset that ran out of memory to return less from its SQL, and a panel whose own query did to hold less', async () => {
+    const failure = describeReadFailure('Out of Memory Error: could not allocate block of size 262144 (3.4 GiB/3.4 GiB used)');
+    const outOfMemory = () => new EngineError('sql', failure.message, failure);
+    // The demo's dataset written as SQL, whose table build runs out of memory.
+    const file = demo();
+    const table = file.datasets[0];
+    if (table?.kind !== 'table') throw new Error('the demo has a table dataset');
+    const { source: _source, ...semantics } = table;
+    const sqlFile: DashboardFile = { ...file, datasets: [{ ...semantics, kind: 'sql', sql: 'SELECT * FROM orders' }] };
+    const sql = fakeEngine();
+    const exec = sql.engine.exec.bind(sql.engine);
+    sql.engine.exec = async (q: Sql) => {
+      if (q.text.startsWith('CREATE TABLE') || q.text.includes('CREATE OR REPLACE TABLE')) throw outOfMemory();
+      return exec(q);
+    };
+    const loads = recorder();
+    await runDashboardQueries(sql.engine, sqlFile, loads.cb, { trusted: true, now: Date.UTC(2026, 1, 1) });
+    const orders = loads.datasets.find(([name, s]) => name === 'orders' && s.status === 'error')?.[1];
+    expect(orders?.status === 'error' && orders.message).toBe(
+      '"orders" does not fit in the memory the query engine may use (3.4 GiB). Load less of it: make its SQL return fewer rows or columns (filter or aggregate them), or split the data.',
+    );
+    // A panel query over data that loaded: the query is what holds too much, not the data.
+    const panel = fakeEngine();
+    panel.release();
+    const query = panel.engine.query.bind(panel.engine);
+    // The panels' aggregates (the KPIs' "m0", the charts' "x"); the load's own queries answer.
+    panel.engine.query = async (q: Sql) => (/ AS "(m0|x)"/.test(q.text) ? Promise.reject(outOfMemory()) : query(q));
+    const queries = recorder();
+    await runDashboardQueries(panel.engine, demo(), queries.cb, { trusted: true, now: Date.UTC(2026, 1, 1) });
+    const errors = queries.panels.flatMap(([, s]) => (s.status === 'error' ? [s.message] : []));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const m of errors) {
+      expect(m).toBe(
+        "This panel's query needs more than the memory the query engine may use (3.4 GiB). Make it hold less at once: group by a column with fewer values, filter or drill into part of the data, or show fewer columns.",
+      );
+    }
+  });
+
   it('says a load that stopped the engine by running out of memory was too large, and that the engine was restarted', async () => {
     const { engine } = fakeEngine();
     const exec = engine.exec.bind(engine);

@@ -523,7 +523,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
     }
     if (outcome.ok) ready(plan, outcome.value[0] as QueryResult);
     // A cancelled run's engine fails every call in flight: that is not the panel's error (stale above).
-    else cb.onPanel(panel.id, { status: 'error', message: describeEngineError(outcome.error, name) });
+    else cb.onPanel(panel.id, { status: 'error', message: describeEngineError(outcome.error, name, undefined, 'panel') });
   }
   if (ctx.persisted && ctx.loaded && (fresh.length > 0 || !storedEntry)) {
     const { key, versions } = ctx.persisted;
@@ -1012,7 +1012,7 @@ async function loadOrTake(
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     // Out of memory is not a broken source: say so on every panel, not "could not be read".
     const reason = outOfMemoryReason(err) ?? (err instanceof EngineError && err.readFailure?.kind === 'tooLarge' ? 'too large for memory' : dataset.kind === 'sql' ? 'SQL error' : 'could not be read');
-    return failed(describeEngineError(err, name, location), reason, location);
+    return failed(describeEngineError(err, name, location, dataset.kind === 'sql' ? 'sql' : 'source'), reason, location);
   } finally {
     settled = true;
     if (loads.get(cacheKey) === thisLoad) loads.delete(cacheKey);
@@ -1232,9 +1232,9 @@ function footerAsk(dataset: Dataset, columns: readonly { name: string; type: str
   return { ...(dataset.timeColumn && timeType === 'TIMESTAMP' ? { time: dataset.timeColumn } : {}), integers: distinctBoundColumns(base, columns) };
 }
 
-/** An engine failure in the user's words. */
-export function describeEngineError(err: unknown, name: string, location?: string): string {
-  const memory = describeOutOfMemory(err, name, location);
+/** An engine failure in the user's words; `of` says what failed, for the advice on running out of memory. */
+export function describeEngineError(err: unknown, name: string, location?: string, of?: 'source' | 'sql' | 'panel'): string {
+  const memory = describeOutOfMemory(err, name, location, of);
   if (memory) return memory;
   if (err instanceof EngineError && err.code === 'sourceUnreadable') {
     const detail = err.message.includes('WebAssembly') ? '' : ` ${err.message}`;

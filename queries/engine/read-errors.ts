@@ -118,17 +118,24 @@ export function isOutOfMemory(engineMessage: string): boolean {
 }
 
 /**
- * What to tell someone whose data `name` ran out of memory while it loaded, or null when `err` is no
- * out-of-memory error: what happened (with the engine's limit when it says it), that the engine was
- * started again when the failure stopped it (an EngineError of code "crashed": the app restarts
- * it), and what to do. Duck-typed on EngineError's fields, which engine.ts builds from this module.
+ * What to tell someone whose data `name` ran out of memory while it loaded (`of` "source": a table
+ * dataset's source; "sql": a SQL dataset), or whose panel's query did ("panel"), or null when `err`
+ * is no out-of-memory error: what happened (with the engine's limit when it says it), that the
+ * engine was started again when the failure stopped it (an EngineError of code "crashed": the app
+ * restarts it), and what to do. Duck-typed on EngineError's fields, which engine.ts builds from
+ * this module.
  */
-export function describeOutOfMemory(err: unknown, name: string, location?: string): string | null {
+export function describeOutOfMemory(err: unknown, name: string, location?: string, of: 'source' | 'sql' | 'panel' = 'source'): string | null {
   const oom = outOfMemoryFacts(err);
   if (!oom) return null;
   const { limit, stopped } = oom;
+  const fits = `the memory the query engine may use${limit ? ` (${limit})` : ''}${stopped}. `;
+  // A panel's query over data that loaded: it is the query that holds too much at once.
+  if (of === 'panel') return `This panel's query needs more than ${fits}Make it hold less at once: group by a column with fewer values, filter or drill into part of the data, or show fewer columns.`;
+  // A SQL dataset is made smaller in its own SQL (neither scan mode nor the column projection applies to it).
+  if (of === 'sql') return `"${name}" does not fit in ${fits}Load less of it: make its SQL return fewer rows or columns (filter or aggregate them), or split the data.`;
   return (
-    `"${name}"${location ? ` (${location})` : ''} does not fit in the memory the query engine may use${limit ? ` (${limit})` : ''}${stopped}. ` +
+    `"${name}"${location ? ` (${location})` : ''} does not fit in ${fits}` +
     'Load less of it: filter it in a SQL dataset, remove panels and measures you do not need (only the columns panels read are loaded), or split the data. ' +
     'Parquet data estimated larger than the memory budget is read from disk instead (scan mode).'
   );
