@@ -213,11 +213,29 @@ export async function statementsSince(page: Page, after: number): Promise<SqlEnt
   }, after);
 }
 
-export async function longTasksSince(page: Page, after: number): Promise<LongTasks> {
-  return page.evaluate((t) => {
-    const tasks = (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.filter((x) => x.start > t);
-    return { count: tasks.length, totalMs: tasks.reduce((s, x) => s + x.ms, 0), maxMs: Math.max(0, ...tasks.map((x) => x.ms)) };
-  }, after);
+export async function longTasksSince(page: Page, after: number, until = Number.POSITIVE_INFINITY): Promise<LongTasks> {
+  return page.evaluate(
+    ([t, end]) => {
+      const tasks = (window as unknown as { __bench: { longTasks: { start: number; ms: number }[] } }).__bench.longTasks.filter((x) => x.start > t && x.start <= end);
+      return { count: tasks.length, totalMs: tasks.reduce((s, x) => s + x.ms, 0), maxMs: Math.max(0, ...tasks.map((x) => x.ms)) };
+    },
+    [after, until] as const,
+  );
+}
+
+/**
+ * Let what follows the checks' results happen (their marks are drawn on the charts a moment later,
+ * in tasks of their own), then return the page's time: the end of a load's window of long tasks and
+ * the start of the next one, so that no task falls between the two.
+ */
+export async function settle(page: Page, ms = 500): Promise<number> {
+  return page.evaluate(
+    (wait) =>
+      new Promise<number>((resolve) => {
+        setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))), wait);
+      }),
+    ms,
+  );
 }
 
 /**

@@ -15,7 +15,7 @@ import { startBrowserHost } from '../electron/browser-host/server';
 import { BENCH_DIR, CACHE_DIR, ensureOrders } from './data';
 import { startRemoteS3 } from './remote-s3';
 import { columnChunkBytes, runNative, type NativeRun } from './native';
-import { BenchBrowser, clickBarAction, describeLongTasks, interact, longTasksSince, now, openDashboard, statementsSince, waitForChecks, type InteractionResult, type SqlEntry } from './browser';
+import { BenchBrowser, clickBarAction, describeLongTasks, interact, longTasksSince, now, openDashboard, settle, statementsSince, waitForChecks, type InteractionResult, type SqlEntry } from './browser';
 import { formatReport, percentile, type BenchReport, type Step } from './report';
 
 const DEMO = path.resolve(BENCH_DIR, '..', 'dashboards', 'examples', 'customer-kpis.dashboard.json');
@@ -144,9 +144,10 @@ async function main(): Promise<void> {
     const cold = await openDashboard(page, host.url);
     const checksMs = await waitForChecks(page);
     // The load goes on after the first paint (the in-memory table, then the checks and their marks on
-    // the charts): its long tasks up to the checks' results, apart from the open's.
-    const coldRest = await longTasksSince(page, cold.openMs);
-    const coldDescribed = await describeLongTasks(page, 0);
+    // the charts): its long tasks up to the checks' marks, apart from the open's.
+    const afterOpen = await settle(page);
+    const coldRest = await longTasksSince(page, cold.openMs, afterOpen);
+    const coldDescribed = await describeLongTasks(page, 0, afterOpen);
     // The panels draw from the fetched bytes; the in-memory table is built after them (queries/bytes-first.ts),
     // so its statement is among those that ran by the time the checks (which wait for it) are shown.
     const openedStatements = await statementsSince(page, 0);
@@ -155,7 +156,6 @@ async function main(): Promise<void> {
     let rssMb = browser.rendererRssMb() ?? 0;
 
     log(`${INTERACTIONS} interactions…`);
-    const afterOpen = await now(page);
     // Where the main thread's time goes during the clicks (open the file in DevTools' Performance panel).
     const cdp = args.profile ? await page.context().newCDPSession(page) : null;
     if (cdp) {
@@ -222,8 +222,9 @@ async function main(): Promise<void> {
     const again = await openDashboard(againPage, host.url);
     // Bytes counted once the load is whole (the panels may draw from the newest row groups first).
     await waitForChecks(againPage);
-    const againRest = await longTasksSince(againPage, again.openMs);
-    const againDescribed = await describeLongTasks(againPage, 0);
+    const againEnd = await settle(againPage);
+    const againRest = await longTasksSince(againPage, again.openMs, againEnd);
+    const againDescribed = await describeLongTasks(againPage, 0, againEnd);
     const againS3 = s3Totals((await s3.requests()).slice(againStart));
     await againPage.context().close();
 
