@@ -256,7 +256,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       return s?.status === 'ready' ? s.result : undefined;
     });
     const isStale = () => store().runId !== runId || !engine.alive;
-    if (ahead.length > 0) void precomputeNextClicks(engine, file, ahead, { trusted, now, cache: datasetCache, results: resultCache, raw: state.showRaw, memoryBudgetBytes: await budget, isStale });
+    if (ahead.length > 0) void precomputeNextClicks(engine, file, ahead, { trusted, now, cache: datasetCache, results: resultCache, raw: state.showRaw, memoryBudgetBytes: await budget, isStale, whenIdle: pageIdle });
   }
 }
 
@@ -322,6 +322,14 @@ function persistedResults(host: HostApi, path: string | null): PersistedResultsS
       if (!drawable) releaseEngineStart('not drawable');
     },
   };
+}
+
+/** Resolves once the page has nothing else to do (its queued chart draws done), or after a second at most. */
+function pageIdle(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 1000 });
+    else setTimeout(resolve, 0);
+  });
 }
 
 /** Resolves in a task of its own (a message to this page, which browsers do not delay as they do timers). */

@@ -173,6 +173,25 @@ describe('precomputeNextClicks, on a real engine', () => {
     expect(asked.length - from).toBe(1);
     expect(done).toMatchObject({ explorations: 0, statements: 1, stopped: true });
 
+    // Each statement waits for the page to be idle first; one that went stale meanwhile is not sent.
+    const waits: number[] = [];
+    stale = false;
+    const idleFrom = asked.length;
+    const waited = await precomputeNextClicks(engine, dashboard, ahead, {
+      trusted: true,
+      now: NOW,
+      cache,
+      results: new ResultCache(),
+      isStale: () => stale,
+      whenIdle: async () => {
+        waits.push(asked.length - idleFrom);
+        if (waits.length === 3) stale = true; // a click arrived while the page was busy
+      },
+    });
+    expect(waits).toEqual([0, 1, 2]);
+    expect(asked.length - idleFrom).toBe(2);
+    expect(waited).toMatchObject({ statements: 2, stopped: true });
+
     // A dashboard of many panels stops at the statement budget (a table's two steps may pass it by one).
     const budgeted = await precomputeNextClicks(engine, dashboard, ahead, { trusted: true, now: NOW, cache, results, isStale: () => false }, 4);
     expect(budgeted.stopped).toBe(true);
