@@ -36,15 +36,15 @@ function boot(reason: 'worker running' | 'held long enough' | 'engine failed' | 
 // The UI in stages, each imported only when the one before it has run, so each is evaluated in a
 // task of its own (one module graph evaluates in one task, and a task over 50 ms is a moment the
 // window does not answer). Measured in a cold open at 5M rows, the UI as one import was one task of
-// 107–160 ms; in stages each does 5–17 ms of work: React, the document schema (with the parts of zod
-// it uses) in two halves, the host API's schemas, then the app. (Not zod on its own: a dynamic
-// import of the package keeps all of it, 280 KB more than the schemas use; and evaluating zod's
-// modules is a few ms, building the schemas is most of it.) The schema in one stage was 13–20 ms
-// of work, and a task of 51–81 ms in 4 of 20 first launches at 5M rows (DuckDB's wasm compiles
-// meanwhile); in halves, 9–15 and 6–9 ms, and one such task (56 ms) in 16.
+// 107–160 ms; in stages each does 5–17 ms of work: React, zod's modules (zod-stage.ts), the
+// document schema in two halves, the host API's schemas, then the app. Building zod schemas is
+// most of a schema's cost: the schema in one stage was 13–20 ms of work, and a task of 51–81 ms in
+// 4 of 20 first launches at 5M rows (DuckDB's wasm compiles meanwhile, on two cores).
 async function loadUi(): Promise<void> {
   await import('react-dom/client');
   performance.mark('northstar:ui-stage', { detail: 'react' });
+  await import('./zod-stage');
+  performance.mark('northstar:ui-stage', { detail: 'zod' });
   await import('../../dashboards/dataset-schema');
   performance.mark('northstar:ui-stage', { detail: 'dataset schema' });
   await import('../../dashboards/schema');
