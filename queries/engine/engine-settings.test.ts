@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { Sql, userSelect } from '../sql';
 import { Engine, EngineError } from './engine';
-import { ENGINE_CONFIG, ENGINE_LOCKDOWN, engineConfig, engineThreads, MAX_ENGINE_THREADS, WASM_THREADS_FEATURE } from './engine-settings';
+import { outOfMemoryReason } from './read-errors';
+import { ENGINE_CONFIG, ENGINE_LOCKDOWN, engineConfig, engineThreads, lockdownStatements, MAX_ENGINE_THREADS, WASM_THREADS_FEATURE } from './engine-settings';
 
 let boot: NodeEngineBootstrap;
 let engine: Engine;
@@ -64,6 +65,27 @@ describe('engine lockdown', () => {
     expect(existsSync('/tmp/northstar-owned.csv')).toBe(false);
     expect(() => userSelect('SELECT 1; SET threads = 2')).toThrow(/single query/);
   });
+
+  it('caps the engine\'s memory before the lock when asked: a table too large for the cap runs out, queries still answer, and the cap cannot be raised', async () => {
+    const fresh = nodeBootstrap();
+    const capped = await Engine.start(fresh, { memoryLimit: '16MB' });
+    try {
+      const { rows } = await capped.query(statement("SELECT current_setting('memory_limit') AS m"));
+      expect(String(rows[0]?.m)).toMatch(/^1[56]\.\d+ ?MB$|^16MB$/);
+      // 2M rows of (BIGINT, VARCHAR) hold ~50 MB: more than the cap.
+      const err = await engineError(capped.exec(statement("CREATE TABLE big AS SELECT i, 'row ' || i AS s FROM range(2000000) t(i)")));
+      expect(outOfMemoryReason(err)).toBe('too large for memory');
+      expect((await capped.query(statement('SELECT 42 AS x'))).rows).toEqual([{ x: 42 }]);
+      expect((await engineError(capped.exec(statement("SET memory_limit = '1GB'")))).message).toContain('the configuration has been locked');
+    } finally {
+      await capped.terminate();
+      fresh.dispose();
+    }
+    // A cap that is not a size is refused before anything runs; none gives the plain lockdown.
+    for (const bad of ['16', "16MB'; SET lock_configuration = false; --", '1TB', '']) expect(() => lockdownStatements(bad), bad).toThrow(/must be a size such as 32MB or 2GB/);
+    expect(lockdownStatements()).toEqual(ENGINE_LOCKDOWN);
+    expect(lockdownStatements('2GB')[0]).toBe("SET memory_limit = '2GB'");
+  }, 60_000);
 
   it('measured: 0.9.1 has no usable disabled_filesystems on the wasm file system', async () => {
     const fresh = nodeBootstrap();

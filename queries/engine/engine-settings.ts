@@ -70,10 +70,24 @@ export const ENGINE_LOCKDOWN: readonly string[] = [
   'SET lock_configuration = true',
 ];
 
+/** A memory limit as DuckDB's `memory_limit` takes it: a number and a unit, e.g. 32MB. */
+const MEMORY_LIMIT = /^\d{1,7}(\.\d{1,3})?(KB|MB|GB)$/;
+
+/**
+ * The lockdown, after a cap on the engine's memory when one is given (none: DuckDB's default, 80%
+ * of what the wasm heap may grow to). It has to come first: once locked, no setting can change.
+ */
+export function lockdownStatements(memoryLimit?: string): string[] {
+  if (memoryLimit === undefined) return [...ENGINE_LOCKDOWN];
+  // Checked, so the value is never anything but a size inside the quotes.
+  if (!MEMORY_LIMIT.test(memoryLimit)) throw new RangeError(`The engine's memory limit must be a size such as 32MB or 2GB, not ${JSON.stringify(memoryLimit)}.`);
+  return [`SET memory_limit = '${memoryLimit}'`, ...ENGINE_LOCKDOWN];
+}
+
 /**
  * Apply the lockdown to a fresh connection. The statements are sent together and run in the order
  * sent (one connection runs one statement at a time); any failure fails the lockdown.
  */
-export async function lockDownEngine(conn: Pick<duckdb.AsyncDuckDBConnection, 'query'>): Promise<void> {
-  await Promise.all(ENGINE_LOCKDOWN.map((statement) => conn.query(statement)));
+export async function lockDownEngine(conn: Pick<duckdb.AsyncDuckDBConnection, 'query'>, memoryLimit?: string): Promise<void> {
+  await Promise.all(lockdownStatements(memoryLimit).map((statement) => conn.query(statement)));
 }

@@ -89,7 +89,8 @@ export class Engine {
   ) {}
 
   /** Start the engine once; call `terminate()` when done. */
-  static async start(bootstrap: EngineBootstrap): Promise<Engine> {
+  /** `opts.memoryLimit`: a cap on what the engine's buffers may hold, e.g. "32MB" (see `lockdownStatements`). */
+  static async start(bootstrap: EngineBootstrap, opts: { memoryLimit?: string } = {}): Promise<Engine> {
     let engine: Engine | null = null;
     const startedAt = performance.now();
     const db = await bootstrap.createDatabase(silentLogger, (message) => engine?.stop(new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`)));
@@ -100,7 +101,7 @@ export class Engine {
     // waiting for the page to hear the last answer. During a cold open the page is busy with the
     // UI's first evaluation and render, and every round trip waited for it.
     const [, version, conn] = await Promise.all([db.open(engineConfig(threads)), db.getVersion(), db.connect()]);
-    await lockDownEngine(conn);
+    await lockDownEngine(conn, opts.memoryLimit);
     engine = new Engine(db, conn, version);
     traceMeasure('northstar:engine-start', startedAt, { version, threads });
     return engine;

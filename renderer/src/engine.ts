@@ -35,7 +35,8 @@ export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
   if (!starting) {
     // A start held back for a re-open's stored draw (engine-hold.ts) begins when it is released.
     const gate = engineStartGate();
-    const start = () => Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered));
+    const memoryLimit = addressMemoryLimit();
+    const start = () => Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered), memoryLimit ? { memoryLimit } : {});
     const started = gate ? gate.then(start) : start();
     starting = started;
     started.then(
@@ -56,6 +57,15 @@ export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
     }
   }
   return starting;
+}
+
+/**
+ * A cap on the engine's memory from the page's address (`?engineMemoryLimit=32MB`), else none.
+ * For trying the out-of-memory paths on small data (e2e/reads-fetched.spec.ts); a value that is
+ * not a size fails the engine's start, with a message that says so.
+ */
+function addressMemoryLimit(): string | null {
+  return new URLSearchParams(window.location.search).get('engineMemoryLimit');
 }
 
 /**
