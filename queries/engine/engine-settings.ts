@@ -14,6 +14,7 @@
 // - Extensions are never installed or loaded on demand, and after setup the configuration is
 //   locked: nothing later (dashboard SQL included) can change a setting.
 import type * as duckdb from '@duckdb/duckdb-wasm';
+import { Sql, str } from '../sql';
 
 /** Options of `AsyncDuckDB.open` for every single-threaded database (see `engineConfig`). */
 export const ENGINE_CONFIG: duckdb.DuckDBConfig = {
@@ -79,9 +80,9 @@ const MEMORY_LIMIT = /^\d{1,7}(\.\d{1,3})?(KB|MB|GB)$/;
  */
 export function lockdownStatements(memoryLimit?: string): string[] {
   if (memoryLimit === undefined) return [...ENGINE_LOCKDOWN];
-  // Checked, so the value is never anything but a size inside the quotes.
   if (!MEMORY_LIMIT.test(memoryLimit)) throw new RangeError(`The engine's memory limit must be a size such as 32MB or 2GB, not ${JSON.stringify(memoryLimit)}.`);
-  return [`SET memory_limit = '${memoryLimit}'`, ...ENGINE_LOCKDOWN];
+  // The value comes from the page's address: quoted by sql.ts, as every outside value is.
+  return [Sql.concat('SET memory_limit = ', str(memoryLimit)).text, ...ENGINE_LOCKDOWN];
 }
 
 /**
