@@ -12,14 +12,15 @@ export type { ChartPoint } from './echart';
 // up in the meantime (warm-up.ts), once the engine has started (engine.ts, `engineStartSettled`).
 // Some (a re-open drawing its stored results): they draw at once.
 let waiting = 0;
-const echartModule = lazyModule(() =>
-  import('./echart').then((m) => {
-    // For the benchmark's timeline: when ECharts arrived, and how many charts waited for it.
-    performance.mark('northstar:echarts-in', { detail: { waiting } });
-    if (waiting === 0) void engineStartSettled().then(() => m.warmUpCharts());
-    return m;
-  }),
-);
+const echartModule = lazyModule(async () => {
+  // In two stages, each evaluated in a task of its own (echarts-core-stage.ts).
+  await import('./echarts-core-stage');
+  const m = await import('./echart');
+  // For the benchmark's timeline: when ECharts arrived, and how many charts waited for it.
+  performance.mark('northstar:echarts-in', { detail: { waiting } });
+  if (waiting === 0) void engineStartSettled().then(() => m.warmUpCharts());
+  return m;
+});
 
 /** Load ECharts (once); charts rendered after it arrived draw at once. */
 export const preloadECharts = () => echartModule.preload();
