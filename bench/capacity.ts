@@ -44,6 +44,10 @@ interface Attempt {
   /** Navigation → the in-memory table built (or not) and the checks shown: what the peak RSS covers. */
   settled_ms: number;
   peak_renderer_rss_mb: number | null;
+  /** The renderer's RSS once settled: what the page keeps holding (an engine that ran out of memory is started again, giving its memory back). */
+  settled_renderer_rss_mb: number | null;
+  /** Engine starts in the page: more than one when the engine was started again (out of memory, a crash). */
+  engine_starts: number;
   /** Panels by their final state. */
   panels: Record<string, number>;
   /** What the page says: the scan-mode notice, banners, the first panel error. */
@@ -223,7 +227,9 @@ async function attempt(args: Args, rows: number, file: { path: string; bytes: nu
       seen = await describePage(page);
     }
     const settledMs = Date.now() - started;
-    peak = Math.max(peak, browser.rendererRssMb() ?? 0);
+    const settledRss = browser.rendererRssMb();
+    const engineStarts = await page.evaluate(() => performance.getEntriesByName('northstar:engine-start').length);
+    peak = Math.max(peak, settledRss ?? 0);
     const outcome: Outcome = seen.scan ? 'scan mode' : (seen.panels.error ?? 0) === 0 && (seen.panels.ready ?? 0) > 0 ? (tableBuilt ? 'in memory' : 'fetched bytes only') : 'failed';
     const screenshot = path.join(shots, `capacity-${rows}-${outcome.replace(' ', '-')}.png`);
     await page.screenshot({ path: screenshot });
@@ -235,6 +241,8 @@ async function attempt(args: Args, rows: number, file: { path: string; bytes: nu
       open_ms: openMs,
       settled_ms: settledMs,
       peak_renderer_rss_mb: peak > 0 ? Math.round(peak) : null,
+      settled_renderer_rss_mb: settledRss === null ? null : Math.round(settledRss),
+      engine_starts: engineStarts,
       panels: seen.panels,
       messages: seen.messages,
       app_alive: seen.alive,
@@ -284,7 +292,7 @@ async function main(): Promise<void> {
     const file = await ordersFile(rows);
     log(`${rows} orders (${(file.bytes / 1024 ** 2).toFixed(0)} MB Parquet)…`);
     const result = await attempt(args, rows, file, browser, shots);
-    log(`  ${result.outcome}: drawn in ${(result.open_ms / 1000).toFixed(1)} s, settled in ${(result.settled_ms / 1000).toFixed(1)} s, peak renderer RSS ${result.peak_renderer_rss_mb ?? '?'} MB${result.messages[0] ? `: ${result.messages[0].slice(0, 160)}` : ''}`);
+    log(`  ${result.outcome}: drawn in ${(result.open_ms / 1000).toFixed(1)} s, settled in ${(result.settled_ms / 1000).toFixed(1)} s, peak renderer RSS ${result.peak_renderer_rss_mb ?? '?'} MB, settled ${result.settled_renderer_rss_mb ?? '?'} MB, engine started ${result.engine_starts}×${result.messages[0] ? `: ${result.messages[0].slice(0, 160)}` : ''}`);
     tried.set(rows, result);
     attempts.push(result);
     return result;

@@ -444,6 +444,38 @@ describe('first paint from the fetched bytes', () => {
       expect(readsFetched(again.datasets).at(-1)).toBe(failure.code === 'sql' ? failure.message : 'in memory');
     }
   }, 60_000);
+
+  it('a table that ran out of memory is not built again from the same data: the run on a fresh engine reads the fetched bytes from the start', async () => {
+    const d = demo();
+    const outOfMemory = new EngineError('sql', 'Out of Memory Error: could not allocate block');
+    const tablesOutOfMemory = new Map<string, unknown>();
+    let builds = 0;
+    const ranOut = recordingEngine((sql) => {
+      if (!isBuild(sql.text)) return;
+      builds += 1;
+      throw outOfMemory;
+    });
+    const first = await run(ranOut.engine, d, new Map(), { tablesOutOfMemory });
+    expect(builds).toBe(1);
+    expect(tablesOutOfMemory.size).toBe(1);
+    // The app then starts a fresh engine (its dataset cache cleared) and runs again: the same data.
+    const fresh = recordingEngine();
+    const again = await run(fresh.engine, d, new Map(), { tablesOutOfMemory });
+    expect(fresh.log.filter(isBuild)).toEqual([]);
+    expect(tablesOutOfMemory.size).toBe(1);
+    for (const id of PANELS) expect(readyRows(again.panels[id]), id).toEqual(readyRows(first.panels[id]));
+    // Ready only ever as reading the fetched bytes, with the engine's words from the first time.
+    const ready = again.datasets.filter((st) => st.status === 'ready');
+    expect(ready.length).toBeGreaterThan(0);
+    for (const st of ready) expect(st.status === 'ready' && st.readsFetched?.reason).toBe(outOfMemory.message);
+    expect((await relationKind('ds_raw_orders')).kind).toBe('view');
+    // Other data (here, under another memory budget) builds its table.
+    const other = recordingEngine();
+    const built = await run(other.engine, d, new Map(), { tablesOutOfMemory, memoryBudgetBytes: 1024 ** 4 });
+    expect(other.log.filter(isBuild)).toHaveLength(1);
+    expect(built.datasets.filter((st) => st.status === 'ready').every((st) => st.status === 'ready' && st.readsFetched === undefined)).toBe(true);
+    expect((await relationKind('ds_raw_orders')).kind).toBe('table');
+  }, 60_000);
 });
 
 /** The rows of `select` as a Parquet file written by native DuckDB (an independent writer), one thread, in row groups of 2,048. */

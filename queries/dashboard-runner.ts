@@ -215,6 +215,14 @@ export interface RunOptions {
    * `NOT_IN_MEMORY`. For computing results ahead of a click (next-clicks.ts), never for a run shown.
    */
   memoryOnly?: boolean;
+  /**
+   * Loads whose in-memory table ran out of memory, by dataset and data (the caller keeps it across
+   * engines, see `tableRanOutKey`), with the engine's error. A later load of the same data reads its
+   * fetched bytes from the start, as the load that ran out went on to, without building the table
+   * again: after the app restarts the engine to give that memory back, the build would only run out
+   * again. The runner adds a load whose build runs out.
+   */
+  tablesOutOfMemory?: Map<string, unknown>;
 }
 
 /** The reason a `memoryOnly` run gives for a dataset it skipped. */
@@ -259,6 +267,8 @@ export interface LoadedDataset {
    * is built after the first panels drew (bytes-first.ts); `fromBytes.inMemory` says it is.
    */
   fromBytes?: BytesPhase;
+  /** The key of this load's data in `RunOptions.tablesOutOfMemory` (loads from fetched bytes only). */
+  tableKey?: string;
   /** The files' content versions this load read, confirmed by every response (persisted-results.ts). */
   contentVersions?: KnownVersion[][];
 }
@@ -343,6 +353,8 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   for (const { dataset, loaded, period } of fromBytes) {
     if (stale()) return;
     if (loaded.fromBytes) await loadTable(engine, opts.cache ?? engine, rawDatasetTable(dataset), loaded.fromBytes);
+    const failure = loaded.fromBytes?.failed;
+    if (failure && loaded.tableKey && outOfMemoryReason(failure.error) !== null) opts.tablesOutOfMemory?.set(loaded.tableKey, failure.error);
     const damaged = damagedBytes(loaded);
     if (damaged !== null && !stale()) {
       // The first panels read only some values; building the table read them all, and some could
@@ -739,6 +751,15 @@ function datasetCacheKey(dashboard: DashboardFile, dataset: Dataset, opts: RunOp
   return JSON.stringify([dataset, neededSources(dashboard, dataset), opts.memoryBudgetBytes ?? null]);
 }
 
+/**
+ * The data a load from fetched bytes read, for `RunOptions.tablesOutOfMemory`: the dataset's cache
+ * key (its definition, sources and memory budget) and each file's version (its size when the server
+ * gave none). A file that changed is loaded into memory again.
+ */
+function tableRanOutKey(cacheKey: string, fetched: PrefetchResult): string {
+  return JSON.stringify([cacheKey, fetched.files.map((f) => f.version ?? f.size)]);
+}
+
 /** A table dataset reads its source; a SQL dataset may read any of them. */
 function neededSources(dashboard: DashboardFile, dataset: Dataset): Source[] {
   return dataset.kind === 'table' ? dashboard.sources.filter((s) => s.name === dataset.source) : dashboard.sources;
@@ -946,6 +967,7 @@ async function loadOrTake(
     let columns: { name: string; type: string }[];
     let projection: LoadedDataset['projection'];
     let fromBytes: BytesPhase | undefined;
+    let tableKey: string | undefined;
     let probed: FooterProbe | null = null;
     // Its panels finish drawing before the whole file replaces their row groups under the raw view.
     painted = windowPaint ? await (windowPaint as Promise<WindowPainted>) : null;
@@ -965,6 +987,13 @@ async function loadOrTake(
         fromBytes.text = memoryColumns(opened).filter((c) => c.type === 'VARCHAR' && encodable.has(c.name)).map((c) => c.name);
       }
       trackPhase(scope, rawTable, fromBytes);
+      tableKey = tableRanOutKey(cacheKey, fetched);
+      const ranOut = opts.tablesOutOfMemory?.get(tableKey);
+      if (ranOut !== undefined) {
+        // Its table ran out of memory before: the dataset reads these bytes, as it did then.
+        fromBytes.failed = { error: ranOut };
+        fromBytes.tableLoad = Promise.resolve();
+      }
       // Small data gains nothing from drawing first, and its table, built now, decodes every value:
       // a damaged file fails here, with the message `northstar inspect` gives, before any panel draws.
       if (fetched.bytesFetched < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES)) {
@@ -988,6 +1017,7 @@ async function loadOrTake(
     const loaded: LoadedDataset = {
       columns, rowCount, location, newest: null, table: rawTable,
       ...(scan ? { scan, scanFiles: first?.urls ?? [] } : {}), ...(projection ? { projection } : {}), ...(fromBytes ? { fromBytes } : {}),
+      ...(tableKey ? { tableKey } : {}),
     };
     // Every response of the fetch named the version the key was built from: the data is that version.
     const confirmed = persisted !== null && fetched !== null && linked.length === 1 && sameVersions(versions[0] ?? [], fetched.files.map((f) => f.version));

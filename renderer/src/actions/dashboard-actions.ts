@@ -110,6 +110,10 @@ function memoryBudgetBytes(host: HostApi): Promise<number> {
   return memoryBudget;
 }
 
+// Datasets whose in-memory table ran out of memory, by their data (RunOptions.tablesOutOfMemory):
+// kept for the page's life, across engines.
+const tablesOutOfMemory = new Map<string, unknown>();
+
 const watchedEngines = new WeakSet<Engine>();
 let crashReruns = 0;
 
@@ -133,9 +137,10 @@ function rerunAfterCrash(deps: ActionDeps, engine: Engine): void {
  * After an out-of-memory error that the engine survived (DuckDB's own "Out of Memory Error"; an
  * abort stops the worker and is a crash, above), start a fresh engine and run the dashboard again:
  * the old worker keeps the memory it grew to for as long as it lives (wasm memory only grows), and
- * the new one holds only the data loaded again. For errors of the user's own queries (a SQL
- * preview), which the run does not repeat; an out-of-memory load or panel query would only fail
- * again. True when the engine was restarted.
+ * the new one holds only the data loaded again. For errors the run does not repeat: the user's own
+ * queries (a SQL preview), and a table build after first paint (the run remembers it and reads the
+ * fetched bytes instead); an out-of-memory load or panel query would only fail again. True when the
+ * engine was restarted.
  */
 export function freeEngineMemory(deps: ActionDeps): boolean {
   if (!deps.restartEngine?.()) return false;
@@ -184,6 +189,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
   runAborts.set(abort, dataKey);
 
   let dataRead = false;
+  const ranOutBefore = tablesOutOfMemory.size;
   const now = (deps.now ?? Date.now)();
   await runDashboardQueries(
     startingEngine(starting),
@@ -224,8 +230,13 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       memoryBudgetBytes: await budget,
       signal: abort.signal,
       persisted: persistedResults(deps.host, state.path),
+      tablesOutOfMemory,
     },
   ).finally(() => runAborts.delete(abort));
+  // A dataset's table ran out of memory after its panels drew, and it reads its fetched bytes. The
+  // engine keeps the memory it grew to while it lives: start a fresh one and run again, which reads
+  // the bytes from the start (from the data gateway's disk cache) and builds no table.
+  if (tablesOutOfMemory.size > ranOutBefore && store().runId === runId && freeEngineMemory(deps)) return;
   // What the open linked early is this run's, or nobody's: a later run links afresh.
   earlyLinks.clear();
   let engine: Engine;
