@@ -57,6 +57,22 @@ describe('chart work', () => {
     expect(seen).toEqual([0, 1, 2]);
   });
 
+  it('runs a job queued alone in a task of its own, and does not drop it for a chart\'s work', async () => {
+    let task = 0;
+    const seen: string[] = [];
+    const job = (name: string) => () => {
+      seen.push(`${name}@${task}`);
+      queueMicrotask(() => task++);
+    };
+    queueChartWork(job('first step'), { alone: true });
+    queueChartWork(job('second step'), { alone: true });
+    // A chart's own work comes after them, and (short) shares no task with them.
+    queueChartWork(job('draw'));
+    queueChartWork(job('draw again'));
+    await drained();
+    expect(seen).toEqual(['first step@0', 'second step@1', 'draw@2', 'draw again@2']);
+  });
+
   it('drops a cancelled job, and one job that throws does not stop the others', async () => {
     const reported: unknown[] = [];
     vi.stubGlobal('reportError', (err: unknown) => reported.push(err));

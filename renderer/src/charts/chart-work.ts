@@ -20,6 +20,8 @@ export interface ChartJob {
   cancelled: boolean;
   /** Work nobody waits for (the warm-up): dropped as soon as a chart's own work is queued. */
   idle: boolean;
+  /** Run in a task of its own (idle work always is). */
+  alone?: boolean;
   run(): void;
   /** Called when idle work is dropped. */
   dropped?: () => void;
@@ -66,7 +68,7 @@ function work(): void {
     }
     // Idle work (the warm-up) is one job per task: nobody waits for it, and a task that ran two of
     // its 8–18 ms steps was, with the engine's load on the other threads, a task of 60–86 ms.
-    if (job.idle || performance.now() - started >= TASK_BUDGET_MS) break;
+    if (job.idle || job.alone || performance.now() - started >= TASK_BUDGET_MS) break;
   }
   if (queue.some((j) => !j.cancelled)) post();
   else queue.length = 0;
@@ -76,7 +78,7 @@ function work(): void {
  * Queue `run` after the work already queued; cancel the returned job to drop it. `idle` work is
  * nobody's wait: it is dropped (and told so) when other work is queued.
  */
-export function queueChartWork(run: () => void, opts: { idle?: boolean; dropped?: () => void } = {}): ChartJob {
+export function queueChartWork(run: () => void, opts: { idle?: boolean; alone?: boolean; dropped?: () => void } = {}): ChartJob {
   const idle = opts.idle ?? false;
   if (!idle) {
     for (const job of queue) {
@@ -85,7 +87,7 @@ export function queueChartWork(run: () => void, opts: { idle?: boolean; dropped?
       job.dropped?.();
     }
   }
-  const job: ChartJob = { cancelled: false, idle, run, ...(opts.dropped ? { dropped: opts.dropped } : {}) };
+  const job: ChartJob = { cancelled: false, idle, run, ...(opts.alone ? { alone: true } : {}), ...(opts.dropped ? { dropped: opts.dropped } : {}) };
   queue.push(job);
   post();
   return job;
