@@ -10,7 +10,8 @@ export type { ChartPoint } from './echart';
 
 // Charts mounted and waiting for ECharts. None when it arrives (a cold open: no data yet): it warms
 // up in the meantime (warm-up.ts), once the engine has started (engine.ts, `engineStartSettled`).
-// Some (a re-open drawing its stored results): they draw at once.
+// Some (a re-open drawing its stored results): they draw at once, after the warm-up's first steps
+// (echart.tsx).
 let waiting = 0;
 const echartModule = lazyModule(async () => {
   // In two stages, each evaluated in a task of its own (echarts-core-stage.ts).
