@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, openNativeEngine, runRule, type NativeEngine } from './testing-engine';
+import { Sql } from '../sql';
+import type { QueryEngine } from '../dashboard-runner';
+import { createTable, openNativeEngine, runRule as runWhole, type NativeEngine } from './testing-engine';
 
 // Hostile names: quotes, a keyword, spaces, punctuation.
 const KEY = 'order "id"';
@@ -20,7 +22,14 @@ afterAll(() => engine.close());
 
 const COLUMNS = [KEY, TIME, REGION];
 
-describe('duplicate_key', () => {
+// Every case runs as one statement, and split: with at most 2 rows grouped a statement, each table
+// here is read in slices of its keys' hash, and must give the same answers.
+describe.each([
+  { mode: 'in one statement', maxGroupRows: undefined },
+  { mode: 'split into slices of the keys', maxGroupRows: 2 },
+])('duplicate_key $mode', ({ maxGroupRows }) => {
+  const runRule: typeof runWhole = (e, table, columns, rule, params, opts = {}) => runWhole(e, table, columns, rule, params, { ...opts, ...(maxGroupRows ? { maxGroupRows } : {}) });
+
   it('finds a day loaded twice: the repeated keys, with their own types, and the day they fall on', async () => {
     const r = await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME });
     expect(r.status).toBe('fail');
@@ -89,5 +98,48 @@ describe('duplicate_key', () => {
     const r = await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: KEY, error_if: '>5', warn_if: '>1' }, { timeColumn: TIME });
     expect(r.status).toBe('warn');
     expect(r.expected).toBe('no repeated order "id" (error if >5, warn if >1)');
+  });
+});
+
+describe('duplicate_key on a large table', () => {
+  /** `native`, recording each statement's SQL, run or queried. */
+  const recording = (statements: string[]): QueryEngine => ({
+    exec: (sql) => (statements.push(sql.text), engine.exec(sql)),
+    query: (sql) => (statements.push(sql.text), engine.query(sql)),
+    describe: (table) => engine.describe(table),
+  });
+
+  it('groups a slice of the keys a statement, keeps only the repeated keys between them, and drops them after', async () => {
+    const statements: string[] = [];
+    const r = await runWhole(recording(statements), 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, maxGroupRows: 4 });
+    expect(r.message).toBe('2 repeated order "id" values (2 extra rows), all on 2025-01-03');
+    // 9 rows counted, 4 a statement: 3 slices, then the judging query and the drop.
+    expect(statements[0]).toMatch(/^SELECT count\(\*\)/);
+    expect(statements.slice(1, 4).map((s) => /^(CREATE TEMP TABLE|INSERT INTO) .* % 3::UBIGINT = (\d)/.exec(s)?.slice(1))).toEqual([
+      ['CREATE TEMP TABLE', '0'],
+      ['INSERT INTO', '1'],
+      ['INSERT INTO', '2'],
+    ]);
+    expect(statements[5]).toMatch(/^DROP TABLE IF EXISTS "__northstar_repeated_keys_\d+"$/);
+    expect(statements).toHaveLength(6);
+    const left = await engine.query(Sql.raw`SELECT count(*) AS "n" FROM duckdb_tables() WHERE temporary`);
+    expect(left.rows[0]?.n).toBe(0);
+  });
+
+  it('drops its table when the judging query fails, and says why the check could not run', async () => {
+    const statements: string[] = [];
+    const failing: QueryEngine = { ...recording(statements), query: (sql) => (sql.text.startsWith('WITH') ? Promise.reject(new Error('engine restarted')) : engine.query(sql)) };
+    const r = await runWhole(failing, 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, maxGroupRows: 4 });
+    expect(r.status).toBe('error');
+    expect(r.message).toBe('check "c1": engine restarted');
+    expect(statements.at(-1)).toMatch(/^DROP TABLE/);
+    const left = await engine.query(Sql.raw`SELECT count(*) AS "n" FROM duckdb_tables() WHERE temporary`);
+    expect(left.rows[0]?.n).toBe(0);
+  });
+
+  it('runs as one statement up to the limit', async () => {
+    const statements: string[] = [];
+    await runWhole(recording(statements), 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, maxGroupRows: 9 });
+    expect(statements.map((s) => s.slice(0, 20))).toEqual(['SELECT count(*) AS "', 'WITH "dup" AS MATERI']);
   });
 });

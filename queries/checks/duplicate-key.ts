@@ -6,7 +6,7 @@ import type { Row, Scalar } from '../engine/engine';
 import { Sql, column, ident, int } from '../sql';
 import { ColumnParam, ExamplesParam, TimeColumnParam, asNumber, asText, dayText, formatCount, plural, timeColumnOf } from './stats';
 import { ThresholdParams } from './thresholds';
-import type { CheckRule, Example } from './types';
+import { MAX_GROUP_ROWS, type CheckContext, type CheckRule, type Example } from './types';
 
 const Params = z
   .object({
@@ -27,39 +27,23 @@ export const duplicateKey: CheckRule<Params> = {
   summary: 'A key that should be unique appears on more than one row; counts repeated keys and names their days.',
   params: Params,
   build(ctx, params) {
-    const keys = keysOf(params).map((k) => column(k, ctx.columns, `${ctx.where} param "key"`));
-    // Time is optional here: without one the rule still counts keys, it just cannot name days.
-    const time = params.timeColumn !== undefined || ctx.timeColumn !== null ? timeColumnOf(ctx, params.timeColumn) : null;
-    const table = ident(ctx.table);
-    // Key columns travel under positional names ("k0", "k1"...), so hostile names never clash with ours.
-    const aliases = keys.map((_, i) => ident(`k${i}`));
-    const keyAs = Sql.join(keys.map((k, i) => Sql.concat(k, ' AS ', aliases[i] as Sql)));
-    const dKeys = Sql.join(aliases.map((a) => Sql.concat('"d".', a)));
-    const matches = Sql.join(
-      keys.map((k, i) => Sql.concat('"src".', k, ' IS NOT DISTINCT FROM "d".', aliases[i] as Sql)),
-      ' AND ',
-    );
-    // Untyped NULLs take the key columns' own types in the UNION, so example keys keep theirs.
-    const nullKeys = Sql.join(aliases.map((a) => Sql.concat('NULL AS ', a)));
-    // Rows without any key are not repeats of one key (as in dbt's unique test); null_rate sees them.
-    const allNull = Sql.join(
-      keys.map((k) => Sql.concat(k, ' IS NULL')),
-      ' AND ',
-    );
-    const day = time ? dayText(Sql.concat('"src".', time)) : Sql.raw`CAST(NULL AS VARCHAR)`;
-    const limit = int(params.examples, 0, 100);
-    return Sql.concat(
-      'WITH "dup" AS MATERIALIZED (SELECT ', keyAs, ', count(*) AS "n" FROM ', table, ' WHERE NOT (', allNull, ') GROUP BY ', Sql.join(keys), ' HAVING count(*) > 1), ',
-      '"hit" AS (SELECT ', dKeys, ', "d"."n", ', day, ' AS "day" FROM ', table, ' AS "src" JOIN "dup" AS "d" ON ', matches, '), ',
-      '"per_key_day" AS MATERIALIZED (SELECT ', Sql.join(aliases), ', "day", count(*) AS "c" FROM "hit" GROUP BY ALL) ',
-      "SELECT 'total' AS \"part\", CAST(NULL AS VARCHAR) AS \"day\", ", nullKeys,
-      ', CAST(count(*) AS DOUBLE) AS "keys", CAST(coalesce(sum("n" - 1), 0) AS DOUBLE) AS "rows", CAST(NULL AS VARCHAR) AS "last_day" FROM "dup" ',
-      "UNION ALL SELECT * FROM (SELECT 'day', \"day\", ", nullKeys,
-      ', CAST(count(*) AS DOUBLE), CAST(sum("c") AS DOUBLE), NULL FROM "per_key_day" WHERE "day" IS NOT NULL GROUP BY "day" ORDER BY count(*) DESC, "day" LIMIT ', int(MAX_DAYS, 0, MAX_DAYS), ') ',
-      "UNION ALL SELECT * FROM (SELECT 'key', min(\"day\"), ", Sql.join(aliases),
-      ', CAST(NULL AS DOUBLE), CAST(sum("c") AS DOUBLE), max("day") FROM "per_key_day" GROUP BY ', Sql.join(aliases),
-      ' ORDER BY sum("c") DESC, ', Sql.join(aliases), ' LIMIT ', limit, ')',
-    );
+    const q = queryParts(ctx, params);
+    return Sql.concat('WITH "dup" AS MATERIALIZED (', q.repeated(null), '), ', q.judged);
+  },
+  split(ctx, params, rows) {
+    const q = queryParts(ctx, params);
+    const slices = Math.min(MAX_SLICES, Math.ceil(rows / (ctx.maxGroupRows ?? MAX_GROUP_ROWS)));
+    if (slices <= 1) return null;
+    // The repeated keys, slice by slice of the keys' hash: each statement's hash table holds
+    // 1/slices of the keys and is freed before the next (one WITH of UNION ALL parts keeps every
+    // part's table until the statement ends: no less memory than one GROUP BY). Few keys repeat,
+    // so the table they land in is small. `% n::UBIGINT`: hash() is a UBIGINT, and a plain integer
+    // divisor makes 1.28 evaluate the modulo ~8x slower and hold more than the whole GROUP BY.
+    const table = ident(`__northstar_repeated_keys_${(scratchTables += 1)}`);
+    const slice = (i: number) => Sql.concat('hash(', Sql.join(q.keys), ') % ', int(slices, 2, MAX_SLICES), '::UBIGINT = ', int(i, 0, MAX_SLICES));
+    const setup = [Sql.concat('CREATE TEMP TABLE ', table, ' AS ', q.repeated(slice(0)))];
+    for (let i = 1; i < slices; i += 1) setup.push(Sql.concat('INSERT INTO ', table, ' ', q.repeated(slice(i))));
+    return { setup, query: Sql.concat('WITH "dup" AS (SELECT * FROM ', table, '), ', q.judged), teardown: [Sql.concat('DROP TABLE IF EXISTS ', table)] };
   },
   evaluate(rows, params) {
     const names = keysOf(params);
@@ -97,6 +81,56 @@ export const duplicateKey: CheckRule<Params> = {
     };
   },
 };
+
+/** Slices at most (4,096 of 6M rows: 24 billion rows, far beyond any table in the engine's 4 GiB). */
+const MAX_SLICES = 4096;
+/** Temporary tables of repeated keys made so far: each split run names its own. */
+let scratchTables = 0;
+
+/**
+ * The rule's query in two parts: `repeated(slice)` selects the keys on more than one row (those
+ * whose hash falls in `slice`, when given) with their counts, as "k0", "k1"… and "n"; `judged`
+ * reads them as "dup" and returns the totals, the days and the examples `evaluate` judges.
+ */
+function queryParts(ctx: CheckContext, params: Params): { keys: Sql[]; repeated: (slice: Sql | null) => Sql; judged: Sql } {
+  const keys = keysOf(params).map((k) => column(k, ctx.columns, `${ctx.where} param "key"`));
+  // Time is optional here: without one the rule still counts keys, it just cannot name days.
+  const time = params.timeColumn !== undefined || ctx.timeColumn !== null ? timeColumnOf(ctx, params.timeColumn) : null;
+  const table = ident(ctx.table);
+  // Key columns travel under positional names ("k0", "k1"...), so hostile names never clash with ours.
+  const aliases = keys.map((_, i) => ident(`k${i}`));
+  const keyAs = Sql.join(keys.map((k, i) => Sql.concat(k, ' AS ', aliases[i] as Sql)));
+  const dKeys = Sql.join(aliases.map((a) => Sql.concat('"d".', a)));
+  const matches = Sql.join(
+    keys.map((k, i) => Sql.concat('"src".', k, ' IS NOT DISTINCT FROM "d".', aliases[i] as Sql)),
+    ' AND ',
+  );
+  // Untyped NULLs take the key columns' own types in the UNION, so example keys keep theirs.
+  const nullKeys = Sql.join(aliases.map((a) => Sql.concat('NULL AS ', a)));
+  // Rows without any key are not repeats of one key (as in dbt's unique test); null_rate sees them.
+  const allNull = Sql.join(
+    keys.map((k) => Sql.concat(k, ' IS NULL')),
+    ' AND ',
+  );
+  const day = time ? dayText(Sql.concat('"src".', time)) : Sql.raw`CAST(NULL AS VARCHAR)`;
+  const limit = int(params.examples, 0, 100);
+  return {
+    keys,
+    repeated: (slice) =>
+      Sql.concat('SELECT ', keyAs, ', count(*) AS "n" FROM ', table, ' WHERE NOT (', allNull, ')', slice ? Sql.concat(' AND ', slice) : '', ' GROUP BY ', Sql.join(keys), ' HAVING count(*) > 1'),
+    judged: Sql.concat(
+      '"hit" AS (SELECT ', dKeys, ', "d"."n", ', day, ' AS "day" FROM ', table, ' AS "src" JOIN "dup" AS "d" ON ', matches, '), ',
+      '"per_key_day" AS MATERIALIZED (SELECT ', Sql.join(aliases), ', "day", count(*) AS "c" FROM "hit" GROUP BY ALL) ',
+      "SELECT 'total' AS \"part\", CAST(NULL AS VARCHAR) AS \"day\", ", nullKeys,
+      ', CAST(count(*) AS DOUBLE) AS "keys", CAST(coalesce(sum("n" - 1), 0) AS DOUBLE) AS "rows", CAST(NULL AS VARCHAR) AS "last_day" FROM "dup" ',
+      "UNION ALL SELECT * FROM (SELECT 'day', \"day\", ", nullKeys,
+      ', CAST(count(*) AS DOUBLE), CAST(sum("c") AS DOUBLE), NULL FROM "per_key_day" WHERE "day" IS NOT NULL GROUP BY "day" ORDER BY count(*) DESC, "day" LIMIT ', int(MAX_DAYS, 0, MAX_DAYS), ') ',
+      "UNION ALL SELECT * FROM (SELECT 'key', min(\"day\"), ", Sql.join(aliases),
+      ', CAST(NULL AS DOUBLE), CAST(sum("c") AS DOUBLE), max("day") FROM "per_key_day" GROUP BY ', Sql.join(aliases),
+      ' ORDER BY sum("c") DESC, ', Sql.join(aliases), ' LIMIT ', limit, ')',
+    ),
+  };
+}
 
 function keyExample(row: Row, names: string[]): Example {
   const key: Record<string, Scalar> = {};

@@ -2,9 +2,9 @@
 // any QueryEngine (the app's DuckDB-WASM, the CLI's Node build of it, native DuckDB in tests).
 import type { Check, DashboardFile } from '../../dashboards/schema';
 import type { QueryEngine } from '../dashboard-runner';
-import type { Row } from '../engine/engine';
+import type { QueryResult, Row } from '../engine/engine';
 import type { DatasetContext } from '../panel-queries';
-import type { Sql } from '../sql';
+import { Sql, ident } from '../sql';
 import { columnSchema } from './column-schema';
 import { customSql } from './custom-sql';
 import { duplicateKey } from './duplicate-key';
@@ -13,11 +13,11 @@ import { nearDuplicateValues } from './near-duplicate-values';
 import { nullRate } from './null-rate';
 import { range } from './range';
 import { describeThresholds, judge, type Thresholds } from './thresholds';
-import { CheckCannotRun, type CheckContext, type CheckEnv, type CheckResult, type CheckRule, type RuleOutcome } from './types';
+import { CheckCannotRun, type CheckContext, type CheckEnv, type CheckPlan, type CheckResult, type CheckRule, type RuleOutcome } from './types';
 import { unexpectedValues } from './unexpected-values';
 import { totalJump, volume } from './volume';
 
-export type { AffectedSpan, AffectedTime, CheckContext, CheckEnv, CheckResult, CheckStatus, Example, RuleOutcome } from './types';
+export type { AffectedSpan, AffectedTime, CheckContext, CheckPlan, CheckEnv, CheckResult, CheckStatus, Example, RuleOutcome } from './types';
 
 /** A rule with its params type erased: parse, then build and evaluate with what was parsed. */
 export interface RegisteredRule {
@@ -34,6 +34,8 @@ export interface PreparedCheck {
   /** The column the rule places rows in time by (its timeColumn param, else the dataset's), if any. */
   timeColumn: string | null;
   evaluate(rows: Row[], env: CheckEnv): RuleOutcome;
+  /** The rule's `split` for this table, when it has one: its statements for a table of `rows` rows. */
+  split?: (rows: number) => CheckPlan | null;
 }
 
 /** The params of a check are invalid: the message names the check and the param. */
@@ -55,6 +57,7 @@ function register<P>(rule: CheckRule<P>): RegisteredRule {
         thresholds: thresholdsOf(params),
         timeColumn: typeof own === 'string' ? own : ctx.timeColumn,
         evaluate: (rows, env) => rule.evaluate(rows, params, env),
+        ...(rule.split ? { split: (rows: number) => rule.split?.(ctx, params, rows) ?? null } : {}),
       };
     },
   };
@@ -142,7 +145,7 @@ export async function runCheck(
   }
   let outcome: RuleOutcome;
   try {
-    const result = await engine.query(prepared.sql);
+    const result = await queryCheck(engine, prepared, ctx);
     outcome = prepared.evaluate(result.rows, env);
   } catch (err) {
     return failed(err instanceof CheckCannotRun ? `${ctx.where}: ${err.message}` : `${ctx.where}: ${messageOf(err)}`);
@@ -155,6 +158,25 @@ export async function runCheck(
     judged.affected = { timeColumn: prepared.timeColumn, spans: outcome.affected };
   }
   return judged;
+}
+
+/**
+ * The rows a prepared check judges: its one query, or, for a rule that splits its work on a large
+ * table, its statements in order (the table's rows counted first, unless `rows` says them), with its
+ * teardown run whatever happened.
+ */
+export async function queryCheck(engine: QueryEngine, prepared: PreparedCheck, ctx: CheckContext, rows?: number): Promise<QueryResult> {
+  if (!prepared.split) return engine.query(prepared.sql);
+  const counted = rows ?? Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(ctx.table)))).rows[0]?.n);
+  const plan = Number.isSafeInteger(counted) ? prepared.split(counted) : null;
+  if (!plan) return engine.query(prepared.sql);
+  try {
+    for (const statement of plan.setup) await engine.exec(statement);
+    return await engine.query(plan.query);
+  } finally {
+    // A teardown that fails (the engine was restarted meanwhile) leaves nothing to clean up.
+    for (const statement of plan.teardown) await engine.exec(statement).catch(() => undefined);
+  }
 }
 
 /** Run every check of a dashboard on its loaded datasets; results come in file order. */

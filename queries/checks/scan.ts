@@ -5,7 +5,7 @@ import type { QueryEngine } from '../dashboard-runner';
 import { column } from '../sql';
 import { columnCountsQuery, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, readColumnCounts, type ColumnCounts } from '../column-kinds';
 import type { Row } from '../engine/engine';
-import { RULES } from './index';
+import { RULES, queryCheck } from './index';
 import { judgeNullCounts, nullCountsQuery } from './null-rate';
 import { DAY_MS, asNumber, formatCount, formatShare, isoDay, plural } from './stats';
 import type { CheckContext, CheckEnv, Example, RuleOutcome } from './types';
@@ -117,7 +117,7 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
     try {
       const prepared = RULES.get(rule)?.prepare(ctx, params);
       if (!prepared) throw new Error(`no rule ${rule}`);
-      const result = await engine.query(prepared.sql);
+      const result = await queryCheck(engine, prepared, ctx, rows);
       return prepared.evaluate(result.rows, env);
     } catch (err) {
       // Too little data for a rule (CheckCannotRun) is worth a note, not a finding.

@@ -94,8 +94,14 @@ export function runRule(
   columns: readonly string[],
   rule: string,
   params: Record<string, unknown>,
-  opts: { timeColumn?: string | null; severity?: 'warn' | 'error'; now?: number; trusted?: boolean; affected?: boolean } = {},
+  opts: { timeColumn?: string | null; severity?: 'warn' | 'error'; now?: number; trusted?: boolean; affected?: boolean; maxGroupRows?: number } = {},
 ): Promise<CheckResult> {
-  const ctx: CheckContext = { table, columns: new Set(columns), timeColumn: opts.timeColumn ?? null, where: 'check "c1"' };
+  const ctx: CheckContext = {
+    table,
+    columns: new Set(columns),
+    timeColumn: opts.timeColumn ?? null,
+    where: 'check "c1"',
+    ...(opts.maxGroupRows !== undefined ? { maxGroupRows: opts.maxGroupRows } : {}),
+  };
   return runCheck(engine, checkOf(rule, params, opts.severity), ctx, { now: opts.now ?? Date.now() }, opts.trusted ?? false, opts.affected ?? false);
 }
