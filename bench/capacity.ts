@@ -225,6 +225,9 @@ async function attempt(args: Args, rows: number, file: { path: string; bytes: nu
         performance.getEntriesByName('northstar:sql').some((e) => /^DROP VIEW IF EXISTS .*; ALTER TABLE .* RENAME TO /.test(String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? ''))),
       );
       seen = await describePage(page);
+    } else if (seen.scan) {
+      // Scan mode builds no table, but its checks read the files too: settled once they are shown.
+      await waitForChecks(page).catch(() => null);
     }
     const settledMs = Date.now() - started;
     const settledRss = browser.rendererRssMb();
