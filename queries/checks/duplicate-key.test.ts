@@ -114,7 +114,7 @@ describe('duplicate_key on a large table', () => {
     const r = await runWhole(recording(statements), 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, maxGroupRows: 4 });
     expect(r.message).toBe('2 repeated order "id" values (2 extra rows), all on 2025-01-03');
     // 9 rows counted, 4 a statement: 3 slices, then the judging query and the drop.
-    expect(statements[0]).toMatch(/^SELECT count\(\*\)/);
+    expect(statements[0]).toMatch(/^SELECT \(SELECT count\(\*\) FROM "twice"\) AS "rows", .* FROM pragma_database_size\(\)/);
     expect(statements.slice(1, 4).map((s) => /^(CREATE TEMP TABLE|INSERT INTO) .* % 3::UBIGINT = (\d)/.exec(s)?.slice(1))).toEqual([
       ['CREATE TEMP TABLE', '0'],
       ['INSERT INTO', '1'],
@@ -137,9 +137,37 @@ describe('duplicate_key on a large table', () => {
     expect(left.rows[0]?.n).toBe(0);
   });
 
+  it("splits by the engine's free memory too: a hash table of a slice's keys fits twice in it", async () => {
+    const small = await openNativeEngine();
+    try {
+      await small.run("SET memory_limit = '64MB'");
+      // 2M orders, the last 1,000 of them (ids 1,999,000 on: the day of id % 7, 2025-03-03 once fewer) loaded
+      // again on 2025-03-09. The table holds some 20-30 MB of the 64: slices of a few 100,000 keys.
+      await small.run('CREATE TABLE "orders" AS SELECT "range" AS "id", DATE \'2025-03-01\' + CAST("range" % 7 AS INTEGER) AS "day" FROM range(2000000) UNION ALL SELECT "range", DATE \'2025-03-09\' FROM range(1999000, 2000000)');
+      const statements: string[] = [];
+      const engine: QueryEngine = {
+        exec: (sql) => (statements.push(sql.text), small.exec(sql)),
+        query: (sql) => (statements.push(sql.text), small.query(sql)),
+        describe: (table) => small.describe(table),
+      };
+      const r = await runWhole(engine, 'orders', ['id', 'day'], 'duplicate_key', { key: 'id' }, { timeColumn: 'day' });
+      expect(r.message).toBe('1,000 repeated id values (1,000 extra rows) on 8 days: 2025-03-09 (1,000), 2025-03-01 (143), 2025-03-02 (143), 2025-03-04 (143), 2025-03-05 (143), …');
+      const slices = () => statements.filter((sql) => /^(CREATE TEMP TABLE|INSERT INTO) /.test(sql)).length;
+      expect(slices()).toBeGreaterThanOrEqual(2);
+      expect(slices()).toBeLessThanOrEqual(64);
+      // With memory to spare, the same 2M rows (below MAX_GROUP_ROWS) are one statement.
+      await small.run("SET memory_limit = '1GB'");
+      statements.length = 0;
+      expect((await runWhole(engine, 'orders', ['id', 'day'], 'duplicate_key', { key: 'id' }, { timeColumn: 'day' })).message).toBe(r.message);
+      expect(slices()).toBe(0);
+    } finally {
+      small.close();
+    }
+  });
+
   it('runs as one statement up to the limit', async () => {
     const statements: string[] = [];
     await runWhole(recording(statements), 'twice', COLUMNS, 'duplicate_key', { key: KEY }, { timeColumn: TIME, maxGroupRows: 9 });
-    expect(statements.map((s) => s.slice(0, 20))).toEqual(['SELECT count(*) AS "', 'WITH "dup" AS MATERI']);
+    expect(statements.map((s) => s.slice(0, 30))).toEqual(['SELECT (SELECT count(*) FROM "', 'WITH "dup" AS MATERIALIZED (SE']);
   });
 });

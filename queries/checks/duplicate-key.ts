@@ -6,7 +6,7 @@ import type { Row, Scalar } from '../engine/engine';
 import { Sql, column, ident, int } from '../sql';
 import { ColumnParam, ExamplesParam, TimeColumnParam, asNumber, asText, dayText, formatCount, plural, timeColumnOf } from './stats';
 import { ThresholdParams } from './thresholds';
-import { MAX_GROUP_ROWS, type CheckContext, type CheckRule, type Example } from './types';
+import type { CheckContext, CheckRule, Example } from './types';
 
 const Params = z
   .object({
@@ -30,9 +30,9 @@ export const duplicateKey: CheckRule<Params> = {
     const q = queryParts(ctx, params);
     return Sql.concat('WITH "dup" AS MATERIALIZED (', q.repeated(null), '), ', q.judged);
   },
-  split(ctx, params, rows) {
+  split(ctx, params, { rows, maxGroupRows }) {
     const q = queryParts(ctx, params);
-    const slices = Math.min(MAX_SLICES, Math.ceil(rows / (ctx.maxGroupRows ?? MAX_GROUP_ROWS)));
+    const slices = Math.min(MAX_SLICES, Math.ceil(rows / Math.max(1, maxGroupRows)));
     if (slices <= 1) return null;
     // The repeated keys, slice by slice of the keys' hash: each statement's hash table holds
     // 1/slices of the keys and is freed before the next (one WITH of UNION ALL parts keeps every
@@ -82,7 +82,7 @@ export const duplicateKey: CheckRule<Params> = {
   },
 };
 
-/** Slices at most (4,096 of 6M rows: 24 billion rows, far beyond any table in the engine's 4 GiB). */
+/** Slices at most: past 4,096 statements a table this large is better judged slowly in larger slices. */
 const MAX_SLICES = 4096;
 /** Temporary tables of repeated keys made so far: each split run names its own. */
 let scratchTables = 0;

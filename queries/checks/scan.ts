@@ -117,7 +117,7 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
     try {
       const prepared = RULES.get(rule)?.prepare(ctx, params);
       if (!prepared) throw new Error(`no rule ${rule}`);
-      const result = await queryCheck(engine, prepared, ctx, rows);
+      const result = await queryCheck(engine, prepared, ctx);
       return prepared.evaluate(result.rows, env);
     } catch (err) {
       // Too little data for a rule (CheckCannotRun) is worth a note, not a finding.

@@ -15,8 +15,9 @@ export interface CheckContext {
   /** Who is asking, for messages: `check "dup_orders"`. */
   where: string;
   /**
-   * The most rows one statement may group by a key (default `MAX_GROUP_ROWS`): a rule that groups
-   * every row by a key of its own (duplicate_key) splits the work into statements above it.
+   * The most rows one statement may group by a key (default `MAX_GROUP_ROWS`; less when the
+   * engine's free memory says so): a rule that groups every row by a key of its own (duplicate_key)
+   * splits the work into statements above it.
    */
   maxGroupRows?: number;
 }
@@ -28,6 +29,12 @@ export interface CheckContext {
  * holds ~0.25 GB at most, and frees it for the next one.
  */
 export const MAX_GROUP_ROWS = 6_000_000;
+
+/** What a split rule is told about its table: its rows, and how many one statement may group. */
+export interface SplitSize {
+  rows: number;
+  maxGroupRows: number;
+}
 
 /**
  * A rule's work as statements run in order on one connection: `setup`, then `query`, whose rows
@@ -98,9 +105,9 @@ export interface CheckRule<P> {
   build(ctx: CheckContext, params: P): Sql;
   /**
    * Optional: the same answer as `build`'s query, in several statements that each hold less memory,
-   * for a table of `rows` rows; null when one statement is fine at that size.
+   * for a table of `size.rows` rows; null when one statement is fine at that size.
    */
-  split?(ctx: CheckContext, params: P, rows: number): CheckPlan | null;
+  split?(ctx: CheckContext, params: P, size: SplitSize): CheckPlan | null;
   /** Judge the rows; throws CheckCannotRun when they cannot say (no data to compare with). */
   evaluate(rows: Row[], params: P, env: CheckEnv): RuleOutcome;
 }
