@@ -1,5 +1,5 @@
 // npx tsx bench/capacity.ts [--sizes 5000000,10000000,...] [--budget default|off|BYTES] [--max-minutes M]
-//                          [--renderer DIR] [--chromium PATH] [--json FILE]
+//                          [--dedupe] [--renderer DIR] [--chromium PATH] [--json FILE]
 //
 // The largest demo-orders row count that loads into DuckDB-WASM memory, found through the real app
 // path: the browser host serves the demo dashboard over a local copy of N orders, headless Chromium
@@ -62,6 +62,8 @@ interface Args {
   budget: number | undefined;
   budgetLabel: string;
   maxMinutes: number;
+  /** The demo with the correction its duplicate-id check proposes ("keep one row per order_id"). */
+  dedupe: boolean;
   json?: string;
   rendererDir?: string;
   chromium: string;
@@ -76,6 +78,7 @@ function parse(argv: string[]): Args {
       sizes: { type: 'string' },
       budget: { type: 'string', default: 'default' },
       'max-minutes': { type: 'string', default: '10' },
+      dedupe: { type: 'boolean', default: false },
       json: { type: 'string' },
       renderer: { type: 'string' },
       chromium: { type: 'string' },
@@ -84,7 +87,7 @@ function parse(argv: string[]): Args {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('Usage: npx tsx bench/capacity.ts [--sizes N,N,...] [--budget default|off|BYTES] [--max-minutes M] [--json FILE]\n');
+    process.stdout.write('Usage: npx tsx bench/capacity.ts [--sizes N,N,...] [--budget default|off|BYTES] [--max-minutes M] [--dedupe] [--json FILE]\n');
     process.exit(0);
   }
   const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(',').map((s) => s.trim());
@@ -118,6 +121,7 @@ function parse(argv: string[]): Args {
     budget,
     budgetLabel,
     maxMinutes,
+    dedupe: values.dedupe,
     ...(values.json ? { json: path.resolve(values.json) } : {}),
     ...(rendererDir ? { rendererDir: path.resolve(rendererDir) } : {}),
     chromium: values.chromium ?? process.env.NORTHSTAR_CHROMIUM ?? '/usr/bin/chromium',
@@ -184,7 +188,13 @@ async function attempt(args: Args, rows: number, file: { path: string; bytes: nu
     copyFileSync(file.path, data);
   }
   const dashboardPath = path.join(workspace, 'capacity.dashboard.json');
-  writeFileSync(dashboardPath, readFileSync(DEMO, 'utf8'));
+  const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as { corrections?: unknown[] };
+  if (args.dedupe) {
+    // What the duplicate-id check's "Drop duplicate rows of `order_id`, keep one" adds to the file.
+    const dedupe = { id: 'dedupe_orders', kind: 'exclude_rows', dataset: 'orders', params: { key: 'order_id', duplicates: 'keep_one' }, reason: 'capacity --dedupe', author: 'bench' };
+    demo.corrections = [...(demo.corrections ?? []), dedupe];
+  }
+  writeFileSync(dashboardPath, `${JSON.stringify(demo, null, 2)}\n`);
   const host = await startBrowserHost({
     appVersion: 'capacity',
     dashboardPath,
@@ -234,7 +244,7 @@ async function attempt(args: Args, rows: number, file: { path: string; bytes: nu
     const engineStarts = await page.evaluate(() => performance.getEntriesByName('northstar:engine-start').length);
     peak = Math.max(peak, settledRss ?? 0);
     const outcome: Outcome = seen.scan ? 'scan mode' : (seen.panels.error ?? 0) === 0 && (seen.panels.ready ?? 0) > 0 ? (tableBuilt ? 'in memory' : 'fetched bytes only') : 'failed';
-    const screenshot = path.join(shots, `capacity-${rows}-${outcome.replace(' ', '-')}.png`);
+    const screenshot = path.join(shots, `capacity-${rows}${args.dedupe ? '-dedupe' : ''}-${outcome.replace(' ', '-')}.png`);
     await page.screenshot({ path: screenshot });
     return {
       rows,
@@ -324,6 +334,7 @@ async function main(): Promise<void> {
     attempts.sort((a, b) => a.rows - b.rows);
     const report = {
       budget: args.budgetLabel,
+      dedupe: args.dedupe,
       largest_in_memory: lastLoaded,
       smallest_not_in_memory: firstNot,
       attempts,
@@ -340,9 +351,9 @@ async function main(): Promise<void> {
   }
 }
 
-function formatCapacity(r: { budget: string; largest_in_memory: number | null; smallest_not_in_memory: number | null; attempts: Attempt[]; wall_s: number; load_avg_1m: number }): string {
+function formatCapacity(r: { budget: string; dedupe: boolean; largest_in_memory: number | null; smallest_not_in_memory: number | null; attempts: Attempt[]; wall_s: number; load_avg_1m: number }): string {
   const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MB`;
-  const lines = [`Northstar capacity: demo orders in DuckDB-WASM (headless Chromium, the app's own load); memory budget ${r.budget}`, ''];
+  const lines = [`Northstar capacity: demo orders in DuckDB-WASM (headless Chromium, the app's own load)${r.dedupe ? ', corrected to one row per order_id' : ''}; memory budget ${r.budget}`, ''];
   lines.push(`${'rows'.padStart(11)}  ${'Parquet'.padStart(8)}  ${'estimate'.padStart(9)}  ${'outcome'.padEnd(18)}  ${'open s'.padStart(7)}  ${'settled s'.padStart(9)}  ${'peak RSS'.padStart(9)}  alive  what the page says`);
   for (const a of r.attempts) {
     lines.push(

@@ -34,8 +34,8 @@ beforeAll(async () => {
 afterAll(() => engine.close());
 
 /** Build the view with these corrections and read it back, ordered by amount. */
-async function viewRows(corrections: Correction[], raw = false) {
-  const view = correctedViewSql('view', 'raw', 'd', corrections, INFO, raw);
+async function viewRows(corrections: Correction[], raw = false, slices = 1) {
+  const view = correctedViewSql('view', 'raw', 'd', corrections, INFO, raw, { kind: 'rowid' }, slices);
   for (const statement of view.prepare) await engine.exec(statement);
   await engine.exec(view.sql);
   const rows = (await engine.query(Sql.concat('SELECT * FROM "view" ORDER BY "amount"'))).rows;
@@ -90,15 +90,22 @@ describe('correctedViewSql', () => {
       await engine.run(`COPY part_b TO '${b}' (FORMAT PARQUET)`);
       const info: ColumnInfo[] = [{ name: 'id', type: 'BIGINT' }, { name: 'amount', type: 'DOUBLE' }];
       const dedupe = corr('dedupe', 'exclude_rows', { key: 'id', duplicates: 'keep_one' });
-      const read = async (urls: string[]) => {
+      const readIn = async (slices: number, urls: string[]) => {
         // The raw relation is a view, as in scan mode: it has no rowid.
         await engine.exec(Sql.concat('CREATE OR REPLACE VIEW "raw_files" AS SELECT * FROM read_parquet([', Sql.join(urls.map(str)), '], union_by_name = true)'));
-        const view = correctedViewSql('files_view', 'raw_files', 'd', [dedupe], info, false, { kind: 'parquetFiles', urls });
+        const view = correctedViewSql('files_view', 'raw_files', 'd', [dedupe], info, false, { kind: 'parquetFiles', urls }, slices);
+        expect(view.prepare).toHaveLength(slices);
         expect(view.applied).toEqual(['dedupe']);
         for (const statement of view.prepare) await engine.exec(statement);
         await engine.exec(view.sql);
         const rows = (await engine.query(Sql.concat('SELECT * FROM "files_view" ORDER BY "id" NULLS LAST, "amount"'))).rows;
         return rows.map((r) => [r.id, r.amount]);
+      };
+      // In one statement, and in slices of the ids' hash: the same rows.
+      const read = async (urls: string[]) => {
+        const whole = await readIn(1, urls);
+        expect(await readIn(2, urls)).toEqual(whole);
+        return whole;
       };
       expect(await read([a, b])).toEqual([[5, 1], [6, 2], [7, 10], [8, 5], [null, 4], [null, 4]]);
       // The other file first: its copies are the ones kept.
@@ -152,6 +159,25 @@ describe('correctedViewSql', () => {
       corr('b', 'exclude_rows', { key: HOSTILE, duplicates: 'keep_one' }),
     ]);
     expect(rows.map((r) => r.id)).toEqual([4, null, null, 1, 2]);
+  });
+
+  it('finds the copies to drop a slice of the keys at a time, with the same rows kept', async () => {
+    const cases: Correction[][] = [
+      [corr('dedupe', 'exclude_rows', { key: 'id', duplicates: 'keep_one' })],
+      [corr('dedupe', 'exclude_rows', { key: ['id', HOSTILE], duplicates: 'keep_one' })],
+      [corr('a', 'map_value', { column: HOSTILE, from: 'Blak Friday', to: 'Black Friday' }), corr('b', 'exclude_rows', { key: HOSTILE, duplicates: 'keep_one' })],
+    ];
+    for (const corrections of cases) {
+      const whole = await viewRows(corrections);
+      const sliced = await viewRows(corrections, false, 3);
+      expect(whole.view.prepare).toHaveLength(1);
+      expect(sliced.view.prepare.map((sql) => /^(CREATE OR REPLACE TABLE|INSERT INTO) .* % 3::UBIGINT = (\d) QUALIFY/.exec(sql.text)?.slice(1))).toEqual([
+        ['CREATE OR REPLACE TABLE', '0'],
+        ['INSERT INTO', '1'],
+        ['INSERT INTO', '2'],
+      ]);
+      expect(sliced.rows).toEqual(whole.rows);
+    }
   });
 
   it('applies nothing for raw data', async () => {
@@ -285,18 +311,18 @@ describe('the runner with corrections', () => {
       corrections,
     });
 
-  async function run(file: DashboardFile, cache: Map<string, LoadedDataset>, raw = false) {
+  async function run(file: DashboardFile, cache: Map<string, LoadedDataset>, raw = false, maxGroupRows?: number, executed?: string[]) {
     const datasets = new Map<string, DatasetRunState>();
     const panels = new Map<string, PanelRunState>();
     await runDashboardQueries(
-      engine,
+      executed ? { query: (sql) => engine.query(sql), describe: (t) => engine.describe(t), exec: (sql) => (executed.push(sql.text), engine.exec(sql)) } : engine,
       file,
       {
         linkSource: async () => ({ urls: [path.join(dir, 'orders.parquet')], location: 'orders.parquet' }),
         onDataset: (n, s) => datasets.set(n, s),
         onPanel: (id, s) => panels.set(id, s),
       },
-      { trusted: true, now: Date.UTC(2026, 0, 1), cache, raw },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache, raw, ...(maxGroupRows ? { maxGroupRows } : {}) },
     );
     const state = datasets.get('orders');
     if (state?.status !== 'ready') throw new Error(`dataset not ready: ${JSON.stringify(state)}`);
@@ -319,6 +345,12 @@ describe('the runner with corrections', () => {
     const fixed = await run(dashboard([dedupe]), cache);
     expect([fixed.value, fixed.check, fixed.state.rowCount]).toEqual([60, 'pass', 3]);
     expect(fixed.state.corrections).toEqual({ applied: ['dedupe'], problems: [], raw: false, rawRowCount: 4 });
+
+    // A large table (here: at most 2 rows grouped a statement) finds its copies in slices: the same view.
+    const executed: string[] = [];
+    const sliced = await run(dashboard([dedupe]), new Map(), false, 2, executed);
+    expect([sliced.value, sliced.check, sliced.state.rowCount]).toEqual([60, 'pass', 3]);
+    expect(executed.filter((sql) => /__dropped_1" .*hash\("order_id"\) % 2::UBIGINT = [01] QUALIFY/.test(sql))).toHaveLength(2);
 
     const showRaw = await run(dashboard([dedupe]), cache, true);
     expect([showRaw.value, showRaw.check]).toEqual([80, 'fail']);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Check, Correction } from '../dashboards/schema';
 import type { CheckResult } from './checks/types';
+import { hashSlice } from './group-slices';
 import { Sql, SqlBuildError, ident, literal, memberIn, selectParquetInFileOrder } from './sql';
 
 /** A column as the engine describes it. */
@@ -200,6 +201,7 @@ export function readRaw(rawTable: string, columns: readonly ColumnInfo[], rowidA
 /**
  * `CREATE OR REPLACE VIEW view AS ...` over `rawTable` with `corrections` (those of this dataset) applied
  * in file order; invalid ones are left out and listed in `problems`. With `raw`, none are applied.
+ * "Keep one row per key" finds its copies in `slices` statements (`sliceCount` of group-slices.ts).
  */
 export function correctedViewSql(
   view: string,
@@ -209,6 +211,7 @@ export function correctedViewSql(
   columns: readonly ColumnInfo[],
   raw = false,
   rowOrder: RowOrder = { kind: 'rowid' },
+  slices = 1,
 ): CorrectedView {
   const problems: CorrectionProblem[] = [];
   const steps: { id: string; step: Step }[] = [];
@@ -249,14 +252,17 @@ export function correctedViewSql(
         ' AND ',
       );
       // The extra copies are found once, into a small table of their row ids: a window over every row
-      // in the view itself would run again on every panel query (~50× slower on the demo data).
+      // in the view itself would run again on every panel query (~50× slower on the demo data). On a
+      // large table, a slice of the keys' hash a statement (group-slices.ts): the window's partitions
+      // hold ~75 bytes a row (755 MB at 10M ids), each slice a share of it.
       const dropped = ident(`${rawTable}__dropped_${i + 1}`);
-      prepare.push(
+      const copies = (slice: number | null) =>
         Sql.concat(
-          'CREATE OR REPLACE TABLE ', dropped, ' AS WITH ', Sql.join(ctes), ' SELECT ', order as Sql, ' AS "row" FROM ', from,
+          'WITH ', Sql.join(ctes), ' SELECT ', order as Sql, ' AS "row" FROM ', from, slice === null ? '' : Sql.concat(' WHERE ', hashSlice(keys, slice, slices)),
           ' QUALIFY NOT (', allNull, ') AND row_number() OVER (PARTITION BY ', Sql.join(keys), ' ORDER BY ', order as Sql, ') > 1',
-        ),
-      );
+        );
+      prepare.push(Sql.concat('CREATE OR REPLACE TABLE ', dropped, ' AS ', copies(slices > 1 ? 0 : null)));
+      for (let slice = 1; slice < slices; slice += 1) prepare.push(Sql.concat('INSERT INTO ', dropped, ' ', copies(slice)));
       body = Sql.concat('SELECT * FROM ', from, ' WHERE ', order as Sql, ' NOT IN (SELECT "row" FROM ', dropped, ')');
     }
     ctes.push(Sql.concat(ident(`c${i + 1}`), ' AS (', body, ')'));

@@ -9,6 +9,7 @@ import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, s
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
+import { groupingSize, sliceCount } from './group-slices';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
@@ -223,6 +224,12 @@ export interface RunOptions {
    * again. The runner adds a load whose build runs out.
    */
   tablesOutOfMemory?: Map<string, unknown>;
+  /**
+   * The most rows one statement may group by a key (default MAX_GROUP_ROWS of group-slices.ts, or
+   * fewer when the engine's free memory says so): "keep one row per key" finds its copies in slices
+   * above it. Tests set it small.
+   */
+  maxGroupRows?: number;
 }
 
 /** The reason a `memoryOnly` run gives for a dataset it skipped. */
@@ -1212,12 +1219,17 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
   const rowOrder = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles' as const, urls: loaded.scanFiles } : undefined;
-  const planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder);
-  const problems = [...planned.problems];
-  let applied = planned.applied;
+  let planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder);
   // Only "keep one row per key" prepares (its copies, found by load order): the order is the rowid of
   // the table, which a dataset still read from its bytes does not have yet, so its table comes first.
   if (planned.prepare.length > 0 && loaded.fromBytes && !loaded.fromBytes.inMemory) await loadTable(engine, opts.cache ?? engine, rawTable, loaded.fromBytes);
+  // Its window partitions every row by key: on a large table, or with little memory free, in slices.
+  if (planned.prepare.length > 0) {
+    const slices = sliceCount(await groupingSize(engine, rawTable, opts.maxGroupRows));
+    if (slices > 1) planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder, slices);
+  }
+  const problems = [...planned.problems];
+  let applied = planned.applied;
   try {
     for (const statement of planned.prepare) await engine.exec(statement);
     await engine.exec(planned.sql);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Check, DashboardFile, Dataset } from '../../dashboards/schema';
 import type { DatasetContext } from '../panel-queries';
-import { RULES, runChecks, sizeBytes } from './index';
+import { RULES, runChecks } from './index';
 import { createTable, openNativeEngine, type NativeEngine } from './testing-engine';
 import { judge, meets } from './thresholds';
 import type { RuleOutcome } from './types';
@@ -114,20 +114,5 @@ describe('runChecks', () => {
   it('runs custom_sql for a trusted file', async () => {
     const [result] = await runChecks(engine, dashboard([check('mine', 'custom_sql', { sql: 'SELECT * FROM ds_orders WHERE amount < 0' })]), lookup, { trusted: true });
     expect(result).toMatchObject({ status: 'fail', observed: 1 });
-  });
-});
-
-describe('sizeBytes: the engine\'s sizes, as DuckDB-WASM 1.28 and native DuckDB 1.x print them', () => {
-  it('reads decimal and binary units', () => {
-    expect(sizeBytes('3.4GB')).toBe(3.4e9);
-    expect(sizeBytes('106.9MB')).toBeCloseTo(106.9e6, 3);
-    expect(sizeBytes('262KB')).toBe(262_000);
-    expect(sizeBytes('0 bytes')).toBe(0);
-    expect(sizeBytes('18.8 GiB')).toBeCloseTo(18.8 * 2 ** 30, 0);
-    expect(sizeBytes('2.2 MiB')).toBeCloseTo(2.2 * 2 ** 20, 3);
-  });
-
-  it('says null for anything else, so the split falls back to its row cap', () => {
-    for (const text of ['', 'lots', '-1', '3.4 XB', null, undefined, 42]) expect(sizeBytes(text)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
 // twice shows up as one day holding every repeat).
 import { z } from 'zod';
 import type { Row, Scalar } from '../engine/engine';
+import { hashSlice, sliceCount } from '../group-slices';
 import { Sql, column, ident, int } from '../sql';
 import { ColumnParam, ExamplesParam, TimeColumnParam, asNumber, asText, dayText, formatCount, plural, timeColumnOf } from './stats';
 import { ThresholdParams } from './thresholds';
@@ -32,15 +33,12 @@ export const duplicateKey: CheckRule<Params> = {
   },
   split(ctx, params, { rows, maxGroupRows }) {
     const q = queryParts(ctx, params);
-    const slices = Math.min(MAX_SLICES, Math.ceil(rows / Math.max(1, maxGroupRows)));
+    const slices = sliceCount({ rows, maxGroupRows });
     if (slices <= 1) return null;
-    // The repeated keys, slice by slice of the keys' hash: each statement's hash table holds
-    // 1/slices of the keys and is freed before the next (one WITH of UNION ALL parts keeps every
-    // part's table until the statement ends: no less memory than one GROUP BY). Few keys repeat,
-    // so the table they land in is small. `% n::UBIGINT`: hash() is a UBIGINT, and a plain integer
-    // divisor makes 1.28 evaluate the modulo ~8x slower and hold more than the whole GROUP BY.
+    // The repeated keys, slice by slice of the keys' hash (group-slices.ts). Few keys repeat, so
+    // the table they land in is small.
     const table = ident(`__northstar_repeated_keys_${(scratchTables += 1)}`);
-    const slice = (i: number) => Sql.concat('hash(', Sql.join(q.keys), ') % ', int(slices, 2, MAX_SLICES), '::UBIGINT = ', int(i, 0, MAX_SLICES));
+    const slice = (i: number) => hashSlice(q.keys, i, slices);
     const setup = [Sql.concat('CREATE TEMP TABLE ', table, ' AS ', q.repeated(slice(0)))];
     for (let i = 1; i < slices; i += 1) setup.push(Sql.concat('INSERT INTO ', table, ' ', q.repeated(slice(i))));
     return { setup, query: Sql.concat('WITH "dup" AS (SELECT * FROM ', table, '), ', q.judged), teardown: [Sql.concat('DROP TABLE IF EXISTS ', table)] };
@@ -82,8 +80,6 @@ export const duplicateKey: CheckRule<Params> = {
   },
 };
 
-/** Slices at most: past 4,096 statements a table this large is better judged slowly in larger slices. */
-const MAX_SLICES = 4096;
 /** Temporary tables of repeated keys made so far: each split run names its own. */
 let scratchTables = 0;
 

@@ -4,7 +4,8 @@ import type { Check, DashboardFile } from '../../dashboards/schema';
 import type { QueryEngine } from '../dashboard-runner';
 import type { QueryResult, Row } from '../engine/engine';
 import type { DatasetContext } from '../panel-queries';
-import { Sql, ident } from '../sql';
+import { groupingSize } from '../group-slices';
+import type { Sql } from '../sql';
 import { columnSchema } from './column-schema';
 import { customSql } from './custom-sql';
 import { duplicateKey } from './duplicate-key';
@@ -13,7 +14,7 @@ import { nearDuplicateValues } from './near-duplicate-values';
 import { nullRate } from './null-rate';
 import { range } from './range';
 import { describeThresholds, judge, type Thresholds } from './thresholds';
-import { CheckCannotRun, MAX_GROUP_ROWS, type CheckContext, type CheckEnv, type CheckPlan, type CheckResult, type CheckRule, type RuleOutcome, type SplitSize } from './types';
+import { CheckCannotRun, type CheckContext, type CheckEnv, type CheckPlan, type CheckResult, type CheckRule, type RuleOutcome, type SplitSize } from './types';
 import { unexpectedValues } from './unexpected-values';
 import { totalJump, volume } from './volume';
 
@@ -163,20 +164,13 @@ export async function runCheck(
 /**
  * The rows a prepared check judges: its one query, or, for a rule that splits its work on a large
  * table, its statements in order, with its teardown run whatever happened. Such a rule is told the
- * table's rows and how many one statement may group: `ctx.maxGroupRows` (default MAX_GROUP_ROWS),
- * or fewer when the engine's free memory (its limit less what it holds, both from
- * `pragma_database_size()`) would not hold a hash table of that many rows twice over.
+ * table's rows and how many one statement may group (`groupingSize`: `ctx.maxGroupRows`, else
+ * MAX_GROUP_ROWS, or fewer when the engine's free memory says so).
  */
 export async function queryCheck(engine: QueryEngine, prepared: PreparedCheck, ctx: CheckContext): Promise<QueryResult> {
   if (!prepared.split) return engine.query(prepared.sql);
-  const sized = await engine.query(
-    Sql.concat('SELECT (SELECT count(*) FROM ', ident(ctx.table), ') AS "rows", "memory_usage" AS "used", "memory_limit" AS "limit" FROM pragma_database_size() LIMIT 1'),
-  );
-  const row = sized.rows[0];
-  const rows = Number(row?.rows);
-  const free = (sizeBytes(row?.limit) ?? Infinity) - (sizeBytes(row?.used) ?? 0);
-  const maxGroupRows = Math.min(ctx.maxGroupRows ?? MAX_GROUP_ROWS, Math.max(1, Math.floor(free / 2 / GROUPED_ROW_BYTES)));
-  const plan = Number.isSafeInteger(rows) ? prepared.split({ rows, maxGroupRows }) : null;
+  const size = await groupingSize(engine, ctx.table, ctx.maxGroupRows);
+  const plan = Number.isSafeInteger(size.rows) ? prepared.split(size) : null;
   if (!plan) return engine.query(prepared.sql);
   try {
     for (const statement of plan.setup) await engine.exec(statement);
@@ -185,18 +179,6 @@ export async function queryCheck(engine: QueryEngine, prepared: PreparedCheck, c
     // A teardown that fails (the engine was restarted meanwhile) leaves nothing to clean up.
     for (const statement of plan.teardown) await engine.exec(statement).catch(() => undefined);
   }
-}
-
-/** Bytes a grouped row's hash table entry takes, text keys included (measured ~40 for integers, ~58 for text). */
-const GROUPED_ROW_BYTES = 64;
-
-const SIZE_UNITS: Record<string, number> = { bytes: 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
-
-/** Bytes from a size as DuckDB prints one ("3.4GB", "106.9MB", "0 bytes", "1.5 GiB"); null when it is not one. */
-export function sizeBytes(text: unknown): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*(bytes|B|[KMGT]i?B)$/.exec(String(text ?? '').trim());
-  const unit = m ? SIZE_UNITS[m[2] as string] : undefined;
-  return m && unit ? Number(m[1]) * unit : null;
 }
 
 /** Run every check of a dashboard on its loaded datasets; results come in file order. */

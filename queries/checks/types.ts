@@ -2,6 +2,7 @@
 // rule is declared (typed params, one query, a pure evaluation of the rows that query returns).
 import type { z } from 'zod';
 import type { Row, Scalar } from '../engine/engine';
+import type { GroupingSize } from '../group-slices';
 import type { Sql } from '../sql';
 
 /** The rows a rule reads: a loaded dataset table, or the table a scan was given. */
@@ -15,26 +16,15 @@ export interface CheckContext {
   /** Who is asking, for messages: `check "dup_orders"`. */
   where: string;
   /**
-   * The most rows one statement may group by a key (default `MAX_GROUP_ROWS`; less when the
-   * engine's free memory says so): a rule that groups every row by a key of its own (duplicate_key)
+   * The most rows one statement may group by a key (default `MAX_GROUP_ROWS` of group-slices.ts;
+   * less when the engine's free memory says so): a rule that groups every row by a key of its own (duplicate_key)
    * splits the work into statements above it.
    */
   maxGroupRows?: number;
 }
 
-/**
- * Rows one statement groups by a key at most. A hash table over every row of a unique key is
- * ~40 bytes a row in DuckDB-WASM 1.28 (~60 for text keys): 0.8 GB at 20M orders, 2 GB at 50M, on
- * top of the table, in a heap of 4 GiB that never shrinks. In slices of this many rows a statement
- * holds ~0.25 GB at most, and frees it for the next one.
- */
-export const MAX_GROUP_ROWS = 6_000_000;
-
 /** What a split rule is told about its table: its rows, and how many one statement may group. */
-export interface SplitSize {
-  rows: number;
-  maxGroupRows: number;
-}
+export type { GroupingSize as SplitSize } from '../group-slices';
 
 /**
  * A rule's work as statements run in order on one connection: `setup`, then `query`, whose rows
@@ -107,7 +97,7 @@ export interface CheckRule<P> {
    * Optional: the same answer as `build`'s query, in several statements that each hold less memory,
    * for a table of `size.rows` rows; null when one statement is fine at that size.
    */
-  split?(ctx: CheckContext, params: P, size: SplitSize): CheckPlan | null;
+  split?(ctx: CheckContext, params: P, size: GroupingSize): CheckPlan | null;
   /** Judge the rows; throws CheckCannotRun when they cannot say (no data to compare with). */
   evaluate(rows: Row[], params: P, env: CheckEnv): RuleOutcome;
 }
