@@ -7,9 +7,8 @@ import type { Source } from '../dashboards/schema';
 import type { LinkedSource, QueryEngine } from './dashboard-runner';
 import { Sql, createTableAs, dropRelation, ident, selectAll } from './sql';
 import { jsonSourceTable, readableSource } from './text-sources';
-import type { Scalar } from './engine/engine';
 import { scanDataset, type ScanResult } from './checks/scan';
-import { columnCountsQuery, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, readColumnCounts } from './column-kinds';
+import { countColumns, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, type ColumnCounts } from './column-kinds';
 
 export { namedLikeId };
 
@@ -58,14 +57,8 @@ export const MAX_DIMENSION_DISTINCT = 50;
 const DEFAULT_MEASURES = 3;
 const DEFAULT_DIMENSIONS = 3;
 
-/** The one profiling query over a table (the scan counts columns with the same query). */
-export function profileQuery(table: string, described: readonly { name: string; type: string }[]): Sql {
-  return columnCountsQuery(table, described, { span: true });
-}
-
-/** Turn the profiling query's one row into column profiles with a proposed role each. */
-export function readProfile(described: readonly { name: string; type: string }[], row: Record<string, Scalar>): DatasetProfile {
-  const counted = readColumnCounts(described, row);
+/** Turn a table's column counts into column profiles with a proposed role each. */
+function profileOf(counted: { rows: number; columns: ColumnCounts[] }): DatasetProfile {
   const columns = counted.columns.map(({ name, type, nonNull, distinct, minMs, maxMs }): ColumnProfile => {
     const base = { name, type, nonNull, distinct, minMs, maxMs };
     return { ...base, ...classify(base, counted.rows) };
@@ -73,11 +66,10 @@ export function readProfile(described: readonly { name: string; type: string }[]
   return { rows: counted.rows, columns };
 }
 
-/** Profile a loaded table (one query). */
+/** Profile a loaded table (`countColumns`: a pass, then the exact distinct counts in bounded statements). */
 export async function profileTable(engine: QueryEngine, table: string): Promise<DatasetProfile> {
   const described = await engine.describe(table);
-  const result = await engine.query(profileQuery(table, described));
-  return readProfile(described, result.rows[0] ?? {});
+  return profileOf(await countColumns(engine, table, described, { span: true }));
 }
 
 const PLAUSIBLE_FROM_MS = Date.UTC(1000, 0, 1);

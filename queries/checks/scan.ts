@@ -3,7 +3,7 @@
 // Findings are proposals for checks: each names the rule and column a check would use.
 import type { QueryEngine } from '../dashboard-runner';
 import { column } from '../sql';
-import { columnCountsQuery, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, readColumnCounts, type ColumnCounts } from '../column-kinds';
+import { countColumns, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, type ColumnCounts } from '../column-kinds';
 import type { Row } from '../engine/engine';
 import { RULES, queryCheck } from './index';
 import { judgeNullCounts, nullCountsQuery } from './null-rate';
@@ -184,8 +184,7 @@ export async function scanDataset(engine: QueryEngine, table: string, opts: Scan
 }
 
 async function profile(engine: QueryEngine, table: string, described: { name: string; type: string }[]): Promise<{ rows: number; profiles: ColumnProfile[] }> {
-  const result = await engine.query(columnCountsQuery(table, described, { signs: true, span: true }));
-  const { rows, columns } = readColumnCounts(described, result.rows[0] ?? {});
+  const { rows, columns } = await countColumns(engine, table, described, { signs: true, span: true });
   return { rows, profiles: columns };
 }
 
