@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect } from './fixtures/app';
 import { computeKpisNative, queryNative } from './oracle';
+import { InstantPage } from './pages/instant-page';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEMO_PARQUET = path.resolve(here, '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -39,6 +40,33 @@ test.describe('a dataset above the memory budget', () => {
     const badge = dashboard.panel('kpi_revenue').getByTestId('check-badge').filter({ hasText: 'Each order is loaded once' });
     await expect(badge).toHaveAttribute('title', new RegExp(`\\(${Number(dupes?.extra)} extra rows\\)`));
     await page.screenshot({ path: testInfoPath('scan-mode.png'), fullPage: false });
+  });
+
+  test('"New from data…" profiles and scans the file where it is, through a view, and builds the same starter', async ({ dashboard, page, workspace }) => {
+    test.setTimeout(180_000);
+    await dashboard.open();
+    await dashboard.waitUntilDrawn();
+    const instant = new InstantPage(page);
+    await instant.open();
+    await instant.typePath(path.join(workspace.dir, 'data', 'orders.parquet'));
+    await instant.read();
+    await expect(instant.picks()).toBeVisible({ timeout: 90_000 });
+    // The same picks as from the loaded table (instant.spec).
+    expect(await instant.timeColumn()).toBe('order_ts');
+    expect(await instant.checked('measure')).toEqual(['amount', 'quantity']);
+    expect((await instant.checked('dimension')).sort()).toEqual(['category', 'channel', 'region']);
+    await instant.create();
+    await expect(page.locator('h1')).toHaveText(/^Orders overview/);
+    await dashboard.waitUntilDrawn(2);
+    // The scan ran on the view: its duplicate-key finding became a check, judged as native DuckDB does.
+    await expect(page.getByText(/^last run /)).toBeVisible({ timeout: 90_000 });
+    const [dupes] = await queryNative(DEMO_PARQUET, 'SELECT count(*) - count(DISTINCT order_id) AS extra FROM orders WHERE order_id IS NOT NULL');
+    await expect(page.getByText(`${Number(dupes?.extra).toLocaleString('en-US')} repeated order_id values`).first()).toBeVisible();
+    // No table of the file was made to profile it: a view was, and it is gone once the dashboard is built.
+    const statements = await page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String(((e as PerformanceMeasure).detail as { sql?: unknown } | null)?.sql ?? '')));
+    expect(statements.filter((sql) => sql.startsWith('CREATE OR REPLACE TABLE "instant_profile"'))).toEqual([]);
+    expect(statements.filter((sql) => sql.startsWith('CREATE OR REPLACE VIEW "instant_profile" AS SELECT * FROM read_parquet('))).toHaveLength(1);
+    expect(statements).toContain('DROP VIEW IF EXISTS "instant_profile"');
   });
 });
 

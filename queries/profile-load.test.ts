@@ -2,13 +2,17 @@
 // in the pinned engine (its Node build) over a real local HTTP server: JSON becomes rows, a bad JSON
 // file fails with its line and column, and the open dashboard's view of a source with the same
 // name is left alone, as are no staging relations.
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import type { Source } from '../dashboards/schema';
 import { Engine } from './engine/engine';
-import { loadProfileTable, profileTable } from './profile';
+import { dropProfileTable, loadProfileTable, profileTable } from './profile';
 import { Sql, createViewAs, ident, readFile } from './sql';
 
 const readFileQuery = (file: string) => Sql.concat('SELECT * FROM ', readFile([file], 'csv'));
@@ -23,8 +27,18 @@ let server: http.Server;
 let base = '';
 let boot: NodeEngineBootstrap;
 let engine: Engine;
+let dir = '';
+let parquet = '';
 
 beforeAll(async () => {
+  // A Parquet file on disk (the Node build reads local files only), written by native DuckDB.
+  dir = mkdtempSync(path.join(tmpdir(), 'northstar-profile-load-'));
+  parquet = path.join(dir, 'orders.parquet');
+  const native = await DuckDBInstance.create(':memory:');
+  const conn = await native.connect();
+  await conn.run(`COPY (SELECT range AS order_id, 'r' || (range % 4) AS region, range * 1.5 AS amount FROM range(1000)) TO '${parquet}' (FORMAT PARQUET)`);
+  conn.closeSync();
+  native.closeSync();
   server = http.createServer((req, res) => {
     const body = FILES[(req.url ?? '').slice(1)];
     if (body === undefined) res.writeHead(404).end('no such file');
@@ -33,6 +47,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   boot = nodeBootstrap();
+  boot.allowReading([parquet]);
   engine = await Engine.start(boot);
 }, 60_000);
 
@@ -41,6 +56,7 @@ afterAll(async () => {
   server?.close();
   await engine?.terminate();
   boot?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const source = (name: string, file: string, format: 'json' | 'csv' = 'json'): Source => ({ kind: 'url', name, url: `${base}/${file}`, format });
@@ -89,5 +105,29 @@ describe('loadProfileTable', () => {
     await expect(loadProfileTable(engine, 'instant_profile', source('broken', 'broken.json'), { urls: [`${base}/broken.json`], location: 'data/broken.json' })).rejects.toThrow(
       /^data\/broken\.json is not valid JSON at line 2, column 9: .+\.$/,
     );
+  });
+
+  it('leaves Parquet files too large for the budget where they are: the profile and the scan read them through a view', async () => {
+    const orders: Source = { kind: 'file', name: 'orders', path: 'orders.parquet', format: 'parquet' };
+    const found = { urls: [parquet], location: 'orders.parquet' };
+    const kind = async () => (await engine.query(Sql.concat("SELECT table_type FROM information_schema.tables WHERE table_name = 'instant_profile'"))).rows.map((r) => r.table_type);
+    // The footers say ~20 KB once loaded: a 1 KB budget leaves the file on disk.
+    expect(await loadProfileTable(engine, 'instant_profile', orders, found, { budgetBytes: 1024 })).toEqual({ relation: 'view' });
+    expect(await kind()).toEqual(['VIEW']);
+    const profile = await profileTable(engine, 'instant_profile');
+    expect(profile.rows).toBe(1000);
+    expect(profile.columns.map((c) => [c.name, c.distinct])).toEqual([
+      ['order_id', 1000],
+      ['region', 4],
+      ['amount', 1000],
+    ]);
+    // Within the budget, the same name becomes a table again (the view is replaced, not in the way).
+    expect(await loadProfileTable(engine, 'instant_profile', orders, found)).toEqual({ relation: 'table' });
+    expect(await kind()).toEqual(['BASE TABLE']);
+    await engine.exec(dropProfileTable('instant_profile', 'table'));
+    expect(await kind()).toEqual([]);
+    await loadProfileTable(engine, 'instant_profile', orders, found, { budgetBytes: 1024 });
+    await engine.exec(dropProfileTable('instant_profile', 'view'));
+    expect(await kind()).toEqual([]);
   });
 });

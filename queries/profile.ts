@@ -4,8 +4,8 @@
 // which text columns are worth breaking down by; the user can change every pick before anything
 // is built. SQL comes only from queries/sql.ts fragments.
 import type { Source } from '../dashboards/schema';
-import type { LinkedSource, QueryEngine } from './dashboard-runner';
-import { Sql, createTableAs, dropRelation, ident, selectAll } from './sql';
+import { DEFAULT_MEMORY_BUDGET_BYTES, type LinkedSource, type QueryEngine } from './dashboard-runner';
+import { Sql, createSourceView, createTableAs, dropRelation, ident, parquetFileFacts, selectAll } from './sql';
 import { jsonSourceTable, readableSource } from './text-sources';
 import { scanDataset, type ScanResult } from './checks/scan';
 import { countColumns, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, type ColumnCounts } from './column-kinds';
@@ -139,11 +139,27 @@ function distanceFromHandful(distinct: number): number {
  * not UTF-8 converted (text-sources.ts), the rest read as it is. The source is linked under a name
  * of the profile's own, so the open dashboard's view of a source with the same name is left alone.
  * A file that cannot be read throws the runner's message (a JSON syntax error names line and column).
+ *
+ * Parquet files whose footers say the table would need more than `budgetBytes` (default: a
+ * dataset's budget, DEFAULT_MEMORY_BUDGET_BYTES) are not loaded: `table` is then a view that reads
+ * them, as a dataset's scan mode does, and the profile and the scan read the files once per
+ * statement. Loading them would run the engine out of memory (at 10M demo orders the table alone
+ * held 1.4 GB). Returns which of the two `table` is.
  */
-export async function loadProfileTable(engine: QueryEngine, table: string, source: Source, found: LinkedSource): Promise<void> {
+export async function loadProfileTable(engine: QueryEngine, table: string, source: Source, found: LinkedSource, opts: { budgetBytes?: number } = {}): Promise<{ relation: 'table' | 'view' }> {
+  if (source.format === 'parquet' && found.urls.length > 0) {
+    const facts = await engine.query(parquetFileFacts(found.urls));
+    const bytes = facts.rows.reduce((n, r) => n + Number(r.bytes ?? 0), 0);
+    if (bytes > (opts.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES)) {
+      await engine.exec(dropRelation(table, 'table')).catch(() => undefined);
+      await engine.exec(createSourceView(table, found.urls, source.format));
+      return { relation: 'view' };
+    }
+  }
   const staged: Source = { ...source, name: `${table}_source` };
   const ready = await readableSource(engine, staged, found);
   try {
+    await engine.exec(dropRelation(table, 'view')).catch(() => undefined);
     await engine.exec(ready.view);
     await engine.exec(createTableAs(table, selectAll(staged.name)));
   } finally {
@@ -153,11 +169,12 @@ export async function loadProfileTable(engine: QueryEngine, table: string, sourc
     // A converted CSV was registered as in-memory files (the links that are no URLs).
     for (const file of ready.linked.urls.filter((u) => !found.urls.includes(u))) await engine.dropFile?.(file).catch(() => undefined);
   }
+  return { relation: 'table' };
 }
 
-/** Free the memory of a profiled table once the dashboard is built. */
-export function dropProfileTable(table: string): Sql {
-  return Sql.concat('DROP TABLE IF EXISTS ', ident(table));
+/** Free the memory of a profiled table (or drop the view of too large files) once the dashboard is built. */
+export function dropProfileTable(table: string, relation: 'table' | 'view' = 'table'): Sql {
+  return dropRelation(table, relation);
 }
 
 /** A time column spanning more than this many days (a century) holds placeholder or broken dates. */

@@ -97,9 +97,10 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   await runDashboard(deps);
 }
 
-// The memory budget of a dataset load: the host's override (tests), else the app's default.
+// The memory budget of a dataset load (and of a file loaded to profile, "New from data…"): the
+// host's override (tests), else the app's default.
 let memoryBudget: Promise<number> | null = null;
-function memoryBudgetBytes(host: HostApi): Promise<number> {
+export function memoryBudgetBytes(host: HostApi): Promise<number> {
   // A host that cannot say (a test's partial host) gets the default, never a failed run.
   memoryBudget ??= Promise.resolve()
     .then(() => host.getAppInfo())

@@ -8,7 +8,7 @@ import { HostError } from '../../../electron/api/host-api';
 import { EngineError } from '../../../queries/engine/engine';
 import { dropProfileTable, loadProfileTable, profileTable, proposePicks, scanForStarter, type DatasetProfile, type StarterPicks } from '../../../queries/profile';
 import { buildStarterDashboard, humanize, sourceNameFor } from '../../../queries/starter-dashboard';
-import { clearDatasetCache, runDashboard, saveDashboard, type ActionDeps } from '../actions/dashboard-actions';
+import { clearDatasetCache, memoryBudgetBytes, runDashboard, saveDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { useStore } from '../store';
 import { BrowseButton } from './file-browser';
 import './instant-dashboard.css';
@@ -55,6 +55,8 @@ interface Profiled {
   location: string;
   profile: DatasetProfile;
   picks: StarterPicks;
+  /** What PROFILE_TABLE is: a table of the rows, or a view of Parquet files too large to load. */
+  relation: 'table' | 'view';
 }
 
 const PROFILE_TABLE = 'instant_profile';
@@ -335,8 +337,10 @@ async function profileData(
   await deps.host.listSourceObjects({ dashboardPath: draft.path, source, typedByUser: true });
   const connected = await deps.host.connectSource({ dashboardPath: draft.path, source });
   const engine = await deps.engine();
+  let relation: Profiled['relation'];
   try {
-    await loadProfileTable(engine, PROFILE_TABLE, source, { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes });
+    const budgetBytes = await memoryBudgetBytes(deps.host);
+    ({ relation } = await loadProfileTable(engine, PROFILE_TABLE, source, { urls: connected.urls, location: connected.location, sizeBytes: connected.sizeBytes }, { budgetBytes }));
   } catch (err) {
     // The engine's own refusals need the file and format said; a JSON file's syntax error, a file
     // too large or an HTTP refusal already name the file (and a line and column), as the runner shows them.
@@ -345,7 +349,7 @@ async function profileData(
   }
   const profile = await profileTable(engine, PROFILE_TABLE);
   if (profile.rows === 0) throw new Error(`${connected.location} has no rows: there is nothing to make a dashboard from.`);
-  return { draftPath: draft.path, source, location: connected.location, profile, picks: proposePicks(profile) };
+  return { draftPath: draft.path, source, location: connected.location, profile, picks: proposePicks(profile), relation };
 }
 
 /** Scan the loaded data for the checks, build the starter dashboard and open it as a new unsaved file. */
@@ -361,7 +365,7 @@ async function createFromProfile(deps: ActionDeps, profiled: Profiled, picks: St
     findings: scan?.findings ?? [],
     key: scan?.inferred.key ?? null,
   });
-  await engine.exec(dropProfileTable(PROFILE_TABLE)).catch(() => undefined);
+  await engine.exec(dropProfileTable(PROFILE_TABLE, profiled.relation)).catch(() => undefined);
   clearDatasetCache();
   deps.store.getState().setOpened({ path: profiled.draftPath, dashboard, diskHash: null, contentHash: null, trusted: true, warnings: [], draft: true });
   deps.store.getState().setNotice({ tone: 'info', text: `New dashboard from ${profiled.location}: not saved yet. Save asks where to keep it.` });
