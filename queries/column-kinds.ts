@@ -2,7 +2,7 @@
 // scan (checks/scan.ts) and the starter-dashboard profile (profile.ts) read columns with: so a column
 // the scan calls a time or an id is one the starter calls so too.
 import type { QueryResult, Scalar } from './engine/engine';
-import { groupingSize, hashSlice, sliceCount } from './group-slices';
+import { freeGroupRows, hashSlice, sliceCount } from './group-slices';
 import { Sql, ident } from './sql';
 
 const NUMERIC = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/i;
@@ -111,7 +111,7 @@ export function columnCountsQuery(table: string, described: readonly { name: str
  * table (its ids, its timestamps), enough to run the engine out of memory at 25M. So a first pass
  * counts everything else and estimates the distinct values (approx_count_distinct: 14 MB); then
  * columns are counted exactly together while their estimates add up to at most what one statement
- * may group (`groupingSize`), and a column with more values than that in slices of its values' hash
+ * may group (`freeGroupRows`), and a column with more values than that in slices of its values' hash
  * (each value falls in one slice, so the slices' counts add up).
  */
 export async function countColumns(
@@ -126,7 +126,7 @@ export async function countColumns(
   const estimate = (c: ColumnCounts) => Math.min(c.nonNull, Math.ceil(c.distinct * 1.05) + 1);
   const counting = counted.columns.map((c, i) => ({ c, i })).filter(({ c }) => !isNestedType(c.type) && c.nonNull > 0);
   if (counting.length === 0) return counted;
-  const { maxGroupRows } = await groupingSize(engine, table, opts.maxGroupRows);
+  const maxGroupRows = await freeGroupRows(engine, opts.maxGroupRows);
   const from = ident(table);
   const batches: { c: ColumnCounts; i: number }[][] = [];
   let batch: { c: ColumnCounts; i: number }[] = [];
@@ -136,8 +136,8 @@ export async function countColumns(
     if (size > maxGroupRows) {
       const slices = sliceCount({ rows: size, maxGroupRows });
       let total = 0;
+      const col = ident(column.c.name);
       for (let k = 0; k < slices; k += 1) {
-        const col = ident(column.c.name);
         const where = slices > 1 ? Sql.concat(' WHERE ', hashSlice([col], k, slices)) : '';
         const part = await engine.query(Sql.concat('SELECT CAST(count(DISTINCT ', col, ') AS DOUBLE) AS "d" FROM ', from, where));
         total += toNumber(part.rows[0]?.d) ?? 0;

@@ -9,7 +9,7 @@ import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, s
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, type CorrectionProblem } from './corrections';
-import { groupingSize, sliceCount } from './group-slices';
+import { freeGroupRows, sliceCount } from './group-slices';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
@@ -1225,7 +1225,7 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   if (planned.prepare.length > 0 && loaded.fromBytes && !loaded.fromBytes.inMemory) await loadTable(engine, opts.cache ?? engine, rawTable, loaded.fromBytes);
   // Its window partitions every row by key: on a large table, or with little memory free, in slices.
   if (planned.prepare.length > 0) {
-    const slices = sliceCount(await groupingSize(engine, rawTable, opts.maxGroupRows));
+    const slices = sliceCount({ rows: loaded.rowCount, maxGroupRows: await freeGroupRows(engine, opts.maxGroupRows) });
     if (slices > 1) planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder, slices);
   }
   const problems = [...planned.problems];

@@ -24,19 +24,29 @@ export interface GroupingSize {
   maxGroupRows: number;
 }
 
+type Querying = { query(sql: Sql): Promise<QueryResult> };
+
+/** The engine's memory, from `pragma_database_size()`: its limit, and what it holds. */
+const MEMORY = Sql.raw`"memory_usage" AS "used", "memory_limit" AS "limit" FROM pragma_database_size() LIMIT 1`;
+
+/** `cap`, or fewer rows when the engine's free memory would not hold their hash table twice over. */
+function maxGroupRowsOf(memory: QueryResult['rows'][number] | undefined, cap: number): number {
+  const free = (sizeBytes(memory?.limit) ?? Infinity) - (sizeBytes(memory?.used) ?? 0);
+  return Math.min(cap, Math.max(1, Math.floor(free / 2 / GROUPED_ROW_BYTES)));
+}
+
+/** How many rows one statement may group: `cap` (default MAX_GROUP_ROWS), or fewer for the engine's free memory. */
+export async function freeGroupRows(engine: Querying, cap: number = MAX_GROUP_ROWS): Promise<number> {
+  return maxGroupRowsOf((await engine.query(Sql.concat('SELECT ', MEMORY))).rows[0], cap);
+}
+
 /**
- * The rows of `table` and how many one statement may group: `cap` (default MAX_GROUP_ROWS), or
- * fewer when the engine's free memory (its limit less what it holds, from `pragma_database_size()`,
- * asked with the count in one statement) would not hold a hash table of that many rows twice over.
- * Rows are NaN when the engine says no count.
+ * The rows of `table` and how many one statement may group (`freeGroupRows`), asked in one
+ * statement. Rows are NaN when the engine says no count.
  */
-export async function groupingSize(engine: { query(sql: Sql): Promise<QueryResult> }, table: string, cap: number = MAX_GROUP_ROWS): Promise<GroupingSize> {
-  const sized = await engine.query(
-    Sql.concat('SELECT (SELECT count(*) FROM ', ident(table), ') AS "rows", "memory_usage" AS "used", "memory_limit" AS "limit" FROM pragma_database_size() LIMIT 1'),
-  );
-  const row = sized.rows[0];
-  const free = (sizeBytes(row?.limit) ?? Infinity) - (sizeBytes(row?.used) ?? 0);
-  return { rows: Number(row?.rows), maxGroupRows: Math.min(cap, Math.max(1, Math.floor(free / 2 / GROUPED_ROW_BYTES))) };
+export async function groupingSize(engine: Querying, table: string, cap: number = MAX_GROUP_ROWS): Promise<GroupingSize> {
+  const row = (await engine.query(Sql.concat('SELECT (SELECT count(*) FROM ', ident(table), ') AS "rows", ', MEMORY))).rows[0];
+  return { rows: Number(row?.rows), maxGroupRows: maxGroupRowsOf(row, cap) };
 }
 
 /** How many statements group `size.rows` rows, `size.maxGroupRows` at most each (1 for a count that is not one). */

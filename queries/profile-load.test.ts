@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import type { Source } from '../dashboards/schema';
 import { Engine } from './engine/engine';
-import { dropProfileTable, loadProfileTable, profileTable } from './profile';
-import { Sql, createViewAs, ident, readFile } from './sql';
+import { loadProfileTable, profileTable } from './profile';
+import { Sql, createViewAs, dropRelation, ident, readFile } from './sql';
 
 const readFileQuery = (file: string) => Sql.concat('SELECT * FROM ', readFile([file], 'csv'));
 
@@ -124,10 +124,10 @@ describe('loadProfileTable', () => {
     // Within the budget, the same name becomes a table again (the view is replaced, not in the way).
     expect(await loadProfileTable(engine, 'instant_profile', orders, found)).toEqual({ relation: 'table' });
     expect(await kind()).toEqual(['BASE TABLE']);
-    await engine.exec(dropProfileTable('instant_profile', 'table'));
+    await engine.exec(dropRelation('instant_profile', 'table'));
     expect(await kind()).toEqual([]);
     await loadProfileTable(engine, 'instant_profile', orders, found, { budgetBytes: 1024 });
-    await engine.exec(dropProfileTable('instant_profile', 'view'));
+    await engine.exec(dropRelation('instant_profile', 'view'));
     expect(await kind()).toEqual([]);
   });
 });

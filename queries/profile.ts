@@ -172,11 +172,6 @@ export async function loadProfileTable(engine: QueryEngine, table: string, sourc
   return { relation: 'table' };
 }
 
-/** Free the memory of a profiled table (or drop the view of too large files) once the dashboard is built. */
-export function dropProfileTable(table: string, relation: 'table' | 'view' = 'table'): Sql {
-  return dropRelation(table, relation);
-}
-
 /** A time column spanning more than this many days (a century) holds placeholder or broken dates. */
 export const MAX_PLAUSIBLE_SPAN_DAYS = 36_600;
 

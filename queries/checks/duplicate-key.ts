@@ -31,10 +31,10 @@ export const duplicateKey: CheckRule<Params> = {
     const q = queryParts(ctx, params);
     return Sql.concat('WITH "dup" AS MATERIALIZED (', q.repeated(null), '), ', q.judged);
   },
-  split(ctx, params, { rows, maxGroupRows }) {
-    const q = queryParts(ctx, params);
-    const slices = sliceCount({ rows, maxGroupRows });
+  split(ctx, params, size) {
+    const slices = sliceCount(size);
     if (slices <= 1) return null;
+    const q = queryParts(ctx, params);
     // The repeated keys, slice by slice of the keys' hash (group-slices.ts). Few keys repeat, so
     // the table they land in is small.
     const table = ident(`__northstar_repeated_keys_${(scratchTables += 1)}`);

@@ -4,7 +4,7 @@ import type { Check, DashboardFile } from '../../dashboards/schema';
 import type { QueryEngine } from '../dashboard-runner';
 import type { QueryResult, Row } from '../engine/engine';
 import type { DatasetContext } from '../panel-queries';
-import { groupingSize } from '../group-slices';
+import { groupingSize, type GroupingSize } from '../group-slices';
 import type { Sql } from '../sql';
 import { columnSchema } from './column-schema';
 import { customSql } from './custom-sql';
@@ -14,7 +14,7 @@ import { nearDuplicateValues } from './near-duplicate-values';
 import { nullRate } from './null-rate';
 import { range } from './range';
 import { describeThresholds, judge, type Thresholds } from './thresholds';
-import { CheckCannotRun, type CheckContext, type CheckEnv, type CheckPlan, type CheckResult, type CheckRule, type RuleOutcome, type SplitSize } from './types';
+import { CheckCannotRun, type CheckContext, type CheckEnv, type CheckPlan, type CheckResult, type CheckRule, type RuleOutcome } from './types';
 import { unexpectedValues } from './unexpected-values';
 import { totalJump, volume } from './volume';
 
@@ -36,7 +36,7 @@ export interface PreparedCheck {
   timeColumn: string | null;
   evaluate(rows: Row[], env: CheckEnv): RuleOutcome;
   /** The rule's `split` for this table, when it has one: its statements for a table of that size. */
-  split?: (size: SplitSize) => CheckPlan | null;
+  split?: (size: GroupingSize) => CheckPlan | null;
 }
 
 /** The params of a check are invalid: the message names the check and the param. */
@@ -58,7 +58,7 @@ function register<P>(rule: CheckRule<P>): RegisteredRule {
         thresholds: thresholdsOf(params),
         timeColumn: typeof own === 'string' ? own : ctx.timeColumn,
         evaluate: (rows, env) => rule.evaluate(rows, params, env),
-        ...(rule.split ? { split: (size: SplitSize) => rule.split?.(ctx, params, size) ?? null } : {}),
+        ...(rule.split ? { split: (size: GroupingSize) => rule.split?.(ctx, params, size) ?? null } : {}),
       };
     },
   };

@@ -17,14 +17,11 @@ export interface CheckContext {
   where: string;
   /**
    * The most rows one statement may group by a key (default `MAX_GROUP_ROWS` of group-slices.ts;
-   * less when the engine's free memory says so): a rule that groups every row by a key of its own (duplicate_key)
-   * splits the work into statements above it.
+   * less when the engine's free memory says so): a rule that groups every row by a key of its own
+   * (duplicate_key) splits the work into statements above it.
    */
   maxGroupRows?: number;
 }
-
-/** What a split rule is told about its table: its rows, and how many one statement may group. */
-export type { GroupingSize as SplitSize } from '../group-slices';
 
 /**
  * A rule's work as statements run in order on one connection: `setup`, then `query`, whose rows

@@ -6,7 +6,8 @@ import { create } from 'zustand';
 import type { DashboardFile, Source } from '../../../dashboards/schema';
 import { HostError } from '../../../electron/api/host-api';
 import { EngineError } from '../../../queries/engine/engine';
-import { dropProfileTable, loadProfileTable, profileTable, proposePicks, scanForStarter, type DatasetProfile, type StarterPicks } from '../../../queries/profile';
+import { dropRelation } from '../../../queries/sql';
+import { loadProfileTable, profileTable, proposePicks, scanForStarter, type DatasetProfile, type StarterPicks } from '../../../queries/profile';
 import { buildStarterDashboard, humanize, sourceNameFor } from '../../../queries/starter-dashboard';
 import { clearDatasetCache, memoryBudgetBytes, runDashboard, saveDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { useStore } from '../store';
@@ -365,7 +366,8 @@ async function createFromProfile(deps: ActionDeps, profiled: Profiled, picks: St
     findings: scan?.findings ?? [],
     key: scan?.inferred.key ?? null,
   });
-  await engine.exec(dropProfileTable(PROFILE_TABLE, profiled.relation)).catch(() => undefined);
+  // Frees the profiled rows (a table), or a view of files too large to load.
+  await engine.exec(dropRelation(PROFILE_TABLE, profiled.relation)).catch(() => undefined);
   clearDatasetCache();
   deps.store.getState().setOpened({ path: profiled.draftPath, dashboard, diskHash: null, contentHash: null, trusted: true, warnings: [], draft: true });
   deps.store.getState().setNotice({ tone: 'info', text: `New dashboard from ${profiled.location}: not saved yet. Save asks where to keep it.` });
