@@ -1,9 +1,9 @@
 // First paint from the fetched bytes (bytes-first.ts), on the pinned DuckDB-WASM (its Node build) over
 // the demo Parquet served by a real HTTP server with ranges: the panels are answered from the
 // registered bytes before the table is built, and give exactly the rows the table gives; the table
-// then replaces the view and the bytes are freed; "keep one row per key" waits for the table; a
-// newer load is never overwritten by an older table; a cancelled or failed build leaves a working
-// dataset.
+// then replaces the view and the bytes are freed; "keep one row per key" reads the bytes in load
+// order too, and its view is made again over the table; a newer load is never overwritten by an
+// older table; a cancelled or failed build leaves a working dataset.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import { loadDashboard } from '../dashboards/document';
 import type { Correction, DashboardFile, Dataset } from '../dashboards/schema';
-import { statsFromFooters, type BytesPhase } from './bytes-first';
+import { loadTable, statsFromFooters, type BytesPhase } from './bytes-first';
 import { parseParquetFooter } from './engine/prefetch';
 import { projectedColumns } from './projection';
 import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
@@ -331,22 +331,154 @@ describe('first paint from the fetched bytes', () => {
     expect(campaigns.map((r) => r.x)).not.toContain('Blak Friday');
   }, 60_000);
 
-  it('builds the table first when "keep one row per key" needs the load order, and keeps the same row', async () => {
+  it('draws "keep one row per key" from the bytes, numbering rows as the table will, and makes its view again over the table', async () => {
     const d = demo([KEEP_ONE]);
     const rec = recordingEngine();
     const cache = new Map<string, LoadedDataset>();
     const { datasets, panels } = await run(rec.engine, d, cache);
+    // The copies were found, and every panel drawn, over the registered bytes before the table was built.
     const build = rec.log.findIndex(isBuild);
-    const firstPanel = rec.log.findIndex(isPanelQuery);
-    expect(build).toBeGreaterThan(0);
-    expect(build).toBeLessThan(firstPanel);
+    const copies = rec.log.findIndex((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders__dropped_1"'));
+    expect(copies).toBeGreaterThan(0);
+    expect(rec.log[copies]).toContain(`read_parquet('${rec.registered[0]}', filename = true, file_row_number = true)`);
+    expect(rec.log.findLastIndex(isPanelQuery)).toBeLessThan(build);
+    expect(copies).toBeLessThan(build);
     const ready = datasets.find((st) => st.status === 'ready');
     expect(ready?.status === 'ready' && ready.corrections).toMatchObject({ applied: ['dedupe'], problems: [] });
     // The day loaded twice is counted once: as many rows as distinct order ids.
     const distinct = await wasm.query(Sql.concat('SELECT count(DISTINCT order_id) AS "n" FROM "ds_raw_orders"'));
     expect(ready?.status === 'ready' && ready.rowCount).toBe(distinct.rows[0]?.n);
     for (const id of PANELS) expect(panels[id]?.status, id).toBe('ready');
+    // Dropping rows leaves every value within the footers' bounds: the first KPIs counted by bitmap.
+    expect(rec.log.slice(0, build).some((sql) => sql.includes('bitstring_agg("order_id"'))).toBe(true);
+    // The swap made the view again over the table's rowid, right after the rename; the copies were
+    // not looked for again, and the bytes were freed after.
+    const swap = rec.log.findIndex((sql) => /^DROP VIEW IF EXISTS "ds_raw_orders"; ALTER TABLE/.test(sql));
+    expect(rec.log[swap + 1]).toMatch(/^CREATE OR REPLACE VIEW "ds_orders" AS .*rowid AS "__northstar_row"/);
+    expect(rec.log.filter((sql) => sql.includes('"ds_raw_orders__dropped_1" AS')).length).toBe(1);
+    expect(rec.dropped).toEqual(rec.registered);
+    expect([...cache.values()][0]?.fromBytes?.remakeOnSwap).toBeUndefined();
+    // The same panels again on the table: identical rows.
+    const onTable = await run(recordingEngine().engine, d, cache);
+    for (const id of PANELS) expect(readyRows(onTable.panels[id]), id).toEqual(readyRows(panels[id]));
   }, 60_000);
+
+  it('a table build that starts while "keep one row per key" reads the files waits for it, then makes its view again over the table', async () => {
+    // The dataset read from its bytes, its table not built: the first run went stale once a panel drew.
+    const cache = new Map<string, LoadedDataset>();
+    let stale = false;
+    await runDashboardQueries(
+      recordingEngine().engine,
+      demo(),
+      { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: () => {}, onPanel: () => (stale = true) },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache, isStale: () => stale, bytesFirstMinBytes: 0 },
+    );
+    const phase = [...cache.values()][0]?.fromBytes as BytesPhase;
+    expect(phase.tableLoad).toBeNull();
+    // The copies' statement is held back; meanwhile the table is built (as another run would).
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const rec = recordingEngine(async (sql) => {
+      if (!held && sql.text.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders__dropped_1"')) {
+        held = true;
+        await gate;
+      }
+    });
+    const keepOne = run(rec.engine, demo([KEEP_ONE]), cache);
+    await until(() => held);
+    const build = loadTable(rec.engine, cache, 'ds_raw_orders', phase);
+    await until(() => rec.log.some(isBuild));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rec.log.some((sql) => sql.includes('RENAME TO "ds_raw_orders"'))).toBe(false);
+    release();
+    await build;
+    const { datasets, panels } = await keepOne;
+    const ready = datasets.find((st) => st.status === 'ready');
+    expect(ready?.status === 'ready' && ready.corrections).toMatchObject({ applied: ['dedupe'], problems: [] });
+    const distinct = await wasm.query(Sql.concat('SELECT count(DISTINCT order_id) AS "n" FROM "ds_raw_orders"'));
+    expect(ready?.status === 'ready' && ready.rowCount).toBe(distinct.rows[0]?.n);
+    for (const id of PANELS) expect(panels[id]?.status, id).toBe('ready');
+    // The view over the files came first, then the swap, and the view made again over the table.
+    const overFiles = rec.log.findIndex((sql) => sql.startsWith('CREATE OR REPLACE VIEW "ds_orders"') && sql.includes('file_row_number'));
+    const swap = rec.log.findIndex((sql) => sql.includes('RENAME TO "ds_raw_orders"'));
+    expect(overFiles).toBeGreaterThan(0);
+    expect(swap).toBeGreaterThan(overFiles);
+    // (The run's own queries may come between: they read the view over the files, still there.)
+    const remade = rec.events.findIndex((sql) => /^CREATE OR REPLACE VIEW "ds_orders" AS .*rowid AS "__northstar_row"/.test(sql));
+    expect(remade).toBeGreaterThan(rec.events.indexOf(rec.log[swap] as string));
+    expect(rec.events.findIndex((e) => e.startsWith('drop '))).toBeGreaterThan(remade);
+    expect(await relationKind('ds_raw_orders')).toEqual({ kind: 'table', all: ['ds_raw_orders'] });
+    expect(rec.dropped).toEqual(phase.files);
+  }, 60_000);
+
+  it("does not count by the footers' bounds a column a correction changes", async () => {
+    // The newest order's customer renumbered far beyond the footers' maximum: a bitmap over those
+    // bounds cannot hold it, and the active-customer KPI counts it.
+    const native = await (await DuckDBInstance.create(':memory:')).connect();
+    const newest = Number((await native.runAndReadAll(`SELECT customer_id FROM read_parquet('${PARQUET.replace(/'/g, "''")}') ORDER BY order_ts DESC LIMIT 1`)).getRows()[0]?.[0]);
+    native.closeSync();
+    const renumber = correction('renumber', 'map_value', { column: 'customer_id', from: newest, to: 9_000_000_000 });
+    const d = demo([renumber, KEEP_ONE]);
+    const rec = recordingEngine();
+    const cache = new Map<string, LoadedDataset>();
+    const { datasets, panels } = await run(rec.engine, d, cache);
+    const ready = datasets.find((st) => st.status === 'ready');
+    expect(ready?.status === 'ready' && ready.corrections).toMatchObject({ applied: ['renumber', 'dedupe'], problems: [] });
+    const beforeBuild = rec.log.slice(0, rec.log.findIndex(isBuild));
+    expect(beforeBuild.some((sql) => sql.includes('bitstring_agg("order_id"'))).toBe(true);
+    expect(beforeBuild.some((sql) => sql.includes('bitstring_agg("customer_id"'))).toBe(false);
+    const onTable = await run(recordingEngine().engine, d, cache);
+    for (const id of PANELS) {
+      expect(panels[id]?.status, id).toBe('ready');
+      expect(readyRows(onTable.panels[id]), id).toEqual(readyRows(panels[id]));
+    }
+  }, 60_000);
+
+  it('keeps the first row of each key in load order across several files, over the bytes and over the table', async () => {
+    // The demo rows in two files, with changed copies of 1,000 of the first file's rows at the start
+    // of the second. Keep-one keeps the originals (loaded first), so the totals are the single
+    // file's. Rows numbered file by file from 0 would put those copies first, and drop the originals.
+    const native = await (await DuckDBInstance.create(':memory:')).connect();
+    const n = Number((await native.runAndReadAll(`SELECT count(*) FROM read_parquet('${PARQUET.replace(/'/g, "''")}')`)).getRows()[0]?.[0]);
+    native.closeSync();
+    const half = Math.floor(n / 2);
+    const numbered = `(SELECT *, row_number() OVER () - 1 AS "i" FROM read_parquet('${PARQUET.replace(/'/g, "''")}'))`;
+    const firstFile = await nativeParquet(`SELECT * EXCLUDE ("i") FROM ${numbered} WHERE "i" < ${half} ORDER BY "i"`);
+    const secondFile = await nativeParquet(
+      `SELECT * EXCLUDE ("i", "k") FROM (
+         SELECT * REPLACE ("amount" * 100 + 7 AS "amount"), 0 AS "k" FROM ${numbered} WHERE "i" >= 1000 AND "i" < 2000
+         UNION ALL SELECT *, 1 AS "k" FROM ${numbered} WHERE "i" >= ${half}
+       ) ORDER BY "k", "i"`,
+    );
+    const urls = [serve('part-1.parquet', firstFile), serve('part-2.parquet', secondFile)];
+    const runParts = async (cache: Map<string, LoadedDataset>) => {
+      const rec = recordingEngine();
+      const datasets: DatasetRunState[] = [];
+      const panels: Record<string, PanelRunState> = {};
+      await runDashboardQueries(
+        rec.engine,
+        demo([KEEP_ONE]),
+        { linkSource: async () => ({ urls, location: 'parts', sizeBytes: firstFile.length + secondFile.length }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => (panels[id] = st) },
+        { trusted: true, now: Date.UTC(2026, 0, 1), cache, bytesFirstMinBytes: 0 },
+      );
+      return { rec, datasets, panels };
+    };
+    const single = await run(recordingEngine().engine, demo([KEEP_ONE]), new Map());
+    const cache = new Map<string, LoadedDataset>();
+    const parts = await runParts(cache);
+    // Drawn from the two files' bytes, with the first file's rows counted before the second's.
+    expect(parts.rec.log.findLastIndex(isPanelQuery)).toBeLessThan(parts.rec.log.findIndex(isBuild));
+    expect(parts.rec.log.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders__dropped_1"'))).toContain(`CAST([0, ${half}] AS BIGINT[])`);
+    expect([...cache.values()][0]?.fromBytes?.inMemory).toBe(true);
+    const onTable = await runParts(cache);
+    for (const id of PANELS) {
+      expect(readyRows(parts.panels[id]), id).toEqual(readyRows(single.panels[id]));
+      expect(readyRows(onTable.panels[id]), id).toEqual(readyRows(single.panels[id]));
+    }
+    const rowCount = (states: DatasetRunState[]) => states.flatMap((st) => (st.status === 'ready' ? [st.rowCount] : [])).at(-1);
+    expect(rowCount(parts.datasets)).toBe(rowCount(single.datasets));
+  }, 120_000);
 
   it('a click during the first paint is answered from the bytes, and its run builds the table', async () => {
     const d = demo();

@@ -50,6 +50,47 @@ export interface BytesPhase {
   text?: string[];
   /** The footers' statistics, read while the data downloaded (`probeFooters`). */
   footerStats?: ProbedStats;
+  /**
+   * A view that reads the registered files themselves, not the raw view by name ("keep one row per
+   * key", which numbers the rows by the files' row numbers until there is a table with rowids;
+   * dashboard-runner.ts): the statement that makes it again over the table, run once the table is
+   * swapped in and before the files are freed.
+   */
+  remakeOnSwap?: Sql;
+  /** Statements over the files themselves still running (`readingFiles`): the swap waits for them. */
+  readers?: Set<Promise<unknown>>;
+}
+
+/**
+ * Run `work`, whose statements read the phase's registered files directly (not through the raw
+ * view): a table build that starts meanwhile swaps its table in, and frees the files, only after it.
+ */
+export async function readingFiles<T>(phase: BytesPhase, work: () => Promise<T>): Promise<T> {
+  const running = work();
+  const readers = (phase.readers ??= new Set());
+  readers.add(running);
+  try {
+    return await running;
+  } finally {
+    readers.delete(running);
+  }
+}
+
+/**
+ * The rows of each file before it in the list, as a table loaded from them in that order numbers its
+ * rows (its rowid). Counted by the engine (over the files' metadata alone), not taken from the
+ * footers: for some legacy files the two differ.
+ */
+export async function rowsBeforeEachFile(engine: BytesEngine, files: readonly string[]): Promise<number[]> {
+  if (files.length <= 1) return files.map(() => 0);
+  const counts = files.map((name, i) => Sql.concat('(SELECT count(*) FROM ', readFile(name, 'parquet'), ') AS ', ident(`n${i}`)));
+  const row = (await engine.query(Sql.concat('SELECT ', Sql.join(counts)))).rows[0] ?? {};
+  let before = 0;
+  return files.map((_name, i) => {
+    const here = before;
+    before += Number(row[`n${i}`] ?? Number.NaN);
+    return here;
+  });
 }
 
 // Per scope (the runner's dataset cache, or the engine when there is none) and raw relation name:
@@ -125,10 +166,22 @@ async function build(engine: BytesEngine, scope: object, rawTable: string, phase
       await dropTypes(engine, types);
       return;
     }
+    // A view being made over the files themselves is made first, so it is the one made again below.
+    if (phase.readers?.size) await Promise.allSettled([...phase.readers]);
     // One call, so no other statement runs between the two: a query sees the view or the table.
     await engine.exec(Sql.concat(dropRelation(rawTable, 'view'), '; ALTER TABLE ', ident(building), ' RENAME TO ', ident(rawTable)));
     phase.inMemory = true;
     freeFiles = true;
+    if (phase.remakeOnSwap) {
+      // Should the view not be made again, it keeps reading the files, which then stay: the same rows.
+      try {
+        await engine.exec(phase.remakeOnSwap);
+        delete phase.remakeOnSwap;
+      } catch (err) {
+        if (err instanceof EngineError && (err.code === 'cancelled' || err.code === 'crashed')) throw err;
+        freeFiles = false;
+      }
+    }
     // The tables of earlier loads of this name are gone (their raw relation was replaced): so can their types be.
     await dropTypes(engine, await olderTypes(engine, rawTable, types));
   } catch (err) {

@@ -171,6 +171,8 @@ export interface CorrectedView {
   sql: Sql;
   applied: string[];
   problems: CorrectionProblem[];
+  /** Columns whose values an applied correction changes (the others only lose rows, if any). */
+  changed: string[];
 }
 
 /** The name of the hidden column that keeps the load order for "keep one row per key"; never clashes with a real one. */
@@ -183,9 +185,11 @@ function rowOrderColumn(columns: readonly ColumnInfo[]): string {
 
 /**
  * Where "keep one row per key" finds the order of rows: `rowid` of a table in memory, or, for a
- * dataset read from disk (a view, which has no rowid), the Parquet files the view reads, in order.
+ * dataset read from disk or still from its fetched bytes (a view, which has no rowid), the Parquet
+ * files the view reads, in order (`selectParquetInFileOrder`: only `columns` of them when given; with
+ * `rowsBefore` the order is the rowid the table loaded from them will have).
  */
-export type RowOrder = { kind: 'rowid' } | { kind: 'parquetFiles'; urls: readonly string[] };
+export type RowOrder = { kind: 'rowid' } | { kind: 'parquetFiles'; urls: readonly string[]; columns?: readonly string[]; rowsBefore?: readonly number[] };
 
 /**
  * Every row of the raw relation as the dataset declares it (and its rowid under `rowidAs`). Its text
@@ -227,7 +231,7 @@ export function correctedViewSql(
     }
   }
   const head = Sql.concat('CREATE OR REPLACE VIEW ', ident(view), ' AS ');
-  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems };
+  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems, changed: [] };
   const prepare: Sql[] = [];
   // "Keep one row per key" keeps the first row in load order, carried under a hidden name: the raw
   // table's rowid, or for a view over Parquet files the file and row number it reads each row from
@@ -236,7 +240,7 @@ export function correctedViewSql(
   const order = orderName === null ? null : ident(orderName);
   let first: Sql;
   if (orderName === null) first = readRaw(rawTable, columns);
-  else if (rowOrder.kind === 'parquetFiles') first = selectParquetInFileOrder(rowOrder.urls, orderName);
+  else if (rowOrder.kind === 'parquetFiles') first = selectParquetInFileOrder(rowOrder.urls, orderName, rowOrder);
   else first = readRaw(rawTable, columns, orderName);
   const ctes: Sql[] = [Sql.concat('"c0" AS (', first, ')')];
   steps.forEach(({ step }, i) => {
@@ -269,7 +273,8 @@ export function correctedViewSql(
   });
   const last = ident(`c${steps.length}`);
   const select = order ? Sql.concat('SELECT * EXCLUDE (', order, ') FROM ', last) : Sql.concat('SELECT * FROM ', last);
-  return { prepare, sql: Sql.concat(head, 'WITH ', Sql.join(ctes), ' ', select), applied: steps.map((s) => s.id), problems };
+  const changed = [...new Set(steps.flatMap(({ step }) => (step.kind === 'replace' ? [step.column] : [])))];
+  return { prepare, sql: Sql.concat(head, 'WITH ', Sql.join(ctes), ' ', select), applied: steps.map((s) => s.id), problems, changed };
 }
 
 // ---- Proposals: a finding offers the correction that fixes it ---------------------------------------

@@ -5,12 +5,12 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchOptions, type PrefetchResult, type WindowFiles } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
+import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, readingFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
-import { correctedViewSql, type CorrectionProblem } from './corrections';
+import { correctedViewSql, type CorrectionProblem, type RowOrder } from './corrections';
 import { freeGroupRows, sliceCount } from './group-slices';
-import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type Period, type PanelRefinement } from './panel-queries';
+import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type DatasetStats, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
@@ -1218,22 +1218,43 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   if (loaded.view?.key === key) return loaded.view;
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
-  const rowOrder = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles' as const, urls: loaded.scanFiles } : undefined;
-  let planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder);
-  // Only "keep one row per key" prepares (its copies, found by load order): the order is the rowid of
-  // the table, which a dataset still read from its bytes does not have yet, so its table comes first.
-  if (planned.prepare.length > 0 && loaded.fromBytes && !loaded.fromBytes.inMemory) await loadTable(engine, opts.cache ?? engine, rawTable, loaded.fromBytes);
+  let rowOrder: RowOrder | undefined = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles', urls: loaded.scanFiles } : undefined;
+  const plan = (slices?: number) => correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder, slices);
+  let planned = plan();
+  // Only "keep one row per key" prepares (its copies, found by load order). The order is the rowid
+  // of the table, which a dataset still read from its fetched bytes does not have yet: until the
+  // table is built, the view reads the files themselves, numbering their rows as the table will
+  // (`rowsBeforeEachFile`), so the copies found stay right for the table, and the table's swap makes
+  // the view again over it (`remakeOnSwap`). A build already under way is waited for instead.
+  const bytes = planned.prepare.length > 0 && loaded.fromBytes && !loaded.fromBytes.inMemory ? loaded.fromBytes : null;
+  if (bytes?.tableLoad) await bytes.tableLoad;
+  const overBytes = bytes !== null && !bytes.inMemory && (bytes.tableLoad === null || bytes.failed !== null) ? bytes : null;
+  let overTable: Sql | undefined;
+  if (overBytes) {
+    const rowsBefore = await rowsBeforeEachFile(engine, overBytes.files);
+    rowOrder = { kind: 'parquetFiles', urls: overBytes.files, columns: memoryColumns(loaded).map((c) => c.name), rowsBefore };
+  }
   // Its window partitions every row by key: on a large table, or with little memory free, in slices.
   if (planned.prepare.length > 0) {
     const slices = sliceCount({ rows: loaded.rowCount, maxGroupRows: await freeGroupRows(engine, opts.maxGroupRows) });
-    if (slices > 1) planned = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder, slices);
+    planned = plan(slices);
+    if (overBytes) overTable = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, { kind: 'rowid' }, slices).sql;
   }
   const problems = [...planned.problems];
   let applied = planned.applied;
-  try {
+  const make = async () => {
     for (const statement of planned.prepare) await engine.exec(statement);
     await engine.exec(planned.sql);
+  };
+  try {
+    await (overBytes ? readingFiles(overBytes, make) : make());
+    // The view reads the raw relation by name (which the swap keeps right), or the files and is made again then.
+    if (loaded.fromBytes && !loaded.fromBytes.inMemory) {
+      if (overTable) loaded.fromBytes.remakeOnSwap = overTable;
+      else delete loaded.fromBytes.remakeOnSwap;
+    }
   } catch (err) {
+    if (loaded.fromBytes) delete loaded.fromBytes.remakeOnSwap;
     if (applied.length === 0) throw err;
     // A dataset read from disk has no load order (rowid), which "keep one row per key" needs.
     const why = loaded.scan && String((err as Error)?.message ?? err).includes('rowid') ? ' (it is too large to load and is read from disk, where rows have no load order)' : '';
@@ -1242,7 +1263,6 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
     await engine.exec(correctedViewSql(table, rawTable, dataset.name, [], memoryColumns(loaded), true).sql);
   }
   const base = { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)) };
-  const count = applied.length === 0 ? loaded.rowCount : Number((await engine.query(Sql.concat('SELECT count(*) AS "n" FROM ', ident(table)))).rows[0]?.n ?? 0);
   // The same scan gives the bounds of count-distinct columns (kpiBatchQuery's bitmaps); a dataset
   // read from disk skips them, as each would read the files once more.
   // So does a dataset still read from its fetched bytes: bounds cost a scan of every row group of
@@ -1250,16 +1270,20 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   // instead (below), and the table's exact ones replace them once it is built (`addDistinctBounds`).
   // Without them the KPIs count distinct values as before: same numbers.
   const fromBytes = loaded.fromBytes && !loaded.fromBytes.inMemory ? loaded.fromBytes : null;
-  const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded));
-  // Uncorrected rows still in their bytes: the newest timestamp, and the count-distinct bounds, from
-  // the footers' statistics.
+  // Corrected, its rows are counted in the same scan.
+  const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded), applied.length > 0);
+  // Rows still in their bytes: the count-distinct bounds from the footers' statistics, but of columns
+  // a correction changes (dropped rows leave the rest within them); uncorrected, the newest timestamp too.
   const ask = footerAsk(dataset, memoryColumns(loaded));
   const probedStats = fromBytes?.footerStats ? probedStatsFor(fromBytes.footerStats, ask) : null;
-  const footer = fromBytes && applied.length === 0 ? (probedStats ?? (await statsFromFooters(engine, fromBytes.files, ask).catch(() => null))) : null;
-  const newestKnown = footer !== null && (footer.newest !== null || !dataset.timeColumn);
-  const stats = newestKnown ? { newest: footer.newest, distinctBounds: undefined } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null, distinctBounds: undefined };
-  if (footer?.bounds.size) stats.distinctBounds = footer.bounds;
+  const footer = fromBytes ? (probedStats ?? (await statsFromFooters(engine, fromBytes.files, ask).catch(() => null))) : null;
+  const newestKnown = footer !== null && applied.length === 0 && (footer.newest !== null || !dataset.timeColumn);
+  const stats: Omit<DatasetStats, 'distinctBounds'> & Partial<Pick<DatasetStats, 'distinctBounds'>> = newestKnown ? { newest: footer.newest } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null };
+  const changed = new Set(applied.length > 0 ? planned.changed : []);
+  const footerBounds = new Map([...(footer?.bounds ?? [])].filter(([column]) => !changed.has(column)));
+  if (footerBounds.size) stats.distinctBounds = footerBounds;
   const newest = stats.newest;
+  const count = applied.length === 0 ? loaded.rowCount : (stats.rows ?? 0);
   dataVersions += 1;
   const view = { key, version: String(dataVersions), rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount }, distinctBounds: stats.distinctBounds };
   loaded.view = view;

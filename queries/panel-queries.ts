@@ -47,17 +47,20 @@ const INTEGER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLI
 export interface DatasetStats {
   newest: number | null;
   distinctBounds: ReadonlyMap<string, IntRange>;
+  /** The rows, when asked for (`withCount`). */
+  rows?: number;
 }
 
 /**
  * One scan for the newest timestamp (in epoch ms, to anchor the period on) and the min/max of every
- * integer column a count-distinct measure of the dataset reads. `columnTypes` are the table's
- * columns with their engine types; pass none to skip the bounds. Null when there is nothing to ask.
+ * integer column a count-distinct measure of the dataset reads, and with `withCount` its rows.
+ * `columnTypes` are the table's columns with their engine types; pass none to skip the bounds. Null
+ * when there is nothing to ask.
  */
-export function datasetStatsQuery(ctx: Omit<DatasetContext, 'period' | 'distinctBounds'>, columnTypes: readonly { name: string; type: string }[]): { sql: Sql; read(result: QueryResult): DatasetStats } | null {
+export function datasetStatsQuery(ctx: Omit<DatasetContext, 'period' | 'distinctBounds'>, columnTypes: readonly { name: string; type: string }[], withCount = false): { sql: Sql; read(result: QueryResult): DatasetStats } | null {
   const distinct = distinctBoundColumns(ctx, columnTypes);
   const t = ctx.dataset.timeColumn;
-  const parts: Sql[] = [];
+  const parts: Sql[] = withCount ? [Sql.concat('count(*) AS "rows"')] : [];
   if (t) parts.push(Sql.concat('CAST(epoch_ms(max(', column(t, ctx.columns, `dataset "${ctx.dataset.name}" timeColumn`), ')) AS DOUBLE) AS "newest"'));
   distinct.forEach((name, i) => {
     const col = column(name, ctx.columns, `dataset "${ctx.dataset.name}"`);
@@ -75,7 +78,7 @@ export function datasetStatsQuery(ctx: Omit<DatasetContext, 'period' | 'distinct
         const range = bitmapRange(row[`min_${i}`], row[`max_${i}`]);
         if (range) bounds.set(name, range);
       });
-      return { newest, distinctBounds: bounds };
+      return { newest, distinctBounds: bounds, ...(withCount ? { rows: Number(row.rows ?? 0) } : {}) };
     },
   };
 }

@@ -142,18 +142,27 @@ export function memberIn(col: Sql, values: readonly (string | null)[]): Sql {
 }
 
 /**
- * Every row of these Parquet files, as `readFile` reads them, plus `orderColumn`: a BIGINT that
- * orders rows as a load of them would (file by file in the given order, then row by row), for a
- * view over files, which has no rowid. Uses 0.9.1's `filename` and `file_row_number` options, so a
- * file with a column of either name cannot be read this way (the engine says so).
+ * Every row of these Parquet files, as `readFile` reads them (or only `columns`), plus `orderColumn`:
+ * a BIGINT that orders rows as a load of them would (file by file in the given order, then row by
+ * row), for a view over files, which has no rowid. With `rowsBefore` (each file's rows before it) it
+ * is the row's place in the whole list, which is the rowid a table loaded from the files in this
+ * order gives it. Uses 0.9.1's `filename` and `file_row_number` options, so a file with a column of
+ * either name cannot be read this way (the engine says so).
  */
-export function selectParquetInFileOrder(urls: readonly string[], orderColumn: string): Sql {
+export function selectParquetInFileOrder(urls: readonly string[], orderColumn: string, opts: { columns?: readonly string[]; rowsBefore?: readonly number[] } = {}): Sql {
   if (urls.length === 0) throw new SqlBuildError('no files to read');
+  if (opts.rowsBefore && opts.rowsBefore.length !== urls.length) throw new SqlBuildError('one row offset per file is needed');
   const arg = urls.length === 1 ? str(urls[0] as string) : Sql.concat('[', Sql.join(urls.map(str)), ']');
-  // One file: its row number. Several: the file's place in the list in the high bits (2^40 rows per file).
-  const order = urls.length === 1 ? Sql.concat('"file_row_number"') : Sql.concat('(CAST(list_position(', arg, ', "filename") AS BIGINT) * 1099511627776 + "file_row_number")');
+  const place = Sql.concat('list_position(', arg, ', "filename")');
+  // One file: its row number. Several: the rows of the files before it, or else the file's place in
+  // the list in the high bits (2^40 rows per file).
+  let order: Sql;
+  if (urls.length === 1) order = Sql.concat('"file_row_number"');
+  else if (opts.rowsBefore) order = Sql.concat('(CAST([', Sql.join(opts.rowsBefore.map((n) => int(n, 0, Number.MAX_SAFE_INTEGER))), '] AS BIGINT[])[', place, '] + "file_row_number")');
+  else order = Sql.concat('(CAST(', place, ' AS BIGINT) * 1099511627776 + "file_row_number")');
+  const columns = opts.columns ? Sql.join(opts.columns.map(ident)) : Sql.concat('* EXCLUDE ("filename", "file_row_number")');
   return Sql.concat(
-    'SELECT * EXCLUDE ("filename", "file_row_number"), ', order, ' AS ', ident(orderColumn),
+    'SELECT ', columns, ', ', order, ' AS ', ident(orderColumn),
     ' FROM read_parquet(', arg, urls.length > 1 ? ', union_by_name = true' : '', ', filename = true, file_row_number = true)',
   );
 }
