@@ -61,6 +61,18 @@ describe.each([
     expect(repeated.examples).toEqual([{ key: { [REGION]: 'EMEA' }, rows: 7, days: [] }]);
   });
 
+  it('takes a timestamp key, whose slices are by the hash of its values too', async () => {
+    // Every day's orders share their timestamp: days 1 and 2 two rows each, day 3 four (loaded twice).
+    const r = await runRule(engine, 'twice', COLUMNS, 'duplicate_key', { key: TIME }, { timeColumn: TIME });
+    expect(r.status).toBe('fail');
+    expect(r.observed).toBe(3);
+    expect(r.examples.map((e) => [e.key, e.rows])).toEqual([
+      [{ [TIME]: Date.UTC(2025, 0, 3, 10) }, 4],
+      [{ [TIME]: Date.UTC(2025, 0, 1, 10) }, 2],
+      [{ [TIME]: Date.UTC(2025, 0, 2, 10) }, 2],
+    ]);
+  });
+
   it('lists several days, most repeated keys first', async () => {
     await createTable(engine, 'spread', { id: 'INTEGER', ts: 'DATE' }, [
       [1, '2025-02-01'],
