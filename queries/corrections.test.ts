@@ -7,7 +7,7 @@ import { runChecks } from './checks/index';
 import { createTable, openNativeEngine, runRule, type NativeEngine } from './checks/testing-engine';
 import { CorrectionError, correctedViewSql, freshCorrectionId, proposeCorrection, validateCorrection, type ColumnInfo } from './corrections';
 import { datasetTable, runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState } from './dashboard-runner';
-import { Sql, ident, str } from './sql';
+import { Sql, ident, selectParquetInFileOrder, str } from './sql';
 
 let engine: NativeEngine;
 
@@ -112,6 +112,19 @@ describe('correctedViewSql', () => {
       expect(await read([b, a])).toEqual([[5, 3], [6, 0], [7, 10], [8, 5], [null, 4], [null, 4]]);
       // One file: its own row order.
       expect(await read([a])).toEqual([[5, 1], [6, 2], [7, 10], [null, 4]]);
+      // With the rows of the files before each, the order is the rowid of a table loaded from the
+      // files in that order (a dataset read from its fetched bytes, whose table comes later): here
+      // two threads, three files of several row groups each.
+      const parts = ['p1', 'p2', 'p3'].map((name) => path.join(dir, `${name}.parquet`));
+      for (const [k, file] of parts.entries()) {
+        await engine.run(`COPY (SELECT ${k} * 1000000 + range AS id, CAST(range % 97 AS DOUBLE) AS amount FROM range(${30_000 + k * 7_001})) TO '${file}' (FORMAT PARQUET, ROW_GROUP_SIZE 4096)`);
+      }
+      await engine.exec(Sql.concat('CREATE OR REPLACE TABLE "loaded_parts" AS SELECT * FROM read_parquet([', Sql.join(parts.map(str)), '], union_by_name = true)'));
+      const numbered = selectParquetInFileOrder(parts, 'r', { rowsBefore: [0, 30_000, 67_001] });
+      const mismatched = await engine.query(
+        Sql.concat('SELECT count(*) AS "n", count(t.id) AS "matched" FROM (', numbered, ') f LEFT JOIN (SELECT rowid AS "r", * FROM "loaded_parts") t ON t.r = f.r AND t.id = f.id'),
+      );
+      expect(mismatched.rows[0]).toEqual({ n: 111_003, matched: 111_003 });
       // Without the files, a view cannot keep one: it has no rowid (what scan mode did before).
       const noOrder = correctedViewSql('files_view', 'raw_files', 'd', [dedupe], info);
       await expect((async () => {
