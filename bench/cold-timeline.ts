@@ -1,4 +1,4 @@
-// npx tsx bench/cold-timeline.ts --rows N --renderer DIR [--runs K [--cold-data]] [--dedupe]
+// npx tsx bench/cold-timeline.ts --rows N --renderer DIR [--runs K [--cold-data]] [--dedupe] [--spelling]
 //
 // One cold open of the bench dashboard (the same S3 fixture, gateway and headless Chromium as
 // bench/run.ts), printed as a timeline: every engine statement with its start and duration, the
@@ -17,7 +17,7 @@ import { BENCH_DIR, ensureOrders } from './data';
 import type { Page } from '@playwright/test';
 import { BenchBrowser, describeLongTasks, openDashboard } from './browser';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' }, 'cold-data': { type: 'boolean', default: false }, dedupe: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, renderer: { type: 'string' }, runs: { type: 'string', default: '1' }, trace: { type: 'boolean', default: false }, 'trace-file': { type: 'string' }, 'cold-data': { type: 'boolean', default: false }, dedupe: { type: 'boolean', default: false }, spelling: { type: 'boolean', default: false } } });
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -36,12 +36,18 @@ async function main(): Promise<void> {
     const loaded = loadDashboard(readFileSync(path.resolve(BENCH_DIR, '..', 'dashboards', 'examples', 'customer-kpis.dashboard.json'), 'utf8'));
     if (!loaded.ok) throw new Error(loaded.error.message);
     const name = (loaded.dashboard.sources[0] as { name: string }).name;
-    // --dedupe: with the correction the duplicate-id check proposes ("keep one row per order_id").
+    // --dedupe: with the correction the duplicate-id check proposes ("keep one row per order_id");
+    // --spelling: with the one the misspelled-campaign check proposes (values mapped in place).
     const dedupe = { id: 'dedupe_orders', kind: 'exclude_rows' as const, dataset: 'orders', params: { key: 'order_id', duplicates: 'keep_one' }, reason: 'cold-timeline --dedupe', author: 'bench' };
+    const spelling = {
+      id: 'fix_campaign', kind: 'map_value' as const, dataset: 'orders', reason: 'cold-timeline --spelling', author: 'bench',
+      params: { column: 'campaign', mappings: ['Blak Friday', 'black friday', 'Black Friday '].map((from) => ({ from, to: 'Black Friday' })) },
+    };
+    const corrections = [...(values.dedupe ? [dedupe] : []), ...(values.spelling ? [spelling] : [])];
     const dashboard = {
       ...loaded.dashboard,
       sources: [{ kind: 's3' as const, name, uri: 's3://bench/orders/orders.parquet', endpoint: s3.endpoint, region: s3.region, pathStyle: true, format: 'parquet' as const }],
-      ...(values.dedupe ? { corrections: [...loaded.dashboard.corrections, dedupe] } : {}),
+      ...(corrections.length ? { corrections: [...loaded.dashboard.corrections, ...corrections] } : {}),
     };
     mkdirSync(path.join(root, 'dashboards'), { recursive: true });
     mkdirSync(path.join(root, 'home'), { recursive: true });

@@ -186,7 +186,9 @@ describe('first paint from the fetched bytes', () => {
     // Revenue compares with a year before, so it reads further back and waits for the whole file.
     const d = demo([]);
     const yearBack: DashboardFile = { ...d, panels: d.panels.map((p) => (p.id === 'kpi_revenue' && p.kind === 'kpi' ? { ...p, comparison: 'previous_year' } : p)) };
-    for (const dashboard of [d, yearBack]) {
+    // A correction of values in place (the spelling of a campaign) changes no row's time: the same.
+    const spelling = demo([FIX_SPELLING]);
+    for (const dashboard of [d, yearBack, spelling]) {
       const rec = recordingEngine();
       const states: { id: string; st: PanelRunState; at: number }[] = [];
       await runDashboardQueries(
@@ -196,7 +198,7 @@ describe('first paint from the fetched bytes', () => {
         { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map(), bytesFirstMinBytes: 0 },
       );
       const whole = await run(recordingEngine().engine, dashboard, new Map(), { windowFirst: false });
-      const label = dashboard === d ? 'demo' : 'year back';
+      const label = dashboard === d ? 'demo' : dashboard === spelling ? 'spelling' : 'year back';
       // One file of the newest row groups, registered before the data, and dropped once the data's view replaced it.
       expect(rec.windows, label).toHaveLength(1);
       expect(rec.windowsDropped).toEqual(rec.windows);
@@ -205,7 +207,7 @@ describe('first paint from the fetched bytes', () => {
       expect(windowAt).toBeGreaterThan(-1);
       expect(windowAt).toBeLessThan(dataAt);
       expect(rec.events.indexOf(`drop ${rec.windows[0]}`)).toBeGreaterThan(dataAt);
-      const early = dashboard === d ? PANELS : PANELS.filter((id) => id !== 'kpi_revenue');
+      const early = dashboard === yearBack ? PANELS.filter((id) => id !== 'kpi_revenue') : PANELS;
       for (const id of PANELS) {
         const reports = states.filter((s) => s.id === id && s.st.status === 'ready');
         // Drawn before the data was registered (`at`: events so far) when it reads only the newest row groups, after it otherwise.
@@ -217,10 +219,17 @@ describe('first paint from the fetched bytes', () => {
       // Once the data is registered, the panels drawn early are not queried again.
       const build = rec.events.findIndex((e) => isBuild(e));
       const later = rec.events.slice(dataAt, build).filter(isPanelQuery);
-      expect(later.length, label).toBe(dashboard === d ? 0 : 1);
+      expect(later.length, label).toBe(dashboard === yearBack ? 1 : 0);
+      // Corrected values in place: the rows as read, as new, so no pass over them before the first panel.
+      if (dashboard === spelling) {
+        expect((readyRows(states.find((st) => st.id === 'revenue_by_campaign')?.st) as { x: string }[]).map((r) => r.x)).not.toContain('Blak Friday');
+        const firstPanel = rec.events.findIndex(isPanelQuery);
+        expect(rec.events.slice(0, firstPanel).filter((e) => e.includes('FROM "ds_orders"'))).toEqual([]);
+      }
     }
-    // A dataset with corrections waits for the whole file (a correction may move a row in time); so does one asked not to.
-    for (const [dashboard, extra] of [[demo([FIX_SPELLING]), {}], [d, { windowFirst: false }]] as const) {
+    // A dataset with corrections that drop rows waits for the whole file (keeping one row of a key
+    // needs the rows outside the window); so does one asked not to.
+    for (const [dashboard, extra] of [[demo([DROP_CHANNEL]), {}], [demo([FIX_SPELLING, KEEP_ONE]), {}], [d, { windowFirst: false }]] as const) {
       const rec = recordingEngine();
       await run(rec.engine, dashboard, new Map(), extra);
       expect(rec.windows).toEqual([]);

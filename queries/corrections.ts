@@ -173,6 +173,17 @@ export interface CorrectedView {
   problems: CorrectionProblem[];
   /** Columns whose values an applied correction changes (the others only lose rows, if any). */
   changed: string[];
+  /** Whether an applied correction drops rows (the others change values in place). */
+  dropsRows: boolean;
+}
+
+/**
+ * Whether corrections keep every row where it is in time: only value corrections (map_value,
+ * override), none of them on `timeColumn`. Then the corrected rows are as many as the rows read, as
+ * new, and a query of the newest rows reads the same corrected rows from those rows alone.
+ */
+export function keepsRowsInTime(corrections: readonly Correction[], timeColumn: string | undefined): boolean {
+  return corrections.every((c) => (c.kind === 'map_value' || c.kind === 'override') && (c.params as { column?: unknown }).column !== timeColumn);
 }
 
 /** The name of the hidden column that keeps the load order for "keep one row per key"; never clashes with a real one. */
@@ -231,7 +242,7 @@ export function correctedViewSql(
     }
   }
   const head = Sql.concat('CREATE OR REPLACE VIEW ', ident(view), ' AS ');
-  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems, changed: [] };
+  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems, changed: [], dropsRows: false };
   const prepare: Sql[] = [];
   // "Keep one row per key" keeps the first row in load order, carried under a hidden name: the raw
   // table's rowid, or for a view over Parquet files the file and row number it reads each row from
@@ -274,7 +285,8 @@ export function correctedViewSql(
   const last = ident(`c${steps.length}`);
   const select = order ? Sql.concat('SELECT * EXCLUDE (', order, ') FROM ', last) : Sql.concat('SELECT * FROM ', last);
   const changed = [...new Set(steps.flatMap(({ step }) => (step.kind === 'replace' ? [step.column] : [])))];
-  return { prepare, sql: Sql.concat(head, 'WITH ', Sql.join(ctes), ' ', select), applied: steps.map((s) => s.id), problems, changed };
+  const dropsRows = steps.some(({ step }) => step.kind !== 'replace');
+  return { prepare, sql: Sql.concat(head, 'WITH ', Sql.join(ctes), ' ', select), applied: steps.map((s) => s.id), problems, changed, dropsRows };
 }
 
 // ---- Proposals: a finding offers the correction that fixes it ---------------------------------------

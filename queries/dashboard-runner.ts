@@ -8,7 +8,7 @@ import { projectedColumns } from './projection';
 import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, readingFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
-import { correctedViewSql, type CorrectionProblem, type RowOrder } from './corrections';
+import { correctedViewSql, keepsRowsInTime, type CorrectionProblem, type RowOrder } from './corrections';
 import { freeGroupRows, sliceCount } from './group-slices';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type DatasetStats, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
@@ -638,15 +638,16 @@ interface WindowPainted {
 /**
  * The prefetch's first paint (prefetch.ts `PrefetchOptions.window`) for a dataset, or undefined
  * when it has none: a Parquet table dataset with a time column, above the bytes-first size, and no
- * corrections (a correction may move a row in time, or keep one row of a key by rows outside the
- * window). It starts from the earliest instant one of the dataset's panels reads (`earliestRead`)
+ * corrections but of values in place (`keepsRowsInTime`: dropping rows may keep one row of a key by
+ * rows outside the window, and a changed time may move a row out of it). It starts from the earliest instant one of the dataset's panels reads (`earliestRead`)
  * that leaves out most of the bytes.
  */
 function windowFirstOf(dashboard: DashboardFile, dataset: Dataset, sizeBytes: number, opts: RunOptions, onWindow: (w: WindowFiles) => Promise<unknown>): PrefetchOptions['window'] | undefined {
   const column = dataset.timeColumn;
   const panels = datasetPanels(dashboard, dataset);
   if (opts.windowFirst === false || dataset.kind !== 'table' || !column || panels.length === 0) return undefined;
-  if (sizeBytes < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES) || dashboard.corrections.some((c) => c.dataset === dataset.name)) return undefined;
+  if (sizeBytes < (opts.bytesFirstMinBytes ?? BYTES_FIRST_MIN_BYTES)) return undefined;
+  if (!opts.raw && !keepsRowsInTime(dashboard.corrections.filter((c) => c.dataset === dataset.name), column)) return undefined;
   return {
     column,
     from: (newest) => {
@@ -1270,20 +1271,22 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   // instead (below), and the table's exact ones replace them once it is built (`addDistinctBounds`).
   // Without them the KPIs count distinct values as before: same numbers.
   const fromBytes = loaded.fromBytes && !loaded.fromBytes.inMemory ? loaded.fromBytes : null;
-  // Corrected, its rows are counted in the same scan.
-  const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded), applied.length > 0);
+  // Corrections that only change values elsewhere keep the rows as read, their count and their
+  // newest time; others have their rows counted in the same scan as their newest time.
+  const changed = new Set(applied.length > 0 ? planned.changed : []);
+  const rowsKept = applied.length === 0 || (!planned.dropsRows && !(dataset.timeColumn && changed.has(dataset.timeColumn)));
+  const statsSql = datasetStatsQuery(base, loaded.scan || fromBytes ? [] : memoryColumns(loaded), !rowsKept);
   // Rows still in their bytes: the count-distinct bounds from the footers' statistics, but of columns
-  // a correction changes (dropped rows leave the rest within them); uncorrected, the newest timestamp too.
+  // a correction changes (dropped rows leave the rest within them); rows kept, the newest timestamp too.
   const ask = footerAsk(dataset, memoryColumns(loaded));
   const probedStats = fromBytes?.footerStats ? probedStatsFor(fromBytes.footerStats, ask) : null;
   const footer = fromBytes ? (probedStats ?? (await statsFromFooters(engine, fromBytes.files, ask).catch(() => null))) : null;
-  const newestKnown = footer !== null && applied.length === 0 && (footer.newest !== null || !dataset.timeColumn);
+  const newestKnown = footer !== null && rowsKept && (footer.newest !== null || !dataset.timeColumn);
   const stats: Omit<DatasetStats, 'distinctBounds'> & Partial<Pick<DatasetStats, 'distinctBounds'>> = newestKnown ? { newest: footer.newest } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null };
-  const changed = new Set(applied.length > 0 ? planned.changed : []);
   const footerBounds = new Map([...(footer?.bounds ?? [])].filter(([column]) => !changed.has(column)));
   if (footerBounds.size) stats.distinctBounds = footerBounds;
   const newest = stats.newest;
-  const count = applied.length === 0 ? loaded.rowCount : (stats.rows ?? 0);
+  const count = rowsKept ? loaded.rowCount : (stats.rows ?? 0);
   dataVersions += 1;
   const view = { key, version: String(dataVersions), rowCount: count, newest: typeof newest === 'number' ? newest : null, corrections: { applied, problems, raw, rawRowCount: loaded.rowCount }, distinctBounds: stats.distinctBounds };
   loaded.view = view;
