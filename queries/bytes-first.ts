@@ -57,23 +57,24 @@ export interface BytesPhase {
    * swapped in and before the files are freed.
    */
   remakeOnSwap?: Sql;
-  /** Statements over the files themselves still running (`readingFiles`): the swap waits for them. */
+  /** Holds on the files by statements that read them directly (`holdFiles`): the swap waits for them. */
   readers?: Set<Promise<unknown>>;
 }
 
 /**
- * Run `work`, whose statements read the phase's registered files directly (not through the raw
- * view): a table build that starts meanwhile swaps its table in, and frees the files, only after it.
+ * Hold the phase's registered files for statements that read them directly (not through the raw
+ * view): a table build swaps its table in, and frees the files, only once every hold is released.
+ * Returns the release.
  */
-export async function readingFiles<T>(phase: BytesPhase, work: () => Promise<T>): Promise<T> {
-  const running = work();
+export function holdFiles(phase: BytesPhase): () => void {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
   const readers = (phase.readers ??= new Set());
-  readers.add(running);
-  try {
-    return await running;
-  } finally {
-    readers.delete(running);
-  }
+  readers.add(held);
+  return () => {
+    readers.delete(held);
+    release();
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
 import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchOptions, type PrefetchResult, type WindowFiles } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, readingFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
+import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, holdFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, keepsRowsInTime, type CorrectionProblem, type RowOrder } from './corrections';
@@ -1230,25 +1230,24 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   const bytes = planned.prepare.length > 0 && loaded.fromBytes && !loaded.fromBytes.inMemory ? loaded.fromBytes : null;
   if (bytes?.tableLoad) await bytes.tableLoad;
   const overBytes = bytes !== null && !bytes.inMemory && (bytes.tableLoad === null || bytes.failed !== null) ? bytes : null;
-  let overTable: Sql | undefined;
-  if (overBytes) {
-    const rowsBefore = await rowsBeforeEachFile(engine, overBytes.files);
-    rowOrder = { kind: 'parquetFiles', urls: overBytes.files, columns: memoryColumns(loaded).map((c) => c.name), rowsBefore };
-  }
-  // Its window partitions every row by key: on a large table, or with little memory free, in slices.
-  if (planned.prepare.length > 0) {
-    const slices = sliceCount({ rows: loaded.rowCount, maxGroupRows: await freeGroupRows(engine, opts.maxGroupRows) });
-    planned = plan(slices);
-    if (overBytes) overTable = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, { kind: 'rowid' }, slices).sql;
-  }
+  // From here on the files are read directly: a table swap waits before it frees them.
+  const releaseFiles = overBytes ? holdFiles(overBytes) : null;
   const problems = [...planned.problems];
   let applied = planned.applied;
-  const make = async () => {
+  try {
+    let overTable: Sql | undefined;
+    if (overBytes) {
+      const rowsBefore = await rowsBeforeEachFile(engine, overBytes.files);
+      rowOrder = { kind: 'parquetFiles', urls: overBytes.files, columns: memoryColumns(loaded).map((c) => c.name), rowsBefore };
+    }
+    // Its window partitions every row by key: on a large table, or with little memory free, in slices.
+    if (planned.prepare.length > 0) {
+      const slices = sliceCount({ rows: loaded.rowCount, maxGroupRows: await freeGroupRows(engine, opts.maxGroupRows) });
+      planned = plan(slices);
+      if (overBytes) overTable = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, { kind: 'rowid' }, slices).sql;
+    }
     for (const statement of planned.prepare) await engine.exec(statement);
     await engine.exec(planned.sql);
-  };
-  try {
-    await (overBytes ? readingFiles(overBytes, make) : make());
     // The view reads the raw relation by name (which the swap keeps right), or the files and is made again then.
     if (loaded.fromBytes && !loaded.fromBytes.inMemory) {
       if (overTable) loaded.fromBytes.remakeOnSwap = overTable;
@@ -1262,6 +1261,8 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
     problems.push({ id: applied.join(', '), message: `The corrections of dataset ${dataset.name} could not be applied${why}, so it shows raw data: ${describeEngineError(err, dataset.name)}` });
     applied = [];
     await engine.exec(correctedViewSql(table, rawTable, dataset.name, [], memoryColumns(loaded), true).sql);
+  } finally {
+    releaseFiles?.();
   }
   const base = { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)) };
   // The same scan gives the bounds of count-distinct columns (kpiBatchQuery's bitmaps); a dataset
