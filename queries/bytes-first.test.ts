@@ -444,7 +444,7 @@ describe('first paint from the fetched bytes', () => {
     }
   }, 60_000);
 
-  it('keeps the first row of each key in load order across several files, over the bytes and over the table', async () => {
+  it('keeps the first row of each key in load order across several files, over the bytes, over the table, and over the bytes when the table ran out of memory', async () => {
     // The demo rows in two files, with changed copies of 1,000 of the first file's rows at the start
     // of the second. Keep-one keeps the originals (loaded first), so the totals are the single
     // file's. Rows numbered file by file from 0 would put those copies first, and drop the originals.
@@ -461,15 +461,14 @@ describe('first paint from the fetched bytes', () => {
        ) ORDER BY "k", "i"`,
     );
     const urls = [serve('part-1.parquet', firstFile), serve('part-2.parquet', secondFile)];
-    const runParts = async (cache: Map<string, LoadedDataset>) => {
-      const rec = recordingEngine();
+    const runParts = async (cache: Map<string, LoadedDataset>, rec = recordingEngine(), extra: Partial<RunOptions> = {}) => {
       const datasets: DatasetRunState[] = [];
       const panels: Record<string, PanelRunState> = {};
       await runDashboardQueries(
         rec.engine,
         demo([KEEP_ONE]),
         { linkSource: async () => ({ urls, location: 'parts', sizeBytes: firstFile.length + secondFile.length }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => (panels[id] = st) },
-        { trusted: true, now: Date.UTC(2026, 0, 1), cache, bytesFirstMinBytes: 0 },
+        { trusted: true, now: Date.UTC(2026, 0, 1), cache, bytesFirstMinBytes: 0, ...extra },
       );
       return { rec, datasets, panels };
     };
@@ -487,6 +486,23 @@ describe('first paint from the fetched bytes', () => {
     }
     const rowCount = (states: DatasetRunState[]) => states.flatMap((st) => (st.status === 'ready' ? [st.rowCount] : [])).at(-1);
     expect(rowCount(parts.datasets)).toBe(rowCount(single.datasets));
+
+    // A table that runs out of memory leaves the dataset reading the bytes: the correction still
+    // applies there, in that run and in a later one that makes the view again (raw data shown, then not).
+    const outOfMemory = new EngineError('sql', 'Out of Memory Error: could not allocate block');
+    const ranOut = new Map<string, LoadedDataset>();
+    const failing = recordingEngine((sql) => {
+      if (isBuild(sql.text)) throw outOfMemory;
+    });
+    const first = await runParts(ranOut, failing);
+    await runParts(ranOut, recordingEngine(), { raw: true });
+    const again = await runParts(ranOut);
+    for (const result of [first, again]) {
+      const ready = result.datasets.filter((st) => st.status === 'ready').at(-1);
+      expect(ready?.status === 'ready' && ready.readsFetched?.reason).toBe(outOfMemory.message);
+      expect(ready?.status === 'ready' && ready.corrections).toMatchObject({ applied: ['dedupe'], problems: [] });
+      for (const id of PANELS) expect(readyRows(result.panels[id]), id).toEqual(readyRows(single.panels[id]));
+    }
   }, 120_000);
 
   it('a click during the first paint is answered from the bytes, and its run builds the table', async () => {
