@@ -360,6 +360,11 @@ describe('first paint from the fetched bytes', () => {
     for (const id of PANELS) expect(panels[id]?.status, id).toBe('ready');
     // Dropping rows leaves every value within the footers' bounds: the first KPIs counted by bitmap.
     expect(rec.log.slice(0, build).some((sql) => sql.includes('bitstring_agg("order_id"'))).toBe(true);
+    // Its rows are the raw rows less the copies, and its newest time the footers', found among its
+    // rows: no scan of every row for them. Both are the view's own.
+    expect(rec.log.filter((sql) => sql.includes('count(*) AS "rows"'))).toEqual([]);
+    const view = await wasm.query(Sql.concat('SELECT count(*) AS "n", CAST(epoch_ms(max("order_ts")) AS DOUBLE) AS "t" FROM "ds_orders"'));
+    expect(view.rows[0]).toEqual({ n: ready?.status === 'ready' && ready.rowCount, t: [...cache.values()][0]?.view?.newest });
     // The swap made the view again over the table's rowid, right after the rename; the copies were
     // not looked for again, and the bytes were freed after.
     const swap = rec.log.findIndex((sql) => /^DROP VIEW IF EXISTS "ds_raw_orders"; ALTER TABLE/.test(sql));
@@ -448,6 +453,8 @@ describe('first paint from the fetched bytes', () => {
     // The demo rows in two files, with changed copies of 1,000 of the first file's rows at the start
     // of the second. Keep-one keeps the originals (loaded first), so the totals are the single
     // file's. Rows numbered file by file from 0 would put those copies first, and drop the originals.
+    // The second file ends with a copy of the first order a day after every other: the footers'
+    // newest time, which the corrected rows do not have (the period must not move to it).
     const native = await (await DuckDBInstance.create(':memory:')).connect();
     const n = Number((await native.runAndReadAll(`SELECT count(*) FROM read_parquet('${PARQUET.replace(/'/g, "''")}')`)).getRows()[0]?.[0]);
     native.closeSync();
@@ -458,6 +465,7 @@ describe('first paint from the fetched bytes', () => {
       `SELECT * EXCLUDE ("i", "k") FROM (
          SELECT * REPLACE ("amount" * 100 + 7 AS "amount"), 0 AS "k" FROM ${numbered} WHERE "i" >= 1000 AND "i" < 2000
          UNION ALL SELECT *, 1 AS "k" FROM ${numbered} WHERE "i" >= ${half}
+         UNION ALL SELECT * REPLACE ((SELECT max("order_ts") FROM ${numbered}) + INTERVAL 1 DAY AS "order_ts"), 2 AS "k" FROM ${numbered} WHERE "i" = 0
        ) ORDER BY "k", "i"`,
     );
     const urls = [serve('part-1.parquet', firstFile), serve('part-2.parquet', secondFile)];
@@ -486,6 +494,12 @@ describe('first paint from the fetched bytes', () => {
     }
     const rowCount = (states: DatasetRunState[]) => states.flatMap((st) => (st.status === 'ready' ? [st.rowCount] : [])).at(-1);
     expect(rowCount(parts.datasets)).toBe(rowCount(single.datasets));
+    // The footers' newest time is a dropped copy's: the rows were scanned for theirs, and the period is the single file's.
+    const period = (states: DatasetRunState[]) => states.flatMap((st) => (st.status === 'ready' ? [st.period] : [])).at(-1);
+    expect(period(parts.datasets)).toEqual(period(single.datasets));
+    expect(parts.rec.log.filter((sql) => sql.includes('count(*) AS "rows"'))).toHaveLength(1);
+    const view = await wasm.query(Sql.concat('SELECT count(*) AS "n", CAST(epoch_ms(max("order_ts")) AS DOUBLE) AS "t" FROM "ds_orders"'));
+    expect(view.rows[0]).toEqual({ n: rowCount(parts.datasets), t: [...cache.values()][0]?.view?.newest });
 
     // A table that runs out of memory leaves the dataset reading the bytes: the correction still
     // applies there, in that run and in a later one that makes the view again (raw data shown, then not).

@@ -175,6 +175,8 @@ export interface CorrectedView {
   changed: string[];
   /** Whether an applied correction drops rows (the others change values in place). */
   dropsRows: boolean;
+  /** The tables of row ids "keep one row per key" drops, one per such correction, made by `prepare`. */
+  copies: string[];
 }
 
 /**
@@ -242,8 +244,9 @@ export function correctedViewSql(
     }
   }
   const head = Sql.concat('CREATE OR REPLACE VIEW ', ident(view), ' AS ');
-  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems, changed: [], dropsRows: false };
+  if (steps.length === 0) return { prepare: [], sql: Sql.concat(head, readRaw(rawTable, columns)), applied: [], problems, changed: [], dropsRows: false, copies: [] };
   const prepare: Sql[] = [];
+  const copyTables: string[] = [];
   // "Keep one row per key" keeps the first row in load order, carried under a hidden name: the raw
   // table's rowid, or for a view over Parquet files the file and row number it reads each row from
   // (the same order: a load reads the files in that order). The view then reads the files itself.
@@ -270,7 +273,9 @@ export function correctedViewSql(
       // in the view itself would run again on every panel query (~50× slower on the demo data). On a
       // large table, a slice of the keys' hash a statement (group-slices.ts): the window's partitions
       // hold ~75 bytes a row (755 MB at 10M ids), each slice a share of it.
-      const dropped = ident(`${rawTable}__dropped_${i + 1}`);
+      const droppedName = `${rawTable}__dropped_${i + 1}`;
+      copyTables.push(droppedName);
+      const dropped = ident(droppedName);
       const copies = (slice: number | null) =>
         Sql.concat(
           'WITH ', Sql.join(ctes), ' SELECT ', order as Sql, ' AS "row" FROM ', from, slice === null ? '' : Sql.concat(' WHERE ', hashSlice(keys, slice, slices)),
@@ -286,7 +291,7 @@ export function correctedViewSql(
   const select = order ? Sql.concat('SELECT * EXCLUDE (', order, ') FROM ', last) : Sql.concat('SELECT * FROM ', last);
   const changed = [...new Set(steps.flatMap(({ step }) => (step.kind === 'replace' ? [step.column] : [])))];
   const dropsRows = steps.some(({ step }) => step.kind !== 'replace');
-  return { prepare, sql: Sql.concat(head, 'WITH ', Sql.join(ctes), ' ', select), applied: steps.map((s) => s.id), problems, changed, dropsRows };
+  return { prepare, sql: Sql.concat(head, 'WITH ', Sql.join(ctes), ' ', select), applied: steps.map((s) => s.id), problems, changed, dropsRows, copies: copyTables };
 }
 
 // ---- Proposals: a finding offers the correction that fixes it ---------------------------------------

@@ -15,7 +15,7 @@ import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
-import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectAll, userSelect } from './sql';
+import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectAll, timestamp, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
 export interface QueryEngine {
@@ -1283,7 +1283,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   const probedStats = fromBytes?.footerStats ? probedStatsFor(fromBytes.footerStats, ask) : null;
   const footer = fromBytes ? (probedStats ?? (await statsFromFooters(engine, fromBytes.files, ask).catch(() => null))) : null;
   const newestKnown = footer !== null && rowsKept && (footer.newest !== null || !dataset.timeColumn);
-  const stats: Omit<DatasetStats, 'distinctBounds'> & Partial<Pick<DatasetStats, 'distinctBounds'>> = newestKnown ? { newest: footer.newest } : statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null };
+  const stats: Omit<DatasetStats, 'distinctBounds'> & Partial<Pick<DatasetStats, 'distinctBounds'>> = newestKnown
+    ? { newest: footer.newest }
+    : ((footer && (await onlyCopiesDropped(engine, dataset, table, loaded.rowCount, footer.newest, applied.length > 0 ? planned : null))) ?? (statsSql ? statsSql.read(await engine.query(statsSql.sql)) : { newest: null }));
   const footerBounds = new Map([...(footer?.bounds ?? [])].filter(([column]) => !changed.has(column)));
   if (footerBounds.size) stats.distinctBounds = footerBounds;
   const newest = stats.newest;
@@ -1293,6 +1295,24 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   loaded.view = view;
   loaded.newest = view.newest;
   return view;
+}
+
+/**
+ * The rows and newest time of a corrected view that only drops copies ("keep one row per key"),
+ * without a scan of every row: the raw rows less the row ids dropped, and the newest time the
+ * footers give, read back from the rows at or after it (a copy dropped may have been the newest
+ * row; then null, and the caller scans). Null when other corrections apply.
+ */
+async function onlyCopiesDropped(engine: QueryEngine, dataset: Dataset, view: string, rawRows: number, footerNewest: number | null, planned: { applied: string[]; copies: string[]; changed: string[] } | null): Promise<{ rows: number; newest: number | null } | null> {
+  if (!planned || planned.copies.length !== planned.applied.length || planned.changed.length > 0) return null;
+  const counts = planned.copies.map((table, i) => Sql.concat('(SELECT count(*) FROM ', ident(table), ') AS ', ident(`c${i}`)));
+  const t = dataset.timeColumn;
+  if (t && footerNewest === null) return null;
+  const newest = t && footerNewest !== null ? Sql.concat(', (SELECT CAST(epoch_ms(max(', ident(t), ')) AS DOUBLE) FROM ', ident(view), ' WHERE ', ident(t), ' >= ', timestamp(footerNewest), ') AS "newest"') : '';
+  const row = (await engine.query(Sql.concat('SELECT ', Sql.join(counts), newest))).rows[0] ?? {};
+  if (t && typeof row.newest !== 'number') return null;
+  const dropped = planned.copies.reduce((n, _table, i) => n + Number(row[`c${i}`] ?? 0), 0);
+  return { rows: rawRows - dropped, newest: t ? (row.newest as number) : null };
 }
 
 /** The footer statistics a dataset's first queries use: its newest time (of a TIMESTAMP column), and the bounds of count-distinct integer columns. */
