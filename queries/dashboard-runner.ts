@@ -15,7 +15,7 @@ import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { readableSource } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
-import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectAll, timestamp, userSelect } from './sql';
+import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectColumns, timestamp, userSelect } from './sql';
 
 /** What the runner needs from an engine (the browser Engine and the CLI's Node engine both fit). */
 export interface QueryEngine {
@@ -911,11 +911,15 @@ async function loadOrTake(
     // its estimate below).
     let declaredRows: number | null = null;
     let scan: ScanMode | null = null;
-    if (parquetTable && first && !prefetchable) {
-      const facts = await guardParquetFiles(engine, first.urls, first.location);
+    // The columns a load the engine reads itself keeps (the source's footers give them): its estimate counts those.
+    let engineColumns: EngineProjection | null = null;
+    const guard = async (urls: readonly string[], where: string) => {
+      engineColumns = await parquetProjection(engine, dashboard, dataset, urls, cachedEntry);
+      const facts = await guardParquetFiles(engine, urls, where, MAX_DATASET_ROWS, engineColumns?.loaded ?? null);
       declaredRows = facts.rows;
       scan = scanModeOf(facts.estimateBytes, opts.memoryBudgetBytes);
-    }
+    };
+    if (parquetTable && first && !prefetchable) await guard(first.urls, first.location);
     let fetched: PrefetchResult | null = null;
     // What the footers answer (columns, rows, statistics), asked while the data downloads.
     let probe = null as Promise<FooterProbe | null> | null;
@@ -965,12 +969,8 @@ async function loadOrTake(
         // engine, as before, which reports a real problem with the source in its words.
         fetched = null;
       }
-      if (!fetched && !scan && parquetTable) {
-        // The footers could not be read here: the engine reads them instead.
-        const facts = await guardParquetFiles(engine, first.urls, first.location);
-        declaredRows = facts.rows;
-        scan = scanModeOf(facts.estimateBytes, opts.memoryBudgetBytes);
-      }
+      // The footers could not be read here: the engine reads them instead.
+      if (!fetched && !scan && parquetTable) await guard(first.urls, first.location);
     }
     let columns: { name: string; type: string }[];
     let projection: LoadedDataset['projection'];
@@ -1013,10 +1013,14 @@ async function loadOrTake(
       // The engine reads the source itself, through its view: no bytes to count, but the rows it reads.
       if (mayPrefetch) for (const source of needed) await link(source);
       if (!scan && declaredRows !== null) progress.reading({ bytesFetched: first?.sizeBytes ?? 0, rows: declaredRows });
-      const select = dataset.kind === 'table' ? selectAll(dataset.source) : userSelect(dataset.sql);
+      // Only the columns the dashboard reads are copied into memory (or read from disk): the source's
+      // view describes the others (a CSV's sniffed header, a Parquet file's footer).
+      const kept: EngineProjection | null = dataset.kind !== 'table' ? null : ((engineColumns as EngineProjection | null) ?? (await viewProjection(engine, dashboard, dataset, first?.urls ?? [], cachedEntry)));
+      const select = dataset.kind === 'table' ? selectColumns(dataset.source, kept?.loaded ?? null) : userSelect(dataset.sql);
       if (scan) await replaceRelation(engine, rawTable, 'view', select);
       else await replaceRelation(engine, rawTable, 'table', select);
-      columns = await engine.describe(rawTable);
+      columns = kept?.source ?? (await engine.describe(rawTable));
+      if (kept) projection = { loaded: [...kept.loaded], source: kept.source.map((c) => c.name) };
     }
     // Asked of the engine, not taken from the footers: for some legacy nested files the two differ
     // (parquet-testing's repeated_no_annotation declares 0 rows and holds 6). Over the bytes it reads
@@ -1068,7 +1072,14 @@ function fetchColumns(dashboard: DashboardFile, dataset: Dataset, urls: readonly
 }
 
 function isHivePartitioned(url: string): boolean {
-  return new URL(url).pathname.split('/').some((segment) => /^[^=]+=[^=]*$/.test(segment.replace(/%3D/gi, '=')));
+  // A URL, or a local path (the CLI's engine reads files by their paths).
+  let path = url;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    // not a URL: the path itself
+  }
+  return path.split(/[\\/]/).some((segment) => /^[^=]+=[^=]*$/.test(segment.replace(/%3D/gi, '=')));
 }
 
 /** The row cap of load-guard.ts, applied to the rows the fetched footers declare. */
@@ -1077,6 +1088,32 @@ function refuseTooManyRows(files: readonly { url: string; rows: number }[], loca
   if (total <= MAX_DATASET_ROWS) return;
   const counted = files.map((f) => ({ file: f.url, rows: f.rows })).sort((a, b) => b.rows - a.rows);
   throw new TooManyRows(tooManyRowsMessage(location, counted, total, MAX_DATASET_ROWS), total, MAX_DATASET_ROWS);
+}
+
+/** A table dataset's source columns (with types) and those of them a load keeps. */
+interface EngineProjection {
+  source: { name: string; type: string }[];
+  loaded: string[];
+}
+
+/**
+ * The columns of Parquet files the engine reads itself (too large to fetch, or from a server without
+ * ranges) that a load keeps, from their footers: the dashboard's projection plus what an earlier load
+ * had (`fetchColumns`). Null for all of them.
+ */
+async function parquetProjection(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], before: LoadedDataset | undefined): Promise<EngineProjection | null> {
+  if (dataset.kind !== 'table' || urls.length === 0) return null;
+  const source = describedColumns(await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', readFile(urls, 'parquet'))));
+  const loaded = fetchColumns(dashboard, dataset, urls, source.map((c) => c.name), before?.projection?.loaded);
+  return loaded ? { source, loaded } : null;
+}
+
+/** The same for any source the engine reads through its view (a CSV file's sniffed header, a JSON file's table). */
+async function viewProjection(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], before: LoadedDataset | undefined): Promise<EngineProjection | null> {
+  if (dataset.kind !== 'table') return null;
+  const source = await engine.describe(dataset.source);
+  const loaded = fetchColumns(dashboard, dataset, urls, source.map((c) => c.name), before?.projection?.loaded);
+  return loaded ? { source, loaded } : null;
 }
 
 /** The columns in the engine's table: all of them, or the projection's. */
@@ -1219,7 +1256,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   if (loaded.view?.key === key) return loaded.view;
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
-  let rowOrder: RowOrder | undefined = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles', urls: loaded.scanFiles } : undefined;
+  // A dataset read from disk: its files, only the columns it keeps when it keeps some.
+  const scanColumns = loaded.projection ? { columns: memoryColumns(loaded).map((c) => c.name) } : {};
+  let rowOrder: RowOrder | undefined = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles', urls: loaded.scanFiles, ...scanColumns } : undefined;
   const plan = (slices?: number) => correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder, slices);
   let planned = plan();
   // Only "keep one row per key" prepares (its copies, found by load order). The order is the rowid

@@ -46,9 +46,11 @@ export async function guardParquetFiles(
   urls: readonly string[],
   location: string,
   cap: number = MAX_DATASET_ROWS,
+  /** The columns a load reads (its estimate counts those); null for all. */
+  columns: readonly string[] | null = null,
 ): Promise<ParquetFacts> {
   if (urls.length === 0) return { rows: 0, estimateBytes: 0 };
-  const files = (await engine.query(parquetFileFacts(urls))).rows.map((r) => ({ file: String(r.file), rows: Number(r.rows), bytes: Number(r.bytes) }));
+  const files = (await engine.query(parquetFileFacts(urls, columns))).rows.map((r) => ({ file: String(r.file), rows: Number(r.rows), bytes: Number(r.bytes) }));
   const total = files.reduce((sum, f) => sum + f.rows, 0);
   const estimateBytes = files.reduce((sum, f) => sum + f.bytes, 0);
   // Counts the metadata does not give (an engine answering otherwise) refuse nothing: the load

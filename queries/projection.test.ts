@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -6,13 +7,13 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import { loadDashboard } from '../dashboards/document';
-import type { DashboardFile, Dataset } from '../dashboards/schema';
-import { openNativeEngine } from './checks/testing-engine';
-import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine } from './dashboard-runner';
+import type { DashboardFile, Dataset, Source } from '../dashboards/schema';
+import { openNativeEngine, type NativeEngine } from './checks/testing-engine';
+import { runDashboardQueries, type DatasetRunState, type LoadedDataset, type PanelRunState, type QueryEngine, type RunOptions } from './dashboard-runner';
 import { Engine } from './engine/engine';
 import { parseParquetFooter } from './engine/prefetch';
 import { projectedColumns } from './projection';
-import { createSourceView, createTableAs, ident, selectColumns, Sql } from './sql';
+import { createSourceView, createTableAs, ident, parquetFileFacts, selectColumns, Sql } from './sql';
 
 const EXAMPLES = path.join(__dirname, '..', 'dashboards', 'examples');
 const PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
@@ -213,4 +214,95 @@ describe('the runner loads a projection from fetched bytes, on DuckDB-WASM', () 
     expect(back.sent).toBe(0);
     expect(back.datasets.map((st) => st.status)).toEqual(['ready']);
   }, 60_000);
+});
+
+describe('the runner loads a projection the engine reads itself (no fetch), on native DuckDB', () => {
+  let oracle: NativeEngine;
+  let dir: string;
+  let csv: string;
+  beforeAll(async () => {
+    oracle = await openNativeEngine();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-projection-'));
+    csv = path.join(dir, 'orders.csv');
+    await oracle.run(`COPY (SELECT * FROM read_parquet('${PARQUET.replace(/'/g, "''")}')) TO '${csv.replace(/'/g, "''")}' (HEADER, DELIMITER ',')`);
+  });
+  afterAll(() => {
+    oracle?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The demo (or `d`) over one file in `format`, read by the engine through its view: the native engine fetches nothing itself. */
+  async function run(d: DashboardFile, file: string, format: 'parquet' | 'csv', cache: Map<string, LoadedDataset>, extra: Partial<RunOptions> = {}) {
+    const datasets: DatasetRunState[] = [];
+    const panels: Record<string, PanelRunState> = {};
+    const statements: string[] = [];
+    const source = { ...(d.sources[0] as Source), format } as Source;
+    await runDashboardQueries(
+      { exec: (sql) => (statements.push(sql.text), oracle.exec(sql)), query: (sql) => (statements.push(sql.text), oracle.query(sql)), describe: (t) => oracle.describe(t) },
+      { ...d, sources: [source] },
+      { linkSource: async () => ({ urls: [file], location: path.basename(file) }), onDataset: (_n, st) => datasets.push(st), onPanel: (id, st) => (panels[id] = st) },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache, ...extra },
+    );
+    return { datasets, panels, statements };
+  }
+  const tableColumns = async () => (await oracle.describe('ds_raw_orders')).map((c) => c.name);
+  const ready = (states: DatasetRunState[]) => states.filter((st) => st.status === 'ready').at(-1);
+  const results = (panels: Record<string, PanelRunState>) =>
+    Object.fromEntries(Object.entries(panels).map(([id, st]) => [id, st.status === 'ready' ? st.result.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : v]))) : st]));
+
+  for (const format of ['parquet', 'csv'] as const) {
+    it(`${format}: copies only the needed columns into memory, still lists every column, loads again with the union for a new one, and computes what a whole load computes`, async () => {
+      const file = format === 'csv' ? csv : PARQUET;
+      const cache = new Map<string, LoadedDataset>();
+      const first = await run(withoutTable(), file, format, cache);
+      expect(await tableColumns()).toEqual(FILE_COLUMNS.filter((c) => c !== 'quantity'));
+      expect(first.statements.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders"'))).not.toContain('quantity');
+      const st = ready(first.datasets);
+      expect(st?.status === 'ready' && st.columns.map((c) => c.name)).toEqual(FILE_COLUMNS);
+      // The same numbers as with every column loaded (the demo's table panel uses them all).
+      const all = await run(demo(), file, format, new Map());
+      expect(await tableColumns()).toEqual(FILE_COLUMNS);
+      for (const id of ['kpi_revenue', 'kpi_orders', 'kpi_aov', 'kpi_active_customers', 'revenue_by_region', 'revenue_by_campaign', 'daily_revenue']) {
+        expect(first.panels[id]?.status, id).toBe('ready');
+        expect(results(first.panels)[id], id).toEqual(results(all.panels)[id]);
+      }
+      // "Recent orders" shows quantity: the dataset loads again, with it; back without, nothing loads.
+      await run(withoutTable(), file, format, cache);
+      const withTable = await run(demo(), file, format, cache);
+      expect(withTable.datasets[0]?.status).toBe('loading');
+      expect(await tableColumns()).toEqual(FILE_COLUMNS);
+      const back = await run(withoutTable(), file, format, cache);
+      expect(back.datasets.map((s) => s.status)).toEqual(['ready']);
+      expect(back.statements.some((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders"'))).toBe(false);
+    }, 60_000);
+  }
+
+  it("parquet: estimates the memory of the needed columns only (the footers' chunks of those), and reads from disk only what is needed", async () => {
+    const bytes = readFileSync(PARQUET);
+    const footer = parseParquetFooter(new Uint8Array(bytes), bytes.byteLength);
+    const kept = footer.chunks.filter((c) => c.column !== 'quantity').reduce((n, c) => n + c.memoryBytes, 0);
+    const all = footer.chunks.reduce((n, c) => n + c.memoryBytes, 0);
+    expect(Number((await oracle.query(parquetFileFacts([PARQUET], FILE_COLUMNS.filter((c) => c !== 'quantity')))).rows[0]?.bytes)).toBe(kept);
+    // A budget between the two: the needed columns load into memory, all of them would not.
+    const between = Math.floor((kept + all) / 2);
+    const projected = await run(withoutTable(), PARQUET, 'parquet', new Map(), { memoryBudgetBytes: between });
+    expect(ready(projected.datasets)).toMatchObject({ status: 'ready' });
+    expect((ready(projected.datasets) as { scan?: unknown }).scan).toBeUndefined();
+    const everything = await run(demo(), PARQUET, 'parquet', new Map(), { memoryBudgetBytes: between });
+    expect((ready(everything.datasets) as { scan?: unknown }).scan).toEqual({ estimateBytes: all, budgetBytes: between });
+    // Read from disk, the view too reads only the needed columns.
+    const scanned = await run(withoutTable(), PARQUET, 'parquet', new Map(), { memoryBudgetBytes: 1024 });
+    expect((ready(scanned.datasets) as { scan?: { estimateBytes: number } }).scan?.estimateBytes).toBe(kept);
+    expect(scanned.statements.find((sql) => sql.startsWith('CREATE OR REPLACE VIEW "ds_raw_orders"'))).not.toContain('quantity');
+    expect(results(scanned.panels)).toEqual(results(projected.panels));
+  }, 60_000);
+
+  it('parquet: a nested column counts all its chunks in the estimate', async () => {
+    const nested = path.join(dir, 'nested.parquet');
+    await oracle.run(`COPY (SELECT range AS id, [range, range + 1] AS "l st", {'x': range, 'y': 'q'} AS s FROM range(1000)) TO '${nested.replace(/'/g, "''")}' (FORMAT PARQUET)`);
+    const facts = async (columns: string[] | null) => Number((await oracle.query(parquetFileFacts([nested], columns))).rows[0]?.bytes);
+    expect((await facts(['id'])) + (await facts(['l st'])) + (await facts(['s']))).toBe(await facts(null));
+    expect(await facts(['l st'])).toBeGreaterThan(0);
+    expect(await facts(['s'])).toBeGreaterThan(await facts(['id']));
+  });
 });

@@ -14,6 +14,9 @@
 //
 // The runner (queries/dashboard-runner.ts) applies it where it fetches a Parquet dataset's bytes
 // itself (engine/prefetch.ts): only the footer and these columns' chunks are fetched and loaded.
+// Where the engine reads the source itself (a CSV or JSON file, Parquet too large to fetch or from a
+// server without ranges), the table (or scan mode's view) selects these columns from the source's
+// view, and a Parquet file's estimate counts only their chunks.
 // The dataset still lists every source column (pickers offer them all); a run that needs a column
 // not in memory (a new panel, check or correction) loads the dataset again with it.
 import type { DashboardFile, Dataset } from '../dashboards/schema';
