@@ -639,8 +639,9 @@ interface WindowPainted {
  * The prefetch's first paint (prefetch.ts `PrefetchOptions.window`) for a dataset, or undefined
  * when it has none: a Parquet table dataset with a time column, above the bytes-first size, and no
  * corrections but of values in place (`keepsRowsInTime`: dropping rows may keep one row of a key by
- * rows outside the window, and a changed time may move a row out of it). It starts from the earliest instant one of the dataset's panels reads (`earliestRead`)
- * that leaves out most of the bytes.
+ * rows outside the window, and a changed time may move a row out of it). It starts from the
+ * earliest instant one of the dataset's panels reads (`earliestRead`) that leaves out most of the
+ * bytes.
  */
 function windowFirstOf(dashboard: DashboardFile, dataset: Dataset, sizeBytes: number, opts: RunOptions, onWindow: (w: WindowFiles) => Promise<unknown>): PrefetchOptions['window'] | undefined {
   const column = dataset.timeColumn;
@@ -911,8 +912,9 @@ async function loadOrTake(
     // its estimate below).
     let declaredRows: number | null = null;
     let scan: ScanMode | null = null;
-    // The columns a load the engine reads itself keeps (the source's footers give them): its estimate counts those.
-    let engineColumns: EngineProjection | null = null;
+    // The columns a load the engine reads itself keeps (the source's footers give them): its estimate
+    // counts those. Undefined until asked; null for all of them.
+    let engineColumns: EngineProjection | null | undefined;
     const guard = async (urls: readonly string[], where: string) => {
       engineColumns = await parquetProjection(engine, dashboard, dataset, urls, cachedEntry);
       const facts = await guardParquetFiles(engine, urls, where, MAX_DATASET_ROWS, engineColumns?.loaded ?? null);
@@ -1015,7 +1017,8 @@ async function loadOrTake(
       if (!scan && declaredRows !== null) progress.reading({ bytesFetched: first?.sizeBytes ?? 0, rows: declaredRows });
       // Only the columns the dashboard reads are copied into memory (or read from disk): the source's
       // view describes the others (a CSV's sniffed header, a Parquet file's footer).
-      const kept: EngineProjection | null = dataset.kind !== 'table' ? null : ((engineColumns as EngineProjection | null) ?? (await viewProjection(engine, dashboard, dataset, first?.urls ?? [], cachedEntry)));
+      const asked = engineColumns as EngineProjection | null | undefined;
+      const kept = asked !== undefined ? asked : await viewProjection(engine, dashboard, dataset, first?.urls ?? [], cachedEntry);
       const select = dataset.kind === 'table' ? selectColumns(dataset.source, kept?.loaded ?? null) : userSelect(dataset.sql);
       if (scan) await replaceRelation(engine, rawTable, 'view', select);
       else await replaceRelation(engine, rawTable, 'table', select);
@@ -1342,8 +1345,9 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
  * footers give, read back from the rows at or after it (a copy dropped may have been the newest
  * row; then null, and the caller scans). Null when other corrections apply.
  */
-async function onlyCopiesDropped(engine: QueryEngine, dataset: Dataset, view: string, rawRows: number, footerNewest: number | null, planned: { applied: string[]; copies: string[]; changed: string[] } | null): Promise<{ rows: number; newest: number | null } | null> {
-  if (!planned || planned.copies.length !== planned.applied.length || planned.changed.length > 0) return null;
+async function onlyCopiesDropped(engine: QueryEngine, dataset: Dataset, view: string, rawRows: number, footerNewest: number | null, planned: { applied: string[]; copies: string[] } | null): Promise<{ rows: number; newest: number | null } | null> {
+  // Every applied correction made a table of copies: each is "keep one row per key".
+  if (!planned || planned.copies.length !== planned.applied.length) return null;
   const counts = planned.copies.map((table, i) => Sql.concat('(SELECT count(*) FROM ', ident(table), ') AS ', ident(`c${i}`)));
   const t = dataset.timeColumn;
   if (t && footerNewest === null) return null;
