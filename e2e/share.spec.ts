@@ -76,6 +76,42 @@ test('shares the demo with its data from the UI; a colleague\'s host on the copy
   }
 });
 
+test('"Browse for a folder…" picks a folder in the in-app browser (data files shown, not picked); the path stays editable and the share goes there', async ({ dashboard, page, workspace }) => {
+  const team = path.join(workspace.dir, 'outbox', 'team');
+  mkdirSync(team, { recursive: true });
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const share = new SharePage(page);
+  const dialog = await share.open();
+  await dialog.getByRole('button', { name: 'Browse for a folder…' }).click();
+  const browser = page.getByRole('dialog', { name: 'Choose a folder' });
+  await expect(browser.getByTestId('browser-path')).toHaveText(workspace.dir);
+  await browser.locator('[data-entry="data"]').click();
+  await expect(browser.locator('[data-entry="orders.parquet"]')).toBeDisabled();
+  await browser.getByRole('button', { name: 'Up one folder' }).click();
+  await browser.locator('[data-entry="outbox"]').click();
+  await browser.locator('[data-entry="team"]').click();
+  await expect(browser.getByTestId('browser-path')).toHaveText(team);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'share-folder-browser.png') });
+  await browser.getByTestId('choose-folder').click();
+  await expect(browser).toBeHidden();
+  const input = dialog.getByLabel('Folder to share into');
+  await expect(input).toHaveValue(team);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'share-folder-picked.png') });
+  // Escape in the browser closes the browser only.
+  await dialog.getByRole('button', { name: 'Browse for a folder…' }).click();
+  await expect(browser).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(browser).toBeHidden();
+  await expect(dialog).toBeVisible();
+  // A new folder's name can still be added to the picked one.
+  await input.fill(path.join(team, 'customer-kpis'));
+  await dialog.getByLabel('Include the version history').setChecked(false);
+  await share.shareButton().click();
+  await expect(dialog.getByTestId('share-result')).toBeVisible({ timeout: 60_000 });
+  expect(readdirSync(path.join(team, 'customer-kpis')).sort()).toEqual(['customer-kpis.dashboard.json', 'data']);
+});
+
 test('refuses to share unsaved changes ("Save first"), then shares the saved file with its history', async ({ dashboard, page, workspace }) => {
   await dashboard.open();
   await dashboard.waitUntilDrawn();

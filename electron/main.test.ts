@@ -391,6 +391,19 @@ describe('main process: IPC', () => {
     });
   });
 
+  it("pickFolder shows the system's folder dialog (may make a folder), starting in the dashboard's folder", async () => {
+    const win = await startMain();
+    const picked = path.join(home, 'Shared', 'team');
+    fake.module.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [picked] });
+    const reply = await invoke('pickFolder', [{ dashboardPath: path.join(home, 'q3.dashboard.json') }], fromWindow(win!));
+    expect(reply).toEqual({ ok: true, value: { path: picked } });
+    const options = fake.module.dialog.showOpenDialog.mock.calls.at(-1)?.at(-1) as { properties: string[]; defaultPath?: string };
+    expect(options.properties).toEqual(['openDirectory', 'createDirectory', 'promptToCreate']);
+    expect(options.defaultPath).toBe(home);
+    // Cancelled: no path.
+    await expect(invoke('pickFolder', [{}], fromWindow(win!))).resolves.toEqual({ ok: true, value: { path: null } });
+  });
+
   it.each([
     ['a foreign origin', { url: 'https://evil.example/', parent: null }],
     ['a lookalike host', { url: 'app://northstar.evil.example/index.html', parent: null }],

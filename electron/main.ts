@@ -153,6 +153,7 @@ async function start(): Promise<void> {
     openExternal: (url) => shell.openExternal(url),
     pickDashboardFile: pickDashboardFile,
     pickDataFile: pickDataFile,
+    pickFolder: pickFolder,
   });
   shared = reportingOpenedDashboards(
     services,
@@ -381,6 +382,18 @@ async function pickDashboardFile(req: { purpose: 'open' | 'new' | 'saveAs'; sugg
   };
   const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
   return result.canceled || !result.filePath ? null : withDashboardExtension(result.filePath);
+}
+
+async function pickFolder(req: { folder?: string }): Promise<string | null> {
+  const options = {
+    title: 'Choose a folder',
+    buttonLabel: 'Choose',
+    properties: ['openDirectory' as const, 'createDirectory' as const, 'promptToCreate' as const],
+    ...(req.folder ? { defaultPath: req.folder } : {}),
+  };
+  const win = dialogParent();
+  const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 async function pickDataFile(req: { folder?: string }): Promise<string | null> {

@@ -346,6 +346,13 @@ export const hostApiArgs = {
    */
   pickDataFile: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096).optional() }).strict()]),
   /**
+   * Ask the user for a folder (to share a dashboard into) with the host's own dialog, starting in
+   * the dashboard's folder; the dialog may make a new one. `path: null` when they cancel. A host
+   * without dialogs (the browser host) fails with `badRequest`; the renderer browses with
+   * `listDataFolder` instead.
+   */
+  pickFolder: z.tuple([z.object({ dashboardPath: z.string().min(1).max(4096).optional() }).strict()]),
+  /**
    * The folders and data files of a folder, for the in-app file browser: never hidden entries,
    * never other files. Without `folder`, the dashboard's folder (or home).
    */
@@ -449,6 +456,7 @@ export interface HostApi {
   openExternal(req: z.infer<(typeof hostApiArgs)['openExternal']>[0]): Promise<{ opened: boolean }>;
   pickDashboardFile(req: z.infer<(typeof hostApiArgs)['pickDashboardFile']>[0]): Promise<{ path: string | null }>;
   pickDataFile(req: z.infer<(typeof hostApiArgs)['pickDataFile']>[0]): Promise<{ path: string | null }>;
+  pickFolder(req: z.infer<(typeof hostApiArgs)['pickFolder']>[0]): Promise<{ path: string | null }>;
   listDataFolder(req: z.infer<(typeof hostApiArgs)['listDataFolder']>[0]): Promise<DataFolderListing>;
   importDataFile(req: z.infer<(typeof hostApiArgs)['importDataFile']>[0]): Promise<ImportedDataFile>;
   startDraftDashboard(req: z.infer<(typeof hostApiArgs)['startDraftDashboard']>[0]): Promise<DraftDashboard>;

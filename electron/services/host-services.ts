@@ -63,6 +63,8 @@ export interface HostServicesOptions {
   pickDashboardFile?: (req: { purpose: 'open' | 'new' | 'saveAs'; suggestedPath?: string }) => Promise<string | null>;
   /** Shows the host's native open dialog for a data file, starting in `folder` (Electron's `dialog`); absent in the browser host. */
   pickDataFile?: (req: { folder?: string }) => Promise<string | null>;
+  /** Shows the host's native dialog for a folder, starting in `folder` (Electron's `dialog`); absent in the browser host. */
+  pickFolder?: (req: { folder?: string }) => Promise<string | null>;
   /** Overrides the renderer's memory budget for one dataset load, in bytes (see AppInfo); tests make it tiny to force scan mode. */
   memoryBudgetBytes?: number;
 }
@@ -403,6 +405,12 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       if (!dataFormatOf(file)) throw new HostError('badRequest', `${path.basename(file)} is not a data file Northstar reads: pick a .parquet, .csv, .tsv or .json file.`);
       approveLocalFolder(path.dirname(file));
       return { path: file };
+    },
+
+    pickFolder: async ({ dashboardPath }) => {
+      if (!opts.pickFolder) throw new HostError('badRequest', 'This host has no folder dialog: browse for the folder in the app instead.');
+      const picked = await opts.pickFolder(dashboardPath ? { folder: path.dirname(path.resolve(dashboardPath)) } : {});
+      return { path: picked === null ? null : path.resolve(picked) };
     },
 
     listDataFolder: async ({ folder, dashboardPath }) => {

@@ -107,6 +107,7 @@ describe('host services for local data files', () => {
       expect(unknown.message).toContain('opened in this session');
       // The browser host has no native dialog: the renderer browses in the app instead.
       expect((await errorOf(services.pickDataFile({}))).message).toContain('browse for the file in the app');
+      expect((await errorOf(services.pickFolder({}))).message).toContain('browse for the folder in the app');
     } finally {
       await gateway.close();
     }
@@ -131,6 +132,31 @@ describe('host services for local data files', () => {
       expect(asked).toEqual([{ folder: dir }]);
       picked = path.join(dir, 'x.docx');
       expect((await errorOf(services.pickDataFile({}))).message).toBe('x.docx is not a data file Northstar reads: pick a .parquet, .csv, .tsv or .json file.');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('asks an injected picker for a folder, starting in the dashboard\'s, and gives it back absolute; a cancel is null', async () => {
+    const gateway = await DataGateway.start();
+    try {
+      let picked: string | null = path.join(dir, 'outbox', '..', 'outbox');
+      const asked: { folder?: string }[] = [];
+      const services = createHostServices({
+        host: 'electron',
+        appVersion: 't',
+        gateway,
+        homeDir: path.join(dir, 'home'),
+        pickFolder: async (req) => {
+          asked.push(req);
+          return picked;
+        },
+      });
+      expect(await services.pickFolder({ dashboardPath: path.join(dir, 'a.dashboard.json') })).toEqual({ path: path.join(dir, 'outbox') });
+      expect(asked).toEqual([{ folder: dir }]);
+      picked = null;
+      expect(await services.pickFolder({})).toEqual({ path: null });
+      expect(asked[1]).toEqual({});
     } finally {
       await gateway.close();
     }

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { HostError, type SharedDashboard } from '../../../electron/api/host-api';
 import { saveDashboard, type ActionDeps } from '../actions/dashboard-actions';
 import { formatBytes } from '../format';
+import { BrowseButton } from './file-browser';
 import { selectDirty, useStore } from '../store';
 
 interface ShareOutcome {
@@ -65,8 +66,6 @@ export function ShareDialog({ deps, onClose }: { deps: ActionDeps; onClose: () =
         <form className="source-form" aria-label="Share" onSubmit={(e) => void share(e)}>
           <label>
             Folder to share into
-            {/* TODO(electron): a native folder picker needs an Electron-only host method
-                (dialog.showOpenDialog in main.ts); the browser host cannot show one, so the path is typed. */}
             <input
               value={targetDir}
               onChange={(e) => setTargetDir(e.target.value)}
@@ -76,6 +75,8 @@ export function ShareDialog({ deps, onClose }: { deps: ActionDeps; onClose: () =
               required
             />
           </label>
+          {/* The system's folder dialog in the desktop app, the in-app browser otherwise; the path stays editable (a new folder's name can be added). */}
+          <BrowseButton host={deps.host} dashboardPath={path} pick="folder" label="Browse for a folder…" onPick={(picked) => setTargetDir(picked)} onError={setError} />
           <label className="check">
             <input type="checkbox" checked={withData} onChange={(e) => setWithData(e.target.checked)} />
             Include a snapshot of the data
