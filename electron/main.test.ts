@@ -397,7 +397,8 @@ describe('main process: IPC', () => {
     fake.module.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [picked] });
     const reply = await invoke('pickFolder', [{ dashboardPath: path.join(home, 'q3.dashboard.json') }], fromWindow(win!));
     expect(reply).toEqual({ ok: true, value: { path: picked } });
-    const options = fake.module.dialog.showOpenDialog.mock.calls.at(-1)?.at(-1) as { properties: string[]; defaultPath?: string };
+    // The fake's mock is typed without arguments: its calls hold (window, options).
+    const options = (fake.module.dialog.showOpenDialog.mock.calls.at(-1) as unknown[] | undefined)?.at(-1) as { properties: string[]; defaultPath?: string };
     expect(options.properties).toEqual(['openDirectory', 'createDirectory', 'promptToCreate']);
     expect(options.defaultPath).toBe(home);
     // Cancelled: no path.

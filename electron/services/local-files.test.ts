@@ -140,7 +140,8 @@ describe('host services for local data files', () => {
   it('asks an injected picker for a folder, starting in the dashboard\'s, and gives it back absolute; a cancel is null', async () => {
     const gateway = await DataGateway.start();
     try {
-      let picked: string | null = path.join(dir, 'outbox', '..', 'outbox');
+      // As a dialog might give it: not yet normalized.
+      let picked: string | null = `${dir}${path.sep}outbox${path.sep}..${path.sep}outbox`;
       const asked: { folder?: string }[] = [];
       const services = createHostServices({
         host: 'electron',
