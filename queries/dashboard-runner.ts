@@ -916,7 +916,9 @@ async function loadOrTake(
     // counts those. Undefined until asked; null for all of them.
     let engineColumns: EngineProjection | null | undefined;
     const guard = async (urls: readonly string[], where: string) => {
-      engineColumns = await parquetProjection(engine, dashboard, dataset, urls, cachedEntry);
+      // The files' columns, from their footers (a Parquet table dataset's only).
+      const source = describedColumns(await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', readFile(urls, 'parquet'))));
+      engineColumns = engineProjection(dashboard, dataset, urls, source, cachedEntry);
       const facts = await guardParquetFiles(engine, urls, where, MAX_DATASET_ROWS, engineColumns?.loaded ?? null);
       declaredRows = facts.rows;
       scan = scanModeOf(facts.estimateBytes, opts.memoryBudgetBytes);
@@ -1018,7 +1020,7 @@ async function loadOrTake(
       // Only the columns the dashboard reads are copied into memory (or read from disk): the source's
       // view describes the others (a CSV's sniffed header, a Parquet file's footer).
       const asked = engineColumns as EngineProjection | null | undefined;
-      const kept = asked !== undefined ? asked : await viewProjection(engine, dashboard, dataset, first?.urls ?? [], cachedEntry);
+      const kept = asked !== undefined ? asked : dataset.kind === 'table' ? engineProjection(dashboard, dataset, first?.urls ?? [], await engine.describe(dataset.source), cachedEntry) : null;
       const select = dataset.kind === 'table' ? selectColumns(dataset.source, kept?.loaded ?? null) : userSelect(dataset.sql);
       if (scan) await replaceRelation(engine, rawTable, 'view', select);
       else await replaceRelation(engine, rawTable, 'table', select);
@@ -1100,21 +1102,12 @@ interface EngineProjection {
 }
 
 /**
- * The columns of Parquet files the engine reads itself (too large to fetch, or from a server without
- * ranges) that a load keeps, from their footers: the dashboard's projection plus what an earlier load
- * had (`fetchColumns`). Null for all of them.
+ * The columns of a source the engine reads itself (too large to fetch, from a server without
+ * ranges, a CSV or JSON file) that a load keeps, given the source's columns: the dashboard's
+ * projection plus what an earlier load had (`fetchColumns`). Null for all of them.
  */
-async function parquetProjection(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], before: LoadedDataset | undefined): Promise<EngineProjection | null> {
-  if (dataset.kind !== 'table' || urls.length === 0) return null;
-  const source = describedColumns(await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', readFile(urls, 'parquet'))));
-  const loaded = fetchColumns(dashboard, dataset, urls, source.map((c) => c.name), before?.projection?.loaded);
-  return loaded ? { source, loaded } : null;
-}
-
-/** The same for any source the engine reads through its view (a CSV file's sniffed header, a JSON file's table). */
-async function viewProjection(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], before: LoadedDataset | undefined): Promise<EngineProjection | null> {
+function engineProjection(dashboard: DashboardFile, dataset: Dataset, urls: readonly string[], source: { name: string; type: string }[], before: LoadedDataset | undefined): EngineProjection | null {
   if (dataset.kind !== 'table') return null;
-  const source = await engine.describe(dataset.source);
   const loaded = fetchColumns(dashboard, dataset, urls, source.map((c) => c.name), before?.projection?.loaded);
   return loaded ? { source, loaded } : null;
 }
@@ -1262,7 +1255,7 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
   // A dataset read from disk: its files, only the columns it keeps when it keeps some.
   const scanColumns = loaded.projection ? { columns: memoryColumns(loaded).map((c) => c.name) } : {};
   let rowOrder: RowOrder | undefined = loaded.scan && loaded.scanFiles?.length ? { kind: 'parquetFiles', urls: loaded.scanFiles, ...scanColumns } : undefined;
-  const plan = (slices?: number) => correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, rowOrder, slices);
+  const plan = (slices?: number, order: RowOrder | undefined = rowOrder) => correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, order, slices);
   let planned = plan();
   // Only "keep one row per key" prepares (its copies, found by load order). The order is the rowid
   // of the table, which a dataset still read from its fetched bytes does not have yet: until the
@@ -1286,7 +1279,7 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
     if (planned.prepare.length > 0) {
       const slices = sliceCount({ rows: loaded.rowCount, maxGroupRows: await freeGroupRows(engine, opts.maxGroupRows) });
       planned = plan(slices);
-      if (overBytes) overTable = correctedViewSql(table, rawTable, dataset.name, corrections, memoryColumns(loaded), raw, { kind: 'rowid' }, slices).sql;
+      if (overBytes) overTable = plan(slices, { kind: 'rowid' }).sql;
     }
     for (const statement of planned.prepare) await engine.exec(statement);
     await engine.exec(planned.sql);

@@ -113,53 +113,39 @@ describe('host services for local data files', () => {
     }
   });
 
-  it('asks an injected picker for a data file, and refuses a picked non-data file', async () => {
+  /** Host services of the desktop app with injected pickers, on a gateway closed after `work`. */
+  async function withPickers(pickers: Pick<Parameters<typeof createHostServices>[0], 'pickDataFile' | 'pickFolder'>, work: (services: ReturnType<typeof createHostServices>) => Promise<void>): Promise<void> {
     const gateway = await DataGateway.start();
     try {
-      let picked = path.join(dir, 'x.parquet');
-      const asked: { folder?: string }[] = [];
-      const services = createHostServices({
-        host: 'electron',
-        appVersion: 't',
-        gateway,
-        homeDir: path.join(dir, 'home'),
-        pickDataFile: async (req) => {
-          asked.push(req);
-          return picked;
-        },
-      });
+      await work(createHostServices({ host: 'electron', appVersion: 't', gateway, homeDir: path.join(dir, 'home'), ...pickers }));
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  it('asks an injected picker for a data file, and refuses a picked non-data file', async () => {
+    let picked = path.join(dir, 'x.parquet');
+    const asked: { folder?: string }[] = [];
+    const pickDataFile = async (req: { folder?: string }) => (asked.push(req), picked);
+    await withPickers({ pickDataFile }, async (services) => {
       expect(await services.pickDataFile({ dashboardPath: path.join(dir, 'a.dashboard.json') })).toEqual({ path: picked });
       expect(asked).toEqual([{ folder: dir }]);
       picked = path.join(dir, 'x.docx');
       expect((await errorOf(services.pickDataFile({}))).message).toBe('x.docx is not a data file Northstar reads: pick a .parquet, .csv, .tsv or .json file.');
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 
   it('asks an injected picker for a folder, starting in the dashboard\'s, and gives it back absolute; a cancel is null', async () => {
-    const gateway = await DataGateway.start();
-    try {
-      // As a dialog might give it: not yet normalized.
-      let picked: string | null = `${dir}${path.sep}outbox${path.sep}..${path.sep}outbox`;
-      const asked: { folder?: string }[] = [];
-      const services = createHostServices({
-        host: 'electron',
-        appVersion: 't',
-        gateway,
-        homeDir: path.join(dir, 'home'),
-        pickFolder: async (req) => {
-          asked.push(req);
-          return picked;
-        },
-      });
+    // As a dialog might give it: not yet normalized.
+    let picked: string | null = `${dir}${path.sep}outbox${path.sep}..${path.sep}outbox`;
+    const asked: { folder?: string }[] = [];
+    const pickFolder = async (req: { folder?: string }) => (asked.push(req), picked);
+    await withPickers({ pickFolder }, async (services) => {
       expect(await services.pickFolder({ dashboardPath: path.join(dir, 'a.dashboard.json') })).toEqual({ path: path.join(dir, 'outbox') });
       expect(asked).toEqual([{ folder: dir }]);
       picked = null;
       expect(await services.pickFolder({})).toEqual({ path: null });
       expect(asked[1]).toEqual({});
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 });
