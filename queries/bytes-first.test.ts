@@ -390,17 +390,9 @@ describe('first paint from the fetched bytes', () => {
     const phase = [...cache.values()][0]?.fromBytes as BytesPhase;
     expect(phase.tableLoad).toBeNull();
     // The copies' statement is held back; meanwhile the table is built (as another run would).
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let held = false;
-    const rec = recordingEngine(async (sql) => {
-      if (!held && sql.text.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders__dropped_1"')) {
-        held = true;
-        await gate;
-      }
-    });
+    const { rec, release, held } = copiesHeldBack();
     const keepOne = run(rec.engine, demo([KEEP_ONE]), cache);
-    await until(() => held);
+    await until(held);
     const build = loadTable(rec.engine, cache, 'ds_raw_orders', phase);
     await until(() => rec.log.some(isBuild));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -424,6 +416,33 @@ describe('first paint from the fetched bytes', () => {
     expect(rec.events.findIndex((e) => e.startsWith('drop '))).toBeGreaterThan(remade);
     expect(await relationKind('ds_raw_orders')).toEqual({ kind: 'table', all: ['ds_raw_orders'] });
     expect(rec.dropped).toEqual(phase.files);
+  }, 60_000);
+
+  it("a run gone stale while it finds its copies leaves the newer run's view in place, which the newer run made after it", async () => {
+    // The data in memory, no corrections. The user applies "keep one row per key", then undoes it
+    // while the copies are still being found: the undo's run is the newer one.
+    const cache = new Map<string, LoadedDataset>();
+    await run(recordingEngine().engine, demo([]), cache, { bytesFirstMinBytes: Infinity });
+    const { rec, release, held } = copiesHeldBack();
+    let current = 1;
+    const applied = run(rec.engine, demo([KEEP_ONE]), cache, { isStale: () => current !== 1 });
+    await until(held);
+    current = 2;
+    // Each run reaches the engine through its own wrapper, as in the app.
+    const undone = run(recordingEngine().engine, demo([]), cache, { isStale: () => current !== 2 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await applied;
+    const { datasets, panels } = await undone;
+    // What the newer run drew, what it reported, and the view the engine keeps: all the raw rows.
+    const raw = Number((await wasm.query(Sql.concat('SELECT count(*) AS "n" FROM "ds_raw_orders"'))).rows[0]?.n);
+    const inView = Number((await wasm.query(Sql.concat('SELECT count(*) AS "n" FROM "ds_orders"'))).rows[0]?.n);
+    expect(inView).toBe(raw);
+    const ready = datasets.findLast((st) => st.status === 'ready');
+    expect(ready?.status === 'ready' && [ready.rowCount, ready.corrections?.applied]).toEqual([raw, []]);
+    expect([...cache.values()][0]?.view?.corrections.applied).toEqual([]);
+    const fresh = await run(recordingEngine().engine, demo([]), new Map(), { bytesFirstMinBytes: Infinity });
+    for (const id of PANELS) expect(readyRows(panels[id]), id).toEqual(readyRows(fresh.panels[id]));
   }, 60_000);
 
   it("does not count by the footers' bounds a column a correction changes", async () => {
@@ -873,6 +892,20 @@ describe("the footers' statistics", () => {
     }
   }, 60_000);
 });
+
+/** An engine whose first statement finding "keep one row per key"'s copies waits until released. */
+function copiesHeldBack() {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let held = false;
+  const rec = recordingEngine(async (sql) => {
+    if (!held && sql.text.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders__dropped_1"')) {
+      held = true;
+      await gate;
+    }
+  });
+  return { rec, release, held: () => held };
+}
 
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !check(); i += 1) await new Promise((r) => setTimeout(r, 5));

@@ -1246,10 +1246,31 @@ function correctedViewKey(dashboard: DashboardFile, dataset: Dataset, opts: RunO
  * as problems, never as a blank dashboard.
  */
 async function correctedView(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, loaded: LoadedDataset, opts: RunOptions): Promise<NonNullable<LoadedDataset['view']>> {
-  const raw = opts.raw ?? false;
-  const corrections = dashboard.corrections.filter((c) => c.dataset === dataset.name);
   const key = correctedViewKey(dashboard, dataset, opts);
   if (loaded.view?.key === key) return loaded.view;
+  return inViewTurn(loaded, () => makeCorrectedView(engine, dashboard, dataset, loaded, opts, key));
+}
+
+/**
+ * Runs that make the view of the same loaded data take turns: one finding its copies (a window over
+ * every row, seconds on a large table) must not make its view over the one a newer run made
+ * meanwhile, which that run's panels read. (Each run may reach the engine through its own wrapper.)
+ */
+const viewTurns = new WeakMap<LoadedDataset, Promise<unknown>>();
+function inViewTurn<T>(loaded: LoadedDataset, make: () => Promise<T>): Promise<T> {
+  const made = (viewTurns.get(loaded) ?? Promise.resolve()).then(make);
+  viewTurns.set(loaded, made.catch(() => {}));
+  return made;
+}
+
+async function makeCorrectedView(engine: QueryEngine, dashboard: DashboardFile, dataset: Dataset, loaded: LoadedDataset, opts: RunOptions, key: string): Promise<NonNullable<LoadedDataset['view']>> {
+  // The turn before may have made this view; a run gone stale leaves the one there (a newer run's
+  // own, or made by it next), whatever it reads meanwhile is not shown.
+  const kept = () => (loaded.view && (loaded.view.key === key || opts.isStale?.()) ? loaded.view : null);
+  const before = kept();
+  if (before) return before;
+  const raw = opts.raw ?? false;
+  const corrections = dashboard.corrections.filter((c) => c.dataset === dataset.name);
   const table = datasetTable(dataset);
   const rawTable = rawDatasetTable(dataset);
   // A dataset read from disk: its files, only the columns it keeps when it keeps some.
@@ -1281,7 +1302,13 @@ async function correctedView(engine: QueryEngine, dashboard: DashboardFile, data
       planned = plan(slices);
       if (overBytes) overTable = plan(slices, { kind: 'rowid' }).sql;
     }
-    for (const statement of planned.prepare) await engine.exec(statement);
+    for (const statement of planned.prepare) {
+      const stop = kept();
+      if (stop) return stop;
+      await engine.exec(statement);
+    }
+    const stop = kept();
+    if (stop) return stop;
     await engine.exec(planned.sql);
     // The view reads the raw relation by name (which the swap keeps right), or the files and is made again then.
     if (loaded.fromBytes && !loaded.fromBytes.inMemory) {
