@@ -3,11 +3,12 @@
 // both written by the test into the dashboard's folder and read through the data gateway. The KPIs
 // are checked against native DuckDB on the same data saved as UTF-8 CSV, and the accented names
 // (é, ß, €, ü) must come out as written.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { test, expect } from './fixtures/app';
+import { test, expect, EXAMPLES } from './fixtures/app';
+import { computeKpisNative, queryNative } from './oracle';
 import { SourcesPage } from './pages/sources-page';
 
 const FILE = 'text-sources.dashboard.json';
@@ -174,4 +175,45 @@ test('a JSON file that is not valid JSON says where, and the other panels still 
   const sources = new SourcesPage(page.page);
   await sources.open();
   await expect(sources.dialog()).toContainText(/is not valid JSON: line 3, column 18/);
+});
+
+// A UTF-8 CSV needs no conversion, but the engine reads one through its URL in small sequential
+// requests (a minute for 470 MB): the load copies it into memory from its bytes, fetched whole.
+const CSV_FILE = 'orders-csv.dashboard.json';
+const DEMO_PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
+
+function demoOverCsv(): string {
+  const demo = JSON.parse(readFileSync(path.join(EXAMPLES, 'customer-kpis.dashboard.json'), 'utf8')) as { sources: Record<string, unknown>[] };
+  demo.sources = demo.sources.map((s) => ({ ...s, path: 'data/orders.csv', format: 'csv' }));
+  return `${JSON.stringify(demo, null, 2)}\n`;
+}
+
+test.describe('a UTF-8 CSV source', () => {
+  test.use({ openFile: CSV_FILE, extraFiles: { [CSV_FILE]: demoOverCsv() } });
+
+  test('loads from a copy of its bytes and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
+    const csv = path.join(workspace.dir, 'data', 'orders.csv');
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      await conn.run(`COPY (SELECT * FROM read_parquet('${DEMO_PARQUET.replaceAll("'", "''")}')) TO '${csv.replaceAll("'", "''")}' (HEADER)`);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    await page.open();
+    await page.waitUntilDrawn();
+    const native = await computeKpisNative(DEMO_PARQUET, 30);
+    expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+    expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
+    expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+    // The table was made from the registered copy, not from the gateway's URL.
+    const statements = await page.page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String((e as PerformanceMeasure).detail?.sql ?? '')));
+    const load = statements.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders"'));
+    expect(load).toMatch(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/[^']*orders\.csv'\)/);
+    const sources = new SourcesPage(page.page);
+    await sources.open();
+    const [rows] = await queryNative(DEMO_PARQUET, 'SELECT count(*) AS n FROM orders');
+    expect(await sources.rowCount('orders')).toBe(Number(rows?.n));
+  });
 });

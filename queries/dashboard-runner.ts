@@ -13,7 +13,7 @@ import { freeGroupRows, sliceCount } from './group-slices';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type DatasetStats, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
-import { readableSource } from './text-sources';
+import { fetchCsvCopy, readableSource, type CsvCopy } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectColumns, timestamp, userSelect } from './sql';
 
@@ -1021,9 +1021,16 @@ async function loadOrTake(
       // view describes the others (a CSV's sniffed header, a Parquet file's footer).
       const asked = engineColumns as EngineProjection | null | undefined;
       const kept = asked !== undefined ? asked : dataset.kind === 'table' ? engineProjection(dashboard, dataset, first?.urls ?? [], await engine.describe(dataset.source), cachedEntry) : null;
-      const select = dataset.kind === 'table' ? selectColumns(dataset.source, kept?.loaded ?? null) : userSelect(dataset.sql);
-      if (scan) await replaceRelation(engine, rawTable, 'view', select);
-      else await replaceRelation(engine, rawTable, 'table', select);
+      // A CSV file is copied into memory from its bytes, fetched whole for this load, not read
+      // through the source's view in small requests (text-sources.ts `fetchCsvCopy`).
+      const copy = dataset.kind === 'table' && !scan && first && needed[0]?.format === 'csv' ? await fetchCsvCopyOf(engine, first, progress, opts.signal) : null;
+      try {
+        const select = dataset.kind === 'table' ? selectColumns(copy ? readFile(copy.files, 'csv') : dataset.source, kept?.loaded ?? null) : userSelect(dataset.sql);
+        if (scan) await replaceRelation(engine, rawTable, 'view', select);
+        else await replaceRelation(engine, rawTable, 'table', select);
+      } finally {
+        await copy?.release();
+      }
       columns = kept?.source ?? (await engine.describe(rawTable));
       if (kept) projection = { loaded: [...kept.loaded], source: kept.source.map((c) => c.name) };
     }
@@ -1085,6 +1092,21 @@ function isHivePartitioned(url: string): boolean {
     // not a URL: the path itself
   }
   return path.split(/[\\/]/).some((segment) => /^[^=]+=[^=]*$/.test(segment.replace(/%3D/gi, '=')));
+}
+
+/** A CSV source's files fetched whole for a load, reporting the bytes as they come; null where the engine reads them itself. */
+async function fetchCsvCopyOf(engine: QueryEngine, found: LinkedSource, progress: ReturnType<typeof progressReporter>, signal: AbortSignal | undefined): Promise<CsvCopy | null> {
+  try {
+    const copy = await fetchCsvCopy(engine, found, canPrefetch(found.urls) ? registeredNames(found.urls, 'northstar-csv') : [], {
+      ...(signal ? { signal } : {}),
+      onProgress: (bytesDone, bytesTotal) => progress.fetching({ bytesDone, bytesTotal, rowsTotal: null }),
+    });
+    if (copy) progress.reading({ bytesFetched: copy.bytes, rows: null });
+    return copy;
+  } catch (err) {
+    if (signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
+    throw new SourceUnavailable(`Data source ${found.location} could not be fetched: ${err instanceof Error ? err.message : String(err)}`, 'could not be read');
+  }
 }
 
 /** The row cap of load-guard.ts, applied to the rows the fetched footers declare. */
@@ -1202,7 +1224,7 @@ function progressReporter(report: (p: LoadProgress) => void) {
   let startedAt: number | null = null;
   let lastAt = -Infinity;
   return {
-    fetching: (p: { bytesDone: number; bytesTotal: number; rowsTotal: number }) => {
+    fetching: (p: { bytesDone: number; bytesTotal: number; rowsTotal: number | null }) => {
       const now = Date.now();
       startedAt ??= now;
       const finished = p.bytesDone >= p.bytesTotal;

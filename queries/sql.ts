@@ -227,11 +227,12 @@ export function selectAll(from: string): Sql {
   return Sql.concat('SELECT * FROM ', ident(from));
 }
 
-/** These columns (quoted) of a table or view; every column when `columns` is null. */
-export function selectColumns(from: string, columns: readonly string[] | null): Sql {
-  if (columns === null) return selectAll(from);
-  if (columns.length === 0) throw new SqlBuildError(`no columns to select from "${from}"`);
-  return Sql.concat('SELECT ', Sql.join(columns.map(ident), ', '), ' FROM ', ident(from));
+/** These columns (quoted) of a table or view, or of a table function (`readFile`); every column when `columns` is null. */
+export function selectColumns(from: string | Sql, columns: readonly string[] | null): Sql {
+  const relation = typeof from === 'string' ? ident(from) : from;
+  if (columns === null) return Sql.concat('SELECT * FROM ', relation);
+  if (columns.length === 0) throw new SqlBuildError(`no columns to select from ${relation.text}`);
+  return Sql.concat('SELECT ', Sql.join(columns.map(ident), ', '), ' FROM ', relation);
 }
 
 /**

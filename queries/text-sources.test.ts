@@ -7,14 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import type { Source } from '../dashboards/schema';
 import { Engine } from './engine/engine';
-import { Sql, ident } from './sql';
-import { readableSource } from './text-sources';
+import { Sql, ident, str } from './sql';
+import { fetchCsvCopy, MAX_CSV_COPY_BYTES, readableSource } from './text-sources';
 
 const FILES: Record<string, Buffer> = {
   'sales.json': Buffer.from('{"city": "Köln", "n": 2}\n{"city": "Zürich", "n": 3}\n', 'utf8'),
   'bad.json': Buffer.from('[{"n": 1}, {"n": }]', 'utf8'),
   'shops.csv': Buffer.concat([Buffer.from('shop,staff\nCaf\xe9 Ren\xe9,4\nEuro', 'latin1'), Buffer.from([0x80]), Buffer.from('Markt,12\n', 'latin1')]),
   'plain.csv': Buffer.from('a,b\n1,x\n', 'utf8'),
+  // Large enough to arrive in several chunks.
+  'many.csv': Buffer.from(`a,b\n${Array.from({ length: 40_000 }, (_, i) => `${i},row ${i}`).join('\n')}\n`, 'utf8'),
 };
 // Files that claim sizes beyond the limits: the server says so in its headers and sends nothing more.
 const HUGE = 300 * 1024 * 1024;
@@ -33,6 +35,11 @@ beforeAll(async () => {
       res.writeHead(200, { 'Content-Length': String(HUGE) });
       res.write('[');
       return; // never finished: the reader must give up on the header alone
+    }
+    if (name === 'grown.csv') {
+      res.writeHead(200, { 'Content-Length': String(600 * 1024 * 1024) });
+      res.write('a,b\n');
+      return; // never finished, as huge.json
     }
     if (name === 'huge.csv') {
       res.writeHead(206, { 'Content-Range': `bytes 0-3/${HUGE}`, 'Content-Length': '4' });
@@ -145,6 +152,42 @@ describe('text sources over HTTP', () => {
     // Claimed by length only: the check comes before any parsing.
     const big = { length: 200 * 1024 * 1024 } as Uint8Array;
     await expect(readableSource(runnerEngine(), source('local', 'json'), { ...found, contents: [big, big] })).rejects.toThrow(/^data\/\*\.json is 419,430,400 bytes, more than the 268,435,456/);
+  });
+
+  it("copies a CSV source's files for a load: one whole GET each, registered under the names given, with progress, until released", async () => {
+    requests.length = 0;
+    const files = ['plain.csv', 'many.csv'];
+    const total = files.reduce((n, f) => n + (FILES[f] as Buffer).length, 0);
+    const progress: [number, number][] = [];
+    const names = ['northstar-csv-test/plain.csv', 'northstar-csv-test/many.csv'];
+    const found = { urls: files.map((f) => `${base}/${f}`), location: 'csv/*.csv', sizeBytes: total };
+    const copy = await fetchCsvCopy(runnerEngine(), found, names, { onProgress: (done, of) => progress.push([done, of]) });
+    expect(copy?.files).toEqual(names);
+    expect(copy?.bytes).toBe(total);
+    expect(requests).toEqual(files.map((path) => ({ path, range: undefined })));
+    // Bytes as they came, across both files, up to the total.
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.every(([done, of], i) => of === total && done > (progress[i - 1]?.[0] ?? 0))).toBe(true);
+    expect(progress.at(-1)).toEqual([total, total]);
+    const read = Sql.concat('SELECT count(*) AS "n", max("a") AS "a" FROM read_csv_auto([', str(names[0] as string), ', ', str(names[1] as string), '], union_by_name = true)');
+    expect((await engine.query(read)).rows).toEqual([{ n: 40_001, a: 39_999 }]);
+    await copy?.release();
+    await expect(engine.query(read)).rejects.toThrow();
+  });
+
+  it("leaves a CSV source's files to the engine where it cannot copy them, before any request", async () => {
+    requests.length = 0;
+    const url = `${base}/plain.csv`;
+    const size = (FILES['plain.csv'] as Buffer).length;
+    // The CLI's paths, a size the host does not know, more than the copy may hold.
+    expect(await fetchCsvCopy(runnerEngine(), { urls: ['/data/plain.csv'], location: 'plain.csv', sizeBytes: size }, ['n'])).toBeNull();
+    expect(await fetchCsvCopy(runnerEngine(), { urls: [url], location: 'plain.csv' }, ['n'])).toBeNull();
+    expect(await fetchCsvCopy(runnerEngine(), { urls: [url], location: 'plain.csv', sizeBytes: MAX_CSV_COPY_BYTES + 1 }, ['n'])).toBeNull();
+    expect(requests).toEqual([]);
+    // A file that grew past the limit since its size was asked: given up on its headers, nothing left registered.
+    const grown = await fetchCsvCopy(runnerEngine(), { urls: [url, `${base}/grown.csv`], location: 'two', sizeBytes: 100 }, ['northstar-csv-grown/a.csv', 'northstar-csv-grown/b.csv']);
+    expect(grown).toBeNull();
+    await expect(engine.query(Sql.concat("SELECT * FROM read_csv_auto('northstar-csv-grown/a.csv')"))).rejects.toThrow();
   });
 
   it('says which HTTP answer a fetch got', async () => {

@@ -46,11 +46,17 @@ export const scanCommand: Command = {
     try {
       const file = path.resolve(data);
       const format = await formatOf(file);
-      result = await withNodeEngine(async (engine) => {
-        await engine.exec(createSourceView(VIEW, file, format));
-        await engine.exec(createTableAs(TABLE, selectAll(VIEW)));
-        return scanDataset(engine, TABLE, opts);
-      }, null, [file]);
+      // Linked as a dashboard's source given with --source would be: a CSV is read from its bytes
+      // (converted to UTF-8 first where it is not), not from disk in small reads.
+      result = await withNodeEngine(
+        async (engine, linkSource) => {
+          const linked = await linkSource({ kind: 'file', name: VIEW, path: file, format });
+          await engine.exec(createSourceView(VIEW, linked.urls, format));
+          await engine.exec(createTableAs(TABLE, selectAll(VIEW)));
+          return scanDataset(engine, TABLE, opts);
+        },
+        { dashboardDir: path.dirname(file), rebound: new Map([[VIEW, file]]) },
+      );
     } catch (err) {
       io.stderr(`northstar: ${printable(data)}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
       return 2;

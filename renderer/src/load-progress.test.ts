@@ -6,6 +6,7 @@ describe('loadProgressText', () => {
     expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 23 * 1024 ** 2, bytesTotal: 61.6 * 1024 ** 2, rowsTotal: 5_000_000, etaMs: 2100 })).toBe('Loading orders: 23 of 62 MB · about 2 s left');
     expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 0, bytesTotal: 3.25 * 1024 ** 2, rowsTotal: null, etaMs: null })).toBe('Loading orders: 0.0 of 3.3 MB');
     expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 1, bytesTotal: 2 * 1024 ** 3, rowsTotal: null, etaMs: 200_000 })).toBe('Loading orders: 0.0 of 2048 MB · about 3 min left');
+    expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 449 * 1024 ** 2, bytesTotal: 449 * 1024 ** 2, rowsTotal: null, etaMs: 0 })).toBe('Loading orders: 449 of 449 MB');
   });
 
   it('counts the rows being read, from the footers', () => {

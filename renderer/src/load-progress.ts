@@ -19,7 +19,9 @@ function timeLeft(ms: number | null): string {
 /** "Loading orders: 23 of 62 MB · about 2 s left", then "Reading 5,000,000 rows…". */
 export function loadProgressText(name: string, progress: LoadProgress): string {
   if (progress.phase === 'fetching') {
-    return `Loading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB${timeLeft(progress.etaMs)}`;
+    // Every byte in (the engine is being handed them): no time left to guess.
+    const left = progress.bytesDone >= progress.bytesTotal ? '' : timeLeft(progress.etaMs);
+    return `Loading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB${left}`;
   }
   return progress.rowsTotal === null ? `Reading ${name}…` : `Reading ${progress.rowsTotal.toLocaleString('en-US')} rows…`;
 }
