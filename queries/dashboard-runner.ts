@@ -1097,7 +1097,7 @@ function isHivePartitioned(url: string): boolean {
 /** A CSV source's files fetched whole for a load, reporting the bytes as they come; null where the engine reads them itself. */
 async function fetchCsvCopyOf(engine: QueryEngine, found: LinkedSource, progress: ReturnType<typeof progressReporter>, signal: AbortSignal | undefined): Promise<CsvCopy | null> {
   try {
-    const copy = await fetchCsvCopy(engine, found, canPrefetch(found.urls) ? registeredNames(found.urls, 'northstar-csv') : [], {
+    const copy = await fetchCsvCopy(engine, found, {
       ...(signal ? { signal } : {}),
       onProgress: (bytesDone, bytesTotal) => progress.fetching({ bytesDone, bytesTotal, rowsTotal: null }),
     });

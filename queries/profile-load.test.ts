@@ -21,6 +21,7 @@ const FILES: Record<string, Buffer> = {
   'sales.ndjson': Buffer.from('{"day": "2025-01-01", "region": "north", "amount": 1.5}\n{"day": "2025-01-02", "region": "south", "amount": 2}\n'),
   'broken.json': Buffer.from('{"day": "2025-01-01"}\n{"day": }\n'),
   'shops.csv': Buffer.from('shop,staff\nCaf\xe9 Ren\xe9,4\nB\xe4ckerei,12\n', 'latin1'),
+  'stores.csv': Buffer.from('store,staff\nKöln,4\nZürich,12\n', 'utf8'),
 };
 
 let server: http.Server;
@@ -99,6 +100,22 @@ describe('loadProfileTable', () => {
       { shop: 'Bäckerei', staff: 12 },
     ]);
     await expect(engine.query(readFileQuery('northstar-text/instant_profile_source/0/shops.csv'))).rejects.toThrow();
+  });
+
+  it('profiles a UTF-8 CSV from its bytes, fetched whole (the engine never reads its URL), and frees them', async () => {
+    const registered: string[] = [];
+    const statements: string[] = [];
+    const recording = { ...appEngine(), exec: (sql: Sql) => (statements.push(sql.text), engine.exec(sql)), registerFile: async (name: string, bytes: Uint8Array) => (registered.push(name), appEngine().registerFile(name, bytes)) };
+    const size = (FILES['stores.csv'] as Buffer).length;
+    // This engine (the Node build) cannot read an HTTP URL: only the copy can give it the rows.
+    await loadProfileTable(recording, 'instant_profile', source('stores', 'stores.csv', 'csv'), { urls: [`${base}/stores.csv`], location: 'stores.csv', sizeBytes: size });
+    expect((await engine.query(Sql.concat('SELECT store, staff FROM ', ident('instant_profile'), ' ORDER BY staff'))).rows).toEqual([
+      { store: 'Köln', staff: 4 },
+      { store: 'Zürich', staff: 12 },
+    ]);
+    expect(registered).toHaveLength(1);
+    expect(statements.some((sql) => sql.includes(base))).toBe(false);
+    await expect(engine.query(readFileQuery(registered[0] as string))).rejects.toThrow();
   });
 
   it('fails on bad JSON with the runner message: the file, the line and the column', async () => {

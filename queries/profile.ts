@@ -5,8 +5,8 @@
 // is built. SQL comes only from queries/sql.ts fragments.
 import type { Source } from '../dashboards/schema';
 import { DEFAULT_MEMORY_BUDGET_BYTES, type LinkedSource, type QueryEngine } from './dashboard-runner';
-import { Sql, createSourceView, createTableAs, dropRelation, ident, parquetFileFacts, selectAll } from './sql';
-import { jsonSourceTable, readableSource } from './text-sources';
+import { Sql, createSourceView, createTableAs, dropRelation, ident, parquetFileFacts, readFile, selectAll, selectColumns } from './sql';
+import { fetchCsvCopy, jsonSourceTable, readableSource } from './text-sources';
 import { scanDataset, type ScanResult } from './checks/scan';
 import { countColumns, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, type ColumnCounts } from './column-kinds';
 
@@ -158,11 +158,17 @@ export async function loadProfileTable(engine: QueryEngine, table: string, sourc
   }
   const staged: Source = { ...source, name: `${table}_source` };
   const ready = await readableSource(engine, staged, found);
+  // A UTF-8 CSV is read from its bytes, fetched whole, not through its URL in small reads.
+  const copy = source.format === 'csv' ? await fetchCsvCopy(engine, ready.linked) : null;
   try {
     await engine.exec(dropRelation(table, 'view')).catch(() => undefined);
-    await engine.exec(ready.view);
-    await engine.exec(createTableAs(table, selectAll(staged.name)));
+    if (copy) await engine.exec(createTableAs(table, selectColumns(readFile(copy.files, 'csv'), null)));
+    else {
+      await engine.exec(ready.view);
+      await engine.exec(createTableAs(table, selectAll(staged.name)));
+    }
   } finally {
+    await copy?.release();
     // The table holds the rows now: the staging view and a JSON source's own table would only hold memory.
     await engine.exec(dropRelation(staged.name, 'view')).catch(() => undefined);
     if (source.format === 'json') await engine.exec(dropRelation(jsonSourceTable(staged.name), 'table')).catch(() => undefined);

@@ -117,21 +117,19 @@ export interface CsvCopy {
 
 /**
  * A CSV source's files fetched whole, one streamed GET each, and handed to the engine as bytes under
- * fresh names for one load (`names`, one per URL). DuckDB-WASM reads a CSV through its URL in small
+ * fresh names for one load. DuckDB-WASM reads a CSV through its URL in small
  * sequential requests: ~8 MB/s, a minute for a 470 MB file over the data gateway, against ~5 s to
  * parse the same bytes from memory. Null where the engine reads the files as they are: not every
  * file an HTTP URL (the CLI's paths, files converted to UTF-8 already), an unknown size, or above
  * MAX_CSV_COPY_BYTES in all.
  */
-export async function fetchCsvCopy(
-  engine: QueryEngine,
-  found: LinkedSource,
-  names: readonly string[],
-  opts: { signal?: AbortSignal; onProgress?: (bytesDone: number, bytesTotal: number) => void } = {},
-): Promise<CsvCopy | null> {
+export async function fetchCsvCopy(engine: QueryEngine, found: LinkedSource, opts: { signal?: AbortSignal; onProgress?: (bytesDone: number, bytesTotal: number) => void } = {}): Promise<CsvCopy | null> {
   const total = found.sizeBytes;
   const { registerFile, dropFile } = engine;
-  if (!registerFile || !dropFile || total == null || total > MAX_CSV_COPY_BYTES || !found.urls.every(isHttpUrl)) return null;
+  if (!registerFile || !dropFile || total == null || total > MAX_CSV_COPY_BYTES || found.urls.length === 0 || !found.urls.every(isHttpUrl)) return null;
+  // Each file's own name last: DuckDB tells a compressed CSV (.gz) by it.
+  const load = `northstar-csv-${globalThis.crypto.randomUUID()}`;
+  const names = found.urls.map((url, i) => `${load}/${i}/${fileName(url)}`);
   const registered: string[] = [];
   const release = async () => {
     for (const name of registered.splice(0)) await dropFile.call(engine, name).catch(() => {});
