@@ -127,7 +127,7 @@ export async function fetchCsvCopy(engine: QueryEngine, found: LinkedSource, opt
   const total = found.sizeBytes;
   const { registerFile, dropFile } = engine;
   if (!registerFile || !dropFile || total == null || total > MAX_CSV_COPY_BYTES || found.urls.length === 0 || !found.urls.every(isHttpUrl)) return null;
-  // Each file's own name last: DuckDB tells a compressed CSV (.gz) by it.
+  // Each file's own name last, so that the engine's messages name it.
   const load = `northstar-csv-${globalThis.crypto.randomUUID()}`;
   const names = found.urls.map((url, i) => `${load}/${i}/${fileName(url)}`);
   const registered: string[] = [];
