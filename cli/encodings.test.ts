@@ -3,6 +3,7 @@
 // the dataset's location names the encoding found.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { binRunner, dashboardEnvelope, expectNoStack } from './test-harness';
@@ -16,6 +17,9 @@ const FILES: Record<string, Buffer> = {
   utf16be: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(TEXT, 'utf16le').swap16()]),
   utf16nobom: Buffer.from(TEXT, 'utf16le'),
   utf8bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEXT, 'utf8')]),
+  // Compressed as exports often are: decompressed, then (the second) converted.
+  gzip: gzipSync(Buffer.from(TEXT, 'utf8')),
+  gzlatin1: gzipSync(Buffer.from(TEXT, 'latin1')),
 };
 
 let tmp = '';
@@ -55,6 +59,8 @@ it('reads Latin-1, Windows-1252, UTF-16 (BOM either way, or none) and UTF-8 with
     utf16be: ['Málaga', 'Zürich'],
     utf16nobom: ['Málaga', 'Zürich'],
     utf8bom: ['Málaga', 'Zürich'],
+    gzip: ['Málaga', 'Zürich'],
+    gzlatin1: ['Málaga', 'Zürich'],
   });
   const text = await northstar(['run', file]);
   expect(text.status).toBe(0);
@@ -63,4 +69,25 @@ it('reads Latin-1, Windows-1252, UTF-16 (BOM either way, or none) and UTF-8 with
   expect(text.stdout).toContain(`dataset utf16nobom: 2 rows from ${path.join(tmp, 'utf16nobom.csv')} (UTF-16 (little-endian), read as UTF-8)`);
   // UTF-8 with a BOM is read where it is: DuckDB handles the mark.
   expect(text.stdout).toContain(`dataset utf8bom: 2 rows from ${path.join(tmp, 'utf8bom.csv')}\n`);
+  expect(text.stdout).toContain(`dataset gzip: 2 rows from ${path.join(tmp, 'gzip.csv')} (gzip, decompressed)\n`);
+  expect(text.stdout).toContain(`dataset gzlatin1: 2 rows from ${path.join(tmp, 'gzlatin1.csv')} (gzip, decompressed; Windows-1252 (Latin-1), read as UTF-8)\n`);
+});
+
+it('says what a file given as CSV is when it is no text: a workbook, or a Parquet file', { timeout: RUN_TIMEOUT_MS }, async () => {
+  const workbook = path.join(tmp, 'sales.csv');
+  writeFileSync(workbook, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(200)]));
+  const doc = {
+    ...dashboardEnvelope('00000000-0000-4000-8000-00000000b004', 'Not text'),
+    checks: [],
+    sources: [{ kind: 'file', name: 'sales', path: 'sales.csv', format: 'csv' }],
+    datasets: [{ kind: 'table', name: 'sales', source: 'sales', label: 'sales', dimensions: [], hierarchies: [], measures: [] }],
+    panels: [{ id: 't', kind: 'table', title: 'sales', dataset: 'sales', columns: ['city'] }],
+    layout: [{ panel: 't', x: 0, y: 0, w: 12, h: 4 }],
+  };
+  const file = path.join(tmp, 'not-text.dashboard.json');
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  const run = await northstar(['run', file]);
+  expectNoStack(run);
+  expect(run.status).toBe(1);
+  expect(run.stdout + run.stderr).toContain(`${workbook} is a ZIP archive (an Excel .xlsx workbook is one), not CSV text: export the sheet as CSV, or unzip the file.`);
 });

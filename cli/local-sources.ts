@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Source } from '../dashboards/schema';
 import { SourceUnavailable, type LinkedSource } from '../queries/dashboard-runner';
 import { jsonTooLarge, MAX_JSON_BYTES } from '../queries/json-source';
-import { detectTextEncoding, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from '../queries/text-encoding';
+import { binaryFormat, detectTextEncoding, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, toUtf8 } from '../queries/text-encoding';
 import { MAX_CSV_COPY_BYTES } from '../queries/text-sources';
 
 /** How a headless command links its sources. */
@@ -73,38 +73,52 @@ const ENCODING_SNIFF_BYTES = 1024 * 1024;
 /**
  * CSV files given to the engine as bytes under a name of their own: the Node build of the engine
  * reads a file from disk in small reads (a minute for a 470 MB CSV, against ~5 s from memory).
- * Those that are not UTF-8 (DuckDB 0.9.1 reads nothing else) are converted first, and the location
- * says which encoding was found. UTF-8 files beyond MAX_CSV_COPY_BYTES in all are read where they are.
+ * Gzip-compressed ones are decompressed, those that are not UTF-8 (DuckDB 0.9.1 reads nothing else)
+ * converted, and the location says so; a file that is no text at all (a workbook, an archive, a
+ * Parquet file) is refused, saying what it is. UTF-8 files beyond MAX_CSV_COPY_BYTES in all are
+ * read where they are.
  */
 async function asUtf8(linked: LinkedSource, opts: LocalLinkOptions): Promise<LinkedSource> {
   const urls: string[] = [];
   const found = new Set<string>();
+  let decompressed = false;
   let copied = 0;
   for (const file of linked.urls) {
     const start = await readStart(file, ENCODING_SNIFF_BYTES);
-    const sniffed = detectTextEncoding(start.bytes, !start.whole);
-    const utf8 = sniffed.encoding === 'utf-8';
+    // A spreadsheet, an archive or a Parquet file named as CSV is said to be one; gzip is read decompressed.
+    const binary = binaryFormat(start.bytes);
+    if (binary && binary.kind !== 'gzip') throw new SourceUnavailable(notTextMessage(file, binary, 'CSV'), 'not CSV');
     const size = (await stat(file)).size;
+    let text: Uint8Array | null = null;
+    if (binary) {
+      if (size > MAX_CSV_COPY_BYTES) throw new SourceUnavailable(`${file} is gzip-compressed and, at ${size.toLocaleString('en-US')} bytes, too large to decompress in memory (at most ${MAX_CSV_COPY_BYTES.toLocaleString('en-US')}): decompress it first.`, 'too large');
+      text = await gunzip(new Uint8Array(await readFile(file)), file, MAX_CSV_COPY_BYTES).catch((err: Error) => {
+        throw new SourceUnavailable(err.message, 'damaged');
+      });
+      decompressed = true;
+    }
+    const sniffed = detectTextEncoding(text ?? start.bytes, text === null && !start.whole);
+    const utf8 = sniffed.encoding === 'utf-8';
     // A UTF-8 file stays readable by its path too: the dashboard's own SQL may name it.
-    if (utf8) opts.allowReading([file]);
-    if (utf8 && copied + size > MAX_CSV_COPY_BYTES) {
+    if (utf8 && text === null) opts.allowReading([file]);
+    if (utf8 && text === null && copied + size > MAX_CSV_COPY_BYTES) {
       urls.push(file);
       continue;
     }
-    if (!utf8 && size > MAX_TRANSCODE_BYTES) throw new SourceUnavailable(tooLargeToConvert(file, sniffed, size), 'not UTF-8');
-    const bytes = new Uint8Array(await readFile(file));
+    if (!utf8 && (text?.length ?? size) > MAX_TRANSCODE_BYTES) throw new SourceUnavailable(tooLargeToConvert(file, sniffed, text?.length ?? size), 'not UTF-8');
+    const bytes = text ?? new Uint8Array(await readFile(file));
     const converted = utf8 ? null : toUtf8(bytes, file);
     // An absolute name in a folder that does not exist: nothing on disk can stand in for the bytes.
-    const name = `/northstar-csv-${randomUUID()}/${path.basename(file)}`;
+    const name = `/northstar-csv-${randomUUID()}/${path.basename(file).replace(/\.gz$/i, '')}`;
     // DuckDB globs even a registered name through Node's file system first (and finds nothing there).
     opts.allowReading([name]);
     await opts.registerFile(name, converted ? converted.bytes : bytes);
     urls.push(name);
     if (converted) found.add(converted.detected.label);
-    else copied += size;
+    else if (!binary) copied += size;
   }
-  const note = found.size > 0 ? ` (${[...found].join(', ')}, read as UTF-8)` : '';
-  return { ...linked, urls, location: `${linked.location}${note}` };
+  const notes = [...(decompressed ? ['gzip, decompressed'] : []), ...(found.size > 0 ? [`${[...found].join(', ')}, read as UTF-8`] : [])];
+  return { ...linked, urls, location: `${linked.location}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}` };
 }
 
 async function readStart(file: string, max: number): Promise<{ bytes: Uint8Array; whole: boolean }> {

@@ -53,6 +53,79 @@ export function tooLargeToConvert(name: string, detected: DetectedEncoding, size
   return `${name} is ${detected.label}, not UTF-8, and at ${count(size)} bytes too large to convert in memory (at most ${count(maxBytes)}): save it as UTF-8 first.`;
 }
 
+/** A file that is no text, told by its first bytes; gzip is the one a text source may be (it is read decompressed). */
+export interface BinaryFormat {
+  kind: 'gzip' | 'zip' | 'xls' | 'parquet' | 'zstd' | 'bzip2' | 'xz' | 'pdf';
+  /** What it is, for people: "a ZIP archive (an Excel .xlsx workbook is one)". */
+  what: string;
+  /** What to do instead. */
+  advice: string;
+}
+
+const DECOMPRESS = 'decompress it first (a gzip-compressed file is read as it is)';
+const SIGNATURES: { bytes: readonly number[]; format: BinaryFormat }[] = [
+  { bytes: [0x1f, 0x8b, 0x08], format: { kind: 'gzip', what: 'gzip-compressed', advice: '' } },
+  { bytes: [0x50, 0x4b, 0x03, 0x04], format: { kind: 'zip', what: 'a ZIP archive (an Excel .xlsx workbook is one)', advice: 'export the sheet as CSV, or unzip the file' } },
+  { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], format: { kind: 'xls', what: 'an Excel 97-2003 workbook', advice: 'save the sheet as CSV' } },
+  { bytes: [0x50, 0x41, 0x52, 0x31], format: { kind: 'parquet', what: 'a Parquet file', advice: "set the source's format to Parquet" } },
+  { bytes: [0x28, 0xb5, 0x2f, 0xfd], format: { kind: 'zstd', what: 'zstd-compressed', advice: DECOMPRESS } },
+  { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], format: { kind: 'xz', what: 'xz-compressed', advice: DECOMPRESS } },
+  { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], format: { kind: 'pdf', what: 'a PDF document', advice: 'export its table as CSV' } },
+];
+
+/** The binary format a file's first bytes show, or null for anything that may be text. */
+export function binaryFormat(start: Uint8Array): BinaryFormat | null {
+  for (const { bytes, format } of SIGNATURES) if (bytes.every((b, i) => start[i] === b)) return format;
+  // "BZh", a block size digit, then the block magic (the digits of pi): no CSV header starts so.
+  const bzip2 = [0x42, 0x5a, 0x68, -1, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+  if (bzip2.every((b, i) => (b === -1 ? (start[i] ?? 0) >= 0x31 && (start[i] ?? 0) <= 0x39 : start[i] === b))) return { kind: 'bzip2', what: 'bzip2-compressed', advice: DECOMPRESS };
+  return null;
+}
+
+/** Why a text source cannot be read: what its bytes are, and what to do. */
+export function notTextMessage(name: string, format: BinaryFormat, expected: 'CSV' | 'JSON'): string {
+  return `${name} is ${format.what}, not ${expected} text: ${format.advice}.`;
+}
+
+/**
+ * Gzip-compressed bytes decompressed (by the platform's DecompressionStream, in the page and in
+ * Node alike), refused beyond `max` bytes of text or when they are not valid gzip.
+ */
+export async function gunzip(bytes: Uint8Array, name: string, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel();
+        throw new GunzipError(`${name} holds more than ${max.toLocaleString('en-US')} bytes of text once decompressed, too many to read in memory: split it, or convert it to Parquet.`);
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (err instanceof GunzipError) throw err;
+    throw new Error(`${name} is gzip-compressed, but its data is damaged or cut short (${err instanceof Error ? err.message : String(err)}): compress it again.`);
+  }
+  return concatBytes(chunks, total);
+}
+
+/** Chunks of `total` bytes in all, as one array. */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+class GunzipError extends Error {}
+
 // 0x80-0x9F of Windows-1252 (the rest is Latin-1: byte = code point). Decoded by hand: Node 20's
 // TextDecoder("windows-1252") decodes those bytes as Latin-1 control characters.
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';

@@ -2,6 +2,7 @@
 // Content-Range) into the pinned engine (its Node build): JSON inserted as a table, a Windows-1252
 // CSV converted, a UTF-8 CSV left to the engine, and files too large refused before their bytes come.
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
@@ -15,6 +16,10 @@ const FILES: Record<string, Buffer> = {
   'bad.json': Buffer.from('[{"n": 1}, {"n": }]', 'utf8'),
   'shops.csv': Buffer.concat([Buffer.from('shop,staff\nCaf\xe9 Ren\xe9,4\nEuro', 'latin1'), Buffer.from([0x80]), Buffer.from('Markt,12\n', 'latin1')]),
   'plain.csv': Buffer.from('a,b\n1,x\n', 'utf8'),
+  'sales.csv.gz': gzipSync(Buffer.from('city,n\nKöln,2\nZürich,3\n', 'utf8')),
+  'latin.csv.gz': gzipSync(Buffer.from('city,n\nK\xf6ln,2\n', 'latin1')),
+  'sales.json.gz': gzipSync(Buffer.from('[{"city": "Köln", "n": 2}]', 'utf8')),
+  'book.csv': Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(100)]),
   // Large enough to arrive in several chunks.
   'many.csv': Buffer.from(`a,b\n${Array.from({ length: 40_000 }, (_, i) => `${i},row ${i}`).join('\n')}\n`, 'utf8'),
 };
@@ -191,6 +196,29 @@ describe('text sources over HTTP', () => {
     expect(grown).toBeNull();
     expect(registered).toHaveLength(1);
     await expect(engine.query(Sql.concat('SELECT * FROM read_csv_auto(', str(registered[0] as string), ')'))).rejects.toThrow();
+  });
+
+  it('reads a gzip-compressed CSV decompressed (and converted where it is not UTF-8), saying so in the location', async () => {
+    const plain = await open('gz', 'csv', 'sales.csv.gz');
+    expect(plain.rows).toEqual([
+      { city: 'Köln', n: 2 },
+      { city: 'Zürich', n: 3 },
+    ]);
+    expect(plain.linked.location).toBe('sales.csv.gz (gzip, decompressed)');
+    // Registered as text: the name no longer ends in .gz, so the engine does not look for gzip in it.
+    expect(plain.linked.urls).toEqual(['northstar-text/gz/0/sales.csv']);
+    const latin = await open('gzlatin', 'csv', 'latin.csv.gz');
+    expect(latin.rows).toEqual([{ city: 'Köln', n: 2 }]);
+    expect(latin.linked.location).toBe('latin.csv.gz (gzip, decompressed; Windows-1252, converted)');
+    const json = await open('gzjson', 'json', 'sales.json.gz');
+    expect(json.rows).toEqual([{ city: 'Köln', n: 2 }]);
+  });
+
+  it('says what a file given as CSV or JSON is when it is no text, instead of reading it as Windows-1252', async () => {
+    await expect(readableSource(runnerEngine(), source('book', 'csv'), { urls: [`${base}/book.csv`], location: 'data/book.csv' })).rejects.toThrow(
+      'data/book.csv is a ZIP archive (an Excel .xlsx workbook is one), not CSV text: export the sheet as CSV, or unzip the file.',
+    );
+    await expect(readableSource(runnerEngine(), source('book', 'json'), { urls: [`${base}/book.csv`], location: 'data/book.json' })).rejects.toThrow('data/book.json is a ZIP archive (an Excel .xlsx workbook is one), not JSON text');
   });
 
   it('says which HTTP answer a fetch got', async () => {

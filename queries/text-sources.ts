@@ -1,7 +1,8 @@
 // Text sources the pinned engine cannot read as they are, made readable before their view is made:
 // JSON (DuckDB 0.9.1 reads it only through the json extension, fetched from the network) is fetched,
-// parsed and inserted as an Arrow table; a CSV that is not UTF-8 (0.9.1 reads nothing else) is
-// fetched, converted and registered as an in-memory file. Both read through the data gateway's URLs
+// parsed and inserted as an Arrow table; a CSV that is not UTF-8 (0.9.1 reads nothing else), or is
+// gzip-compressed, is fetched, converted or decompressed, and registered as an in-memory file. A
+// file that is no text at all (a workbook, an archive, a Parquet file) is refused, saying what it is. Both read through the data gateway's URLs
 // in the app; the CLI hands over a JSON file's bytes (`LinkedSource.contents`) and converts its CSVs
 // itself (cli/local-sources.ts). A UTF-8 CSV's view and every Parquet source keep the engine's own
 // reader; a table dataset's load of a CSV reads a copy of its bytes instead (`fetchCsvCopy`).
@@ -9,7 +10,7 @@ import type { Source } from '../dashboards/schema';
 import type { LinkedSource, QueryEngine } from './dashboard-runner';
 import { jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from './json-source';
 import { createSourceView, createViewAs, dropRelation, Sql, selectAll } from './sql';
-import { detectTextEncoding, ENCODING_NAMES, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from './text-encoding';
+import { binaryFormat, concatBytes, detectTextEncoding, ENCODING_NAMES, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, toUtf8 } from './text-encoding';
 
 /** The bytes of a CSV's start that decide its encoding. */
 export const ENCODING_SNIFF_BYTES = 64 * 1024;
@@ -61,7 +62,10 @@ async function insertJson(engine: QueryEngine, source: Source, found: LinkedSour
   let total = 0;
   for (const [i, url] of found.urls.entries()) {
     const name = found.urls.length > 1 ? fileName(url) : found.location;
-    const bytes = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal));
+    const read = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal));
+    const binary = binaryFormat(read);
+    if (binary && binary.kind !== 'gzip') throw new Error(notTextMessage(name, binary, 'JSON'));
+    const bytes = binary ? await gunzip(read, name, MAX_JSON_BYTES - total) : read;
     total += bytes.length;
     // JSON is UTF-8 by its standard, but a file saved from Windows tools may carry a BOM or be UTF-16.
     files.push({ text: new TextDecoder().decode(toUtf8(bytes, name).bytes), name });
@@ -78,27 +82,43 @@ async function insertJson(engine: QueryEngine, source: Source, found: LinkedSour
 async function convertCsv(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined): Promise<ReadableSource> {
   const urls: string[] = [];
   const converted = new Set<string>();
+  let decompressed = false;
   for (const url of found.urls) {
     const name = found.urls.length > 1 ? fileName(url) : found.location;
     const start = await fetchStart(url, ENCODING_SNIFF_BYTES, signal);
-    const sniffed = detectTextEncoding(start.bytes, !start.whole);
-    if (sniffed.encoding === 'utf-8') {
+    // A spreadsheet, an archive or a Parquet file named as CSV is said to be one; gzip is read decompressed.
+    const binary = binaryFormat(start.bytes);
+    if (binary && binary.kind !== 'gzip') throw new Error(notTextMessage(name, binary, 'CSV'));
+    let text: Uint8Array | null = null;
+    if (binary) {
+      const tooLarge = (size: number) => `${name} is gzip-compressed and, at ${size.toLocaleString('en-US')} bytes, too large to decompress in memory (at most ${MAX_CSV_COPY_BYTES.toLocaleString('en-US')}): decompress it first.`;
+      if (start.size > MAX_CSV_COPY_BYTES) throw new Error(tooLarge(start.size));
+      text = await gunzip(start.whole ? start.bytes : await fetchWhole(url, name, MAX_CSV_COPY_BYTES, tooLarge, signal), name, MAX_CSV_COPY_BYTES);
+      decompressed = true;
+    }
+    const sniffed = detectTextEncoding(text ?? start.bytes, text === null && !start.whole);
+    if (sniffed.encoding === 'utf-8' && text === null) {
       urls.push(url);
       continue;
     }
-    if (start.size > MAX_TRANSCODE_BYTES) throw new Error(tooLargeToConvert(name, sniffed, start.size));
-    const bytes = start.whole ? start.bytes : await fetchWhole(url, name, MAX_TRANSCODE_BYTES, (size) => tooLargeToConvert(name, sniffed, size), signal);
-    const utf8 = toUtf8(bytes, name);
+    if (sniffed.encoding !== 'utf-8') {
+      const size = text?.length ?? start.size;
+      if (size > MAX_TRANSCODE_BYTES) throw new Error(tooLargeToConvert(name, sniffed, size));
+      text ??= start.whole ? start.bytes : await fetchWhole(url, name, MAX_TRANSCODE_BYTES, (n) => tooLargeToConvert(name, sniffed, n), signal);
+      const utf8 = toUtf8(text, name);
+      text = utf8.bytes;
+      converted.add(ENCODING_NAMES[utf8.detected.encoding]);
+    }
     // One name per source and file, registered again on every link: registering replaces the bytes,
     // so views of an older run read the same name and nothing piles up. It is no gateway URL, so no
     // dashboard path reaches it; SQL that names it reads only this source's own converted data.
-    const file = `northstar-text/${source.name}/${urls.length}/${fileName(url)}`;
-    await engine.registerFile?.(file, utf8.bytes);
+    const file = `northstar-text/${source.name}/${urls.length}/${fileName(url).replace(/\.gz$/i, '')}`;
+    await engine.registerFile?.(file, text as Uint8Array);
     urls.push(file);
-    converted.add(ENCODING_NAMES[utf8.detected.encoding]);
   }
-  if (converted.size === 0) return { linked: found, view: createSourceView(source.name, found.urls, source.format) };
-  const linked = { ...found, urls, location: `${found.location} (${[...converted].join(', ')}, converted)` };
+  if (converted.size === 0 && !decompressed) return { linked: found, view: createSourceView(source.name, found.urls, source.format) };
+  const notes = [...(decompressed ? ['gzip, decompressed'] : []), ...(converted.size > 0 ? [`${[...converted].join(', ')}, converted`] : [])];
+  const linked = { ...found, urls, location: `${found.location} (${notes.join('; ')})` };
   return { linked, view: createSourceView(source.name, urls, source.format) };
 }
 
@@ -219,13 +239,7 @@ async function readCapped(res: Response, max: number, tooLarge: (size: number) =
     onBytes?.(total);
   }
   if (sized) return total === sized.length ? sized : sized.subarray(0, total);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 async function httpFailure(res: Response, name?: string): Promise<string> {
