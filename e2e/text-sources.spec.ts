@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test, expect, EXAMPLES } from './fixtures/app';
 import { computeKpisNative, queryNative } from './oracle';
@@ -215,5 +216,37 @@ test.describe('a UTF-8 CSV source', () => {
     await sources.open();
     const [rows] = await queryNative(DEMO_PARQUET, 'SELECT count(*) AS n FROM orders');
     expect(await sources.rowCount('orders')).toBe(Number(rows?.n));
+  });
+
+  test('gzip-compressed, is decompressed in the page and shows the same KPIs; a workbook named .csv says what it is', async ({ dashboard: page, workspace }) => {
+    const csv = path.join(workspace.dir, 'data', 'orders.csv');
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      await conn.run(`COPY (SELECT * FROM read_parquet('${DEMO_PARQUET.replaceAll("'", "''")}')) TO '${csv.replaceAll("'", "''")}' (HEADER)`);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    // The same name, gzip bytes: told by its first bytes, not its name.
+    writeFileSync(csv, gzipSync(readFileSync(csv)));
+    await page.open();
+    await page.waitUntilDrawn();
+    const native = await computeKpisNative(DEMO_PARQUET, 30);
+    expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+    expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
+    const sources = new SourcesPage(page.page);
+    await sources.open();
+    await expect(sources.datasetStatus('orders')).toContainText('(gzip, decompressed)');
+    await sources.close();
+
+    // An Excel workbook saved under the CSV's name: every panel says what the file is.
+    writeFileSync(csv, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(2000)]));
+    await page.page.reload();
+    await page.waitUntilDrawn();
+    await expect(page.panel('kpi_revenue')).toContainText('No data: source "orders" is unavailable');
+    await sources.open();
+    await expect(sources.dialog()).toContainText('is a ZIP archive (an Excel .xlsx workbook is one), not CSV text: export the sheet as CSV, or unzip the file.');
+    await page.page.screenshot({ path: test.info().outputPath('not-text.png') });
   });
 });
