@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../queries/engine/engine';
@@ -225,6 +226,20 @@ describe('hostile but valid text files', () => {
     expect(failureOf(await inspect(path.join(tmp, 'nope.parquet')))).toMatchObject({ kind: 'missing', message: 'no such file' });
     expect(failureOf(await inspect(write('fake.parquet', 'id,a\n1,2\n')))).toMatchObject({ kind: 'notParquet', message: expect.stringMatching(/^named \.parquet but it is not a Parquet file/) });
     expect(failureOf(await inspect(write('blob.dat', Buffer.from([0, 1, 2, 3, 0, 9]))))).toMatchObject({ kind: 'notParquet', message: expect.stringMatching(/binary file/) });
+    // A workbook saved under a CSV's name says what it is.
+    expect(failureOf(await inspect(write('book.csv', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(64)]))))).toMatchObject({
+      kind: 'notParquet',
+      message: 'a ZIP archive (an Excel .xlsx workbook is one), not Parquet, CSV or JSON: export the sheet as CSV, or unzip the file',
+    });
+  });
+
+  it('reads gzip-compressed CSV and JSON decompressed, as a source reads them, and says so', async () => {
+    const rows = ['id,city', ...Array.from({ length: 50 }, (_, i) => `${i},Malmö`)].join('\n');
+    const latin = await inspect(write('latin1.csv.gz', gzipSync(Buffer.from(`${rows}\n`, 'latin1'))));
+    expect(latin.ok && latin.info).toMatchObject({ format: 'csv', rows: 50, encoding: 'Windows-1252 (Latin-1), gzip-compressed', columns: [{ name: 'id' }, { name: 'city', type: 'VARCHAR', nonNull: 50 }] });
+    const json = await inspect(write('rows.json.gz', gzipSync(Buffer.from('[{"a":1},{"a":2}]'))));
+    expect(json.ok && json.info).toMatchObject({ format: 'json', rows: 2 });
+    expect(failureOf(await inspect(write('cut.csv.gz', gzipSync(Buffer.from(`${rows}\n`)).subarray(0, 30))))).toMatchObject({ kind: 'malformed', message: expect.stringMatching(/is gzip-compressed, but its data is damaged or cut short/) });
   });
 });
 

@@ -11,7 +11,8 @@ import { describeReadFailure, ENCRYPTED_PARQUET, summarizeParquetFooter, sniffPa
 import { MAX_DATASET_ROWS, tooManyRowsMessage } from '../../queries/load-guard';
 import { JsonSourceError, jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from '../../queries/json-source';
 import { dropRelation, ident, readFile, Sql } from '../../queries/sql';
-import { detectTextEncoding, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from '../../queries/text-encoding';
+import { binaryFormat, detectTextEncoding, gunzip, MAX_TRANSCODE_BYTES, tooLargeToConvert, toUtf8 } from '../../queries/text-encoding';
+import { MAX_CSV_COPY_BYTES } from '../../queries/text-sources';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../engine-node';
 import { localPathArg, parseOptions } from '../headless';
 import { counted, printable, UsageError, type Command } from './command';
@@ -210,7 +211,10 @@ async function checkBytes(file: string): Promise<CheckedFile | { outcome: Inspec
     }
     const byName = formatFromName(absolute);
     if (byName === 'parquet') return fail('notParquet', 'named .parquet but it is not a Parquet file (it does not start and end with "PAR1")');
-    if (bytes.head.includes(0)) return fail('notParquet', 'a binary file that is not Parquet; Northstar reads Parquet, CSV and JSON');
+    // Gzip-compressed text is read decompressed, as a source's is; other files that are no text say what they are.
+    const binary = binaryFormat(bytes.head);
+    if (binary && binary.kind !== 'gzip') return fail('notParquet', `${binary.what}, not Parquet, CSV or JSON: ${binary.advice}`);
+    if (!binary && bytes.head.includes(0)) return fail('notParquet', 'a binary file that is not Parquet; Northstar reads Parquet, CSV and JSON');
     return { absolute, format: byName ?? 'csv', sizeBytes, footer: null };
   } catch (err) {
     return fail('missing', describeFsError(err));
@@ -253,7 +257,8 @@ async function readAll(engine: Engine, file: string, format: DataFormat, table: 
 async function jsonTable(engine: Engine, file: string, size: number): Promise<string> {
   const name = path.basename(file);
   if (size > MAX_JSON_BYTES) throw new EngineError('sourceUnreadable', jsonTooLarge(name, size));
-  const bytes = new Uint8Array(await readFileBytes(file));
+  const read = new Uint8Array(await readFileBytes(file));
+  const bytes = binaryFormat(read)?.kind === 'gzip' ? await gunzipped(read, name, MAX_JSON_BYTES) : read;
   let ipc: Uint8Array;
   try {
     ipc = jsonToArrowIpc([{ text: new TextDecoder().decode(toUtf8(bytes, name).bytes), name }], name).ipc;
@@ -270,15 +275,28 @@ async function jsonTable(engine: Engine, file: string, size: number): Promise<st
 /** A CSV file's encoding, and the name of a UTF-8 copy given to the engine when it is not UTF-8 (null name: read the file). */
 async function utf8Copy(engine: Engine, bootstrap: NodeEngineBootstrap, file: string, size: number): Promise<{ encoding: string; name: string | null }> {
   const start = await readStart(file, Math.min(size, 1024 * 1024));
-  const sniffed = detectTextEncoding(start, start.length < size);
-  if (sniffed.encoding === 'utf-8') return { encoding: sniffed.label, name: null };
-  if (size > MAX_TRANSCODE_BYTES) throw new EngineError('sourceUnreadable', tooLargeToConvert(file, sniffed, size));
-  const converted = toUtf8(new Uint8Array(await readFileBytes(file)), file);
-  const name = `/northstar-utf8-${randomUUID()}/${path.basename(file)}`;
+  const gzip = binaryFormat(start)?.kind === 'gzip';
+  const text = gzip ? await gunzipped(new Uint8Array(await readFileBytes(file)), file, MAX_CSV_COPY_BYTES) : null;
+  const sniffed = detectTextEncoding(text ?? start, text === null && start.length < size);
+  const encoding = gzip ? `${sniffed.label}, gzip-compressed` : sniffed.label;
+  if (sniffed.encoding === 'utf-8' && !text) return { encoding, name: null };
+  if (sniffed.encoding !== 'utf-8' && (text?.length ?? size) > MAX_TRANSCODE_BYTES) throw new EngineError('sourceUnreadable', tooLargeToConvert(file, sniffed, text?.length ?? size));
+  const bytes = text ?? new Uint8Array(await readFileBytes(file));
+  const converted = sniffed.encoding === 'utf-8' ? bytes : toUtf8(bytes, file).bytes;
+  const name = `/northstar-utf8-${randomUUID()}/${path.basename(file).replace(/\.gz$/i, '')}`;
   // DuckDB globs even a registered name through Node's file system first (and finds nothing there).
   bootstrap.allowReading([name]);
-  await engine.registerFile(name, converted.bytes);
-  return { encoding: converted.detected.label, name };
+  await engine.registerFile(name, converted);
+  return { encoding, name };
+}
+
+/** Gzip-decompressed bytes, or the engine's kind of error for damaged or too much data. */
+async function gunzipped(bytes: Uint8Array, name: string, max: number): Promise<Uint8Array> {
+  try {
+    return await gunzip(bytes, name, max);
+  } catch (err) {
+    throw new EngineError('sourceUnreadable', (err as Error).message, { kind: 'malformed', message: (err as Error).message, detail: (err as Error).message });
+  }
 }
 
 async function readStart(file: string, length: number): Promise<Uint8Array> {
@@ -327,7 +345,8 @@ async function readFooter(file: string, size: number, tail: Uint8Array): Promise
 }
 
 function formatFromName(file: string): DataFormat | null {
-  const ext = path.extname(file).toLowerCase();
+  // orders.csv.gz is a CSV file, compressed.
+  const ext = path.extname(file.replace(/\.gz$/i, '')).toLowerCase();
   if (ext === '.parquet' || ext === '.parq') return 'parquet';
   if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return 'json';
   if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
