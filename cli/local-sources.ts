@@ -72,7 +72,8 @@ const ENCODING_SNIFF_BYTES = 1024 * 1024;
 
 /**
  * CSV files given to the engine as bytes under a name of their own: the Node build of the engine
- * reads a file from disk in small reads (a minute for a 470 MB CSV, against ~5 s from memory).
+ * reads a file from disk in small reads (`check` on a 470 MB CSV of 5M orders: 67 s that way, 15 s
+ * from memory).
  * Gzip-compressed ones are decompressed, those that are not UTF-8 (DuckDB 0.9.1 reads nothing else)
  * converted, and the location says so; a file that is no text at all (a workbook, an archive, a
  * Parquet file) is refused, saying what it is. UTF-8 files beyond MAX_CSV_COPY_BYTES in all are

@@ -2,10 +2,11 @@
 // JSON (DuckDB 0.9.1 reads it only through the json extension, fetched from the network) is fetched,
 // parsed and inserted as an Arrow table; a CSV that is not UTF-8 (0.9.1 reads nothing else), or is
 // gzip-compressed, is fetched, converted or decompressed, and registered as an in-memory file. A
-// file that is no text at all (a workbook, an archive, a Parquet file) is refused, saying what it is. Both read through the data gateway's URLs
-// in the app; the CLI hands over a JSON file's bytes (`LinkedSource.contents`) and converts its CSVs
-// itself (cli/local-sources.ts). A UTF-8 CSV's view and every Parquet source keep the engine's own
-// reader; a table dataset's load of a CSV reads a copy of its bytes instead (`fetchCsvCopy`).
+// file that is no text at all (a workbook, an archive, a Parquet file) is refused, saying what it
+// is. Both read through the data gateway's URLs in the app; the CLI hands over a JSON file's bytes
+// (`LinkedSource.contents`) and converts its CSVs itself (cli/local-sources.ts). A UTF-8 CSV's view
+// and every Parquet source keep the engine's own reader; a table dataset's load of a CSV reads a
+// copy of its bytes instead (`fetchCsvCopy`).
 import type { Source } from '../dashboards/schema';
 import type { LinkedSource, QueryEngine } from './dashboard-runner';
 import { jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from './json-source';
@@ -137,10 +138,10 @@ export interface CsvCopy {
 
 /**
  * A CSV source's files fetched whole, one streamed GET each, and handed to the engine as bytes under
- * fresh names for one load. DuckDB-WASM reads a CSV through its URL in small
- * sequential requests: ~8 MB/s, a minute for a 470 MB file over the data gateway, against ~5 s to
- * parse the same bytes from memory. Null where the engine reads the files as they are: not every
- * file an HTTP URL (the CLI's paths, files converted to UTF-8 already), an unknown size, or above
+ * fresh names for one load. DuckDB-WASM reads a CSV through its URL in small sequential requests:
+ * ~8 MB/s, a minute for a 470 MB file over the data gateway, against ~11 s to load the same bytes
+ * from memory. Null where the engine reads the files as they are: not every file an HTTP URL (the
+ * CLI's paths, files converted or decompressed already), an unknown size, or above
  * MAX_CSV_COPY_BYTES in all.
  */
 export async function fetchCsvCopy(engine: QueryEngine, found: LinkedSource, opts: { signal?: AbortSignal; onProgress?: (bytesDone: number, bytesTotal: number) => void } = {}): Promise<CsvCopy | null> {
@@ -156,6 +157,8 @@ export async function fetchCsvCopy(engine: QueryEngine, found: LinkedSource, opt
   };
   let done = 0;
   let grew = false;
+  // The size is known before the first byte: say it at once.
+  opts.onProgress?.(0, total);
   try {
     for (const [i, url] of found.urls.entries()) {
       const before = done;
