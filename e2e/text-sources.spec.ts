@@ -3,7 +3,7 @@
 // both written by the test into the dashboard's folder and read through the data gateway. The KPIs
 // are checked against native DuckDB on the same data saved as UTF-8 CSV, and the accented names
 // (é, ß, €, ü) must come out as written.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -183,6 +183,18 @@ test('a JSON file that is not valid JSON says where, and the other panels still 
 const CSV_FILE = 'orders-csv.dashboard.json';
 const DEMO_PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
 
+/** The demo orders as CSV, written by native DuckDB. */
+async function writeDemoCsv(file: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    await conn.run(`COPY (SELECT * FROM read_parquet('${DEMO_PARQUET.replaceAll("'", "''")}')) TO '${file.replaceAll("'", "''")}' (HEADER)`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
 function demoOverCsv(): string {
   const demo = JSON.parse(readFileSync(path.join(EXAMPLES, 'customer-kpis.dashboard.json'), 'utf8')) as { sources: Record<string, unknown>[] };
   demo.sources = demo.sources.map((s) => ({ ...s, path: 'data/orders.csv', format: 'csv' }));
@@ -194,20 +206,28 @@ test.describe('a UTF-8 CSV source', () => {
 
   test('loads from a copy of its bytes and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
     const csv = path.join(workspace.dir, 'data', 'orders.csv');
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    try {
-      await conn.run(`COPY (SELECT * FROM read_parquet('${DEMO_PARQUET.replaceAll("'", "''")}')) TO '${csv.replaceAll("'", "''")}' (HEADER)`);
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
+    await writeDemoCsv(csv);
+    // Every text the Revenue tile's progress shows, as the page draws it.
+    await page.page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-panel-id="kpi_revenue"] [data-testid="panel-progress"]')?.textContent ?? '';
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
     await page.open();
     await page.waitUntilDrawn();
     const native = await computeKpisNative(DEMO_PARQUET, 30);
     expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
     expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
     expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+    // Its size from the start, the megabytes as they came, then the rows being read.
+    const seen = await page.page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    const megabytes = Math.round(statSync(csv).size / 1024 / 1024);
+    const fetching = seen.filter((t) => new RegExp(`^Loading Orders: [\\d.]+ of ${megabytes} MB`).test(t));
+    expect(fetching[0], seen.join(' | ')).toMatch(/^Loading Orders: 0\.0 of/);
+    expect(seen.findIndex((t) => t.startsWith('Reading Orders…')), seen.join(' | ')).toBeGreaterThan(seen.indexOf(fetching[0] as string));
     // The table was made from the registered copy, not from the gateway's URL.
     const statements = await page.page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String((e as PerformanceMeasure).detail?.sql ?? '')));
     const load = statements.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders"'));
@@ -220,14 +240,7 @@ test.describe('a UTF-8 CSV source', () => {
 
   test('gzip-compressed, is decompressed in the page and shows the same KPIs; a workbook named .csv says what it is', async ({ dashboard: page, workspace }) => {
     const csv = path.join(workspace.dir, 'data', 'orders.csv');
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    try {
-      await conn.run(`COPY (SELECT * FROM read_parquet('${DEMO_PARQUET.replaceAll("'", "''")}')) TO '${csv.replaceAll("'", "''")}' (HEADER)`);
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
+    await writeDemoCsv(csv);
     // The same name, gzip bytes: told by its first bytes, not its name.
     writeFileSync(csv, gzipSync(readFileSync(csv)));
     await page.open();
