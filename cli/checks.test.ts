@@ -253,5 +253,12 @@ describe.concurrent('northstar scan', { timeout: TEST_TIMEOUT_MS }, () => {
     }
     expect(missing.stderr).toMatch(/^northstar: .*nope\.parquet: no such file\n$/);
     expect(noColumn.stderr).toMatch(/^northstar: .*orders\.parquet: --time: the data has no column "created_at"\n$/);
+    // A workbook saved as .csv: what it is, naming it once.
+    const book = path.join(tmp, 'book.csv');
+    writeFileSync(book, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(64)]));
+    const workbook = await northstar(['scan', book]);
+    expectNoStack(workbook);
+    expect(workbook.status).toBe(2);
+    expect(workbook.stderr).toBe(`northstar: ${book} is a ZIP archive (an Excel .xlsx workbook is one), not CSV text: export the sheet as CSV, or unzip the file.\n`);
   });
 });

@@ -58,7 +58,10 @@ export const scanCommand: Command = {
         { dashboardDir: path.dirname(file), rebound: new Map([[VIEW, file]]) },
       );
     } catch (err) {
-      io.stderr(`northstar: ${printable(data)}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
+      const message = err instanceof Error ? err.message : String(err);
+      // A source's own message names the file already ("… is a ZIP archive …"): once is enough.
+      const named = message.startsWith(path.resolve(data));
+      io.stderr(`northstar: ${named ? '' : `${printable(data)}: `}${printable(message)}\n`);
       return 2;
     }
     if (parsed.switches.has('--json')) {
