@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Source } from '../dashboards/schema';
 import { SourceUnavailable, type LinkedSource } from '../queries/dashboard-runner';
 import { jsonTooLarge, MAX_JSON_BYTES } from '../queries/json-source';
-import { binaryFormat, detectTextEncoding, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, toUtf8 } from '../queries/text-encoding';
+import { binaryFormat, detectTextEncoding, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, tooLargeToDecompress, toUtf8 } from '../queries/text-encoding';
 import { MAX_CSV_COPY_BYTES } from '../queries/text-sources';
 
 /** How a headless command links its sources. */
@@ -92,7 +92,7 @@ async function asUtf8(linked: LinkedSource, opts: LocalLinkOptions): Promise<Lin
     const size = (await stat(file)).size;
     let text: Uint8Array | null = null;
     if (binary) {
-      if (size > MAX_CSV_COPY_BYTES) throw new SourceUnavailable(`${file} is gzip-compressed and, at ${size.toLocaleString('en-US')} bytes, too large to decompress in memory (at most ${MAX_CSV_COPY_BYTES.toLocaleString('en-US')}): decompress it first.`, 'too large');
+      if (size > MAX_CSV_COPY_BYTES) throw new SourceUnavailable(tooLargeToDecompress(file, size, MAX_CSV_COPY_BYTES), 'too large');
       text = await gunzip(new Uint8Array(await readFile(file)), file, MAX_CSV_COPY_BYTES).catch((err: Error) => {
         throw new SourceUnavailable(err.message, 'damaged');
       });

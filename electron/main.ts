@@ -3,7 +3,7 @@
 // Electron. No product logic lives here. Each window is its own renderer with its own dashboard;
 // which window a file goes to is decided by routeDashboardOpen (desktop.ts).
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell, type OpenDialogOptions } from 'electron';
 import { encodeLaunchFragment, HOST_EVENT_CHANNEL, HostEvent, hostMethods, IPC_PREFIX, type HostApi, type HostCommandId, type LaunchFragment } from './api/host-api';
 import { DataGateway } from './services/data-gateway';
 import { CredentialStore, safeStorageCipher } from './services/credentials';
@@ -384,28 +384,24 @@ async function pickDashboardFile(req: { purpose: 'open' | 'new' | 'saveAs'; sugg
   return result.canceled || !result.filePath ? null : withDashboardExtension(result.filePath);
 }
 
-async function pickFolder(req: { folder?: string }): Promise<string | null> {
-  const options = {
-    title: 'Choose a folder',
-    buttonLabel: 'Choose',
-    properties: ['openDirectory' as const, 'createDirectory' as const, 'promptToCreate' as const],
-    ...(req.folder ? { defaultPath: req.folder } : {}),
-  };
-  const win = dialogParent();
-  const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
-  return result.canceled ? null : (result.filePaths[0] ?? null);
+function pickFolder(req: { folder?: string }): Promise<string | null> {
+  return pickOne(req, { title: 'Choose a folder', buttonLabel: 'Choose', properties: ['openDirectory', 'createDirectory', 'promptToCreate'] });
 }
 
-async function pickDataFile(req: { folder?: string }): Promise<string | null> {
-  const options = {
+function pickDataFile(req: { folder?: string }): Promise<string | null> {
+  return pickOne(req, {
     title: 'Choose a data file',
-    properties: ['openFile' as const],
+    properties: ['openFile'],
     filters: [
       { name: 'Data files', extensions: ['parquet', 'csv', 'tsv', 'json'] },
       { name: 'All files', extensions: ['*'] },
     ],
-    ...(req.folder ? { defaultPath: req.folder } : {}),
-  };
+  });
+}
+
+/** The system's open dialog, over the app's window, starting in `req.folder`: the one path picked, or null. */
+async function pickOne(req: { folder?: string }, dialogOptions: OpenDialogOptions): Promise<string | null> {
+  const options = { ...dialogOptions, ...(req.folder ? { defaultPath: req.folder } : {}) };
   const win = dialogParent();
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   return result.canceled ? null : (result.filePaths[0] ?? null);

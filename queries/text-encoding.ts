@@ -87,6 +87,11 @@ export function notTextMessage(name: string, format: BinaryFormat, expected: 'CS
   return `${name} is ${format.what}, not ${expected} text: ${format.advice}.`;
 }
 
+/** Why a gzip-compressed file is not decompressed: its size. */
+export function tooLargeToDecompress(name: string, size: number, maxBytes: number): string {
+  return `${name} is gzip-compressed and, at ${size.toLocaleString('en-US')} bytes, too large to decompress in memory (at most ${maxBytes.toLocaleString('en-US')}): decompress it first.`;
+}
+
 /**
  * Gzip-compressed bytes decompressed (by the platform's DecompressionStream, in the page and in
  * Node alike), refused beyond `max` bytes of text or when they are not valid gzip.

@@ -11,7 +11,7 @@ import type { Source } from '../dashboards/schema';
 import type { LinkedSource, QueryEngine } from './dashboard-runner';
 import { jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from './json-source';
 import { createSourceView, createViewAs, dropRelation, Sql, selectAll } from './sql';
-import { binaryFormat, concatBytes, detectTextEncoding, ENCODING_NAMES, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, toUtf8 } from './text-encoding';
+import { binaryFormat, concatBytes, detectTextEncoding, ENCODING_NAMES, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, tooLargeToDecompress, toUtf8 } from './text-encoding';
 
 /** The bytes of a CSV's start that decide its encoding. */
 export const ENCODING_SNIFF_BYTES = 64 * 1024;
@@ -92,7 +92,7 @@ async function convertCsv(engine: QueryEngine, source: Source, found: LinkedSour
     if (binary && binary.kind !== 'gzip') throw new Error(notTextMessage(name, binary, 'CSV'));
     let text: Uint8Array | null = null;
     if (binary) {
-      const tooLarge = (size: number) => `${name} is gzip-compressed and, at ${size.toLocaleString('en-US')} bytes, too large to decompress in memory (at most ${MAX_CSV_COPY_BYTES.toLocaleString('en-US')}): decompress it first.`;
+      const tooLarge = (size: number) => tooLargeToDecompress(name, size, MAX_CSV_COPY_BYTES);
       if (start.size > MAX_CSV_COPY_BYTES) throw new Error(tooLarge(start.size));
       text = await gunzip(start.whole ? start.bytes : await fetchWhole(url, name, MAX_CSV_COPY_BYTES, tooLarge, signal), name, MAX_CSV_COPY_BYTES);
       decompressed = true;
