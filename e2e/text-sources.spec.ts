@@ -179,7 +179,7 @@ test('a JSON file that is not valid JSON says where, and the other panels still 
 });
 
 // A UTF-8 CSV needs no conversion, but the engine reads one through its URL in small sequential
-// requests (a minute for 470 MB): the load copies it into memory from its bytes, fetched whole.
+// requests (a minute for 470 MB): the load reads it into memory from its bytes as they download.
 const CSV_FILE = 'orders-csv.dashboard.json';
 const DEMO_PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
 
@@ -204,7 +204,7 @@ function demoOverCsv(): string {
 test.describe('a UTF-8 CSV source', () => {
   test.use({ openFile: CSV_FILE, extraFiles: { [CSV_FILE]: demoOverCsv() } });
 
-  test('loads from a copy of its bytes and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
+  test('loads from its bytes piece by piece, counting rows, and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
     const csv = path.join(workspace.dir, 'data', 'orders.csv');
     await writeDemoCsv(csv);
     // Every text the Revenue tile's progress shows, as the page draws it.
@@ -222,16 +222,20 @@ test.describe('a UTF-8 CSV source', () => {
     expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
     expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
     expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
-    // Its size from the start, the megabytes as they came, then the rows being read.
+    // Its size from the start, then the megabytes and rows read so far as its pieces are read.
     const seen = await page.page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
     const megabytes = Math.round(statSync(csv).size / 1024 / 1024);
-    const fetching = seen.filter((t) => new RegExp(`^Loading Orders: [\\d.]+ of ${megabytes} MB`).test(t));
-    expect(fetching[0], seen.join(' | ')).toMatch(/^Loading Orders: 0\.0 of/);
-    expect(seen.findIndex((t) => t.startsWith('Reading Orders…')), seen.join(' | ')).toBeGreaterThan(seen.indexOf(fetching[0] as string));
-    // The table was made from the registered copy, not from the gateway's URL.
+    const loading = seen.filter((t) => new RegExp(`^Loading Orders: [\\d.]+ of ${megabytes} MB`).test(t));
+    expect(loading[0], seen.join(' | ')).toMatch(/^Loading Orders: 0\.0 of/);
+    expect(loading.slice(1).some((t) => / · [\d,]+ rows/.test(t)), seen.join(' | ')).toBe(true);
+    // Read into memory piece by piece from the bytes as they came (csv-stream.ts), not from the
+    // gateway's URL: the first piece as the whole file would be, the second with its types.
     const statements = await page.page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String((e as PerformanceMeasure).detail?.sql ?? '')));
-    const load = statements.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders"'));
-    expect(load).toMatch(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/[^']*orders\.csv'\)/);
+    const first = statements.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders (loading '));
+    expect(first).toMatch(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/0\/orders\.csv'\)$/);
+    const later = statements.filter((sql) => sql.startsWith('INSERT INTO "ds_raw_orders (loading '));
+    expect(later, statements.join('\n')).toEqual([expect.stringMatching(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/1\/orders\.csv', header = true, types = \{'order_id': 'BIGINT', /)]);
+    expect(statements.some((sql) => /ALTER TABLE "ds_raw_orders \(loading [0-9a-f]{8}\)" RENAME TO "ds_raw_orders"$/.test(sql))).toBe(true);
     const sources = new SourcesPage(page.page);
     await sources.open();
     const [rows] = await queryNative(DEMO_PARQUET, 'SELECT count(*) AS n FROM orders');

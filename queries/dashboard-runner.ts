@@ -13,6 +13,7 @@ import { freeGroupRows, sliceCount } from './group-slices';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type DatasetStats, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
+import { loadCsvStreamed, type StreamedCsv } from './csv-stream';
 import { fetchCsvCopy, readableSource, type CsvCopy } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectColumns, timestamp, userSelect } from './sql';
@@ -60,9 +61,11 @@ export class SourceUnavailable extends Error {
 /**
  * How far a dataset's load has got: its bytes arriving (with an estimate of the time left), then
  * the engine reading them into memory. Rows are known from the Parquet footers, before the data.
+ * A CSV read into memory as it downloads (csv-stream.ts) counts the bytes and rows read so far
+ * (`rowsDone`), and has no reading phase of its own.
  */
 export type LoadProgress =
-  | { phase: 'fetching'; bytesDone: number; bytesTotal: number; rowsTotal: number | null; etaMs: number | null }
+  | { phase: 'fetching'; bytesDone: number; bytesTotal: number; rowsTotal: number | null; etaMs: number | null; rowsDone?: number }
   | { phase: 'reading'; bytesTotal: number; rowsTotal: number | null };
 
 export type DatasetRunState =
@@ -1021,13 +1024,16 @@ async function loadOrTake(
       // view describes the others (a CSV's sniffed header, a Parquet file's footer).
       const asked = engineColumns as EngineProjection | null | undefined;
       const kept = asked !== undefined ? asked : dataset.kind === 'table' ? engineProjection(dashboard, dataset, first?.urls ?? [], await engine.describe(dataset.source), cachedEntry) : null;
-      // A CSV file is copied into memory from its bytes, fetched whole for this load, not read
-      // through the source's view in small requests (text-sources.ts `fetchCsvCopy`).
-      const copy = dataset.kind === 'table' && !scan && first && needed[0]?.format === 'csv' ? await fetchCsvCopyOf(engine, first, progress, opts.signal) : null;
+      // A CSV file is read into memory from its bytes as they download (csv-stream.ts), or, where
+      // that cannot be trusted, from its bytes fetched whole (text-sources.ts `fetchCsvCopy`), not
+      // through the source's view in small requests.
+      const csv = dataset.kind === 'table' && !scan && first && needed[0]?.format === 'csv' ? first : null;
+      const streamed = csv ? await loadCsvStreamedOf(engine, csv, rawTable, kept?.loaded ?? null, progress, opts.signal) : null;
+      const copy = csv && !streamed ? await fetchCsvCopyOf(engine, csv, progress, opts.signal) : null;
       try {
         const select = dataset.kind === 'table' ? selectColumns(copy ? readFile(copy.files, 'csv') : dataset.source, kept?.loaded ?? null) : userSelect(dataset.sql);
         if (scan) await replaceRelation(engine, rawTable, 'view', select);
-        else await replaceRelation(engine, rawTable, 'table', select);
+        else if (!streamed) await replaceRelation(engine, rawTable, 'table', select);
       } finally {
         await copy?.release();
       }
@@ -1092,6 +1098,20 @@ function isHivePartitioned(url: string): boolean {
     // not a URL: the path itself
   }
   return path.split(/[\\/]/).some((segment) => /^[^=]+=[^=]*$/.test(segment.replace(/%3D/gi, '=')));
+}
+
+/** A CSV source read into the dataset's table as it downloads, reporting bytes and rows; null where it is read whole instead. */
+async function loadCsvStreamedOf(engine: QueryEngine, found: LinkedSource, table: string, columns: readonly string[] | null, progress: ReturnType<typeof progressReporter>, signal: AbortSignal | undefined): Promise<StreamedCsv | null> {
+  try {
+    return await loadCsvStreamed(engine, found, table, columns, {
+      ...(signal ? { signal } : {}),
+      onProgress: (bytesDone, bytesTotal, rows) => progress.fetching({ bytesDone, bytesTotal, rowsTotal: null, rowsDone: rows }),
+    });
+  } catch (err) {
+    if (signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
+    if (err instanceof EngineError) throw err;
+    throw new SourceUnavailable(`Data source ${found.location} could not be fetched: ${err instanceof Error ? err.message : String(err)}`, 'could not be read');
+  }
 }
 
 /** A CSV source's files fetched whole for a load, reporting the bytes as they come; null where the engine reads them itself. */
@@ -1224,7 +1244,7 @@ function progressReporter(report: (p: LoadProgress) => void) {
   let startedAt: number | null = null;
   let lastAt = -Infinity;
   return {
-    fetching: (p: { bytesDone: number; bytesTotal: number; rowsTotal: number | null }) => {
+    fetching: (p: { bytesDone: number; bytesTotal: number; rowsTotal: number | null; rowsDone?: number }) => {
       const now = Date.now();
       startedAt ??= now;
       const finished = p.bytesDone >= p.bytesTotal;
@@ -1233,7 +1253,7 @@ function progressReporter(report: (p: LoadProgress) => void) {
       const elapsed = now - startedAt;
       // No estimate until a little has arrived: the first bytes say nothing about the rate.
       const etaMs = p.bytesDone > 0 && elapsed >= 300 ? Math.round(((p.bytesTotal - p.bytesDone) * elapsed) / p.bytesDone) : null;
-      report({ phase: 'fetching', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: p.rowsTotal, etaMs });
+      report({ phase: 'fetching', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: p.rowsTotal, etaMs, ...(p.rowsDone !== undefined ? { rowsDone: p.rowsDone } : {}) });
     },
     reading: (read: { bytesFetched: number; rows: number | null }) => report({ phase: 'reading', bytesTotal: read.bytesFetched, rowsTotal: read.rows }),
   };

@@ -131,6 +131,22 @@ export function readFile(urls: string | readonly string[], format: 'parquet' | '
   }
 }
 
+/**
+ * A later piece of one CSV file (csv-stream.ts), read as its first piece was: the file's header
+ * line first, and every column's type as the first piece's read gave it, so each piece sniffs only
+ * its dialect. Type names come from the engine's own DESCRIBE and are passed as strings.
+ */
+export function readCsvPiece(name: string, types: readonly { name: string; type: string }[]): Sql {
+  if (types.length === 0) throw new SqlBuildError('no columns to read');
+  const pinned = Sql.join(types.map((c) => Sql.concat(str(c.name), ': ', str(c.type))), ', ');
+  return Sql.concat('read_csv_auto(', str(name), ', header = true, types = {', pinned, '})');
+}
+
+/** Append a query's rows to a table; the engine answers with their count ("Count"). */
+export function insertInto(table: string, select: Sql): Sql {
+  return Sql.concat('INSERT INTO ', ident(table), ' ', select);
+}
+
 /** Keep rows whose column (compared as text) is one of the values; null matches NULL. */
 export function memberIn(col: Sql, values: readonly (string | null)[]): Sql {
   const strings = values.filter((v): v is string => v !== null);

@@ -180,7 +180,8 @@ export async function fetchCsvCopy(engine: QueryEngine, found: LinkedSource, opt
   return { files: [...registered], bytes: done, release };
 }
 
-function fileName(url: string): string {
+/** A URL's or path's last segment: the name an engine's message gives a file. */
+export function fileName(url: string): string {
   // A local path (the CLI) is no URL: its last segment is the name.
   const path = isHttpUrl(url) ? new URL(url).pathname : url.replaceAll('\\', '/');
   return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || 'data';
@@ -245,7 +246,8 @@ async function readCapped(res: Response, max: number, tooLarge: (size: number) =
   return concatBytes(chunks, total);
 }
 
-async function httpFailure(res: Response, name?: string): Promise<string> {
+/** A refused request in words: the status and what the data gateway said about it. */
+export async function httpFailure(res: Response, name?: string): Promise<string> {
   // The data gateway explains a refusal in its body (outside the opened folders, not approved...).
   const text = (await res.text().catch(() => '')).trim().slice(0, 300);
   return `${name ? `${name}: ` : ''}HTTP ${res.status}${text ? ` ${text}` : ''}`;

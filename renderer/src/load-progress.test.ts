@@ -9,6 +9,11 @@ describe('loadProgressText', () => {
     expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 449 * 1024 ** 2, bytesTotal: 449 * 1024 ** 2, rowsTotal: null, etaMs: 0 })).toBe('Loading orders: 449 of 449 MB');
   });
 
+  it('counts the rows a CSV read as it downloads has given so far', () => {
+    expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 64 * 1024 ** 2, bytesTotal: 449 * 1024 ** 2, rowsTotal: null, etaMs: 9000, rowsDone: 712_430 })).toBe('Loading orders: 64 of 449 MB · 712,430 rows · about 9 s left');
+    expect(loadProgressText('orders', { phase: 'fetching', bytesDone: 0, bytesTotal: 449 * 1024 ** 2, rowsTotal: null, etaMs: null, rowsDone: 0 })).toBe('Loading orders: 0.0 of 449 MB');
+  });
+
   it('counts the rows being read, from the footers', () => {
     expect(loadProgressText('orders', { phase: 'reading', bytesTotal: 1, rowsTotal: 5_000_000 })).toBe('Reading 5,000,000 rows…');
     expect(loadProgressText('orders', { phase: 'reading', bytesTotal: 1, rowsTotal: null })).toBe('Reading orders…');

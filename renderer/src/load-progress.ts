@@ -16,12 +16,14 @@ function timeLeft(ms: number | null): string {
   return seconds < 90 ? ` · about ${seconds} s left` : ` · about ${Math.round(seconds / 60)} min left`;
 }
 
-/** "Loading orders: 23 of 62 MB · about 2 s left", then "Reading 5,000,000 rows…". */
+/** "Loading orders: 23 of 62 MB · about 2 s left", then "Reading 5,000,000 rows…"; a CSV "Loading orders: 64 of 449 MB · 712,430 rows · about 9 s left". */
 export function loadProgressText(name: string, progress: LoadProgress): string {
   if (progress.phase === 'fetching') {
     // Every byte in (the engine is being handed them): no time left to guess.
     const left = progress.bytesDone >= progress.bytesTotal ? '' : timeLeft(progress.etaMs);
-    return `Loading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB${left}`;
+    // A CSV read into memory as it downloads counts its rows too.
+    const rows = progress.rowsDone ? ` · ${progress.rowsDone.toLocaleString('en-US')} rows` : '';
+    return `Loading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB${rows}${left}`;
   }
   return progress.rowsTotal === null ? `Reading ${name}…` : `Reading ${progress.rowsTotal.toLocaleString('en-US')} rows…`;
 }

@@ -1,0 +1,285 @@
+// A CSV file loaded into a table piece by piece as it downloads. DuckDB-WASM parses a CSV on one
+// thread, ~10 s for a 470 MB file, in one statement that says nothing until it ends and cannot be
+// stopped. Cut at record ends into pieces of CSV_PIECE_BYTES, the file is read by one statement per
+// piece: the page can say how far it got (bytes and rows, with the time left), a cancel takes
+// effect after the piece being read, the download goes on while the engine parses, and no copy of
+// the whole file is ever held (so there is no size cap). The first piece is read exactly as the
+// whole file would be (its sniffed dialect, header and types come from the same first rows); each
+// later one gets the header line and the first piece's types. Where that cannot be trusted to give
+// the same rows, the load gives up and the caller reads the file whole (`null`).
+import type { LinkedSource, QueryEngine } from './dashboard-runner';
+import { outOfMemoryReason } from './engine/read-errors';
+import { fileName, httpFailure } from './text-sources';
+import { createTableAs, dropRelation, ident, insertInto, readCsvPiece, readFile, relationKind, selectColumns, Sql, str } from './sql';
+
+/** Bytes per piece: ~0.5 s of the engine's parse each on this machine, and few enough statements (15 for 470 MB). */
+export const CSV_PIECE_BYTES = 32 * 1024 * 1024;
+
+/** The rows DuckDB 0.9.1's sniffer reads to decide a CSV's types (`sample_size`). */
+const SNIFF_ROWS = 20480;
+
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+
+/**
+ * Cuts a CSV's bytes, as they arrive, into pieces of at least `target` bytes (but the last) that end
+ * just after the first record's line end at or past that size: a newline outside double quotes
+ * (RFC 4180, where a quote in a quoted field is written twice). A quote closed right after a backslash means another escape convention, under
+ * which record ends cannot be told from the quotes: `unsplittable` is then set and nothing more is cut.
+ */
+export class CsvSplitter {
+  private pieces: Uint8Array[] = [];
+  private size = 0;
+  private inQuote = false;
+  private lastByte = -1;
+  /** Where the piece being gathered starts, and where the pieces found so far end, in the bytes not yet handed out. */
+  private pieceStart = 0;
+  private cuts: number[] = [];
+  private headerEnd = -1;
+  private emitted = 0;
+  /** The file's first line (its header), with its line end; known once the first piece is out. */
+  header: Uint8Array | null = null;
+  unsplittable = false;
+
+  constructor(private readonly target: number) {}
+
+  /** Take more bytes; returns the pieces now complete (the first holds the header line). */
+  push(bytes: Uint8Array): Uint8Array[] {
+    this.scan(bytes, this.size);
+    this.pieces.push(bytes);
+    this.size += bytes.length;
+    const out: Uint8Array[] = [];
+    // Each cut is counted from the start of what is left, so the first one left is the next piece's length.
+    for (let cut = this.cuts.shift(); cut !== undefined; cut = this.cuts.shift()) out.push(this.take(cut));
+    return out;
+  }
+
+  /** The bytes left once the file has ended (the last piece), or null when none are. */
+  finish(): Uint8Array | null {
+    return this.size > 0 ? this.take(this.size) : null;
+  }
+
+  private scan(bytes: Uint8Array, base: number): void {
+    let i = 0;
+    while (i < bytes.length) {
+      const q = bytes.indexOf(QUOTE, i);
+      if (this.inQuote) {
+        if (q < 0) break;
+        if ((q > 0 ? bytes[q - 1] : this.lastByte) === BACKSLASH) this.unsplittable = true;
+        this.inQuote = false;
+        i = q + 1;
+        continue;
+      }
+      const end = q < 0 ? bytes.length : q;
+      if (this.headerEnd < 0 && this.emitted === 0) {
+        const first = bytes.indexOf(NEWLINE, i);
+        if (first >= 0 && first < end) this.headerEnd = base + first + 1;
+      }
+      // Each piece ends at the first record end at or past its target size; the first holds a record after the header line.
+      for (let from = i; !this.unsplittable; ) {
+        const first = this.emitted === 0 && this.cuts.length === 0;
+        const floor = first ? Math.max(this.target - 1, this.headerEnd) : this.pieceStart + this.target - 1;
+        const nl = bytes.indexOf(NEWLINE, Math.max(from, floor - base));
+        if (nl < 0 || nl >= end) break;
+        this.pieceStart = base + nl + 1;
+        this.cuts.push(this.pieceStart);
+        from = nl + 1;
+      }
+      if (q < 0) break;
+      this.inQuote = true;
+      i = q + 1;
+    }
+    if (bytes.length > 0) this.lastByte = bytes[bytes.length - 1] as number;
+  }
+  /** Hand out the first `length` bytes as one piece (a later one after the header line). */
+  private take(length: number): Uint8Array {
+    const prefix = this.emitted > 0 && this.header ? this.header : null;
+    const piece = new Uint8Array((prefix?.length ?? 0) + length);
+    if (prefix) piece.set(prefix);
+    let at = prefix?.length ?? 0;
+    let left = length;
+    const rest: Uint8Array[] = [];
+    for (const bytes of this.pieces) {
+      if (left === 0) rest.push(bytes);
+      else if (bytes.length <= left) {
+        piece.set(bytes, at);
+        at += bytes.length;
+        left -= bytes.length;
+      } else {
+        piece.set(bytes.subarray(0, left), at);
+        rest.push(bytes.subarray(left));
+        left = 0;
+      }
+    }
+    if (this.emitted === 0 && this.headerEnd > 0) this.header = piece.slice(0, this.headerEnd);
+    this.pieces = rest;
+    this.size -= length;
+    this.pieceStart -= length;
+    this.cuts = this.cuts.map((cut) => cut - length);
+    this.emitted += 1;
+    return piece;
+  }
+}
+
+/** What a streamed load made: the table's rows and the file's bytes. */
+export interface StreamedCsv {
+  rows: number;
+  bytes: number;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Bytes read into the table so far, of the file's size (the larger of what the host said and what came), and the rows. */
+  onProgress?: (bytesDone: number, bytesTotal: number, rows: number) => void;
+  /** Bytes per piece (tests cut small files); CSV_PIECE_BYTES by default. */
+  pieceBytes?: number;
+}
+
+/** Why a streamed load stopped short of a table: the caller reads the file whole instead. */
+class NotStreamable extends Error {}
+
+/**
+ * Load a CSV source of one file over HTTP into `table` (only `columns`, or all for null), read piece
+ * by piece as it downloads (see the top of this file). The table is built under a name of its own
+ * and swapped in at the end, so a failed or cancelled load leaves an earlier table as it was.
+ * Null where this cannot be done or trusted: not one HTTP file, an unknown size, an engine without
+ * registered files, a file without a header line, dates whose text the first piece's read did not
+ * take as ISO, another quoting convention, or a later piece the engine refused. A failure of the
+ * first piece is the file's own (it is read as the whole file would be) and is thrown.
+ */
+export async function loadCsvStreamed(engine: QueryEngine, found: LinkedSource, table: string, columns: readonly string[] | null, opts: StreamOptions = {}): Promise<StreamedCsv | null> {
+  const { registerFile, dropFile } = engine;
+  const url = found.urls[0];
+  const size = found.sizeBytes;
+  if (!registerFile || !dropFile || found.urls.length !== 1 || url === undefined || !/^https?:\/\//i.test(url) || size == null) return null;
+  const res = await fetch(url, opts.signal ? { signal: opts.signal } : {});
+  if (!res.ok || !res.body) throw new Error(await httpFailure(res, fileName(url)));
+  const reader = res.body.getReader();
+  const load = `northstar-csv-${globalThis.crypto.randomUUID()}`;
+  const building = `${table} (loading ${load.slice(-8)})`;
+  const splitter = new CsvSplitter(opts.pieceBytes ?? CSV_PIECE_BYTES);
+  const registered = new Set<string>();
+  const drop = async (name: string) => {
+    if (registered.delete(name)) await dropFile.call(engine, name).catch(() => {});
+  };
+  let received = 0;
+  let loadedBytes = 0;
+  let rows = 0;
+  let types: { name: string; type: string }[] | null = null;
+  let firstPiece: string | null = null;
+  const report = () => opts.onProgress?.(loadedBytes, Math.max(size, received), rows);
+
+  const readPiece = async (index: number, piece: Uint8Array, bodyBytes: number) => {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
+    // The file's own name last, so that the engine's messages name it.
+    const name = `${load}/${index}/${fileName(url)}`;
+    await registerFile.call(engine, name, piece);
+    registered.add(name);
+    if (index === 0) {
+      firstPiece = name;
+      rows += count(await engine.query(createTableAs(building, selectColumns(readFile(name, 'csv'), columns))));
+    } else {
+      if (firstPiece !== null) {
+        types = await trustedTypes(engine, firstPiece, building, columns);
+        await drop(firstPiece);
+        firstPiece = null;
+      }
+      try {
+        rows += count(await engine.query(insertInto(building, selectColumns(readCsvPiece(name, types ?? []), columns))));
+      } catch (err) {
+        if (outOfMemoryReason(err) !== null || isStop(err)) throw err;
+        throw new NotStreamable(`a later piece was refused: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await drop(name);
+    }
+    loadedBytes += bodyBytes;
+    report();
+  };
+
+  let reading: Promise<void> = Promise.resolve();
+  let index = 0;
+  // One piece is read while the next downloads: the download waits for the engine, not the other way round.
+  const next = async (piece: Uint8Array) => {
+    await reading;
+    const i = index++;
+    const body = i === 0 ? piece.length : piece.length - (splitter.header?.length ?? 0);
+    reading = readPiece(i, piece, body);
+    reading.catch(() => {});
+  };
+  report();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.length;
+      for (const piece of splitter.push(value)) await next(piece);
+      if (splitter.unsplittable) throw new NotStreamable('quotes escaped by a backslash');
+    }
+    const last = splitter.finish();
+    if (last) await next(last);
+    await reading;
+    await swapIn(engine, building, table);
+    return { rows, bytes: received };
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    await reading.catch(() => {});
+    for (const name of [...registered]) await drop(name);
+    await engine.exec(dropRelation(building, 'table')).catch(() => {});
+    if (err instanceof NotStreamable) return null;
+    throw err;
+  } finally {
+    if (firstPiece !== null) await drop(firstPiece);
+  }
+}
+
+function count(result: { rows: Record<string, unknown>[] }): number {
+  return Number(result.rows[0]?.Count ?? 0);
+}
+
+function isStop(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'cancelled' || code === 'crashed' || (err instanceof Error && err.name === 'AbortError');
+}
+
+/**
+ * Every column's type as the first piece's read gave it, for the later pieces, once it is sure
+ * they read the same: the file has a header line (the engine names the columns of one without it
+ * column0, column1…), and each date or time column the table kept holds what the ISO reading of
+ * its text gives over the rows the types were sniffed from (a "24-01-31" read as %y-%m-%d is not).
+ */
+async function trustedTypes(engine: QueryEngine, firstPiece: string, building: string, columns: readonly string[] | null): Promise<{ name: string; type: string }[]> {
+  const source = (await engine.query(Sql.concat('DESCRIBE SELECT * FROM ', readFile(firstPiece, 'csv')))).rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  if (source.length === 0 || source.every((c) => /^column\d+$/.test(c.name))) throw new NotStreamable('no header line');
+  const kept = new Set(columns ?? source.map((c) => c.name));
+  const temporal = source.filter((c) => kept.has(c.name) && TEMPORAL_TYPES.has(c.type));
+  if (temporal.length > 0) {
+    const facts = (from: Sql, value: (c: { name: string; type: string }) => Sql) =>
+      Sql.concat('SELECT ', Sql.join(temporal.map((c, i) => Sql.concat('count(', value(c), ') AS "n', String(i), '", CAST(min(', value(c), ') AS VARCHAR) AS "lo', String(i), '", CAST(max(', value(c), ') AS VARCHAR) AS "hi', String(i), '"')), ', '), ' FROM (SELECT * FROM ', from, ' LIMIT ', String(SNIFF_ROWS), ')');
+    const asText = Sql.concat('read_csv_auto(', str(firstPiece), ', types = {', Sql.join(temporal.map((c) => Sql.concat(str(c.name), ": 'VARCHAR'")), ', '), '})');
+    try {
+      const parsed = (await engine.query(facts(ident(building), (c) => ident(c.name)))).rows[0];
+      const iso = (await engine.query(facts(asText, (c) => Sql.concat('TRY_CAST(', ident(c.name), ' AS ', TEMPORAL_TYPES.get(c.type) as string, ')')))).rows[0];
+      if (JSON.stringify(parsed) !== JSON.stringify(iso)) throw new NotStreamable('dates not in ISO form');
+    } catch (err) {
+      if (err instanceof NotStreamable || outOfMemoryReason(err) !== null || isStop(err)) throw err;
+      throw new NotStreamable(`the dates could not be checked: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return source;
+}
+
+/** The date and time types DuckDB 0.9.1's CSV sniffer gives, with the SQL of each as a cast target. */
+const TEMPORAL_TYPES = new Map([
+  ['DATE', 'DATE'],
+  ['TIME', 'TIME'],
+  ['TIMESTAMP', 'TIMESTAMP'],
+  ['TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ'],
+]);
+
+/** Put the built table in the place of the dataset's relation (a table or the view of an earlier load), in one call. */
+async function swapIn(engine: QueryEngine, building: string, table: string): Promise<void> {
+  const kind = (await engine.query(relationKind(table))).rows[0]?.kind;
+  const drop = kind === 'VIEW' ? Sql.concat(dropRelation(table, 'view'), '; ') : kind ? Sql.concat(dropRelation(table, 'table'), '; ') : Sql.concat('');
+  await engine.exec(Sql.concat(drop, 'ALTER TABLE ', ident(building), ' RENAME TO ', ident(table)));
+}
