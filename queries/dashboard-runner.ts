@@ -14,7 +14,7 @@ import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod,
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { loadCsvStreamed, type StreamedCsv } from './csv-stream';
-import { fetchCsvCopy, readableSource, type CsvCopy } from './text-sources';
+import { fetchCsvCopy, readableSource, type CsvCopy, type JsonRead } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectColumns, timestamp, userSelect } from './sql';
 
@@ -28,6 +28,8 @@ export interface QueryEngine {
   dropFile?(name: string): Promise<void>;
   /** Create a table from an Arrow IPC stream (the app's engine): JSON sources need it (text-sources.ts). */
   insertArrow?(name: string, ipc: Uint8Array): Promise<void>;
+  /** Parse JSON files into that stream off the page's thread (the app: a worker, which takes the bytes); without it, text-sources.ts `jsonToArrow` runs in place. */
+  jsonToArrow?(files: JsonRead[], location: string, signal?: AbortSignal): Promise<Uint8Array>;
   /**
    * Calls run one at a time, in the order they were made (the app's engine: one worker), so the
    * runner may send a panel's query before the one before it has answered.

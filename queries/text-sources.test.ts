@@ -9,7 +9,7 @@ import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
 import type { Source } from '../dashboards/schema';
 import { Engine } from './engine/engine';
 import { Sql, ident, str } from './sql';
-import { fetchCsvCopy, MAX_CSV_COPY_BYTES, readableSource } from './text-sources';
+import { fetchCsvCopy, jsonToArrow, MAX_CSV_COPY_BYTES, readableSource, type JsonRead } from './text-sources';
 
 const FILES: Record<string, Buffer> = {
   'sales.json': Buffer.from('{"city": "Köln", "n": 2}\n{"city": "Zürich", "n": 3}\n', 'utf8'),
@@ -113,6 +113,23 @@ describe('text sources over HTTP', () => {
       { city: 'Zürich', n: 3 },
     ]);
     expect(linked.location).toBe('sales.json');
+  });
+
+  it("hands a JSON source's fetched bytes to the engine's own parser where it has one (the app's worker), and says what it refused", async () => {
+    const calls: { names: string[]; location: string; bytes: number }[] = [];
+    const withParser = {
+      ...runnerEngine(),
+      jsonToArrow: async (files: JsonRead[], location: string) => {
+        calls.push({ names: files.map((f) => f.name), location, bytes: files.reduce((n, f) => n + f.bytes.length, 0) });
+        return jsonToArrow(files, location);
+      },
+    };
+    const ready = await readableSource(withParser, source('parsed', 'json'), { urls: [`${base}/sales.json.gz`], location: 'sales.json.gz' });
+    await engine.exec(ready.view);
+    expect((await engine.query(Sql.concat('SELECT * FROM "parsed"'))).rows).toEqual([{ city: 'Köln', n: 2 }]);
+    // The bytes as fetched (still compressed): the parser decompresses them itself.
+    expect(calls).toEqual([{ names: ['sales.json.gz'], location: 'sales.json.gz', bytes: (FILES['sales.json.gz'] as Buffer).length }]);
+    await expect(readableSource(withParser, source('broken', 'json'), { urls: [`${base}/bad.json`], location: 'bad.json' })).rejects.toThrow('bad.json is not valid JSON: line 1, column 18');
   });
 
   it('converts a Windows-1252 CSV from its first 64 KB (one ranged read) and names the encoding in the location', async () => {

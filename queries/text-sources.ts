@@ -59,11 +59,39 @@ async function insertJson(engine: QueryEngine, source: Source, found: LinkedSour
   // The size known before any byte is read or parsed: the bytes handed over, or the host's figure.
   const known = found.contents ? found.contents.reduce((n, b) => n + b.length, 0) : found.sizeBytes;
   if (known != null && known > MAX_JSON_BYTES) throw new Error(jsonTooLarge(found.location, known));
-  const files: { text: string; name: string }[] = [];
+  const reads: JsonRead[] = [];
   let total = 0;
   for (const [i, url] of found.urls.entries()) {
     const name = found.urls.length > 1 ? fileName(url) : found.location;
-    const read = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal));
+    const bytes = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal));
+    total += bytes.length;
+    reads.push({ bytes, name });
+  }
+  // Parsing hundreds of megabytes takes seconds: the app does it in a worker, off the page's thread.
+  const ipc = engine.jsonToArrow ? await engine.jsonToArrow(reads, found.location, signal) : await jsonToArrow(reads, found.location);
+  const table = jsonSourceTable(source.name);
+  await oneAtATime(table, async () => {
+    await engine.exec(dropRelation(table, 'table'));
+    await engine.insertArrow?.(table, ipc);
+  });
+  return { linked: found, view: createViewAs(source.name, selectAll(table)) };
+}
+
+/** One JSON file's bytes as fetched (or handed over), and the name its messages give it. */
+export interface JsonRead {
+  bytes: Uint8Array;
+  name: string;
+}
+
+/**
+ * JSON files' bytes as one Arrow IPC stream of their rows (json-source.ts): a gzip file is
+ * decompressed, a BOM or UTF-16 taken care of, and a file that is no text at all refused, saying
+ * what it is. Pure, so it runs the same in the page, in a worker (the app) and in Node (the CLI).
+ */
+export async function jsonToArrow(reads: readonly JsonRead[], location: string): Promise<Uint8Array> {
+  const files: { text: string; name: string }[] = [];
+  let total = 0;
+  for (const { bytes: read, name } of reads) {
     const binary = binaryFormat(read);
     if (binary && binary.kind !== 'gzip') throw new Error(notTextMessage(name, binary, 'JSON'));
     const bytes = binary ? await gunzip(read, name, MAX_JSON_BYTES - total) : read;
@@ -71,13 +99,7 @@ async function insertJson(engine: QueryEngine, source: Source, found: LinkedSour
     // JSON is UTF-8 by its standard, but a file saved from Windows tools may carry a BOM or be UTF-16.
     files.push({ text: new TextDecoder().decode(toUtf8(bytes, name).bytes), name });
   }
-  const { ipc } = jsonToArrowIpc(files, found.location);
-  const table = jsonSourceTable(source.name);
-  await oneAtATime(table, async () => {
-    await engine.exec(dropRelation(table, 'table'));
-    await engine.insertArrow?.(table, ipc);
-  });
-  return { linked: found, view: createViewAs(source.name, selectAll(table)) };
+  return jsonToArrowIpc(files, location).ipc;
 }
 
 async function convertCsv(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined): Promise<ReadableSource> {

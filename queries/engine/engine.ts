@@ -5,6 +5,7 @@ import type { Sql } from '../sql';
 import { ident, Sql as SqlFragment, str } from '../sql';
 import { engineConfig, engineThreads, lockDownEngine, WASM_THREADS_FEATURE } from './engine-settings';
 import { describeReadFailure, type ReadFailure } from './read-errors';
+import type { JsonRead } from '../text-sources';
 
 /** A plain value in a result row. Timestamps arrive as epoch milliseconds. */
 export type Scalar = string | number | boolean | null;
@@ -82,6 +83,9 @@ export class Engine {
   /** Calls waiting for the worker: DuckDB-WASM never settles them once its worker is gone. */
   private readonly inFlight = new Set<(err: EngineError) => void>();
 
+  /** How JSON sources are parsed into Arrow off the caller's thread (the app's worker); unset, text-sources.ts parses them in place. */
+  jsonToArrow?: (files: JsonRead[], location: string, signal?: AbortSignal) => Promise<Uint8Array>;
+
   private constructor(
     private db: duckdb.AsyncDuckDB | null,
     private conn: duckdb.AsyncDuckDBConnection | null,
@@ -89,8 +93,8 @@ export class Engine {
   ) {}
 
   /** Start the engine once; call `terminate()` when done. */
-  /** `opts.memoryLimit`: a cap on what the engine's buffers may hold, e.g. "32MB" (see `lockdownStatements`). */
-  static async start(bootstrap: EngineBootstrap, opts: { memoryLimit?: string } = {}): Promise<Engine> {
+  /** `opts.memoryLimit`: a cap on what the engine's buffers may hold, e.g. "32MB" (see `lockdownStatements`); `opts.jsonToArrow`: see the field. */
+  static async start(bootstrap: EngineBootstrap, opts: { memoryLimit?: string; jsonToArrow?: Engine['jsonToArrow'] } = {}): Promise<Engine> {
     let engine: Engine | null = null;
     const startedAt = performance.now();
     const db = await bootstrap.createDatabase(silentLogger, (message) => engine?.stop(new EngineError('crashed', `The query engine stopped unexpectedly (${message}).`)));
@@ -103,6 +107,7 @@ export class Engine {
     const [, version, conn] = await Promise.all([db.open(engineConfig(threads)), db.getVersion(), db.connect()]);
     await lockDownEngine(conn, opts.memoryLimit);
     engine = new Engine(db, conn, version);
+    if (opts.jsonToArrow) engine.jsonToArrow = opts.jsonToArrow;
     traceMeasure('northstar:engine-start', startedAt, { version, threads });
     return engine;
   }

@@ -4,6 +4,7 @@
 import { Engine, browserBootstrap } from '../../queries/engine/engine';
 import { browserBundles } from '../../queries/engine/browser-bundles';
 import { engineStartGate } from './engine-hold';
+import { jsonToArrowOffThread } from './json-off-thread';
 
 let starting: Promise<Engine> | null = null;
 let current: Engine | null = null;
@@ -36,7 +37,8 @@ export function getEngine(onWorkerAnswered?: () => void): Promise<Engine> {
     // A start held back for a re-open's stored draw (engine-hold.ts) begins when it is released.
     const gate = engineStartGate();
     const memoryLimit = addressMemoryLimit();
-    const start = () => Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered), memoryLimit ? { memoryLimit } : {});
+    // JSON sources are parsed in a worker of their own, not on the page's thread (json-off-thread.ts).
+    const start = () => Engine.start(browserBootstrap(browserBundles(), onWorkerAnswered), { ...(memoryLimit ? { memoryLimit } : {}), jsonToArrow: jsonToArrowOffThread });
     const started = gate ? gate.then(start) : start();
     starting = started;
     started.then(

@@ -17,6 +17,7 @@ import { effectivePanels, refinementFor, type Exploration } from '../explore';
 import { nextClicksEnabled, nextExplorations, precomputeNextClicks } from './next-clicks';
 import { applyView } from '../views';
 import { sqlMayRun, type Store } from '../store';
+import { jsonToArrowOffThread } from '../json-off-thread';
 
 export { isDataPanel };
 
@@ -365,6 +366,7 @@ function startingEngine(starting: Promise<Engine>): QueryEngine {
     registerFile: async (name, bytes) => (await starting).registerFile(name, bytes),
     dropFile: async (name) => (await starting).dropFile(name),
     insertArrow: async (name, ipc) => (await starting).insertArrow(name, ipc),
+    jsonToArrow: jsonToArrowOffThread,
     // Calls reach the engine in the order they were made (each awaits the same start first).
     pipelined: true,
   };
