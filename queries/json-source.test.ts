@@ -66,6 +66,25 @@ describe('JSON sources in the engine', () => {
     expect(sums).toEqual([{ p: 5.5, n: 3, last: Date.UTC(2025, 2, 3) }]);
   });
 
+  it('writes every value of a long column as it was: text of every UTF-8 width, empty, NULL; times before 1970; false', async () => {
+    // Wider than one byte per UTF-16 unit, so the text buffer grows while it is written.
+    const words = ['', 'plain', 'Zürich', '日本語のテキスト', 'emoji 😀 pair', 'x'.repeat(5000), '€'.repeat(3000), null];
+    const rowsIn = Array.from({ length: 2000 }, (_, i) => ({
+      i,
+      word: words[i % words.length],
+      at: i % 5 === 0 ? null : new Date(Date.UTC(1950 + (i % 100), i % 12, 1 + (i % 28), 13, 7, 9)).toISOString(),
+      ok: i % 3 === 0 ? null : i % 3 === 1,
+      n: i % 4 === 0 ? null : i * 1.5,
+    }));
+    const { types, rows } = await load(rowsIn.map((r) => JSON.stringify(r)).join('\n'));
+    expect(types).toEqual([['i', 'BIGINT'], ['word', 'VARCHAR'], ['at', 'TIMESTAMP'], ['ok', 'BOOLEAN'], ['n', 'DOUBLE']]);
+    expect(rows).toHaveLength(2000);
+    rows.forEach((row, k) => {
+      const want = rowsIn[k] as (typeof rowsIn)[number];
+      expect(row).toEqual({ i: k, word: want.word, at: want.at === null ? null : Date.parse(want.at), ok: want.ok, n: want.n });
+    });
+  });
+
   it('reads newline-delimited objects: the union of their keys in first-seen order, a missing key NULL', async () => {
     const { types, rows } = await load('{"a": 1}\r\n\n{"b": "x", "a": 2}\n{"c": false}\n');
     expect(types).toEqual([
