@@ -102,10 +102,15 @@ describe('loadProfileTable', () => {
     await expect(engine.query(readFileQuery('northstar-text/instant_profile_source/0/shops.csv'))).rejects.toThrow();
   });
 
-  it('profiles a UTF-8 CSV from its bytes, fetched whole (the engine never reads its URL), and frees them', async () => {
+  it('profiles a UTF-8 CSV from its bytes as they download (the engine never reads its URL), and frees them', async () => {
     const registered: string[] = [];
     const statements: string[] = [];
-    const recording = { ...appEngine(), exec: (sql: Sql) => (statements.push(sql.text), engine.exec(sql)), registerFile: async (name: string, bytes: Uint8Array) => (registered.push(name), appEngine().registerFile(name, bytes)) };
+    const recording = {
+      ...appEngine(),
+      exec: (sql: Sql) => (statements.push(sql.text), engine.exec(sql)),
+      query: (sql: Sql) => (statements.push(sql.text), engine.query(sql)),
+      registerFile: async (name: string, bytes: Uint8Array) => (registered.push(name), appEngine().registerFile(name, bytes)),
+    };
     const size = (FILES['stores.csv'] as Buffer).length;
     // This engine (the Node build) cannot read an HTTP URL: only the copy can give it the rows.
     await loadProfileTable(recording, 'instant_profile', source('stores', 'stores.csv', 'csv'), { urls: [`${base}/stores.csv`], location: 'stores.csv', sizeBytes: size });
@@ -115,6 +120,7 @@ describe('loadProfileTable', () => {
     ]);
     expect(registered).toHaveLength(1);
     expect(statements.some((sql) => sql.includes(base))).toBe(false);
+    expect(statements).toContainEqual(expect.stringMatching(/^CREATE OR REPLACE TABLE "instant_profile \(loading [0-9a-f]{8}\)" AS SELECT \* FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/0\/stores\.csv'\)$/));
     await expect(engine.query(readFileQuery(registered[0] as string))).rejects.toThrow();
   });
 

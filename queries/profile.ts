@@ -6,6 +6,7 @@
 import type { Source } from '../dashboards/schema';
 import { DEFAULT_MEMORY_BUDGET_BYTES, type LinkedSource, type QueryEngine } from './dashboard-runner';
 import { Sql, createSourceView, createTableAs, dropRelation, ident, parquetFileFacts, readFile, selectAll, selectColumns } from './sql';
+import { loadCsvStreamed } from './csv-stream';
 import { fetchCsvCopy, jsonSourceTable, readableSource } from './text-sources';
 import { scanDataset, type ScanResult } from './checks/scan';
 import { countColumns, isBooleanType, isNestedType, isNumericType, isTemporalType, isTextType, namedLikeId, namedLikeTime, type ColumnCounts } from './column-kinds';
@@ -158,14 +159,19 @@ export async function loadProfileTable(engine: QueryEngine, table: string, sourc
   }
   const staged: Source = { ...source, name: `${table}_source` };
   const ready = await readableSource(engine, staged, found);
-  // A UTF-8 CSV is read from its bytes, fetched whole, not through its URL in small reads.
-  const copy = source.format === 'csv' ? await fetchCsvCopy(engine, ready.linked) : null;
+  // A UTF-8 CSV is read from its bytes as they download (csv-stream.ts), or else fetched whole, not
+  // through its URL in small reads.
+  const streamed = source.format === 'csv' ? await loadCsvStreamed(engine, ready.linked, table, null) : null;
+  const copy = source.format === 'csv' && !streamed ? await fetchCsvCopy(engine, ready.linked) : null;
   try {
-    await engine.exec(dropRelation(table, 'view')).catch(() => undefined);
-    if (copy) await engine.exec(createTableAs(table, selectColumns(readFile(copy.files, 'csv'), null)));
-    else {
-      await engine.exec(ready.view);
-      await engine.exec(createTableAs(table, selectAll(staged.name)));
+    // A streamed CSV's table is in place already.
+    if (!streamed) {
+      await engine.exec(dropRelation(table, 'view')).catch(() => undefined);
+      if (copy) await engine.exec(createTableAs(table, selectColumns(readFile(copy.files, 'csv'), null)));
+      else {
+        await engine.exec(ready.view);
+        await engine.exec(createTableAs(table, selectAll(staged.name)));
+      }
     }
   } finally {
     await copy?.release();
