@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
-import { CsvSplitter, loadCsvStreamed } from './csv-stream';
+import { CsvSplitter, CsvTooLarge, loadCsvStreamed } from './csv-stream';
 import { Engine } from './engine/engine';
 import { Sql, ident, str } from './sql';
 
@@ -90,6 +90,8 @@ const FILES: Record<string, string | Buffer> = {
   // Numbers for the first rows the types are sniffed from, then a word: a later piece's read fails.
   'late-text.csv': `id,n\n${Array.from({ length: 30_000 }, (_, i) => `${i},${i < 25_000 ? i : 'many'}`).join('\n')}\n`,
   // Not UTF-8: the engine refuses the first piece, as it would the whole file.
+  // Large enough for several pieces of 1 MB, and for more memory than 16 MB once loaded.
+  'big.csv': `id,at,city,amount\n${Array.from({ length: 150_000 }, (_, i) => `${i},${stamp(i)},city number ${i % 5000},${i % 997}.25`).join('\n')}\n`,
   'not-utf8.csv': Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0x31, 0x2c, 0xff, 0xfe, 0x0a]),
 };
 
@@ -252,6 +254,42 @@ describe('loadCsvStreamed', () => {
     expect(await loadCsvStreamed(runnerEngine(), { ...one, urls: ['/data/orders.csv'] }, 't', null)).toBeNull();
     expect(await loadCsvStreamed(runnerEngine(), { urls: one.urls, location: one.location }, 't', null)).toBeNull();
     expect(requests).toBe(0);
+  });
+
+  it('stops after the first piece when the whole table would not fit in the memory the engine has free, and says how much it needs', async () => {
+    // ~9 MB of CSV on an engine that may hold 16 MB: the first 1 MB piece takes ~1.5 MB, so the whole ~14 MB.
+    const small = nodeBootstrap();
+    const tight = await Engine.start(small, { memoryLimit: '16MB' });
+    try {
+      const registered: string[] = [];
+      const eng = {
+        exec: (sql: Sql) => tight.exec(sql),
+        query: (sql: Sql) => tight.query(sql),
+        describe: (table: string) => tight.describe(table),
+        dropFile: (name: string) => tight.dropFile(name),
+        registerFile: async (name: string, bytes: Uint8Array) => {
+          registered.push(name);
+          small.allowReading([name]);
+          await tight.registerFile(name, bytes);
+        },
+      };
+      await tight.exec(Sql.concat('CREATE TABLE "ds_big" AS SELECT 1 AS "x"'));
+      const load = loadCsvStreamed(eng, found('big.csv'), 'ds_big', null, { pieceBytes: 1024 * 1024 });
+      const err = (await load.catch((e: unknown) => e)) as CsvTooLarge;
+      expect(err).toBeInstanceOf(CsvTooLarge);
+      expect(err.needBytes).toBeGreaterThan(err.freeBytes);
+      expect(err.freeBytes).toBeLessThanOrEqual(16e6);
+      expect(err.describe('orders', 'big.csv')).toMatch(/^"orders" \(big\.csv\) would need about \d+ MB of memory once loaded \(its first 1 MB took \d+ MB\), more than the \d+ MB the query engine has free, so it was not loaded\. Convert the file to Parquet/);
+      // Only the first piece was read; it is gone, and so is the table being built. The earlier one stays.
+      expect(registered).toHaveLength(1);
+      expect((await tight.query(Sql.concat("SELECT table_name AS n FROM information_schema.tables WHERE table_schema = 'main'"))).rows).toEqual([{ n: 'ds_big' }]);
+      expect((await tight.query(Sql.concat('SELECT * FROM "ds_big"'))).rows).toEqual([{ x: 1 }]);
+      // The same file fits an engine with room for it.
+      expect((await loadCsvStreamed(runnerEngine(), found('big.csv'), 'ds_big', null, { pieceBytes: 1024 * 1024 }))?.rows).toBe(150_000);
+    } finally {
+      await tight.terminate();
+      small.dispose();
+    }
   });
 
   it('stops at a cancel between pieces: the download ends, the pieces are dropped, an earlier table stays', async () => {

@@ -13,7 +13,7 @@ import { freeGroupRows, sliceCount } from './group-slices';
 import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod, kpiBatchQuery, panelQuery, resolvePeriod, tableQuery, tableTopN, type DatasetContext, type DatasetStats, type Period, type PanelRefinement } from './panel-queries';
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
-import { loadCsvStreamed, type StreamedCsv } from './csv-stream';
+import { CsvTooLarge, loadCsvStreamed, type StreamedCsv } from './csv-stream';
 import { fetchCsvCopy, readableSource, type CsvCopy, type JsonRead } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectColumns, timestamp, userSelect } from './sql';
@@ -1071,6 +1071,7 @@ async function loadOrTake(
     await dropWindow(engine, painted);
     if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);
     if (err instanceof TooManyRows) return failed(err.message, 'too many rows', location);
+    if (err instanceof CsvTooLarge) return failed(err.describe(dataset.kind === 'table' ? dataset.source : dataset.name, location), 'too large for memory', location);
     const name = dataset.kind === 'table' ? dataset.source : dataset.name;
     // Out of memory is not a broken source: say so on every panel, not "could not be read".
     const reason = outOfMemoryReason(err) ?? (err instanceof EngineError && err.readFailure?.kind === 'tooLarge' ? 'too large for memory' : dataset.kind === 'sql' ? 'SQL error' : 'could not be read');
@@ -1111,7 +1112,7 @@ async function loadCsvStreamedOf(engine: QueryEngine, found: LinkedSource, table
     });
   } catch (err) {
     if (signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
-    if (err instanceof EngineError) throw err;
+    if (err instanceof EngineError || err instanceof CsvTooLarge) throw err;
     throw new SourceUnavailable(`Data source ${found.location} could not be fetched: ${err instanceof Error ? err.message : String(err)}`, 'could not be read');
   }
 }

@@ -35,6 +35,12 @@ function maxGroupRowsOf(memory: QueryResult['rows'][number] | undefined, cap: nu
   return Math.min(cap, Math.max(1, Math.floor(free / 2 / GROUPED_ROW_BYTES)));
 }
 
+/** What the engine's buffers hold now and may hold at most, in bytes (null where it does not say). */
+export async function engineMemory(engine: Querying): Promise<{ usedBytes: number | null; limitBytes: number | null }> {
+  const row = (await engine.query(Sql.concat('SELECT ', MEMORY))).rows[0];
+  return { usedBytes: sizeBytes(row?.used), limitBytes: sizeBytes(row?.limit) };
+}
+
 /** How many rows one statement may group: `cap` (default MAX_GROUP_ROWS), or fewer for the engine's free memory. */
 export async function freeGroupRows(engine: Querying, cap: number = MAX_GROUP_ROWS): Promise<number> {
   return maxGroupRowsOf((await engine.query(Sql.concat('SELECT ', MEMORY))).rows[0], cap);
