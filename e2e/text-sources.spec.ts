@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { Page } from '@playwright/test';
 import { test, expect, EXAMPLES } from './fixtures/app';
 import { computeKpisNative, queryNative } from './oracle';
 import { SourcesPage } from './pages/sources-page';
@@ -183,17 +184,40 @@ test('a JSON file that is not valid JSON says where, and the other panels still 
 const CSV_FILE = 'orders-csv.dashboard.json';
 const DEMO_PARQUET = path.join(EXAMPLES, 'data', 'orders.parquet');
 
-/** The demo orders as CSV, written by native DuckDB. */
-async function writeDemoCsv(file: string): Promise<void> {
+/**
+ * The demo orders as CSV, written by native DuckDB; with `copies` 2, each order twice (the second
+ * with its id moved up by 10M, so ids stay unique), also written as Parquet for the oracle.
+ */
+async function writeDemoCsv(file: string, copies: 1 | 2 = 1): Promise<string> {
+  const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
+  const rows = copies === 1 ? `SELECT * FROM read_parquet(${quote(DEMO_PARQUET)})` : `SELECT * FROM read_parquet(${quote(DEMO_PARQUET)}) UNION ALL SELECT * REPLACE (order_id + 10000000 AS order_id) FROM read_parquet(${quote(DEMO_PARQUET)})`;
+  const parquet = copies === 1 ? DEMO_PARQUET : `${file}.oracle.parquet`;
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    await conn.run(`COPY (SELECT * FROM read_parquet('${DEMO_PARQUET.replaceAll("'", "''")}')) TO '${file.replaceAll("'", "''")}' (HEADER)`);
+    await conn.run(`COPY (${rows}) TO ${quote(file)} (HEADER)`);
+    if (copies === 2) await conn.run(`COPY (${rows}) TO ${quote(parquet)} (FORMAT PARQUET)`);
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+  return parquet;
 }
+
+/** Every text the Revenue tile's progress shows, as the page draws it (read with `progressSeen`). */
+async function recordProgress(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('[data-panel-id="kpi_revenue"] [data-testid="panel-progress"]')?.textContent ?? '';
+      if (text && seen.at(-1) !== text) seen.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+const progressSeen = (page: Page) => page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+const sqlSeen = (page: Page) => page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String((e as PerformanceMeasure).detail?.sql ?? '')));
 
 function demoOverCsv(): string {
   const demo = JSON.parse(readFileSync(path.join(EXAMPLES, 'customer-kpis.dashboard.json'), 'utf8')) as { sources: Record<string, unknown>[] };
@@ -204,41 +228,55 @@ function demoOverCsv(): string {
 test.describe('a UTF-8 CSV source', () => {
   test.use({ openFile: CSV_FILE, extraFiles: { [CSV_FILE]: demoOverCsv() } });
 
-  test('loads from its bytes piece by piece, counting rows, and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
+  test('loads from its bytes as they download and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
     const csv = path.join(workspace.dir, 'data', 'orders.csv');
     await writeDemoCsv(csv);
-    // Every text the Revenue tile's progress shows, as the page draws it.
-    await page.page.addInitScript(() => {
-      const seen: string[] = [];
-      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
-      new MutationObserver(() => {
-        const text = document.querySelector('[data-panel-id="kpi_revenue"] [data-testid="panel-progress"]')?.textContent ?? '';
-        if (text && seen.at(-1) !== text) seen.push(text);
-      }).observe(document, { subtree: true, childList: true, characterData: true });
-    });
+    await recordProgress(page.page);
     await page.open();
     await page.waitUntilDrawn();
     const native = await computeKpisNative(DEMO_PARQUET, 30);
     expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
     expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
     expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
-    // Its size from the start, then the megabytes and rows read so far as its pieces are read.
-    const seen = await page.page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    // Its size from the start, before any byte was read.
+    const seen = await progressSeen(page.page);
     const megabytes = Math.round(statSync(csv).size / 1024 / 1024);
-    const loading = seen.filter((t) => new RegExp(`^Loading Orders: [\\d.]+ of ${megabytes} MB`).test(t));
-    expect(loading[0], seen.join(' | ')).toMatch(/^Loading Orders: 0\.0 of/);
-    expect(loading.slice(1).some((t) => / · [\d,]+ rows/.test(t)), seen.join(' | ')).toBe(true);
-    // Read into memory piece by piece from the bytes as they came (csv-stream.ts), not from the
-    // gateway's URL: the first piece as the whole file would be, the second with its types.
-    const statements = await page.page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String((e as PerformanceMeasure).detail?.sql ?? '')));
-    const first = statements.find((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders (loading '));
-    expect(first).toMatch(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/0\/orders\.csv'\)$/);
-    const later = statements.filter((sql) => sql.startsWith('INSERT INTO "ds_raw_orders (loading '));
-    expect(later, statements.join('\n')).toEqual([expect.stringMatching(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/1\/orders\.csv', header = true, types = \{'order_id': 'BIGINT', /)]);
-    expect(statements.some((sql) => /ALTER TABLE "ds_raw_orders \(loading [0-9a-f]{8}\)" RENAME TO "ds_raw_orders"$/.test(sql))).toBe(true);
+    expect(seen.find((t) => t.startsWith('Loading Orders:')), seen.join(' | ')).toMatch(new RegExp(`^Loading Orders: 0\\.0 of ${megabytes} MB(?! ·)`));
+    // Read from its bytes (csv-stream.ts), not from the gateway's URL. At 36 MB, one piece: the
+    // 4 MB past the first 32 MiB join it rather than make a piece of their own.
+    const statements = await sqlSeen(page.page);
+    const load = statements.filter((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders (loading '));
+    expect(load).toEqual([expect.stringMatching(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/0\/orders\.csv'\)$/)]);
+    expect(statements.filter((sql) => sql.startsWith('INSERT INTO'))).toEqual([]);
     const sources = new SourcesPage(page.page);
     await sources.open();
     const [rows] = await queryNative(DEMO_PARQUET, 'SELECT count(*) AS n FROM orders');
+    expect(await sources.rowCount('orders')).toBe(Number(rows?.n));
+  });
+
+  test('of two pieces, counts the rows read so far, and its table holds the rows native DuckDB reads', async ({ dashboard: page, workspace }) => {
+    const csv = path.join(workspace.dir, 'data', 'orders.csv');
+    const oracle = await writeDemoCsv(csv, 2);
+    await recordProgress(page.page);
+    await page.open();
+    await page.waitUntilDrawn();
+    const native = await computeKpisNative(oracle, 30);
+    expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+    expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
+    expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+    // The megabytes and rows read so far, after the first piece.
+    const seen = await progressSeen(page.page);
+    const megabytes = Math.round(statSync(csv).size / 1024 / 1024);
+    expect(seen.some((t) => new RegExp(`^Loading Orders: 3[2-4] of ${megabytes} MB · [\\d,]+ rows`).test(t)), seen.join(' | ')).toBe(true);
+    // The first piece as the whole file would be read, the second with its header line and types.
+    const statements = await sqlSeen(page.page);
+    expect(statements.filter((sql) => sql.startsWith('INSERT INTO "ds_raw_orders (loading ')), statements.join('\n')).toEqual([
+      expect.stringMatching(/FROM read_csv_auto\('northstar-csv-[0-9a-f-]+\/1\/orders\.csv', header = true, types = \{'order_id': 'BIGINT', /),
+    ]);
+    expect(statements.some((sql) => /ALTER TABLE "ds_raw_orders \(loading [0-9a-f]{8}\)" RENAME TO "ds_raw_orders"$/.test(sql))).toBe(true);
+    const sources = new SourcesPage(page.page);
+    await sources.open();
+    const [rows] = await queryNative(oracle, 'SELECT count(*) AS n FROM orders');
     expect(await sources.rowCount('orders')).toBe(Number(rows?.n));
   });
 

@@ -60,6 +60,22 @@ describe('CsvSplitter', () => {
     }
   });
 
+  it('leaves no last piece under half the target when the size is known: that rest joins the piece before', () => {
+    const input = `id,name\n${Array.from({ length: 50 }, (_, i) => `${i},name ${i}`).join('\n')}\n`;
+    const bytes = utf8.encode(input);
+    for (const total of [bytes.length, null]) {
+      const splitter = new CsvSplitter(130, total);
+      const pieces = [...splitter.push(bytes.subarray(0, 500)), ...splitter.push(bytes.subarray(500))];
+      const last = splitter.finish();
+      if (last) pieces.push(last);
+      const sizes = pieces.map((p, i) => p.length - (i === 0 ? 0 : 8));
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(bytes.length);
+      // 538 bytes cut every 130: a last piece of under 30 bytes, unless the size is known.
+      if (total === null) expect(sizes.at(-1)).toBeLessThan(30);
+      else expect(Math.min(...sizes)).toBeGreaterThanOrEqual(65);
+    }
+  });
+
   it('gives what follows the last line end, or a file without one, as the last piece', () => {
     expect(split('a,b\n1,2\n3,4', 4, [1000]).pieces).toEqual(['a,b\n1,2\n', 'a,b\n3,4']);
     expect(split('a,b', 100).pieces).toEqual(['a,b']);
