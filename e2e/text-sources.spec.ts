@@ -11,6 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Page } from '@playwright/test';
 import { test, expect, EXAMPLES } from './fixtures/app';
 import { computeKpisNative, queryNative } from './oracle';
+import type { DashboardPage } from './pages/dashboard-page';
 import { SourcesPage } from './pages/sources-page';
 
 const FILE = 'text-sources.dashboard.json';
@@ -216,6 +217,19 @@ async function recordProgress(page: Page): Promise<void> {
   });
 }
 
+/** Write the demo as CSV (`copies` of each order), open it recording the progress, and check its KPIs against native DuckDB; returns the oracle's Parquet. */
+async function openCsvWithNativeKpis(page: DashboardPage, csv: string, copies: 1 | 2): Promise<string> {
+  const oracle = await writeDemoCsv(csv, copies);
+  await recordProgress(page.page);
+  await page.open();
+  await page.waitUntilDrawn();
+  const native = await computeKpisNative(oracle, 30);
+  expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+  expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
+  expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+  return oracle;
+}
+
 const progressSeen = (page: Page) => page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
 const sqlSeen = (page: Page) => page.evaluate(() => performance.getEntriesByName('northstar:sql').map((e) => String((e as PerformanceMeasure).detail?.sql ?? '')));
 
@@ -230,14 +244,7 @@ test.describe('a UTF-8 CSV source', () => {
 
   test('loads from its bytes as they download and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
     const csv = path.join(workspace.dir, 'data', 'orders.csv');
-    await writeDemoCsv(csv);
-    await recordProgress(page.page);
-    await page.open();
-    await page.waitUntilDrawn();
-    const native = await computeKpisNative(DEMO_PARQUET, 30);
-    expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
-    expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
-    expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+    await openCsvWithNativeKpis(page, csv, 1);
     // Its size from the start, before any byte was read.
     const seen = await progressSeen(page.page);
     const megabytes = Math.round(statSync(csv).size / 1024 / 1024);
@@ -256,14 +263,7 @@ test.describe('a UTF-8 CSV source', () => {
 
   test('of two pieces, counts the rows read so far, and its table holds the rows native DuckDB reads', async ({ dashboard: page, workspace }) => {
     const csv = path.join(workspace.dir, 'data', 'orders.csv');
-    const oracle = await writeDemoCsv(csv, 2);
-    await recordProgress(page.page);
-    await page.open();
-    await page.waitUntilDrawn();
-    const native = await computeKpisNative(oracle, 30);
-    expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
-    expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
-    expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+    const oracle = await openCsvWithNativeKpis(page, csv, 2);
     // The megabytes and rows read so far, after the first piece.
     const seen = await progressSeen(page.page);
     const megabytes = Math.round(statSync(csv).size / 1024 / 1024);
