@@ -71,6 +71,8 @@ describe('user SQL of advanced datasets', () => {
 
   it('builds views and tables with quoted names', () => {
     expect(createSourceView('my "src"', 'http://h/x.parquet', 'parquet').text).toBe(`CREATE OR REPLACE VIEW "my ""src""" AS SELECT * FROM read_parquet('http://h/x.parquet')`);
+    // A CSV view's reader takes 4 MiB at a time: making the view sniffs its first buffer, read whole.
+    expect(createSourceView('o', ['http://h/a.csv', 'http://h/b.csv'], 'csv').text).toBe(`CREATE OR REPLACE VIEW "o" AS SELECT * FROM read_csv_auto(['http://h/a.csv', 'http://h/b.csv'], union_by_name = true, buffer_size = 4194304)`);
     expect(createTableAs('ds_a', selectAll('orders')).text).toBe('CREATE OR REPLACE TABLE "ds_a" AS SELECT * FROM "orders"');
   });
 });

@@ -117,15 +117,17 @@ export function grain(value: 'day' | 'week' | 'month' | 'quarter' | 'year'): Sql
 }
 
 /** A table function call that reads one data file, or several as one table, at URLs or paths. */
-export function readFile(urls: string | readonly string[], format: 'parquet' | 'csv' | 'json'): Sql {
+export function readFile(urls: string | readonly string[], format: 'parquet' | 'csv' | 'json', opts: { csvBufferBytes?: number } = {}): Sql {
   const list = typeof urls === 'string' ? [urls] : urls;
   if (list.length === 0) throw new SqlBuildError('no files to read');
   const arg = list.length === 1 ? str(list[0] as string) : Sql.concat('[', Sql.join(list.map(str)), ']');
   switch (format) {
     case 'parquet':
       return Sql.concat('read_parquet(', arg, list.length > 1 ? ', union_by_name = true)' : ')');
-    case 'csv':
-      return Sql.concat('read_csv_auto(', arg, list.length > 1 ? ', union_by_name = true)' : ')');
+    case 'csv': {
+      const buffer = opts.csvBufferBytes === undefined ? '' : Sql.concat(', buffer_size = ', int(opts.csvBufferBytes, 1, 2 ** 31));
+      return Sql.concat('read_csv_auto(', arg, list.length > 1 ? ', union_by_name = true' : '', buffer, ')');
+    }
     case 'json':
       return Sql.concat('read_json_auto(', arg, ')');
   }
@@ -183,9 +185,17 @@ export function selectParquetInFileOrder(urls: readonly string[], orderColumn: s
   );
 }
 
+/**
+ * The CSV reader's buffer for a source's view: 4 MiB instead of 0.9.1's 32 MiB. Making the view
+ * sniffs the file, which reads its first buffer whole: over the data gateway that took 0.8-1.0 s
+ * of every CSV open. The sniff still samples the same rows (it reads on into the next buffers), and
+ * a line may still be as long as the reader allows (`max_line_size`, 2 MiB).
+ */
+const CSV_VIEW_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** A view named after a data source, so SQL datasets can say `FROM orders`. */
 export function createSourceView(name: string, urls: string | readonly string[], format: 'parquet' | 'csv' | 'json'): Sql {
-  return Sql.concat('CREATE OR REPLACE VIEW ', ident(name), ' AS SELECT * FROM ', readFile(urls, format));
+  return Sql.concat('CREATE OR REPLACE VIEW ', ident(name), ' AS SELECT * FROM ', readFile(urls, format, { csvBufferBytes: CSV_VIEW_BUFFER_BYTES }));
 }
 
 /** Materialize a query into an in-memory table (replacing an earlier load). */

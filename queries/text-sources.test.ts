@@ -147,7 +147,7 @@ describe('text sources over HTTP', () => {
   it('leaves a UTF-8 CSV to the engine: the view reads its URL, nothing is registered', async () => {
     const ready = await readableSource(engine, source('plain', 'csv'), { urls: [`${base}/plain.csv`], location: 'plain.csv' });
     expect(ready.linked).toEqual({ urls: [`${base}/plain.csv`], location: 'plain.csv' });
-    expect(ready.view.text).toContain(`read_csv_auto('${base}/plain.csv')`);
+    expect(ready.view.text).toContain(`read_csv_auto('${base}/plain.csv', buffer_size = 4194304)`);
   });
 
   it('refuses bad JSON with its line and column, and files too large before reading their bytes', async () => {
