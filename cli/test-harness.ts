@@ -1,9 +1,14 @@
 // Running the real `northstar` bin from the CLI tests, the way scripts and CI run it: a child process
-// per run, at most two engine runs at a time (one engine thread each keeps two cores busy).
+// per run, at most two engine runs at a time (one engine thread each keeps two cores busy). Also the
+// fixture of the tests of reads over HTTP: a local server and the pinned engine's Node build.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { Engine } from '../queries/engine/engine';
+import { nodeBootstrap, type NodeEngineBootstrap } from './engine-node';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'cli/northstar.mjs');
@@ -74,5 +79,34 @@ export function dashboardEnvelope(id: string, title: string): Record<string, unk
     filters: [],
     views: [],
     corrections: [],
+  };
+}
+
+/** A local HTTP server and an engine (the pinned package's Node build) for a test file; `close` ends both. */
+export interface ServedEngine {
+  /** The server's origin, e.g. http://127.0.0.1:40123 */
+  base: string;
+  boot: NodeEngineBootstrap;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Serve `handler` on 127.0.0.1 and start an engine that may read the `readable` files. */
+export async function serveWithEngine(handler: http.RequestListener, readable: readonly string[] = []): Promise<ServedEngine> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const boot = nodeBootstrap();
+  if (readable.length > 0) boot.allowReading(readable);
+  const engine = await Engine.start(boot);
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    boot,
+    engine,
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await engine.terminate();
+      boot.dispose();
+    },
   };
 }

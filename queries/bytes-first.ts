@@ -16,8 +16,7 @@
 // ENUMs: DuckDB-WASM 0.9.1 keeps every in-memory string at 16 bytes and scans it as such, so a filter
 // or a group-by on one took 2–3× as long as on a small integer code (bench/README.md). The corrected
 // view casts them back (corrections.ts, `readRaw`): every reader sees VARCHAR, with the same values.
-import { EngineError, type QueryResult } from './engine/engine';
-import { outOfMemoryReason } from './engine/read-errors';
+import { EngineError, endsTheLoad, type QueryResult } from './engine/engine';
 import { footerColumnTypes, footerMetadata, footerRowCount, footerStatistics, readFooterColumns, type FooterColumns } from './engine/parquet-footer';
 import { bitmapRange, type IntRange } from './panel-queries';
 import { Sql, createTableAs, dropRelation, ident, readFile, str } from './sql';
@@ -209,7 +208,7 @@ async function buildTable(engine: BytesEngine, rawTable: string, building: strin
   try {
     await engine.exec(createTableAs(building, Sql.concat('SELECT * REPLACE (', casts, ') FROM (', phase.select, ')')));
   } catch (err) {
-    if (stopsTheBuild(err)) throw err;
+    if (endsTheLoad(err)) throw err;
     await engine.exec(dropRelation(building, 'table')).catch(() => {});
     await dropTypes(engine, types);
     await engine.exec(createTableAs(building, phase.select));
@@ -239,15 +238,10 @@ async function encodeText(engine: BytesEngine, rawTable: string, phase: BytesPha
       if (size > 0 && size <= TEXT_MAX_DISTINCT) encoded.push({ column, type });
       else await dropTypes(engine, types.splice(types.indexOf(type), 1));
     } catch (err) {
-      if (stopsTheBuild(err)) throw err;
+      if (endsTheLoad(err)) throw err;
     }
   }
   return encoded;
-}
-
-/** A cancelled or crashed engine, or one out of memory: the build cannot go on by other means. */
-function stopsTheBuild(err: unknown): boolean {
-  return (err instanceof EngineError && (err.code === 'cancelled' || err.code === 'crashed')) || outOfMemoryReason(err) !== null;
 }
 
 // Numbers the ENUM types of every build in this module's life, so no two builds (of any scope) share a name.

@@ -1,10 +1,9 @@
 // A CSV read into a table piece by piece as it downloads (csv-stream.ts): the cuts (pure), then real
 // loads over a real local HTTP server into the pinned engine's Node build, each compared with the
 // engine's own read of the whole file. Pieces are made small here, so that a test file has many.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import { serveWithEngine, type ServedEngine } from '../cli/test-harness';
 import { CsvSplitter, CsvTooLarge, loadCsvStreamed } from './csv-stream';
 import { Engine } from './engine/engine';
 import { Sql, ident, str } from './sql';
@@ -111,7 +110,7 @@ const FILES: Record<string, string | Buffer> = {
   'not-utf8.csv': Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0x31, 0x2c, 0xff, 0xfe, 0x0a]),
 };
 
-let server: http.Server;
+let served: ServedEngine | undefined;
 let base = '';
 let boot: NodeEngineBootstrap;
 let engine: Engine;
@@ -120,7 +119,7 @@ let requests = 0;
 let pauseMs = 0;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  served = await serveWithEngine((req, res) => {
     requests += 1;
     const body = FILES[(req.url ?? '').slice(1)];
     if (body === undefined) {
@@ -140,18 +139,10 @@ beforeAll(async () => {
     };
     write();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  boot = nodeBootstrap();
-  engine = await Engine.start(boot);
+  ({ base, boot, engine } = served);
 }, 60_000);
 
-afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
-  await engine?.terminate();
-  boot?.dispose();
-});
+afterAll(() => served?.close());
 
 /** The engine as the runner sees it, recording the files registered and dropped (the Node build reads only names allowed first). */
 function runnerEngine() {

@@ -8,7 +8,7 @@
 // later one gets the header line and the first piece's types. Where that cannot be trusted to give
 // the same rows, the load gives up and the caller reads the file whole (`null`).
 import type { LinkedSource, QueryEngine } from './dashboard-runner';
-import { outOfMemoryReason } from './engine/read-errors';
+import { endsTheLoad } from './engine/engine';
 import { engineMemory } from './group-slices';
 import { fileName, httpFailure } from './text-sources';
 import { createTableAs, dropRelation, ident, insertInto, readCsvPiece, readFile, selectColumns, Sql, str } from './sql';
@@ -238,7 +238,7 @@ export async function loadCsvStreamed(engine: QueryEngine, found: LinkedSource, 
       try {
         rows += count(await engine.query(insertInto(building, selectColumns(readCsvPiece(name, types ?? []), columns))));
       } catch (err) {
-        if (outOfMemoryReason(err) !== null || isStop(err)) throw err;
+        if (endsTheLoad(err)) throw err;
         throw new NotStreamable(`a later piece was refused: ${err instanceof Error ? err.message : String(err)}`);
       }
       await drop(name);
@@ -287,10 +287,6 @@ function count(result: { rows: Record<string, unknown>[] }): number {
   return Number(result.rows[0]?.Count ?? 0);
 }
 
-function isStop(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'cancelled' || code === 'crashed' || (err instanceof Error && err.name === 'AbortError');
-}
 
 /**
  * Every column's type as the first piece's read gave it, for the later pieces, once it is sure
@@ -312,7 +308,7 @@ async function trustedTypes(engine: QueryEngine, firstPiece: string, building: s
       const iso = (await engine.query(facts(asText, (c) => Sql.concat('TRY_CAST(', ident(c.name), ' AS ', TEMPORAL_TYPES.get(c.type) as string, ')')))).rows[0];
       if (JSON.stringify(parsed) !== JSON.stringify(iso)) throw new NotStreamable('dates not in ISO form');
     } catch (err) {
-      if (err instanceof NotStreamable || outOfMemoryReason(err) !== null || isStop(err)) throw err;
+      if (err instanceof NotStreamable || endsTheLoad(err)) throw err;
       throw new NotStreamable(`the dates could not be checked: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

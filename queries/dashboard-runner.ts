@@ -1111,9 +1111,8 @@ async function loadCsvStreamedOf(engine: QueryEngine, found: LinkedSource, table
       onProgress: (bytesDone, bytesTotal, rows) => progress.fetching({ bytesDone, bytesTotal, rowsTotal: null, rowsDone: rows }),
     });
   } catch (err) {
-    if (signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
-    if (err instanceof EngineError || err instanceof CsvTooLarge) throw err;
-    throw new SourceUnavailable(`Data source ${found.location} could not be fetched: ${err instanceof Error ? err.message : String(err)}`, 'could not be read');
+    if (!signal?.aborted && (err instanceof EngineError || err instanceof CsvTooLarge)) throw err;
+    throw csvFetchFailure(err, found, signal);
   }
 }
 
@@ -1127,9 +1126,14 @@ async function fetchCsvCopyOf(engine: QueryEngine, found: LinkedSource, progress
     if (copy) progress.reading({ bytesFetched: copy.bytes, rows: null });
     return copy;
   } catch (err) {
-    if (signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
-    throw new SourceUnavailable(`Data source ${found.location} could not be fetched: ${err instanceof Error ? err.message : String(err)}`, 'could not be read');
+    throw csvFetchFailure(err, found, signal);
   }
+}
+
+/** What a failed fetch of a CSV source's bytes becomes: a cancel, or the source unavailable with the reason. */
+function csvFetchFailure(err: unknown, found: LinkedSource, signal: AbortSignal | undefined): Error {
+  if (signal?.aborted) return new EngineError('cancelled', 'The load was cancelled.');
+  return new SourceUnavailable(`Data source ${found.location} could not be fetched: ${err instanceof Error ? err.message : String(err)}`, 'could not be read');
 }
 
 /** The row cap of load-guard.ts, applied to the rows the fetched footers declare. */

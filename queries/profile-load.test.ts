@@ -3,13 +3,12 @@
 // file fails with its line and column, and the open dashboard's view of a source with the same
 // name is left alone, as are no staging relations.
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import type { NodeEngineBootstrap } from '../cli/engine-node';
+import { serveWithEngine, type ServedEngine } from '../cli/test-harness';
 import type { Source } from '../dashboards/schema';
 import { Engine } from './engine/engine';
 import { loadProfileTable, profileTable } from './profile';
@@ -24,7 +23,7 @@ const FILES: Record<string, Buffer> = {
   'stores.csv': Buffer.from('store,staff\nKöln,4\nZürich,12\n', 'utf8'),
 };
 
-let server: http.Server;
+let served: ServedEngine | undefined;
 let base = '';
 let boot: NodeEngineBootstrap;
 let engine: Engine;
@@ -40,23 +39,16 @@ beforeAll(async () => {
   await conn.run(`COPY (SELECT range AS order_id, 'r' || (range % 4) AS region, range * 1.5 AS amount FROM range(1000)) TO '${parquet}' (FORMAT PARQUET)`);
   conn.closeSync();
   native.closeSync();
-  server = http.createServer((req, res) => {
+  served = await serveWithEngine((req, res) => {
     const body = FILES[(req.url ?? '').slice(1)];
     if (body === undefined) res.writeHead(404).end('no such file');
     else res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  boot = nodeBootstrap();
-  boot.allowReading([parquet]);
-  engine = await Engine.start(boot);
+  }, [parquet]);
+  ({ base, boot, engine } = served);
 }, 60_000);
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
-  await engine?.terminate();
-  boot?.dispose();
+  await served?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

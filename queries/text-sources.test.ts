@@ -1,11 +1,10 @@
 // Text sources read over HTTP (a real local server, as the data gateway serves them: Range, 206,
 // Content-Range) into the pinned engine (its Node build): JSON inserted as a table, a Windows-1252
 // CSV converted, a UTF-8 CSV left to the engine, and files too large refused before their bytes come.
-import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeBootstrap, type NodeEngineBootstrap } from '../cli/engine-node';
+import type { NodeEngineBootstrap } from '../cli/engine-node';
+import { serveWithEngine, type ServedEngine } from '../cli/test-harness';
 import type { Source } from '../dashboards/schema';
 import { Engine } from './engine/engine';
 import { Sql, ident, str } from './sql';
@@ -26,14 +25,14 @@ const FILES: Record<string, Buffer> = {
 // Files that claim sizes beyond the limits: the server says so in its headers and sends nothing more.
 const HUGE = 300 * 1024 * 1024;
 
-let server: http.Server;
+let served: ServedEngine | undefined;
 let base = '';
 let boot: NodeEngineBootstrap;
 let engine: Engine;
 const requests: { path: string; range: string | undefined }[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  served = await serveWithEngine((req, res) => {
     const name = (req.url ?? '').slice(1);
     requests.push({ path: name, range: req.headers.range });
     if (name === 'huge.json') {
@@ -67,18 +66,10 @@ beforeAll(async () => {
       res.end(body);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  boot = nodeBootstrap();
-  engine = await Engine.start(boot);
+  ({ base, boot, engine } = served);
 }, 60_000);
 
-afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
-  await engine?.terminate();
-  boot?.dispose();
-});
+afterAll(() => served?.close());
 
 const source = (name: string, format: 'json' | 'csv'): Source => ({ kind: 'url', name, url: `${base}/${name}`, format }) as Source;
 

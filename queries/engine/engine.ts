@@ -4,8 +4,13 @@ import * as duckdb from '@duckdb/duckdb-wasm';
 import type { Sql } from '../sql';
 import { ident, Sql as SqlFragment, str } from '../sql';
 import { engineConfig, engineThreads, lockDownEngine, WASM_THREADS_FEATURE } from './engine-settings';
-import { describeReadFailure, type ReadFailure } from './read-errors';
+import { describeReadFailure, outOfMemoryReason, type ReadFailure } from './read-errors';
 import type { JsonRead } from '../text-sources';
+
+/** A cancelled or crashed engine, or one out of memory: a load cannot go on by other means (another read of the same data). */
+export function endsTheLoad(err: unknown): boolean {
+  return (err instanceof EngineError && (err.code === 'cancelled' || err.code === 'crashed')) || outOfMemoryReason(err) !== null;
+}
 
 /** A plain value in a result row. Timestamps arrive as epoch milliseconds. */
 export type Scalar = string | number | boolean | null;
