@@ -64,6 +64,7 @@ test('a drill and a cross-filter update every chart in place, with the new rows'
   const opened = await snapshot(dashboard, 'opened');
   for (const id of CHARTS) expect(opened[id]?.instance, id).toMatch(/^\d+$/);
   await watchRemovedCharts(page);
+  const heightBefore = await dashboard.panel('revenue_by_region').locator('.chart').evaluate((el) => el.clientHeight);
 
   // Drill the top region into its countries: the region chart itself and every other panel re-run.
   let menu = await dashboard.clickBar('revenue_by_region', 0, regions.length);
@@ -71,6 +72,13 @@ test('a drill and a cross-filter update every chart in place, with the new rows'
   await expect(dashboard.breadcrumbs('revenue_by_region')).toHaveText(`All regions›${region}`);
   expect(await removedCharts(page)).toEqual([]);
   const drilled = await snapshot(dashboard, 'drilled');
+  // The breadcrumbs took height from the region chart: its new rows are drawn at the box's new size.
+  const box = await dashboard.panel('revenue_by_region').locator('.chart').evaluate((el) => {
+    const canvas = el.querySelector('canvas');
+    return { box: [el.clientWidth, el.clientHeight], canvas: [canvas?.clientWidth, canvas?.clientHeight] };
+  });
+  expect(box.box[1]).toBeLessThan(heightBefore);
+  expect(box.canvas).toEqual(box.box);
   for (const id of CHARTS) {
     // The same instance and the very same canvas element, now showing other pixels.
     expect(drilled[id]?.instance, id).toBe(opened[id]?.instance);

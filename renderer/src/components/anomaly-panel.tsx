@@ -1,7 +1,7 @@
 // The anomaly panel: the dashboard's data-quality check results, worst first in the summary and in
 // file order below, each row opening into the example rows that failed. Text only: messages and
 // examples come from the data and are never read as HTML.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { AnomalyPanel } from '../../../dashboards/schema';
 import type { CheckResult, CheckStatus, Example } from '../../../queries/checks/index';
 import type { CorrectionProposal } from '../../../queries/corrections';
@@ -18,8 +18,12 @@ const MARKS: Record<CheckStatus, { mark: string; label: string }> = {
   error: { mark: '⚠', label: 'could not run' },
 };
 
-/** The body of an anomaly panel: a summary line and one expandable row per check. */
-export function AnomalyBody({ panel, deps }: { panel: AnomalyPanel; deps?: ActionDeps }) {
+/**
+ * The body of an anomaly panel: a summary line and one expandable row per check. Drawn again only
+ * when the checks, the file or its own props change: its frame re-renders on every click (the
+ * explore state and the run change), and the rows were ~5 ms of each click's first task at 5M rows.
+ */
+export const AnomalyBody = memo(function AnomalyBody({ panel, deps }: { panel: AnomalyPanel; deps?: ActionDeps }) {
   const declared = useStore((s) => (s.viewing?.dashboard ?? s.dashboard)?.checks ?? []);
   const checks = useStore((s) => s.checks);
   // Fixes are offered on the working copy only (a revision on screen is read-only), and not on raw data.
@@ -43,7 +47,7 @@ export function AnomalyBody({ panel, deps }: { panel: AnomalyPanel; deps?: Actio
       <CorrectionsList deps={deps} />
     </div>
   );
-}
+});
 
 /** "2 failing, 1 warning, 4 passing", worst first; statuses no check has are left out. */
 export function summaryLine(results: readonly CheckResult[]): string {
