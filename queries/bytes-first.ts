@@ -19,6 +19,7 @@
 import { EngineError, endsTheLoad, type QueryResult } from './engine/engine';
 import { footerColumnTypes, footerMetadata, footerRowCount, footerStatistics, readFooterColumns, type FooterColumns } from './engine/parquet-footer';
 import { bitmapRange, type IntRange } from './panel-queries';
+import { dropTypes, enumTypeName, makeEnumType, nextTypeBuild, olderTypes } from './enum-columns';
 import { Sql, createTableAs, dropRelation, ident, readFile, str } from './sql';
 
 /** What an engine must do for a bytes-first load (the runner's `QueryEngine` fits). */
@@ -215,9 +216,6 @@ async function buildTable(engine: BytesEngine, rawTable: string, building: strin
   }
 }
 
-/** An ENUM with more values than this (two-byte codes) is not made: the column is left as text. */
-const TEXT_MAX_DISTINCT = 65_535;
-
 /**
  * Make an ENUM type for each of the phase's text columns (those the footers show with small
  * dictionaries, memory-estimate.ts): its values, all of them, sorted. Returns the columns and their
@@ -226,41 +224,16 @@ const TEXT_MAX_DISTINCT = 65_535;
  */
 async function encodeText(engine: BytesEngine, rawTable: string, phase: BytesPhase, types: string[]): Promise<{ column: string; type: string }[]> {
   const encoded: { column: string; type: string }[] = [];
-  const build = (typeBuilds += 1);
+  const build = nextTypeBuild();
   for (const column of phase.text ?? []) {
     const type = enumTypeName(rawTable, build, column);
     try {
-      await engine.exec(
-        Sql.concat('CREATE TYPE ', ident(type), ' AS ENUM (SELECT DISTINCT ', ident(column), ' FROM (', phase.select, ') WHERE ', ident(column), ' IS NOT NULL ORDER BY 1)'),
-      );
-      types.push(type);
-      const size = Number((await engine.query(Sql.concat('SELECT len(enum_range(NULL::', ident(type), ')) AS "n"'))).rows[0]?.n);
-      if (size > 0 && size <= TEXT_MAX_DISTINCT) encoded.push({ column, type });
-      else await dropTypes(engine, types.splice(types.indexOf(type), 1));
+      if (await makeEnumType(engine, type, column, phase.select, types)) encoded.push({ column, type });
     } catch (err) {
       if (endsTheLoad(err)) throw err;
     }
   }
   return encoded;
-}
-
-// Numbers the ENUM types of every build in this module's life, so no two builds (of any scope) share a name.
-let typeBuilds = 0;
-
-/** The name of a build's ENUM type for `column` of `rawTable`: `<rawTable> (text <n>) <column>`. */
-function enumTypeName(rawTable: string, build: number, column: string): string {
-  return `${rawTable} (text ${build}) ${column}`;
-}
-
-/** The ENUM types the engine has for `rawTable`'s builds, but for `keep`: those of earlier tables. */
-async function olderTypes(engine: BytesEngine, rawTable: string, keep: readonly string[]): Promise<string[]> {
-  const found = await engine.query(Sql.concat('SELECT type_name AS "t" FROM duckdb_types() WHERE starts_with(type_name, ', str(`${rawTable} (text `), ')')).catch(() => null);
-  return (found?.rows ?? []).map((r) => String(r.t)).filter((t) => !keep.includes(t));
-}
-
-/** Drop ENUM types (emptying the list). Names only: a table made with one keeps its values (0.9.1 allows the drop). */
-async function dropTypes(engine: BytesEngine, types: string[]): Promise<void> {
-  for (const type of types.splice(0)) await engine.exec(Sql.concat('DROP TYPE IF EXISTS ', ident(type))).catch(() => {});
 }
 
 async function dropFiles(engine: BytesEngine, files: readonly string[]): Promise<void> {

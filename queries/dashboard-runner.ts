@@ -7,6 +7,7 @@ import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchOptions,
 import { projectedColumns } from './projection';
 import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, holdFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
+import { encodeInPlace } from './enum-columns';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, keepsRowsInTime, type CorrectionProblem, type RowOrder } from './corrections';
 import { freeGroupRows, sliceCount } from './group-slices';
@@ -283,6 +284,11 @@ export interface LoadedDataset {
   tableKey?: string;
   /** The files' content versions this load read, confirmed by every response (persisted-results.ts). */
   contentVersions?: KnownVersion[][];
+  /**
+   * Its few-valued text columns being stored as ENUMs in place, once its panels drew (enum-columns.ts
+   * `encodeInPlace`; tables made any way but from fetched bytes): resolves to the columns encoded.
+   */
+  textEncoding?: Promise<string[]>;
 }
 
 // Data versions are unique for the life of the module (never reused, even after the caller clears
@@ -310,6 +316,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   const dataPanels = dashboard.panels.filter(isDataPanel);
   const fail = (message: string, ids: string[]) => ids.forEach((id) => cb.onPanel(id, { status: 'error', message }));
   const fromBytes: { dataset: Dataset; loaded: LoadedDataset; period: Period | null }[] = [];
+  const toEncode: LoadedDataset[] = [];
 
   const links = new Map<string, Promise<LinkedSource>>();
   const views = new Map<string, Promise<LinkedSource>>();
@@ -357,6 +364,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
     }
     if ((await runPanels(engine, panels, ctx, cb, opts)) === 'stale') return;
     if (ctx.loaded.fromBytes && !ctx.loaded.fromBytes.inMemory) fromBytes.push({ dataset, loaded: ctx.loaded, period: ctx.period });
+    if (encodesInPlace(ctx.loaded, opts)) toEncode.push(ctx.loaded);
   }
   // Every panel drew (from the fetched bytes where a dataset was loaded from them): now build the
   // tables, one at a time. The run ends when they are in memory, so what follows it (the checks,
@@ -385,6 +393,29 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       if (state.readsFetched) cb.onDataset(dataset.name, state);
     }
   }
+  // Tables made any other way store their few-valued text as ENUMs now, in place (enum-columns.ts),
+  // so the checks that follow the run read them so, and in less memory. Same values, same results.
+  for (const loaded of toEncode) {
+    if (stale()) return;
+    await encodeText(engine, loaded, opts);
+  }
+}
+
+/** Whether a dataset's table is one whose text `encodeText` stores as ENUMs: in memory, made from no fetched bytes, and big enough. */
+function encodesInPlace(loaded: LoadedDataset, opts: RunOptions): boolean {
+  return loaded.table !== undefined && !loaded.scan && !loaded.fromBytes && loaded.rowCount >= (opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS);
+}
+
+/**
+ * Store the few-valued text columns of a dataset's table as ENUMs in place, once per load (a later
+ * run waits for the same work). Stops between two columns once a newer load replaced the table.
+ */
+function encodeText(engine: QueryEngine, loaded: LoadedDataset, opts: RunOptions): Promise<string[]> {
+  const table = loaded.table as string;
+  const text = memoryColumns(loaded).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
+  const isCurrent = () => !opts.cache || [...opts.cache.values()].includes(loaded);
+  loaded.textEncoding ??= encodeInPlace(engine, table, text, isCurrent);
+  return loaded.textEncoding;
 }
 
 /** What a loaded dataset reports as ready: `view` is the corrected view the run reads. */

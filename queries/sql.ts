@@ -149,6 +149,16 @@ export function insertInto(table: string, select: Sql): Sql {
   return Sql.concat('INSERT INTO ', ident(table), ' ', select);
 }
 
+/** An ENUM type of every value (but NULL) `column` has in the rows of `from`, sorted. */
+export function createEnumType(type: string, column: string, from: Sql): Sql {
+  return Sql.concat('CREATE TYPE ', ident(type), ' AS ENUM (SELECT DISTINCT ', ident(column), ' FROM (', from, ') WHERE ', ident(column), ' IS NOT NULL ORDER BY 1)');
+}
+
+/** Change a table column's type in place (its values cast to it). */
+export function alterColumnType(table: string, column: string, type: string): Sql {
+  return Sql.concat('ALTER TABLE ', ident(table), ' ALTER COLUMN ', ident(column), ' TYPE ', ident(type));
+}
+
 /** Keep rows whose column (compared as text) is one of the values; null matches NULL. */
 export function memberIn(col: Sql, values: readonly (string | null)[]): Sql {
   const strings = values.filter((v): v is string => v !== null);
