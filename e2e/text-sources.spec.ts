@@ -3,7 +3,7 @@
 // both written by the test into the dashboard's folder and read through the data gateway. The KPIs
 // are checked against native DuckDB on the same data saved as UTF-8 CSV, and the accented names
 // (é, ß, €, ü) must come out as written.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -324,5 +324,56 @@ test.describe('a UTF-8 CSV source', () => {
     await sources.open();
     await expect(sources.dialog()).toContainText('is a ZIP archive (an Excel .xlsx workbook is one), not CSV text: export the sheet as CSV, or unzip the file.');
     await page.page.screenshot({ path: test.info().outputPath('not-text.png') });
+  });
+});
+
+// An export of one file per period, read as one dataset through a glob: each file streams into the
+// same table in turn (csv-stream.ts), instead of all of them fetched whole (up to 512 MiB in all).
+const PARTS_FILE = 'orders-parts.dashboard.json';
+
+test.describe('a CSV source of several files', () => {
+  test.use({
+    openFile: PARTS_FILE,
+    extraFiles: {
+      [PARTS_FILE]: (() => {
+        const demo = JSON.parse(readFileSync(path.join(EXAMPLES, 'customer-kpis.dashboard.json'), 'utf8')) as { sources: Record<string, unknown>[] };
+        demo.sources = demo.sources.map((s) => ({ ...s, path: 'data/parts/*.csv', format: 'csv' }));
+        return `${JSON.stringify(demo, null, 2)}\n`;
+      })(),
+    },
+  });
+
+  test('streams each file into one table, and shows the KPIs native DuckDB computes from the same rows', async ({ dashboard: page, workspace }) => {
+    // The demo orders in three files by period, written by native DuckDB.
+    const parts = path.join(workspace.dir, 'data', 'parts');
+    mkdirSync(parts, { recursive: true });
+    const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      const periods = [
+        ['2024-h1.csv', "order_ts < TIMESTAMP '2024-07-01'"],
+        ['2024-h2.csv', "order_ts >= TIMESTAMP '2024-07-01' AND order_ts < TIMESTAMP '2025-01-01'"],
+        ['2025.csv', "order_ts >= TIMESTAMP '2025-01-01' OR order_ts IS NULL"],
+      ];
+      for (const [file, where] of periods) await conn.run(`COPY (SELECT * FROM read_parquet(${quote(DEMO_PARQUET)}) WHERE ${where}) TO ${quote(path.join(parts, file as string))} (HEADER)`);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    await page.open();
+    await page.waitUntilDrawn();
+    const native = await computeKpisNative(DEMO_PARQUET, 30);
+    expect(await page.kpiValue('kpi_revenue')).toBeCloseTo(native.current.revenue, 6);
+    expect(await page.kpiValue('kpi_orders')).toBe(native.current.orders);
+    expect(await page.kpiValue('kpi_active_customers')).toBe(native.current.activeCustomers);
+    // The first file makes the table; the others are inserted, each piece named after its file.
+    const statements = await sqlSeen(page.page);
+    expect(statements.filter((sql) => sql.startsWith('CREATE OR REPLACE TABLE "ds_raw_orders (loading '))).toEqual([expect.stringMatching(/read_csv_auto\('northstar-csv-[0-9a-f-]+\/0\/2024-h1\.csv'\)$/)]);
+    expect(statements.filter((sql) => sql.startsWith('INSERT INTO "ds_raw_orders (loading ')).map((sql) => /\/\d+\/([\w-]+\.csv)'/.exec(sql)?.[1])).toEqual(['2024-h2.csv', '2025.csv']);
+    const sources = new SourcesPage(page.page);
+    await sources.open();
+    const [rows] = await queryNative(DEMO_PARQUET, 'SELECT count(*) AS n FROM orders');
+    expect(await sources.rowCount('orders')).toBe(Number(rows?.n));
   });
 });

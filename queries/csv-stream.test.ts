@@ -96,8 +96,22 @@ describe('CsvSplitter', () => {
 const stamp = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 61_000).toISOString().slice(0, 19).replace('T', ' ');
 const ORDERS = `order_id,order_ts,region,note,amount,paid\n${Array.from({ length: 6000 }, (_, i) => `${i},${stamp(i)},${['EMEA', 'APAC', 'AMER'][i % 3]},${i % 7 === 0 ? `"a ""quoted"", multi\nline note ${i}"` : `note ${i}`},${(i * 1.25).toFixed(2)},${i % 2 === 0}`).join('\n')}\n`;
 
+/** The orders' rows from `from` to `to` as a file of their own, with the header line. */
+const ordersPart = (from: number, to: number) => {
+  const lines = ORDERS.split(/\n(?=\d+,2024-)/);
+  return `${lines.slice(1 + from, 1 + to).join('\n').replace(/\n?$/, '\n')}`;
+};
+const ORDERS_HEADER = 'order_id,order_ts,region,note,amount,paid\n';
+
 const FILES: Record<string, string | Buffer> = {
   'orders.csv': ORDERS,
+  // The same orders in three files (and one of the header alone between them), as an export by month.
+  'part-1.csv': ORDERS_HEADER + ordersPart(0, 2500),
+  'part-empty.csv': ORDERS_HEADER,
+  'part-2.csv': ORDERS_HEADER + ordersPart(2500, 4000),
+  'part-3.csv': ORDERS_HEADER + ordersPart(4000, 6000),
+  // Two text columns the other way round: every value would read, in the wrong column.
+  'part-other.csv': `order_id,order_ts,note,region,amount,paid\n1,2024-01-01 00:00:00,x,EMEA,1.00,true\n`,
   // Dates the sniffer reads as %y-%m-%d: the ISO reading of the same text is year 24.
   'short-years.csv': `id,day\n${Array.from({ length: 3000 }, (_, i) => `${i},24-0${(i % 9) + 1}-1${i % 10}`).join('\n')}\n`,
   'no-header.csv': Array.from({ length: 3000 }, (_, i) => `${i},${i * 2}`).join('\n'),
@@ -254,10 +268,47 @@ describe('loadCsvStreamed', () => {
     await expect(loadCsvStreamed(eng, { ...found('orders.csv'), urls: [`${base}/gone.csv`] }, 'ds_bad', null)).rejects.toThrow('gone.csv: HTTP 404 no such file');
   });
 
-  it('is not for files it cannot stream: several files, a local path, an unknown size (no request made)', async () => {
+  it('reads a source of several files, one after the other, into the table the engine reads from all of them', async () => {
+    const files = ['part-1.csv', 'part-empty.csv', 'part-2.csv', 'part-3.csv'];
+    expect(files.map((f) => FILES[f]).join('').replaceAll(ORDERS_HEADER, '')).toBe(ORDERS.slice(ORDERS_HEADER.length));
+    const size = files.reduce((n, f) => n + Buffer.byteLength(FILES[f] as string), 0);
+    const eng = runnerEngine();
+    const progress: [number, number, number][] = [];
+    const loaded = await loadCsvStreamed(eng, { urls: files.map((f) => `${base}/${f}`), location: 'parts', sizeBytes: size }, 'ds_parts', null, { pieceBytes: 16 * 1024, onProgress: (b, of, r) => progress.push([b, of, r]) });
+    expect(loaded).toEqual({ rows: 6000, bytes: size });
+    expect([...eng.dropped].sort()).toEqual([...eng.registered].sort());
+    // Each file's pieces are named after it, for the engine's messages.
+    for (const f of files) expect(eng.registered.some((n) => n.endsWith(`/${f}`)), f).toBe(true);
+    // The engine's own read of the files: the same types, and the same rows in the same order.
+    const names = files.map((f) => `whole-${f}`);
+    boot.allowReading(names);
+    for (const [i, f] of files.entries()) await engine.registerFile(names[i] as string, utf8.encode(FILES[f] as string));
+    const all = Sql.concat('SELECT * FROM read_csv_auto([', Sql.join(names.map((n) => str(n))), '])');
+    expect(await engine.describe('ds_parts')).toEqual((await rows(Sql.concat('DESCRIBE ', all))).map((r) => ({ name: r.column_name, type: r.column_type })));
+    expect(await engine.describe('ds_parts')).toEqual(await engine.describe('ds_orders'));
+    const ordered = (from: Sql) => Sql.concat('SELECT * FROM (', from, ') LIMIT 100 OFFSET 2450');
+    expect(await rows(ordered(Sql.concat('SELECT * FROM "ds_parts"')))).toEqual(await rows(ordered(all)));
+    const diff = await rows(Sql.concat('SELECT count(*) AS "n" FROM ((SELECT * FROM "ds_parts" EXCEPT ALL ', all, ') UNION ALL (', all, ' EXCEPT ALL SELECT * FROM "ds_parts"))'));
+    expect(diff).toEqual([{ n: 0 }]);
+    // Progress over the files together, up to all of their bytes.
+    expect(progress[0]).toEqual([0, size, 0]);
+    expect(progress.at(-1)).toEqual([size, size, 6000]);
+  });
+
+  it('gives up on several files whose header lines differ: null, nothing left behind', async () => {
+    const before = await tableNames();
+    const files = ['part-1.csv', 'part-other.csv'];
+    const eng = runnerEngine();
+    const size = files.reduce((n, f) => n + Buffer.byteLength(FILES[f] as string), 0);
+    expect(await loadCsvStreamed(eng, { urls: files.map((f) => `${base}/${f}`), location: 'parts', sizeBytes: size }, 'ds_mixed', null, { pieceBytes: 16 * 1024 })).toBeNull();
+    expect([...eng.dropped].sort()).toEqual([...eng.registered].sort());
+    expect(await tableNames()).toEqual(before);
+  });
+
+  it('is not for files it cannot stream: a local path, an unknown size (no request made)', async () => {
     requests = 0;
     const one = found('orders.csv');
-    expect(await loadCsvStreamed(runnerEngine(), { ...one, urls: [...one.urls, ...one.urls] }, 't', null)).toBeNull();
+    expect(await loadCsvStreamed(runnerEngine(), { ...one, urls: [...one.urls, '/data/orders.csv'] }, 't', null)).toBeNull();
     expect(await loadCsvStreamed(runnerEngine(), { ...one, urls: ['/data/orders.csv'] }, 't', null)).toBeNull();
     expect(await loadCsvStreamed(runnerEngine(), { urls: one.urls, location: one.location }, 't', null)).toBeNull();
     expect(requests).toBe(0);

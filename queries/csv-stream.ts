@@ -180,25 +180,23 @@ function gigabytes(bytes: number): string {
 }
 
 /**
- * Load a CSV source of one file over HTTP into `table` (only `columns`, or all for null), read piece
- * by piece as it downloads (see the top of this file). The table is built under a name of its own
- * and swapped in at the end, so a failed or cancelled load leaves an earlier table as it was.
- * Null where this cannot be done or trusted: not one HTTP file, an unknown size, an engine without
- * registered files, a file without a header line, dates whose text the first piece's read did not
- * take as ISO, another quoting convention, or a later piece the engine refused. A failure of the
- * first piece is the file's own (it is read as the whole file would be) and is thrown.
+ * Load a CSV source over HTTP into `table` (only `columns`, or all for null), read piece by piece as
+ * it downloads (see the top of this file); a source of several files, one after the other, as one
+ * table (as the engine reads them, in order). The table is built under a name of its own and swapped
+ * in at the end, so a failed or cancelled load leaves an earlier table as it was. Null where this
+ * cannot be done or trusted: not HTTP, an unknown size, an engine without registered files, a file
+ * without a header line, dates whose text the first piece's read did not take as ISO, another
+ * quoting convention, a later file whose header line is not the first file's, or a later piece the
+ * engine refused. A failure of the first piece is the file's own (it is read as the whole file would
+ * be) and is thrown.
  */
 export async function loadCsvStreamed(engine: QueryEngine, found: LinkedSource, table: string, columns: readonly string[] | null, opts: StreamOptions = {}): Promise<StreamedCsv | null> {
   const { registerFile, dropFile } = engine;
-  const url = found.urls[0];
+  const { urls } = found;
   const size = found.sizeBytes;
-  if (!registerFile || !dropFile || found.urls.length !== 1 || url === undefined || !/^https?:\/\//i.test(url) || size == null) return null;
-  const res = await fetch(url, opts.signal ? { signal: opts.signal } : {});
-  if (!res.ok || !res.body) throw new Error(await httpFailure(res, fileName(url)));
-  const reader = res.body.getReader();
+  if (!registerFile || !dropFile || urls.length === 0 || urls.some((url) => !/^https?:\/\//i.test(url)) || size == null) return null;
   const load = `northstar-csv-${globalThis.crypto.randomUUID()}`;
   const building = `${table} (loading ${load.slice(-8)})`;
-  const splitter = new CsvSplitter(opts.pieceBytes ?? CSV_PIECE_BYTES, size);
   const registered = new Set<string>();
   const drop = async (name: string) => {
     if (registered.delete(name)) await dropFile.call(engine, name).catch(() => {});
@@ -208,9 +206,11 @@ export async function loadCsvStreamed(engine: QueryEngine, found: LinkedSource, 
   let rows = 0;
   let types: { name: string; type: string }[] | null = null;
   let firstPiece: string | null = null;
+  /** The first file's header line: every later file must start with the same one. */
+  let header: string | null = null;
   const report = () => opts.onProgress?.(loadedBytes, Math.max(size, received), rows);
 
-  const readPiece = async (index: number, piece: Uint8Array, bodyBytes: number) => {
+  const readPiece = async (index: number, url: string, piece: Uint8Array, bodyBytes: number) => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
     // The file's own name last, so that the engine's messages name it.
     const name = `${load}/${index}/${fileName(url)}`;
@@ -250,29 +250,45 @@ export async function loadCsvStreamed(engine: QueryEngine, found: LinkedSource, 
   let reading: Promise<void> = Promise.resolve();
   let index = 0;
   // One piece is read while the next downloads: the download waits for the engine, not the other way round.
-  const next = async (piece: Uint8Array) => {
+  const next = async (url: string, piece: Uint8Array, splitter: CsvSplitter, firstOfFile: boolean) => {
     await reading;
     const i = index++;
-    const body = i === 0 ? piece.length : piece.length - (splitter.header?.length ?? 0);
-    reading = readPiece(i, piece, body);
+    // A file's first piece starts with its own header line; its later pieces with a copy of it (not the file's bytes).
+    const body = firstOfFile ? piece.length : piece.length - (splitter.header?.length ?? 0);
+    if (firstOfFile && splitter.header) {
+      const line = headerLine(splitter.header);
+      if (header === null) header = line;
+      else if (line !== header) throw new NotStreamable(`${fileName(url)} has other columns than ${fileName(urls[0] as string)}`);
+    }
+    reading = readPiece(i, url, piece, body);
     reading.catch(() => {});
   };
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   report();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.length;
-      for (const piece of splitter.push(value)) await next(piece);
-      if (splitter.unsplittable) throw new NotStreamable('quotes escaped by a backslash');
+    for (const url of urls) {
+      const res = await fetch(url, opts.signal ? { signal: opts.signal } : {});
+      if (!res.ok || !res.body) throw new Error(await httpFailure(res, fileName(url)));
+      reader = res.body.getReader();
+      // One file's size is known when it is the only one: its last short rest then joins the piece before.
+      const splitter = new CsvSplitter(opts.pieceBytes ?? CSV_PIECE_BYTES, urls.length === 1 ? size : null);
+      let pieces = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+        for (const piece of splitter.push(value)) await next(url, piece, splitter, pieces++ === 0);
+        if (splitter.unsplittable) throw new NotStreamable('quotes escaped by a backslash');
+      }
+      const last = splitter.finish();
+      if (last) await next(url, last, splitter, pieces++ === 0);
+      reader = null;
     }
-    const last = splitter.finish();
-    if (last) await next(last);
     await reading;
     await swapIn(engine, building, table);
     return { rows, bytes: received };
   } catch (err) {
-    await reader.cancel().catch(() => {});
+    await reader?.cancel().catch(() => {});
     await reading.catch(() => {});
     for (const name of [...registered]) await drop(name);
     await engine.exec(dropRelation(building, 'table')).catch(() => {});
@@ -281,6 +297,11 @@ export async function loadCsvStreamed(engine: QueryEngine, found: LinkedSource, 
   } finally {
     if (firstPiece !== null) await drop(firstPiece);
   }
+}
+
+/** A header line as text, without its line end (a CRLF file and an LF file with the same columns match). */
+function headerLine(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes).replace(/\r?\n$/, '');
 }
 
 function count(result: { rows: Record<string, unknown>[] }): number {
