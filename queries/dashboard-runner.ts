@@ -15,7 +15,7 @@ import { datasetStatsQuery, distinctBoundColumns, earliestRead, effectivePeriod,
 import type { ResultCache } from './result-cache';
 import { sameFileVersions, sameVersions, storableResult, persistedResultsKey, versionsKnown, type KnownVersion, type ObjectVersion, type PersistedResultsStore, type StoredPanelResults } from './persisted-results';
 import { CsvTooLarge, loadCsvStreamed, type StreamedCsv } from './csv-stream';
-import { fetchCsvCopy, readableSource, type CsvCopy, type JsonRead } from './text-sources';
+import { fetchCsvCopy, readableSource, type CsvCopy, type JsonRead, type TextSourceProgress } from './text-sources';
 import { describeOutOfMemory, outOfMemoryReason } from './engine/read-errors';
 import { Sql, createTableAs, createViewAs, dropRelation, ident, readFile, selectColumns, timestamp, userSelect } from './sql';
 
@@ -30,7 +30,7 @@ export interface QueryEngine {
   /** Create a table from an Arrow IPC stream (the app's engine): JSON sources need it (text-sources.ts). */
   insertArrow?(name: string, ipc: Uint8Array): Promise<void>;
   /** Parse JSON files into that stream off the page's thread (the app: a worker, which takes the bytes); without it, text-sources.ts `jsonToArrow` runs in place. */
-  jsonToArrow?(files: JsonRead[], location: string, signal?: AbortSignal): Promise<Uint8Array>;
+  jsonToArrow?(files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: (share: number, rows: number) => void): Promise<Uint8Array>;
   /**
    * Calls run one at a time, in the order they were made (the app's engine: one worker), so the
    * runner may send a panel's query before the one before it has answered.
@@ -69,7 +69,7 @@ export class SourceUnavailable extends Error {
  */
 export type LoadProgress =
   | { phase: 'fetching'; bytesDone: number; bytesTotal: number; rowsTotal: number | null; etaMs: number | null; rowsDone?: number }
-  | { phase: 'reading'; bytesTotal: number; rowsTotal: number | null };
+  | { phase: 'reading'; bytesTotal: number; rowsTotal: number | null; bytesDone?: number; rowsDone?: number; etaMs?: number | null };
 
 export type DatasetRunState =
   | { status: 'loading'; location?: string; progress?: LoadProgress }
@@ -322,7 +322,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   const views = new Map<string, Promise<LinkedSource>>();
   // Linking asks the host only; the source's view (which SQL datasets read, and whose creation reads
   // the file's footer over HTTP) is made only for loads that read through it.
-  const link: SourceLinker = (source, withView = true) => {
+  const link: SourceLinker = (source, withView = true, onProgress) => {
     let linked = links.get(source.name);
     if (!linked) {
       linked = cb.linkSource(source);
@@ -334,7 +334,7 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
       viewed = linked.then(async (found) => {
         try {
           // JSON, and CSV that is not UTF-8, are made readable first (text-sources.ts); the rest is read as it is.
-          const ready = await readableSource(engine, source, found, opts.signal);
+          const ready = await readableSource(engine, source, found, opts.signal, onProgress);
           await engine.exec(ready.view);
           return ready.linked;
         } catch (err) {
@@ -772,8 +772,11 @@ async function dropWindow(engine: QueryEngine, painted: WindowPainted | null): P
   for (const name of files) await engine.dropFile?.(name).catch(() => {});
 }
 
-/** Link a source through the host, and (unless `withView` is false) make its view in the engine. */
-type SourceLinker = (source: Source, withView?: boolean) => Promise<LinkedSource>;
+/**
+ * Link a source through the host, and (unless `withView` is false) make its view in the engine: the
+ * first call to make it tells `onProgress` how far a JSON source's fetch and parse got.
+ */
+type SourceLinker = (source: Source, withView?: boolean, onProgress?: TextSourceProgress) => Promise<LinkedSource>;
 
 type LoadedContext = DatasetContext & { version: string; loaded: LoadedDataset; persisted?: PersistedForRun; shown?: ReadonlyMap<string, QueryResult> };
 
@@ -888,10 +891,14 @@ async function loadOrTake(
   // files (below), not after: it is shown only if it holds results of exactly the validated versions.
   const store = opts.persisted;
   const asked = mayPrefetch && store ? askStored(store, persistedKeyFor(dashboard, dataset, needed, opts)) : null;
+  // Linked first; the sources' views (JSON parsed, a CSV that is not UTF-8 converted) are made once
+  // the dataset says it loads, so that their progress shows.
+  const viewed: Source[] = [];
   for (const source of needed) {
     try {
-      const found = await link(source, !mayPrefetch);
+      const found = await link(source, false);
       linked.push(found);
+      viewed.push(source);
       locations.push(found.location);
     } catch (err) {
       // A SQL dataset may not need every source: DuckDB says so if it does.
@@ -899,7 +906,8 @@ async function loadOrTake(
       return err instanceof SourceUnavailable ? failed(err.message, err.reason) : failed(String((err as Error).message ?? err), 'unavailable');
     }
   }
-  const location = locations.join(', ') || 'SQL';
+  // Where the data is, for messages; a source made readable may say more (a CSV converted to UTF-8).
+  let location = locations.join(', ') || 'SQL';
   // From here on this load owns the raw relation: an older one still building its table must not swap it in.
   const scope = opts.cache ?? engine;
   const generation = beginLoad(scope, rawTable);
@@ -940,6 +948,22 @@ async function loadOrTake(
   };
   let painted: WindowPainted | null = null;
   try {
+    if (!mayPrefetch) {
+      const sourceProgress: TextSourceProgress = (p) =>
+        p.stage === 'fetching' ? progress.fetching({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: null }) : progress.parsing({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rows: p.rows });
+      const ready: LinkedSource[] = [];
+      for (const source of viewed) {
+        try {
+          ready.push(await link(source, true, sourceProgress));
+        } catch (err) {
+          // A SQL dataset may not need every source (as above); a table dataset's one source is unavailable.
+          if (dataset.kind === 'sql' && err instanceof SourceUnavailable) continue;
+          throw err;
+        }
+      }
+      linked.splice(0, linked.length, ...ready);
+      location = ready.map((l) => l.location).join(', ') || 'SQL';
+    }
     const first = linked[0];
     const prefetchable = mayPrefetch && first !== undefined && canPrefetch(first.urls) && (first.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
     // Fetched files are guarded by their footers, read first (below); others ask the engine now, in
@@ -1280,6 +1304,8 @@ const PROGRESS_INTERVAL_MS = 200;
 
 function progressReporter(report: (p: LoadProgress) => void) {
   let startedAt: number | null = null;
+  let parseStarted = false;
+  let parseBase: { at: number; bytes: number } | null = null;
   let lastAt = -Infinity;
   return {
     fetching: (p: { bytesDone: number; bytesTotal: number; rowsTotal: number | null; rowsDone?: number }) => {
@@ -1294,6 +1320,24 @@ function progressReporter(report: (p: LoadProgress) => void) {
       report({ phase: 'fetching', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: p.rowsTotal, etaMs, ...(p.rowsDone !== undefined ? { rowsDone: p.rowsDone } : {}) });
     },
     reading: (read: { bytesFetched: number; rows: number | null }) => report({ phase: 'reading', bytesTotal: read.bytesFetched, rowsTotal: read.rows }),
+    /**
+     * A JSON source parsed: the share of its bytes parsed so far and the rows, with the time left at
+     * the parse's own pace; once all is parsed, the rows being read into the engine ("Reading N rows…").
+     */
+    parsing: (p: { bytesDone: number; bytesTotal: number; rows: number }) => {
+      const now = Date.now();
+      // The parse's start is said at once: the fetch's last report may have been just now.
+      const first = !parseStarted;
+      parseStarted = true;
+      if (p.bytesDone >= p.bytesTotal) return report({ phase: 'reading', bytesTotal: p.bytesTotal, rowsTotal: p.rows });
+      // The pace is taken from the first rows counted on (decoding the text before them took a second of its own).
+      if (p.bytesDone > 0) parseBase ??= { at: now, bytes: p.bytesDone };
+      if (!first && now - lastAt < PROGRESS_INTERVAL_MS) return;
+      lastAt = now;
+      const elapsed = parseBase ? now - parseBase.at : 0;
+      const etaMs = parseBase && elapsed >= 300 && p.bytesDone > parseBase.bytes ? Math.round(((p.bytesTotal - p.bytesDone) * elapsed) / (p.bytesDone - parseBase.bytes)) : null;
+      report({ phase: 'reading', bytesTotal: p.bytesTotal, rowsTotal: null, bytesDone: p.bytesDone, rowsDone: p.rows, etaMs });
+    },
   };
 }
 

@@ -62,7 +62,7 @@ export function jsonTooLarge(name: string, size: number, maxBytes: number = MAX_
  * The rows of a JSON document: an array of objects, one object per line (NDJSON), or an object with
  * exactly one member that is an array of objects. `name` names the file in errors.
  */
-export function parseJsonRows(text: string, name: string): Record<string, unknown>[] {
+export function parseJsonRows(text: string, name: string, onRows?: RowsParsed): Record<string, unknown>[] {
   const start = text.search(/\S/);
   if (start < 0) throw new JsonSourceError(`${name} is empty: a JSON source needs an array of objects or one object per line.`);
   let whole: unknown;
@@ -70,7 +70,7 @@ export function parseJsonRows(text: string, name: string): Record<string, unknow
     whole = JSON.parse(text);
   } catch (err) {
     // One object per line is not one JSON document: read it line by line, with the line in errors.
-    if (text[start] === '{' && firstLineIsJson(text)) return parseNdjson(text, name);
+    if (text[start] === '{' && firstLineIsJson(text)) return parseNdjson(text, name, onRows);
     throw new JsonSourceError(`${name} is not valid JSON: ${describeSyntaxError(text, err)}.`);
   }
   let rows: unknown[];
@@ -100,10 +100,19 @@ function firstLineIsJson(text: string): boolean {
   }
 }
 
-function parseNdjson(text: string, name: string): Record<string, unknown>[] {
+/** Told how far a parse got: the characters of the text read so far, and the rows. */
+export type RowsParsed = (chars: number, rows: number) => void;
+
+/** Rows between two reports of an NDJSON parse's progress. */
+const ROWS_PER_REPORT = 25_000;
+
+function parseNdjson(text: string, name: string, onRows?: RowsParsed): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   const lines = text.split('\n');
+  let chars = 0;
   lines.forEach((raw, i) => {
+    chars += raw.length + 1;
+    if (onRows && rows.length % ROWS_PER_REPORT === 0 && rows.length > 0) onRows(Math.min(chars, text.length), rows.length);
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     let value: unknown;
@@ -460,8 +469,20 @@ function utf8Buffers(values: readonly (string | null)[]): { valueOffsets: Int32A
  * JSON files' text as one Arrow IPC stream the engine inserts as a table: their rows in file order,
  * with the union of their fields. `name` names the whole source in errors about its columns.
  */
-export function jsonToArrowIpc(files: readonly { text: string; name: string }[], name: string): { ipc: Uint8Array; table: JsonTable } {
-  const rows = files.flatMap((file) => parseJsonRows(file.text, file.name));
+/**
+ * The rows of JSON files as one Arrow IPC stream. `onParsed` hears, while one object per line is
+ * parsed and after each file, the share of the text parsed (0–1) and the rows so far.
+ */
+export function jsonToArrowIpc(files: readonly { text: string; name: string }[], name: string, onParsed?: (share: number, rows: number) => void): { ipc: Uint8Array; table: JsonTable } {
+  const chars = files.reduce((n, f) => n + f.text.length, 0) || 1;
+  let before = 0;
+  const rows: Record<string, unknown>[] = [];
+  for (const file of files) {
+    const counted = rows.length;
+    for (const row of parseJsonRows(file.text, file.name, onParsed && ((done, n) => onParsed((before + done) / chars, counted + n)))) rows.push(row);
+    before += file.text.length;
+    onParsed?.(before / chars, rows.length);
+  }
   const table = rowsToColumns(rows, name);
   return { ipc: arrow.tableToIPC(jsonColumnsToArrow(table), 'stream'), table };
 }

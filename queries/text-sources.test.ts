@@ -4,8 +4,9 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeEngineBootstrap } from '../cli/engine-node';
-import { serveWithEngine, type ServedEngine } from '../cli/test-harness';
-import type { Source } from '../dashboards/schema';
+import { dashboardEnvelope, serveWithEngine, type ServedEngine } from '../cli/test-harness';
+import { DashboardFile, type Source } from '../dashboards/schema';
+import { runDashboardQueries, type DatasetRunState, type PanelRunState } from './dashboard-runner';
 import { Engine } from './engine/engine';
 import { Sql, ident, str } from './sql';
 import { fetchCsvCopy, jsonToArrow, MAX_CSV_COPY_BYTES, readableSource, type JsonRead } from './text-sources';
@@ -19,6 +20,10 @@ const FILES: Record<string, Buffer> = {
   'latin.csv.gz': gzipSync(Buffer.from('city,n\nK\xf6ln,2\n', 'latin1')),
   'sales.json.gz': gzipSync(Buffer.from('[{"city": "Köln", "n": 2}]', 'utf8')),
   'book.csv': Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(100)]),
+  // 60,000 rows, one object per line (the report comes every 25,000 rows), and two small files of a glob.
+  'orders.ndjson': Buffer.from(`${Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ id: i, city: ['Köln', 'Zürich'][i % 2], n: i % 7 })).join('\n')}\n`, 'utf8'),
+  'a.ndjson': Buffer.from('{"id": 1}\n{"id": 2}\n', 'utf8'),
+  'b.ndjson': Buffer.from('{"id": 3}\n', 'utf8'),
   // Large enough to arrive in several chunks.
   'many.csv': Buffer.from(`a,b\n${Array.from({ length: 40_000 }, (_, i) => `${i},row ${i}`).join('\n')}\n`, 'utf8'),
 };
@@ -110,17 +115,75 @@ describe('text sources over HTTP', () => {
     const calls: { names: string[]; location: string; bytes: number }[] = [];
     const withParser = {
       ...runnerEngine(),
-      jsonToArrow: async (files: JsonRead[], location: string) => {
+      jsonToArrow: async (files: JsonRead[], location: string, _signal?: AbortSignal, onParsed?: (share: number, rows: number) => void) => {
         calls.push({ names: files.map((f) => f.name), location, bytes: files.reduce((n, f) => n + f.bytes.length, 0) });
-        return jsonToArrow(files, location);
+        return jsonToArrow(files, location, onParsed);
       },
     };
-    const ready = await readableSource(withParser, source('parsed', 'json'), { urls: [`${base}/sales.json.gz`], location: 'sales.json.gz' });
+    const parsed: [string, number, number][] = [];
+    const ready = await readableSource(withParser, source('parsed', 'json'), { urls: [`${base}/sales.json.gz`], location: 'sales.json.gz' }, undefined, (p) => parsed.push([p.stage, p.bytesDone, p.rows]));
     await engine.exec(ready.view);
+    // The parser's own reports reach the load's progress (the share of the fetched, still compressed, bytes).
+    expect(parsed.filter(([stage]) => stage === 'parsing')).toEqual([
+      ['parsing', 0, 0],
+      ['parsing', (FILES['sales.json.gz'] as Buffer).length, 1],
+    ]);
     expect((await engine.query(Sql.concat('SELECT * FROM "parsed"'))).rows).toEqual([{ city: 'Köln', n: 2 }]);
     // The bytes as fetched (still compressed): the parser decompresses them itself.
     expect(calls).toEqual([{ names: ['sales.json.gz'], location: 'sales.json.gz', bytes: (FILES['sales.json.gz'] as Buffer).length }]);
     await expect(readableSource(withParser, source('broken', 'json'), { urls: [`${base}/bad.json`], location: 'bad.json' })).rejects.toThrow('bad.json is not valid JSON: line 1, column 18');
+  });
+
+  it("tells a JSON source's progress: its bytes fetched of the host's figure, then the share parsed and the rows so far", async () => {
+    const size = (FILES['orders.ndjson'] as Buffer).length;
+    const seen: { stage: string; bytesDone: number; bytesTotal: number; rows: number }[] = [];
+    const ready = await readableSource(runnerEngine(), source('progressed', 'json'), { urls: [`${base}/orders.ndjson`], location: 'orders.ndjson', sizeBytes: size }, undefined, (p) => seen.push(p));
+    await engine.exec(ready.view);
+    expect((await engine.query(Sql.concat('SELECT count(*) AS "n", count(DISTINCT "city") AS "cities" FROM "progressed"'))).rows).toEqual([{ n: 60_000, cities: 2 }]);
+    const fetching = seen.filter((p) => p.stage === 'fetching');
+    const parsing = seen.filter((p) => p.stage === 'parsing');
+    expect(seen.indexOf(parsing[0] as (typeof seen)[number])).toBe(fetching.length);
+    expect(fetching[0]).toEqual({ stage: 'fetching', bytesDone: 0, bytesTotal: size, rows: 0 });
+    expect(fetching.at(-1)).toEqual({ stage: 'fetching', bytesDone: size, bytesTotal: size, rows: 0 });
+    expect(parsing.map((p) => p.rows)).toEqual([0, 25_000, 50_000, 60_000]);
+    expect(parsing.every((p, i) => p.bytesTotal === size && (i === 0 ? p.bytesDone === 0 : p.bytesDone > (parsing[i - 1]?.bytesDone ?? 0)))).toBe(true);
+    expect(parsing.at(-1)?.bytesDone).toBe(size);
+    // Over the files of a glob, the share runs over all of them.
+    const files = ['a.ndjson', 'b.ndjson'];
+    const both: { stage: string; bytesDone: number; rows: number }[] = [];
+    await readableSource(runnerEngine(), source('globbed', 'json'), { urls: files.map((f) => `${base}/${f}`), location: '*.ndjson' }, undefined, (p) => both.push(p));
+    expect(both.filter((p) => p.stage === 'parsing').map((p) => [p.bytesDone, p.rows])).toEqual([
+      [0, 0],
+      [(FILES['a.ndjson'] as Buffer).length, 2],
+      [(FILES['a.ndjson'] as Buffer).length + (FILES['b.ndjson'] as Buffer).length, 3],
+    ]);
+  });
+
+  it('a dashboard over a JSON source says it loads while the file is fetched and parsed, with the rows parsed', async () => {
+    const size = (FILES['orders.ndjson'] as Buffer).length;
+    const dashboard = DashboardFile.parse({
+      ...dashboardEnvelope('a1b2c3d4-0000-4000-8000-000000000001', 'JSON'),
+      sources: [{ kind: 'url', name: 'orders', url: `${base}/orders.ndjson`, format: 'json' }],
+      datasets: [{ name: 'orders', kind: 'table', source: 'orders', measures: [{ name: 'rows', agg: 'count' }] }],
+      panels: [{ id: 'k', kind: 'kpi', title: 'Rows', dataset: 'orders', measure: 'rows', comparison: 'none' }],
+      layout: [{ panel: 'k', x: 0, y: 0, w: 3, h: 2 }],
+      timeRange: { from: '2025-12-01', to: '2025-12-31' },
+    });
+    const states: DatasetRunState[] = [];
+    const panels: Record<string, PanelRunState> = {};
+    await runDashboardQueries(
+      runnerEngine(),
+      dashboard,
+      { linkSource: async () => ({ urls: [`${base}/orders.ndjson`], location: 'orders.ndjson', sizeBytes: size }), onDataset: (_n, st) => states.push(st), onPanel: (id, st) => (panels[id] = st) },
+      { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map() },
+    );
+    expect(panels.k?.status === 'ready' && Object.values(panels.k.result.rows[0] ?? {})).toContain(60_000);
+    const progress = states.flatMap((st) => (st.status === 'loading' && st.progress ? [st.progress] : []));
+    expect(progress[0]).toMatchObject({ phase: 'fetching', bytesDone: 0, bytesTotal: size });
+    expect(progress).toContainEqual(expect.objectContaining({ phase: 'reading', bytesDone: 0, bytesTotal: size, rowsDone: 0 }));
+    // All parsed: the rows are read into the engine.
+    expect(progress.at(-1)).toEqual({ phase: 'reading', bytesTotal: size, rowsTotal: 60_000 });
+    expect(states.at(-1)?.status).toBe('ready');
   });
 
   it('converts a Windows-1252 CSV from its first 64 KB (one ranged read) and names the encoding in the location', async () => {

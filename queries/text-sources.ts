@@ -37,11 +37,11 @@ function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
  * Make a linked source readable by the engine and return the statement that makes its view: JSON
  * becomes a table, a CSV that is not UTF-8 a converted in-memory file; anything else is unchanged.
  */
-export async function readableSource(engine: QueryEngine, source: Source, found: LinkedSource, signal?: AbortSignal): Promise<ReadableSource> {
+export async function readableSource(engine: QueryEngine, source: Source, found: LinkedSource, signal?: AbortSignal, onProgress?: TextSourceProgress): Promise<ReadableSource> {
   const plain = { linked: found, view: createSourceView(source.name, found.urls, source.format) };
-  if (source.format === 'json' && engine.insertArrow && found.contents) return insertJson(engine, source, found, signal);
+  if (source.format === 'json' && engine.insertArrow && found.contents) return insertJson(engine, source, found, signal, onProgress);
   if (!found.urls.every(isHttpUrl)) return plain;
-  if (source.format === 'json' && engine.insertArrow) return insertJson(engine, source, found, signal);
+  if (source.format === 'json' && engine.insertArrow) return insertJson(engine, source, found, signal, onProgress);
   if (source.format === 'csv' && engine.registerFile) return convertCsv(engine, source, found, signal);
   return plain;
 }
@@ -55,20 +55,30 @@ export function jsonSourceTable(sourceName: string): string {
   return `northstar_json_${sourceName}`;
 }
 
-async function insertJson(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined): Promise<ReadableSource> {
+/**
+ * How far making a JSON source readable got: its bytes fetched (of the host's figure for them all),
+ * then the share of them parsed and the rows so far.
+ */
+export type TextSourceProgress = (p: { stage: 'fetching' | 'parsing'; bytesDone: number; bytesTotal: number; rows: number }) => void;
+
+async function insertJson(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined, onProgress: TextSourceProgress | undefined): Promise<ReadableSource> {
   // The size known before any byte is read or parsed: the bytes handed over, or the host's figure.
   const known = found.contents ? found.contents.reduce((n, b) => n + b.length, 0) : found.sizeBytes;
   if (known != null && known > MAX_JSON_BYTES) throw new Error(jsonTooLarge(found.location, known));
   const reads: JsonRead[] = [];
   let total = 0;
+  const fetched = (bytesDone: number) => onProgress?.({ stage: 'fetching', bytesDone, bytesTotal: Math.max(known ?? 0, bytesDone), rows: 0 });
+  fetched(0);
   for (const [i, url] of found.urls.entries()) {
     const name = found.urls.length > 1 ? fileName(url) : found.location;
-    const bytes = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal));
+    const before = total;
+    const bytes = found.contents?.[i] ?? (await fetchWhole(url, name, MAX_JSON_BYTES - total, (size) => jsonTooLarge(found.location, total + size), signal, (n) => fetched(before + n)));
     total += bytes.length;
     reads.push({ bytes, name });
   }
   // Parsing hundreds of megabytes takes seconds: the app does it in a worker, off the page's thread.
-  const ipc = engine.jsonToArrow ? await engine.jsonToArrow(reads, found.location, signal) : await jsonToArrow(reads, found.location);
+  const parsed = onProgress && ((share: number, rows: number) => onProgress({ stage: 'parsing', bytesDone: Math.round(share * total), bytesTotal: total, rows }));
+  const ipc = engine.jsonToArrow ? await engine.jsonToArrow(reads, found.location, signal, parsed) : await jsonToArrow(reads, found.location, parsed);
   const table = jsonSourceTable(source.name);
   await oneAtATime(table, async () => {
     await engine.exec(dropRelation(table, 'table'));
@@ -88,7 +98,9 @@ export interface JsonRead {
  * decompressed, a BOM or UTF-16 taken care of, and a file that is no text at all refused, saying
  * what it is. Pure, so it runs the same in the page, in a worker (the app) and in Node (the CLI).
  */
-export async function jsonToArrow(reads: readonly JsonRead[], location: string): Promise<Uint8Array> {
+export async function jsonToArrow(reads: readonly JsonRead[], location: string, onParsed?: (share: number, rows: number) => void): Promise<Uint8Array> {
+  // Begun: decoding hundreds of megabytes takes a second before the first rows are counted.
+  onParsed?.(0, 0);
   const files: { text: string; name: string }[] = [];
   let total = 0;
   for (const { bytes: read, name } of reads) {
@@ -99,7 +111,7 @@ export async function jsonToArrow(reads: readonly JsonRead[], location: string):
     // JSON is UTF-8 by its standard, but a file saved from Windows tools may carry a BOM or be UTF-16.
     files.push({ text: new TextDecoder().decode(toUtf8(bytes, name).bytes), name });
   }
-  return jsonToArrowIpc(files, location).ipc;
+  return jsonToArrowIpc(files, location, onParsed).ipc;
 }
 
 async function convertCsv(engine: QueryEngine, source: Source, found: LinkedSource, signal: AbortSignal | undefined): Promise<ReadableSource> {

@@ -89,7 +89,7 @@ export class Engine {
   private readonly inFlight = new Set<(err: EngineError) => void>();
 
   /** How JSON sources are parsed into Arrow off the caller's thread (the app's worker); unset, text-sources.ts parses them in place. */
-  jsonToArrow?: (files: JsonRead[], location: string, signal?: AbortSignal) => Promise<Uint8Array>;
+  jsonToArrow?: (files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: (share: number, rows: number) => void) => Promise<Uint8Array>;
 
   private constructor(
     private db: duckdb.AsyncDuckDB | null,

@@ -3,8 +3,8 @@
 import type { JsonRead } from '../../queries/text-sources';
 import type { JsonAnswer, JsonJob } from './json-worker';
 
-/** The Arrow IPC stream of these JSON files; rejects with the parser's own message, or as aborted when the load is cancelled. */
-export function jsonToArrowOffThread(files: JsonRead[], location: string, signal?: AbortSignal): Promise<Uint8Array> {
+/** The Arrow IPC stream of these JSON files (`onParsed` hears the parse's progress); rejects with the parser's own message, or as aborted when the load is cancelled. */
+export function jsonToArrowOffThread(files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: (share: number, rows: number) => void): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new DOMException('The load was cancelled.', 'AbortError'));
     const worker = new Worker(new URL('./json-worker.ts', import.meta.url), { type: 'module', name: 'northstar-json' });
@@ -18,8 +18,9 @@ export function jsonToArrowOffThread(files: JsonRead[], location: string, signal
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.onmessage = (event: MessageEvent<JsonAnswer>) => {
-      stop();
       const answer = event.data;
+      if ('parsed' in answer) return onParsed?.(answer.parsed, answer.rows);
+      stop();
       if ('ipc' in answer) resolve(answer.ipc);
       else reject(new Error(answer.error));
     };

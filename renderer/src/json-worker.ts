@@ -8,15 +8,17 @@ export interface JsonJob {
   location: string;
 }
 
-export type JsonAnswer = { ipc: Uint8Array } | { error: string };
+/** The stream, or the parser's error; before either, any number of reports of the share parsed and the rows so far. */
+export type JsonAnswer = { ipc: Uint8Array } | { error: string } | { parsed: number; rows: number };
 
 self.onmessage = async (event: MessageEvent<JsonJob>) => {
   const { files, location } = event.data;
+  const post = (message: JsonAnswer, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
   let answer: JsonAnswer;
   try {
-    answer = { ipc: await jsonToArrow(files, location) };
+    answer = { ipc: await jsonToArrow(files, location, (parsed, rows) => post({ parsed, rows })) };
   } catch (err) {
     answer = { error: err instanceof Error ? err.message : String(err) };
   }
-  (self as unknown as Worker).postMessage(answer, 'ipc' in answer ? [answer.ipc.buffer] : []);
+  post(answer, 'ipc' in answer ? [answer.ipc.buffer] : []);
 };

@@ -18,4 +18,9 @@ describe('loadProgressText', () => {
     expect(loadProgressText('orders', { phase: 'reading', bytesTotal: 1, rowsTotal: 5_000_000 })).toBe('Reading 5,000,000 rows…');
     expect(loadProgressText('orders', { phase: 'reading', bytesTotal: 1, rowsTotal: null })).toBe('Reading orders…');
   });
+
+  it('says how much of a JSON file was parsed and the rows so far, with the time left', () => {
+    expect(loadProgressText('orders', { phase: 'reading', bytesTotal: 224 * 1024 ** 2, rowsTotal: null, bytesDone: 120 * 1024 ** 2, rowsDone: 540_000, etaMs: 4200 })).toBe('Reading orders: 120 of 224 MB · 540,000 rows · about 4 s left');
+    expect(loadProgressText('orders', { phase: 'reading', bytesTotal: 224 * 1024 ** 2, rowsTotal: null, bytesDone: 224 * 1024 ** 2, rowsDone: 1_000_000, etaMs: 0 })).toBe('Reading orders: 224 of 224 MB · 1,000,000 rows');
+  });
 });

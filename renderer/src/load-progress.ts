@@ -16,7 +16,11 @@ function timeLeft(ms: number | null): string {
   return seconds < 90 ? ` · about ${seconds} s left` : ` · about ${Math.round(seconds / 60)} min left`;
 }
 
-/** "Loading orders: 23 of 62 MB · about 2 s left", then "Reading 5,000,000 rows…"; a CSV "Loading orders: 64 of 449 MB · 712,430 rows · about 9 s left". */
+/**
+ * "Loading orders: 23 of 62 MB · about 2 s left", then "Reading 5,000,000 rows…"; a CSV "Loading
+ * orders: 64 of 449 MB · 712,430 rows · about 9 s left"; a JSON file, once fetched, "Reading
+ * orders: 120 of 224 MB · 540,000 rows · about 4 s left".
+ */
 export function loadProgressText(name: string, progress: LoadProgress): string {
   if (progress.phase === 'fetching') {
     // Every byte in (the engine is being handed them): no time left to guess.
@@ -24,6 +28,11 @@ export function loadProgressText(name: string, progress: LoadProgress): string {
     // A CSV read into memory as it downloads counts its rows too.
     const rows = progress.rowsDone ? ` · ${progress.rowsDone.toLocaleString('en-US')} rows` : '';
     return `Loading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB${rows}${left}`;
+  }
+  // A JSON source parsed: how much of it, and the rows so far.
+  if (progress.bytesDone !== undefined) {
+    const left = progress.bytesDone >= progress.bytesTotal ? '' : timeLeft(progress.etaMs ?? null);
+    return `Reading ${name}: ${megabytes(progress.bytesDone)} of ${megabytes(progress.bytesTotal)} MB · ${(progress.rowsDone ?? 0).toLocaleString('en-US')} rows${left}`;
   }
   return progress.rowsTotal === null ? `Reading ${name}…` : `Reading ${progress.rowsTotal.toLocaleString('en-US')} rows…`;
 }
