@@ -8,6 +8,7 @@ import { projectedColumns } from './projection';
 import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, holdFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
 import { encodeInPlace } from './enum-columns';
+import type { ParsedShare } from './json-source';
 import { guardParquetFiles, MAX_DATASET_ROWS, TooManyRows, tooManyRowsMessage } from './load-guard';
 import { correctedViewSql, keepsRowsInTime, type CorrectionProblem, type RowOrder } from './corrections';
 import { freeGroupRows, sliceCount } from './group-slices';
@@ -30,7 +31,7 @@ export interface QueryEngine {
   /** Create a table from an Arrow IPC stream (the app's engine): JSON sources need it (text-sources.ts). */
   insertArrow?(name: string, ipc: Uint8Array): Promise<void>;
   /** Parse JSON files into that stream off the page's thread (the app: a worker, which takes the bytes); without it, text-sources.ts `jsonToArrow` runs in place. */
-  jsonToArrow?(files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: (share: number, rows: number) => void): Promise<Uint8Array>;
+  jsonToArrow?(files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: ParsedShare): Promise<Uint8Array>;
   /**
    * Calls run one at a time, in the order they were made (the app's engine: one worker), so the
    * runner may send a panel's query before the one before it has answered.
@@ -197,7 +198,7 @@ export interface RunOptions {
    * (parquet-footer.ts), instead of asking the engine (default true; false: always ask it).
    */
   footersInJs?: boolean;
-  /** Rows from which a table built after first paint stores its few-valued text columns as ENUMs (default `TEXT_ENCODING_MIN_ROWS`). */
+  /** Rows from which a table (built after first paint, or made otherwise and encoded in place) stores its few-valued text columns as ENUMs (default `TEXT_ENCODING_MIN_ROWS`). */
   textEncodingMinRows?: number;
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
@@ -397,11 +398,11 @@ export async function runDashboardQueries(engine: QueryEngine, dashboard: Dashbo
   // so the checks that follow the run read them so, and in less memory. Same values, same results.
   for (const loaded of toEncode) {
     if (stale()) return;
-    await encodeText(engine, loaded, opts);
+    await encodeTableText(engine, loaded, opts);
   }
 }
 
-/** Whether a dataset's table is one whose text `encodeText` stores as ENUMs: in memory, made from no fetched bytes, and big enough. */
+/** Whether a dataset's table is one whose text `encodeTableText` stores as ENUMs: in memory, made from no fetched bytes, and big enough. */
 function encodesInPlace(loaded: LoadedDataset, opts: RunOptions): boolean {
   return loaded.table !== undefined && !loaded.scan && !loaded.fromBytes && loaded.rowCount >= (opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS);
 }
@@ -410,7 +411,7 @@ function encodesInPlace(loaded: LoadedDataset, opts: RunOptions): boolean {
  * Store the few-valued text columns of a dataset's table as ENUMs in place, once per load (a later
  * run waits for the same work). Stops between two columns once a newer load replaced the table.
  */
-function encodeText(engine: QueryEngine, loaded: LoadedDataset, opts: RunOptions): Promise<string[]> {
+function encodeTableText(engine: QueryEngine, loaded: LoadedDataset, opts: RunOptions): Promise<string[]> {
   const table = loaded.table as string;
   const text = memoryColumns(loaded).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
   const isCurrent = () => !opts.cache || [...opts.cache.values()].includes(loaded);
@@ -893,12 +894,12 @@ async function loadOrTake(
   const asked = mayPrefetch && store ? askStored(store, persistedKeyFor(dashboard, dataset, needed, opts)) : null;
   // Linked first; the sources' views (JSON parsed, a CSV that is not UTF-8 converted) are made once
   // the dataset says it loads, so that their progress shows.
-  const viewed: Source[] = [];
+  const linkedSources: Source[] = [];
   for (const source of needed) {
     try {
       const found = await link(source, false);
       linked.push(found);
-      viewed.push(source);
+      linkedSources.push(source);
       locations.push(found.location);
     } catch (err) {
       // A SQL dataset may not need every source: DuckDB says so if it does.
@@ -952,7 +953,7 @@ async function loadOrTake(
       const sourceProgress: TextSourceProgress = (p) =>
         p.stage === 'fetching' ? progress.fetching({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: null }) : progress.parsing({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rows: p.rows });
       const ready: LinkedSource[] = [];
-      for (const source of viewed) {
+      for (const source of linkedSources) {
         try {
           ready.push(await link(source, true, sourceProgress));
         } catch (err) {

@@ -465,15 +465,15 @@ function utf8Buffers(values: readonly (string | null)[]): { valueOffsets: Int32A
   return { valueOffsets, data: data.subarray(0, at) };
 }
 
+/** Told how far JSON files' parse got: the share of their text parsed (0–1), and the rows so far. */
+export type ParsedShare = (share: number, rows: number) => void;
+
 /**
  * JSON files' text as one Arrow IPC stream the engine inserts as a table: their rows in file order,
  * with the union of their fields. `name` names the whole source in errors about its columns.
+ * `onParsed` hears, while one object per line is parsed and after each file, how far it got.
  */
-/**
- * The rows of JSON files as one Arrow IPC stream. `onParsed` hears, while one object per line is
- * parsed and after each file, the share of the text parsed (0–1) and the rows so far.
- */
-export function jsonToArrowIpc(files: readonly { text: string; name: string }[], name: string, onParsed?: (share: number, rows: number) => void): { ipc: Uint8Array; table: JsonTable } {
+export function jsonToArrowIpc(files: readonly { text: string; name: string }[], name: string, onParsed?: ParsedShare): { ipc: Uint8Array; table: JsonTable } {
   const chars = files.reduce((n, f) => n + f.text.length, 0) || 1;
   let before = 0;
   const rows: Record<string, unknown>[] = [];

@@ -9,7 +9,7 @@
 // copy of its bytes instead (`fetchCsvCopy`).
 import type { Source } from '../dashboards/schema';
 import type { LinkedSource, QueryEngine } from './dashboard-runner';
-import { jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES } from './json-source';
+import { jsonToArrowIpc, jsonTooLarge, MAX_JSON_BYTES, type ParsedShare } from './json-source';
 import { createSourceView, createViewAs, dropRelation, Sql, selectAll } from './sql';
 import { binaryFormat, concatBytes, detectTextEncoding, ENCODING_NAMES, gunzip, MAX_TRANSCODE_BYTES, notTextMessage, tooLargeToConvert, tooLargeToDecompress, toUtf8 } from './text-encoding';
 
@@ -77,7 +77,7 @@ async function insertJson(engine: QueryEngine, source: Source, found: LinkedSour
     reads.push({ bytes, name });
   }
   // Parsing hundreds of megabytes takes seconds: the app does it in a worker, off the page's thread.
-  const parsed = onProgress && ((share: number, rows: number) => onProgress({ stage: 'parsing', bytesDone: Math.round(share * total), bytesTotal: total, rows }));
+  const parsed: ParsedShare | undefined = onProgress && ((share, rows) => onProgress({ stage: 'parsing', bytesDone: Math.round(share * total), bytesTotal: total, rows }));
   const ipc = engine.jsonToArrow ? await engine.jsonToArrow(reads, found.location, signal, parsed) : await jsonToArrow(reads, found.location, parsed);
   const table = jsonSourceTable(source.name);
   await oneAtATime(table, async () => {
@@ -98,7 +98,7 @@ export interface JsonRead {
  * decompressed, a BOM or UTF-16 taken care of, and a file that is no text at all refused, saying
  * what it is. Pure, so it runs the same in the page, in a worker (the app) and in Node (the CLI).
  */
-export async function jsonToArrow(reads: readonly JsonRead[], location: string, onParsed?: (share: number, rows: number) => void): Promise<Uint8Array> {
+export async function jsonToArrow(reads: readonly JsonRead[], location: string, onParsed?: ParsedShare): Promise<Uint8Array> {
   // Begun: decoding hundreds of megabytes takes a second before the first rows are counted.
   onParsed?.(0, 0);
   const files: { text: string; name: string }[] = [];

@@ -5,6 +5,7 @@ import type { Sql } from '../sql';
 import { ident, Sql as SqlFragment, str } from '../sql';
 import { engineConfig, engineThreads, lockDownEngine, WASM_THREADS_FEATURE } from './engine-settings';
 import { describeReadFailure, outOfMemoryReason, type ReadFailure } from './read-errors';
+import type { ParsedShare } from '../json-source';
 import type { JsonRead } from '../text-sources';
 
 /** A cancelled or crashed engine, or one out of memory: a load cannot go on by other means (another read of the same data). */
@@ -89,7 +90,7 @@ export class Engine {
   private readonly inFlight = new Set<(err: EngineError) => void>();
 
   /** How JSON sources are parsed into Arrow off the caller's thread (the app's worker); unset, text-sources.ts parses them in place. */
-  jsonToArrow?: (files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: (share: number, rows: number) => void) => Promise<Uint8Array>;
+  jsonToArrow?: (files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: ParsedShare) => Promise<Uint8Array>;
 
   private constructor(
     private db: duckdb.AsyncDuckDB | null,

@@ -1,10 +1,11 @@
 // A JSON source's files parsed in a worker of their own (json-worker.ts), one per load: the page's
 // thread only hands the bytes over (transferred, not copied) and takes the Arrow stream back.
+import type { ParsedShare } from '../../queries/json-source';
 import type { JsonRead } from '../../queries/text-sources';
 import type { JsonAnswer, JsonJob } from './json-worker';
 
 /** The Arrow IPC stream of these JSON files (`onParsed` hears the parse's progress); rejects with the parser's own message, or as aborted when the load is cancelled. */
-export function jsonToArrowOffThread(files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: (share: number, rows: number) => void): Promise<Uint8Array> {
+export function jsonToArrowOffThread(files: JsonRead[], location: string, signal?: AbortSignal, onParsed?: ParsedShare): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new DOMException('The load was cancelled.', 'AbortError'));
     const worker = new Worker(new URL('./json-worker.ts', import.meta.url), { type: 'module', name: 'northstar-json' });

@@ -1,6 +1,6 @@
-// The entry point: set React DOM up, start the query engine, then load the UI. The engine's worker fetches and
-// compiles DuckDB's wasm (18 MB) on its own thread while the main thread parses and runs the UI
-// bundle, so a cold open pays for the slower of the two instead of their sum. The first
+// The entry point: set React DOM up, start the query engine, then load the UI. The engine's worker
+// fetches and compiles DuckDB's wasm (18 MB) on its own thread while the main thread parses and runs
+// the UI bundle, so a cold open pays for the slower of the two instead of their sum. The first
 // `getEngine()` of the open action gets this same start.
 //
 // The UI waits (at most BOOT_HOLD_MS) until the worker runs and has taken its first message.
