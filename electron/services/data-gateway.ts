@@ -24,8 +24,7 @@ import https from 'node:https';
 import dns from 'node:dns';
 import net, { type AddressInfo, type LookupFunction } from 'node:net';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { HostError, type AccessKeys, type HostErrorCode } from '../api/host-api';
 import { createS3Client, describeEndpoint, fingerprintKeys } from './s3-access';
@@ -327,18 +326,28 @@ export class DataGateway {
     return this.register({ kind: 'url', id, url: '', target: parsed }, safeDecodeSegment(basename));
   }
 
-  /** Probe a registered URL without HTTP: size, ETag and date, or a HostError saying why not. */
-  async head(url: string): Promise<GatewayObjectInfo> {
+  /**
+   * Probe a registered URL without HTTP: size, ETag and date, or a HostError saying why not.
+   *
+   * `tailBytes`: the caller reads that many bytes at the object's end next (a Parquet footer). For
+   * an S3 object of which the disk cache holds no version, the probe is then a GET of the object's
+   * last blocks instead of a HEAD: the same answer, and those blocks cached, so the footer's read
+   * needs no second round trip to S3. With a version cached it stays a HEAD, so re-opening an
+   * unchanged object downloads no bytes.
+   */
+  async head(url: string, opts: { tailBytes?: number } = {}): Promise<GatewayObjectInfo> {
     const mount = this.mountsByUrl.get(url);
     if (!mount) {
       throw new HostError('badRequest', 'Not a URL of this data gateway.');
     }
     try {
-      const info = mount.kind === 'file' ? await this.fileInfo(mount) : mount.kind === 's3' ? await this.s3Info(mount) : await this.urlInfo(mount);
+      const probed = mount.kind === 's3' ? await this.s3Probe(mount, opts.tailBytes ?? 0) : null;
+      const info = probed ? probed.info : mount.kind === 'file' ? await this.fileInfo(mount) : mount.kind === 's3' ? await this.s3Info(mount) : await this.urlInfo(mount);
       this.lastErrors.delete(mount.id);
       // The app's probe on opening a source revalidates a cached copy, as DuckDB's HEAD does: the
       // reads that follow (the prefetch's GETs) are then served for the version it saw, or refetched.
       if (mount.kind !== 'file') this.noteVersion(mount, info);
+      if (probed?.tail && mount.kind === 's3') await this.cacheTail(mount, probed.tail);
       return info;
     } catch (err) {
       const failure = isReadFailure(err) ? err : await this.explainError(mount, err, 'head');
@@ -577,6 +586,48 @@ export class DataGateway {
   }
 
   // --- S3 -----------------------------------------------------------------------------------
+
+  /**
+   * head()'s probe of an S3 object that reads its tail: one GET of the whole blocks that hold the
+   * last `tailBytes` (whatever the object's size, the cache's blocks are aligned from its start),
+   * when there is a cache and it holds no version of the object; null to probe with a HEAD.
+   */
+  private async s3Probe(mount: S3Mount, tailBytes: number): Promise<{ info: GatewayObjectInfo; tail: { start: number; bytes: Uint8Array } } | null> {
+    const cache = this.cache;
+    if (!cache || !(tailBytes > 0) || (await cache.holdsObject(s3ObjectId(mount.ref)))) return null;
+    const { ref } = mount;
+    const suffix = (Math.ceil(tailBytes / cache.blockBytes) + 1) * cache.blockBytes;
+    let out;
+    try {
+      out = await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=-${suffix}` }));
+    } catch (err) {
+      // An empty object has no last bytes to read: its HEAD tells its size.
+      if (errorName(err) === 'InvalidRange' || statusOf(err) === 416) return null;
+      throw await this.explainError(mount, err, 'get');
+    }
+    const bytes = out.Body ? await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray() : new Uint8Array(0);
+    // A 206 names the bytes and the size; an object shorter than the suffix may come whole (200).
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
+    const size = range ? Number(range[3]) : (out.ContentLength ?? bytes.length);
+    const start = range ? Number(range[1]) : 0;
+    const info = { sizeBytes: size, etag: out.ETag ?? null, lastModified: out.LastModified ? out.LastModified.toISOString() : null };
+    return { info, tail: { start, bytes } };
+  }
+
+  /** Store the probe's tail in the disk cache as whole blocks, under the version just noted; best effort. */
+  private async cacheTail(mount: S3Mount, tail: { start: number; bytes: Uint8Array }): Promise<void> {
+    const cache = this.cache;
+    const version = this.versions.get(mount.id);
+    if (!cache || !version || tail.start + tail.bytes.length !== version.size) return;
+    const from = Math.ceil(tail.start / cache.blockBytes) * cache.blockBytes;
+    if (from >= version.size) return;
+    const held: RangeFetcher = async (start, end) => Readable.from([Buffer.from(tail.bytes.buffer, tail.bytes.byteOffset + start - tail.start, end - start + 1)]);
+    try {
+      for await (const chunk of cache.read(version, from, version.size - 1, held)) void chunk;
+    } catch {
+      // Not cached: the footer's read fetches it.
+    }
+  }
 
   private async s3Info(mount: S3Mount): Promise<GatewayObjectInfo> {
     const { ref } = mount;
@@ -993,9 +1044,7 @@ function cacheableVersion(mount: S3Mount | UrlMount, info: GatewayObjectInfo): K
   if (size === null) return null;
   if (mount.kind === 's3') {
     if (!info.etag) return null;
-    const { ref } = mount;
-    // The object's identity, not the credentials': another key reading the same object shares the bytes.
-    const id = JSON.stringify(['s3', ref.endpoint ?? null, ref.bucket, ref.key]);
+    const id = s3ObjectId(mount.ref);
     return { id, etag: info.etag, size, lastModified: info.lastModified, responseEtag: info.etag, conditions: {} };
   }
   const id = JSON.stringify(['url', mount.target.href]);
@@ -1004,6 +1053,11 @@ function cacheableVersion(mount: S3Mount | UrlMount, info: GatewayObjectInfo): K
   if (!info.lastModified) return null;
   const date = new Date(info.lastModified).toUTCString();
   return { id, etag: `last-modified ${info.lastModified}`, size, lastModified: info.lastModified, responseEtag: null, conditions: { 'if-unmodified-since': date } };
+}
+
+/** An S3 object's identity in the cache, not the credentials': another key reading the same object shares the bytes. */
+function s3ObjectId(ref: S3ObjectRef): string {
+  return JSON.stringify(['s3', ref.endpoint ?? null, ref.bucket, ref.key]);
 }
 
 /** Fetch bytes of an S3 object's cached version: If-Match on its ETag, retried and resumed (s3-retry.ts). */

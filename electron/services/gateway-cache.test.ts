@@ -316,6 +316,61 @@ describe('the data gateway with a disk cache, on a real S3', () => {
     await gw.close();
   });
 
+  it("a Parquet source's probe with nothing cached reads the last blocks in its one request; the footer's read is then served from disk", async () => {
+    const cacheDir = path.join(dir, 'gateway-tail');
+    await fx.putObject('cached', 'data/orders.parquet', object);
+    const first = await gatewayWithCache(cacheDir);
+    fx.requests.length = 0;
+    const info = await first.gw.head(first.url, { tailBytes: 256 * 1024 });
+    // One GET of the two last 256 KiB blocks' worth from the end: no HEAD before it.
+    expect(fx.requests.map((r) => [r.method, r.range])).toEqual([['GET', 'bytes=-524288']]);
+    const head = await get(first.url, 'HEAD', 'bytes=0-');
+    expect(info).toEqual({ sizeBytes: object.length, etag: head.headers.etag, lastModified: new Date(String(head.headers['last-modified'])).toISOString() });
+    fx.requests.length = 0;
+    const footer = await get(first.url, 'GET', 'bytes=-262144');
+    expect(footer.headers['content-range']).toBe(`bytes ${object.length - 262144}-${object.length - 1}/${object.length}`);
+    expectBytes(footer.body, object.subarray(object.length - 262144));
+    // The whole last two blocks (the first starts at 2 × 256 KiB) are on disk: no upstream read.
+    expectBytes((await get(first.url, 'GET', `bytes=${2 * 256 * 1024}-`)).body, object.subarray(2 * 256 * 1024));
+    expect(fx.requests).toEqual([]);
+    // Only whole blocks are kept: the part of block 1 the GET also brought is fetched when read.
+    expectBytes((await get(first.url, 'GET', 'bytes=0-')).body, object);
+    expect(fx.requests.map((r) => [r.method, r.range])).toEqual([['GET', `bytes=0-${2 * 256 * 1024 - 1}`]]);
+    await first.gw.close();
+
+    // A later session has this object cached: its probe is a HEAD, and reads no bytes.
+    fx.requests.length = 0;
+    const second = await gatewayWithCache(cacheDir);
+    expect(await second.gw.head(second.url, { tailBytes: 256 * 1024 })).toEqual(info);
+    expectBytes((await get(second.url, 'GET', 'bytes=-262144')).body, object.subarray(object.length - 262144));
+    expect(fx.requests.map((r) => [r.method, r.bytes])).toEqual([['HEAD', 0]]);
+    await second.gw.close();
+  });
+
+  it('the tail probe of a small object caches it whole, of an empty one is a HEAD, of a missing one says so', async () => {
+    const { gw } = await gatewayWithCache(path.join(dir, 'gateway-small'));
+    const keys = { accessKeyId: fx.accessKeyId, secretAccessKey: fx.secretAccessKey };
+    const mount = (key: string) => gw.addS3Object({ bucket: 'cached', key, endpoint: fx.endpoint, region: fx.region, keys });
+    const small = bytesOf(1000, 5);
+    await fx.putObject('cached', 'data/small.parquet', small);
+    await fx.putObject('cached', 'data/empty.parquet', Buffer.alloc(0));
+    const smallUrl = mount('data/small.parquet');
+    fx.requests.length = 0;
+    expect((await gw.head(smallUrl, { tailBytes: 256 * 1024 })).sizeBytes).toBe(1000);
+    expectBytes((await get(smallUrl, 'GET', 'bytes=0-')).body, small);
+    expect(fx.requests.map((r) => r.method)).toEqual(['GET']);
+
+    fx.requests.length = 0;
+    expect((await gw.head(mount('data/empty.parquet'), { tailBytes: 256 * 1024 })).sizeBytes).toBe(0);
+    expect(fx.requests.map((r) => [r.method, r.status])).toEqual([
+      ['GET', 416],
+      ['HEAD', 200],
+    ]);
+
+    await expect(gw.head(mount('data/missing.parquet'), { tailBytes: 256 * 1024 })).rejects.toMatchObject({ code: 'notFound' });
+    await gw.close();
+  });
+
   it('an object replaced between HEAD and GET is not served from the old version', async () => {
     const { gw, url } = await gatewayWithCache(path.join(dir, 'gateway'));
     await fx.putObject('cached', 'data/orders.parquet', object);

@@ -136,6 +136,15 @@ export class GatewayCache {
     }
   }
 
+  /** Whether blocks of any version of this object (`CachedObjectVersion.id`) are here or being fetched. */
+  async holdsObject(id: string): Promise<boolean> {
+    await this.ready;
+    const prefix = `${objectPrefix(id)}-`;
+    for (const file of this.index.keys()) if (file.startsWith(prefix)) return true;
+    for (const file of this.inFlight.keys()) if (file.startsWith(prefix)) return true;
+    return false;
+  }
+
   /** Resolves once every block fetched so far is stored (or given up). */
   async flush(): Promise<void> {
     while (this.runs.size > 0) await Promise.all([...this.runs]);

@@ -591,6 +591,24 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
     expect(bytes.map((b) => b.byteLength)).toEqual([100, 200, 300]);
   });
 
+  it("probes a single Parquet object with one GET of its tail (the footer's read follows), a CSV one with a HEAD", async () => {
+    const { api, file } = await opened();
+    await s3.putObject('lake', 'single/orders.csv', 'a,b\n1,2\n');
+    const parquet = s3Source('s3://lake/orders/year=2025/part-1.parquet');
+    const csv = { ...s3Source('s3://lake/single/orders.csv'), format: 'csv' as const };
+    for (const source of [parquet, csv]) await typeIn(api, file, source, s3Keys());
+    s3.requests.length = 0;
+    const connected = await api.connectSource({ dashboardPath: file, source: parquet, keys: s3Keys() });
+    expect(connected.sizeBytes).toBe(300);
+    expect(s3.requests.map((r) => [r.method, r.range])).toEqual([['GET', 'bytes=-524288']]);
+    expect(new Uint8Array(await (await fetch(connected.url, { headers: { range: 'bytes=-8' } })).arrayBuffer())).toEqual(new Uint8Array(8).fill(3));
+    expect(s3.requests).toHaveLength(1);
+
+    s3.requests.length = 0;
+    expect((await api.connectSource({ dashboardPath: file, source: csv, keys: s3Keys() })).sizeBytes).toBe(8);
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
+  });
+
   it('reads a prefix as every object of the format under it, and remembers typed keys for the listing', async () => {
     const { api, file } = await opened();
     const source = s3Source('s3://lake/orders/');

@@ -23,6 +23,7 @@ import { canonicalContent, withRevision } from '../../dashboards/revision';
 import { displayUrl, type DataGateway } from './data-gateway';
 import { GatewayCache } from './gateway-cache';
 import { ResultStore } from './result-store';
+import { TAIL_BYTES } from '../../queries/engine/prefetch';
 import { contentVersion } from '../../queries/persisted-results';
 import { expandSource, isMultiFilePattern, literalPrefix, parseS3Uri, resolveLocalPath, type ExpandContext, type SourceObject } from './source-listing';
 import { cleanStaleTempFiles, writeFileAtomic } from './atomic-write';
@@ -350,8 +351,9 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         const urls = expanded.objects.map((o) => mountObject(opts.gateway, o));
         const first = urls[0] as string;
         // One HEAD proves the objects can be read (listing rights are not read rights); a listing
-        // already knows every size, and HEADing thousands of objects would only cost time.
-        const info = await opts.gateway.head(first);
+        // already knows every size, and HEADing thousands of objects would only cost time. A single
+        // Parquet file's footer is read next: the gateway may probe with a GET of its tail instead.
+        const info = await opts.gateway.head(first, !expanded.multiFile && source.format === 'parquet' ? { tailBytes: TAIL_BYTES } : {});
         const sizeBytes = expanded.multiFile ? sumSizes(expanded.objects) : info.sizeBytes;
         // The HEAD validated the one object just now; a listing's files carry no validated version
         // (so their panel results are neither stored nor served).

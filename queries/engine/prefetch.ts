@@ -125,8 +125,11 @@ export interface PrefetchResult {
 export const PREFETCH_MAX_BYTES = 512 * 1024 ** 2;
 /** A first paint's row groups are fetched first only when they are at most this share of the bytes to fetch. */
 const WINDOW_MAX_SHARE = 0.6;
-/** Bytes read from the end of each file first: the footer of nearly every file fits. */
-const TAIL_BYTES = 256 * 1024;
+/**
+ * Bytes read from the end of each file first: the footer of nearly every file fits. The host's
+ * probe of a single-file Parquet source reads them into its cache already (connectSource).
+ */
+export const TAIL_BYTES = 256 * 1024;
 const MIN_CHUNK = 4 * 1024 ** 2;
 const MIN_FIRST_CHUNK = 1024 ** 2;
 const MAX_CHUNK = 16 * 1024 ** 2;
