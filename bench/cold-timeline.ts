@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadDashboard } from '../dashboards/document';
 import { startBrowserHost } from '../electron/browser-host/server';
 import { startRemoteS3 } from './remote-s3';
-import { BENCH_DIR, ensureOrders } from './data';
+import { BENCH_DIR, ensureOrders, trustDashboard } from './data';
 import type { Page } from '@playwright/test';
 import { BenchBrowser, describeLongTasks, openDashboard } from './browser';
 
@@ -53,8 +53,8 @@ async function main(): Promise<void> {
     mkdirSync(path.join(root, 'home'), { recursive: true });
     const dashboardPath = path.join(root, 'dashboards', 'bench.dashboard.json');
     writeFileSync(dashboardPath, `${JSON.stringify(dashboard, null, 2)}\n`);
+    await trustDashboard(path.join(root, 'home'), dashboardPath);
     host = await startBrowserHost({ appVersion: 'bench', dashboardPath, homeDir: path.join(root, 'home'), ...(values.renderer ? { rendererDir: path.resolve(values.renderer) } : {}) });
-    host.gateway.approveBucket('bench', s3.endpoint);
     browser = await BenchBrowser.launch('/usr/bin/chromium');
     // Runs after the first re-open the app as bench/run.ts's warm re-open does: a new page (a new
     // engine) in the same browser profile (its HTTP and compiled-wasm caches) and the same host

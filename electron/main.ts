@@ -141,12 +141,14 @@ async function start(): Promise<void> {
   // Packaged, the bundled demo is read-only inside the asar: open a writable copy in the home.
   const demo = app.isPackaged ? await ensureWritableDemo(DEMO_DASHBOARD_PATH, path.join(home, 'examples')) : DEMO_DASHBOARD_PATH;
 
+  const [first, ...rest] = launches;
   const services = createHostServices({
     host: 'electron',
     appVersion: app.getVersion(),
     gateway,
     // Each window names its file in its URL; a window asking for "the default" gets the demo.
     defaultDashboardPath: demo,
+    probeSourcesOf: first?.kind === 'open' ? first.path : demo,
     homeDir: home,
     // Typed S3 keys: encrypted by the OS keychain, never stored where safeStorage falls back to plain text.
     credentials: new CredentialStore(home, safeStorageCipher(safeStorage)),
@@ -168,7 +170,6 @@ async function start(): Promise<void> {
   lastWindowState = await initialWindowState();
   // The first launch's dashboard (and a link's view) go into the first window's URL, so the page
   // opens them in one run; the demo when the launch named nothing.
-  const [first, ...rest] = launches;
   createWindow(first?.kind === 'open' ? launchOf(first) : {});
   if (first && first.kind !== 'open') handleLaunchRequest(first);
   for (const request of rest) handleLaunchRequest(request);

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { BROWSER_HOST_TOKEN_HEADER, dispatchHostCall, HostError, type HostApi, type HostReply } from '../api/host-api';
-import { APP_ROOT, createHostServices } from '../services/host-services';
+import { APP_ROOT, createHostServices, DEMO_DASHBOARD_PATH } from '../services/host-services';
 import { DataGateway } from '../services/data-gateway';
 import { buildCsp, CROSS_ORIGIN_ISOLATION_HEADERS } from '../services/csp';
 
@@ -69,6 +69,7 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     appVersion: opts.appVersion ?? '0.0.0',
     gateway,
     defaultDashboardPath: opts.dashboardPath,
+    probeSourcesOf: opts.dashboardPath ?? DEMO_DASHBOARD_PATH,
     homeDir: opts.homeDir,
     ...(opts.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {}),
   });

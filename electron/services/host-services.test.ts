@@ -748,6 +748,87 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
     await freshGateway.close();
   });
 
+  describe('probes made at start (probeSourcesOf)', () => {
+    const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
+    const cipher = { availability: () => ({ ok: true as const }), encrypt: (plain: string) => xor(Buffer.from(plain, 'utf8')), decrypt: (c: Buffer) => xor(c).toString('utf8') };
+    const single = (key: string) => s3Source(`s3://lake/${key}`);
+
+    /** A dashboard reading `source`, saved here in an earlier session with the keys typed for it (so trusted, keys stored). */
+    async function savedEarlier(source: Source): Promise<{ home: string; file: string }> {
+      const home = await workDir();
+      const earlier = await DataGateway.start();
+      const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: earlier, homeDir: home, credentials: new CredentialStore(home, cipher) });
+      const file = path.join(await workDir(), 'lake.dashboard.json');
+      const doc = { ...sampleDashboard(), sources: [source], datasets: [{ name: 'orders', kind: 'table', source: 'orders', measures: [], dimensions: [], hierarchies: [] }], panels: [], layout: [] };
+      await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+      const opened = await api.openDashboard({ path: file });
+      await typeIn(api, file, source, s3Keys());
+      await api.saveDashboard({ path: file, text: opened.text, baseDiskHash: opened.diskHash });
+      await earlier.close();
+      return { home, file };
+    }
+
+    async function startedWith(home: string, file: string): Promise<{ api: HostApi; close: () => Promise<void> }> {
+      const fresh = await DataGateway.start();
+      const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: fresh, homeDir: home, credentials: new CredentialStore(home, cipher), probeSourcesOf: file });
+      return { api, close: () => fresh.close() };
+    }
+
+    async function requestsSettle(): Promise<void> {
+      // The probe runs in the background; it is one request, answered in milliseconds on loopback.
+      for (let seen = -1; seen !== s3.requests.length; ) {
+        seen = s3.requests.length;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    }
+
+    it("a trusted dashboard's single Parquet source is probed (footer included) before the window asks; its connectSource takes that answer", async () => {
+      const source = single('orders/year=2025/part-0.parquet');
+      const { home, file } = await savedEarlier(source);
+      s3.requests.length = 0;
+      const { api, close } = await startedWith(home, file);
+      await requestsSettle();
+      expect(s3.requests.map((r) => [r.method, r.range])).toEqual([['GET', 'bytes=-524288']]);
+      await api.openDashboard({ path: file });
+      const connected = await api.connectSource({ dashboardPath: file, source });
+      expect(connected.sizeBytes).toBe(200);
+      expect(new Uint8Array(await (await fetch(connected.url, { headers: { range: 'bytes=-4' } })).arrayBuffer())).toEqual(new Uint8Array(4).fill(2));
+      expect(s3.requests).toHaveLength(1);
+      // Taken once: a later connect (a reload) probes again.
+      await api.connectSource({ dashboardPath: file, source });
+      expect(s3.requests.map((r) => r.method)).toEqual(['GET', 'HEAD']);
+      await close();
+    });
+
+    it('a failed probe at start is not reused: the window\'s connectSource asks again', async () => {
+      const source = single('later/orders.parquet');
+      const { home, file } = await savedEarlier(source);
+      s3.requests.length = 0;
+      const { api, close } = await startedWith(home, file);
+      await requestsSettle();
+      expect(s3.requests.map((r) => [r.method, r.status])).toEqual([['GET', 404]]);
+      await s3.putObject('lake', 'later/orders.parquet', Buffer.alloc(50, 7));
+      await api.openDashboard({ path: file });
+      expect((await api.connectSource({ dashboardPath: file, source })).sizeBytes).toBe(50);
+      await close();
+    });
+
+    it('a dashboard not trusted here is not probed at start: S3 hears nothing until the user allows its source', async () => {
+      const source = single('orders/year=2025/part-0.parquet');
+      const { home, file } = await savedEarlier(source);
+      // Someone else's edit: the content is no longer the one trusted here.
+      const text = await readFile(file, 'utf8');
+      await writeFile(file, text.replace('"title": "', '"title": "Edited: '));
+      s3.requests.length = 0;
+      const { api, close } = await startedWith(home, file);
+      await requestsSettle();
+      expect(s3.requests).toEqual([]);
+      await api.openDashboard({ path: file });
+      expect((await hostErrorOf(api.connectSource({ dashboardPath: file, source }))).code).toBe('accessDenied');
+      await close();
+    });
+  });
+
   it('refuses both for a dashboard not opened in this session', async () => {
     const { api } = await services();
     const source = s3Source('s3://lake/orders/');

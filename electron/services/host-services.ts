@@ -20,7 +20,7 @@ import {
 import type { DashboardFile, Revision, S3Source, Source } from '../../dashboards/schema';
 import { loadDashboard, MAX_DASHBOARD_BYTES, serializeDashboard } from '../../dashboards/document';
 import { canonicalContent, withRevision } from '../../dashboards/revision';
-import { displayUrl, type DataGateway } from './data-gateway';
+import { displayUrl, type DataGateway, type GatewayObjectInfo } from './data-gateway';
 import { GatewayCache } from './gateway-cache';
 import { ResultStore } from './result-store';
 import { TAIL_BYTES } from '../../queries/engine/prefetch';
@@ -68,7 +68,15 @@ export interface HostServicesOptions {
   pickFolder?: (req: { folder?: string }) => Promise<string | null>;
   /** Overrides the renderer's memory budget for one dataset load, in bytes (see AppInfo); tests make it tiny to force scan mode. */
   memoryBudgetBytes?: number;
+  /**
+   * The dashboard the first window opens: its S3 sources are probed as soon as the services
+   * start, while the window boots (`probeAhead`). The hosts set it; tests of other things do not.
+   */
+  probeSourcesOf?: string;
 }
+
+/** How long a source's probe made ahead (`probeAhead`) may stand in for connectSource's own. */
+const EARLY_PROBE_TTL_MS = 30_000;
 
 /** The folder of this machine's Northstar state: $NORTHSTAR_HOME, else ~/.northstar. */
 export function defaultHomeDir(): string {
@@ -193,12 +201,54 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     }
     return file;
   };
+  // Probes made before the renderer asked (probeAhead), by mount URL: the first connectSource of
+  // that URL takes the answer instead of asking S3 again.
+  const earlyProbes = new Map<string, { at: number; probe: Promise<GatewayObjectInfo> }>();
+  const takeEarlyProbe = (url: string): Promise<GatewayObjectInfo> | null => {
+    const early = earlyProbes.get(url);
+    earlyProbes.delete(url);
+    return early && Date.now() - early.at <= EARLY_PROBE_TTL_MS ? early.probe : null;
+  };
+  // A single Parquet object's footer is read right after its probe: the gateway may read it in the probe.
+  const probeOptions = (source: Source, multiFile: boolean) => (!multiFile && source.format === 'parquet' ? { tailBytes: TAIL_BYTES } : {});
+  /**
+   * At start, the probe connectSource makes for each single-object S3 source of the dashboard the
+   * first window opens, so that its answer (and, for Parquet, the footer's bytes) is there when
+   * the renderer asks, not one S3 round trip after. Only what connectSource would do for that
+   * file: a source its trusted content declares, or one already approved, with the keys stored for
+   * it. Failures are dropped: the renderer's own call then probes again and reports them.
+   */
+  const probeAhead = async (dashboardPath: string): Promise<void> => {
+    const file = path.resolve(dashboardPath);
+    const loaded = loadDashboard((await readDashboardBytes(file)).toString('utf8'));
+    if (!loaded.ok) return;
+    const contentHash = contentHashOf(loaded.dashboard);
+    if (await trust.has(contentHash)) {
+      verifiedTrusted.add(contentHash);
+      remember(file, contentHash, loaded.dashboard);
+    }
+    for (const source of loaded.dashboard.sources) {
+      if (source.kind !== 's3' || isMultiFilePattern(parseS3Uri(source.uri).key)) continue;
+      const object = await (async () => {
+        admit(file, source, false);
+        return (await expandSource(source, expandContext(file, source, await keysFor(source, undefined)))).objects[0];
+      })().catch(() => undefined);
+      if (!object) continue;
+      const url = mountObject(opts.gateway, object);
+      const probe = opts.gateway.head(url, probeOptions(source, false));
+      probe.catch(() => {});
+      earlyProbes.set(url, { at: Date.now(), probe });
+    }
+  };
+
   const expandContext = (dashboardFile: string, source: Source, keys: AccessKeys | undefined): ExpandContext => {
     const remembered = source.kind === 's3' ? sourceIdentity(source) : null;
     if (remembered && keys) typedKeys.set(remembered, keys);
     const useKeys = keys ?? (remembered ? typedKeys.get(remembered) : undefined);
     return { dashboardFile, ...(useKeys ? { keys: useKeys } : {}), allowLocalPattern: (abs) => typedLocalPatterns.has(abs) };
   };
+
+  if (opts.probeSourcesOf !== undefined) void probeAhead(opts.probeSourcesOf).catch(() => {});
 
   return {
     async getAppInfo() {
@@ -351,9 +401,9 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         const urls = expanded.objects.map((o) => mountObject(opts.gateway, o));
         const first = urls[0] as string;
         // One HEAD proves the objects can be read (listing rights are not read rights); a listing
-        // already knows every size, and HEADing thousands of objects would only cost time. A single
-        // Parquet file's footer is read next: the gateway may probe with a GET of its tail instead.
-        const info = await opts.gateway.head(first, !expanded.multiFile && source.format === 'parquet' ? { tailBytes: TAIL_BYTES } : {});
+        // already knows every size, and HEADing thousands of objects would only cost time. One
+        // made at start (probeAhead) stands in when it worked; a failed one is not trusted.
+        const info = (await takeEarlyProbe(first)?.catch(() => null)) ?? (await opts.gateway.head(first, probeOptions(source, expanded.multiFile)));
         const sizeBytes = expanded.multiFile ? sumSizes(expanded.objects) : info.sizeBytes;
         // The HEAD validated the one object just now; a listing's files carry no validated version
         // (so their panel results are neither stored nor served).
@@ -480,7 +530,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
 }
 
 /** SHA-256 hex of the canonical content (without the revision block): what trust and history key on. */
-function contentHashOf(doc: DashboardFile): string {
+export function contentHashOf(doc: DashboardFile): string {
   return sha256(Buffer.from(canonicalContent(doc), 'utf8'));
 }
 
