@@ -597,21 +597,20 @@ export class DataGateway {
     if (!cache || !(tailBytes > 0) || (await cache.holdsObject(s3ObjectId(mount.ref)))) return null;
     const { ref } = mount;
     const suffix = (Math.ceil(tailBytes / cache.blockBytes) + 1) * cache.blockBytes;
-    let out;
     try {
-      out = await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=-${suffix}` }));
-    } catch (err) {
-      // An empty object has no last bytes to read: its HEAD tells its size.
-      if (errorName(err) === 'InvalidRange' || statusOf(err) === 416) return null;
-      throw await this.explainError(mount, err, 'get');
+      const out = await createS3Client(ref).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=-${suffix}` }));
+      const bytes = out.Body ? await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray() : new Uint8Array(0);
+      // A 206 names the bytes and the size; an object shorter than the suffix may come whole (200).
+      const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
+      const size = range ? Number(range[3]) : (out.ContentLength ?? bytes.length);
+      const start = range ? Number(range[1]) : 0;
+      const info = { sizeBytes: size, etag: out.ETag ?? null, lastModified: out.LastModified ? out.LastModified.toISOString() : null };
+      return { info, tail: { start, bytes } };
+    } catch {
+      // The GET is only a shortcut. When it fails (an empty object has no last bytes; a missing one,
+      // a refused key, a fault), the HEAD probes as before, with its own answer and its own errors.
+      return null;
     }
-    const bytes = out.Body ? await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray() : new Uint8Array(0);
-    // A 206 names the bytes and the size; an object shorter than the suffix may come whole (200).
-    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
-    const size = range ? Number(range[3]) : (out.ContentLength ?? bytes.length);
-    const start = range ? Number(range[1]) : 0;
-    const info = { sizeBytes: size, etag: out.ETag ?? null, lastModified: out.LastModified ? out.LastModified.toISOString() : null };
-    return { info, tail: { start, bytes } };
   }
 
   /** Store the probe's tail in the disk cache as whole blocks, under the version just noted; best effort. */
