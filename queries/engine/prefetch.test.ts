@@ -200,14 +200,15 @@ describe('prefetchParquet', () => {
   }, 60_000);
 
   it('fetches a first paint\'s row groups first, and hands over a file of them before the rest arrives', async () => {
-    // Time-ordered rows in 30 row groups: the last days lie in the last few.
+    // Time-ordered rows in 30 row groups of about a week each: the last days lie in the last few.
     const timed = path.join(dir, 'timed.parquet');
     // A text column of hashes makes the file big enough for the rest to be several requests.
     await conn.run(`COPY (SELECT i AS id, TIMESTAMP '2025-01-01' + to_minutes(i) AS ts, 'c' || (i % 13) AS city, (i * 7919) % 100003 AS amount, md5(i::VARCHAR) AS h FROM range(300000) t(i)) TO '${timed}' (FORMAT parquet, ROW_GROUP_SIZE 10240)`);
     const data = new Uint8Array(readFileSync(timed));
     const footer = parseParquetFooter(data, data.length);
     const [{ newest }] = (await nativeRows(`SELECT epoch_ms(max(ts)) AS newest FROM '${timed}'`)) as [{ newest: bigint }];
-    const from = Number(newest) - 10 * 86_400_000;
+    // 30 days: the last five row groups, over 1 MiB in all, so they come in more than one piece.
+    const from = Number(newest) - 30 * 86_400_000;
     for (const columns of [['ts', 'amount'], null]) {
       // Answers outside the first paint's row groups wait until it is handed over (or 5 s, which fails the test).
       let handedOver = false;
@@ -216,17 +217,20 @@ describe('prefetchParquet', () => {
         release = resolve;
         setTimeout(resolve, 5000);
       });
-      const firstGroups = new Set(footer.chunks.filter((c) => c.group >= 27).map((c) => c.start));
-      const requests: { start: number; first: boolean; answeredAfterWindow: boolean }[] = [];
+      const firstGroups = new Set(footer.chunks.filter((c) => c.group >= 25).map((c) => c.start));
+      const requests: { start: number; first: boolean; answeredAfterWindow: boolean; madeAfterWindow: boolean }[] = [];
+      let firstMade = 0;
       const gated: typeof fetch = async (_url, init) => {
         const range = String(new Headers(init?.headers).get('Range'));
         const m = /^bytes=(\d*)-(\d*)$/.exec(range) as RegExpExecArray;
         const start = m[1] === '' ? data.length - Number(m[2]) : Number(m[1]);
         const end = m[1] === '' || m[2] === '' ? data.length - 1 : Number(m[2]);
         const tail = m[1] === '';
-        const inFirst = !tail && footer.chunks.some((c) => c.group >= 27 && start >= c.start && start < c.start + c.length);
-        const entry = { start, first: inFirst, answeredAfterWindow: false };
+        const inFirst = !tail && footer.chunks.some((c) => c.group >= 25 && start >= c.start && start < c.start + c.length);
+        const entry = { start, first: inFirst, answeredAfterWindow: false, madeAfterWindow: handedOver };
         if (!tail) requests.push(entry);
+        // The first paint's pieces take unequal times, so one is in while others still download.
+        if (inFirst) await new Promise((resolve) => setTimeout(resolve, 15 * ++firstMade));
         if (!tail && !inFirst) await gate;
         entry.answeredAfterWindow = handedOver;
         if (!tail && !inFirst) {
@@ -278,6 +282,9 @@ describe('prefetchParquet', () => {
       // Its row groups were asked for first, and nothing else was answered before it was handed over.
       expect(requests.findIndex((r) => !r.first)).toBeGreaterThan(requests.filter((r) => r.first).length - 1);
       expect(requests.filter((r) => !r.first).every((r) => r.answeredAfterWindow)).toBe(true);
+      // Nor asked for: they would have shared the link with it.
+      expect(requests.filter((r) => !r.first).every((r) => r.madeAfterWindow)).toBe(true);
+      if (!columns) expect(requests.filter((r) => r.first).length).toBeGreaterThan(1);
       expect(w.from).toBe(from);
       expect(mostWhilePainting).toBe(1);
       // With every column to fetch, the rest is several requests, in parallel again after the paint.

@@ -77,7 +77,8 @@ export interface PrefetchOptions {
    * is given the newest instant of the INT64 timestamp column `column` in their statistics (epoch
    * ms) and answers the instants from which rows may be needed first (one per panel); the earliest
    * of them whose row groups are at most WINDOW_MAX_SHARE of the bytes is taken. The chosen chunks
-   * of the row groups that reach it are then fetched before the others, and `onWindow` gets a
+   * of the row groups that reach it are then fetched before the others (nothing else is asked for
+   * until they are in), and `onWindow` gets a
    * Parquet file of just those row groups per source file, while the rest downloads (one request
    * at a time until the promise `onWindow` may return settles, so the paint has the CPU). Nothing
    * happens when the files lack the statistics, or when even the latest instant's row groups are
@@ -250,7 +251,9 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   let next = 0;
   const worker = async (_: unknown, index: number) => {
     while (next < pieces.length) {
-      if (index > 0 && hold && !pieces[next]?.first) {
+      // No request of the rest while the window's pieces still download (they would share the
+      // link); while it draws, one.
+      if (hold && !pieces[next]?.first && (index > 0 || firstLeft > 0)) {
         await hold;
         continue;
       }
