@@ -323,14 +323,14 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
     const { cb } = recorder();
     cb.linkSource = async () => ({ urls: [ordersFile], location: ordersFile });
     cb.onPanel = (id) => events.push(id);
-    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, yieldBetweenPanels: async () => void events.push('yield') });
+    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, nextTask: async () => void events.push('yield') });
     const panels = dashboard.panels.filter(isDataPanel).map((p) => p.id);
     expect(events).toEqual(panels.flatMap((id) => [id, 'yield']));
     // A click during a yield: the run reports nothing more.
     const later: string[] = [];
     let stale = false;
     cb.onPanel = (id) => later.push(id);
-    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, isStale: () => stale, yieldBetweenPanels: async () => void (stale = true) });
+    await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, isStale: () => stale, nextTask: async () => void (stale = true) });
     expect(later).toEqual(panels.slice(0, 1));
   });
 

@@ -203,11 +203,12 @@ export interface RunOptions {
   /** Panels to query before the others (the chart the user just drilled): it answers first. */
   first?: ReadonlySet<string>;
   /**
-   * Awaited after each panel answered from the result cache, before the next: the app lets the page
-   * draw that panel in a task of its own (a click back to a view seen before would otherwise redraw
-   * every panel in one long task).
+   * Resolves in a task of its own. Awaited after each panel answered from the result cache, before
+   * the next: the app lets the page draw that panel in a task of its own (a click back to a view
+   * seen before would otherwise redraw every panel in one long task); and by a fetch between reading
+   * the footers and the work they start (prefetch.ts).
    */
-  yieldBetweenPanels?: () => Promise<void>;
+  nextTask?: () => Promise<void>;
   /** Aborts the run's own reads (fetches of a dataset's bytes) when it is cancelled or replaced. */
   signal?: AbortSignal;
   /**
@@ -559,7 +560,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
       // report "drawn" only after drawing) treat a kept result like a fresh one. A stored result
       // keeps its object: this run may have drawn it already, before the load, and need not again.
       cb.onPanel(panel.id, { status: 'ready', result: plan.fromStore ?? { ...plan.kept }, sql: sql.text, period: plan.period ?? null });
-      if (opts.yieldBetweenPanels) await opts.yieldBetweenPanels();
+      if (opts.nextTask) await opts.nextTask();
       continue;
     }
     // A KPI of a group whose shared query failed (below) has no step of its own: it runs alone.
@@ -999,7 +1000,7 @@ async function loadOrTake(
       const window = windowFirstOf(dashboard, dataset, first.sizeBytes ?? 0, opts, (w) => {
         const painting = paintWindow(engine, dashboard, dataset, w, { columns: chosen, probe, persisted, location, generation }, cb, opts);
         windowPaint = painting;
-        // The rest downloads on one request meanwhile: on two cores, four would slow the paint.
+        // The rest downloads once it drew: on two cores, a request meanwhile slowed the paint.
         return painting;
       });
       try {
@@ -1007,6 +1008,7 @@ async function loadOrTake(
           maxBytes: PREFETCH_MAX_BYTES,
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(window ? { window } : {}),
+          ...(opts.nextTask ? { nextTask: opts.nextTask } : {}),
           onProgress: progress.fetching,
           onFooters: (files) => {
             refuseTooManyRows(files, first.location);

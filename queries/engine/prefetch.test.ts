@@ -142,7 +142,14 @@ describe('prefetchParquet', () => {
   it('fetches a whole file byte-exactly in a few large reads, reporting progress', async () => {
     served = [];
     const seen: number[] = [];
-    const got = await prefetchParquet([`${base}/wide.parquet`], { onProgress: (p) => seen.push(p.bytesDone) });
+    // The footers' parse and the work they start are two tasks: the page gets one in between.
+    const order: string[] = [];
+    const got = await prefetchParquet([`${base}/wide.parquet`], {
+      onProgress: (p) => seen.push(p.bytesDone),
+      nextTask: async () => void order.push(`next task after ${served.length} read`),
+      choose: () => (order.push('footers read'), null),
+    });
+    expect(order).toEqual(['next task after 1 read', 'footers read']);
     expect(got.columns).toBeNull();
     expect(Buffer.from(got.files[0]?.bytes ?? []).equals(Buffer.from(bytes))).toBe(true);
     expect(got.rows).toBe(300000);

@@ -89,6 +89,11 @@ export interface PrefetchOptions {
     from(newestMs: number): readonly number[];
     onWindow(window: WindowFiles): void | Promise<unknown>;
   };
+  /**
+   * Resolves in a task of its own: awaited once the footers are read, so that their parse and the
+   * work they start (`onEstimate`'s, the plan) are two tasks on the page, not one long one.
+   */
+  nextTask?: () => Promise<void>;
   /** Requests in flight at once. */
   concurrency?: number;
   /** Refuse (with `PrefetchError`) files larger than this in total, learnt from their first reads. */
@@ -167,6 +172,8 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   const startedAt = performance.now();
   let bytesFetched = 0;
   const tails = await Promise.all(urls.map((url) => readTail(doFetch, url, opts.signal)));
+  await opts.nextTask?.();
+  opts.signal.throwIfAborted();
   const size = tails.reduce((n, t) => n + t.size, 0);
   if (opts.maxBytes !== undefined && size > opts.maxBytes) throw new PrefetchError(`${size} bytes is more than ${opts.maxBytes} to fetch into memory`);
   const rowsTotal = tails.reduce((n, t) => n + t.footer.numRows, 0);

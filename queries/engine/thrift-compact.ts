@@ -5,6 +5,8 @@
 // Bounded: every length is checked against the bytes there are, and nesting stops at 64 levels.
 
 /** Thrift compact protocol type ids. */
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
 export const T = { TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12 } as const;
 
 /** The bytes are not the Thrift struct they should be (truncated, too deep, an unknown type). */
@@ -78,7 +80,16 @@ export class CompactReader {
     if (length > this.bytes.length - this.pos) throw new ThriftError('string past the end');
     const slice = this.bytes.subarray(this.pos, this.pos + length);
     this.pos += length;
-    return new TextDecoder('utf-8', { fatal: false }).decode(slice);
+    // Names and small values are nearly always ASCII: made directly, as the decoder would.
+    if (length <= 64) {
+      let text = '';
+      for (const b of slice) {
+        if (b >= 0x80) return UTF8.decode(slice);
+        text += String.fromCharCode(b);
+      }
+      return text;
+    }
+    return UTF8.decode(slice);
   }
 
   readStruct(onField: (id: number, type: number) => void): void {

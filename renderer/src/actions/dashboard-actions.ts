@@ -227,7 +227,7 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       cache: datasetCache,
       results: resultCache,
       first: redrilled(explore),
-      yieldBetweenPanels: nextTask,
+      nextTask,
       raw: state.showRaw,
       memoryBudgetBytes: await budget,
       signal: abort.signal,
