@@ -145,6 +145,20 @@ describe('JSON sources in the engine', () => {
     expect(parseIsoTimestamp('2025-01-01T24:00')).toBeNull();
   });
 
+  it('reads the plain shapes (YYYY-MM-DD, with " HH:MM:SS" or "THH:MM:SS") as Date does, over four centuries and leap days', () => {
+    const texts: string[] = [];
+    for (let ms = Date.UTC(1899, 11, 25); ms < Date.UTC(2301, 0, 10); ms += 86_400_000 * 3 + 3_723_000) {
+      const iso = new Date(ms).toISOString();
+      texts.push(iso.slice(0, 10), `${iso.slice(0, 10)} ${iso.slice(11, 19)}`, iso.slice(0, 19));
+    }
+    texts.push('2000-02-29', '1900-02-28 23:59:59', '2400-02-29T00:00:00', '1000-01-01', '9999-12-31 23:59:59');
+    for (const text of texts) expect(parseIsoTimestamp(text), text).toBe(Date.parse(`${text.replace(' ', 'T')}${text.length === 10 ? 'T00:00:00' : ''}Z`));
+    // Not real dates, or not digits where digits go.
+    for (const text of ['1900-02-29', '2100-02-29 00:00:00', '2025-04-31', '20a5-01-01', '2025-0x-01', '2025-01-01 1x:00:00', '2025-01-01 12:60:00']) expect(parseIsoTimestamp(text), text).toBeNull();
+    // A year before 1000 is read by the full parse.
+    expect(parseIsoTimestamp('0999-01-01 00:00:00')).toBe(Date.parse('0999-01-01T00:00:00Z'));
+  });
+
   it('reads several files as one table, rows in file order', async () => {
     const table = `json_${++tables}`;
     await engine.insertArrow(table, jsonToArrowIpc([{ text: '[{"a": 1}]', name: 'one.json' }, { text: '{"b": "x"}\n{"a": 3}', name: 'two.json' }], 'data/*.json').ipc);

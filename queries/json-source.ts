@@ -338,29 +338,45 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function plainTimestamp(text: string): number | null | undefined {
   const n = text.length;
   if (n !== 10 && n !== 19) return undefined;
-  const d = (at: number) => {
-    const c = text.charCodeAt(at) - 48;
-    return c >= 0 && c <= 9 ? c : NaN;
-  };
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
-  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  const month = d(5) * 10 + d(6);
-  const day = d(8) * 10 + d(9);
+  const century = two(text, 0);
+  const yy = two(text, 2);
+  const y = century * 100 + yy;
+  const month = two(text, 5);
+  const day = two(text, 8);
   let hour = 0;
   let minute = 0;
   let second = 0;
   if (n === 19) {
     const sep = text.charCodeAt(10);
     if ((sep !== 32 && sep !== 84) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-    hour = d(11) * 10 + d(12);
-    minute = d(14) * 10 + d(15);
-    second = d(17) * 10 + d(18);
+    hour = two(text, 11);
+    minute = two(text, 14);
+    second = two(text, 17);
   }
-  if (Number.isNaN(year + month + day + hour + minute + second) || year < 1000) return undefined;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  // A part that is not two digits is -1.
+  if ((century | yy | month | day | hour | minute | second) < 0 || y < 1000) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
   if (days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return null;
-  return Date.UTC(year, month - 1, day, hour, minute, second);
+  return daysFromCivil(y, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000;
+}
+
+/** The two decimal digits at `at` as a number, or -1 when either is not a digit. */
+function two(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), no Date per value. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 const ARROW_TYPES: Record<JsonColumnType, () => unknown> = {
@@ -411,9 +427,21 @@ function columnData(type: unknown, column: JsonColumn): unknown {
       return arrow.makeData({ ...base, data });
     }
     case 'TIMESTAMP': {
-      // Epoch milliseconds in, microseconds out.
+      // Epoch milliseconds in, microseconds out: written as two 32-bit halves (little-endian), no
+      // BigInt per value, while the product is an exact double; beyond (years past ±285,000), as BigInt.
       const data = new BigInt64Array(length);
-      for (let i = 0; i < length; i++) if (values[i] !== null) data[i] = BigInt(values[i] as number) * 1000n;
+      const halves = new Int32Array(data.buffer);
+      for (let i = 0; i < length; i++) {
+        const ms = values[i] as number | null;
+        if (ms === null) continue;
+        const us = ms * 1000;
+        if (!Number.isSafeInteger(us)) data[i] = BigInt(ms) * 1000n;
+        else {
+          const high = Math.floor(us / 4_294_967_296);
+          halves[2 * i] = us - high * 4_294_967_296;
+          halves[2 * i + 1] = high;
+        }
+      }
       return arrow.makeData({ ...base, data });
     }
     case 'DOUBLE': {
