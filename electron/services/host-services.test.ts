@@ -800,6 +800,21 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
       await close();
     });
 
+    it('opening a dashboard probes its trusted source while the reply travels; connectSource takes that answer', async () => {
+      const source = single('orders/year=2025/part-1.parquet');
+      const { home, file } = await savedEarlier(source);
+      const fresh = await DataGateway.start();
+      const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: fresh, homeDir: home, credentials: new CredentialStore(home, cipher) });
+      await requestsSettle();
+      s3.requests.length = 0;
+      await api.openDashboard({ path: file });
+      await requestsSettle();
+      expect(s3.requests.map((r) => [r.method, r.range])).toEqual([['GET', 'bytes=-524288']]);
+      expect((await api.connectSource({ dashboardPath: file, source })).sizeBytes).toBe(300);
+      expect(s3.requests).toHaveLength(1);
+      await fresh.close();
+    });
+
     it('a failed probe at start is not reused: the window\'s connectSource asks again', async () => {
       const source = single('later/orders.parquet');
       const { home, file } = await savedEarlier(source);

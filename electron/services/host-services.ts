@@ -75,7 +75,7 @@ export interface HostServicesOptions {
   probeSourcesOf?: string;
 }
 
-/** How long a source's probe made ahead (`probeAhead`) may stand in for connectSource's own. */
+/** How long a source's probe made ahead (`probeSources`) may stand in for connectSource's own. */
 const EARLY_PROBE_TTL_MS = 30_000;
 
 /** The folder of this machine's Northstar state: $NORTHSTAR_HOME, else ~/.northstar. */
@@ -201,7 +201,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     }
     return file;
   };
-  // Probes made before the renderer asked (probeAhead), by mount URL: the first connectSource of
+  // Probes made before the renderer asked (probeSources), by mount URL: the first connectSource of
   // that URL takes the answer instead of asking S3 again.
   const earlyProbes = new Map<string, { at: number; probe: Promise<GatewayObjectInfo> }>();
   const takeEarlyProbe = (url: string): Promise<GatewayObjectInfo> | null => {
@@ -212,12 +212,29 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
   // A single Parquet object's footer is read right after its probe: the gateway may read it in the probe.
   const probeOptions = (source: Source, multiFile: boolean) => (!multiFile && source.format === 'parquet' ? { tailBytes: TAIL_BYTES } : {});
   /**
-   * At start, the probe connectSource makes for each single-object S3 source of the dashboard the
-   * first window opens, so that its answer (and, for Parquet, the footer's bytes) is there when
-   * the renderer asks, not one S3 round trip after. Only what connectSource would do for that
-   * file: a source its trusted content declares, or one already approved, with the keys stored for
-   * it. Failures are dropped: the renderer's own call then probes again and reports them.
+   * The probe connectSource makes, for each single-object S3 source of `doc` that `file` may read
+   * now (a source its trusted content declares, or one already approved), with the keys stored for
+   * it, unless one is waiting already: made when a dashboard opens, so that its answer (and, for
+   * Parquet, the footer's bytes) is there when the renderer asks, not one S3 round trip after.
+   * Failures are dropped: the renderer's own call then probes again and reports them.
    */
+  const probeSources = async (file: string, doc: DashboardFile): Promise<void> => {
+    for (const source of doc.sources) {
+      if (source.kind !== 's3' || isMultiFilePattern(parseS3Uri(source.uri).key)) continue;
+      const object = await (async () => {
+        admit(file, source, false);
+        return (await expandSource(source, expandContext(file, source, await keysFor(source, undefined)))).objects[0];
+      })().catch(() => undefined);
+      if (!object) continue;
+      const url = mountObject(opts.gateway, object);
+      const waiting = earlyProbes.get(url);
+      if (waiting && Date.now() - waiting.at <= EARLY_PROBE_TTL_MS) continue;
+      const probe = opts.gateway.head(url, probeOptions(source, false));
+      probe.catch(() => {});
+      earlyProbes.set(url, { at: Date.now(), probe });
+    }
+  };
+  /** At start, the sources of the dashboard the first window opens (`probeSourcesOf`), while the window boots. */
   const probeAhead = async (dashboardPath: string): Promise<void> => {
     const file = path.resolve(dashboardPath);
     const loaded = loadDashboard((await readDashboardBytes(file)).toString('utf8'));
@@ -227,18 +244,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       verifiedTrusted.add(contentHash);
       remember(file, contentHash, loaded.dashboard);
     }
-    for (const source of loaded.dashboard.sources) {
-      if (source.kind !== 's3' || isMultiFilePattern(parseS3Uri(source.uri).key)) continue;
-      const object = await (async () => {
-        admit(file, source, false);
-        return (await expandSource(source, expandContext(file, source, await keysFor(source, undefined)))).objects[0];
-      })().catch(() => undefined);
-      if (!object) continue;
-      const url = mountObject(opts.gateway, object);
-      const probe = opts.gateway.head(url, probeOptions(source, false));
-      probe.catch(() => {});
-      earlyProbes.set(url, { at: Date.now(), probe });
-    }
+    await probeSources(file, loaded.dashboard);
   };
 
   const expandContext = (dashboardFile: string, source: Source, keys: AccessKeys | undefined): ExpandContext => {
@@ -274,6 +280,8 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
       opts.gateway.allowFolder(path.dirname(file));
       if (loaded.ok && contentHash) remember(file, contentHash, loaded.dashboard);
       else declaredOnDisk.delete(file);
+      // Its sources are probed now, while the reply travels and the page reads the file.
+      if (loaded.ok) void probeSources(file, loaded.dashboard).catch(() => {});
       // Housekeeping never stands between the user and the file (the folder may be read-only).
       await cleanStaleTempFiles(path.dirname(file));
       if (loaded.ok) await importCurrentRevision(file, loaded.dashboard, contentHash, text);
@@ -402,7 +410,7 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
         const first = urls[0] as string;
         // One HEAD proves the objects can be read (listing rights are not read rights); a listing
         // already knows every size, and HEADing thousands of objects would only cost time. One
-        // made at start (probeAhead) stands in when it worked; a failed one is not trusted.
+        // made ahead (probeSources) stands in when it worked; a failed one is not trusted.
         const info = (await takeEarlyProbe(first)?.catch(() => null)) ?? (await opts.gateway.head(first, probeOptions(source, expanded.multiFile)));
         const sizeBytes = expanded.multiFile ? sumSizes(expanded.objects) : info.sizeBytes;
         // The HEAD validated the one object just now; a listing's files carry no validated version
