@@ -748,7 +748,7 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
     await freshGateway.close();
   });
 
-  describe('probes made at start (probeSourcesOf)', () => {
+  describe('probes made ahead: at start (probeSourcesOf), and when a dashboard opens', () => {
     const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
     const cipher = { availability: () => ({ ok: true as const }), encrypt: (plain: string) => xor(Buffer.from(plain, 'utf8')), decrypt: (c: Buffer) => xor(c).toString('utf8') };
     const single = (key: string) => s3Source(`s3://lake/${key}`);
@@ -832,7 +832,7 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
       await close();
     });
 
-    it('a dashboard not trusted here is not probed at start: S3 hears nothing until the user allows its source', async () => {
+    it('a dashboard not trusted here is not probed, at start or when opened: S3 hears nothing until the user allows its source', async () => {
       const source = single('orders/year=2025/part-0.parquet');
       const { home, file } = await savedEarlier(source);
       // Someone else's edit: the content is no longer the one trusted here.
@@ -844,6 +844,8 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
       expect(s3.requests).toEqual([]);
       await api.openDashboard({ path: file });
       expect((await hostErrorOf(api.connectSource({ dashboardPath: file, source }))).code).toBe('accessDenied');
+      await requestsSettle();
+      expect(s3.requests).toEqual([]);
       await close();
     });
   });
