@@ -768,9 +768,10 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
       return { home, file };
     }
 
-    async function startedWith(home: string, file: string): Promise<{ api: HostApi; close: () => Promise<void> }> {
+    /** A new session on `home`; with `probeAtStart`, its host names `file` as the first window's. */
+    async function startedWith(home: string, file: string, probeAtStart = true): Promise<{ api: HostApi; close: () => Promise<void> }> {
       const fresh = await DataGateway.start();
-      const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: fresh, homeDir: home, credentials: new CredentialStore(home, cipher), probeSourcesOf: file });
+      const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: fresh, homeDir: home, credentials: new CredentialStore(home, cipher), ...(probeAtStart ? { probeSourcesOf: file } : {}) });
       return { api, close: () => fresh.close() };
     }
 
@@ -803,8 +804,7 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
     it('opening a dashboard probes its trusted source while the reply travels; connectSource takes that answer', async () => {
       const source = single('orders/year=2025/part-1.parquet');
       const { home, file } = await savedEarlier(source);
-      const fresh = await DataGateway.start();
-      const api = createHostServices({ host: 'browser', appVersion: '0.0.0-test', gateway: fresh, homeDir: home, credentials: new CredentialStore(home, cipher) });
+      const { api, close } = await startedWith(home, file, false);
       await requestsSettle();
       s3.requests.length = 0;
       await api.openDashboard({ path: file });
@@ -812,7 +812,7 @@ describe('connectSource and listSourceObjects: many files, URLs', () => {
       expect(s3.requests.map((r) => [r.method, r.range])).toEqual([['GET', 'bytes=-524288']]);
       expect((await api.connectSource({ dashboardPath: file, source })).sizeBytes).toBe(300);
       expect(s3.requests).toHaveLength(1);
-      await fresh.close();
+      await close();
     });
 
     it('a failed probe at start is not reused: the window\'s connectSource asks again', async () => {
