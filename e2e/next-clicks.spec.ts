@@ -85,6 +85,44 @@ test('a drill and a filter computed ahead ask the engine nothing when clicked, a
   expect(await dashboard.kpiValue('kpi_revenue')).toBeCloseTo(second.current.revenue, 4);
 });
 
+test('after a click, the next clicks are computed only once its panels are all drawn', async ({ dashboard, page }) => {
+  // Frames that come late once asked to: a chart reports itself drawn from its next frame, and the
+  // page is idle until then (as it is between a click's chart draws at millions of rows).
+  await page.addInitScript(() => {
+    const frame = window.requestAnimationFrame.bind(window);
+    const w = window as unknown as { __lateFrames?: boolean };
+    window.requestAnimationFrame = (cb) => (w.__lateFrames ? (setTimeout(() => frame(cb), 300), 0) : frame(cb));
+  });
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  await computedAhead(page);
+  const regions = await regionsByRevenue();
+  await page.evaluate(() => ((window as unknown as { __lateFrames?: boolean }).__lateFrames = true));
+  for (const [i, action] of [
+    [0, /^Drill into .* by country$/],
+    [1, /^Filter other panels to /],
+  ] as const) {
+    if (i === 1) await page.keyboard.press('Escape');
+    const run = await dashboard.runId();
+    const since = await now(page);
+    const menu = await dashboard.clickBar('revenue_by_region', i === 0 ? 0 : 1, regions.length);
+    await dashboard.chooseMenuAction(menu, action);
+    await dashboard.waitUntilDrawn(run + 1);
+    await computedAhead(page, since);
+    // The first statement run ahead after the click came after the click's run was drawn.
+    const { drawn, firstAhead } = await page.evaluate(
+      ([t, r]) => ({
+        drawn: performance.getEntriesByName('northstar:all-panels-drawn').find((m) => ((m as PerformanceMark).detail as { runId: number }).runId > r)?.startTime,
+        firstAhead: performance.getEntriesByName('northstar:next-clicks-sql').find((m) => m.startTime > t)?.startTime,
+      }),
+      [since, run] as const,
+    );
+    expect(drawn, String(action)).toBeDefined();
+    expect(firstAhead, String(action)).toBeDefined();
+    expect(firstAhead as number, String(action)).toBeGreaterThan(drawn as number);
+  }
+});
+
 test('turned off from the palette, nothing is computed ahead and a click asks the engine', async ({ dashboard, page }) => {
   await dashboard.open();
   await dashboard.waitUntilDrawn();

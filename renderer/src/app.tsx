@@ -30,6 +30,7 @@ import {
 } from './actions/dashboard-actions';
 import { cancelEngine, engineStartSettled, getEngine, restartEngine, setEngineRestartListener } from './engine';
 import { releaseEngineStart } from './engine-hold';
+import { noteRunDrawn } from './drawn-runs';
 import { warmFontStrikes } from './font-warm-up';
 import { formatBytesApart, formatTimestamp } from './format';
 import { FilterBar } from './components/filter-bar';
@@ -505,6 +506,7 @@ function AllPanelsDrawnMark(): null {
   useEffect(() => {
     if (!done) return;
     performance.mark('northstar:all-panels-drawn', { detail: { runId: done } });
+    noteRunDrawn(done);
     // A re-open drawn from stored results held the engine's start back until now (engine-hold.ts).
     releaseEngineStart('drawn');
     // The font styles shown only later, laid out now, one per task (font-warm-up.ts), once the
