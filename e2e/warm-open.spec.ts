@@ -6,29 +6,11 @@ import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures/app';
+import { holdDataReads } from './fixtures/hold-reads';
 import { computeKpisNative, queryNative } from './oracle';
 
 const LAST_DAYS = 30;
 const DATA_PANELS = ['kpi_revenue', 'kpi_orders', 'kpi_aov', 'kpi_active_customers', 'daily_revenue', 'revenue_by_region', 'revenue_by_campaign', 'recent_orders'];
-
-/** Hold every data read (not the footer reads from the end) of the gateway until `release`. */
-async function holdDataReads(page: Page, gatewayOrigin: string) {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let waiting = 0;
-  await page.route(
-    (url) => url.origin === gatewayOrigin,
-    async (route) => {
-      const range = route.request().headers()['range'] ?? '';
-      if (route.request().method() === 'GET' && !range.startsWith('bytes=-')) {
-        waiting += 1;
-        await held;
-      }
-      await route.continue();
-    },
-  );
-  return { release, waiting: () => waiting };
-}
 
 /** Open the dashboard in a fresh document (the launch URL differs only in its fragment: a plain goto would not reload). */
 async function reopen(page: Page, open: () => Promise<void>) {

@@ -1,5 +1,5 @@
 // The bodies of panels: KPI tile, chart, table and text, drawn from a query result.
-import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type * as echarts from 'echarts/core';
 import type { ChartPanel, DataPanel, Dataset, KpiPanel, TablePanel, TimeGrain } from '../../../dashboards/schema';
 import type { QueryResult, Row } from '../../../queries/engine/engine';
@@ -216,7 +216,7 @@ const OVERSCAN = 8;
 /** A row's height before one is measured (12 px text, 5 px padding each side, a 1 px rule). */
 const ROW_ESTIMATE_PX = 25;
 
-/** A number per object, for keys (a new result or page gets a new scroll container, at its top). */
+/** A number per object, for keys (a new result or page is shown from its top). */
 const objectIds = new WeakMap<object, number>();
 let lastObjectId = 0;
 function objectId(o: object): number {
@@ -285,6 +285,15 @@ function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }
   const sample = useRef<HTMLTableRowElement>(null);
   const viewKey = `${objectId(result)}:${page}`;
   const { windowed, start, end, rowPx } = useRowWindow(shown.length, viewKey, scroller, sample);
+  // A new result is shown in the same rows and cells, updated in place (a click's new result made
+  // ~330 new cells, and removed as many, at 5M rows). It starts at its top: the scroll goes back
+  // only if the reader scrolled (setting it lays the page out in React's commit).
+  const scrolled = useRef(false);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && scrolled.current) el.scrollTop = 0;
+    scrolled.current = false;
+  }, [viewKey]);
   // Drawn in a window, a column would widen and narrow as rows of other widths scroll in: each
   // column is at least as wide as the page's widest value in it (in characters, as formatted).
   const widthsCh = useMemo(() => {
@@ -304,8 +313,8 @@ function TableBody({ panel, result }: { panel: TablePanel; result: QueryResult }
   const spacer = (rows: number) => (rows > 0 ? <tr className="table-spacer" aria-hidden="true" style={{ height: rows * rowPx }} /> : null);
   return (
     <div className="table-body">
-      {/* A new page, or a new result, starts at its top: a new scroll container (setting scrollTop would lay the page out in React's commit). */}
-      <div className="table-scroll" ref={scroller} key={viewKey}>
+      {/* A new page starts at its top: a new scroll container. */}
+      <div className="table-scroll" ref={scroller} key={page} onScroll={(e) => (scrolled.current = e.currentTarget.scrollTop > 0)}>
         <table className="data-table" aria-rowcount={shown.length + 1}>
           {widthsCh && (
             <colgroup>

@@ -65,18 +65,23 @@ export function PanelFrame({
   });
   const activeFilters = useActiveFilters(dataset);
   const shownEmpty = useCallback(() => markDrawn(panel.id), [markDrawn, panel.id]);
-  // A chart that shows rows keeps them on screen (dimmed) while a new run re-queries it: its ECharts
-  // instance stays mounted and takes the new option in place, instead of a dispose and an init per
-  // click (a long main-thread task). It is drawn as it was: the panel spec and time grain of its
-  // result. Errors, empty results, cancels and other panel kinds replace it as before.
+  // A chart, KPI or table that shows rows keeps them on screen while a new run re-queries it: a
+  // chart's ECharts instance stays mounted and takes the new option in place, instead of a dispose
+  // and an init per click (a long main-thread task); a table's rows and a KPI's figures are updated
+  // in place, not removed for a progress line and made again (measured at 5M rows: the table's
+  // removal alone was ~4 ms of every click's ~75 ms of work). It is drawn as it was: the panel spec
+  // and time grain of its result. Errors, empty results and cancels replace it as before.
   const grain = useStore((s) => (panel.kind === 'chart' && panel.x.type === 'time' ? currentGrain(panel, s.explore) : undefined));
-  const lastChart = useRef<{ result: QueryResult; panel: Panel; grain: TimeGrain | undefined } | null>(null);
+  const lastShown = useRef<{ result: QueryResult; panel: Panel; grain: TimeGrain | undefined } | null>(null);
   if (state?.status === 'ready') {
-    if (lastChart.current?.result !== state.result) lastChart.current = panel.kind === 'chart' && state.result.rows.length > 0 ? { result: state.result, panel, grain } : null;
+    if (lastShown.current?.result !== state.result) lastShown.current = isDataPanel(panel) && state.result.rows.length > 0 ? { result: state.result, panel, grain } : null;
   } else if (state?.status !== 'loading') {
-    lastChart.current = null;
+    lastShown.current = null;
   }
-  const kept = state?.status === 'loading' && panel.kind === 'chart' ? lastChart.current : null;
+  const kept = state?.status === 'loading' && isDataPanel(panel) ? lastShown.current : null;
+  // Dimmed, with its progress, only once the new result is slow to come: a click answered from the
+  // result cache changes nothing on screen until its results are drawn.
+  const slow = useHeldFor(kept !== null, REFRESH_SHOWN_AFTER_MS);
   const shown = state?.status === 'ready' ? { result: state.result, panel, grain: undefined } : kept;
   const empty = (result: QueryResult) => {
     const reason = dataset && isDataPanel(panel) ? emptyReason(panel, dataset, datasetRows, result, activeFilters) : null;
@@ -90,12 +95,12 @@ export function PanelFrame({
         <PanelMenu panel={panel} dataset={dataset} state={state} getChart={getChart} refine={refine} />
       </div>
       {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
-      <div className={kept ? 'panel-body refreshing' : 'panel-body'}>
+      <div className={kept && slow ? 'panel-body refreshing' : 'panel-body'}>
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} onOpenLink={setLink} />}
         {link && <OpenLinkDialog url={link} deps={deps} onClose={closeLink} />}
         {panel.kind === 'anomaly' && <AnomalyBody panel={panel} deps={deps} />}
         {state?.status === 'loading' && !kept && <PanelProgress dataset={dataset} deps={deps} />}
-        {kept && (
+        {kept && slow && (
           <div className="panel-refresh">
             <PanelProgress dataset={dataset} deps={deps} />
           </div>
@@ -141,6 +146,23 @@ export function PanelFrame({
 }
 
 const ignoreDrawn = () => {};
+
+/** How long a result kept on screen waits for its new one before it is dimmed and shows its progress. */
+export const REFRESH_SHOWN_AFTER_MS = 250;
+
+/** True once `on` has held for `ms` (false again as soon as it does not). */
+function useHeldFor(on: boolean, ms: number): boolean {
+  const [held, setHeld] = useState(false);
+  useEffect(() => {
+    if (!on) {
+      setHeld(false);
+      return;
+    }
+    const timer = setTimeout(() => setHeld(true), ms);
+    return () => clearTimeout(timer);
+  }, [on, ms]);
+  return on && held;
+}
 
 /**
  * What a loading panel waits for and for how long, with a Cancel that stops the whole run
