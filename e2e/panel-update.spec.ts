@@ -111,6 +111,7 @@ test('a slow re-query keeps the KPI tiles and the table on screen, dimmed with t
   await expect(dashboard.panel('recent_orders').locator('.table-body')).toHaveCSS('opacity', '0.45');
   expect(await dashboard.kpiValue('kpi_revenue')).toBe(revenue);
   await expect(page.locator('table[data-stamp="opened"]')).toHaveCount(1);
+  await page.screenshot({ path: path.join('e2e', 'artifacts', 'panel-refresh.png') });
   // Dimmed no sooner than the delay after the panel began to wait (the page's clock is coarsened).
   const seen = await watched(page);
   for (const id of PANELS) {
