@@ -314,7 +314,7 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
     for (const id of ['kpi_revenue', 'kpi_aov', 'kpi_active_customers']) expect(states[id]?.status).toBe('ready');
   });
 
-  it('yields between panels answered from the result cache, one panel per yield, and stops there once stale', async () => {
+  it('yields once before the panels answered from the result cache, reports them together, and stops there once stale', async () => {
     const dashboard = demo();
     const cache = new Map<string, LoadedDataset>();
     const results = new ResultCache();
@@ -325,13 +325,13 @@ describe('runDashboardQueries with a result cache, on a real engine', () => {
     cb.onPanel = (id) => events.push(id);
     await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, nextTask: async () => void events.push('yield') });
     const panels = dashboard.panels.filter(isDataPanel).map((p) => p.id);
-    expect(events).toEqual(panels.flatMap((id) => [id, 'yield']));
-    // A click during a yield: the run reports nothing more.
+    expect(events).toEqual(['yield', ...panels]);
+    // A click during the yield: the run reports nothing.
     const later: string[] = [];
     let stale = false;
     cb.onPanel = (id) => later.push(id);
     await runDashboardQueries(engine, dashboard, cb, { trusted: true, now: Date.UTC(2026, 1, 1), cache, results, isStale: () => stale, nextTask: async () => void (stale = true) });
-    expect(later).toEqual(panels.slice(0, 1));
+    expect(later).toEqual([]);
   });
 
   it('a pipelined engine gets the next query while the one before runs, at most one ahead, with the same results; a stale run sends no more', async () => {
