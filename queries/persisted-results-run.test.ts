@@ -40,6 +40,8 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
   let served: { bytes: Buffer; etag: string };
   /** Held until opened: the body of every read that is not the footer's (the load's data). */
   let gate: Promise<void> = Promise.resolve();
+  /** Requests the server has had. */
+  let requests = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-persisted-run-'));
@@ -55,6 +57,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     boot = nodeBootstrap();
     wasm = await Engine.start(boot);
     server = http.createServer((req, res) => {
+      requests += 1;
       const { bytes, etag } = served;
       const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
       if (!m) {
@@ -260,6 +263,13 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     const v1 = [{ object: 'orders.parquet', version: contentVersion('"v1"', null, original.length) }];
     const run = async (refine?: (id: string) => PanelRefinement | undefined) => {
       const order: string[] = [];
+      // The load waits for the app's word: no request reaches the server while it is held.
+      const beforeLoad = async () => {
+        const at = requests;
+        order.push('before load');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        order.push(`requests while held: ${requests - at}`);
+      };
       await runDashboardQueries(
         fetchingEngine([]),
         demo(),
@@ -276,7 +286,7 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
           cache: new Map<string, LoadedDataset>(),
           memoryBudgetBytes: 2 * 1024 ** 3,
           ...(refine ? { refine: (panel: DataPanel) => refine(panel.id) } : {}),
-          persisted: { read: (key) => store.read(key), write: (key, entry) => store.write(key, entry), onEntry: (dataset, drawable) => order.push(`entry ${dataset} ${drawable}`) },
+          persisted: { read: (key) => store.read(key), write: (key, entry) => store.write(key, entry), onEntry: (dataset, drawable) => order.push(`entry ${dataset} ${drawable}`), beforeLoad },
         },
       );
       return order;
@@ -285,11 +295,15 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     const plain = await run();
     expect(plain[0]).toBe('entry orders true');
     expect(plain.filter((e) => e.startsWith('stored ')).length).toBe(DATA_PANELS.length);
+    // ...and the load starts once the app says so, after they are all drawn.
+    expect(plain.slice(DATA_PANELS.length + 1)).toEqual(['before load', 'requests while held: 0']);
     // Drilled into one region: that chart's SQL has no stored result, so the app must not wait for a full draw.
     const drilled = await run((id) => (id === 'revenue_by_region' ? { members: [{ dimension: 'region', values: ['EMEA'] }], xDimension: 'country' } : undefined));
     expect(drilled[0]).toBe('entry orders false');
     expect(drilled).not.toContain('stored revenue_by_region');
     expect(drilled).toContain('stored kpi_revenue');
+    // Not every panel drawn: the load goes on at once.
+    expect(drilled).not.toContain('before load');
   }, 120_000);
 
   it("never stores or serves results of a dataset of the file's own SQL, trusted or not", async () => {

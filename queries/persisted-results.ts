@@ -65,6 +65,11 @@ export interface PersistedResultsStore {
    * one cannot (renderer/src/engine-hold.ts).
    */
   onEntry?(dataset: string, drawable: boolean): void;
+  /**
+   * Awaited before the load of a dataset whose stored results drew every one of its panels: the
+   * app lets that draw have the machine first (it holds its engine's start until then too).
+   */
+  beforeLoad?(): Promise<void>;
 }
 
 /**

@@ -10,7 +10,7 @@ import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUn
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
 import { preloadMarkdown } from '../components/lazy-markdown';
-import { noteStoredDraw, releaseEngineStart } from '../engine-hold';
+import { engineStartGate, noteStoredDraw, releaseEngineStart } from '../engine-hold';
 import { whenRunDrawn } from '../drawn-runs';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
@@ -342,6 +342,9 @@ function persistedResults(host: HostApi, path: string | null): PersistedResultsS
       if (path !== null) noteStoredDraw(path, drawable);
       if (!drawable) releaseEngineStart('not drawable');
     },
+    // A dataset drawn from its stored results loads when the engine's held start goes ahead: once
+    // every panel is drawn, or a dataset's stored results cannot draw (engine-hold.ts).
+    beforeLoad: () => engineStartGate() ?? Promise.resolve(),
   };
 }
 
