@@ -6,7 +6,6 @@ import { useEffect, useState } from 'react';
 import { createPortal, flushSync } from 'react-dom';
 import { downloadBlob } from '../export/download';
 import { fileStem } from '../export/file-name';
-import { dashboardReportPng } from '../export/report-image';
 import { formatTimestamp } from '../format';
 import { useStore } from '../store';
 import '../print.css';
@@ -72,6 +71,8 @@ export async function saveReportPng(): Promise<void> {
   const root = document.querySelector<HTMLElement>('.app');
   if (!root) return;
   try {
+    // Loaded on first use: the image library is not part of the window's start.
+    const { dashboardReportPng } = await import('../export/report-image');
     const blob = await dashboardReportPng(root, `Exported ${formatTimestamp(Date.now(), true)} UTC`);
     downloadBlob(blob, `${fileStem(title) || 'dashboard'}.png`);
   } catch (err) {
