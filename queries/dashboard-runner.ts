@@ -948,10 +948,6 @@ async function loadOrTake(
       : null;
   const storedDraw = persisted ? drawStoredResults(dashboard, dataset, persisted, cb, opts, () => settled) : null;
   if (!persisted) store?.onEntry?.(dataset.name, false);
-  // All of its panels drawn from the stored results: the load waits for the app to have them on
-  // screen. Measured in warm re-opens at 5M rows, the load's fetch and footer reads took the main
-  // thread while the stored results drew (the draw took 429-503 ms; 274-291 ms with the load after it).
-  if (storedDraw && store?.beforeLoad && (await storedDraw)) await store.beforeLoad();
   // Under way: a run that replaces this one waits for it, hearing its progress (see `loadDataset`).
   let finish!: () => void;
   const thisLoad: LoadUnderWay = { done: new Promise<void>((resolve) => (finish = resolve)), listeners: new Set() };
@@ -965,6 +961,11 @@ async function loadOrTake(
   };
   let painted: WindowPainted | null = null;
   try {
+    // All of its panels drawn from the stored results: the load (under way for a run that replaces
+    // this one, above) waits for the app to have them on screen. Measured in warm re-opens at 5M
+    // rows, the load's fetch and footer reads took the main thread while the stored results drew
+    // (the draw took 429-503 ms; 274-291 ms with the load after it).
+    if (storedDraw && store?.beforeLoad && (await storedDraw)) await store.beforeLoad();
     if (!mayPrefetch) {
       const sourceProgress: TextSourceProgress = (p) =>
         p.stage === 'fetching' ? progress.fetching({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rowsTotal: null }) : progress.parsing({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rows: p.rows });

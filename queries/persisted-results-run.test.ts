@@ -306,6 +306,49 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     expect(drilled).not.toContain('before load');
   }, 120_000);
 
+  it('a run that starts while a load waits for the stored draw takes that load, not a second one', async () => {
+    served = { bytes: original, etag: '"v1"' };
+    const v1 = [{ object: 'orders.parquet', version: contentVersion('"v1"', null, original.length) }];
+    const callbacks = (states: Record<string, PanelRunState>) => ({
+      linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: original.length, versions: v1 }),
+      onDataset: () => {},
+      onPanel: (id: string, st: PanelRunState) => void (states[id] = st),
+    });
+    const run = (states: Record<string, PanelRunState>, cache: Map<string, LoadedDataset>, beforeLoad?: () => Promise<void>) =>
+      runDashboardQueries(fetchingEngine([]), demo(), callbacks(states), {
+        trusted: true,
+        now: NOW,
+        cache,
+        memoryBudgetBytes: 2 * 1024 ** 3,
+        persisted: { read: (key) => store.read(key), write: (key, entry) => store.write(key, entry), ...(beforeLoad ? { beforeLoad } : {}) },
+      });
+    // The requests of one warm open's load (the store holds every panel's result for v1, as above).
+    let at = requests;
+    await run({}, new Map());
+    const oneLoad = requests - at;
+    expect(oneLoad).toBeGreaterThan(0);
+
+    // A warm open whose load is held for the draw, and a click's run (same data, same session) meanwhile.
+    at = requests;
+    const cache = new Map<string, LoadedDataset>();
+    let open = () => {};
+    let held = false;
+    const first: Record<string, PanelRunState> = {};
+    const opening = run(first, cache, () => {
+      held = true;
+      return new Promise<void>((resolve) => (open = resolve));
+    });
+    while (!held) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second: Record<string, PanelRunState> = {};
+    const clicked = run(second, cache);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(requests - at, 'nothing is read while the load is held').toBe(0);
+    open();
+    await Promise.all([opening, clicked]);
+    expect(requests - at).toBe(oneLoad);
+    for (const id of DATA_PANELS) expect(second[id]?.status, id).toBe('ready');
+  }, 120_000);
+
   it("never stores or serves results of a dataset of the file's own SQL, trusted or not", async () => {
     served = { bytes: original, etag: '"v1"' };
     const d = demo();
