@@ -75,7 +75,7 @@ export function noteStoredDraw(path: string, drawable: boolean): void {
   }
 }
 
-export type EngineReleaseReason = 'drawn' | 'not drawable' | 'held long enough';
+export type EngineReleaseReason = 'drawn' | 'not drawable' | 'held long enough' | 'another run';
 
 let gate: { opened: Promise<void>; open: (reason: EngineReleaseReason) => void } | null = null;
 

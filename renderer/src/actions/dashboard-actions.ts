@@ -170,6 +170,9 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
     dataPanels.map((p) => p.id),
   );
   const store = () => deps.store.getState();
+  // A run after the page's first (a click, a reload) before the stored draw was done: it needs the
+  // engine and the data, which the held start would keep waiting.
+  if (runId > 1) releaseEngineStart('another run');
 
   // Asked while the engine starts (once per app: the host's answer does not change).
   const budget = memoryBudgetBytes(deps.host);
