@@ -44,6 +44,24 @@ test.describe('a text panel', () => {
   });
 });
 
+test("a cold open loads the chart library once its first panels' rows are in, not while they download", async ({ dashboard, page }) => {
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  // ECharts' first chunk was fetched once, after the newest row groups arrived (reading a
+  // download's chunks is this thread's work, which ECharts' evaluation and warm-up slowed).
+  const seen = await page.evaluate(() => ({
+    windowIn: performance.getEntriesByName('northstar:window-in')[0]?.startTime ?? null,
+    chunks: performance
+      .getEntriesByType('resource')
+      .filter((e) => /\/assets\/echarts-core-stage-[^/]*\.js$/.test(e.name))
+      .map((e) => e.startTime),
+  }));
+  expect(seen.windowIn).not.toBeNull();
+  expect(seen.chunks).toHaveLength(1);
+  expect(seen.chunks[0]!).toBeGreaterThanOrEqual(seen.windowIn!);
+  await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);
+});
+
 test('charts warm up on a hidden chart while the data loads, which leaves nothing behind (nor does the font warm-up)', async ({ dashboard, page }) => {
   await dashboard.open();
   await dashboard.waitUntilDrawn();

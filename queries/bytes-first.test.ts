@@ -191,11 +191,13 @@ describe('first paint from the fetched bytes', () => {
     for (const dashboard of [d, yearBack, spelling]) {
       const rec = recordingEngine();
       const states: { id: string; st: PanelRunState; at: number }[] = [];
+      // When the run said its first panels' rows were in (events so far).
+      const paintBytes: number[] = [];
       await runDashboardQueries(
         rec.engine,
         dashboard,
         { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: () => {}, onPanel: (id, st) => states.push({ id, st, at: rec.events.length }) },
-        { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map(), bytesFirstMinBytes: 0 },
+        { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map(), bytesFirstMinBytes: 0, onPaintBytes: () => paintBytes.push(rec.events.length) },
       );
       const whole = await run(recordingEngine().engine, dashboard, new Map(), { windowFirst: false });
       const label = dashboard === d ? 'demo' : dashboard === spelling ? 'spelling' : 'year back';
@@ -207,6 +209,10 @@ describe('first paint from the fetched bytes', () => {
       expect(windowAt).toBeGreaterThan(-1);
       expect(windowAt).toBeLessThan(dataAt);
       expect(rec.events.indexOf(`drop ${rec.windows[0]}`)).toBeGreaterThan(dataAt);
+      // Said once the newest row groups were in, before their file was registered; again once the whole file was.
+      expect(paintBytes, label).toEqual([expect.any(Number), expect.any(Number)]);
+      expect(paintBytes[0]).toBeLessThanOrEqual(windowAt);
+      expect(paintBytes[1]).toBeLessThanOrEqual(dataAt);
       const early = dashboard === yearBack ? PANELS.filter((id) => id !== 'kpi_revenue') : PANELS;
       for (const id of PANELS) {
         const reports = states.filter((s) => s.id === id && s.st.status === 'ready');
@@ -231,8 +237,13 @@ describe('first paint from the fetched bytes', () => {
     // needs the rows outside the window); so does one asked not to.
     for (const [dashboard, extra] of [[demo([DROP_CHANNEL]), {}], [demo([FIX_SPELLING, KEEP_ONE]), {}], [d, { windowFirst: false }]] as const) {
       const rec = recordingEngine();
-      await run(rec.engine, dashboard, new Map(), extra);
+      const paintBytes: number[] = [];
+      await run(rec.engine, dashboard, new Map(), { ...extra, onPaintBytes: () => paintBytes.push(rec.events.length) });
       expect(rec.windows).toEqual([]);
+      // Said once, when the whole file was in, before it was registered and any panel's statement.
+      expect(paintBytes).toHaveLength(1);
+      expect(paintBytes[0]).toBeLessThanOrEqual(rec.events.indexOf(`register ${rec.registered[0]}`));
+      expect(paintBytes[0]).toBeLessThanOrEqual(rec.events.findIndex(isPanelQuery));
     }
   });
 

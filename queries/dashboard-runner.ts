@@ -194,6 +194,13 @@ export interface RunOptions {
    */
   windowFirst?: boolean;
   /**
+   * Called when a dataset's first panels have their rows at hand, so their statements run next: the
+   * newest row groups are in (`windowFirst`), the whole fetch is, or the load fetches nothing
+   * itself. Work the caller held back so as not to slow that download (the app's chart library) may
+   * go then. May be called more than once in a run.
+   */
+  onPaintBytes?: () => void;
+  /**
    * Read the footers' columns, row count and statistics in JS where they can be read exactly
    * (parquet-footer.ts), instead of asking the engine (default true; false: always ask it).
    */
@@ -743,6 +750,7 @@ async function paintWindow(
 ): Promise<WindowPainted> {
   const painted: WindowPainted = { files: [], shown: new Map() };
   performance.mark('northstar:window-in', { detail: { rows: w.rows, bytes: w.bytes } });
+  opts.onPaintBytes?.();
   const probed = load.probe ? await load.probe : null;
   // The stored results of an earlier session draw instead, at once.
   if (!probed?.stats || opts.isStale?.() || (load.persisted && (await load.persisted.entry))) return painted;
@@ -1001,6 +1009,7 @@ async function loadOrTake(
       declaredRows = facts.rows;
       scan = scanModeOf(facts.estimateBytes, opts.memoryBudgetBytes);
     };
+    if (!prefetchable) opts.onPaintBytes?.();
     if (parquetTable && first && !prefetchable) await guard(first.urls, first.location);
     let fetched: PrefetchResult | null = null;
     // What the footers answer (columns, rows, statistics), asked while the data downloads.
@@ -1056,6 +1065,7 @@ async function loadOrTake(
         // engine, as before, which reports a real problem with the source in its words.
         fetched = null;
       }
+      opts.onPaintBytes?.();
       // The footers could not be read here: the engine reads them instead.
       if (!fetched && !scan && parquetTable) await guard(first.urls, first.location);
     }

@@ -10,7 +10,7 @@ import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUn
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
 import { preloadMarkdown } from '../components/lazy-markdown';
-import { engineStartGate, noteStoredDraw, releaseEngineStart } from '../engine-hold';
+import { engineStartGate, noteStoredDraw, releaseEngineStart, storedDrawExpected } from '../engine-hold';
 import { whenRunDrawn } from '../drawn-runs';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
@@ -67,13 +67,12 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
   // Link the table datasets' sources now (the host asks S3 for each object's size and version),
   // while the page draws the dashboard, which takes longer: the run takes these answers over.
   linkEarly(deps.host, opened.path, loaded.dashboard);
-  // A dashboard with charts needs ECharts in any case: fetch it now, while the host links the sources
-  // and the page draws, not when the first chart mounts. On a re-open over unchanged data the charts
-  // draw from stored results as soon as the host answers, and ECharts was what they waited for.
-  // In a task of its own (adding the chunks' preload links took 3–11 ms), before the one that draws.
+  // A dashboard with charts needs ECharts in any case: load it before the first chart mounts
+  // (`preloadChartsAhead`). In a task of its own (adding the chunks' preload links took 3–11 ms),
+  // before the one that draws.
   const { panels } = loaded.dashboard;
   await nextTask();
-  if (panels.some((p) => p.kind === 'chart')) preloadECharts().catch(() => {});
+  if (panels.some((p) => p.kind === 'chart')) preloadChartsAhead();
   // The page draws the dashboard in a task of its own, not in the one that read and checked the file.
   await nextTask();
   store.getState().setOpened({
@@ -97,6 +96,38 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
     store.getState().setNotice({ tone: 'info', text: `Showing the shared view "${linked.name}".` });
   }
   await runDashboard(deps);
+}
+
+/** The longest a cold open's ECharts waits for its first panels' rows (`preloadChartsAhead`). */
+export const CHARTS_AHEAD_MAX_MS = 3000;
+let chartsAhead: (() => void) | null = null;
+
+/**
+ * Load ECharts ahead of the first chart. On a re-open whose stored results draw (engine-hold.ts),
+ * at once: they wait for it as soon as the host answers. On a cold open, once the run has its first
+ * panels' rows (`RunOptions.onPaintBytes`), as their statements start in the engine's worker: its
+ * code evaluated and warmed up (warm-up.ts) is about 0.3 s of this thread's work, and done while the
+ * newest row groups downloaded it slowed their arrival (the page reads the response's chunks on
+ * this thread). Measured in five interleaved pairs of cold opens at 5M rows: the window in
+ * 565–652 → 430–566 ms after the stored results' answer. At most CHARTS_AHEAD_MAX_MS later, and a
+ * chart given a result loads it at once in any case (lazy-echart.tsx).
+ */
+function preloadChartsAhead(): void {
+  if (storedDrawExpected()) {
+    preloadECharts().catch(() => {});
+    return;
+  }
+  const timer = setTimeout(releaseChartsAhead, CHARTS_AHEAD_MAX_MS);
+  chartsAhead = () => {
+    clearTimeout(timer);
+    preloadECharts().catch(() => {});
+  };
+}
+
+function releaseChartsAhead(): void {
+  const load = chartsAhead;
+  chartsAhead = null;
+  load?.();
 }
 
 // The memory budget of a dataset load (and of a file loaded to profile, "New from data…"): the
@@ -237,8 +268,12 @@ export async function runDashboard(deps: ActionDeps, keys?: { source: string; ke
       signal: abort.signal,
       persisted: persistedResults(deps.host, state.path),
       tablesOutOfMemory,
+      onPaintBytes: releaseChartsAhead,
     },
-  ).finally(() => runAborts.delete(abort));
+  ).finally(() => {
+    runAborts.delete(abort);
+    releaseChartsAhead();
+  });
   // A dataset's table ran out of memory after its panels drew, and it reads its fetched bytes. The
   // engine keeps the memory it grew to while it lives: start a fresh one and run again, which reads
   // the bytes from the start (from the data gateway's disk cache) and builds no table.
