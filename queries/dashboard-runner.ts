@@ -562,7 +562,7 @@ async function runPanels(engine: QueryEngine, panels: DataPanel[], ctx: DatasetC
   let yielded = false;
   for (const plan of planned) {
     const { panel, sql } = plan;
-    if (plan.kept && sql && !yielded && opts.nextTask) {
+    if (plan.kept && !yielded && opts.nextTask) {
       yielded = true;
       await opts.nextTask();
     }

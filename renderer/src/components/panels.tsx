@@ -95,12 +95,12 @@ export function PanelFrame({
         <PanelMenu panel={panel} dataset={dataset} state={state} getChart={getChart} refine={refine} />
       </div>
       {deps && source.kind === 'chart' && <Breadcrumbs deps={deps} panel={source} dataset={dataset} />}
-      <div className={kept && slow ? 'panel-body refreshing' : 'panel-body'}>
+      <div className={slow ? 'panel-body refreshing' : 'panel-body'}>
         {panel.kind === 'text' && <TextBody markdown={panel.markdown} onOpenLink={setLink} />}
         {link && <OpenLinkDialog url={link} deps={deps} onClose={closeLink} />}
         {panel.kind === 'anomaly' && <AnomalyBody panel={panel} deps={deps} />}
         {state?.status === 'loading' && !kept && <PanelProgress dataset={dataset} deps={deps} />}
-        {kept && slow && (
+        {slow && (
           <div className="panel-refresh">
             <PanelProgress dataset={dataset} deps={deps} />
           </div>
