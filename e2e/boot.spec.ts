@@ -44,6 +44,27 @@ test.describe('a text panel', () => {
   });
 });
 
+test('the UI stages find their chunks fetched already: none is requested once the UI boots', async ({ dashboard, page }) => {
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  const late = await page.evaluate(() => {
+    const boot = performance.getEntriesByName('northstar:ui-boot')[0]?.startTime ?? 0;
+    const open = performance.getEntriesByName('northstar:open-start')[0]?.startTime ?? 0;
+    return {
+      stages: performance.getEntriesByName('northstar:ui-stage').length,
+      boot,
+      open,
+      fetched: performance
+        .getEntriesByType('resource')
+        .filter((e) => /\/assets\/[^/]*\.js$/.test(e.name) && e.startTime >= boot && e.startTime <= open)
+        .map((e) => e.name.replace(/^.*\/assets\//, '')),
+    };
+  });
+  expect(late.stages).toBeGreaterThan(3);
+  expect(late.open).toBeGreaterThan(late.boot);
+  expect(late.fetched).toEqual([]);
+});
+
 test("a cold open loads the chart library once its first panels' rows are in, not while they download", async ({ dashboard, page }) => {
   await dashboard.open();
   await dashboard.waitUntilDrawn();
