@@ -254,7 +254,11 @@ export function createHostServices(opts: HostServicesOptions): HostApi {
     return { dashboardFile, ...(useKeys ? { keys: useKeys } : {}), allowLocalPattern: (abs) => typedLocalPatterns.has(abs) };
   };
 
-  if (opts.probeSourcesOf !== undefined) void probeAhead(opts.probeSourcesOf).catch(() => {});
+  if (opts.probeSourcesOf !== undefined) {
+    void probeAhead(opts.probeSourcesOf).catch(() => {});
+    // Also while the window boots: the stored results' first read (a re-open draws from them).
+    setImmediate(() => resultStore?.warmUp());
+  }
 
   return {
     async getAppInfo() {

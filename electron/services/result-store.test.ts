@@ -1,4 +1,4 @@
-import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -141,6 +141,12 @@ describe('ResultStore', () => {
     expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(1, MAX_STORED_ROWS + 1) }).success).toBe(false);
     expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(MAX_STORED_RESULTS_PER_ENTRY) }).success).toBe(true);
     expect(StoredPanelResultsSchema.safeParse({ ...base, results: results(MAX_STORED_RESULTS_PER_ENTRY + 1) }).success).toBe(false);
+  });
+
+  it('warms up its reading with an entry the contract takes, writing nothing', () => {
+    const s = store();
+    expect(s.warmUp()).toBe(true);
+    expect(existsSync(s.dir)).toBe(false);
   });
 
   it('refuses a key that is not a SHA-256 hex digest', async () => {
