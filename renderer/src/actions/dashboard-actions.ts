@@ -99,7 +99,7 @@ export async function openDashboard(deps: ActionDeps, path?: string, opts: { vie
 }
 
 /** The longest a cold open's ECharts waits for its first panels' rows (`preloadChartsAhead`). */
-export const CHARTS_AHEAD_MAX_MS = 3000;
+const CHARTS_AHEAD_MAX_MS = 3000;
 let chartsAhead: (() => void) | null = null;
 
 /**
@@ -108,9 +108,10 @@ let chartsAhead: (() => void) | null = null;
  * panels' rows (`RunOptions.onPaintBytes`), as their statements start in the engine's worker: its
  * code evaluated and warmed up (warm-up.ts) is about 0.3 s of this thread's work, and done while the
  * newest row groups downloaded it slowed their arrival (the page reads the response's chunks on
- * this thread). Measured in five interleaved pairs of cold opens at 5M rows: the window in
- * 565–652 → 430–566 ms after the stored results' answer. At most CHARTS_AHEAD_MAX_MS later, and a
- * chart given a result loads it at once in any case (lazy-echart.tsx).
+ * this thread). Measured in eight interleaved pairs of cold opens at 5M rows: the window in
+ * ~666 → ~544 ms (medians) after the stored results' answer, all drawn 2.29 → 2.19 s; most of that
+ * is the bench's, whose S3 runs at the lowest CPU priority (bench/README.md, session 26). At most
+ * CHARTS_AHEAD_MAX_MS later, and a chart given a result loads it at once in any case (lazy-echart.tsx).
  */
 function preloadChartsAhead(): void {
   if (storedDrawExpected()) {
