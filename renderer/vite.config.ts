@@ -21,8 +21,8 @@ function preloadBoot(): Plugin {
       handler(_html, ctx) {
         const chunks = Object.values(ctx.bundle ?? {});
         const byFile = new Map(chunks.flatMap((c) => (c.type === 'chunk' ? [[c.fileName, c] as const] : [])));
-        const facades = ['/src/boot.tsx', '/src/zod-stage.ts'].map((end) => [...byFile.values()].find((c) => c.facadeModuleId?.endsWith(end)));
-        if (facades.some((c) => !c)) return [];
+        const facades = ['/src/boot.tsx', '/src/zod-stage.ts'].flatMap((end) => [...byFile.values()].filter((c) => c.facadeModuleId?.endsWith(end)).map((c) => c.fileName));
+        if (facades.length !== 2) return [];
         const withImports = (files: string[]) => {
           const all = new Set<string>();
           const add = (file: string) => {
@@ -35,7 +35,7 @@ function preloadBoot(): Plugin {
         };
         // The entry chunk and its imports are in the page already.
         const inPage = withImports([...byFile.values()].filter((c) => c.isEntry).map((c) => c.fileName));
-        return [...withImports(facades.map((c) => c?.fileName ?? ''))].filter((file) => !inPage.has(file)).map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` }, injectTo: 'head' as const }));
+        return [...withImports(facades)].filter((file) => !inPage.has(file)).map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` }, injectTo: 'head' as const }));
       },
     },
   };
