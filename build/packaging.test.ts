@@ -12,6 +12,7 @@ import { createPackageWithOptions, extractFile, listPackage } from '@electron/as
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleApp, dependencyClosure, ROOT, runtimePackages, type AssembledApp } from './assemble-app.mjs';
 import { buildNotices, NOT_SHIPPED } from './notices.mjs';
+import { COMPILE_HINT } from './compile-hints.mjs';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -148,6 +149,19 @@ describe('the packaged app (staged and packed into an asar)', () => {
     expect(urlRefs.filter((r) => /duckdb-browser-(mvp|eh)\.worker-[^/]+\.js$/.test(r))).toHaveLength(2);
     // Served from the asar by the app:// handler, so nothing has to be unpacked.
     expect(config.asarUnpack).toEqual([]);
+  });
+
+  it("marks ECharts' chunks, and no chunk the page starts with, for V8's eager compile (compile-hints.mjs)", () => {
+    const chunks = entries.filter((e) => e.startsWith('out/renderer/assets/') && e.endsWith('.js')).map((file) => ({ file, text: read(file).toString('utf8') }));
+    const hinted = chunks.filter((c) => c.text.startsWith(COMPILE_HINT));
+    // ECharts' core (its inner-state key is a string no minifier renames) is one of them.
+    expect(hinted.some((c) => c.text.includes('__ec_inner_'))).toBe(true);
+    const html = read('out/renderer/index.html').toString('utf8');
+    const pageScripts = [...html.matchAll(/<(?:script|link)[^>]*(?:src|href)="\.\/(assets\/[^"]+\.js)"/g)].map((m) => `out/renderer/${m[1]!}`);
+    expect(pageScripts.length).toBeGreaterThanOrEqual(2);
+    for (const c of hinted) expect(pageScripts, c.file).not.toContain(c.file);
+    // Only ECharts' code: the worker, React and the app's chunks stay lazily compiled.
+    expect(hinted.length).toBeLessThanOrEqual(5);
   });
 
   it('ships only the runtime packages the main process requires, none of them dev dependencies', async () => {

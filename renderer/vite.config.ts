@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
+import { compileHints } from '../build/compile-hints.mjs';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -41,12 +42,15 @@ function preloadBoot(): Plugin {
   };
 }
 
+// ECharts' chunks begin with V8's compile hint (build/compile-hints.mjs): their functions compile as
+// they load, off the page's thread, instead of in the charts' first draws.
+//
 // The renderer is served from app://northstar/ (Electron) or http://127.0.0.1:PORT/ (browser host):
 // relative asset URLs work for both. The DuckDB wasm and worker are emitted as files (`?url`).
 export default defineConfig({
   root,
   base: './',
-  plugins: [react(), preloadBoot()],
+  plugins: [react(), preloadBoot(), compileHints()],
   build: {
     outDir: fileURLToPath(new URL('../out/renderer', import.meta.url)),
     emptyOutDir: true,
