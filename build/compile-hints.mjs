@@ -5,7 +5,9 @@
 // Given to ECharts' chunks only (renderer/vite.config.ts). Measured in cold opens at 5M rows, five
 // interleaved pairs: the warm-up's steps (renderer/src/charts/warm-up.ts), ECharts' code run for the
 // first time, took at most 22–41 ms each with the hint and 35–60 ms without; tasks over 50 ms while
-// the panels drew: none in five opens, against three in five. Given to every chunk of the open
+// the panels drew: none in five opens, against three in five. A script runs only once it is
+// compiled whole: a re-open, which needs ECharts as soon as its stored results arrive, preloads these
+// chunks at its boot (renderer/src/main.tsx `preloadCharts`). Given to every chunk of the open
 // (React, the app, the schemas), the eager compiles (~0.6 s of a background thread) held the
 // modules' evaluation back: a re-open was no faster, and its first tasks were longer.
 

@@ -162,6 +162,11 @@ describe('the packaged app (staged and packed into an asar)', () => {
     for (const c of hinted) expect(pageScripts, c.file).not.toContain(c.file);
     // Only ECharts' code: the worker, React and the app's chunks stay lazily compiled.
     expect(hinted.length).toBeLessThanOrEqual(5);
+    // A re-open preloads ECharts' chunks at its boot (main.tsx): index.html lists them, and they are there.
+    const listed = html.match(/<meta name="northstar-charts" content="([^"]*)"/)?.[1]?.split(' ') ?? [];
+    expect(listed.length).toBeGreaterThanOrEqual(3);
+    for (const href of listed) expect(entries, href).toContain(path.posix.join('out/renderer', href));
+    expect(listed.map((href) => path.posix.join('out/renderer', href))).toEqual(expect.arrayContaining(hinted.filter((c) => c.text.includes('__ec_inner_')).map((c) => c.file)));
   });
 
   it('ships only the runtime packages the main process requires, none of them dev dependencies', async () => {

@@ -121,6 +121,54 @@ test('a re-open draws stored results before the load, and a changed file shows i
   expect(storedEntries(resultsDir)).toBe(1);
 });
 
+test("a re-open that will draw from stored results asks for the chart library's chunks at the page's boot, one after another", async ({ dashboard, page, workspace }) => {
+  const resultsDir = path.join(workspace.home, 'cache', 'results');
+  await dashboard.open();
+  await dashboard.waitUntilDrawn();
+  await expect.poll(() => storedEntries(resultsDir), { timeout: 30_000 }).toBe(1);
+  // When each module preload link of the page is added, and when it has loaded (fetched and compiled).
+  await page.addInitScript(() => {
+    const links: { href: string; added: number; loaded: number | null }[] = [];
+    (window as unknown as { __preloads: typeof links }).__preloads = links;
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const node of r.addedNodes) {
+          if (!(node instanceof HTMLLinkElement) || node.rel !== 'modulepreload') continue;
+          const seen = { href: node.href, added: performance.now(), loaded: null as number | null };
+          links.push(seen);
+          node.addEventListener('load', (e) => (seen.loaded = e.timeStamp));
+        }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await reopen(page, () => dashboard.open());
+  await dashboard.waitUntilDrawn();
+  const seen = await page.evaluate(() => {
+    const listed = (document.querySelector<HTMLMetaElement>('meta[name="northstar-charts"]')?.content ?? '').split(' ').filter(Boolean).map((href) => new URL(href, location.href).href);
+    const links = (window as unknown as { __preloads: { href: string; added: number; loaded: number | null }[] }).__preloads;
+    return {
+      listed,
+      preloads: listed.map((url) => links.find((l) => l.href === url) ?? null),
+      fetches: listed.map((url) => performance.getEntriesByName(url, 'resource').length),
+      openStart: performance.getEntriesByName('northstar:open-start')[0]?.startTime ?? null,
+    };
+  });
+  // ECharts' core and its charts (build/compile-hints.mjs compiles them as they load): asked for
+  // before the open starts, so they are compiled when the stored results need them; one at a time,
+  // each once the one before has loaded, so their compiles leave a core to the page.
+  expect(seen.listed.length).toBeGreaterThanOrEqual(3);
+  expect(seen.listed.some((url) => /\/echarts-core-stage-[^/]*\.js$/.test(url))).toBe(true);
+  expect(seen.openStart).not.toBeNull();
+  seen.preloads.forEach((p, i) => {
+    expect(p, seen.listed[i]).not.toBeNull();
+    expect(p!.added, seen.listed[i]).toBeLessThan(seen.openStart!);
+    expect(p!.loaded, seen.listed[i]).not.toBeNull();
+    if (i > 0) expect(p!.added, seen.listed[i]).toBeGreaterThanOrEqual(seen.preloads[i - 1]!.loaded!);
+  });
+  // The charts' imports took the preloaded modules: each chunk was fetched once.
+  expect(seen.fetches).toEqual(seen.listed.map(() => 1));
+  await expect(page.locator('.chart[data-chart-instance]')).toHaveCount(3);
+});
+
 test('a click while the re-open still loads waits for the load, with its progress, and then answers on the loaded data', async ({ dashboard, page, host, workspace }) => {
   const dataFile = path.join(workspace.dir, 'data', 'orders.parquet');
   await dashboard.open();

@@ -12,6 +12,10 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  * zod stage's (main.tsx's UI stages import them one by one): Chromium preloads only the modules
  * listed, and zod's chunk, imported by the schemas' chunk, was fetched when the first schema stage
  * asked for it (a round trip of 16–35 ms in the middle of the stages, traced at 5M rows).
+ *
+ * Also ECharts' chunks (those not in the page already), listed in a `northstar-charts` meta tag: a
+ * re-open that draws from stored results preloads them at its boot (main.tsx `preloadCharts`), a
+ * cold open loads them once its first rows are in.
  */
 function preloadBoot(): Plugin {
   return {
@@ -22,7 +26,8 @@ function preloadBoot(): Plugin {
       handler(_html, ctx) {
         const chunks = Object.values(ctx.bundle ?? {});
         const byFile = new Map(chunks.flatMap((c) => (c.type === 'chunk' ? [[c.fileName, c] as const] : [])));
-        const facades = ['/src/boot.tsx', '/src/zod-stage.ts'].flatMap((end) => [...byFile.values()].filter((c) => c.facadeModuleId?.endsWith(end)).map((c) => c.fileName));
+        const facadesOf = (ends: string[]) => ends.flatMap((end) => [...byFile.values()].filter((c) => c.facadeModuleId?.endsWith(end)).map((c) => c.fileName));
+        const facades = facadesOf(['/src/boot.tsx', '/src/zod-stage.ts']);
         if (facades.length !== 2) return [];
         const withImports = (files: string[]) => {
           const all = new Set<string>();
@@ -36,7 +41,12 @@ function preloadBoot(): Plugin {
         };
         // The entry chunk and its imports are in the page already.
         const inPage = withImports([...byFile.values()].filter((c) => c.isEntry).map((c) => c.fileName));
-        return [...withImports(facades)].filter((file) => !inPage.has(file)).map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` }, injectTo: 'head' as const }));
+        const boot = withImports(facades);
+        const charts = [...withImports(facadesOf(['/src/charts/echarts-core-stage.ts', '/src/charts/echart.tsx']))].filter((file) => !inPage.has(file) && !boot.has(file));
+        return [
+          ...[...boot].filter((file) => !inPage.has(file)).map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` }, injectTo: 'head' as const })),
+          { tag: 'meta', attrs: { name: 'northstar-charts', content: charts.map((file) => `./${file}`).join(' ') }, injectTo: 'head' as const },
+        ];
       },
     },
   };
