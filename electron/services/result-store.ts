@@ -26,7 +26,6 @@ export interface ResultStoreOptions {
   log?: (line: string) => void;
 }
 
-/** The host's store of panel results, one file per key. */
 /** A stored entry with a value of each kind a result holds (`warmUp`). */
 const WARM_UP_ENTRY: StoredPanelResults = {
   versions: [[{ object: 'warm-up', version: '1' }]],
@@ -34,6 +33,7 @@ const WARM_UP_ENTRY: StoredPanelResults = {
   results: [{ sql: 'SELECT 1', result: { columns: [{ name: 'x', type: 'VARCHAR' }, { name: 'n', type: 'DOUBLE' }], rows: [{ x: 'a', n: 1, b: true, z: null }] } }],
 };
 
+/** The host's store of panel results, one file per key. */
 export class ResultStore {
   readonly dir: string;
   readonly maxBytes: number;
