@@ -3,7 +3,7 @@
 import type { DashboardFile, DataPanel, Dataset, KpiPanel, Panel, Source, TablePanel } from '../dashboards/schema';
 import type { QueryResult } from './engine/engine';
 import { EngineError } from './engine/engine';
-import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, type PrefetchOptions, type PrefetchResult, type WindowFiles } from './engine/prefetch';
+import { canPrefetch, prefetchParquet, PREFETCH_MAX_BYTES, readFooters, type PrefetchOptions, type PrefetchResult, type WindowFiles } from './engine/prefetch';
 import { projectedColumns } from './projection';
 import { beginLoad, describedColumns, loadTable, probedStatsFor, probeFooters, holdFiles, rowsBeforeEachFile, statsFromFooters, releaseSuperseded, trackPhase, type BytesPhase, type FooterAsk, type FooterProbe } from './bytes-first';
 import { encodableColumns, loadedMemoryBytes, TEXT_ENCODING_MIN_ROWS } from './memory-estimate';
@@ -940,6 +940,14 @@ async function loadOrTake(
   let settled = false;
   const versions = linked.map((l) => l.versions ?? []);
   const known = versionsKnown(versions) ? versions : null;
+  // (A dataset that may prefetch keeps these links; others link again below, once they load.)
+  const linkedFirst = linked[0];
+  const prefetchable = mayPrefetch && linkedFirst !== undefined && canPrefetch(linkedFirst.urls) && (linkedFirst.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
+  // When the app does not expect the stored results to draw (a load waits for their draw, below),
+  // the files' footers are read now, while the host looks for the stored entry, not after its answer.
+  const footersAhead = prefetchable && asked && store?.drawExpected?.() === false ? readFooters(linkedFirst.urls, opts.signal) : undefined;
+  // Not used (a load that stops before its fetch): its failure is nobody's.
+  footersAhead?.catch(() => {});
   const stored = asked && known ? await asked : null;
   const persisted: PersistedForRun | null =
     stored && known
@@ -991,7 +999,6 @@ async function loadOrTake(
       location = ready.map((l) => l.location).join(', ') || 'SQL';
     }
     const first = linked[0];
-    const prefetchable = mayPrefetch && first !== undefined && canPrefetch(first.urls) && (first.sizeBytes ?? 0) <= PREFETCH_MAX_BYTES;
     // Fetched files are guarded by their footers, read first (below); others ask the engine now, in
     // one read of their metadata: a tiny file may declare billions of rows (refused before any load),
     // and the rows' estimated size decides between memory and disk (a fetched dataset's footers give
@@ -1018,7 +1025,7 @@ async function loadOrTake(
     const encodingMinRows = opts.textEncodingMinRows ?? TEXT_ENCODING_MIN_ROWS;
     // The panels drawn from the newest row groups while the rest downloads, when there are such.
     let windowPaint: Promise<WindowPainted> | null = null;
-    if (prefetchable) {
+    if (prefetchable && first) {
       // A reload for a newly needed column keeps what was loaded, so undoing the edit needs no reload.
       let chosen: readonly string[] | null = null;
       const choose = (sourceColumns: string[]) => (chosen = fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded));
@@ -1033,6 +1040,7 @@ async function loadOrTake(
           maxBytes: PREFETCH_MAX_BYTES,
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(window ? { window } : {}),
+          ...(footersAhead ? { footers: footersAhead } : {}),
           ...(opts.nextTask ? { nextTask: opts.nextTask } : {}),
           onProgress: progress.fetching,
           onFooters: (files) => {

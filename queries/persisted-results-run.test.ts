@@ -42,6 +42,8 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
   let gate: Promise<void> = Promise.resolve();
   /** Requests the server has had. */
   let requests = 0;
+  /** Told of every read of a file's end (the footer's). */
+  let onTail = () => {};
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'northstar-persisted-run-'));
@@ -67,8 +69,10 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
       const start = m[1] === '' ? Math.max(0, bytes.length - Number(m[2])) : Number(m[1]);
       const end = m[1] === '' || m[2] === '' ? bytes.length - 1 : Math.min(bytes.length - 1, Number(m[2]));
       const send = () => res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${bytes.length}`, 'Content-Length': String(end - start + 1), ETag: etag }).end(bytes.subarray(start, end + 1));
-      if (m[1] === '') send();
-      else void gate.then(send);
+      if (m[1] === '') {
+        onTail();
+        send();
+      } else void gate.then(send);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders.parquet`;
@@ -148,6 +152,9 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     await Promise.all(writes);
     return { events, panels, storedDraws, queries };
   }
+
+  /** A run's options as the app's (a new session: an empty dataset cache), with this store of stored results. */
+  const runOptions = (persisted: PersistedResultsStore) => ({ trusted: true, now: NOW, cache: new Map<string, LoadedDataset>(), memoryBudgetBytes: 2 * 1024 ** 3, persisted });
 
   const numbers = (panels: Record<string, PanelRunState>) =>
     Object.fromEntries(Object.entries(panels).map(([id, st]) => [id, st.status === 'ready' ? JSON.stringify(st.result.rows) : st.status]));
@@ -235,20 +242,14 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
           panels[id] = st;
         },
       },
-      {
-        trusted: true,
-        now: NOW,
-        cache: new Map<string, LoadedDataset>(),
-        memoryBudgetBytes: 2 * 1024 ** 3,
-        persisted: {
-          read: async (key) => {
-            order.push('read');
-            validate();
-            return store.read(key);
-          },
-          write: (key, entry) => store.write(key, entry),
+      runOptions({
+        read: async (key) => {
+          order.push('read');
+          validate();
+          return store.read(key);
         },
-      },
+        write: (key, entry) => store.write(key, entry),
+      }),
     );
     clearTimeout(fallback);
     expect(order.indexOf('read')).toBeGreaterThanOrEqual(0);
@@ -256,6 +257,47 @@ describe('stored panel results in a run, on DuckDB-WASM over HTTP', () => {
     // ...and draws from it only once the versions are known (the store holds v1's results from above).
     expect(order.findIndex((e) => e.startsWith('stored '))).toBeGreaterThan(order.indexOf('link answered'));
     expect(panels.kpi_revenue?.status).toBe('ready');
+  }, 120_000);
+
+  it("reads the files' footers while the store looks for the entry, unless the app expects the entry to draw", async () => {
+    served = { bytes: original, etag: '"v1"' };
+    const v1 = { urls: [url], location: 'orders.parquet', sizeBytes: original.length, versions: [{ object: 'orders.parquet', version: contentVersion('"v1"', null, original.length) }] };
+    const run = async (drawExpected: boolean) => {
+      const order: string[] = [];
+      let answer = () => {};
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      // The store answers once the footer was asked for, or after the fallback's wait.
+      onTail = () => {
+        order.push('footer read');
+        answer();
+      };
+      const fallback = setTimeout(() => answer(), drawExpected ? 300 : 3_000);
+      const panels: Record<string, PanelRunState> = {};
+      await runDashboardQueries(
+        fetchingEngine([]),
+        demo(),
+        { linkSource: async () => v1, onDataset: () => {}, onPanel: (id, st) => (panels[id] = st) },
+        runOptions({
+          read: async (key) => {
+            await answered;
+            order.push('entry answered');
+            return store.read(key);
+          },
+          write: (key, entry) => store.write(key, entry),
+          // As the app's: a load whose entry draws waits for the draw (here, for nothing).
+          beforeLoad: async () => {},
+          drawExpected: () => drawExpected,
+        }),
+      );
+      clearTimeout(fallback);
+      onTail = () => {};
+      expect(panels.kpi_revenue?.status).toBe('ready');
+      return order;
+    };
+    // A first open: the footer is read before the entry's answer (which here waits for it).
+    expect(await run(false)).toEqual(['footer read', 'entry answered']);
+    // A re-open expected to draw from the entry: its load (and so its footer's read) waits for the answer.
+    expect(await run(true)).toEqual(['entry answered', 'footer read']);
   }, 120_000);
 
   it('says the stored results cannot draw the dataset when a panel has none (a view drilled in), and still draws the others', async () => {

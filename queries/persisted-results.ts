@@ -70,6 +70,13 @@ export interface PersistedResultsStore {
    * app lets that draw have the machine first (it holds its engine's start until then too).
    */
   beforeLoad?(): Promise<void>;
+  /**
+   * Whether the app expects this run's stored results to draw (a hint from its last open; a wrong
+   * guess costs time, never a wrong number). A load whose results are not expected (false) reads its
+   * files' footers while the entry is looked for; otherwise nothing is read until the entry's answer
+   * (and, when it draws, `beforeLoad`), so that their draw has the machine.
+   */
+  drawExpected?(): boolean;
 }
 
 /**

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { createTableAs, ident, readFile, Sql, str } from '../sql';
 import { Engine } from './engine';
-import { canPrefetch, footerOnlyFile, PACE_MS, parseParquetFooter, prefetchParquet, PrefetchError, type WindowFiles } from './prefetch';
+import { canPrefetch, footerOnlyFile, PACE_MS, parseParquetFooter, prefetchParquet, PrefetchError, readFooters, type WindowFiles } from './prefetch';
 import { chunkMemoryBytes } from '../memory-estimate';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -352,6 +352,29 @@ describe('prefetchParquet', () => {
       expect(Number(n)).toBe(w.rows);
       expect(w.rows).toBeLessThan(footer.numRows / 4);
     }
+  });
+
+  it('takes footers read ahead for the same files instead of reading them again, and reads them for others', async () => {
+    const url = `${base}/wide.parquet`;
+    served = [];
+    const ahead = readFooters([url]);
+    const footers = await ahead;
+    expect(served.map((s) => s.range)).toEqual([`bytes=-${256 * 1024}`]);
+    expect(footers[0]?.footer.numRows).toBe(300000);
+    served = [];
+    const got = await prefetchParquet([url], { footers: ahead, choose: () => ['id'] });
+    // No second read of the end: every request is of the chosen column's chunks, which come before it.
+    expect(served.length).toBeGreaterThan(0);
+    expect(served.every((s) => !s.range.startsWith('bytes=-'))).toBe(true);
+    const alone = await prefetchParquet([url], { choose: () => ['id'] });
+    expect(Buffer.from(got.files[0]?.bytes ?? []).equals(Buffer.from(alone.files[0]?.bytes ?? []))).toBe(true);
+    expect(got.bytesFetched).toBe(alone.bytesFetched);
+    // Footers of another file: this one's end is read as usual.
+    served = [];
+    await prefetchParquet([`${base}/demo.parquet`], { footers: ahead, choose: () => null });
+    expect(served[0]?.range).toBe(`bytes=-${256 * 1024}`);
+    // A read ahead that failed fails the prefetch, as its own read would have.
+    await expect(prefetchParquet([`${base}/missing.parquet`], { footers: readFooters([`${base}/missing.parquet`]) })).rejects.toThrow();
   });
 
   it('reads a footer larger than its first read from the end with one more read', async () => {

@@ -94,6 +94,11 @@ export interface PrefetchOptions {
    * work they start (`onEstimate`'s, the plan) are two tasks on the page, not one long one.
    */
   nextTask?: () => Promise<void>;
+  /**
+   * The files' footers, read ahead (`readFooters`) while the caller waited for something else. Used
+   * when they are of exactly these URLs, in order; otherwise they are read again.
+   */
+  footers?: Promise<readonly FileFooter[]>;
   /** Requests in flight at once. */
   concurrency?: number;
   /** Refuse (with `PrefetchError`) files larger than this in total, learnt from their first reads. */
@@ -173,7 +178,8 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const startedAt = performance.now();
   let bytesFetched = 0;
-  const tails = await Promise.all(urls.map((url) => readTail(doFetch, url, opts.signal)));
+  const ahead = opts.footers ? await opts.footers : null;
+  const tails = ahead && ahead.length === urls.length && ahead.every((t, i) => t.url === urls[i]) ? ahead : await Promise.all(urls.map((url) => readTail(doFetch, url, opts.signal)));
   await opts.nextTask?.();
   opts.signal.throwIfAborted();
   const size = tails.reduce((n, t) => n + t.size, 0);
@@ -374,7 +380,27 @@ function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, n
 }
 
 /** The end of a file (its size from Content-Range) and its parsed footer, re-reading when the footer is larger than the first read. */
-async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<{ url: string; size: number; tail: Uint8Array; footer: ParquetFooter; fetched: number; requests: number; version: string | null }> {
+/** One file's end as read first: its footer, and the bytes read to get it. */
+export interface FileFooter {
+  url: string;
+  size: number;
+  /** The bytes read from the end of the file (at least the footer, its length and the magic). */
+  tail: Uint8Array;
+  footer: ParquetFooter;
+  fetched: number;
+  requests: number;
+  version: string | null;
+}
+
+/**
+ * Read each file's footer, as `prefetchParquet` does first: for a caller that can start it before
+ * it knows whether it will fetch (`PrefetchOptions.footers`). A failure is the prefetch's own.
+ */
+export function readFooters(urls: readonly string[], signal?: AbortSignal, doFetch: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<readonly FileFooter[]> {
+  return Promise.all(urls.map((url) => readTail(doFetch, url, signal)));
+}
+
+async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<FileFooter> {
   const first = await request(doFetch, url, `bytes=-${TAIL_BYTES}`, signal);
   const version = versionOf(first.headers, first.size);
   let tail = first.body;

@@ -52,6 +52,21 @@ describe('the stored-draw hint', () => {
     expect((await pageAt('#file=a.json', storage)).storedDrawExpected()).toBe(false);
   });
 
+  it("is the launch target's for the first run and that file's later runs only; another file's runs expect none", async () => {
+    const storage = new Map<string, string>();
+    (await pageAt('#file=a.json', storage)).noteStoredDraw('/d/a.json', true);
+    const page = await pageAt('#file=a.json', storage);
+    // The page's first run, before it reported on any file: the launch target's hint.
+    expect(page.storedDrawExpectedFor('/d/a.json')).toBe(true);
+    page.noteStoredDraw('/d/a.json', true);
+    expect(page.storedDrawExpectedFor('/d/a.json')).toBe(true);
+    // A file opened later in the same page: its stored results are not known.
+    expect(page.storedDrawExpectedFor('/d/b.json')).toBe(false);
+    // A page whose launch target drew nothing: no file expects a draw.
+    const cold = await pageAt('#file=c.json', storage);
+    expect(cold.storedDrawExpectedFor('/d/c.json')).toBe(false);
+  });
+
   it('keeps the most recent targets only, and survives damaged or refused storage', async () => {
     const storage = new Map<string, string>();
     for (let i = 0; i < 25; i++) (await pageAt(`#file=f${i}`, storage)).noteStoredDraw(`/f${i}`, true);

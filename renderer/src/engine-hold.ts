@@ -58,6 +58,14 @@ let launchPath: string | null = null;
 let noted: boolean | null = null;
 
 /**
+ * Whether a run of `path` is expected to draw from stored results: the launch target's hint, for
+ * the page's launch target only (the first dashboard a run reports on); other files, none.
+ */
+export function storedDrawExpectedFor(path: string): boolean {
+  return (launchPath === null || launchPath === path) && storedDrawExpected();
+}
+
+/**
  * What a run of `path` learned about its stored results: they can draw (or were just stored for the
  * next open), or a dataset's cannot. Remembered for the page's launch target only, which is the
  * first dashboard a run reports on (the page's own open); other files opened later are not its.

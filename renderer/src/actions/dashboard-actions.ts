@@ -10,7 +10,7 @@ import { DEFAULT_MEMORY_BUDGET_BYTES, isDataPanel, runDashboardQueries, SourceUn
 import { ResultCache } from '../../../queries/result-cache';
 import { preloadECharts } from '../charts/lazy-echart';
 import { preloadMarkdown } from '../components/lazy-markdown';
-import { engineStartGate, noteStoredDraw, releaseEngineStart, storedDrawExpected } from '../engine-hold';
+import { engineStartGate, noteStoredDraw, releaseEngineStart, storedDrawExpected, storedDrawExpectedFor } from '../engine-hold';
 import { whenRunDrawn } from '../drawn-runs';
 import type { PersistedResultsStore } from '../../../queries/persisted-results';
 import { runDashboardChecks, wantsChecks } from './check-actions';
@@ -384,6 +384,8 @@ function persistedResults(host: HostApi, path: string | null): PersistedResultsS
     // A dataset drawn from its stored results loads when the engine's held start goes ahead: once
     // every panel is drawn, or a dataset's stored results cannot draw (engine-hold.ts).
     beforeLoad: () => engineStartGate() ?? Promise.resolve(),
+    // Not expected: the load reads its files' footers while the host looks for the entry.
+    drawExpected: () => path !== null && storedDrawExpectedFor(path),
   };
 }
 
