@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { Sql } from '../sql';
 import { Engine } from './engine';
-import { groupsFrom, timeStatistics, windowFile } from './parquet-window';
+import { groupsFrom, timeStatistics, windowFile, windowFooterFile } from './parquet-window';
 import { parseParquetFooter } from './prefetch';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -51,7 +51,7 @@ beforeAll(async () => {
     );
   }
   boot = nodeBootstrap();
-  boot.allowReading(['window.parquet', 'whole.parquet']);
+  boot.allowReading(['window.parquet', 'whole.parquet', 'window-direct.parquet', 'northstar-window-test/orders.parquet']);
   engine = await Engine.start(boot);
 }, 60_000);
 
@@ -145,5 +145,41 @@ describe('windowFile', () => {
     await expect(engine.query(Sql.concat(`SELECT sum(quantity) AS q FROM read_parquet('window.parquet')` as never))).rejects.toThrow();
     await engine.dropFile('window.parquet');
     await engine.dropFile('whole.parquet');
+  });
+
+  it("has a footer-only file that DuckDB describes and counts as the window's, and a view made over it reads the window once its bytes take the name", async () => {
+    const whole = new Uint8Array(readFileSync(DEMO));
+    const stats = timeStatistics(footerOf(whole), 'order_ts');
+    if (!stats) throw new Error('no statistics');
+    const keep = groupsFrom(stats, Date.UTC(2025, 10, 1));
+    expect(keep.length).toBeGreaterThan(0);
+    expect(keep.length).toBeLessThan(stats.groups.length);
+    const columns = ['order_ts', 'amount', 'region'];
+    const window = windowFile(whole, footerOf(whole), keep, columns);
+    const footerOnly = windowFooterFile(footerOf(whole), keep, columns, whole.length);
+    // The same footer as the window file's, behind the magic: nothing of the values.
+    expect(Buffer.from(footerOnly.subarray(4)).equals(Buffer.from(window.subarray(window.length - footerOnly.length + 4)))).toBe(true);
+    expect(footerOnly.length).toBeLessThan(window.length / 10);
+    // Native DuckDB: its columns and rows (from the footer) are the window's; its values cannot be read.
+    const [w, f] = [put('demo-window.parquet', window), put('demo-window-footer.parquet', footerOnly)];
+    const facts = async (file: string) => ({ columns: await nativeRows(`DESCRIBE SELECT * FROM '${file}'`), rows: await nativeRows(`SELECT count(*) AS n FROM '${file}'`) });
+    expect(await facts(f)).toEqual(await facts(w));
+    await expect(nativeRows(`SELECT sum(amount) AS s FROM '${f}'`)).rejects.toThrow();
+    // DuckDB-WASM: a view made over the footer under the window's name reads the window's values
+    // once its bytes are registered under that name instead.
+    const name = 'northstar-window-test/orders.parquet';
+    const sum = Sql.concat(`SELECT count(*) AS n, sum(amount) AS s, min(region) AS r FROM `);
+    await engine.registerFile(name, footerOnly.slice());
+    await engine.exec(Sql.concat(`CREATE OR REPLACE VIEW window_view AS SELECT order_ts, amount, region FROM read_parquet('${name}')` as never));
+    await engine.dropFile(name);
+    await engine.registerFile(name, window.slice());
+    await engine.registerFile('window-direct.parquet', window.slice());
+    const viaView = await engine.query(Sql.concat(sum, 'window_view'));
+    const direct = await engine.query(Sql.concat(sum, `read_parquet('window-direct.parquet')` as never));
+    expect(viaView.rows).toEqual(direct.rows);
+    expect(Number(viaView.rows[0]?.n)).toBe(keep.reduce((n, i) => n + (stats.groups[i]?.rows ?? 0), 0));
+    await engine.exec(Sql.concat('DROP VIEW window_view'));
+    await engine.dropFile(name);
+    await engine.dropFile('window-direct.parquet');
   });
 });

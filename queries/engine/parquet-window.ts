@@ -25,8 +25,8 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]);
 const NOT_HERE = 2n ** 40n;
 
 type RawField = { id: number; type: number; bytes: Uint8Array };
-/** A kept column chunk: its fields as encoded, how far it moves, and the bytes to copy (null: a column not fetched). */
-type Chunk = { fields: RawField[]; meta: RawField[]; dictionary: boolean; delta: bigint; copy: { from: number; length: number } | null };
+/** A kept column chunk: its fields as encoded, and how far it moves (NOT_HERE: a column not fetched). */
+type Chunk = { fields: RawField[]; meta: RawField[]; dictionary: boolean; delta: bigint };
 
 /** A struct's fields, each with its value's bytes as encoded (to copy, or to read further). */
 function rawFields(reader: CompactReader): RawField[] {
@@ -104,11 +104,43 @@ export function groupsFrom(stats: TimeStatistics, fromMs: number): number[] {
  * a read of one fails. `footer` is the other file's FileMetaData (without its length and magic).
  */
 export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonly number[], columns: readonly string[] | null): Uint8Array {
+  const layout = windowLayout(footer, keep, columns, source.length);
+  const file = new Uint8Array(layout.at + layout.meta.length + 8);
+  file.set(MAGIC, 0);
+  for (const c of layout.copies) file.set(source.subarray(c.from, c.from + c.length), c.to);
+  endWithFooter(file, layout.meta, layout.at);
+  return file;
+}
+
+/**
+ * The footer `windowFile` gives the same row groups, in a file of its own (its magic, the footer,
+ * its length and the magic again; no values: its chunks' offsets point past its end). DuckDB answers
+ * what a footer holds from it as from the window's file (its columns and types, its rows), so a
+ * view over the window's name can be made before the window's bytes are in (prefetch.ts `onPlan`).
+ * `sourceLength` is the other file's size.
+ */
+export function windowFooterFile(footer: Uint8Array, keep: readonly number[], columns: readonly string[] | null, sourceLength: number): Uint8Array {
+  const { meta } = windowLayout(footer, keep, columns, sourceLength);
+  const file = new Uint8Array(4 + meta.length + 8);
+  file.set(MAGIC, 0);
+  endWithFooter(file, meta, 4);
+  return file;
+}
+
+function endWithFooter(file: Uint8Array, meta: Uint8Array, at: number): void {
+  file.set(meta, at);
+  new DataView(file.buffer, file.byteOffset).setUint32(at + meta.length, meta.length, true);
+  file.set(MAGIC, at + meta.length + 4);
+}
+
+/** Where a window's chunks go (`copies`, ending at `at`) and the footer (`meta`) that lists them there. */
+function windowLayout(footer: Uint8Array, keep: readonly number[], columns: readonly string[] | null, sourceLength: number): { meta: Uint8Array; at: number; copies: { from: number; to: number; length: number }[] } {
   const wanted = columns ? new Set(columns) : null;
   const keeping = new Set(keep);
   const top = rawFields(new CompactReader(footer));
   // The kept row groups' chunks, in file order, where each will lie in the new file.
   const groups: { fields: RawField[]; chunks: Chunk[]; rows: bigint }[] = [];
+  const copies: { from: number; to: number; length: number }[] = [];
   let at = 4;
   const rowGroups = top.find((f) => f.id === 4 && f.type === T.LIST);
   let index = 0;
@@ -126,13 +158,14 @@ export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonl
           const meta = rawFields(new CompactReader(metaField.bytes));
           const facts = chunkFacts(meta);
           if (wanted && !wanted.has(facts.column)) {
-            chunks.push({ fields: chunkFields, meta, dictionary: facts.dictionary, delta: NOT_HERE, copy: null });
+            chunks.push({ fields: chunkFields, meta, dictionary: facts.dictionary, delta: NOT_HERE });
             return;
           }
           const from = Number(facts.start);
           const length = Number(facts.length);
-          if (from + length > source.length) throw new ThriftError('a column chunk runs past the file');
-          chunks.push({ fields: chunkFields, meta, dictionary: facts.dictionary, delta: BigInt(at) - facts.start, copy: { from, length } });
+          if (from + length > sourceLength) throw new ThriftError('a column chunk runs past the file');
+          chunks.push({ fields: chunkFields, meta, dictionary: facts.dictionary, delta: BigInt(at) - facts.start });
+          copies.push({ from, to: at, length });
           at += length;
         });
       groups.push({ fields, chunks, rows: i64(fields.find((f) => f.id === 3)) ?? 0n });
@@ -154,15 +187,7 @@ export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonl
     }
   }
   w.endStruct();
-  const meta = w.bytes();
-
-  const file = new Uint8Array(at + meta.length + 8);
-  file.set(MAGIC, 0);
-  for (const g of groups) for (const c of g.chunks) if (c.copy) file.set(source.subarray(c.copy.from, c.copy.from + c.copy.length), c.copy.from + Number(c.delta));
-  file.set(meta, at);
-  new DataView(file.buffer).setUint32(at + meta.length, meta.length, true);
-  file.set(MAGIC, at + meta.length + 4);
-  return file;
+  return { meta: w.bytes(), at, copies };
 }
 
 function writeRowGroup(w: CompactWriter, g: { fields: RawField[]; chunks: Chunk[] }): void {

@@ -8,7 +8,7 @@
 // column chunk lies, so a projection fetches only its columns' chunks into a buffer the size of
 // the file whose other bytes stay zero and are never read.
 import { CompactReader, T } from './thrift-compact';
-import { groupsFrom, timeStatistics, windowFile, type TimeStatistics } from './parquet-window';
+import { groupsFrom, timeStatistics, windowFile, windowFooterFile, type TimeStatistics } from './parquet-window';
 import { contentVersion } from '../persisted-results';
 import { chunkMemoryBytes, isSmallTextDictionary, PHYSICAL_TYPES, type ChunkFacts } from '../memory-estimate';
 import { READABLE_CODECS } from './read-errors';
@@ -87,6 +87,11 @@ export interface PrefetchOptions {
   window?: {
     column: string;
     from(newestMs: number): readonly number[];
+    /**
+     * Told the window once its first requests are sent: per source file, a Parquet file of the
+     * footer its window file will have (`windowFooterFile`), for work that needs no values.
+     */
+    onPlan?(plan: WindowPlan): void;
     onWindow(window: WindowFiles): void | Promise<unknown>;
   };
   /**
@@ -104,6 +109,14 @@ export interface PrefetchOptions {
   /** Refuse (with `PrefetchError`) files larger than this in total, learnt from their first reads. */
   maxBytes?: number;
   fetch?: typeof fetch;
+}
+
+/** A first paint's row groups, before their bytes are in (see `PrefetchOptions.window`). */
+export interface WindowPlan {
+  /** Every row at or after this instant (epoch ms) will be in the window's files. */
+  from: number;
+  /** One per source file, in the same order: the footer-only file of its window file. */
+  files: { url: string; footerFile: Uint8Array }[];
 }
 
 /** The files of a first paint's row groups (see `PrefetchOptions.window`). */
@@ -299,7 +312,18 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
       if (piece.first && --firstLeft === 0) windowReady();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? CONCURRENCY, pieces.length) }, worker));
+  const running = Promise.all(Array.from({ length: Math.min(opts.concurrency ?? CONCURRENCY, pieces.length) }, worker));
+  // The window's requests are sent (each worker's first read started above): its footers now.
+  if (window && opts.window?.onPlan && firstLeft > 0) {
+    let plan: WindowPlan | null = null;
+    try {
+      plan = { from: window.from, files: tails.map((t, i) => ({ url: t.url, footerFile: windowFooterFile(footerBytesOf(t.tail, t.size), window.keep[i] ?? [], columns, t.size) })) };
+    } catch {
+      // A footer this cannot re-encode: the window's file will not be made either (`windowReady`).
+    }
+    if (plan) opts.window.onPlan(plan);
+  }
+  await running;
   // Next to the engine's northstar:sql entries, so the benchmark and the performance panel see the fetch.
   performance.measure('northstar:prefetch', { start: startedAt, end: performance.now(), detail: { files: urls.length, bytes: bytesFetched, requests: tails.reduce((n, t) => n + t.requests, pieces.length) } });
   return { files, columns, sourceColumns, rows: rowsTotal, bytesFetched };
