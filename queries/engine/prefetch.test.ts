@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBootstrap, type NodeEngineBootstrap } from '../../cli/engine-node';
 import { createTableAs, ident, readFile, Sql, str } from '../sql';
 import { Engine } from './engine';
-import { canPrefetch, footerOnlyFile, PACE_MS, parseParquetFooter, prefetchParquet, PrefetchError, readFooters, type WindowFiles } from './prefetch';
+import { canPrefetch, footerOnlyFile, PACE_MS, parseParquetFooter, prefetchParquet, PrefetchError, readFooters, type WindowFiles, type WindowPlan } from './prefetch';
 import { chunkMemoryBytes } from '../memory-estimate';
 
 const DEMO = path.join(__dirname, '..', '..', 'dashboards', 'examples', 'data', 'orders.parquet');
@@ -297,6 +297,7 @@ describe('prefetchParquet', () => {
         return new Response(data.slice(start, end + 1), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${data.length}` } });
       };
       let window: WindowFiles | null = null;
+      const planned: { plan: WindowPlan; requestsMade: number }[] = [];
       let restInFlight = 0;
       let painting = false;
       let mostWhilePainting = 0;
@@ -310,6 +311,10 @@ describe('prefetchParquet', () => {
             expect(n).toBe(Number(newest));
             // The earliest instant whose row groups are few enough is taken: not 150 days back (three quarters of the rows).
             return [from, from - 150 * 86_400_000, from + 86_400_000];
+          },
+          onPlan: (plan) => {
+            expect(handedOver, 'planned before the window is in').toBe(false);
+            planned.push({ plan, requestsMade: requests.filter((r) => r.first).length });
           },
           onWindow: (w) => {
             handedOver = true;
@@ -336,6 +341,14 @@ describe('prefetchParquet', () => {
       expect(requests.filter((r) => !r.first).every((r) => r.madeAfterWindow)).toBe(true);
       if (!columns) expect(requests.filter((r) => r.first).length).toBeGreaterThan(1);
       expect(w.from).toBe(from);
+      // Told the plan once, after the window's first requests were made (one per request in flight,
+      // 4), with the footer its file has.
+      expect(planned).toHaveLength(1);
+      expect(planned[0]?.requestsMade).toBe(Math.min(4, requests.filter((r) => r.first).length));
+      expect(planned[0]?.plan.from).toBe(from);
+      const footerFile = planned[0]?.plan.files[0]?.footerFile as Uint8Array;
+      const windowBytes = w.files[0]?.bytes as Uint8Array;
+      expect(Buffer.from(footerFile.subarray(4)).equals(Buffer.from(windowBytes.subarray(windowBytes.length - footerFile.length + 4)))).toBe(true);
       expect(mostWhilePainting).toBe(0);
       // With every column to fetch, the rest is several requests, in parallel again after the paint.
       if (!columns) expect(mostAfter).toBeGreaterThan(1);
@@ -352,6 +365,38 @@ describe('prefetchParquet', () => {
       expect(Number(n)).toBe(w.rows);
       expect(w.rows).toBeLessThan(footer.numRows / 4);
     }
+  });
+
+  it('never tells the plan of a window that is in before its task: the paint has it by then', async () => {
+    // The file the test above wrote: its window's pieces answered at once, from memory.
+    const data = new Uint8Array(readFileSync(path.join(dir, 'timed.parquet')));
+    const instant: typeof fetch = async (_url, init) => {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(String(new Headers(init?.headers).get('Range'))) as RegExpExecArray;
+      const start = m[1] === '' ? data.length - Number(m[2]) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? data.length - 1 : Number(m[2]);
+      return new Response(data.slice(start, end + 1), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${data.length}` } });
+    };
+    const told: string[] = [];
+    const run = (taskMs: number) =>
+      prefetchParquet(['http://data.test/timed.parquet'], {
+        fetch: instant,
+        choose: () => ['ts', 'amount'],
+        nextTask: () => new Promise((resolve) => setTimeout(resolve, taskMs)),
+        window: {
+          column: 'ts',
+          from: (newest) => [newest - 30 * 86_400_000],
+          onPlan: () => void told.push('plan'),
+          onWindow: () => void told.push('window'),
+        },
+      });
+    // A task that comes after the window's bytes: no plan.
+    await run(200);
+    expect(told).toEqual(['window']);
+    told.length = 0;
+    // One that comes before them (the pieces answer at once here, so only a task of no wait is).
+    await run(0);
+    expect(told[told.length - 1]).toBe('window');
+    expect(told.filter((t) => t === 'window')).toHaveLength(1);
   });
 
   it('takes footers read ahead for the same files instead of reading them again, and reads them for others', async () => {

@@ -88,8 +88,9 @@ export interface PrefetchOptions {
     column: string;
     from(newestMs: number): readonly number[];
     /**
-     * Told the window once its first requests are sent: per source file, a Parquet file of the
-     * footer its window file will have (`windowFooterFile`), for work that needs no values.
+     * Told the window in a task after its requests are sent, unless its bytes are in by then (or the
+     * fetch stopped): per source file, a Parquet file of the footer its window file will have
+     * (`windowFooterFile`), for work that needs no values. Never after `onWindow`.
      */
     onPlan?(plan: WindowPlan): void;
     onWindow(window: WindowFiles): void | Promise<unknown>;
@@ -313,15 +314,22 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
     }
   };
   const running = Promise.all(Array.from({ length: Math.min(opts.concurrency ?? CONCURRENCY, pieces.length) }, worker));
-  // The window's requests are sent (each worker's first read started above): its footers now.
-  if (window && opts.window?.onPlan && firstLeft > 0) {
-    let plan: WindowPlan | null = null;
-    try {
-      plan = { from: window.from, files: tails.map((t, i) => ({ url: t.url, footerFile: windowFooterFile(footerBytesOf(t.tail, t.size), window.keep[i] ?? [], columns, t.size) })) };
-    } catch {
-      // A footer this cannot re-encode: the window's file will not be made either (`windowReady`).
-    }
-    if (plan) opts.window.onPlan(plan);
+  // The window's requests are sent (each worker's first read started above): its footers, in a
+  // task of their own (this one parsed the footers and sent the requests), unless it is in by then
+  // (its paint then makes its views itself) or the fetch stopped.
+  const onPlan = window && firstLeft > 0 ? opts.window?.onPlan : undefined;
+  if (window && onPlan) {
+    void (opts.nextTask?.() ?? Promise.resolve()).then(() => {
+      if (firstLeft === 0 || opts.signal.aborted) return;
+      let plan: WindowPlan;
+      try {
+        plan = { from: window.from, files: tails.map((t, i) => ({ url: t.url, footerFile: windowFooterFile(footerBytesOf(t.tail, t.size), window.keep[i] ?? [], columns, t.size) })) };
+      } catch {
+        // A footer this cannot re-encode: the window's file will not be made either (`windowReady`).
+        return;
+      }
+      onPlan(plan);
+    });
   }
   await running;
   // Next to the engine's northstar:sql entries, so the benchmark and the performance panel see the fetch.
