@@ -467,7 +467,10 @@ function markOptions(marks: readonly AnomalyMark[], height: (category: number) =
       symbol: 'pin',
       symbolSize: 38,
       tooltip,
-      label: { formatter: '!', color: '#fff', fontWeight: 'bold' },
+      // In the charts' own font (not bold): the pins come with the checks, after the font warm-up
+      // (font-warm-up.ts), and a new font on a chart's canvas then asks the browser for its strike,
+      // synchronously (traced in loaded e2e runs; warming it on another canvas did not help).
+      label: { formatter: '!', color: '#fff' },
       data: [...byCategory.entries()].map(([category, list]) => {
         const ordered = [...list].sort((a, b) => Number(b.status === 'fail') - Number(a.status === 'fail'));
         const first = ordered[0] as AnomalyMark;
