@@ -44,6 +44,8 @@ let url: string;
 const file = readFileSync(PARQUET);
 // Other files the server serves, by path (`serve`); any other path is the demo file.
 const served = new Map<string, Buffer>();
+// While set, answers of data (not of a file's end) wait for it.
+let dataHeld: Promise<void> | null = null;
 
 beforeAll(async () => {
   boot = nodeBootstrap();
@@ -54,7 +56,9 @@ beforeAll(async () => {
     if (!m) return void res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
     const start = m[1] === '' ? Math.max(0, body.length - Number(m[2])) : Number(m[1]);
     const end = m[1] === '' || m[2] === '' ? body.length - 1 : Math.min(body.length - 1, Number(m[2]));
-    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': String(end - start + 1) }).end(body.subarray(start, end + 1));
+    const send = () => res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': String(end - start + 1) }).end(body.subarray(start, end + 1));
+    if (m[1] !== '' && dataHeld) void dataHeld.then(send);
+    else send();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders.parquet`;
@@ -254,6 +258,37 @@ describe('first paint from the fetched bytes', () => {
       expect(paintBytes[0]).toBeLessThanOrEqual(rec.events.indexOf(`register ${rec.registered[0]}`));
       expect(paintBytes[0]).toBeLessThanOrEqual(rec.events.findIndex(isPanelQuery));
     }
+  });
+
+  it("a load stopped before its first paint's bytes came frees the footers its views were made over", async () => {
+    let release!: () => void;
+    dataHeld = new Promise<void>((resolve) => (release = resolve));
+    const rec = recordingEngine();
+    const stop = new AbortController();
+    // Stopped once the first paint's footers are registered (its views are made over them).
+    const engine: QueryEngine = {
+      ...rec.engine,
+      registerFile: async (name, bytes) => {
+        await rec.engine.registerFile?.(name, bytes);
+        if (name.startsWith('northstar-window-')) stop.abort();
+      },
+    };
+    const datasets: DatasetRunState[] = [];
+    try {
+      await runDashboardQueries(
+        engine,
+        demo([]),
+        { linkSource: async () => ({ urls: [url], location: 'orders.parquet', sizeBytes: file.length }), onDataset: (_n, st) => datasets.push(st), onPanel: () => {} },
+        { trusted: true, now: Date.UTC(2026, 0, 1), cache: new Map(), bytesFirstMinBytes: 0, signal: stop.signal },
+      );
+    } finally {
+      dataHeld = null;
+      release();
+    }
+    expect(stop.signal.aborted).toBe(true);
+    expect(rec.windows).toHaveLength(1);
+    expect(rec.windowsDropped).toEqual(rec.windows);
+    expect(rec.registered).toEqual([]);
   });
 
   it('a click while the rest of the file downloads waits for that load instead of starting another, and draws its own panels from it', async () => {

@@ -730,16 +730,6 @@ function panelEarliestRead(panel: DataPanel, ctx: Pick<DatasetContext, 'dataset'
   }
 }
 
-/**
- * Draw the panels whose rows all lie in the newest row groups from those alone, while the rest of
- * the file downloads: the raw relation becomes a view over the first paint's files, the corrected
- * view is made over it (the same view as after the whole load, with the footers' statistics of the
- * whole files), and the panels whose earliest read is at or after the window's start run as usual.
- * Their SQL over these rows gives what it gives over the whole file (`earliestRead`), so the run
- * after the load keeps what they drew (`shown`) instead of drawing them again. Panels reading
- * further back (a year-ago comparison) wait for the whole file. Never rejects: whatever fails here,
- * the load goes on as before, and the run after it draws every panel.
- */
 type WindowLoad = { columns: readonly string[] | null; probe: Promise<FooterProbe | null> | null; persisted: PersistedForRun | null; location: string; generation: number };
 
 /** A first paint's views, made over its footers before its bytes were in (`prepareWindow`). */
@@ -783,6 +773,16 @@ function windowLoaded(dataset: Dataset, opened: Awaited<ReturnType<typeof openFr
   };
 }
 
+/**
+ * Draw the panels whose rows all lie in the newest row groups from those alone, while the rest of
+ * the file downloads: the raw relation becomes a view over the first paint's files (made ahead over
+ * their footers when `prepareWindow` could), the corrected view is made over it (the same view as after the whole load, with the footers' statistics of the
+ * whole files), and the panels whose earliest read is at or after the window's start run as usual.
+ * Their SQL over these rows gives what it gives over the whole file (`earliestRead`), so the run
+ * after the load keeps what they drew (`shown`) instead of drawing them again. Panels reading
+ * further back (a year-ago comparison) wait for the whole file. Never rejects: whatever fails here,
+ * the load goes on as before, and the run after it draws every panel.
+ */
 async function paintWindow(
   engine: QueryEngine,
   dashboard: DashboardFile,
@@ -1033,6 +1033,13 @@ async function loadOrTake(
     },
   };
   let painted: WindowPainted | null = null;
+  // A first paint's views made ahead (`prepareWindow`): freed here if the paint never took them.
+  let windowPrepared: Promise<PreparedWindow | null> | null = null;
+  const dropUnpainted = async () => {
+    const planned = windowPrepared;
+    windowPrepared = null;
+    if (planned && !painted) await dropWindow(engine, await planned);
+  };
   try {
     // All of its panels drawn from the stored results: the load (under way for a run that replaces
     // this one, above) waits for the app to have them on screen. Measured in warm re-opens at 5M
@@ -1087,11 +1094,13 @@ async function loadOrTake(
       let chosen: readonly string[] | null = null;
       const choose = (sourceColumns: string[]) => (chosen = fetchColumns(dashboard, dataset, first.urls, sourceColumns, cachedEntry?.projection?.loaded));
       // The first paint's views, made while its bytes download.
-      let prepared: Promise<PreparedWindow | null> | null = null;
       const onPlan = (plan: WindowPlan) => {
-        prepared = prepareWindow(engine, dashboard, dataset, plan, { columns: chosen, probe, persisted, location, generation }, opts);
+        windowPrepared = prepareWindow(engine, dashboard, dataset, plan, { columns: chosen, probe, persisted, location, generation }, opts);
       };
       const window = windowFirstOf(dashboard, dataset, first.sizeBytes ?? 0, opts, onPlan, (w) => {
+        const prepared = windowPrepared;
+        // The paint takes them (and frees them when it cannot use them).
+        windowPrepared = null;
         const painting = paintWindow(engine, dashboard, dataset, w, { columns: chosen, probe, persisted, location, generation, prepared }, cb, opts);
         windowPaint = painting;
         // The rest downloads once it drew: on two cores, a request meanwhile slowed the paint.
@@ -1146,6 +1155,8 @@ async function loadOrTake(
     let probed: FooterProbe | null = null;
     // Its panels finish drawing before the whole file replaces their row groups under the raw view.
     painted = windowPaint ? await (windowPaint as Promise<WindowPainted>) : null;
+    // Planned, but its bytes never came (the fetch failed): its footers' files go.
+    await dropUnpainted();
     if (fetched) {
       // Cancelled as the last bytes came in: the run is over, do not start a load nobody will see.
       if (opts.signal?.aborted) throw new EngineError('cancelled', 'The load was cancelled.');
@@ -1227,6 +1238,7 @@ async function loadOrTake(
     return { dataset, table, columns: new Set(memoryColumns(loaded).map((c) => c.name)), period, version: view.version, distinctBounds: view.distinctBounds, loaded, ...(confirmed ? { persisted } : {}), ...shown };
   } catch (err) {
     await dropWindow(engine, painted);
+    await dropUnpainted().catch(() => {});
     if (err instanceof SourceUnavailable) return failed(err.message, err.reason, location);
     if (err instanceof TooManyRows) return failed(err.message, 'too many rows', location);
     if (err instanceof CsvTooLarge) return failed(err.describe(dataset.kind === 'table' ? dataset.source : dataset.name, location), 'too large for memory', location);

@@ -156,15 +156,17 @@ describe('windowFile', () => {
     expect(keep.length).toBeLessThan(stats.groups.length);
     const columns = ['order_ts', 'amount', 'region'];
     const window = windowFile(whole, footerOf(whole), keep, columns);
-    const footerOnly = windowFooterFile(footerOf(whole), keep, columns, whole.length);
-    // The same footer as the window file's, behind the magic: nothing of the values.
-    expect(Buffer.from(footerOnly.subarray(4)).equals(Buffer.from(window.subarray(window.length - footerOnly.length + 4)))).toBe(true);
+    const footerOnly = windowFooterFile(footerOf(whole), keep, whole.length);
     expect(footerOnly.length).toBeLessThan(window.length / 10);
     // Native DuckDB: its columns and rows (from the footer) are the window's; its values cannot be read.
     const [w, f] = [put('demo-window.parquet', window), put('demo-window-footer.parquet', footerOnly)];
     const facts = async (file: string) => ({ columns: await nativeRows(`DESCRIBE SELECT * FROM '${file}'`), rows: await nativeRows(`SELECT count(*) AS n FROM '${file}'`) });
     expect(await facts(f)).toEqual(await facts(w));
+    // Every value lies past its end: a read fails, for a column fetched and for one not; what the
+    // statistics answer is the window's.
     await expect(nativeRows(`SELECT sum(amount) AS s FROM '${f}'`)).rejects.toThrow();
+    await expect(nativeRows(`SELECT order_id FROM '${f}' LIMIT 1`)).rejects.toThrow();
+    expect(await nativeRows(`SELECT max(order_ts) AS t FROM '${f}'`)).toEqual(await nativeRows(`SELECT max(order_ts) AS t FROM '${w}'`));
     // DuckDB-WASM: a view made over the footer under the window's name reads the window's values
     // once its bytes are registered under that name instead.
     const name = 'northstar-window-test/orders.parquet';

@@ -113,14 +113,15 @@ export function windowFile(source: Uint8Array, footer: Uint8Array, keep: readonl
 }
 
 /**
- * The footer `windowFile` gives the same row groups, in a file of its own (its magic, the footer,
- * its length and the magic again; no values: its chunks' offsets point past its end). DuckDB answers
- * what a footer holds from it as from the window's file (its columns and types, its rows), so a
- * view over the window's name can be made before the window's bytes are in (prefetch.ts `onPlan`).
- * `sourceLength` is the other file's size.
+ * A footer of the same row groups as `windowFile` gives them, in a file of its own (its magic, the
+ * footer, its length and the magic again), with no values: every chunk is said to lie far past its
+ * end, so a read of one fails (an offset into the footer's own bytes could decode them as values).
+ * DuckDB answers what a footer holds from it as from the window's file (its columns and types, its
+ * rows), so a view over the window's name can be made before the window's bytes are in (prefetch.ts
+ * `onPlan`). `sourceLength` is the other file's size.
  */
-export function windowFooterFile(footer: Uint8Array, keep: readonly number[], columns: readonly string[] | null, sourceLength: number): Uint8Array {
-  const { meta } = windowLayout(footer, keep, columns, sourceLength);
+export function windowFooterFile(footer: Uint8Array, keep: readonly number[], sourceLength: number): Uint8Array {
+  const { meta } = windowLayout(footer, keep, [], sourceLength);
   const file = new Uint8Array(4 + meta.length + 8);
   file.set(MAGIC, 0);
   endWithFooter(file, meta, 4);

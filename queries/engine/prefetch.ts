@@ -323,7 +323,7 @@ async function fetchAll(urls: readonly string[], opts: PrefetchOptions & { signa
       if (firstLeft === 0 || opts.signal.aborted) return;
       let plan: WindowPlan;
       try {
-        plan = { from: window.from, files: tails.map((t, i) => ({ url: t.url, footerFile: windowFooterFile(footerBytesOf(t.tail, t.size), window.keep[i] ?? [], columns, t.size) })) };
+        plan = { from: window.from, files: tails.map((t, i) => ({ url: t.url, footerFile: windowFooterFile(footerBytesOf(t.tail, t.size), window.keep[i] ?? [], t.size) })) };
       } catch {
         // A footer this cannot re-encode: the window's file will not be made either (`windowReady`).
         return;
@@ -411,7 +411,6 @@ function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, n
   return out;
 }
 
-/** The end of a file (its size from Content-Range) and its parsed footer, re-reading when the footer is larger than the first read. */
 /** One file's end as read first: its footer, and the bytes read to get it. */
 export interface FileFooter {
   url: string;
@@ -432,6 +431,7 @@ export function readFooters(urls: readonly string[], signal?: AbortSignal, doFet
   return Promise.all(urls.map((url) => readTail(doFetch, url, signal)));
 }
 
+/** The end of a file (its size from Content-Range) and its parsed footer, re-reading when the footer is larger than the first read. */
 async function readTail(doFetch: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<FileFooter> {
   const first = await request(doFetch, url, `bytes=-${TAIL_BYTES}`, signal);
   const version = versionOf(first.headers, first.size);
